@@ -1,0 +1,46 @@
+"""Number formatting in the sample report's convention."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+class ZeroTarget(ValueError):
+    """A ratio whose denominator is 0 or missing: an input error, not a crash."""
+
+
+def _dec(x) -> Decimal:
+    # str() first so 0.1 stays 0.1 rather than its binary expansion
+    return x if isinstance(x, Decimal) else Decimal(str(x))
+
+
+def round_half_up(x, places: int = 2) -> Decimal:
+    return _dec(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def fmt_number(x, places: int = 2) -> str:
+    """Round half-up, drop trailing zeros: 110.010 -> '110.01', 158.60 -> '158.6', 99.00 -> '99'."""
+    d = round_half_up(x, places)
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def ratio_percent(actual, target) -> Decimal:
+    """actual / target × 100, exact (Decimal), rounded half-up to 2 places."""
+    if target is None or _dec(target) == 0:
+        raise ZeroTarget("目标值为 0 或缺失，无法计算完成率")
+    return round_half_up(_dec(actual) * 100 / _dec(target), 2)
+
+
+def fmt_percent(actual, target) -> str:
+    """'110.01%' for 2165 / 1968; '—' never: a bad target raises ZeroTarget."""
+    return fmt_number(ratio_percent(actual, target)) + "%"
+
+
+def fmt_rate(numerator, denominator, places: int = 1) -> str:
+    """A survey-style rate with fixed decimals, as the report writes it: 92/96 -> '95.8%'."""
+    if not denominator:
+        raise ZeroTarget("分母为 0，无法计算比率")
+    d = round_half_up(_dec(numerator) * 100 / _dec(denominator), places)
+    return f"{d}%"

@@ -1,0 +1,341 @@
+"""Ordered, idempotent migrations. Each runs once, recorded in `_migrations`.
+
+Append new migrations at the end; never reorder. Until the first release a
+migration owned by one area (station data, survey, report) may still be edited.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+import sqlite_utils
+
+from .connection import transaction
+
+
+def _run_script(db: sqlite_utils.Database, sql: str) -> None:
+    """Execute statement by statement: sqlite3's executescript() would COMMIT the
+    surrounding migration transaction first, making a migration non-atomic."""
+    import sqlite3
+
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            db.execute(buf)
+            buf = ""
+    if buf.strip():
+        raise ValueError("incomplete SQL statement in migration: " + buf[:80])
+
+
+def m001_foundation(db: sqlite_utils.Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE stations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,             -- 元岗街社工服务站
+            short_name TEXT NOT NULL DEFAULT '',  -- 元岗街社工站
+            district TEXT NOT NULL DEFAULT '',
+            street TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            operator TEXT NOT NULL DEFAULT '',    -- 承办方
+            purchaser TEXT NOT NULL DEFAULT '',   -- 购买方
+            supervisor TEXT NOT NULL DEFAULT '',  -- 监督方
+            operating_since TEXT NOT NULL DEFAULT '',
+            communities TEXT NOT NULL DEFAULT '[]'  -- JSON list of names
+        );
+        CREATE TABLE areas (            -- 片区
+            id INTEGER PRIMARY KEY,
+            station_id INTEGER NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+            code TEXT NOT NULL,         -- stable key used by scores: 'P1'
+            name TEXT NOT NULL,         -- 片区一
+            communities TEXT NOT NULL DEFAULT '[]',
+            position INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (station_id, code)
+        );
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            station_id INTEGER NOT NULL REFERENCES stations(id),
+            kind TEXT NOT NULL DEFAULT '末期',      -- 中期 / 末期
+            period_label TEXT NOT NULL DEFAULT '',  -- 2023—2024 年度
+            contract_start TEXT, contract_end TEXT,
+            stats_start TEXT, stats_end TEXT,       -- statistics period / cut-off
+            visit_date TEXT,
+            funding_wan REAL,                       -- 服务经费（万元）
+            evaluator_org TEXT NOT NULL DEFAULT '',
+            framework_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'locked')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('lead', 'expert', 'staff')),
+            pin_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (assessment_id, name)
+        );
+        CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            section_code TEXT NOT NULL,
+            area_code TEXT NOT NULL DEFAULT '',   -- '' = every 片区 of a per-area section
+            UNIQUE (member_id, section_code, area_code)
+        );
+        CREATE TABLE scores (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            indicator_code TEXT NOT NULL,
+            area_code TEXT NOT NULL DEFAULT '',   -- '' for station-wide indicators
+            value REAL,                           -- NULL when na or only a note so far
+            na INTEGER NOT NULL DEFAULT 0,
+            note TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}',    -- JSON: ticked criteria / chosen level
+            updated_at TEXT NOT NULL,
+            UNIQUE (member_id, indicator_code, area_code)
+        );
+        CREATE INDEX scores_assessment ON scores(assessment_id);
+        CREATE TABLE overrides (        -- the lead's decision on an indicator
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            indicator_code TEXT NOT NULL,
+            area_code TEXT NOT NULL DEFAULT '',
+            value REAL,
+            na INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL,
+            member_id INTEGER REFERENCES members(id),
+            updated_at TEXT NOT NULL,
+            UNIQUE (assessment_id, indicator_code, area_code)
+        );
+        CREATE TABLE findings (         -- 值得肯定 (strength) / 需要关注 (concern)
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER REFERENCES members(id),
+            section_code TEXT NOT NULL,   -- framework section, or 'party:<code>'
+            area_code TEXT NOT NULL DEFAULT '',
+            indicator_code TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL CHECK (kind IN ('strength', 'concern')),
+            text TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',   -- e.g. 'site_record:12' when promoted
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX findings_assessment ON findings(assessment_id);
+        CREATE TABLE party_scores (     -- 购买方 / 督导中心 / 监督方, entered by the lead
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            party_code TEXT NOT NULL,
+            score REAL,
+            comment TEXT NOT NULL DEFAULT '',
+            member_id INTEGER REFERENCES members(id),
+            updated_at TEXT NOT NULL,
+            UNIQUE (assessment_id, party_code)
+        );
+        CREATE TABLE veto_checks (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            code TEXT NOT NULL,
+            failed INTEGER NOT NULL DEFAULT 0,
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            UNIQUE (assessment_id, code)
+        );
+        CREATE TABLE audit_log (        -- append-only: triggers below forbid change
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER,
+            member_id INTEGER,
+            actor TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_key TEXT NOT NULL DEFAULT '',
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX audit_assessment ON audit_log(assessment_id, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """
+    )
+
+
+def m002_station_data(db: sqlite_utils.Database) -> None:
+    """Contract indicators, staffing, key-client register, site records (issue: station data)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE contract_indicators (   -- 协议指标
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL DEFAULT 0,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL DEFAULT '',
+            target REAL,
+            actual REAL,
+            note TEXT NOT NULL DEFAULT '',
+            UNIQUE (assessment_id, name)
+        );
+        CREATE TABLE staffing (              -- 人员配置, one row per assessment
+            assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
+            required INTEGER,                -- agreement-required staff
+            on_post INTEGER,
+            cert_intermediate INTEGER,       -- 中级社工师
+            cert_assistant INTEGER,          -- 助理社工师
+            non_certified INTEGER,
+            experienced INTEGER,             -- >= 2 years
+            attendance_due REAL, attendance_actual REAL,
+            attendance_cert_due REAL, attendance_cert_actual REAL,
+            attendance_noncert_due REAL, attendance_noncert_actual REAL,
+            training_due REAL, training_actual REAL,
+            continuous INTEGER,              -- employed through the whole period
+            updated_at TEXT
+        );
+        CREATE TABLE clients (               -- 重点服务对象名册
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL DEFAULT 0,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            community TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            household TEXT NOT NULL DEFAULT '',
+            vacant_household INTEGER NOT NULL DEFAULT 0,  -- 空挂户
+            separated INTEGER NOT NULL DEFAULT 0,         -- 人户分离
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX clients_assessment ON clients(assessment_id);
+        CREATE TABLE prev_recommendations (  -- 上期评估意见
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL DEFAULT 0,
+            section_code TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT '未整改' CHECK (status IN ('已整改', '部分整改', '未整改')),
+            evidence TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE site_records (          -- 听取介绍 / 实地观察 / 查阅资料 / 访谈
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('intro', 'observation', 'document', 'interview')),
+            position INTEGER NOT NULL DEFAULT 0,
+            item TEXT NOT NULL DEFAULT '',   -- checklist item or interviewee group
+            status TEXT NOT NULL DEFAULT '' CHECK (status IN ('', 'ok', 'finding')),
+            finding TEXT NOT NULL DEFAULT '',
+            file_ref TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            member_id INTEGER REFERENCES members(id),
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX site_records_assessment ON site_records(assessment_id, kind);
+        """
+    )
+
+
+def m003_survey(db: sqlite_utils.Database) -> None:
+    """Satisfaction survey: reproducible samples and calls (issue: survey)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE survey_samples (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            seed TEXT NOT NULL,
+            register_hash TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            reserve_size INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            member_id INTEGER REFERENCES members(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE survey_items (          -- one sampled client
+            id INTEGER PRIMARY KEY,
+            sample_id INTEGER NOT NULL REFERENCES survey_samples(id) ON DELETE CASCADE,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            reserve INTEGER NOT NULL DEFAULT 0,
+            caller_id INTEGER REFERENCES members(id),     -- assigned caller
+            claimed_by INTEGER REFERENCES members(id),    -- who has the call form open
+            claimed_at TEXT,
+            UNIQUE (sample_id, client_id)
+        );
+        CREATE TABLE survey_calls (          -- one attempt
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES survey_items(id) ON DELETE CASCADE,
+            member_id INTEGER REFERENCES members(id),
+            attempt INTEGER NOT NULL,
+            called_at TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('接通', '无人接听', '空号', '拒访', '非本人')),
+            respondent TEXT NOT NULL DEFAULT '' CHECK (respondent IN ('', '本人', '家属')),
+            knows_worker INTEGER,            -- 1 / 0 / NULL
+            awareness TEXT NOT NULL DEFAULT '{}',      -- JSON {item: 0/1}
+            satisfaction TEXT NOT NULL DEFAULT '{}',   -- JSON {item: 1..5}
+            overall INTEGER,                 -- 5 非常满意 … 1 非常不满意
+            comment TEXT NOT NULL DEFAULT '',
+            UNIQUE (item_id, attempt)
+        );
+        CREATE INDEX survey_calls_assessment ON survey_calls(assessment_id);
+        """
+    )
+
+
+def m004_report(db: sqlite_utils.Database) -> None:
+    """Report text edited by the lead (issue: final report)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE report_items (          -- ordered, edited findings for the report
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            section_code TEXT NOT NULL,
+            area_code TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL CHECK (kind IN ('strength', 'concern')),
+            position INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL,
+            source_finding_ids TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX report_items_assessment ON report_items(assessment_id);
+        CREATE TABLE report_texts (          -- feedback, closing words, ...
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            UNIQUE (assessment_id, key)
+        );
+        """
+    )
+
+
+MIGRATIONS = [
+    ("001_foundation", m001_foundation),
+    ("002_station_data", m002_station_data),
+    ("003_survey", m003_survey),
+    ("004_report", m004_report),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the missing migrations in order; return the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    applied = []
+    for name, fn in MIGRATIONS:
+        with transaction(db):
+            # Checked inside the write lock so two processes starting at once
+            # cannot both apply the same migration.
+            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                continue
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [name, _dt.datetime.now().isoformat(timespec="seconds")],
+            )
+            applied.append(name)
+    return applied
