@@ -1,0 +1,30 @@
+"""Entry point: page config, migrations, login state, role-based navigation."""
+import streamlit as st
+
+from pages import _shared as ui
+
+st.set_page_config(page_title="社工站现场评估台", page_icon="📋", layout="wide")
+ui.ensure_migrated(ui.db_path())
+
+who = ui.current_user()
+
+P = ui.PAGES
+if who is None:
+    nav = {"": [P["home"]]}
+else:
+    role = who["role"]
+    nav = {"": [P["home"]]}
+    if role == "lead":
+        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
+        nav["社工站数据"] = [P["station_data"], P["register"], P["survey"]]
+        nav["组长"] = [P["setup"], P["report"], P["audit"]]
+    elif role == "expert":
+        nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"]]
+    else:  # staff
+        nav["现场评估"] = [P["survey_calls"], P["station_data"], P["register"], P["survey"]]
+
+with st.sidebar:
+    if who is not None:
+        ui.sidebar_identity(who)
+
+st.navigation(nav).run()

@@ -1,0 +1,94 @@
+"""Command line behind `python -m core <command> …` — what scripts and tests need without the browser.
+
+Each command calls the same functions the pages call. Commands register
+themselves in COMMANDS: name -> (add_arguments(parser), run(args) -> exit code).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from db.connection import connect, db_path_from_env
+from db.errors import DataError
+from db.migrations import migrate
+
+COMMANDS: dict = {}
+
+
+def command(name: str, help: str):
+    def deco(fn):
+        COMMANDS[name] = (help, fn)
+        return fn
+    return deco
+
+
+def open_db(path: str | None):
+    db = connect(path or db_path_from_env())
+    migrate(db)
+    return db
+
+
+def _add_db(p):
+    p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
+
+
+@command("demo", "create the demo assessment (元岗街) and print its id as the last line")
+def cmd_demo(argv):
+    p = argparse.ArgumentParser(prog="python -m core demo")
+    _add_db(p)
+    args = p.parse_args(argv)
+    from .demo import DEMO_PINS, create_demo
+
+    db = open_db(args.db)
+    aid = create_demo(db)
+    print("示例评估已创建。示例账号（姓名 PIN 角色）：")
+    from .demo_content import MEMBERS
+
+    for m in MEMBERS:
+        print(f"  {m['name']}  {DEMO_PINS[m['name']]}  {m['role']}")
+    print(aid)
+    return 0
+
+
+@command("score", "print the third-party score, final score and grade of an assessment")
+def cmd_score(argv):
+    p = argparse.ArgumentParser(prog="python -m core score")
+    p.add_argument("id", type=int)
+    _add_db(p)
+    args = p.parse_args(argv)
+    from db.scores import assessment_result
+
+    r = assessment_result(open_db(args.db), args.id)
+    print(f"第三方评分 {r.third_party}  最终得分 {r.final}  等级 {r.grade}" + ("（预计）" if r.final_projected else ""))
+    return 0
+
+
+def _load_plugins():
+    # Commands that live in other core modules register on import.
+    import importlib
+
+    for mod in ("core.cli_exports",):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _load_plugins()
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print("usage: python -m core <command> [options]\n\ncommands:")
+        for name, (help_, _) in COMMANDS.items():
+            print(f"  {name:12} {help_}")
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    try:
+        return COMMANDS[argv[0]][1](argv[1:]) or 0
+    except DataError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

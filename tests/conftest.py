@@ -1,0 +1,76 @@
+"""Shared fixtures: a real SQLite file in a temp dir, the demo, AppTest helpers."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from db.connection import connect  # noqa: E402
+from db.migrations import migrate  # noqa: E402
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "assessment.db"
+
+
+@pytest.fixture
+def fresh_db(db_path):
+    db = connect(db_path)
+    migrate(db)
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory) -> tuple[Path, int]:
+    """A database holding the demo assessment, built once per test session.
+
+    Tests that write must copy it (see `demo_db`)."""
+    from core.demo import create_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = connect(path)
+    migrate(db)
+    aid = create_demo(db)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return path, aid
+
+
+@pytest.fixture
+def demo_db(demo_db_file, tmp_path):
+    """A private copy of the demo database: (db, assessment_id)."""
+    import shutil
+
+    src, aid = demo_db_file
+    dst = tmp_path / "demo.db"
+    shutil.copy(src, dst)
+    db = connect(dst)
+    yield db, aid
+    db.conn.close()
+
+
+@pytest.fixture
+def app_env(db_path, monkeypatch):
+    """Point the app at the temp database (AppTest runs in-process)."""
+    monkeypatch.setenv("ASSESSMENT_DB", str(db_path))
+    monkeypatch.chdir(ROOT)
+    return db_path
+
+
+def app_test(page: str | None = None, auth: dict | None = None, timeout: float = 30):
+    """AppTest of the real app.py, optionally logged in and switched to a page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if auth is not None:
+        at.session_state["auth"] = dict(auth)
+    if page:
+        at.switch_page(page)
+    return at
