@@ -33,8 +33,8 @@ def create_demo(db) -> int:
     demo_station.fill(db, aid, ids)
     demo_survey.fill(db, aid, ids)
     with transaction(db):
-        for name, code, area, value, note in C.scores(db, aid):
-            S.save_score(db, aid, ids[name], code, area, value=value, note=note)
+        for name, code, area, kw in C.scores(db, aid):
+            S.save_score(db, aid, ids[name], code, area, **kw)
         for name, section, area, kind, text in C.FINDINGS:
             S.add_finding(db, aid, ids[name], section, kind, text, area_code=area)
         for party, score, comment in C.PARTY_SCORES:

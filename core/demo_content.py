@@ -51,9 +51,9 @@ MEMBERS = [
 # a little spread between experts; B3 in 片区二 is a real disagreement).
 _SHARE = {
     "A1": 0.8, "A2": 1.0, "A3": 0.85, "A4": 0.8, "A5": 1.0, "A6": 0.75,
-    "B1": 0.85, "B2": 0.92, "B3": 0.9, "B4": 0.92, "B5": 0.88,
+    "B1": 0.85, "B2": 0.92, "B3": 0.84, "B4": 0.84, "B5": 0.86,
     "C1": 0.97, "C2": 0.9, "C3": 0.95,
-    "D1": 0.85, "D2": 0.95, "D3": 0.93, "D4": 0.86,
+    "D1": 0.85, "D2": 0.85, "D3": 0.8, "D4": 0.8,
 }
 _OFFSET = {"陈志远": 0.0, "林晓红": -0.03, "王建华": 0.02, "赵敏": -0.02, "周立新": 0.03}
 _DISAGREE = {("B3", "P2", "赵敏"): 0.62}
@@ -68,25 +68,40 @@ def _round_half(x: float) -> float:
     return round(x * 2) / 2
 
 
+def _detail_for(ind, target: float) -> dict:
+    """Ticked criteria / chosen level whose score is nearest the target (what an expert would tick)."""
+    from itertools import combinations
+
+    if ind.rule_type == "combo":
+        n = len(ind.criteria)
+        best = min(
+            (combo for r in range(n + 1) for combo in combinations(range(n), r)),
+            key=lambda cb: (abs(sum(ind.criteria[i].points for i in cb) - target), -len(cb)),
+        )
+        return {"criteria": list(best)}
+    best = min(ind.levels, key=lambda lv: abs(lv.share * ind.points - target))
+    return {"level": best.name}
+
+
 def scores(db, assessment_id: int):
-    """(member name, indicator, 片区, value, note) for every assigned cell."""
+    """(member name, indicator, 片区, save_score kwargs) for every assigned cell."""
     from core.framework import get_framework
 
     fw = get_framework(FRAMEWORK_ID)
-    areas = [a["name"] for a in AREAS]
-    codes = {name: f"P{n}" for n, name in enumerate(areas, 1)}
+    codes = [f"P{n}" for n in range(1, len(AREAS) + 1)]
     out = []
     for m in MEMBERS:
         for sec_spec in m["sections"]:
             sec_code, area = (sec_spec, "") if isinstance(sec_spec, str) else sec_spec
             sec = fw.section(sec_code)
-            cells_areas = ([area] if area else list(codes.values())) if sec.scope == "area" else [""]
+            cells_areas = ([area] if area else codes) if sec.scope == "area" else [""]
             for ind in sec.indicators:
                 for ac in cells_areas:
                     share = _DISAGREE.get((ind.code, ac, m["name"]), _SHARE[ind.code] + _OFFSET[m["name"]])
-                    value = min(ind.points, _round_half(ind.points * share))
-                    note = _NOTES.get((ind.code, ac, m["name"])) or _NOTES.get((ind.code, m["name"]), "")
-                    out.append((m["name"], ind.code, ac, value, note))
+                    target = min(ind.points, _round_half(ind.points * share))
+                    kw = {"value": target} if ind.rule_type == "free" else {"detail": _detail_for(ind, target)}
+                    kw["note"] = _NOTES.get((ind.code, ac, m["name"])) or _NOTES.get((ind.code, m["name"]), "")
+                    out.append((m["name"], ind.code, ac, kw))
     return out
 
 

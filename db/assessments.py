@@ -119,6 +119,14 @@ def create_assessment(db, station_id: int, framework_id: str, lead_name: str, le
     return aid, lead_id
 
 
+def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str, **fields) -> tuple[int, int]:
+    """Create a station and its assessment with the lead, all or nothing."""
+    station = dict(station)
+    with transaction(db):
+        sid = create_station(db, station.pop("name", ""), station.pop("communities", []), **station)
+        return create_assessment(db, sid, framework_id, lead_name, lead_pin, **fields)
+
+
 def get_assessment(db, assessment_id: int) -> dict:
     row = db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id]).fetchone()
     if row is None:

@@ -104,3 +104,24 @@ def run(action, success: str | None = None) -> bool:
     if success:
         st.toast(success)
     return True
+
+
+def saver(err_key: str, action, *args, **kwargs) -> None:
+    """on_change callback body: run a db write, keep its Chinese error for the next render."""
+    try:
+        action(*args, **kwargs)
+        st.session_state.pop(err_key, None)
+    except DataError as e:
+        st.session_state[err_key] = str(e)
+
+
+def show_saved_error(err_key: str) -> None:
+    msg = st.session_state.get(err_key)
+    if msg:
+        st.error(msg)
+
+
+def init_state(key: str, value) -> None:
+    """Seed a widget's state from the database the first time this session renders it."""
+    if key not in st.session_state:
+        st.session_state[key] = value

@@ -74,8 +74,8 @@ with st.expander("新建评估（组长）", expanded=not assessments):
         lead_pin = c2.text_input("组长 PIN（4–12 位数字）", type="password", key="new_lead_pin")
         if st.form_submit_button("创建评估", type="primary"):
             try:
-                sid = A.create_station(db, station, district=district)
-                aid, lead_id = A.create_assessment(db, sid, fw_id, lead, lead_pin, kind=kind, period_label=period)
+                aid, lead_id = A.new_assessment(db, {"name": station, "district": district}, fw_id, lead, lead_pin,
+                                                kind=kind, period_label=period)
                 ui.log_in(A.get_member(db, lead_id))
                 st.rerun()
             except DataError as e:

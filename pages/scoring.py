@@ -1,7 +1,148 @@
-"""Placeholder until its issue lands."""
+"""Expert scoring: the member's assigned indicators (per 片区 where per-area), findings, progress."""
 import streamlit as st
 
+from core.framework import get_framework
+from core.scoring import score_from_detail
+from db import assessments as A
+from db import scores as S
+from db.scores import FINDING_KINDS
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login("lead", "expert")
+db = ui.get_db()
+aid, mid = who["assessment_id"], who["member_id"]
+a = A.get_assessment(db, aid)
+fw = get_framework(a["framework_id"])
+areas = {x["code"]: x for x in A.list_areas(db, a["station_id"])}
+locked = a["status"] == "locked"
+
+st.title("专家评分")
+cells = A.assigned_cells(db, aid, mid)
+if not cells:
+    st.info("组长尚未给您分配评分指标。")
+    st.stop()
+
+mine = {(r["indicator_code"], r["area_code"]): r for r in S.scores(db, aid, mid)}
+done = sum(1 for c in cells if c in mine and (mine[c]["value"] is not None or mine[c]["na"]))
+st.progress(done / len(cells), text=f"评分进度：已评 {done} / 分配 {len(cells)}")
+if locked:
+    st.warning("评估已锁定，所有内容只读。", icon="🔒")
+
+# Sections (and 片区) this member scores, in framework order.
+groups = []
+for sec in fw.sections:
+    sec_areas = sorted({ac for (code, ac) in cells if fw.indicator(code).section_code == sec.code})
+    for ac in sec_areas:
+        label = f"{sec.code} {sec.name}" + (f" · {areas[ac]['name']}" if ac in areas else "")
+        groups.append((sec, ac, label))
+labels = [g[2] for g in groups]
+choice = st.radio("评分部分", labels, horizontal=True, key="scoring_group")
+sec, area, _ = groups[labels.index(choice)]
+if area in areas and areas[area]["communities"]:
+    st.caption("片区范围：" + "、".join(areas[area]["communities"]))
+
+try:
+    from core.suggest import suggest
+    from db.station_data import evidence as load_evidence
+
+    evidence = load_evidence(db, aid)
+except ImportError:  # station-data area not installed yet
+    suggest = evidence = None
+
+
+def k(*parts) -> str:
+    return "sc_" + "_".join(str(p) for p in parts)
+
+
+def save(ind, area_code, **fields):
+    ui.saver(k("err", ind.code, area_code), S.save_score, db, aid, mid, ind.code, area_code, **fields)
+
+
+def on_criteria(ind, area_code):
+    ticked = [n for n in range(len(ind.criteria)) if st.session_state.get(k("crit", ind.code, area_code, n))]
+    save(ind, area_code, detail={"criteria": ticked})
+
+
+def on_level(ind, area_code):
+    save(ind, area_code, detail={"level": st.session_state.get(k("level", ind.code, area_code))})
+
+
+def on_value(ind, area_code):
+    v = st.session_state.get(k("value", ind.code, area_code))
+    save(ind, area_code, value=v)
+
+
+for ind in sec.indicators:
+    cell_area = area if ind.scope == "area" else ""
+    if (ind.code, cell_area) not in cells:
+        continue
+    row = mine.get((ind.code, cell_area)) or {"value": None, "na": False, "note": "", "detail": {}}
+    with st.container(border=True):
+        head = f"**{ind.code} {ind.name}**　满分 {ind.points:g} 分"
+        if row["na"]:
+            head += "　·　不适用"
+        elif row["value"] is not None:
+            head += f"　·　当前得分 **{row['value']:g}**"
+        st.markdown(head)
+        if ind.guidance:
+            st.caption("评估标准：" + ind.guidance)
+        if ind.evidence:
+            st.caption("需提供材料：" + "；".join(ind.evidence))
+        na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=locked,
+                         on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
+        if not na:
+            if ind.rule_type == "combo":
+                ticked = set(row["detail"].get("criteria", []))
+                for n, c in enumerate(ind.criteria):
+                    ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
+                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=locked,
+                                on_change=on_criteria, args=(ind, cell_area))
+            elif ind.rule_type == "level":
+                names = [lv.name for lv in ind.levels]
+                ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
+                st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=locked,
+                         format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
+                         on_change=on_level, args=(ind, cell_area))
+            else:
+                ui.init_state(k("value", ind.code, cell_area), row["value"])
+                st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
+                                format="%g", disabled=locked, on_change=on_value, args=(ind, cell_area))
+            if suggest is not None and ind.suggest:
+                sug = suggest(ind, evidence)
+                if sug is not None:
+                    c1, c2 = st.columns([4, 1])
+                    c1.info(f"数据建议分：{sug.value:g} 分。{sug.explanation}", icon="💡")
+                    c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=locked,
+                              on_click=lambda ind=ind, ca=cell_area, v=float(sug.value): save(ind, ca, value=v))
+        st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=locked,
+                     on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
+        ui.show_saved_error(k("err", ind.code, cell_area))
+
+# Findings for this section (and 片区): the member's own are editable, others' are shown read-only.
+st.subheader("评估意见")
+st.caption("值得肯定 / 需要关注。组长在「报告与导出」中整理进报告，您的原文保留在记录中。")
+area_key = area if sec.scope == "area" else ""
+all_f = [f for f in S.findings(db, aid, sec.code) if f["area_code"] == area_key]
+fk = "fd_" + sec.code + "_" + area_key
+for kind, kind_label in FINDING_KINDS.items():
+    st.markdown(f"**{kind_label}**")
+    for f in [f for f in all_f if f["kind"] == kind]:
+        if f["member_id"] == mid:
+            c1, c2 = st.columns([10, 1])
+            c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
+                         disabled=locked,
+                         on_change=lambda fid=f["id"]: ui.saver(fk + "_err", S.update_finding, db, aid, mid, fid,
+                                                                text=st.session_state[f"{fk}_text_{fid}"]))
+            c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=locked,
+                      on_click=lambda fid=f["id"]: ui.saver(fk + "_err", S.delete_finding, db, aid, mid, fid))
+        else:
+            st.text(f"{f['member_name']}：{f['text']}")
+
+with st.form(f"{fk}_new", clear_on_submit=True):
+    kind = st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind")
+    text = st.text_area("新增意见", key=f"{fk}_newtext")
+    if st.form_submit_button("添加意见", disabled=locked):
+        ui.saver(fk + "_err", S.add_finding, db, aid, mid, sec.code, kind, text, area_code=area_key)
+        if fk + "_err" not in st.session_state:
+            st.toast("意见已保存")
+ui.show_saved_error(fk + "_err")
