@@ -314,11 +314,22 @@ def m004_report(db: sqlite_utils.Database) -> None:
     )
 
 
+def m005_dashboard_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the dashboard's per-assessment reads (issue: dashboard)."""
+    _run_script(
+        db,
+        """
+        CREATE INDEX IF NOT EXISTS assignments_assessment ON assignments(assessment_id);
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
     ("003_survey", m003_survey),
     ("004_report", m004_report),
+    ("005_dashboard_indexes", m005_dashboard_indexes),
 ]
 
 

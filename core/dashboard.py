@@ -1,0 +1,443 @@
+"""The lead's live dashboard: figures and plotly charts for one refresh (SPEC §6).
+
+Pure Python over plain rows: `db.dashboard.load(db, aid)` reads everything one
+refresh needs into a `DashboardData`; `build(data)` turns it into a `Dashboard`
+(scores so far, projection, expert progress, per-section and per-片区 scores,
+disagreement flags, contract completion, survey progress); the `*_chart`
+functions draw plotly figures from a `Dashboard`. Never imports streamlit.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+
+from .framework import Framework, get_framework
+from .numbers import fmt_number, round_half_up
+from .scoring import STATION, Cell, Result, compute
+
+DEFAULT_REFRESH_SECONDS = 5
+NA_TEXT = "不适用"
+
+
+def refresh_seconds() -> float:
+    """Auto-refresh interval of the dashboard: $DASHBOARD_REFRESH_SECONDS, default 5 s."""
+    try:
+        v = float(os.environ.get("DASHBOARD_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS))
+    except ValueError:
+        return DEFAULT_REFRESH_SECONDS
+    return v if v > 0 else DEFAULT_REFRESH_SECONDS
+
+
+# ---------- input: the rows one refresh reads ----------
+
+@dataclass
+class DashboardData:
+    assessment: dict                 # assessments row + station_name
+    areas: list[dict]                # {code, name} in display order
+    members: list[dict]              # {id, name, role}
+    assignments: list[dict]          # {member_id, section_code, area_code}
+    scores: list[dict]               # {member_id, indicator_code, area_code, value, na, note, updated_at}
+    overrides: list[dict]            # {indicator_code, area_code, value, na, reason, member_id, updated_at}
+    party_scores: dict[str, float | None]
+    veto_failed: list[str]
+    finding_activity: dict[int, str] = field(default_factory=dict)  # member -> last finding change
+    indicators: list[dict] | None = None   # contract indicators (with rate / rate_text); None: not available
+    survey: Any | None = None              # db.survey.SurveyResults; None: not available
+
+
+# ---------- output: what the page shows ----------
+
+@dataclass
+class PartyLine:
+    code: str
+    name: str
+    weight: Decimal
+    max: Decimal
+    score: Decimal | None
+    weighted: Decimal | None
+    projected: bool
+
+    @property
+    def score_text(self) -> str:
+        return "—" if self.score is None else fmt_number(self.score)
+
+    @property
+    def status_text(self) -> str:
+        if self.score is None:
+            return "待评"
+        return "预计" if self.projected else "已录入"
+
+
+@dataclass
+class ExpertProgress:
+    member_id: int
+    name: str
+    role: str
+    assigned: int
+    scored: int
+    last_activity: str | None  # ISO time of the last score or finding change
+
+    @property
+    def share(self) -> float:
+        return self.scored / self.assigned if self.assigned else 0.0
+
+    @property
+    def progress_text(self) -> str:
+        return f"{self.scored}/{self.assigned}"
+
+    @property
+    def last_activity_text(self) -> str:
+        return activity_text(self.last_activity)
+
+
+@dataclass
+class SectionLine:
+    code: str
+    name: str
+    points: Decimal
+    score: Decimal | None      # rescaled to the section's points, so far
+    cells_scored: int          # cells scored or N/A
+    cells_total: int
+    complete: bool
+
+    @property
+    def score_text(self) -> str:
+        return "—" if self.score is None else fmt_number(self.score)
+
+
+@dataclass
+class AreaLine:
+    """Service quality (a per-片区 section) in one 片区."""
+    section_code: str
+    area_code: str
+    area_name: str
+    points: Decimal
+    score: Decimal | None
+    cells_scored: int
+    cells_total: int
+
+    @property
+    def score_text(self) -> str:
+        return "—" if self.score is None else fmt_number(self.score)
+
+
+@dataclass
+class ExpertScore:
+    member_id: int
+    name: str
+    value: Decimal | None      # None: said N/A
+    note: str
+
+    @property
+    def value_text(self) -> str:
+        return NA_TEXT if self.value is None else fmt_number(self.value)
+
+
+@dataclass
+class Flag:
+    indicator_code: str
+    indicator_name: str
+    area_code: str
+    area_name: str
+    points: Decimal
+    spread: Decimal
+    experts: list[ExpertScore]
+    override: dict | None      # {value, na, reason} when the lead decided
+
+    @property
+    def label(self) -> str:
+        where = f"（{self.area_name}）" if self.area_code else ""
+        return f"{self.indicator_code} {self.indicator_name}{where}"
+
+    @property
+    def override_text(self) -> str:
+        if not self.override:
+            return ""
+        v = NA_TEXT if self.override.get("na") else fmt_number(self.override["value"])
+        return f"组长裁定：{v}（理由：{self.override.get('reason', '')}）"
+
+
+@dataclass
+class Dashboard:
+    framework: Framework
+    result: Result
+    parties: list[PartyLine]
+    experts: list[ExpertProgress]
+    sections: list[SectionLine]
+    areas: list[AreaLine]
+    flags: list[Flag]
+    cells_scored: int
+    cells_total: int
+    indicators: list[dict] | None
+    survey: Any | None
+
+    @property
+    def third_party(self) -> Decimal | None:
+        return self.result.third_party
+
+    @property
+    def third_party_text(self) -> str:
+        return "—" if self.result.third_party is None else fmt_number(self.result.third_party)
+
+    @property
+    def final(self) -> Decimal | None:
+        return self.result.final
+
+    @property
+    def final_text(self) -> str:
+        return "—" if self.result.final is None else fmt_number(self.result.final)
+
+    @property
+    def final_projected(self) -> bool:
+        return self.result.final_projected
+
+    @property
+    def grade(self) -> str | None:
+        return self.result.grade
+
+    @property
+    def final_label(self) -> str:
+        return "预计最终得分" if self.final_projected else "最终得分"
+
+    @property
+    def grade_label(self) -> str:
+        return "预计等级" if self.final_projected else "评估等级"
+
+
+def activity_text(iso: str | None) -> str:
+    """'2025-11-26T18:13:05.123' -> '11-26 18:13:05'; None -> '—'."""
+    if not iso:
+        return "—"
+    date, _, time = iso.partition("T")
+    return f"{date[5:]} {time[:8]}".strip()
+
+
+def expand_assignments(fw: Framework, area_codes: list[str], rows) -> dict[int, list[tuple[str, str]]]:
+    """member -> (indicator, 片区) cells to score; the same rule as db.assessments.assigned_cells,
+    over the assignment rows of the whole assessment (no query per member)."""
+    out: dict[int, dict[tuple[str, str], None]] = {}
+    for r in rows:
+        try:
+            sec = fw.section(r["section_code"])
+        except KeyError:
+            continue
+        cells = out.setdefault(r["member_id"], {})
+        for ind in sec.indicators:
+            if ind.scope == "area":
+                for ac in ([r["area_code"]] if r["area_code"] else area_codes):
+                    cells[(ind.code, ac)] = None
+            else:
+                cells[(ind.code, STATION)] = None
+    return {m: list(c) for m, c in out.items()}
+
+
+def _section_area_lines(fw: Framework, result: Result, areas: list[dict]) -> list[AreaLine]:
+    by_key = {(c.indicator.code, c.area_code): c for c in result.cells}
+    out = []
+    for sec in fw.sections:
+        if sec.scope != "area":
+            continue
+        for a in areas:
+            earned = counted = Decimal(0)
+            done = 0
+            for ind in sec.indicators:
+                c = by_key.get((ind.code, a["code"]))
+                if c is None:
+                    continue
+                if c.status != "pending":
+                    done += 1
+                if c.status == "scored":
+                    earned += c.value
+                    counted += Decimal(str(ind.points))
+            pts = Decimal(str(sec.points))
+            score = round_half_up(earned / counted * pts, 2) if counted else None
+            out.append(AreaLine(sec.code, a["code"], a["name"], pts, score, done, len(sec.indicators)))
+    return out
+
+
+def _flag(cell: Cell, names: dict[int, str], notes: dict[tuple, str], area_names: dict[str, str]) -> Flag:
+    ind = cell.indicator
+    experts = [ExpertScore(mid, names.get(mid, str(mid)), v, notes.get((mid, ind.code, cell.area_code), ""))
+               for mid, v in cell.expert_values.items()]
+    experts.sort(key=lambda e: (e.value is None, -(e.value or 0), e.name))
+    ov = None
+    if cell.override is not None:
+        ov = {"value": cell.override.get("value"), "na": bool(cell.override.get("na")),
+              "reason": cell.override.get("reason", "")}
+    return Flag(ind.code, ind.name, cell.area_code, area_names.get(cell.area_code, cell.area_code),
+                Decimal(str(ind.points)), cell.spread, experts, ov)
+
+
+def build(data: DashboardData) -> Dashboard:
+    """Every figure the dashboard shows, from the rows of one refresh."""
+    fw = get_framework(data.assessment["framework_id"])
+    area_codes = [a["code"] for a in data.areas]
+    result = compute(fw, area_codes, data.scores, data.overrides, data.party_scores, data.veto_failed)
+
+    parties = [PartyLine(p.code, p.name, p.weight, p.max, p.score, p.weighted, p.projected) for p in result.parties]
+
+    # Per-expert progress: own cells scored (a value or N/A) of the cells assigned.
+    assigned = expand_assignments(fw, area_codes, data.assignments)
+    answered: dict[int, set] = {}
+    last: dict[int, str] = {}
+    notes: dict[tuple, str] = {}
+    for s in data.scores:
+        key = (s["indicator_code"], s.get("area_code") or STATION)
+        if s.get("na") or s.get("value") is not None:
+            answered.setdefault(s["member_id"], set()).add(key)
+        if s.get("note"):
+            notes[(s["member_id"],) + key] = s["note"]
+        t = s.get("updated_at")
+        if t and t > last.get(s["member_id"], ""):
+            last[s["member_id"]] = t
+    for mid, t in data.finding_activity.items():
+        if t and t > last.get(mid, ""):
+            last[mid] = t
+    experts = []
+    for m in data.members:
+        cells = assigned.get(m["id"], [])
+        if m["role"] == "staff" and not cells:
+            continue
+        done = answered.get(m["id"], set())
+        experts.append(ExpertProgress(m["id"], m["name"], m["role"], len(cells),
+                                      sum(1 for c in cells if c in done), last.get(m["id"])))
+
+    by_section: dict[str, list[Cell]] = {}
+    for c in result.cells:
+        by_section.setdefault(c.indicator.section_code, []).append(c)
+    sections = []
+    for s in result.sections:
+        cells = by_section.get(s.code, [])
+        sections.append(SectionLine(s.code, s.name, s.points, s.score,
+                                    sum(1 for c in cells if c.status != "pending"), len(cells), s.complete))
+
+    names = {m["id"]: m["name"] for m in data.members}
+    area_names = {a["code"]: a["name"] for a in data.areas}
+    flags = [_flag(c, names, notes, area_names) for c in result.flags]
+
+    return Dashboard(
+        framework=fw, result=result, parties=parties, experts=experts, sections=sections,
+        areas=_section_area_lines(fw, result, data.areas), flags=flags,
+        cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
+        indicators=data.indicators, survey=data.survey,
+    )
+
+
+# ---------- survey figures (tolerant of the SurveyResults shape) ----------
+
+def _get(obj, name, default=None):
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def survey_progress(survey) -> dict | None:
+    """{sample_size, called, reached, unreachable, pending, satisfaction_text} or None when no survey yet."""
+    if survey is None:
+        return None
+    return {k: _get(survey, k) for k in
+            ("sample_size", "called", "reached", "unreachable", "pending", "satisfaction_rate", "satisfaction_text")}
+
+
+# ---------- charts ----------
+
+OK_COLOR = "#2e7d32"
+LOW_COLOR = "#c62828"
+MAX_COLOR = "#cfd8dc"
+SCORE_COLOR = "#1565c0"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    return fig
+
+
+def completion_chart(dash: Dashboard) -> go.Figure | None:
+    """Contract completion % per indicator, against a 100% line (None without indicators)."""
+    rows = [r for r in (dash.indicators or []) if r.get("rate") is not None]
+    if not rows:
+        return None
+    names = [r["name"] for r in rows]
+    rates = [float(r["rate"]) for r in rows]
+    fig = go.Figure(go.Bar(
+        x=names, y=rates, text=[r.get("rate_text") or f"{fmt_number(r['rate'])}%" for r in rows],
+        textposition="outside", marker_color=[OK_COLOR if v >= 100 else LOW_COLOR for v in rates],
+        name="完成率", hovertemplate="%{x}：%{text}<extra></extra>",
+    ))
+    fig.add_hline(y=100, line_dash="dash", line_color="#555", annotation_text="100%",
+                  annotation_position="top left")
+    fig.update_yaxes(title="完成率（%）", rangemode="tozero")
+    fig.update_xaxes(tickangle=-35)
+    return _layout(fig, "协议指标完成率", height=420)
+
+
+def section_chart(dash: Dashboard) -> go.Figure:
+    """Each section's score so far against its max (per-片区 scores for area sections as extra bars)."""
+    labels = [f"{s.code} {s.name}" for s in dash.sections]
+    maxes = [float(s.points) for s in dash.sections]
+    scores = [float(s.score) if s.score is not None else 0.0 for s in dash.sections]
+    texts = [s.score_text for s in dash.sections]
+    for a in dash.areas:
+        labels.append(f"{a.section_code} · {a.area_name}")
+        maxes.append(float(a.points))
+        scores.append(float(a.score) if a.score is not None else 0.0)
+        texts.append(a.score_text)
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=maxes, name="满分", marker_color=MAX_COLOR, text=[fmt_number(m) for m in maxes],
+                textposition="outside", hovertemplate="%{x} 满分 %{y}<extra></extra>")
+    fig.add_bar(x=labels, y=scores, name="当前得分", marker_color=SCORE_COLOR, text=texts,
+                textposition="inside", hovertemplate="%{x} 得分 %{text}<extra></extra>")
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(title="分", rangemode="tozero")
+    return _layout(fig, "各部分得分 / 满分")
+
+
+SATISFACTION_LEVELS = ["非常满意", "满意", "一般", "不满意", "非常不满意"]
+_LEVEL_COLORS = ["#1b5e20", "#66bb6a", "#ffca28", "#ef6c00", "#b71c1c"]
+
+
+def satisfaction_breakdown(survey) -> list[tuple[str, dict[str, int]]]:
+    """[(item, {level: count})] from SurveyResults' per-item breakdown ([] when none)."""
+    raw = _get(survey, "breakdown") or _get(survey, "items") or {}
+    out = []
+    if isinstance(raw, dict):
+        raw = list(raw.items())
+    for entry in raw:
+        if isinstance(entry, (tuple, list)) and len(entry) == 2:
+            item, counts = entry
+        else:
+            item, counts = _get(entry, "item") or _get(entry, "name"), _get(entry, "counts") or {}
+        if isinstance(counts, dict):
+            out.append((str(item), {str(k): int(v or 0) for k, v in counts.items()}))
+    return out
+
+
+def satisfaction_chart(dash: Dashboard) -> go.Figure | None:
+    """Stacked bars: answers per satisfaction level for each item (None before any answer)."""
+    rows = satisfaction_breakdown(dash.survey)
+    if not rows or not any(sum(c.values()) for _, c in rows):
+        return None
+    items = [item for item, _ in rows]
+    levels = [lv for lv in SATISFACTION_LEVELS if any(lv in c for _, c in rows)]
+    levels += sorted({k for _, c in rows for k in c} - set(levels))
+    fig = go.Figure()
+    for n, lv in enumerate(levels):
+        fig.add_bar(y=items, x=[c.get(lv, 0) for _, c in rows], name=lv, orientation="h",
+                    marker_color=_LEVEL_COLORS[n] if n < len(_LEVEL_COLORS) else None,
+                    hovertemplate="%{y} " + lv + "：%{x} 人<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="人数")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "满意度分项结果", height=max(260, 60 + 40 * len(items)))
+
+
+def charts(dash: Dashboard) -> dict[str, go.Figure | None]:
+    return {"completion": completion_chart(dash), "sections": section_chart(dash),
+            "satisfaction": satisfaction_chart(dash)}

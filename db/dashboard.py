@@ -1,0 +1,77 @@
+"""The reads for one dashboard refresh: a fixed handful of indexed queries per
+assessment (never one per indicator or per member), returned as core.dashboard.DashboardData."""
+from __future__ import annotations
+
+import importlib
+
+from core.dashboard import Dashboard, DashboardData, build
+
+from .errors import NotFound
+
+
+def _optional(module: str, name: str):
+    """A function of an area that may not have landed yet (None if absent)."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _rows(db, sql: str, params) -> list[dict]:
+    cur = db.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def contract_indicators(db, assessment_id: int) -> list[dict] | None:
+    """Contract indicators with `rate` / `rate_text`, or None when the station-data area is absent."""
+    list_indicators = _optional("db.station_data", "list_indicators")
+    indicator_rows = _optional("core.station", "indicator_rows")
+    if list_indicators is None or indicator_rows is None:
+        return None
+    return indicator_rows(list_indicators(db, assessment_id))
+
+
+def survey(db, assessment_id: int):
+    """db.survey.survey_results, or None when the survey area is absent."""
+    fn = _optional("db.survey", "survey_results")
+    return fn(db, assessment_id) if fn is not None else None
+
+
+def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bool = True) -> DashboardData:
+    rows = _rows(db, "SELECT a.*, s.name AS station_name FROM assessments a JOIN stations s ON s.id = a.station_id"
+                     " WHERE a.id = ?", [assessment_id])
+    if not rows:
+        raise NotFound(f"找不到评估 {assessment_id}")
+    a = rows[0]
+    areas = _rows(db, "SELECT code, name FROM areas WHERE station_id = ? ORDER BY position, id", [a["station_id"]])
+    members = _rows(db, "SELECT id, name, role FROM members WHERE assessment_id = ?"
+                        " ORDER BY CASE role WHEN 'lead' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id", [assessment_id])
+    assignments = _rows(db, "SELECT member_id, section_code, area_code FROM assignments WHERE assessment_id = ?"
+                            " ORDER BY member_id, id", [assessment_id])
+    scores = _rows(db, "SELECT member_id, indicator_code, area_code, value, na, note, updated_at FROM scores"
+                       " WHERE assessment_id = ?", [assessment_id])
+    overrides = _rows(db, "SELECT indicator_code, area_code, value, na, reason, member_id, updated_at FROM overrides"
+                          " WHERE assessment_id = ?", [assessment_id])
+    party = {r[0]: r[1] for r in db.execute("SELECT party_code, score FROM party_scores WHERE assessment_id = ?",
+                                            [assessment_id])}
+    veto = [r[0] for r in db.execute("SELECT code FROM veto_checks WHERE assessment_id = ? AND failed = 1",
+                                     [assessment_id])]
+    activity = {r[0]: r[1] for r in db.execute(
+        "SELECT member_id, MAX(updated_at) FROM findings WHERE assessment_id = ? AND member_id IS NOT NULL"
+        " GROUP BY member_id", [assessment_id])}
+    for s in scores:
+        s["na"] = bool(s["na"])
+    for o in overrides:
+        o["na"] = bool(o["na"])
+    return DashboardData(
+        assessment=a, areas=areas, members=members, assignments=assignments, scores=scores,
+        overrides=overrides, party_scores=party, veto_failed=veto, finding_activity=activity,
+        indicators=contract_indicators(db, assessment_id) if with_station_data else None,
+        survey=survey(db, assessment_id) if with_survey else None,
+    )
+
+
+def dashboard(db, assessment_id: int) -> Dashboard:
+    """One refresh: the reads above, then core.dashboard.build."""
+    return build(load(db, assessment_id))
