@@ -174,6 +174,7 @@ class Dashboard:
     cells_total: int
     indicators: list[dict] | None
     survey: Any | None
+    area_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def third_party(self) -> Decimal | None:
@@ -323,7 +324,7 @@ def build(data: DashboardData) -> Dashboard:
         framework=fw, result=result, parties=parties, experts=experts, sections=sections,
         areas=_section_area_lines(fw, result, data.areas), flags=flags,
         cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
-        indicators=data.indicators, survey=data.survey,
+        indicators=data.indicators, survey=data.survey, area_names=area_names,
     )
 
 
@@ -337,12 +338,26 @@ def _get(obj, name, default=None):
     return getattr(obj, name, default)
 
 
+SURVEY_FIGURES = (("sample_size", "抽取人数"), ("called", "已拨打"), ("reached", "已接通"),
+                  ("unreachable", "无法接通"), ("refused", "拒访"), ("pending", "待拨打/待再拨"))
+
+
 def survey_progress(survey) -> dict | None:
-    """{sample_size, called, reached, unreachable, pending, satisfaction_text} or None when no survey yet."""
-    if survey is None:
+    """Survey progress so far, or None before the sample is drawn (or without the survey area):
+    {drawn, figures: [(label, count)], satisfaction_text, satisfaction_with_n, awareness_text}."""
+    if survey is None or not _get(survey, "sample_size"):
         return None
-    return {k: _get(survey, k) for k in
-            ("sample_size", "called", "reached", "unreachable", "pending", "satisfaction_rate", "satisfaction_text")}
+    reached, satisfied = _get(survey, "reached", 0) or 0, _get(survey, "satisfied")
+    with_n = _get(survey, "satisfaction_with_n")
+    if with_n is None:
+        text = _get(survey, "satisfaction_text") or "—"
+        with_n = f"{text}（{satisfied}/{reached}）" if reached and satisfied is not None else text
+    return {
+        "figures": [(label, int(_get(survey, key, 0) or 0)) for key, label in SURVEY_FIGURES],
+        "satisfaction_text": _get(survey, "satisfaction_text") or "—",
+        "satisfaction_with_n": with_n,
+        "awareness_text": _get(survey, "awareness_text") or "—",
+    }
 
 
 # ---------- charts ----------

@@ -1,7 +1,157 @@
-"""Placeholder until its issue lands."""
+"""实时总览: the lead's live dashboard (experts see it read-only). Refreshes by itself
+(st.fragment(run_every=…)); figures and charts come from core.dashboard, reads from db.dashboard."""
+import datetime as _dt
+
+import pandas as pd
 import streamlit as st
 
+from core import dashboard as D
+from db import dashboard as DB
+from db import scores as S
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login("lead", "expert")
+aid, mid = who["assessment_id"], who["member_id"]
+is_lead = who["role"] == "lead"
+
+st.title("实时总览")
+c1, c2 = st.columns([1, 3])
+auto = c1.toggle("自动刷新", value=True, key="dash_auto_refresh")
+every = D.refresh_seconds()
+c2.caption(f"每 {every:g} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
+if not is_lead:
+    st.caption("只读视图：分歧裁定由组长进行。")
+
+
+def show_chart(fig, key: str, empty: str) -> None:
+    if fig is None:
+        st.info(empty)
+    else:
+        st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
+def render(dash: D.Dashboard) -> None:
+    m = st.columns(5)
+    m[0].metric("第三方得分（目前）" if not dash.result.third_party_complete else "第三方得分",
+                dash.third_party_text)
+    m[1].metric(dash.final_label, dash.final_text)
+    m[2].metric(dash.grade_label, dash.grade or "—")
+    m[3].metric("已评单元", f"{dash.cells_scored}/{dash.cells_total}")
+    m[4].metric("分歧提示", len(dash.flags))
+    if dash.final_projected:
+        st.caption("标注“预计”的评估方尚未录入分数或评分尚未完成，按第三方目前得分率预计。")
+
+    st.subheader("四方得分")
+    st.dataframe(pd.DataFrame([{
+        "评估方": p.name, "权重": float(p.weight), "得分": p.score_text,
+        "折算分": D.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
+    } for p in dash.parties]), hide_index=True, key="dash_parties")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("专家评分进度")
+        st.dataframe(pd.DataFrame([{
+            "专家": e.name, "进度": e.share, "已评/分配": e.progress_text, "最近操作": e.last_activity_text,
+        } for e in dash.experts]), hide_index=True, key="dash_experts",
+            column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")})
+        st.subheader("各部分得分")
+        st.dataframe(pd.DataFrame([{
+            "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": D.fmt_number(s.points),
+            "已评": f"{s.cells_scored}/{s.cells_total}",
+        } for s in dash.sections]), hide_index=True, key="dash_sections")
+        if dash.areas:
+            st.subheader("各片区服务质量")
+            st.dataframe(pd.DataFrame([{
+                "片区": a.area_name, "得分": a.score_text, "满分": D.fmt_number(a.points),
+                "已评": f"{a.cells_scored}/{a.cells_total}",
+            } for a in dash.areas]), hide_index=True, key="dash_areas")
+    with right:
+        show_chart(D.section_chart(dash), "dash_chart_sections", "暂无评分。")
+
+    st.subheader(f"分歧提示（{len(dash.flags)}）")
+    st.caption("同一指标各专家评分相差超过该指标满分的 20%（或有人评“不适用”而他人评分）时提示讨论。")
+    if not dash.flags:
+        st.success("目前没有需要讨论的分歧。")
+    for f in dash.flags:
+        with st.container(border=True, key=f"dash_flag_{f.indicator_code}_{f.area_code}"):
+            st.markdown(f"**{f.label}** · 满分 {D.fmt_number(f.points)} · 相差 {D.fmt_number(f.spread)}")
+            for e in f.experts:
+                st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
+            if f.override:
+                st.info(f.override_text)
+
+    st.subheader("协议指标完成情况")
+    if dash.indicators is None:
+        st.info("社工站数据模块尚未就绪。")
+    else:
+        show_chart(D.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标。")
+
+    st.subheader("满意度电话回访进度")
+    prog = D.survey_progress(dash.survey)
+    if prog is None:
+        st.info("尚未抽取回访样本。")
+    else:
+        cols = st.columns(len(prog["figures"]) + 1)
+        for n, (label, value) in enumerate(prog["figures"]):
+            cols[n].metric(label, value)
+        cols[-1].metric("满意度（目前）", prog["satisfaction_text"])
+        st.caption(f"满意度：{prog['satisfaction_with_n']}；知晓率：{prog['awareness_text']}")
+        show_chart(D.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
+    st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
+
+
+@st.fragment(run_every=every if auto else None)
+def live() -> None:
+    render(DB.dashboard(ui.get_db(), aid))
+
+
+live()
+
+# ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
+if is_lead:
+    st.divider()
+    st.subheader("组长裁定")
+    if st.session_state.get("ovr_flash"):
+        st.success(st.session_state.pop("ovr_flash"))
+    db = ui.get_db()
+    dash = DB.dashboard(db, aid)
+    decided = {(c.indicator.code, c.area_code) for c in dash.result.cells if c.override is not None}
+    flagged = [(f.indicator_code, f.area_code) for f in dash.flags]
+    show_all = st.checkbox("显示全部指标（不只是分歧项）", key="ovr_all")
+    choices = list(dict.fromkeys(flagged + sorted(decided)))
+    if show_all:
+        choices += [(c.indicator.code, c.area_code) for c in dash.result.cells if (c.indicator.code, c.area_code) not in choices]
+    area_names = dash.area_names
+    if not choices:
+        st.caption("目前没有分歧项或已裁定的指标。")
+    else:
+        def label(key):
+            c = dash.result.cell(*key)
+            where = f"（{area_names.get(key[1], key[1])}）" if key[1] else ""
+            mark = "⚠️ " if key in flagged else ""
+            return f"{mark}{c.indicator.code} {c.indicator.name}{where}"
+
+        key = st.selectbox("指标", choices, format_func=label, key="ovr_cell")
+        cell = dash.result.cell(*key)
+        ind = cell.indicator
+        current = cell.value if cell.value is not None else 0
+        kk = f"{ind.code}_{key[1]}"
+        with st.form(f"ovr_form_{kk}"):
+            if cell.override:
+                st.caption(f"当前裁定：{'不适用' if cell.override.get('na') else D.fmt_number(cell.override['value'])}"
+                           f"（理由：{cell.override.get('reason', '')}）")
+            value = st.number_input(f"裁定分数（0–{D.fmt_number(ind.points)}）", min_value=0.0,
+                                    max_value=float(ind.points), value=float(current), step=float(ind.step or 0.5),
+                                    key=f"ovr_value_{kk}")
+            na = st.checkbox("不适用", value=bool(cell.override and cell.override.get("na")), key=f"ovr_na_{kk}")
+            reason = st.text_area("理由（必填，记入修改记录）", key=f"ovr_reason_{kk}")
+            b1, b2 = st.columns(2)
+            save = b1.form_submit_button("保存裁定", type="primary", key=f"ovr_save_{kk}")
+            clear = b2.form_submit_button("撤销裁定", key=f"ovr_clear_{kk}", disabled=cell.override is None)
+        if save and ui.run(lambda: S.save_override(db, aid, mid, ind.code, key[1], value=None if na else value,
+                                                   na=na, reason=reason)):
+            st.session_state["ovr_flash"] = f"已保存 {label(key)} 的组长裁定（已记入修改记录）"
+            st.rerun()
+        if clear and ui.run(lambda: S.save_override(db, aid, mid, ind.code, key[1])):
+            st.session_state["ovr_flash"] = f"已撤销 {label(key)} 的组长裁定（已记入修改记录）"
+            st.rerun()
