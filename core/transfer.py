@@ -1,0 +1,310 @@
+"""The JSON transfer format of a whole assessment (moving it to another laptop).
+
+Plain Python, no database access: the format constants, the explicit list of
+tables, the id remapping (foreign keys and ids written inside text), the
+validation of a file before anything is written, and `canonical()` for
+comparing two exports ids aside. `db/transfer.py` reads and writes the tables.
+See docs/json-format.md.
+
+The file carries REAL client names and phone numbers (it is the database moved
+to another laptop, not a publication); every other export is masked.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+FORMAT = "shegongzhan-assessment"
+FORMAT_VERSION = 1
+
+# Every table of an assessment, parents before children (insertion order).
+# Columns are discovered from the database (PRAGMA table_info), so a new column
+# travels without code changes; a new TABLE must be added here (a test checks
+# that every table of the schema is listed here or in NOT_EXPORTED).
+TABLES = (
+    "stations", "assessments", "areas", "members", "assignments", "scores", "overrides",
+    "findings", "party_scores", "veto_checks", "contract_indicators", "staffing", "clients",
+    "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls",
+    "report_items", "report_texts", "audit_log",
+)
+NOT_EXPORTED = ("_migrations",)
+
+TABLE_LABELS = {
+    "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
+    "assignments": "分工", "scores": "专家评分", "overrides": "组长裁定", "findings": "评估意见",
+    "party_scores": "其他方评分", "veto_checks": "否决项", "contract_indicators": "协议指标",
+    "staffing": "人员配置", "clients": "重点服务对象名册", "prev_recommendations": "上期评估意见",
+    "site_records": "现场记录", "survey_samples": "满意度抽样", "survey_items": "抽样对象",
+    "survey_calls": "电话回访记录", "report_items": "报告意见", "report_texts": "报告文字",
+    "audit_log": "修改记录",
+}
+
+# References without a FOREIGN KEY constraint (audit_log keeps history, so it has none).
+SOFT_FKS = {"audit_log": {"assessment_id": "assessments", "member_id": "members"}}
+
+# Ids written inside text.
+# findings.source = '<prefix>:<id>' (e.g. 'site_record:12'); prefix -> table.
+SOURCE_PREFIXES = {
+    "site_record": "site_records", "finding": "findings", "client": "clients",
+    "survey_call": "survey_calls", "survey_item": "survey_items", "prev_recommendation": "prev_recommendations",
+    "contract_indicator": "contract_indicators", "report_item": "report_items", "member": "members",
+}
+# Columns holding a JSON list of ids.
+ID_LIST_COLUMNS = {("report_items", "source_finding_ids"): "findings"}
+# audit_log.entity -> table whose id is written in entity_key (when the key is a number).
+AUDIT_ENTITIES = {
+    "station": "stations", "areas": "stations", "assessment": "assessments", "staffing": "assessments",
+    "member": "members", "finding": "findings", "site_record": "site_records", "client": "clients",
+    "clients": "assessments", "register": "assessments", "contract_indicator": "contract_indicators",
+    "prev_recommendation": "prev_recommendations", "survey_sample": "survey_samples",
+    "survey_item": "survey_items", "survey_call": "survey_calls", "report_item": "report_items",
+    "report_text": "report_texts", "override": "overrides", "assignment": "assignments",
+}
+_SOURCE_RE = re.compile(r"^([a-z_]+):(\d+)$")
+
+PRIVACY_NOTICE = ("本文件包含重点服务对象的真实姓名和电话（用于把整个评估迁移到另一台电脑），"
+                  "请妥善保管，不得外传；对外提供请使用已脱敏的 Excel 或 PDF。")
+
+
+def label(table: str) -> str:
+    return TABLE_LABELS.get(table, table)
+
+
+def _source_table(prefix: str) -> str | None:
+    t = SOURCE_PREFIXES.get(prefix) or (prefix + "s")
+    return t if t in TABLES else None
+
+
+def _audit_table(entity: str) -> str | None:
+    t = AUDIT_ENTITIES.get(entity)
+    if t is None and (entity + "s") in TABLES:
+        t = entity + "s"
+    if t is None and entity in TABLES:
+        t = entity
+    return t
+
+
+# ---------- serialisation ----------
+
+def dumps(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
+
+
+def loads(data: bytes | str) -> dict:
+    """Parse a file's bytes; a clear Chinese ImportRejected for anything that is not our JSON."""
+    from db.errors import ImportRejected
+
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRejected(["文件不是 UTF-8 编码的 JSON 文本，可能不是本系统导出的评估文件。"]) from None
+    try:
+        doc = json.loads(data)
+    except json.JSONDecodeError as e:
+        raise ImportRejected([f"文件不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列附近格式错误），"
+                              "可能已损坏或不完整。"]) from None
+    if not isinstance(doc, dict):
+        raise ImportRejected(["文件内容不是本系统导出的评估文件（顶层应为对象）。"])
+    return doc
+
+
+# ---------- validation ----------
+
+def check_header(doc: dict) -> list[str]:
+    if doc.get("format") != FORMAT:
+        return [f"不是本系统导出的评估文件（format 应为“{FORMAT}”）。"]
+    v = doc.get("format_version")
+    if not isinstance(v, int) or isinstance(v, bool):
+        return ["文件缺少有效的格式版本号（format_version）。"]
+    if v > FORMAT_VERSION:
+        return [f"文件格式版本 {v} 比本程序支持的版本 {FORMAT_VERSION} 新，请先升级本程序再导入。"]
+    if v != FORMAT_VERSION:
+        return [f"不支持的文件格式版本 {v}（本程序支持版本 {FORMAT_VERSION}）。"]
+    return []
+
+
+def validate(doc: dict, schema: dict) -> list[str]:
+    """Every problem of the file, in Chinese, naming table, row and column; [] when importable.
+
+    `schema`: {table: {"columns": {name: {"notnull": bool, "default": bool}}, "pk": "id" | None,
+    "fks": {column: parent_table}}} as discovered by db.transfer.schema().
+    """
+    errors = check_header(doc)
+    if errors:
+        return errors
+    tables = doc.get("tables")
+    if not isinstance(tables, dict):
+        return ["文件缺少数据（tables）。"]
+    for t in tables:
+        if t not in TABLES:
+            errors.append(f"文件含有未知的数据表“{t}”，可能来自更新版本的程序。")
+    for t in TABLES:
+        if t not in tables:
+            errors.append(f"文件缺少数据表“{label(t)}”（{t}）。")
+        elif not isinstance(tables[t], list) or not all(isinstance(r, dict) for r in tables[t]):
+            errors.append(f"数据表“{label(t)}”格式错误：应为记录列表。")
+    if errors:
+        return errors
+
+    ids: dict[str, set] = {}
+    for t in TABLES:
+        sch = schema[t]
+        cols = sch["columns"]
+        pk = sch["pk"]
+        seen: set = set()
+        for n, row in enumerate(tables[t], 1):
+            where = f"{label(t)} 第 {n} 条"
+            for c in row:
+                if c not in cols:
+                    errors.append(f"{where}：列“{c}”在本数据库中不存在（文件可能来自更新版本的程序）。")
+            for c, info in cols.items():
+                if info["notnull"] and not info["default"] and c != pk and row.get(c) is None:
+                    errors.append(f"{where}：缺少必填列“{c}”。")
+            for c, v in row.items():
+                if not (v is None or isinstance(v, (str, int, float))):
+                    errors.append(f"{where}：列“{c}”的值类型不正确。")
+            if pk:
+                v = row.get(pk)
+                if not isinstance(v, int) or isinstance(v, bool):
+                    errors.append(f"{where}：缺少有效的编号（{pk}）。")
+                elif v in seen:
+                    errors.append(f"{where}：编号 {v} 重复。")
+                else:
+                    seen.add(v)
+        ids[t] = seen
+    if errors:
+        return errors
+
+    if len(tables["stations"]) != 1:
+        errors.append(f"文件应包含 1 个社工站，实际为 {len(tables['stations'])} 个。")
+    if len(tables["assessments"]) != 1:
+        errors.append(f"文件应包含 1 个评估，实际为 {len(tables['assessments'])} 个。")
+    if errors:
+        return errors
+    aid = tables["assessments"][0]["id"]
+    sid = tables["stations"][0]["id"]
+
+    # Foreign keys must point inside the file (else the file is incomplete or edited).
+    for t in TABLES:
+        for c, parent in fks(schema, t).items():
+            for n, row in enumerate(tables[t], 1):
+                v = row.get(c)
+                if v is None or t in SOFT_FKS and c in SOFT_FKS[t]:
+                    continue
+                if v not in ids[parent]:
+                    errors.append(f"{label(t)} 第 {n} 条：列“{c}”引用的{label(parent)}编号 {v} 不在文件中。")
+        if "assessment_id" in schema[t]["columns"]:
+            for n, row in enumerate(tables[t], 1):
+                v = row.get("assessment_id")
+                if v != aid and not (t == "audit_log" and v is None):
+                    errors.append(f"{label(t)} 第 {n} 条：属于另一个评估（编号 {v}），文件不完整或被修改过。")
+    for t in ("areas", "assessments"):
+        for n, row in enumerate(tables[t], 1):
+            if row.get("station_id") != sid:
+                errors.append(f"{label(t)} 第 {n} 条：属于另一个社工站（编号 {row.get('station_id')}）。")
+    for (t, c), _parent in ID_LIST_COLUMNS.items():
+        for n, row in enumerate(tables[t], 1):
+            if _id_list(row.get(c)) is None:
+                errors.append(f"{label(t)} 第 {n} 条：列“{c}”应为编号列表（JSON），实际为“{row.get(c)}”。")
+    fw = tables["assessments"][0].get("framework_id")
+    try:
+        from core.framework import get_framework
+
+        get_framework(fw)
+    except Exception:
+        errors.append(f"评估使用的评估框架“{fw}”在本程序中不存在，请先升级本程序。")
+    return errors
+
+
+def fks(schema: dict, table: str) -> dict[str, str]:
+    out = dict(schema[table]["fks"])
+    out.update(SOFT_FKS.get(table, {}))
+    return out
+
+
+def _id_list(v):
+    if v is None or v == "":
+        return []
+    try:
+        x = json.loads(v) if isinstance(v, str) else v
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(x, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in x):
+        return None
+    return x
+
+
+# ---------- remapping ----------
+
+def id_maps(doc: dict, schema: dict, bases: dict[str, int]) -> dict[str, dict[int, int]]:
+    """New id of every row: base[table] + rank of its old id (order kept)."""
+    out = {}
+    for t in TABLES:
+        pk = schema[t]["pk"]
+        if not pk:
+            continue
+        old = sorted(r[pk] for r in doc["tables"][t])
+        out[t] = {o: bases.get(t, 0) + i for i, o in enumerate(old, 1)}
+    return out
+
+
+def remap(doc: dict, schema: dict, bases: dict[str, int]) -> dict[str, list[dict]]:
+    """The tables with every id, foreign key and id-in-text renumbered; rows sorted by new id.
+
+    References whose target is not in the file: soft foreign keys become NULL,
+    a findings.source becomes '', an id inside a list is dropped; an audit
+    entity_key is kept as written (history).
+    """
+    maps = id_maps(doc, schema, bases)
+    out: dict[str, list[dict]] = {}
+    for t in TABLES:
+        pk = schema[t]["pk"]
+        fk = fks(schema, t)
+        rows = []
+        for row in doc["tables"][t]:
+            r = dict(row)
+            if pk:
+                r[pk] = maps[t][row[pk]]
+            for c, parent in fk.items():
+                if r.get(c) is not None:
+                    r[c] = maps[parent].get(r[c])
+            if t == "findings" and r.get("source"):
+                r["source"] = _remap_source(r["source"], maps)
+            for (lt, c), parent in ID_LIST_COLUMNS.items():
+                if lt == t and c in r:
+                    lst = _id_list(r[c]) or []
+                    r[c] = json.dumps([maps[parent][i] for i in lst if i in maps[parent]])
+            if t == "audit_log":
+                r["entity_key"] = _remap_audit_key(r.get("entity", ""), r.get("entity_key", ""), maps)
+            rows.append(r)
+        if pk:
+            rows.sort(key=lambda r: r[pk])
+        out[t] = rows
+    return out
+
+
+def _remap_source(source: str, maps) -> str:
+    m = _SOURCE_RE.match(source)
+    if not m:
+        return source
+    t = _source_table(m.group(1))
+    if t is None:
+        return source
+    new = maps.get(t, {}).get(int(m.group(2)))
+    return f"{m.group(1)}:{new}" if new is not None else ""
+
+
+def _remap_audit_key(entity: str, key, maps) -> str:
+    key = "" if key is None else str(key)
+    t = _audit_table(entity or "")
+    if t is None or not key.isdigit():
+        return key
+    new = maps.get(t, {}).get(int(key))
+    return str(new) if new is not None else key
+
+
+def canonical(doc: dict, schema: dict) -> dict[str, list[dict]]:
+    """The content ids aside: ids renumbered 1..n per table (order kept), references
+    followed. Two exports of the same assessment have equal canonical forms."""
+    return remap(doc, schema, {})

@@ -1,0 +1,92 @@
+"""Test data for the export tests: make every exported table of an assessment hold rows.
+
+The demo fills most tables itself; tables it leaves empty (while the station
+data / survey / report areas are still being built) get a few realistic rows
+here, written straight into the real tables. Rows reference each other the way
+the app does (a finding promoted from a site record: source='site_record:<id>';
+a report item built from findings: source_finding_ids='[..]').
+"""
+from __future__ import annotations
+
+import json
+
+from core.framework import get_framework
+from db import audit
+from db import scores as S
+from db.connection import transaction
+
+# Register entries used when the demo has no register yet (names/phones are invented).
+CLIENTS = [
+    ("黄子昕", "13812341234", "上元岗社区", "低保"),
+    ("欧阳明辉", "13987654321", "中人社区", "特困"),
+    ("李梅", "020-87654321", "南兴社区", "残疾"),
+]
+
+
+def _count(db, table, where="assessment_id = ?", params=None):
+    return db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params).fetchone()[0]
+
+
+def _ids(db, sql, params):
+    return [r[0] for r in db.execute(sql, params).fetchall()]
+
+
+def fill_empty_tables(db, aid: int) -> None:
+    now = audit.now()
+    lead = db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'lead' ORDER BY id", [aid]).fetchone()[0]
+    staff = (db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'staff' ORDER BY id", [aid]).fetchone()
+             or [lead])[0]
+    p = [aid]
+    with transaction(db):
+        if not _count(db, "overrides", params=p):
+            fw = get_framework(db.execute("SELECT framework_id FROM assessments WHERE id = ?", p).fetchone()[0])
+            S.save_override(db, aid, lead, "A1", "", value=fw.indicator("A1").points, reason="组长复核后调整")
+        if not _count(db, "contract_indicators", params=p):
+            for pos, (name, unit, target, actual) in enumerate([("个案服务", "个", 50, 55), ("小组活动", "节", 120, 190.3)]):
+                db["contract_indicators"].insert(dict(assessment_id=aid, position=pos, name=name, unit=unit,
+                                                      target=target, actual=actual, note=""))
+        if not _count(db, "staffing", params=p):
+            db["staffing"].insert(dict(assessment_id=aid, required=12, on_post=11, cert_intermediate=3, cert_assistant=6,
+                                       non_certified=2, experienced=8, attendance_due=2640, attendance_actual=2600,
+                                       training_due=240, training_actual=251, continuous=9, updated_at=now))
+        if not _count(db, "clients", params=p):
+            for pos, (name, phone, community, cat) in enumerate(CLIENTS):
+                db["clients"].insert(dict(assessment_id=aid, position=pos, name=name, phone=phone, community=community,
+                                          category=cat, household="", note=""))
+        if not _count(db, "prev_recommendations", params=p):
+            db["prev_recommendations"].insert(dict(assessment_id=aid, position=0, section_code="B",
+                                                   text="加强个案记录规范", status="已整改", evidence="见个案档案"))
+        if not _count(db, "site_records", params=p):
+            for pos, (kind, item, status, finding) in enumerate([
+                    ("observation", "服务场地", "ok", ""),
+                    ("document", "个案档案", "finding", "部分个案记录缺少评估与结案小结")]):
+                db["site_records"].insert(dict(assessment_id=aid, kind=kind, position=pos, item=item, status=status,
+                                               finding=finding, member_id=lead, updated_at=now))
+        if not _count(db, "findings", "assessment_id = ? AND source LIKE 'site_record:%'", p):
+            rec = _ids(db, "SELECT id FROM site_records WHERE assessment_id = ? ORDER BY id DESC", p)[0]
+            S.add_finding(db, aid, lead, "B", "concern", "部分个案记录缺少评估与结案小结", area_code="P1",
+                          source=f"site_record:{rec}")
+            audit.log(db, aid, lead, "promote", "site_record", rec, new={"finding": "promoted"})
+        if not _count(db, "survey_samples", params=p):
+            db["survey_samples"].insert(dict(assessment_id=aid, seed="20250227", register_hash="sha256:test",
+                                             size=2, reserve_size=1, active=1, member_id=lead, created_at=now))
+        sample = _ids(db, "SELECT id FROM survey_samples WHERE assessment_id = ? ORDER BY id", p)[0]
+        if not _count(db, "survey_items", "sample_id = ?", [sample]):
+            for pos, cid in enumerate(_ids(db, "SELECT id FROM clients WHERE assessment_id = ? ORDER BY id", p)[:2]):
+                db["survey_items"].insert(dict(sample_id=sample, client_id=cid, position=pos, reserve=0,
+                                               caller_id=staff, claimed_by=None, claimed_at=None))
+        if not _count(db, "survey_calls", params=p):
+            items = _ids(db, "SELECT id FROM survey_items WHERE sample_id = ? ORDER BY id", [sample])
+            db["survey_calls"].insert(dict(assessment_id=aid, item_id=items[0], member_id=staff, attempt=1,
+                                           called_at=now, outcome="无人接听"))
+            db["survey_calls"].insert(dict(assessment_id=aid, item_id=items[0], member_id=staff, attempt=2,
+                                           called_at=now, outcome="接通", respondent="本人", knows_worker=1,
+                                           awareness=json.dumps({"服务站": 1}), satisfaction=json.dumps({"态度": 5}),
+                                           overall=5, comment="社工很热心"))
+        if not _count(db, "report_items", params=p):
+            fids = _ids(db, "SELECT id FROM findings WHERE assessment_id = ? AND section_code = 'B' ORDER BY id", p)[:2]
+            db["report_items"].insert(dict(assessment_id=aid, section_code="B", area_code="P1", kind="concern",
+                                           position=0, text="个案记录有待规范", source_finding_ids=json.dumps(fids),
+                                           updated_at=now))
+        if not _count(db, "report_texts", params=p):
+            db["report_texts"].insert(dict(assessment_id=aid, key="feedback", text="现场反馈：……", updated_at=now))
