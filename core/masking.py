@@ -41,3 +41,11 @@ def mask_phone(phone: str) -> str:
     keep_tail = 4 if len(compact) > 6 else max(0, len(compact) - 3)
     keep_head = 3 if len(compact) >= 10 else 0
     return compact[:keep_head] + "*" * (len(compact) - keep_head - keep_tail) + compact[len(compact) - keep_tail:]
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """Mask mobile numbers inside free text (audit values, comments): 13812341234 -> 138****1234."""
+    return _PHONE_IN_TEXT.sub(r"\1****\2", text or "")

@@ -78,6 +78,8 @@ class IndicatorResult:
     @property
     def status(self) -> str:
         st = {c.status for c in self.cells}
+        if not st:
+            return "pending"  # a per-片区 indicator before any 片区 is defined
         if "scored" in st:
             return "scored" if "pending" not in st else "partial"
         if "pending" in st:
@@ -194,7 +196,7 @@ def compute(fw: Framework, area_codes: list[str], scores: Iterable[Mapping],
 
     sections = []
     for sec in fw.sections:
-        irs = [IndicatorResult(i, by_ind[i.code]) for i in sec.indicators]
+        irs = [IndicatorResult(i, by_ind.get(i.code, [])) for i in sec.indicators]
         earned = counted = na_max = Decimal(0)
         for ir in irs:
             if ir.value is not None:

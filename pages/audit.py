@@ -1,7 +1,28 @@
-"""Placeholder until its issue lands."""
+"""The append-only audit log (lead): who changed what, when, old and new."""
+import pandas as pd
 import streamlit as st
 
+from core.masking import mask_text
+from db import assessments as A
+from db import audit
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login("lead")
+db = ui.get_db()
+aid = who["assessment_id"]
+
+st.title("修改记录")
+st.caption("所有评分、意见和数据的修改都记录在此（只增不改）。个人信息已隐藏。")
+rows = audit.entries(db, aid)
+actors = sorted({r["actor"] for r in rows if r["actor"]})
+entities = sorted({r["entity"] for r in rows})
+c1, c2 = st.columns(2)
+sel_actor = c1.multiselect("操作人", actors, key="audit_actor")
+sel_entity = c2.multiselect("对象", entities, key="audit_entity")
+shown = [r for r in rows if (not sel_actor or r["actor"] in sel_actor) and (not sel_entity or r["entity"] in sel_entity)]
+st.caption(f"共 {len(shown)} 条")
+df = pd.DataFrame([{
+    "时间": r["at"].replace("T", " "), "操作人": r["actor"], "操作": r["action"], "对象": r["entity"],
+    "编号": r["entity_key"], "原值": mask_text(r["old"] or ""), "新值": mask_text(r["new"] or ""),
+} for r in shown[:2000]])
+st.dataframe(df, key="audit_table", hide_index=True, width="stretch")

@@ -15,6 +15,16 @@ if who is not None:
     a = A.get_assessment(db, who["assessment_id"])
     st.subheader(A.assessment_title(db, who["assessment_id"]))
     st.write(f"您好，{who['name']}（{A.ROLES[who['role']]}）。请从左侧菜单进入各项工作。")
+    if who["role"] in ("lead", "expert"):
+        from db.scores import assessment_result
+
+        r = assessment_result(db, who["assessment_id"])
+        mark = "（预计）" if r.final_projected else ""
+        c1, c2, c3 = st.columns(3)
+        c1.metric("第三方评分" + ("" if r.third_party_complete else "（已评部分）"),
+                  "—" if r.third_party is None else f"{r.third_party}")
+        c2.metric("最终得分" + mark, "—" if r.final is None else f"{r.final}")
+        c3.metric("评估等级" + mark, r.grade or "—")
     st.stop()
 
 assessments = A.list_assessments(db)

@@ -1,0 +1,127 @@
+"""Assessments, members, permissions, locking and the audit log, on a real SQLite file."""
+import json
+
+import pytest
+
+from db import assessments as A
+from db import audit
+from db import scores as S
+from db.errors import AssessmentLocked, InvalidValue, LoginFailed, PermissionDenied
+
+
+@pytest.fixture
+def team(fresh_db):
+    db = fresh_db
+    aid, lead = A.new_assessment(db, {"name": "元岗街社工服务站", "district": "天河区"}, "gz-2024-four-party", "组长甲", "1234")
+    A.set_areas(db, aid, lead, [{"name": "片区一"}, {"name": "片区二"}])
+    e1 = A.add_member(db, aid, lead, "专家乙", "expert", "2222", sections=["A", ("B", "P1")])
+    e2 = A.add_member(db, aid, lead, "专家丙", "expert", "3333", sections=["C", ("B", "P2")])
+    return db, aid, lead, e1, e2
+
+
+def test_pins_are_stored_hashed_and_checked(team):
+    db, aid, lead, e1, _ = team
+    stored = [r[0] for r in db.execute("SELECT pin_hash FROM members")]
+    assert all(h.startswith("pbkdf2_sha256$") and "2222" not in h for h in stored)
+    assert A.login(db, aid, "专家乙", "2222")["id"] == e1
+    with pytest.raises(LoginFailed, match="PIN 不正确"):
+        A.login(db, aid, "专家乙", "9999")
+
+
+def test_expert_scores_only_assigned_cells(team):
+    db, aid, lead, e1, e2 = team
+    S.save_score(db, aid, e1, "A1", value=4)
+    S.save_score(db, aid, e1, "B1", "P1", value=5)
+    with pytest.raises(PermissionDenied, match="只能修改自己负责的评分"):
+        S.save_score(db, aid, e1, "C1", value=5)      # 专家丙's section
+    with pytest.raises(PermissionDenied):
+        S.save_score(db, aid, e1, "B1", "P2", value=5)  # another 片区
+    assert [(r["indicator_code"], r["area_code"], r["value"]) for r in S.scores(db, aid)] == [("A1", "", 4.0), ("B1", "P1", 5.0)]
+
+
+def test_experts_cannot_touch_each_others_findings(team):
+    db, aid, lead, e1, e2 = team
+    fid = S.add_finding(db, aid, e1, "A", "concern", "劳动合同工作地点表述模糊")
+    with pytest.raises(PermissionDenied, match="自己填写"):
+        S.update_finding(db, aid, e2, fid, text="改写")
+    with pytest.raises(PermissionDenied):
+        S.delete_finding(db, aid, e2, fid)
+    assert S.findings(db, aid)[0]["text"] == "劳动合同工作地点表述模糊"
+
+
+@pytest.mark.parametrize("value,message", [
+    (5.5, "不能超过满分 5 分"), (-1, "不能小于 0"), ("abc", "不是数字"),
+])
+def test_out_of_range_score_is_refused_in_chinese(team, value, message):
+    db, aid, lead, e1, _ = team
+    with pytest.raises(InvalidValue, match=message):
+        S.save_score(db, aid, e1, "A1", value=value)
+    assert S.scores(db, aid) == []
+
+
+def test_combo_criteria_and_levels_give_the_score(team):
+    db, aid, lead, e1, _ = team
+    assert S.save_score(db, aid, e1, "A1", detail={"criteria": [0, 2]})["value"] == 3.0   # 1.5 + 1.5
+    assert S.save_score(db, aid, e1, "A2", detail={"level": "基本达到"})["value"] == 2.4  # 0.8 × 3
+
+
+def test_locked_assessment_refuses_every_edit_and_unlock_is_logged(team):
+    db, aid, lead, e1, _ = team
+    S.save_score(db, aid, e1, "A1", value=4)
+    A.set_locked(db, aid, lead, True)
+    for attempt in (lambda: S.save_score(db, aid, e1, "A1", value=3),
+                    lambda: S.add_finding(db, aid, e1, "A", "strength", "x"),
+                    lambda: S.save_party_score(db, aid, lead, "purchaser", 90),
+                    lambda: A.add_member(db, aid, lead, "新人", "expert", "1234")):
+        with pytest.raises(AssessmentLocked, match="已锁定"):
+            attempt()
+    with pytest.raises(PermissionDenied):
+        A.set_locked(db, aid, e1, False)  # only the lead unlocks
+    A.set_locked(db, aid, lead, False)
+    actions = [r["action"] for r in audit.entries(db, aid)]
+    assert actions[:2] == ["unlock", "lock"]
+    assert S.scores(db, aid)[0]["value"] == 4
+
+
+def test_every_change_is_in_the_audit_log_with_old_and_new(team):
+    db, aid, lead, e1, _ = team
+    before = len(audit.entries(db, aid))
+    S.save_score(db, aid, e1, "A1", value=4)
+    S.save_score(db, aid, e1, "A1", value=4.5)
+    S.save_score(db, aid, e1, "A1", value=4.5)  # no change, no entry
+    S.save_score(db, aid, e1, "A1", note="持证率 75%")
+    fid = S.add_finding(db, aid, e1, "A", "strength", "制度健全")
+    S.update_finding(db, aid, e1, fid, text="人事制度健全")
+    S.save_override(db, aid, lead, "A1", value=4, reason="专家讨论后确定")
+    rows = audit.entries(db, aid)[: len(audit.entries(db, aid)) - before][::-1]
+    assert [(r["action"], r["entity"], r["actor"]) for r in rows] == [
+        ("create", "score", "专家乙"), ("update", "score", "专家乙"), ("update", "score", "专家乙"),
+        ("create", "finding", "专家乙"), ("update", "finding", "专家乙"), ("override", "score", "组长甲")]
+    assert json.loads(rows[1]["old"])["value"] == 4 and json.loads(rows[1]["new"])["value"] == 4.5
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+
+
+def test_override_needs_the_lead_and_a_reason(team):
+    db, aid, lead, e1, _ = team
+    with pytest.raises(PermissionDenied):
+        S.save_override(db, aid, e1, "A1", value=3, reason="x")
+    with pytest.raises(InvalidValue, match="理由"):
+        S.save_override(db, aid, lead, "A1", value=3, reason=" ")
+    S.save_override(db, aid, lead, "A1", value=3, reason="讨论确定")
+    assert S.assessment_result(db, aid).cell("A1").value == 3
+
+
+def test_failed_creation_leaves_nothing_behind(fresh_db):
+    with pytest.raises(InvalidValue, match="PIN"):
+        A.new_assessment(fresh_db, {"name": "某街社工站"}, "gz-2024-four-party", "组长", "12")
+    assert fresh_db["stations"].count == 0 and fresh_db["assessments"].count == 0
+
+
+def test_demo_assessment_has_scores_final_and_grade(demo_db):
+    db, aid = demo_db
+    r = S.assessment_result(db, aid)
+    assert r.third_party_complete and not r.final_projected
+    assert r.third_party is not None and r.final >= 90 and r.grade == "优秀"
+    assert [(c.indicator.code, c.area_code) for c in r.flags] == [("B3", "P2")]
+    assert len(A.list_members(db, aid)) == 6
