@@ -320,6 +320,7 @@ def m005_dashboard_indexes(db: sqlite_utils.Database) -> None:
         db,
         """
         CREATE INDEX IF NOT EXISTS assignments_assessment ON assignments(assessment_id);
+        CREATE INDEX IF NOT EXISTS survey_samples_assessment ON survey_samples(assessment_id, active);
         """
     )
 
