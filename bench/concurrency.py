@@ -1,0 +1,253 @@
+"""Concurrent writers against one SQLite file, through the real db functions.
+
+    python bench/concurrency.py [--procs 6] [--writes 200] [--pause-ms 5] [--db PATH]
+
+Starts N writer processes (each one an assessment member, as on six laptops
+sharing the lead's server); each saves `writes` scores / findings / survey calls
+at random moments. Prints the p50/p99/max save latency, then checks that every
+write is present, none failed ("database is locked" or anything else) and that
+the audit log holds exactly one row per change. Exit status 1 on any problem.
+
+The same pieces are used by tests/test_concurrency.py and tests/test_crash_safety.py:
+`setup()` builds the assessment, `python bench/concurrency.py --worker …` is one
+writer that prints one JSON line per *committed* save (flushed), `verify()` checks.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core.framework import get_framework  # noqa: E402
+from db import assessments as A  # noqa: E402
+from db import scores as S  # noqa: E402
+from db.connection import connect  # noqa: E402
+from db.migrations import migrate  # noqa: E402
+
+FRAMEWORK = "gz-2024-four-party"
+AREAS = [{"name": "片区一"}, {"name": "片区二"}, {"name": "片区三"}]
+OPS = ("score", "finding", "call")
+# Audit rows of the writers' kinds of change (a survey call is logged on its item).
+WRITER_AUDIT = ("SELECT entity, action, member_id, new FROM audit_log WHERE assessment_id = ?"
+                " AND (entity IN ('score', 'finding') OR (entity = 'survey_item' AND action = 'call')){}")
+
+
+def _survey():
+    """db.survey when it has landed (survey calls are then part of the mix), else None."""
+    try:
+        from db import survey  # noqa: F401
+    except ImportError:
+        return None
+    return survey if hasattr(survey, "record_call") else None
+
+
+def setup(db_path, procs: int, writes: int = 200) -> tuple[int, list[int]]:
+    """A fresh assessment with one lead and `procs` writers; return (aid, writer member ids).
+
+    Every writer is assigned every section (so it has many cells of its own) and,
+    once db.survey exists, enough sampled clients to call (two attempts each)."""
+    db = connect(db_path)
+    migrate(db)
+    aid, lead = A.new_assessment(db, {"name": "并发测试社工站", "district": "天河区"}, FRAMEWORK, "组长", "1111")
+    A.set_areas(db, aid, lead, AREAS)
+    sections = [s.code for s in get_framework(FRAMEWORK).sections]
+    ids = [A.add_member(db, aid, lead, f"专家{n + 1}", "expert", "2222", sections) for n in range(procs)]
+    survey = _survey()
+    if survey:
+        # The register is written straight into its real table (the import path is
+        # exercised elsewhere); sampling and assignment go through db.survey.
+        per_writer = -(-(-(-writes // len(OPS))) // 2)
+        persons = max(100, procs * per_writer)
+        db["clients"].insert_all(
+            dict(assessment_id=aid, position=n, name=f"对象{n}", phone=f"138{n:08d}", community="上元岗社区",
+                 category="低保对象", household=f"H{n}") for n in range(persons))
+        survey.draw_sample(db, aid, lead, seed="bench", size=persons)
+        survey.assign_evenly(db, aid, lead, ids)
+    db.conn.close()
+    return aid, ids
+
+
+def worker(db_path: str, aid: int, member_id: int, tag: str, writes: int, pause_ms: float, start_at: float,
+           seed: int) -> None:
+    """Save `writes` items; print one JSON line per attempt, after it returned (i.e. committed)."""
+    rnd = random.Random(seed)
+    db = connect(db_path)
+    fw = get_framework(FRAMEWORK)
+    cells = A.assigned_cells(db, aid, member_id)
+    points = {i.code: i.points for s in fw.sections for i in s.indicators}
+    sections = [s.code for s in fw.sections]
+    survey = _survey()
+    ops = OPS if survey else OPS[:2]
+    calls = _call_plan(survey.my_calls(db, aid, member_id)) if survey else iter(())
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for n in range(writes):
+        if pause_ms:
+            time.sleep(rnd.uniform(0, pause_ms) / 1000)
+        key = f"{tag}-{n}"
+        op = ops[n % len(ops)]
+        out = {"key": key, "op": op, "member_id": member_id}
+        t0 = time.perf_counter()
+        try:
+            if op == "score":
+                code, area = cells[n % len(cells)]
+                value = rnd.choice([0.0, float(points[code])])
+                S.save_score(db, aid, member_id, code, area, value=value, note=key)
+                out.update(cell=[code, area], value=value)
+            elif op == "finding":
+                out["finding_id"] = S.add_finding(db, aid, member_id, rnd.choice(sections),
+                                                  rnd.choice(["strength", "concern"]), key)
+            else:
+                item_id, attempt, outcome = next(calls)
+                answers = dict(respondent="本人", knows_worker=True, awareness={"社工站地址": 1},
+                               satisfaction={"服务态度": 5}, overall=5) if outcome == "接通" else {}
+                survey.record_call(db, aid, member_id, item_id, attempt, outcome, comment=key, **answers)
+                out["call"] = [item_id, attempt, outcome]
+            out["ms"] = (time.perf_counter() - t0) * 1000
+        except Exception as e:  # every failure is reported, none is retried
+            out["error"] = f"{type(e).__name__}: {e}"
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    db.conn.close()
+
+
+def _call_plan(items):
+    """(item_id, attempt, outcome): each client 无人接听 first, then alternately 接通 or 空号."""
+    for n, it in enumerate(items):
+        yield it["id"], 1, "无人接听"
+        yield it["id"], 2, "接通" if n % 2 else "空号"
+
+
+def spawn(db_path, aid: int, member_ids: list[int], writes: int, pause_ms: float = 5, start_delay: float = 1.0,
+          seed: int = 7) -> list[subprocess.Popen]:
+    start_at = time.time() + start_delay
+    return [subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", "--db", str(db_path), "--aid", str(aid),
+         "--member", str(mid), "--tag", f"p{k}", "--writes", str(writes), "--pause-ms", str(pause_ms),
+         "--start-at", repr(start_at), "--seed", str(seed * 1000 + k)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for k, mid in enumerate(member_ids)]
+
+
+def run(db_path, procs: int = 6, writes: int = 200, pause_ms: float = 5) -> tuple[int, list[dict], list[str]]:
+    """Set up, run the writers to completion; return (aid, results, stderr texts)."""
+    aid, ids = setup(db_path, procs, writes)
+    ps = spawn(db_path, aid, ids, writes, pause_ms, start_delay=1.0 + 0.2 * procs)
+    results, errs = [], []
+    for p in ps:
+        out, err = p.communicate(timeout=600)
+        results += [json.loads(line) for line in out.splitlines() if line.strip()]
+        if p.returncode != 0:
+            errs.append(err)
+    return aid, results, errs
+
+
+def verify(db_path, aid: int, results: list[dict], killed: bool = False) -> list[str]:
+    """Every acknowledged write present, one audit row per change; return the problems found.
+
+    killed=True: the writers were SIGKILLed, so each may have committed one save it
+    never acknowledged (killed between COMMIT and print); at most one such per writer."""
+    problems = [f"{r['key']} failed: {r['error']}" for r in results if "error" in r]
+    ok = [r for r in results if "error" not in r]
+    db = connect(db_path)
+    try:
+        audit = {}
+        for entity, action, member_id, new in db.execute(WRITER_AUDIT.format(""), [aid]):
+            new = json.loads(new) if new else {}
+            key = new.get("note") or new.get("text") or new.get("comment") or ""
+            audit.setdefault(key, []).append((entity, member_id))
+        last_note = {}
+        for r in ok:
+            if r["op"] == "score":
+                last_note[(r["member_id"], *r["cell"])] = (r["key"], r["value"])
+        score_rows = {(m, c, a): (note, value) for m, c, a, note, value in db.execute(
+            "SELECT member_id, indicator_code, area_code, note, value FROM scores WHERE assessment_id = ?", [aid])}
+        written = {r["key"] for r in ok}
+        in_flight = {k for k in audit if k.startswith("p") and k not in written}
+        for cell, want in last_note.items():
+            got = score_rows.get(cell)
+            if killed and got and got[0] in in_flight:
+                continue
+            if got != want:
+                problems.append(f"score {cell}: expected {want}, found {score_rows.get(cell)}")
+        texts = {}
+        for (t,) in db.execute("SELECT text FROM findings WHERE assessment_id = ? AND deleted = 0", [aid]):
+            texts[t] = texts.get(t, 0) + 1
+        for r in ok:
+            if r["op"] == "finding" and texts.get(r["key"]) != 1:
+                problems.append(f"finding {r['key']}: {texts.get(r['key'], 0)} rows")
+            if len(audit.get(r["key"], [])) != 1:
+                problems.append(f"{r['key']}: {len(audit.get(r['key'], []))} audit rows (expected 1)")
+        per_tag = {}
+        for k in in_flight:
+            per_tag.setdefault(k.split("-")[0], []).append(k)
+        extra = [k for ks in per_tag.values() for k in ks] if not killed else \
+            [k for ks in per_tag.values() if len(ks) > 1 for k in ks]
+        if extra:
+            problems.append(f"audit rows for writes never acknowledged: {sorted(extra)[:5]}")
+        mids = sorted({r["member_id"] for r in results})
+        if mids:
+            n_audit = len(db.execute(WRITER_AUDIT.format(f" AND member_id IN ({','.join('?' * len(mids))})"),
+                                     [aid, *mids]).fetchall())
+            if n_audit != len(ok) + (len(in_flight) if killed else 0):
+                problems.append(f"{n_audit} audit rows for {len(ok)} changes")
+    finally:
+        db.conn.close()
+    return problems
+
+
+def percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--procs", type=int, default=6)
+    ap.add_argument("--writes", type=int, default=200)
+    ap.add_argument("--pause-ms", type=float, default=5, help="random pause 0..N ms before each save")
+    ap.add_argument("--db", help="database file (default: a new temp file)")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--aid", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--member", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--tag", default="p0", help=argparse.SUPPRESS)
+    ap.add_argument("--start-at", type=float, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.worker:
+        worker(a.db, a.aid, a.member, a.tag, a.writes, a.pause_ms, a.start_at, a.seed)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = a.db or os.path.join(tmp, "bench.db")
+        t0 = time.perf_counter()
+        aid, results, errs = run(db_path, a.procs, a.writes, a.pause_ms)
+        wall = time.perf_counter() - t0
+        ms = [r["ms"] for r in results if "ms" in r]
+        by_op = {op: [r["ms"] for r in results if r["op"] == op and "ms" in r] for op in OPS}
+        print(f"{a.procs} processes x {a.writes} saves ({', '.join(f'{op} {len(v)}' for op, v in by_op.items() if v)})"
+              f" in {wall:.1f} s, random pause 0-{a.pause_ms:g} ms")
+        print(f"save latency: p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms,"
+              f" max {max(ms):.1f} ms (target p99 < 50 ms)")
+        for op, v in by_op.items():
+            if v:
+                print(f"  {op:8s} p50 {statistics.median(v):.1f} ms, p99 {percentile(v, 99):.1f} ms")
+        problems = verify(db_path, aid, results) + [f"worker crashed: {e[-500:]}" for e in errs]
+        if len(results) != a.procs * a.writes:
+            problems.append(f"{len(results)} results for {a.procs * a.writes} saves")
+        print("check: " + ("every write present, none failed, one audit row per change" if not problems
+                           else f"{len(problems)} PROBLEMS\n  " + "\n  ".join(problems[:20])))
+        return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Small Playwright helpers for driving Streamlit widgets by their `key=`.
+
+Streamlit puts `st-key-<key>` on each keyed widget's container, which is steadier
+than labels or generated ids. All waits are Playwright's auto-waiting / expect.
+"""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def widget(page: Page, key: str):
+    return page.locator(f".st-key-{key}")
+
+
+def fill(page: Page, key: str, text: str) -> None:
+    box = widget(page, key).locator("input, textarea").first
+    box.fill(text)
+
+
+def choose(page: Page, key: str, option: str) -> None:
+    """Pick `option` in a st.selectbox."""
+    box = widget(page, key).get_by_role("combobox")
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def click(page: Page, name: str | re.Pattern) -> None:
+    page.get_by_role("button", name=name).click()
+
+
+def main(page: Page):
+    return page.get_by_test_id("stMain")
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until Streamlit has finished the current script run."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+
+
+def login(page: Page, url: str, assessment_id: int, name: str, pin: str) -> None:
+    """Log in through the home page form and wait for the greeting."""
+    page.goto(f"{url}/?a={assessment_id}")
+    choose(page, "login_name", name)
+    fill(page, "login_pin", pin)
+    click(page, "登录")
+    expect(main(page).get_by_text(f"您好，{name}")).to_be_visible()
+
+
+def go(page: Page, title: str) -> None:
+    """Open a page from the sidebar navigation by its title."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(title)).click()
