@@ -1,0 +1,291 @@
+"""Client satisfaction survey rules (SPEC §5): sampling, register hash, call outcomes, rates.
+
+Plain Python: the db layer (db/survey.py) gathers rows and calls these functions.
+
+Reproducible draw
+-----------------
+The register is put in a canonical order (sorted by its identifying fields, so the
+order of rows or their database ids do not matter), then
+``random.Random(seed).sample(range(n), k)`` picks the persons; the first ``size``
+drawn form the sample, the next ``reserve`` the reserve list, in draw order. The
+register hash is the sha256 of the same canonical rows, so anyone holding the
+register and the seed can redraw and check the sample.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .masking import mask_name, mask_phone
+from .numbers import fmt_rate, round_half_up
+
+MIN_SAMPLE = 100                 # never fewer than 100 when the register is that large
+MAX_FAILED_ATTEMPTS = 2          # two failed attempts make a client unreachable
+
+OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
+REACHED = "接通"
+REFUSED = "拒访"
+FAILED_OUTCOMES = ("无人接听", "空号", "非本人")
+RESPONDENTS = ("本人", "家属")
+
+AWARENESS_ITEMS = ("社工站地址", "服务内容", "社工人员", "求助渠道", "经费来源")
+AWARE_THRESHOLD = 3              # knowing >= 3 of 5 counts as aware
+
+# 5-point scale, value -> label (5 best).
+SCALE = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+SATISFIED_MIN = 4                # 满意 or 非常满意
+DISSATISFIED_MAX = 2             # 不满意 or 非常不满意: listed for follow-up
+SATISFACTION_ITEMS = ("问题解决", "能力提升", "支持网络", "服务态度")
+OVERALL = "总体满意度"
+
+# Item status (derived from its calls).
+PENDING, RETRY, STATUS_REACHED, STATUS_REFUSED, UNREACHABLE = "pending", "retry", "reached", "refused", "unreachable"
+STATUS_LABELS = {PENDING: "未拨打", RETRY: "待再拨", STATUS_REACHED: "已接通", STATUS_REFUSED: "拒访",
+                 UNREACHABLE: "无法接通"}
+FINAL_STATUSES = (STATUS_REACHED, STATUS_REFUSED, UNREACHABLE)
+
+_ID_FIELDS = ("name", "phone", "community", "category", "household")
+
+
+# ---------- register hash and the draw ----------
+
+def _identity(client: dict) -> tuple:
+    return tuple(str(client.get(f) or "").strip() for f in _ID_FIELDS)
+
+
+def canonical_order(clients: list[dict]) -> list[dict]:
+    """The register sorted by its identifying fields (ties, i.e. identical rows, by id)."""
+    return sorted(clients, key=lambda c: (_identity(c), c.get("id") or 0))
+
+
+def register_hash(clients: list[dict]) -> str:
+    """sha256 (hex) of the register's identifying fields, independent of row order and ids."""
+    rows = sorted(_identity(c) for c in clients)
+    blob = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def short_hash(h: str | None) -> str:
+    return (h or "")[:12]
+
+
+def new_seed() -> str:
+    """A fresh random seed (6 digits) for a first draw."""
+    return str(100000 + secrets.randbelow(900000))
+
+
+def check_size(size) -> int:
+    """The sample size asked for: an integer >= 100 (else ValueError with a Chinese message)."""
+    try:
+        n = int(size)
+    except (TypeError, ValueError):
+        raise ValueError("抽样人数应为整数") from None
+    if n != size and not isinstance(size, str):
+        raise ValueError("抽样人数应为整数")
+    if n < MIN_SAMPLE:
+        raise ValueError(f"抽样人数不能少于 {MIN_SAMPLE} 人（名册不足 {MIN_SAMPLE} 人时自动全部调查）")
+    return n
+
+
+@dataclass(frozen=True)
+class Draw:
+    sample: list[dict]      # client rows in draw order
+    reserve: list[dict]
+    register_hash: str
+    seed: str
+    everyone: bool          # the register was smaller than the size: all persons surveyed
+
+
+def draw(clients: list[dict], seed, size: int = MIN_SAMPLE, reserve: int = 0) -> Draw:
+    """Draw `size` persons (all when the register is smaller) and up to `reserve` more."""
+    size = check_size(size)
+    if int(reserve or 0) < 0:
+        raise ValueError("候补人数不能为负数")
+    seed = str(seed).strip()
+    if not seed:
+        raise ValueError("随机种子不能为空")
+    ordered = canonical_order(clients)
+    n = len(ordered)
+    h = register_hash(clients)
+    if n <= size:
+        return Draw(sample=list(ordered), reserve=[], register_hash=h, seed=seed, everyone=True)
+    k = min(n, size + int(reserve or 0))
+    picks = random.Random(seed).sample(range(n), k)
+    return Draw(sample=[ordered[i] for i in picks[:size]], reserve=[ordered[i] for i in picks[size:]],
+                register_hash=h, seed=seed, everyone=False)
+
+
+# ---------- calls ----------
+
+def item_status(calls: list[dict]) -> str:
+    """Status of one sampled client from its calls (any order)."""
+    outcomes = [c["outcome"] for c in calls]
+    if REACHED in outcomes:
+        return STATUS_REACHED
+    if REFUSED in outcomes:
+        return STATUS_REFUSED
+    failed = sum(1 for o in outcomes if o in FAILED_OUTCOMES)
+    if failed >= MAX_FAILED_ATTEMPTS:
+        return UNREACHABLE
+    return RETRY if outcomes else PENDING
+
+
+def is_aware(awareness: dict) -> bool:
+    return sum(1 for k in AWARENESS_ITEMS if awareness.get(k)) >= AWARE_THRESHOLD
+
+
+def validate_call(outcome: str, respondent: str = "", knows_worker=None, awareness: dict | None = None,
+                  satisfaction: dict | None = None, overall=None) -> list[str]:
+    """Chinese messages for every problem in one call record (empty when fine)."""
+    errs = []
+    if outcome not in OUTCOMES:
+        errs.append(f"通话结果“{outcome}”无效，应为：{'、'.join(OUTCOMES)}")
+        return errs
+    if outcome != REACHED:
+        return errs
+    if respondent not in RESPONDENTS:
+        errs.append("受访者：请选择“本人”或“家属”")
+    if knows_worker not in (True, False, 0, 1):
+        errs.append("是否认识社工：请选择“是”或“否”")
+    for k in (awareness or {}):
+        if k not in AWARENESS_ITEMS:
+            errs.append(f"知晓度项目“{k}”无效")
+    for k, v in (satisfaction or {}).items():
+        if k not in SATISFACTION_ITEMS:
+            errs.append(f"满意度项目“{k}”无效")
+        elif v is not None and v not in SCALE:
+            errs.append(f"满意度项目“{k}”：评分应为 1–5")
+    if overall not in SCALE:
+        errs.append(f"{OVERALL}：请选择（非常满意 … 非常不满意）")
+    return errs
+
+
+# ---------- results ----------
+
+@dataclass
+class SurveyResults:
+    seed: str | None = None
+    register_hash: str | None = None
+    sample_size: int = 0               # persons in the sample (without unused reserves)
+    reserve_size: int = 0
+    reserves_used: int = 0
+    everyone: bool = False             # register smaller than the size: everyone surveyed
+    register_changed: bool = False     # the register no longer matches the stored hash
+    called: int = 0                    # at least one attempt
+    reached: int = 0
+    unreachable: int = 0
+    refused: int = 0
+    pending: int = 0                   # not final yet (no attempt or one failed attempt)
+    satisfied: int = 0
+    satisfaction_rate: Decimal | None = None
+    satisfaction_text: str = "—"
+    aware: int = 0
+    awareness_rate: Decimal | None = None
+    awareness_text: str = "—"
+    respondents: dict = field(default_factory=dict)      # 本人 / 家属 -> count among reached
+    knows_worker_no: list = field(default_factory=list)  # [{name, phone, community, respondent}] masked
+    breakdown: dict = field(default_factory=dict)        # item -> {scale label -> count}; OVERALL included
+    awareness_breakdown: dict = field(default_factory=dict)  # awareness item -> count knowing
+    follow_up: list = field(default_factory=list)        # [{name, phone, community, reason}] masked
+
+    @property
+    def drawn(self) -> bool:
+        return self.seed is not None
+
+    @property
+    def satisfaction_with_n(self) -> str:
+        """'95.8%（92/96）' — the rate with its numerator and n."""
+        if not self.reached:
+            return "—（尚无接通）"
+        return f"{self.satisfaction_text}（{self.satisfied}/{self.reached}）"
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """numerator / denominator × 100, half-up to one decimal; None when nobody was reached."""
+    if not denominator:
+        return None
+    return round_half_up(Decimal(numerator) * 100 / Decimal(denominator), 1)
+
+
+def rate_text(numerator: int, denominator: int) -> str:
+    return fmt_rate(numerator, denominator) if denominator else "—"
+
+
+def masked_person(client: dict) -> dict:
+    return {"name": mask_name(client.get("name", "")), "phone": mask_phone(client.get("phone", "")),
+            "community": client.get("community", "")}
+
+
+def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[int, list[dict]],
+                    current_hash: str | None = None, register_size: int | None = None) -> SurveyResults:
+    """Results from the active sample, its items (with client fields) and their calls.
+
+    `items`: dicts with id, reserve, caller_id, name, phone, community.
+    `calls_by_item`: item id -> call dicts (outcome, respondent, knows_worker,
+    awareness dict, satisfaction dict, overall).
+    Counted: every main item, and reserve items once assigned or called.
+    `current_hash` / `register_size`: the register as it is now (register_changed, everyone).
+    """
+    if sample is None:
+        return SurveyResults()
+    res = SurveyResults(seed=sample["seed"], register_hash=sample["register_hash"],
+                        reserve_size=sum(1 for i in items if i["reserve"]),
+                        register_changed=current_hash is not None and current_hash != sample["register_hash"])
+    res.breakdown = {k: {lbl: 0 for lbl in SCALE.values()} for k in (*SATISFACTION_ITEMS, OVERALL)}
+    res.awareness_breakdown = {k: 0 for k in AWARENESS_ITEMS}
+    res.respondents = {r: 0 for r in RESPONDENTS}
+    main = sum(1 for i in items if not i["reserve"])
+    for it in items:
+        calls = sorted(calls_by_item.get(it["id"], []), key=lambda c: c["attempt"])
+        if it["reserve"] and not calls and it.get("caller_id") is None:
+            continue
+        if it["reserve"]:
+            res.reserves_used += 1
+        res.sample_size += 1
+        status = item_status(calls)
+        if calls:
+            res.called += 1
+        reasons = []
+        if status == STATUS_REACHED:
+            res.reached += 1
+            c = next(c for c in calls if c["outcome"] == REACHED)
+            res.respondents[c["respondent"]] = res.respondents.get(c["respondent"], 0) + 1
+            overall = c.get("overall")
+            if overall is not None and overall >= SATISFIED_MIN:
+                res.satisfied += 1
+            if overall in SCALE:
+                res.breakdown[OVERALL][SCALE[overall]] += 1
+            for k, v in (c.get("satisfaction") or {}).items():
+                if k in res.breakdown and v in SCALE:
+                    res.breakdown[k][SCALE[v]] += 1
+            aw = c.get("awareness") or {}
+            for k in AWARENESS_ITEMS:
+                if aw.get(k):
+                    res.awareness_breakdown[k] += 1
+            if is_aware(aw):
+                res.aware += 1
+            if c.get("knows_worker") in (0, False):
+                res.knows_worker_no.append({**masked_person(it), "respondent": c["respondent"]})
+                reasons.append(f"不了解社工（{c['respondent']}）")
+            if overall is not None and overall <= DISSATISFIED_MAX:
+                reasons.append(f"不满意（{SCALE[overall]}）")
+        elif status == UNREACHABLE:
+            res.unreachable += 1
+            reasons.append("两次拨打均未接通")
+        elif status == STATUS_REFUSED:
+            res.refused += 1
+            reasons.append("拒访")
+        else:
+            res.pending += 1
+        if reasons:
+            res.follow_up.append({**masked_person(it), "reason": "；".join(reasons)})
+    res.everyone = main < int(sample.get("size") or 0) or (register_size is not None and main >= register_size)
+    res.satisfaction_rate = rate(res.satisfied, res.reached)
+    res.satisfaction_text = rate_text(res.satisfied, res.reached)
+    res.awareness_rate = rate(res.aware, res.reached)
+    res.awareness_text = rate_text(res.aware, res.reached)
+    return res

@@ -1,0 +1,420 @@
+"""Satisfaction survey: sampling, register hash, call rules, rates, masking, privacy (SPEC §5)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from core import survey as S
+from core.masking import mask_name, mask_phone
+from db import assessments as A
+from db import audit
+from db import survey as SV
+from db.errors import AssessmentLocked, InvalidValue, PermissionDenied
+
+
+# ---------- helpers: a real assessment with a register in a temp SQLite file ----------
+
+def make_assessment(db):
+    sid = A.create_station(db, "测试街社工服务站", communities=["甲社区", "乙社区"])
+    aid, lead = A.create_assessment(db, sid, "gz-2024-four-party", "组长甲", "1111")
+    staff = A.add_member(db, aid, lead, "员工乙", "staff", "2222")
+    expert = A.add_member(db, aid, lead, "专家丙", "expert", "3333")
+    return aid, {"lead": lead, "staff": staff, "expert": expert}
+
+
+def person(n: int) -> dict:
+    surnames = "王李张刘陈杨黄赵吴周"
+    return {"name": surnames[n % 10] + "子" + "明华强芳敏静丽军"[n % 8] + ("" if n % 3 else "儿"),
+            "phone": f"139{n:08d}", "community": "甲社区" if n % 2 else "乙社区",
+            "category": "低保对象", "household": f"户{n // 2:03d}"}
+
+
+def add_register(db, aid: int, n: int, start: int = 0, reverse: bool = False) -> None:
+    rows = [dict(assessment_id=aid, position=i, **person(i)) for i in range(start, start + n)]
+    db["clients"].insert_all(rows[::-1] if reverse else rows)
+
+
+@pytest.fixture
+def survey_db(fresh_db):
+    aid, m = make_assessment(fresh_db)
+    add_register(fresh_db, aid, 131)
+    return fresh_db, aid, m
+
+
+def sampled_people(db, aid) -> list[tuple]:
+    return [(r["name"], r["phone"]) for r in db.query(
+        "SELECT c.name, c.phone FROM survey_items i JOIN survey_samples s ON s.id = i.sample_id"
+        " JOIN clients c ON c.id = i.client_id WHERE s.assessment_id = ? AND s.active = 1 AND i.reserve = 0"
+        " ORDER BY i.position", [aid])]
+
+
+REACHED_OK = dict(respondent="本人", knows_worker=True,
+                  awareness={k: 1 for k in S.AWARENESS_ITEMS}, satisfaction={"问题解决": 5}, overall=5)
+
+
+# ---------- sampling ----------
+
+@pytest.mark.parametrize("register_size, size, drawn, everyone", [
+    (131, 100, 100, False),
+    (80, 100, 80, True),
+    (100, 100, 100, True),
+    (250, 120, 120, False),
+])
+def test_sample_draws_size_or_everyone_when_register_smaller(fresh_db, register_size, size, drawn, everyone):
+    aid, m = make_assessment(fresh_db)
+    add_register(fresh_db, aid, register_size)
+    SV.draw_sample(fresh_db, aid, m["lead"], seed="42", size=size)
+    people = sampled_people(fresh_db, aid)
+    assert len(people) == drawn
+    assert len(set(people)) == drawn
+    res = SV.survey_results(fresh_db, aid)
+    assert res.sample_size == drawn and res.pending == drawn and res.everyone is everyone
+
+
+@pytest.mark.parametrize("size", [99, 50, 0, "abc"])
+def test_sample_size_below_100_is_refused(survey_db, size):
+    db, aid, m = survey_db
+    with pytest.raises(InvalidValue, match="不能少于 100|整数"):
+        SV.draw_sample(db, aid, m["lead"], seed="1", size=size)
+
+
+def test_same_seed_and_register_give_the_same_sample_even_in_another_database(survey_db, tmp_path):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="20250227")
+    first = sampled_people(db, aid)
+    SV.draw_sample(db, aid, m["lead"], seed="20250227")
+    assert sampled_people(db, aid) == first
+    # The same register typed in another order on another laptop: same hash, same sample.
+    from db.connection import connect
+    from db.migrations import migrate
+
+    other = connect(tmp_path / "other.db")
+    migrate(other)
+    aid2, m2 = make_assessment(other)
+    add_register(other, aid2, 131, reverse=True)
+    SV.draw_sample(other, aid2, m2["lead"], seed="20250227")
+    assert sampled_people(other, aid2) == first
+    assert SV.current_sample(other, aid2)["register_hash"] == SV.current_sample(db, aid)["register_hash"]
+    assert SV.verify_sample(db, aid)["sample_matches"] is True
+
+
+def test_another_seed_gives_another_sample(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="1")
+    a = sampled_people(db, aid)
+    SV.draw_sample(db, aid, m["lead"], seed="2")
+    assert sampled_people(db, aid) != a
+
+
+def test_reserve_list_is_drawn_after_the_sample_and_not_counted_until_used(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="7", reserve=10)
+    items = SV.list_items(db, aid)
+    assert sum(1 for i in items if i["reserve"]) == 10
+    assert len({i["client_id"] for i in items}) == 110
+    assert SV.survey_results(db, aid).sample_size == 100
+    spare = next(i for i in items if i["reserve"])
+    SV.assign(db, aid, m["lead"], [spare["id"]], m["staff"])
+    res = SV.survey_results(db, aid)
+    assert (res.sample_size, res.reserves_used) == (101, 1)
+
+
+@pytest.mark.parametrize("change", ["rename", "new_phone", "add_person", "remove_person"])
+def test_changed_register_gives_a_different_hash(survey_db, change):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="5")
+    before = SV.current_register_hash(db, aid)
+    first = db.execute("SELECT id FROM clients WHERE assessment_id = ? ORDER BY id LIMIT 1", [aid]).fetchone()[0]
+    if change == "rename":
+        db.execute("UPDATE clients SET name = '新名字' WHERE id = ?", [first])
+    elif change == "new_phone":
+        db.execute("UPDATE clients SET phone = '13900000999' WHERE id = ?", [first])
+    elif change == "add_person":
+        add_register(db, aid, 1, start=500)
+    else:
+        db.execute("DELETE FROM clients WHERE id = ?", [first])
+    assert SV.current_register_hash(db, aid) != before
+    assert SV.verify_sample(db, aid)["register_matches"] is False
+    assert SV.survey_results(db, aid).register_changed is True
+
+
+def test_register_hash_ignores_row_order_and_database_ids():
+    rows = [dict(id=i, **person(i)) for i in range(20)]
+    shuffled = [dict(r, id=100 + n) for n, r in enumerate(reversed(rows))]
+    assert S.register_hash(rows) == S.register_hash(shuffled)
+    assert len(S.register_hash(rows)) == 64
+
+
+def test_empty_register_cannot_be_sampled(fresh_db):
+    aid, m = make_assessment(fresh_db)
+    with pytest.raises(InvalidValue, match="名册为空"):
+        SV.draw_sample(fresh_db, aid, m["lead"])
+
+
+def test_expert_cannot_draw_the_sample(survey_db):
+    db, aid, m = survey_db
+    with pytest.raises(PermissionDenied):
+        SV.draw_sample(db, aid, m["expert"], seed="1")
+
+
+def test_redraw_after_calls_needs_the_lead_and_a_confirmation_and_is_logged(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["staff"], seed="11")       # staff may draw before any call
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    SV.record_call(db, aid, m["staff"], item["id"], 1, "无人接听")
+    with pytest.raises(PermissionDenied, match="组长"):
+        SV.draw_sample(db, aid, m["staff"], seed="12")
+    with pytest.raises(InvalidValue, match="确认"):
+        SV.draw_sample(db, aid, m["lead"], seed="12")
+    assert SV.current_sample(db, aid)["seed"] == "11"
+    SV.draw_sample(db, aid, m["lead"], seed="12", confirm_redraw=True)
+    assert SV.current_sample(db, aid)["seed"] == "12"
+    assert SV.call_count(db, aid) == 0
+    redraw = [e for e in audit.entries(db, aid) if e["action"] == "redraw"]
+    assert len(redraw) == 1
+    assert json.loads(redraw[0]["old"])["seed"] == "11" and json.loads(redraw[0]["old"])["calls"] == 1
+    assert redraw[0]["actor"] == "组长甲"
+
+
+# ---------- calls ----------
+
+@pytest.mark.parametrize("outcomes, status", [
+    ([], S.PENDING),
+    (["无人接听"], S.RETRY),
+    (["空号"], S.RETRY),
+    (["无人接听", "无人接听"], S.UNREACHABLE),
+    (["空号", "无人接听"], S.UNREACHABLE),
+    (["非本人", "无人接听"], S.UNREACHABLE),
+    (["无人接听", "接通"], S.STATUS_REACHED),
+    (["接通"], S.STATUS_REACHED),
+    (["拒访"], S.STATUS_REFUSED),
+    (["无人接听", "拒访"], S.STATUS_REFUSED),
+])
+def test_client_is_unreachable_after_exactly_two_failed_attempts(outcomes, status):
+    calls = [{"attempt": n, "outcome": o} for n, o in enumerate(outcomes, 1)]
+    assert S.item_status(calls) == status
+
+
+def test_recorded_calls_make_a_client_unreachable_on_the_second_failure_only(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="3")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    SV.record_call(db, aid, m["staff"], item["id"], 1, "无人接听")
+    res = SV.survey_results(db, aid)
+    assert (res.called, res.unreachable, res.pending) == (1, 0, 100)
+    SV.record_call(db, aid, m["staff"], item["id"], 2, "空号")
+    res = SV.survey_results(db, aid)
+    assert (res.called, res.unreachable, res.pending) == (1, 1, 99)
+    assert res.follow_up[0]["reason"] == "两次拨打均未接通"
+    with pytest.raises(InvalidValue, match="无法接通"):
+        SV.record_call(db, aid, m["staff"], item["id"], 3, "接通", **REACHED_OK)
+
+
+@pytest.mark.parametrize("answers, message", [
+    (dict(REACHED_OK, respondent=""), "受访者"),
+    (dict(REACHED_OK, knows_worker=None), "认识社工"),
+    (dict(REACHED_OK, overall=None), "总体满意度"),
+    (dict(REACHED_OK, overall=6), "总体满意度"),
+    (dict(REACHED_OK, satisfaction={"问题解决": 9}), "问题解决"),
+])
+def test_reached_call_with_missing_or_bad_answers_is_refused_naming_the_field(survey_db, answers, message):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="3")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    with pytest.raises(InvalidValue, match=f"第 {item['position']} 号.*{message}"):
+        SV.record_call(db, aid, m["staff"], item["id"], 1, "接通", **answers)
+    assert SV.call_count(db, aid) == 0
+
+
+def test_only_the_assigned_caller_sees_and_records_a_client(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"], m["expert"]])
+    mine = SV.my_calls(db, aid, m["staff"])
+    theirs = SV.my_calls(db, aid, m["expert"])
+    assert len(mine) == len(theirs) == 50
+    assert not {i["id"] for i in mine} & {i["id"] for i in theirs}
+    form = SV.call_form(db, aid, m["staff"], mine[0]["id"])
+    assert form["name"] == person_of(db, mine[0]["client_id"])["name"]
+    with pytest.raises(PermissionDenied):
+        SV.call_form(db, aid, m["expert"], mine[0]["id"])
+    with pytest.raises(PermissionDenied, match="员工乙"):
+        SV.record_call(db, aid, m["expert"], mine[0]["id"], 1, "无人接听")
+
+
+def person_of(db, client_id):
+    return db["clients"].get(client_id)
+
+
+def test_two_saves_of_the_same_attempt_tell_the_second_caller_who_saved_first(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    SV.record_call(db, aid, m["staff"], item["id"], 1, "无人接听")
+    # The same form still open elsewhere (or reassigned meanwhile): attempt 1 again.
+    with pytest.raises(InvalidValue, match="第 1 次拨打已由 员工乙.*无人接听"):
+        SV.record_call(db, aid, m["staff"], item["id"], 1, "接通", **REACHED_OK)
+    assert SV.call_count(db, aid) == 1
+
+
+def test_an_open_call_form_claims_the_client_and_others_are_told(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    assert SV.claim(db, aid, m["staff"], item["id"]) is None
+    # The lead hands the client to the expert while the staff member has it open.
+    SV.assign(db, aid, m["lead"], [item["id"]], m["expert"])
+    assert SV.claim(db, aid, m["expert"], item["id"]) == "员工乙"
+    assert SV.call_form(db, aid, m["expert"], item["id"])["claimed_by_other"] == "员工乙"
+    with pytest.raises(InvalidValue, match="员工乙 记录中"):
+        SV.record_call(db, aid, m["expert"], item["id"], 1, "无人接听")
+    with pytest.raises(PermissionDenied, match="专家丙"):
+        SV.record_call(db, aid, m["staff"], item["id"], 1, "无人接听")
+    # A stale claim (left open for longer than the claim time) no longer blocks.
+    db.execute("UPDATE survey_items SET claimed_at = '2000-01-01T00:00:00' WHERE id = ?", [item["id"]])
+    assert SV.claim(db, aid, m["expert"], item["id"]) is None
+    SV.record_call(db, aid, m["expert"], item["id"], 1, "无人接听")
+
+
+def test_calls_cannot_be_recorded_when_the_assessment_is_locked(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    A.set_locked(db, aid, m["lead"], True)
+    with pytest.raises(AssessmentLocked):
+        SV.record_call(db, aid, m["staff"], item["id"], 1, "无人接听")
+
+
+# ---------- rates ----------
+
+@pytest.mark.parametrize("n, d, value, text", [
+    (92, 96, Decimal("95.8"), "95.8%"),
+    (96, 96, Decimal("100.0"), "100.0%"),
+    (1, 3, Decimal("33.3"), "33.3%"),
+    (2, 3, Decimal("66.7"), "66.7%"),
+    (1, 16, Decimal("6.3"), "6.3%"),       # 6.25 rounds half-up
+    (0, 5, Decimal("0.0"), "0.0%"),
+    (0, 0, None, "—"),                     # nobody reached yet
+])
+def test_rates_have_one_decimal_half_up(n, d, value, text):
+    assert S.rate(n, d) == value
+    assert S.rate_text(n, d) == text
+
+
+def _call(outcome, overall=None, known=5, knows=True, respondent="本人", attempt=1):
+    return {"attempt": attempt, "outcome": outcome, "respondent": respondent if outcome == "接通" else "",
+            "knows_worker": (1 if knows else 0) if outcome == "接通" else None, "overall": overall,
+            "awareness": {k: int(i < known) for i, k in enumerate(S.AWARENESS_ITEMS)}, "satisfaction": {}}
+
+
+@pytest.mark.parametrize("stories, expected", [
+    # each story: list of calls for one client; expected: reached, unreachable, refused, pending, satisfied, aware, text
+    ([[_call("接通", 5)], [_call("接通", 4)], [_call("接通", 3)]], (3, 0, 0, 0, 2, 3, "66.7%")),
+    ([[_call("接通", 5, known=3)], [_call("接通", 5, known=2)]], (2, 0, 0, 0, 2, 1, "100.0%")),
+    ([[_call("无人接听"), _call("无人接听", attempt=2)], [_call("接通", 2)]], (1, 1, 0, 0, 0, 1, "0.0%")),
+    ([[_call("无人接听")], [_call("拒访")], []], (0, 0, 1, 2, 0, 0, "—")),
+    ([[_call("无人接听"), _call("接通", 5, attempt=2)], [_call("接通", 1)]], (2, 0, 0, 0, 1, 2, "50.0%")),
+])
+def test_results_count_reached_unreachable_satisfied_and_aware(stories, expected):
+    sample = {"seed": "1", "register_hash": "h", "size": 100}
+    items = [{"id": n, "reserve": 0, "caller_id": None, "name": "张三丰", "phone": "13800001111", "community": "甲"}
+             for n in range(len(stories))]
+    res = S.compute_results(sample, items, {n: s for n, s in enumerate(stories)})
+    got = (res.reached, res.unreachable, res.refused, res.pending, res.satisfied, res.aware, res.satisfaction_text)
+    assert got == expected
+    assert res.called == sum(1 for s in stories if s)
+
+
+def test_follow_up_lists_unreachable_unknowing_and_dissatisfied_masked():
+    sample = {"seed": "1", "register_hash": "h", "size": 100}
+    people = [("欧阳子昕", "13812341234"), ("黄子昕", "020-87654321"), ("李明", "13900001111"), ("张三丰", "13700002222")]
+    items = [{"id": n, "reserve": 0, "caller_id": 1, "name": nm, "phone": ph, "community": "甲社区"}
+             for n, (nm, ph) in enumerate(people)]
+    calls = {0: [_call("无人接听"), _call("空号", attempt=2)], 1: [_call("接通", 5, knows=False, respondent="家属")],
+             2: [_call("接通", 1)], 3: [_call("接通", 5)]}
+    res = S.compute_results(sample, items, calls)
+    assert res.follow_up == [
+        {"name": "欧**昕", "phone": "138****1234", "community": "甲社区", "reason": "两次拨打均未接通"},
+        {"name": "黄*昕", "phone": "020-****4321", "community": "甲社区", "reason": "不了解社工（家属）"},
+        {"name": "李*", "phone": "139****1111", "community": "甲社区", "reason": "不满意（非常不满意）"},
+    ]
+    assert res.knows_worker_no == [{"name": "黄*昕", "phone": "020-****4321", "community": "甲社区",
+                                    "respondent": "家属"}]
+
+
+# ---------- masking ----------
+
+@pytest.mark.parametrize("name, masked", [
+    ("李明", "李*"),
+    ("黄子昕", "黄*昕"),
+    ("欧阳子昕", "欧**昕"),
+    (" 黄子昕 ", "黄*昕"),
+    ("王", "王"),
+    ("", ""),
+])
+def test_names_are_masked_keeping_first_and_last_character(name, masked):
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize("phone, masked", [
+    ("13812341234", "138****1234"),
+    ("138 1234 1234", "138****1234"),
+    ("138-1234-1234", "138****1234"),
+    ("020-87654321", "020-****4321"),
+    ("(020) 87654321", "(020) ****4321"),
+    ("0755-8765432", "0755-***5432"),
+    ("87654321", "****4321"),
+    ("02087654321", "020****4321"),
+    ("", ""),
+])
+def test_mobiles_and_landlines_are_masked(phone, masked):
+    out = mask_phone(phone)
+    assert out == masked
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) >= 8:
+        assert digits not in out.replace(" ", "").replace("-", "")
+
+
+# ---------- privacy and the demo ----------
+
+def test_lists_results_exports_and_audit_never_hold_full_names_or_phones(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    for n, item in enumerate(SV.my_calls(db, aid, m["staff"])[:6]):
+        SV.record_call(db, aid, m["staff"], item["id"], 1, "接通",
+                       **dict(REACHED_OK, knows_worker=n % 2 == 0, overall=1 + n % 5))
+    full = [(c["name"], c["phone"]) for c in SV.register(db, aid)]
+    text = json.dumps([SV.list_items(db, aid), SV.my_calls(db, aid, m["staff"]), SV.export_rows(db, aid),
+                       SV.survey_results(db, aid).__dict__, audit.entries(db, aid)], ensure_ascii=False, default=str)
+    for name, phone in full:
+        assert f'"{name}"' not in text
+        assert phone not in text
+
+
+def test_demo_survey_reproduces_the_sample_report(demo_db):
+    db, aid = demo_db
+    res = SV.survey_results(db, aid)
+    assert (res.sample_size, res.called, res.reached, res.unreachable, res.pending) == (100, 100, 96, 4, 0)
+    assert (res.satisfied, res.satisfaction_rate, res.satisfaction_text) == (92, Decimal("95.8"), "95.8%")
+    assert res.satisfaction_with_n == "95.8%（92/96）"
+    assert sorted(p["respondent"] for p in res.knows_worker_no) == ["家属", "本人"]
+    assert all("*" in p["name"] and "****" in p["phone"] for p in res.follow_up)
+    assert sorted(f["reason"] for f in res.follow_up).count("两次拨打均未接通") == 4
+    assert len(res.follow_up) == 6
+    # unreachable means exactly two recorded attempts
+    unreachable = [i for i in SV.list_items(db, aid) if i["status"] == S.UNREACHABLE]
+    assert [i["attempts"] for i in unreachable] == [2, 2, 2, 2]
+    callers = {i["caller_name"] for i in SV.list_items(db, aid) if not i["reserve"]}
+    assert callers == {"黄小燕", "林晓红"}
+    assert SV.verify_sample(db, aid) == {**SV.verify_sample(db, aid), "register_matches": True,
+                                         "sample_matches": True}
+    assert SV.current_sample(db, aid)["seed"] == "20250227"
