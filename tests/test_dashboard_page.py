@@ -1,0 +1,137 @@
+"""The 实时总览 page through the real app (AppTest): figures follow saved scores, flags,
+the lead's override form, the experts' read-only view."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import app_test
+from db import assessments as A
+from db import audit
+from db import dashboard as DB
+from db import scores as S
+from db.connection import connect
+from db.migrations import migrate
+from test_dashboard import build_team
+
+PAGE = "pages/dashboard.py"
+
+
+@pytest.fixture(scope="module")
+def team_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("team_page") / "team.db"
+    db = connect(path)
+    migrate(db)
+    aid, ids = build_team(db)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return path, aid, ids
+
+
+@pytest.fixture
+def team_app(team_file, app_env):
+    """The team's database copied to the app's ASSESSMENT_DB: (db, aid, ids)."""
+    src, aid, ids = team_file
+    shutil.copy(src, app_env)
+    db = connect(app_env)
+    yield db, aid, ids
+    db.conn.close()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def open_page(aid, member_id):
+    at = app_test(PAGE, auth={"assessment_id": aid, "member_id": member_id})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_figures_follow_two_experts_saving_scores(team_app):
+    db, aid, ids = team_app
+    at = open_page(aid, ids["lead"])
+    m = metrics(at)
+    assert (m["第三方得分（目前）"], m["预计最终得分"], m["预计等级"]) == ("—", "—", "—")
+    assert (m["已评单元"], m["分歧提示"]) == ("0/23", "0")
+
+    S.save_score(db, aid, ids["lin"], "A1", value=4, note="档案齐全")
+    S.save_score(db, aid, ids["wang"], "A1", value=2)            # spread 2 > 20% of 5
+    at.run()                                                      # the next refresh
+    m = metrics(at)
+    assert m["第三方得分（目前）"] == "60"                         # mean 3 of 5
+    assert (m["已评单元"], m["分歧提示"]) == ("1/23", "1")
+    assert m["预计最终得分"] == "60" and m["预计等级"] == "合格"     # other parties projected at the same rate
+    assert "林专家：4（档案齐全）" in texts(at) and "王专家：2" in texts(at)
+    progress = at.dataframe[1].value                              # 专家评分进度
+    assert dict(zip(progress["专家"], progress["已评/分配"])) == {"组长甲": "0/7", "林专家": "1/11",
+                                                               "王专家": "1/11", "赵专家": "0/5"}
+
+    S.save_score(db, aid, ids["wang"], "A1", value=4)            # they now agree
+    at.run()
+    m = metrics(at)
+    assert (m["第三方得分（目前）"], m["分歧提示"]) == ("80", "0")
+    assert any("没有需要讨论的分歧" in s.value for s in at.success)
+
+
+def test_lead_overrides_a_flagged_indicator_with_a_reason(team_app):
+    db, aid, ids = team_app
+    S.save_score(db, aid, ids["lin"], "A1", value=5)
+    S.save_score(db, aid, ids["wang"], "A1", value=2)
+    at = open_page(aid, ids["lead"])
+    assert at.selectbox(key="ovr_cell").value == ("A1", "")
+    at.number_input(key="ovr_value_A1_").set_value(4.0)
+    at.text_area(key="ovr_reason_A1_").input("复核档案后取 4 分")
+    at.button(key="ovr_save_A1_").click()
+    at.run()
+    assert not at.exception
+    assert [(o["indicator_code"], o["value"], o["reason"]) for o in S.overrides(db, aid)] == [("A1", 4.0, "复核档案后取 4 分")]
+    assert metrics(at)["第三方得分（目前）"] == "80"
+    assert any("组长裁定：4（理由：复核档案后取 4 分）" in i.value for i in at.info)
+    assert any("已保存" in s.value for s in at.success)
+    entry = audit.entries(db, aid, limit=1)[0]
+    assert (entry["action"], entry["entity_key"]) == ("override", "A1")
+
+
+def test_override_without_reason_shows_a_chinese_error_and_saves_nothing(team_app):
+    db, aid, ids = team_app
+    S.save_score(db, aid, ids["lin"], "A1", value=5)
+    S.save_score(db, aid, ids["wang"], "A1", value=2)
+    at = open_page(aid, ids["lead"])
+    at.number_input(key="ovr_value_A1_").set_value(4.0)
+    at.button(key="ovr_save_A1_").click()
+    at.run()
+    assert [e.value for e in at.error] == ["指标 A1：组长调整分数必须填写理由"]
+    assert S.overrides(db, aid) == []
+
+
+def test_expert_sees_the_figures_read_only(team_app):
+    db, aid, ids = team_app
+    S.save_score(db, aid, ids["lin"], "A1", value=5)
+    S.save_score(db, aid, ids["wang"], "A1", value=2)
+    at = open_page(aid, ids["zhao"])
+    assert metrics(at)["分歧提示"] == "1"
+    assert "林专家：5" in texts(at)
+    assert not at.button and not at.selectbox                    # no override form
+    assert any("只读" in c.value for c in at.caption)
+
+
+def test_demo_dashboard_shows_its_disagreement_and_charts(demo_db, app_env):
+    db, aid = demo_db
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(db.conn.execute("PRAGMA database_list").fetchone()[2], app_env)
+    dash = DB.dashboard(db, aid)
+    lead = next(m["id"] for m in A.list_members(db, aid) if m["role"] == "lead")
+    at = open_page(aid, lead)
+    m = metrics(at)
+    assert m[dash.final_label] == dash.final_text and m[dash.grade_label] == dash.grade
+    assert dash.third_party_text in (m.get("第三方得分"), m.get("第三方得分（目前）"))
+    assert m["分歧提示"] == str(len(dash.flags)) != "0"
+    assert any("B3" in s.value and "片区二" in s.value for s in at.markdown)
+    assert len(at.get("plotly_chart")) >= 1
