@@ -26,5 +26,8 @@ else:
 with st.sidebar:
     if who is not None:
         ui.sidebar_identity(who)
+        # Navigation clears query parameters; keep ?a=&m= so that after a browser
+        # refresh the login form is pre-filled and only the PIN is asked.
+        ui.remember_login(who)
 
 st.navigation(nav).run()

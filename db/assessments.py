@@ -140,8 +140,10 @@ def update_assessment(db, assessment_id: int, member_id: int, **fields) -> None:
     _require_lead(db, assessment_id, member_id)
     _require_open(a)
     changes = {k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
-    if "framework_id" in changes:
+    if "framework_id" in changes and changes["framework_id"] != a["framework_id"]:
         get_framework(changes["framework_id"])
+        if db.execute("SELECT 1 FROM scores WHERE assessment_id = ? LIMIT 1", [assessment_id]).fetchone():
+            raise InvalidValue("已有专家评分，不能更换评估框架")
     if "kind" in changes and changes["kind"] not in ("中期", "末期"):
         raise InvalidValue("评估类型应为“中期”或“末期”")
     with transaction(db):

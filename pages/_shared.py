@@ -64,6 +64,12 @@ def log_in(member: dict) -> None:
     st.query_params["m"] = str(member["id"])
 
 
+def remember_login(who: dict) -> None:
+    want = {"a": str(who["assessment_id"]), "m": str(who["member_id"])}
+    if any(st.query_params.get(k) != v for k, v in want.items()):
+        st.query_params.update(want)
+
+
 def log_out() -> None:
     st.session_state.pop("auth", None)
     st.query_params.clear()

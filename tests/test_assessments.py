@@ -125,3 +125,13 @@ def test_demo_assessment_has_scores_final_and_grade(demo_db):
     assert r.third_party is not None and r.final >= 90 and r.grade == "优秀"
     assert [(c.indicator.code, c.area_code) for c in r.flags] == [("B3", "P2")]
     assert len(A.list_members(db, aid)) == 6
+
+
+def test_framework_can_change_only_before_any_score(team):
+    db, aid, lead, e1, _ = team
+    A.update_assessment(db, aid, lead, framework_id="gz-2019-city")
+    A.update_assessment(db, aid, lead, framework_id="gz-2024-four-party")
+    A.set_assignments(db, aid, lead, e1, ["A"])
+    S.save_score(db, aid, e1, "A1", value=4)
+    with pytest.raises(InvalidValue, match="不能更换评估框架"):
+        A.update_assessment(db, aid, lead, framework_id="gz-2019-city")
