@@ -1,0 +1,480 @@
+"""The final report as a PDF (reportlab), following the sample report's structure (SPEC §7).
+
+One embedded TrueType CJK font (core.fonts, subset) for every style, table,
+chart label, header and footer; the canvas's initial font is that font too, so
+no non-embedded base-14 font is ever referenced.
+"""
+from __future__ import annotations
+
+import io
+from typing import Callable
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, NextPageTemplate, PageBreak,
+                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+
+from . import report_text as T
+from .fonts import register_cjk_font
+from .report_data import ReportData
+
+PAGE_W, PAGE_H = A4
+MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 25 * mm, 25 * mm, 22 * mm
+TEXT_W = PAGE_W - 2 * MARGIN_X
+ACCENT = colors.HexColor("#1f4e79")
+LIGHT = colors.HexColor("#dce6f1")
+GRID = colors.HexColor("#8a8a8a")
+
+Progress = Callable[[float, str], None]
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=19, alignment=TA_JUSTIFY,
+                          firstLineIndent=22, spaceAfter=4, wordWrap="CJK")
+    s = {
+        "body": body,
+        "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
+        "item": ParagraphStyle("item", parent=body, firstLineIndent=0, leftIndent=0),
+        "title": ParagraphStyle("title", fontName=font, fontSize=22, leading=34, alignment=TA_CENTER, textColor=ACCENT,
+                                wordWrap="CJK"),
+        "doc_title": ParagraphStyle("doc_title", fontName=font, fontSize=16, leading=26, alignment=TA_CENTER,
+                                    spaceAfter=12, wordWrap="CJK"),
+        "cover": ParagraphStyle("cover", fontName=font, fontSize=14, leading=30, alignment=TA_LEFT, wordWrap="CJK"),
+        "h1": ParagraphStyle("h1", fontName=font, fontSize=15, leading=24, spaceBefore=12, spaceAfter=6,
+                             textColor=ACCENT, wordWrap="CJK"),
+        "h2": ParagraphStyle("h2", fontName=font, fontSize=12.5, leading=21, spaceBefore=8, spaceAfter=4, wordWrap="CJK"),
+        "h3": ParagraphStyle("h3", fontName=font, fontSize=11.5, leading=19, spaceBefore=4, spaceAfter=2,
+                             leftIndent=0, wordWrap="CJK"),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK"),
+        "cell_c": ParagraphStyle("cell_c", fontName=font, fontSize=9, leading=12, alignment=TA_CENTER, wordWrap="CJK"),
+        "cell_h": ParagraphStyle("cell_h", fontName=font, fontSize=9, leading=12, alignment=TA_CENTER,
+                                 textColor=colors.white, wordWrap="CJK"),
+        "caption": ParagraphStyle("caption", fontName=font, fontSize=9, leading=13, alignment=TA_CENTER,
+                                  textColor=colors.HexColor("#444444"), spaceBefore=2, spaceAfter=8, wordWrap="CJK"),
+        "grade": ParagraphStyle("grade", fontName=font, fontSize=13, leading=22, wordWrap="CJK", firstLineIndent=22),
+        "note": ParagraphStyle("note", fontName=font, fontSize=9, leading=14, textColor=colors.HexColor("#444444"),
+                               wordWrap="CJK"),
+    }
+    return s
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text or ""), style)
+
+
+class _NumberedCanvas(Canvas):
+    """Draws header and footer with 第 x 页 / 共 y 页 once the page count is known."""
+
+    title = ""
+    footer_left = ""
+    font = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved: list[dict] = []
+
+    def showPage(self):
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved)
+        for state in self._saved:
+            self.__dict__.update(state)
+            if self._pageNumber > 1:   # the cover has neither header nor footer
+                self._decorate(total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, total: int) -> None:
+        self.saveState()
+        self.setFont(self.font, 8.5)
+        self.setFillColor(colors.HexColor("#555555"))
+        self.setStrokeColor(colors.HexColor("#999999"))
+        self.setLineWidth(0.5)
+        top = PAGE_H - MARGIN_TOP + 8 * mm
+        self.drawCentredString(PAGE_W / 2, top + 2, self.title)
+        self.line(MARGIN_X, top - 2, PAGE_W - MARGIN_X, top - 2)
+        bottom = MARGIN_BOTTOM - 10 * mm
+        self.line(MARGIN_X, bottom + 10, PAGE_W - MARGIN_X, bottom + 10)
+        self.drawString(MARGIN_X, bottom, self.footer_left)
+        self.drawRightString(PAGE_W - MARGIN_X, bottom, f"第 {self._pageNumber - 1} 页 / 共 {total - 1} 页")
+        self.restoreState()
+
+
+def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align_center_from: int = 1,
+           zebra: bool = True, bold_last: bool = False) -> Table:
+    data = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, v in enumerate(row):
+            if isinstance(v, str):
+                st = S["cell_h"] if r < header_rows else (S["cell_c"] if c >= align_center_from else S["cell"])
+                v = _p(v, st)
+            cells.append(v)
+        data.append(cells)
+    t = Table(data, colWidths=widths, repeatRows=header_rows, hAlign="CENTER")
+    style = [
+        ("FONT", (0, 0), (-1, -1), S["cell"].fontName, 9),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), ACCENT),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if zebra:
+        for r in range(header_rows, len(rows)):
+            if (r - header_rows) % 2:
+                style.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f3f6fa")))
+    if bold_last:
+        style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), LIGHT))
+    t.setStyle(TableStyle(style))
+    return t
+
+
+# ---------- charts (reportlab.graphics, drawn into the PDF) ----------
+
+def _bar_chart(labels: list[str], series: list[list[float]], bar_labels: list[str], font: str, *,
+               value_max: float, ref: float | None = None, ref_label: str = "", fills=(), low_below=None,
+               row_h: float = 15, label_w: float = 120) -> Drawing:
+    n = len(labels)
+    h = max(80, n * row_h * (1 if len(series) == 1 else 1.6) + 40)
+    d = Drawing(TEXT_W, h)
+    d.initialFontName, d.initialFontSize = font, 8   # the renderer's initial font: never a base-14 one
+    ch = HorizontalBarChart()
+    ch.x, ch.y = label_w, 24
+    ch.width, ch.height = TEXT_W - label_w - 45, h - 40
+    ch.data = [list(reversed(s)) for s in series]
+    ch.categoryAxis.categoryNames = list(reversed(labels))
+    ch.categoryAxis.labels.fontName = font
+    ch.categoryAxis.labels.fontSize = 8
+    ch.categoryAxis.labels.boxAnchor = "e"
+    ch.categoryAxis.labels.dx = -4
+    ch.valueAxis.valueMin = 0
+    ch.valueAxis.valueMax = value_max
+    ch.valueAxis.labels.fontName = font
+    ch.valueAxis.labels.fontSize = 7.5
+    ch.valueAxis.gridStrokeColor = colors.HexColor("#e0e0e0")
+    ch.valueAxis.visibleGrid = True
+    ch.barSpacing = 1
+    ch.groupSpacing = 4
+    ch.barLabels.fontName = font
+    ch.barLabels.fontSize = 7
+    ch.barLabels.boxAnchor = "w"
+    ch.barLabels.dx = 3
+    ch.barLabelFormat = "values"   # take the texts from barLabelArray
+    labels_rev = list(reversed(bar_labels))
+    ch.barLabelArray = [[""] * n for _ in series[:-1]] + [labels_rev]   # labels on the last series
+    for i, fill in enumerate(fills or [ACCENT]):
+        ch.bars[i].fillColor = fill
+        ch.bars[i].strokeColor = None
+    if low_below is not None:
+        for j, v in enumerate(ch.data[0]):
+            if v < low_below:
+                ch.bars[(0, j)].fillColor = colors.HexColor("#c0504d")
+    d.add(ch)
+    if ref is not None:
+        x = ch.x + ch.width * ref / value_max
+        d.add(Line(x, ch.y - 2, x, ch.y + ch.height + 2, strokeColor=colors.HexColor("#c0504d"), strokeWidth=1,
+                   strokeDashArray=[3, 2]))
+        d.add(String(x + 2, ch.y + ch.height + 4, ref_label, fontName=font, fontSize=7.5,
+                     fillColor=colors.HexColor("#c0504d")))
+    return d
+
+
+def completion_chart(data: ReportData, font: str) -> Drawing | None:
+    rows = [r for r in data.indicators if r.get("rate") is not None]
+    if not rows:
+        return None
+    vals = [float(r["rate"]) for r in rows]
+    top = max(120.0, max(vals) * 1.12)
+    return _bar_chart([r["name"] for r in rows], [vals], [r["rate_text"] for r in rows], font,
+                      value_max=top, ref=100, ref_label="100%", low_below=100)
+
+
+def section_chart(data: ReportData, font: str) -> Drawing | None:
+    secs = [s for s in data.sections if s.score is not None]
+    if not secs:
+        return None
+    labels = [s.name for s in secs]
+    scores = [float(s.score) for s in secs]
+    maxes = [float(s.points) for s in secs]
+    d = _bar_chart(labels, [maxes, scores], [f"{T.num(s.score)} / {T.num(s.points)}" for s in secs], font,
+                   value_max=max(maxes) * 1.25, fills=[colors.HexColor("#c9d3df"), ACCENT], row_h=16)
+    return d
+
+
+# ---------- the document ----------
+
+def _items(story, items: list[str], S, numbering: str = "paren") -> None:
+    for n, it in enumerate(items, 1):
+        mark = f"（{n}）" if numbering == "paren" else (T.circled(n) if numbering == "circled" else f"{n}. ")
+        story.append(_p(mark + it, S["body"]))
+
+
+def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
+    story: list = []
+    a, st = data.assessment, data.station
+    kind = a["kind"]
+
+    # Cover
+    story += [Spacer(1, 50 * mm)] + [_p(line, S["title"]) for line in T.title_lines(data)] + [Spacer(1, 45 * mm)]
+    cover = [[_p(k + "：", S["cover"]), _p(v, S["cover"])] for k, v in T.cover_lines(data)]
+    ct = Table(cover, colWidths=[34 * mm, 100 * mm], hAlign="CENTER")
+    ct.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 14), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [ct]
+    if data.result.final_projected:
+        story += [Spacer(1, 20 * mm), _p("（草稿：部分评分尚未完成或未录入，得分与等级为预计结果）", S["caption"])]
+    story += [NextPageTemplate("body"), PageBreak()]
+
+    story += [_p(data.title, S["doc_title"]), _p(T.preface(data), S["body"])]
+
+    # 一、评估背景
+    story.append(_p(f"一、{kind}评估背景", S["h1"]))
+    story.append(_p(T.background_intro(data), S["body"]))
+    _items(story, T.process_steps(data), S, "dot")
+    story.append(_p("（一）评估依据", S["h2"]))
+    _items(story, T.BASIS, S, "dot")
+    story.append(_p("（二）评估原则", S["h2"]))
+    _items(story, T.PRINCIPLES, S, "dot")
+    story.append(_p("（三）评估阶段", S["h2"]))
+    for n, (name, txt) in enumerate(T.stages(data), 1):
+        story += [_p(f"{n}.{name}", S["h3"]), _p(txt, S["body"])]
+    story.append(_p("（四）评估内容", S["h2"]))
+    _items(story, T.CONTENTS, S, "dot")
+    story.append(_p("（五）评估结果说明", S["h2"]))
+    story.append(_p(T.result_explanation(data), S["body"]))
+    progress(0.3, "评估背景")
+
+    # 二、评估总结
+    story.append(_p("二、评估总结", S["h1"]))
+    n = 1
+    story.append(_p(f"（{T.cn(n)}）社工站基本情况", S["h2"]))
+    story += [_p(x, S["body"]) for x in T.basic_info(data)]
+    n += 1
+    story.append(_p(f"（{T.cn(n)}）各项目服务进度情况", S["h2"]))
+    story.append(_p(T.progress_paragraph(data), S["body"]))
+    comment = T.text(data, "progress_comment")
+    if comment:
+        story.append(_p(comment, S["body"]))
+    chart = completion_chart(data, font)
+    if chart is not None:
+        story += [KeepTogether([chart, _p("图 1  协议指标完成率（虚线为 100%）", S["caption"])])]
+
+    for sec in data.sections:
+        n += 1
+        story.append(_p(f"（{T.cn(n)}）{sec.name}", S["h2"]))
+        for k_i, kind_ in enumerate(("strength", "concern"), 1):
+            word = "值得肯定的地方" if kind_ == "strength" else "需要关注的地方"
+            story.append(_p(f"{k_i}. {word}", S["h3"]))
+            story.append(_p(T.section_lead_in(data, sec, kind_), S["body"]))
+            if sec.scope == "area":
+                for b_i, b in enumerate(sec.blocks):
+                    comms = "、".join(b.communities)
+                    story.append(_p(f"（{b_i + 1}）{b.area_name}" + (f"，该片区范围包括：{comms}" if comms else ""),
+                                    S["body"]))
+                    items = T.section_items(data, sec, b_i, kind_)
+                    if items:
+                        for i, it in enumerate(items, 1):
+                            story.append(_p(T.circled(i) + it, S["body"]))
+                    else:
+                        story.append(_p("暂无。", S["body"]))
+            else:
+                items = T.section_items(data, sec, 0, kind_)
+                if items:
+                    _items(story, items, S)
+                else:
+                    story.append(_p("暂无。", S["body"]))
+    progress(0.5, "评估总结")
+
+    for p in data.parties:
+        if p.computed:
+            continue
+        n += 1
+        story.append(_p(f"（{T.cn(n)}）{T.party_heading(p)}", S["h2"]))
+        story.append(_p(T.party_intro(p), S["body"]))
+        if p.strengths:
+            story.append(_p("1. 值得肯定的地方", S["h3"]))
+            _items(story, p.strengths, S)
+            story.append(_p("2. 需要关注的地方", S["h3"]))
+            if p.concerns:
+                _items(story, p.concerns, S)
+            else:
+                story.append(_p(f"{p.label}暂无相关意见。", S["body"]))
+        elif p.concerns:
+            _items(story, p.concerns, S, "dot")
+        else:
+            story.append(_p(f"{p.label}暂无相关意见。", S["body"]))
+
+    # 三、评估反馈
+    story.append(_p("三、评估反馈", S["h1"]))
+    story.append(_p(T.feedback_intro(data), S["body"]))
+    story.append(_p("1.现场反馈：" + T.text(data, "feedback_onsite"), S["body"]))
+    story.append(_p("2.对评估报告初稿的反馈：" + T.text(data, "feedback_draft"), S["body"]))
+
+    # 四、评估等级
+    story.append(CondPageBreak(90 * mm))
+    story.append(_p("四、评估等级", S["h1"]))
+    grade = data.grade or "（尚未确定）"
+    story.append(Paragraph(escape(T.grade_sentence(data)) + f'<font size="16" color="#1f4e79">{escape(grade)}</font>',
+                           S["grade"]))
+    story.append(_p(T.score_sentence(data), S["body"]))
+    story += score_tables(data, S)
+    sc = section_chart(data, font)
+    if sc is not None:
+        story += [KeepTogether([sc, _p("图 2  第三方评估各部分得分（浅色为满分）", S["caption"])])]
+    progress(0.7, "评估等级")
+
+    # 五、结语
+    story.append(_p("五、结语", S["h1"]))
+    story.append(_p(T.text(data, "closing"), S["body"]))
+    points = T.closing_points(data)
+    if points:
+        story.append(_p(T.closing_points_intro(data), S["body"]))
+        _items(story, points, S, "dot")
+    titles = T.annex_titles(data)
+    story.append(Spacer(1, 6))
+    story.append(_p("附件：" + "；".join(f"{i}.{t}" for i, t in enumerate(titles, 1)), S["plain"]))
+
+    # 附件
+    story += annexes(data, S, titles)
+    return story
+
+
+def score_tables(data: ReportData, S) -> list:
+    out = []
+    rows = [["评估部分", "满分", "得分", "得分率"]]
+    for s in data.sections:
+        rate = f"{T.num(s.score / s.points * 100)}%" if s.score is not None and s.points else "—"
+        rows.append([s.name + ("（按片区评分）" if s.scope == "area" else ""), T.num(s.points),
+                     T.num(s.score) if s.score is not None else "未评", rate])
+    tp = data.result.third_party
+    rows.append(["第三方评估合计", T.num(sum(s.points for s in data.sections)),
+                 T.num(tp) if tp is not None else "未评", ""])
+    out += [Spacer(1, 4), _p("表 1  第三方评估各部分得分", S["caption"]),
+            _table(rows, [70 * mm, 25 * mm, 25 * mm, 25 * mm], S, align_center_from=1, bold_last=True)]
+    rows = [["评估方", "权重", "评分（满分）", "加权得分"]]
+    for p in data.parties:
+        score = (T.num(p.score) if p.score is not None else "未录入") + ("（预计）" if p.projected and p.score is not None else "")
+        rows.append([p.name + ("" if p.computed or p.label == p.name else f"（{p.label}）"), f"{T.num(p.share)}%",
+                     f"{score}（{T.num(p.max)}）", T.num(p.weighted) if p.weighted is not None else "—"])
+    rows.append(["最终得分 / 评估等级", "100%", data.grade or "—",
+                 T.num(data.final) if data.final is not None else "—"])
+    out += [Spacer(1, 6), _p("表 2  各评估方得分与最终得分", S["caption"]),
+            _table(rows, [62 * mm, 22 * mm, 38 * mm, 28 * mm], S, bold_last=True)]
+    if data.veto:
+        vrows = [["否决项", "结果", "说明"]] + [[v["name"], ("未通过" if v["failed"] else "通过") if v["checked"] else "未检查",
+                                               v["note"]] for v in data.veto]
+        out += [Spacer(1, 6), _p("表 3  一票否决项", S["caption"]),
+                _table(vrows, [40 * mm, 25 * mm, 85 * mm], S, align_center_from=1)]
+    return out
+
+
+def annexes(data: ReportData, S, titles: list[str]) -> list:
+    out: list = [NextPageTemplate("body"), PageBreak()]
+    out.append(_p(f"附件1：{titles[0]}", S["h2"]))
+    rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
+    for i, r in enumerate(data.indicators, 1):
+        rows.append([str(i), r.get("name") or "", r.get("unit") or "", T.num(r.get("target")) or "—",
+                     T.num(r.get("actual")) or "—", r.get("rate_text") or "—"])
+    if len(rows) == 1:
+        rows.append(["", "尚未录入协议指标", "", "", "", ""])
+    out.append(_table(rows, [12 * mm, 52 * mm, 16 * mm, 26 * mm, 26 * mm, 26 * mm], S, align_center_from=2))
+    out.append(_p("注：完成率 = 完成量 ÷ 协议指标量，四舍五入保留两位小数。数据由社工站提供。", S["note"]))
+
+    out.append(Spacer(1, 10))
+    out.append(_p(f"附件2：{titles[1]}", S["h2"]))
+    s = data.staffing
+    if s:
+        req = T.num(s.get("required"))
+
+        def ratio(v, text):
+            return text if v is not None else "—"
+        rows = [["项目", "人数 / 人次 / 时数", "比例", "说明"],
+                ["协议要求配备社工", req or "—", "", "比例的分母"],
+                ["在岗社工", T.num(s.get("on_post")) or "—", ratio(s.get("on_post_ratio"), s.get("on_post_ratio_text")), "占协议要求配备数"],
+                ["持证社工（中级 / 助理）", f"{T.num(s.get('certified'))}（{T.num(s.get('cert_intermediate'))} / "
+                 f"{T.num(s.get('cert_assistant'))}）" if s.get("certified") is not None else "—",
+                 ratio(s.get("cert_ratio"), s.get("cert_ratio_text")), "占协议要求配备数"],
+                ["非持证社工", T.num(s.get("non_certified")) or "—", "", ""],
+                ["从业两年以上社工", T.num(s.get("experienced")) or "—",
+                 ratio(s.get("experience_ratio"), s.get("experience_ratio_text")), "占协议要求配备数"],
+                ["到岗人次（应到 / 实到）", f"{T.num(s.get('attendance_due'))} / {T.num(s.get('attendance_actual'))}",
+                 ratio(s.get("attendance_rate"), s.get("attendance_rate_text")), "实到 ÷ 应到"],
+                ["持证社工到岗人次（应到 / 实到）",
+                 f"{T.num(s.get('attendance_cert_due'))} / {T.num(s.get('attendance_cert_actual'))}",
+                 ratio(s.get("attendance_cert_rate"), s.get("attendance_cert_rate_text")), "实到 ÷ 应到"],
+                ["非持证社工到岗人次（应到 / 实到）",
+                 f"{T.num(s.get('attendance_noncert_due')) or '—'} / {T.num(s.get('attendance_noncert_actual')) or '—'}", "", ""],
+                ["继续教育时数（应完成 / 实际）", f"{T.num(s.get('training_due'))} / {T.num(s.get('training_actual'))}",
+                 ratio(s.get("training_rate"), s.get("training_rate_text")), "达标率"],
+                ["评估期内持续在岗", T.num(s.get("continuous")) or "—", ratio(s.get("retention"), s.get("retention_text")),
+                 "稳岗率（占协议要求配备数）"]]
+        out.append(_table(rows, [58 * mm, 40 * mm, 22 * mm, 40 * mm], S, align_center_from=1))
+    else:
+        out.append(_p("尚未录入人员配置情况。", S["body"]))
+
+    out.append(Spacer(1, 10))
+    out.append(_p(f"附件3：{titles[2]}", S["h2"]))
+    r = data.survey
+    if r is not None:
+        rows = [["项目", "内容"],
+                ["抽样方式", f"全覆盖（名册共 {r.sample_size} 人）" if r.everyone else f"随机抽样 {r.sample_size} 人"],
+                ["随机种子", str(r.seed)],
+                ["名册校验值（SHA-256）", str(r.register_hash)],
+                ["成功访问 / 无法接通 / 拒访", f"{r.reached} / {r.unreachable} / {r.refused}"],
+                ["总体满意度", r.satisfaction_with_n],
+                ["服务知晓度（知晓 5 项中 3 项以上）", r.awareness_text],
+                ["不了解社工", f"{len(r.knows_worker_no)} 人"]]
+        out.append(_table(rows, [58 * mm, 102 * mm], S, align_center_from=9))
+        out.append(_p("注：按相同随机种子和相同名册可重新抽取同一样本，名册校验值用于核对名册未被改动。"
+                      "需跟进的服务对象名单（姓名、电话已脱敏）由社工站另行跟进。", S["note"]))
+        if r.follow_up:
+            rows = [["序号", "服务对象", "电话", "社区", "跟进原因"]] + [
+                [str(i), f["name"], f["phone"], f.get("community") or "", f["reason"]] for i, f in enumerate(r.follow_up, 1)]
+            out += [Spacer(1, 6), _p("需跟进服务对象（已脱敏）", S["caption"]),
+                    _table(rows, [12 * mm, 22 * mm, 32 * mm, 30 * mm, 64 * mm], S, align_center_from=1)]
+    else:
+        out.append(_p("尚未进行满意度抽样。", S["body"]))
+    return out
+
+
+def build_pdf(data: ReportData, progress: Progress | None = None) -> bytes:
+    """The report as PDF bytes; `progress(fraction, message)` is called along the way."""
+    progress = progress or (lambda f, m: None)
+    font = register_cjk_font()
+    S = _styles(font)
+    progress(0.1, "准备排版")
+    story = build_story(data, S, font, progress)
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(buf, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+                          bottomMargin=MARGIN_BOTTOM, title=data.title, author=data.assessment.get("evaluator_org") or "",
+                          subject="社工站评估报告", creator="社工站现场评估台", initialFontName=font,
+                          initialFontSize=11, invariant=1)
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="f")
+    doc.addPageTemplates([PageTemplate("cover", [frame]), PageTemplate("body", [frame])])
+
+    class Canvas_(_NumberedCanvas):
+        pass
+
+    Canvas_.title, Canvas_.font = data.title, font
+    Canvas_.footer_left = f"{data.assessment.get('evaluator_org') or ''}  ·  评估日期 {T.date_cn(data.assessment.get('visit_date'), False)}"
+    progress(0.8, "生成 PDF")
+    doc.build(story, canvasmaker=Canvas_)
+    progress(1.0, "完成")
+    return buf.getvalue()
+
+
+def report_pdf(db, assessment_id: int, progress: Progress | None = None) -> bytes:
+    """Gather the data and build the PDF (what the page, the CLI and the bench call)."""
+    from .report_data import gather
+
+    progress = progress or (lambda f, m: None)
+    progress(0.0, "读取评估数据")
+    return build_pdf(gather(db, assessment_id), progress)

@@ -1,0 +1,484 @@
+"""The report's wording: numeric paragraphs written from the data, in the sample report's style.
+
+Every figure comes from ReportData (nobody retypes a number): basic information
+二(一), service progress 二(二), staffing for the section holding the staffing
+indicator, survey for the section holding the satisfaction indicator, the grade
+四, and 评估结果说明 with the framework's own weights and grade bands.
+Fixed background texts follow the sample report with the station's names.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from decimal import Decimal
+
+from .numbers import fmt_number
+from .report_data import PartyReport, ReportData, SectionReport
+
+# Texts the lead may edit (report_texts keys); an empty text means the default below.
+TEXT_KEYS = {
+    "progress_comment": "二(二) 服务进度小结",
+    "feedback_onsite": "三、评估反馈：现场反馈",
+    "feedback_draft": "三、评估反馈：对评估报告初稿的反馈",
+    "closing": "五、结语：总述",
+    "closing_points": "五、结语：发展建议（每行一条）",
+}
+
+RETENTION_CONCERN_BELOW = Decimal(80)   # 稳岗率 below this is reported under 需要关注
+CN_NUM = "一二三四五六七八九十"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def cn(n: int) -> str:
+    """1 -> 一 … 10 -> 十, 11 -> 十一, 20 -> 二十."""
+    if n <= 10:
+        return CN_NUM[n - 1]
+    tens, ones = divmod(n, 10)
+    return (CN_NUM[tens - 1] if tens > 1 else "") + "十" + (CN_NUM[ones - 1] if ones else "")
+
+
+def circled(n: int) -> str:
+    return CIRCLED[n - 1] if n <= len(CIRCLED) else f"({n})"
+
+
+def num(x) -> str:
+    return "" if x is None or x == "" else fmt_number(x)
+
+
+def date_cn(iso: str | None, spaced: bool = True) -> str:
+    """'2025-02-27' -> '2025 年 2 月 27 日' (or '2025年2月27日')."""
+    if not iso:
+        return "（未填写）"
+    try:
+        d = _dt.date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return f"{d.year} 年 {d.month} 月 {d.day} 日" if spaced else f"{d.year}年{d.month}月{d.day}日"
+
+
+def list_cn(items: list[str]) -> str:
+    """'a、b' for two, 'a、b 和 c' for three or more, as the sample report lists rates."""
+    items = [i for i in items if i]
+    if len(items) <= 2:
+        return "、".join(items)
+    return "、".join(items[:-1]) + " 和 " + items[-1]
+
+
+def _strip_city(org: str) -> str:
+    return re.sub(r"^广州市", "", org or "")
+
+
+def supervisor_short(d: ReportData) -> str:
+    return _strip_city(d.station.get("supervisor", "")) or "监督方"
+
+
+def purchaser_short(d: ReportData) -> str:
+    s = _strip_city(d.station.get("purchaser", ""))
+    district = d.station.get("district") or ""
+    return (s[len(district):] if district and s.startswith(district) else s) or "购买方"
+
+
+def text(d: ReportData, key: str) -> str:
+    """The lead's text for `key`, or the app's default wording."""
+    return (d.texts.get(key) or "").strip() or DEFAULTS[key](d)
+
+
+# ---------- cover and 一、评估背景 ----------
+
+def title_lines(d: ReportData) -> list[str]:
+    """The cover title in two lines: the station, then the kind of report."""
+    a, st = d.assessment, d.station
+    return [f"{a['period_label']}{st['district']}{st['name']}", f"{a['kind']}评估报告"]
+
+
+def cover_lines(d: ReportData) -> list[tuple[str, str]]:
+    st = d.station
+    return [("项目监督方", st.get("supervisor") or ""), ("项目购买方", st.get("purchaser") or ""),
+            ("项目承办方", st.get("operator") or ""), ("项目评估方", d.assessment.get("evaluator_org") or ""),
+            ("评估日期", date_cn(d.assessment.get("visit_date"), spaced=False))]
+
+
+def team_phrase(d: ReportData) -> str:
+    s = f"{d.expert_count} 位评估专家"
+    return s + (f"及 {d.staff_count} 名工作人员" if d.staff_count else "")
+
+
+def preface(d: ReportData) -> str:
+    st, k, short = d.station, d.assessment["kind"], d.short_name
+    return (f"{st['name']}（简称{short}）{k}报告，是专业评估人员通过对{short}项目服务的全面调查、综合分析和科学判断，"
+            f"确定目标是否可行，总结服务开展情况，以及服务成效体现的总结文书。经过 {team_phrase(d)}对{short}展开为期一天的"
+            f"实地考察、访谈、查阅资料等形式的评估，形成此报告。{short}可以将此报告作为参考，进行服务完善和提升，"
+            "从多方面扎实服务基础，拓展服务面，提升服务的专业化水平。本报告尽量呈现社工站的实际情况，因评估时间较短的关系，"
+            "社工站部分服务成效不完全体现在报告中。")
+
+
+def background_intro(d: ReportData) -> str:
+    a, st = d.assessment, d.station
+    return (f"{date_cn(a.get('visit_date'))}，{a.get('evaluator_org') or '评估方'}组织 {team_phrase(d)}对"
+            f"{st.get('district', '')}{d.short_name}展开了{a['kind']}评估工作。评估为期 1 天，主要通过听取社工站介绍、实地考察、"
+            f"查阅资料、面谈（访谈）、填写问卷等形式，对{d.short_name}的项目管理、服务开展情况以及项目成效等方面进行评估。"
+            "评估团队主要完成了以下几方面的工作：")
+
+
+def process_steps(d: ReportData) -> list[str]:
+    from .survey import MIN_SAMPLE
+
+    return [
+        "听取介绍。由社工站项目负责人介绍社工站的运营及服务情况、各项指标完成情况。",
+        "实地观察。主要针对社工站硬件建设情况方面进行考察，以评估其设施开展专业服务的适宜性。",
+        "查阅资料。查阅社工站行政、人事管理制度及专业服务记录等方面资料。",
+        "服务访谈。与相关社工进行访谈，了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。",
+        "机构运营访谈。主要与承办机构管理人员及行政人员进行访谈，了解机构运营情况，查看机构行政配套制度等情况。",
+        f"服务对象满意度。随机抽取不少于 {MIN_SAMPLE} 名服务对象开展服务满意度调查（困难群众和特殊困难群体总人数低于 "
+        f"{MIN_SAMPLE} 的，按照困难群众和特殊群体实际总人数开展全覆盖满意度调查），针对个人或家庭问题解决、能力提升、"
+        "支持网络增强等情况进行综合评价。",
+        "总结反馈。由评估专家团队对评估进行总结，与社工站社工进行反馈，听取街道办事处（镇人民政府）购买方对社工站工作开展的"
+        "意见和建议，了解社工站同事对本次活动的反馈。",
+    ]
+
+
+BASIS = [
+    "政策依据：《社会工作服务项目绩效评估指南》《广州市社会工作服务条例》《广州市社工服务站管理办法》《广州市社工站购买服务项目"
+    "评估办法》《广州市社工站岗位职责》《广州市社会工作行业督导从业人员资质、备案实施办法》。",
+    "评估标准依据：《广州市社工站购买服务项目评估指标体系》。",
+]
+
+PRINCIPLES = [
+    "真实诚信原则：评估要求项目运营方必须以实事求是的态度对待评估，本着诚实守信的原则，提供和展示能够真实、客观反映其项目运营"
+    "状况的依据和有效资料，以供评估小组考察。",
+    "客观公正原则：评估要求所有评估专家恪守“客观公正的第三方”评估者角色，依据事实和真实情况给出客观、中肯评价意见或结论。",
+    "证据为本原则：评估要求项目运营方应提供有事实依据的证明资料或记录，来展示其项目运营的真实状况和成效；同时，评估要求所有"
+    "评估专家以真实有效的工作痕迹记录为依据，做出客观公正的专业评估分析和判断。",
+    "以评促进原则：评估要求评估专家要本着提高项目运营质量和优化服务成效的目标原则实施评估活动，给出评估指导意见，评估意见应"
+    "具体、清晰、可行，能够切实指导项目运营团队持续改善服务成效和质量。",
+    "回避监督原则：评估要求评估专家在评估前与被评估方有单独接触、有利益关系或冲突的，均应回避；被评估方有权监督评估团队的评估"
+    "工作，并有权提出合理异议或回避要求，以免评估失去公正性和可信度。",
+    "保密尊重原则：评估要求评估专家应尊重和保护其工作中所接触、发现或遇到的涉及服务对象隐私权等所有受法律保护的事项，并依法负有"
+    "保密职责；评估要求评估专家在评估过程中应尊重被评估方的所有原创性专业技术、方法等成果，并依法负有保密职责。",
+]
+
+
+def stages(d: ReportData) -> list[tuple[str, str]]:
+    s, k = d.short_name, d.assessment["kind"]
+    sup, pur = supervisor_short(d), purchaser_short(d)
+    return [
+        ("自我评审阶段", f"{s}结合《广州市社工站购买服务项目评估指标体系》和签订的服务协议，逐项对照，准备材料，结合实际进行"
+                     "自我评估，并完成自评报告的报送工作。"),
+        ("实地评估阶段", f"评估小组对{s}提供的材料进行审阅，实地考察，进行现场评估并打分。评估小组根据公平、公正的原则，严格按照"
+                     f"评估要求，对{s}进行评估工作。"),
+        ("报告反馈阶段", f"根据{s}的实际情况，综合各评估专家的意见和建议，形成{s}{k}评估报告意见初稿，发送给{sup}及{s}，"
+                     f"并由{s}转发给{pur}。"),
+        (f"出具{k}评估报告阶段", f"结合{sup}、{pur}、{s}以及督导中心的反馈意见，形成最终报告，发给{sup}，并由{sup}转发给"
+                            f"{pur}和{s}。"),
+    ]
+
+
+CONTENTS = [
+    "运营管理情况评估：主要从社工站人员管理、行政管理、继续教育等方面进行评估。",
+    "服务评估：根据《广州市社工站购买服务项目评估指标体系》，结合社工站与街道办事处（镇人民政府）签订的三方协议规定开展的服务内容，"
+    "从服务成效、服务质量、服务监测、项目管理等方面开展评估工作，同时通过整合项目购买方、督导中心和项目监督方评估意见，"
+    "综合对社工站项目进行评估。",
+]
+
+
+def result_explanation(d: ReportData) -> str:
+    """评估结果说明 with the weights and grade bands the framework actually uses."""
+    fw = d.framework
+    shares = "、".join(f"{p.name}占比 {num(p.share)}%" for p in d.parties)
+    n = len(d.parties)
+    grades = list(fw.grades)
+    bands = []
+    for i, g in enumerate(grades):
+        lo = num(g.min)
+        if i == 0:
+            bands.append(f"{lo} 分以上为{g.name}")
+        elif i == len(grades) - 1:
+            hi = num(grades[i - 1].min)
+            bands.append(f"{hi} 分以下（不含 {hi} 分）为{g.name}")
+        else:
+            hi = num(grades[i - 1].min)
+            bands.append(f"{lo} 分至 {hi} 分（不含 {hi} 分）为{g.name}")
+    s = (f"评估总分为 100 分，其中，{shares}。评估结果由{cn(n)}方评估分数的总和确定。"
+         f"评估等级分为{'、'.join(g.name for g in grades)}{cn(len(grades))}个等级，{'，'.join(bands)}。")
+    for v in fw.veto:
+        s += f"{v.name}实行一票否决：{v.description or v.name + '不通过则评估等级为' + grades[-1].name}。"
+    return s
+
+
+# ---------- 二、评估总结 ----------
+
+def basic_info(d: ReportData) -> list[str]:
+    st, a = d.station, d.assessment
+    comms = st.get("communities") or []
+    since = st.get("operating_since") or ""
+    m = re.match(r"(\d{4})-(\d{1,2})", since)
+    since_cn = f"{m.group(1)} 年 {int(m.group(2))} 月" if m else since
+    paras = [f"{d.short_name}位于{st.get('address') or '（地址未填写）'}，辖内共有 {len(comms)} 个社区，划分为 "
+             f"{len(d.areas)} 个服务片区。" + (f"于 {since_cn}开始，" if since_cn else "")
+             + f"由{st.get('operator') or '承办机构'}负责运营。"]
+    s = d.staffing
+    if s and s.get("on_post") is not None:
+        p = f"截至 {date_cn(a.get('stats_end'))}，社工站配备社工 {num(s['on_post'])} 名"
+        if s.get("certified") is not None:
+            p += (f"，其中持证社工 {num(s['certified'])} 名（中级社工师资格 {num(s.get('cert_intermediate') or 0)} 名，"
+                  f"助理社工师资格 {num(s.get('cert_assistant') or 0)} 名）")
+        if s.get("non_certified") is not None:
+            p += f"，非持证社工 {num(s['non_certified'])} 名"
+        paras.append(p + "。")
+    money = f"本社工站服务经费为 {num(a['funding_wan'])} 万元，" if a.get("funding_wan") is not None else "本社工站"
+    paras.append(f"{money}项目合同期为 {date_cn(a.get('contract_start'))}至 {date_cn(a.get('contract_end'))}。"
+                 f"评估统计时间为 {date_cn(a.get('stats_start'))}至 {date_cn(a.get('stats_end'))}。")
+    return paras
+
+
+# Sentence form of the usual contract indicators: name -> (family, phrase when it opens a
+# clause, phrase when it follows the same family). {v} value, {u} unit.
+_PHRASES = {
+    "电话访问": ("visit", "完成电话访问 {v} {u}", "电话访问 {v} {u}"),
+    "入户探访": ("visit", "完成入户探访 {v} {u}", "入户探访 {v} {u}"),
+    "个案接案": ("case", "专业个案接案 {v} {u}", "接案 {v} {u}"),
+    "个案服务节数": ("case", "专业个案服务 {v} {u}", "服务 {v} {u}"),
+    "个案结案": ("case", "专业个案结案 {v} {u}", "结案 {v} {u}"),
+    "小组": ("group", "完成小组 {v} {u}", "小组 {v} {u}"),
+    "小组节数": ("group", "完成小组 {v} {u}", "{v} {u}"),
+    "小组服务人次": ("group", "小组服务 {v} {u}", "服务 {v} {u}"),
+    "大型社区活动": ("large", "完成大型社区活动 {v} {u}", "大型社区活动 {v} {u}"),
+    "大型社区活动服务人次": ("large", "大型社区活动服务 {v} {u}", "服务 {v} {u}"),
+    "中小型社区活动": ("small", "完成中小型社区活动 {v} {u}", "中小型社区活动 {v} {u}"),
+    "中小型社区活动服务人次": ("small", "中小型社区活动服务 {v} {u}", "服务 {v} {u}"),
+    "新登记志愿者": ("volunteer", "新登记志愿者 {v} {u}", "新登记志愿者 {v} {u}"),
+    "志愿者骨干": ("volunteer", "培育志愿者骨干 {v} {u}", "培育志愿者骨干 {v} {u}"),
+    "志愿者队伍": ("volunteer", "发展志愿者队伍 {v} {u}", "发展志愿者队伍 {v} {u}"),
+}
+
+
+def progress_paragraph(d: ReportData) -> str:
+    """二(二): every contract indicator with its completion rate, grouped as the sample report does."""
+    if not d.indicators:
+        return "社工站尚未录入协议指标完成情况。"
+    clauses: list[tuple[str, list[str], list[str]]] = []   # (family, phrases, rates)
+    for r in d.indicators:
+        name = (r.get("name") or "").strip()
+        fam, first, follow = _PHRASES.get(name, (name, f"完成{name} {{v}} {{u}}", f"{name} {{v}} {{u}}"))
+        v, u = num(r.get("actual")) or "—", r.get("unit") or ""
+        if clauses and clauses[-1][0] == fam:
+            clauses[-1][1].append(follow.format(v=v, u=u).strip())
+            clauses[-1][2].append(r["rate_text"])
+        else:
+            clauses.append((fam, [first.format(v=v, u=u).strip()], [r["rate_text"]]))
+    parts = []
+    for _, phrases, rates in clauses:
+        lead = "分别完成协议指标量的 " if len(rates) > 1 else "完成协议指标量的 "
+        parts.append("，".join(phrases) + "，" + lead + list_cn(rates))
+    return "社工站共" + "；".join(parts) + "。（以上数据由社工站提供，各项目指标完成情况见附件 1）"
+
+
+def progress_comment_default(d: ReportData) -> str:
+    rated = [r for r in d.indicators if r.get("rate") is not None]
+    if not rated:
+        return ""
+    short = [r for r in rated if r["rate"] < 100]
+    s = f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标中"
+    if not short:
+        return s + "各项指标均已完成或超额完成，在服务进度方面整体把握到位。"
+    return (s + f"{len(rated) - len(short)} 项已完成或超额完成，"
+            + "、".join(f"{r['name']}（{r['rate_text']}）" for r in short) + f" {len(short)} 项未达到协议指标量，建议关注。")
+
+
+def staffing_strength(d: ReportData) -> str | None:
+    """The staffing paragraph (numbers from the staffing figures), first under 值得肯定 of 项目管理."""
+    s = d.staffing
+    if not s:
+        return None
+    req = num(s.get("required"))
+    parts = []
+    if s.get("on_post") is not None:
+        p = f"人员配置方面，社工站目前配备社工总人数 {num(s['on_post'])} 人"
+        if s.get("certified") is not None:
+            p += (f"，其中持证社工 {num(s['certified'])} 人（中级社工师 {num(s.get('cert_intermediate') or 0)} 人，"
+                  f"助理社工师 {num(s.get('cert_assistant') or 0)} 人），持证社工占协议要求配备社工总数（{req} 人）的 "
+                  f"{s['cert_ratio_text']}")
+        if s.get("experienced") is not None:
+            p += f"，从业两年以上社工 {num(s['experienced'])} 人，占协议要求配备社工总数（{req} 人）的 {s['experience_ratio_text']}"
+        parts.append(p + "。")
+    att = []
+    if s.get("attendance_due") is not None:
+        att.append(f"社工总人数应到 {num(s['attendance_due'])} 人次，实到 {num(s.get('attendance_actual'))} 人次")
+    if s.get("attendance_cert_due") is not None:
+        att.append(f"持证社工应到 {num(s['attendance_cert_due'])} 人次，实到 {num(s.get('attendance_cert_actual'))} 人次")
+    if s.get("attendance_noncert_actual") is not None:
+        due = s.get("attendance_noncert_due")
+        att.append(f"非持证社工应到 {num(due)} 人次，实到 {num(s['attendance_noncert_actual'])} 人次" if due is not None
+                   else f"非持证社工 {num(s['attendance_noncert_actual'])} 人次")
+    if att:
+        parts.append("；".join(att) + "。")
+    if s.get("training_due") is not None:
+        parts.append(f"继续教育方面，社工按评估进度要求需完成培训 {num(s['training_due'])} 小时，实际完成时数 "
+                     f"{num(s.get('training_actual'))} 小时，达标率 {s['training_rate_text']}。")
+    if s.get("retention") is not None and s["retention"] >= RETENTION_CONCERN_BELOW:
+        parts.append(f"评估期内社工站持续在岗 {num(s['continuous'])} 人，稳岗率达 {s['retention_text']}。")
+    return "".join(parts) or None
+
+
+def staffing_concern(d: ReportData) -> str | None:
+    s = d.staffing
+    if not s or s.get("retention") is None or s["retention"] >= RETENTION_CONCERN_BELOW:
+        return None
+    return (f"人员稳定性方面，评估期内社工站持续在岗 {num(s['continuous'])} 人，占协议要求配备社工总数"
+            f"（{num(s['required'])} 人）的比例即稳岗率仅达 {s['retention_text']}。")
+
+
+def survey_strength(d: ReportData) -> str | None:
+    r = d.survey
+    if r is None:
+        return None
+    who = (f"对名册内全部 {r.sample_size} 名服务对象开展了全覆盖满意度调查" if r.everyone
+           else f"随机抽取 {r.sample_size} 名服务对象开展了满意度调查")
+    s = f"在满意度调查方面，依据社工站提供的服务对象名册，{who}（抽样随机种子及名册校验值见附件 3）。"
+    if r.reached:
+        s += (f"调查结果显示，受访服务对象的总体满意度为 {r.satisfaction_text}（成功访问 {r.reached} 人，其中 "
+              f"{r.satisfied} 人表示满意或非常满意）。")
+    return s
+
+
+def survey_concern(d: ReportData) -> str | None:
+    r = d.survey
+    if r is None:
+        return None
+    own = sum(1 for x in r.knows_worker_no if x.get("respondent") != "家属")
+    family = sum(1 for x in r.knows_worker_no if x.get("respondent") == "家属")
+    bits = []
+    if own or family:
+        who = "及".join(([f"{own}名服务对象"] if own else []) + ([f"{family}名服务对象家属"] if family else []))
+        bits.append(f"有{who}表示不了解社工")
+    if r.unreachable:
+        bits.append(f"{'另' if bits else ''}有{r.unreachable}名服务对象经两次电话联系均未能接通")
+    if r.refused:
+        bits.append(f"{'另' if bits else ''}有{r.refused}名服务对象拒绝访问")
+    if r.pending:
+        bits.append(f"尚有{r.pending}名服务对象未完成电话访问")
+    return ("在满意度调查过程中，" + "，".join(bits) + "。") if bits else None
+
+
+def section_items(d: ReportData, sec: SectionReport, block_index: int, kind: str) -> list[str]:
+    """A block's items with the app's numeric paragraphs first (station-wide sections only)."""
+    b = sec.blocks[block_index]
+    items = list(b.strengths if kind == "strength" else b.concerns)
+    if sec.scope != "area":
+        auto = []
+        if "staffing" in sec.suggests:
+            auto.append(staffing_strength(d) if kind == "strength" else staffing_concern(d))
+        if "satisfaction" in sec.suggests:
+            auto.append(survey_strength(d) if kind == "strength" else survey_concern(d))
+        items = [a for a in auto if a] + items
+    return items
+
+
+def section_lead_in(d: ReportData, sec: SectionReport, kind: str) -> str:
+    word = "值得肯定" if kind == "strength" else "需要关注"
+    if "satisfaction" in sec.suggests and d.survey is not None:
+        how = (f"对社工站提供的服务对象名册中全部 {d.survey.sample_size} 名服务对象" if d.survey.everyone
+               else f"对社工站提供的服务对象名册随机抽取 {d.survey.sample_size} 名服务对象")
+        return (f"经{how}进行满意度调查，通过与相关社工访谈情况及查阅相关服务工作痕迹记录资料，结合服务对象反馈情况，"
+                f"{sec.name}以下几方面{word}：")
+    what = "查阅相关资料等方式了解社工站项目运营管理情况" if "staffing" in sec.suggests else \
+        "查阅项目调研、服务方案等各类服务工作痕迹记录资料"
+    return f"经评估专家与相关社工访谈并评估分析访谈情况，{what}，{sec.name}有以下几方面{word}："
+
+
+PARTY_INTROS = {
+    "purchaser": "购买方代表通过整合利益相关方与社工站沟通合作情况，对社工站作用发挥情况评估的反馈如下：",
+    "supervision_center": "督导中心根据社工站日常管理及督导情况，对社工站服务质量保障工作的评估反馈如下：",
+    "supervisor": "监督方通过日常的督查工作，对社工站项目管理、服务满意度及督查整改落实情况的评估反馈如下：",
+}
+
+
+def party_heading(p: PartyReport) -> str:
+    return p.label if p.label.endswith("中心") else p.label + "评估"
+
+
+def party_intro(p: PartyReport) -> str:
+    return PARTY_INTROS.get(p.code, f"{p.label}对社工站的评估反馈如下：")
+
+
+# ---------- 三、四、五 ----------
+
+def feedback_intro(d: ReportData) -> str:
+    return ("评估反馈主要分为两大环节，一是现场反馈环节，二是对评估报告初稿的意见反馈环节。"
+            f"本次{d.short_name}的反馈如下：")
+
+
+def feedback_onsite_default(d: ReportData) -> str:
+    s = d.short_name
+    return (f"经过为期一天的评估，评估专家针对{s}的情况，进行了现场总结反馈，在总结反馈环节，"
+            f"{s}表示对评估专家们提出的意见和建议无异议。")
+
+
+def feedback_draft_default(d: ReportData) -> str:
+    return f"经调整，{supervisor_short(d)}、{purchaser_short(d)}、{d.short_name}对评估报告初稿无异议。"
+
+
+def grade_sentence(d: ReportData) -> str:
+    return f"经过评估，{d.short_name}本次{d.assessment['kind']}评估的等级为："
+
+
+def score_sentence(d: ReportData) -> str:
+    r = d.result
+    if r.final is None:
+        return "评分尚未完成，暂无法确定评估得分。"
+    parts = "，".join(f"{p.name}评分 {num(p.score)} 分" for p in d.parties if p.score is not None)
+    s = f"按{cn(len(d.parties))}方权重加权，本次评估总分为 {num(r.final)} 分（{parts}）。"
+    failed = [v["name"] for v in d.veto if v["failed"]]
+    if failed:
+        s += f"因{'、'.join(failed)}未通过（一票否决），评估等级为{d.framework.grades[-1].name}。"
+    if r.final_projected:
+        s += "部分评分尚未完成或未录入，以上为预计结果。"
+    return s
+
+
+def _years_operating(d: ReportData) -> int | None:
+    m = re.match(r"(\d{4})-(\d{1,2})", d.station.get("operating_since") or "")
+    try:
+        visit = _dt.date.fromisoformat(str(d.assessment.get("visit_date"))[:10])
+    except (TypeError, ValueError):
+        return None
+    if not m:
+        return None
+    months = (visit.year - int(m.group(1))) * 12 + visit.month - int(m.group(2))
+    return months // 12 if months >= 12 else None
+
+
+def closing_default(d: ReportData) -> str:
+    st = d.station
+    years = _years_operating(d)
+    run = f"已成功运营 {years} 年时间，" if years else ""
+    tail = f"在这 {years} 年时间里，" if years else ""
+    return (f"{st.get('district', '')}{st['name']}在{supervisor_short(d)}、{purchaser_short(d)}的大力支持下，"
+            f"在{st.get('operator') or '承办机构'}的努力下，{run}为辖区内的服务对象提供专业的社工服务，关注社区内的不同问题，"
+            f"逐步推进项目开展，推广社工理念，落实社工服务，起到了一定的成效。{tail}大部分工作是值得肯定的，"
+            "但也还存在需要关注的地方。")
+
+
+def closing_points(d: ReportData) -> list[str]:
+    raw = (d.texts.get("closing_points") or "").strip()
+    return [re.sub(r"^\s*(\d+[.、．]|[（(]\d+[)）])\s*", "", ln).strip() for ln in raw.splitlines() if ln.strip()]
+
+
+def closing_points_intro(d: ReportData) -> str:
+    return f"为提供更好的社工服务，未来{d.short_name}的服务发展可以更加关注以下几个方面："
+
+
+DEFAULTS = {
+    "progress_comment": progress_comment_default,
+    "feedback_onsite": feedback_onsite_default,
+    "feedback_draft": feedback_draft_default,
+    "closing": closing_default,
+    "closing_points": lambda d: "",
+}
+
+
+def annex_titles(d: ReportData) -> list[str]:
+    street = d.station.get("street") or d.short_name
+    return [f"广州市{street}“双百工程”社工站购买服务项目指标完成情况统计表",
+            f"广州市{street}“双百工程”社工站购买服务项目社工到岗情况统计表",
+            "评估得分与满意度抽样记录"]
