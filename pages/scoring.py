@@ -67,6 +67,19 @@ def on_level(ind, area_code):
     save(ind, area_code, detail={"level": st.session_state.get(k("level", ind.code, area_code))})
 
 
+def adopt(ind, area_code, sug):
+    """Take the data-suggested score: tick its criteria / choose its level, or set the value."""
+    if sug.detail:
+        save(ind, area_code, detail=sug.detail)
+        for n in range(len(ind.criteria)):
+            st.session_state[k("crit", ind.code, area_code, n)] = n in set(sug.detail.get("criteria", []))
+        if "level" in sug.detail:
+            st.session_state[k("level", ind.code, area_code)] = sug.detail["level"]
+    else:
+        save(ind, area_code, value=float(sug.value))
+        st.session_state[k("value", ind.code, area_code)] = float(sug.value)
+
+
 def on_value(ind, area_code):
     v = st.session_state.get(k("value", ind.code, area_code))
     save(ind, area_code, value=v)
@@ -108,12 +121,12 @@ for ind in sec.indicators:
                 st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
                                 format="%g", disabled=locked, on_change=on_value, args=(ind, cell_area))
             if suggest is not None and ind.suggest:
-                sug = suggest(ind, evidence)
+                sug = suggest(ind, evidence, cell_area)
                 if sug is not None:
                     c1, c2 = st.columns([4, 1])
                     c1.info(f"数据建议分：{sug.value:g} 分。{sug.explanation}", icon="💡")
                     c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=locked,
-                              on_click=lambda ind=ind, ca=cell_area, v=float(sug.value): save(ind, ca, value=v))
+                              on_click=adopt, args=(ind, cell_area, sug))
         st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=locked,
                      on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
         ui.show_saved_error(k("err", ind.code, cell_area))
