@@ -67,7 +67,7 @@ def _load_plugins():
     # Commands that live in other core modules register on import.
     import importlib
 
-    for mod in ("core.cli_exports",):
+    for mod in ("core.cli_exports", "core.cli_report"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:

@@ -118,6 +118,31 @@ def _survey(db, aid: int):
     return res if getattr(res, "seed", None) else None
 
 
+def _register(db, aid: int) -> list[dict]:
+    from db import station_data
+
+    return station_data.list_clients(db, aid)
+
+
+def scrubber(clients: list[dict]):
+    """A function masking any register name (2+ characters) or phone typed into free text."""
+    import re
+
+    from .masking import mask_name, mask_phone
+
+    pairs = {}
+    for c in clients:
+        name, phone = (c.get("name") or "").strip(), (c.get("phone") or "").strip()
+        if len(name) >= 2:
+            pairs[name] = mask_name(name)
+        if len(re.sub(r"\D", "", phone)) >= 7:
+            pairs[phone] = mask_phone(phone)
+    if not pairs:
+        return lambda text: text
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(pairs, key=len, reverse=True)))
+    return lambda text: pattern.sub(lambda m: pairs[m.group(0)], text or "")
+
+
 def _optional(fn, db, aid, default):
     """Station data and survey are other areas' modules; while one is absent, its part is empty."""
     try:
@@ -141,8 +166,10 @@ def gather(db, aid: int) -> ReportData:
     items = R.all_items(db, aid)
     members = A.list_members(db, aid)
 
+    scrub = scrubber(_optional(_register, db, aid, []))
+
     def texts_of(section_code, area_code, kind):
-        return [it["text"] for it in items.get((section_code, area_code, kind), [])]
+        return [scrub(it["text"]) for it in items.get((section_code, area_code, kind), [])]
 
     sections = []
     for sec in fw.sections:
@@ -164,7 +191,7 @@ def gather(db, aid: int) -> ReportData:
         parties.append(PartyReport(
             p.code, p.name, p.label if not p.computed else p.name, _D(p.weight), _D(p.max),
             _D(p.weight) / total_w * 100 if total_w else Decimal(0), pr.score, pr.weighted, pr.projected,
-            p.computed, (entered.get(p.code) or {}).get("comment") or "",
+            p.computed, scrub((entered.get(p.code) or {}).get("comment") or ""),
             texts_of(code, "", "strength"), texts_of(code, "", "concern")))
 
     veto_rows = {r["code"]: r for r in db.query("SELECT code, failed, note FROM veto_checks WHERE assessment_id = ?", [aid])}
@@ -181,6 +208,6 @@ def gather(db, aid: int) -> ReportData:
         indicators=_optional(_indicators, db, aid, []),
         staffing=_optional(_staffing, db, aid, None),
         survey=_optional(_survey, db, aid, None),
-        texts=R.get_texts(db, aid), veto=veto,
+        texts={k: scrub(v) for k, v in R.get_texts(db, aid).items()}, veto=veto,
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
     )

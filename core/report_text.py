@@ -281,7 +281,7 @@ def progress_comment_default(d: ReportData) -> str:
     s = f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标中"
     if not short:
         return s + "各项指标均已完成或超额完成，在服务进度方面整体把握到位。"
-    return (s + f"{len(rated) - len(short)} 项已完成或超额完成，"
+    return (s + f" {len(rated) - len(short)} 项已完成或超额完成，"
             + "、".join(f"{r['name']}（{r['rate_text']}）" for r in short) + f" {len(short)} 项未达到协议指标量，建议关注。")
 
 
@@ -481,4 +481,4 @@ def annex_titles(d: ReportData) -> list[str]:
     street = d.station.get("street") or d.short_name
     return [f"广州市{street}“双百工程”社工站购买服务项目指标完成情况统计表",
             f"广州市{street}“双百工程”社工站购买服务项目社工到岗情况统计表",
-            "评估得分与满意度抽样记录"]
+            "服务对象满意度抽样记录"]
