@@ -368,10 +368,12 @@ MAX_COLOR = "#cfd8dc"
 SCORE_COLOR = "#1565c0"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
-    return fig
+def _figure(traces: list[dict], title: str, height: int = 360, **layout) -> go.Figure:
+    """One Figure built in a single constructor call (plotly validates once, not per update_*)."""
+    base = dict(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=50, b=10),
+                legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    base.update(layout)
+    return go.Figure(data=traces, layout=base)
 
 
 def completion_chart(dash: Dashboard) -> go.Figure | None:
@@ -381,16 +383,15 @@ def completion_chart(dash: Dashboard) -> go.Figure | None:
         return None
     names = [r["name"] for r in rows]
     rates = [float(r["rate"]) for r in rows]
-    fig = go.Figure(go.Bar(
-        x=names, y=rates, text=[r.get("rate_text") or f"{fmt_number(r['rate'])}%" for r in rows],
-        textposition="outside", marker_color=[OK_COLOR if v >= 100 else LOW_COLOR for v in rates],
-        name="完成率", hovertemplate="%{x}：%{text}<extra></extra>",
-    ))
-    fig.add_hline(y=100, line_dash="dash", line_color="#555", annotation_text="100%",
-                  annotation_position="top left")
-    fig.update_yaxes(title="完成率（%）", rangemode="tozero")
-    fig.update_xaxes(tickangle=-35)
-    return _layout(fig, "协议指标完成率", height=420)
+    bar = dict(type="bar", x=names, y=rates, name="完成率", textposition="outside",
+               text=[r.get("rate_text") or f"{fmt_number(r['rate'])}%" for r in rows],
+               marker=dict(color=[OK_COLOR if v >= 100 else LOW_COLOR for v in rates]),
+               hovertemplate="%{x}：%{text}<extra></extra>")
+    line = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=100, y1=100,
+                line=dict(color="#555", dash="dash"))
+    label = dict(xref="paper", x=0, yref="y", y=100, text="100%", showarrow=False, xanchor="left", yanchor="bottom")
+    return _figure([bar], "协议指标完成率", height=420, shapes=[line], annotations=[label],
+                   yaxis=dict(title=dict(text="完成率（%）"), rangemode="tozero"), xaxis=dict(tickangle=-35))
 
 
 def section_chart(dash: Dashboard) -> go.Figure:
@@ -404,14 +405,13 @@ def section_chart(dash: Dashboard) -> go.Figure:
         maxes.append(float(a.points))
         scores.append(float(a.score) if a.score is not None else 0.0)
         texts.append(a.score_text)
-    fig = go.Figure()
-    fig.add_bar(x=labels, y=maxes, name="满分", marker_color=MAX_COLOR, text=[fmt_number(m) for m in maxes],
-                textposition="outside", hovertemplate="%{x} 满分 %{y}<extra></extra>")
-    fig.add_bar(x=labels, y=scores, name="当前得分", marker_color=SCORE_COLOR, text=texts,
-                textposition="inside", hovertemplate="%{x} 得分 %{text}<extra></extra>")
-    fig.update_layout(barmode="overlay")
-    fig.update_yaxes(title="分", rangemode="tozero")
-    return _layout(fig, "各部分得分 / 满分")
+    traces = [
+        dict(type="bar", x=labels, y=maxes, name="满分", marker=dict(color=MAX_COLOR),
+             text=[fmt_number(m) for m in maxes], textposition="outside", hovertemplate="%{x} 满分 %{y}<extra></extra>"),
+        dict(type="bar", x=labels, y=scores, name="当前得分", marker=dict(color=SCORE_COLOR), text=texts,
+             textposition="inside", hovertemplate="%{x} 得分 %{text}<extra></extra>"),
+    ]
+    return _figure(traces, "各部分得分 / 满分", barmode="overlay", yaxis=dict(title=dict(text="分"), rangemode="tozero"))
 
 
 SATISFACTION_LEVELS = ["非常满意", "满意", "一般", "不满意", "非常不满意"]
@@ -442,15 +442,14 @@ def satisfaction_chart(dash: Dashboard) -> go.Figure | None:
     items = [item for item, _ in rows]
     levels = [lv for lv in SATISFACTION_LEVELS if any(lv in c for _, c in rows)]
     levels += sorted({k for _, c in rows for k in c} - set(levels))
-    fig = go.Figure()
-    for n, lv in enumerate(levels):
-        fig.add_bar(y=items, x=[c.get(lv, 0) for _, c in rows], name=lv, orientation="h",
-                    marker_color=_LEVEL_COLORS[n] if n < len(_LEVEL_COLORS) else None,
-                    hovertemplate="%{y} " + lv + "：%{x} 人<extra></extra>")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="人数")
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "满意度分项结果", height=max(260, 60 + 40 * len(items)))
+    traces = []
+    for lv in levels:
+        n = SATISFACTION_LEVELS.index(lv) if lv in SATISFACTION_LEVELS else None
+        traces.append(dict(type="bar", y=items, x=[c.get(lv, 0) for _, c in rows], name=lv, orientation="h",
+                           marker=dict(color=_LEVEL_COLORS[n]) if n is not None else {},
+                           hovertemplate="%{y} " + lv + "：%{x} 人<extra></extra>"))
+    return _figure(traces, "满意度分项结果", height=max(260, 60 + 40 * len(items)), barmode="stack",
+                   xaxis=dict(title=dict(text="人数")), yaxis=dict(autorange="reversed"))
 
 
 def charts(dash: Dashboard) -> dict[str, go.Figure | None]:

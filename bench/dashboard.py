@@ -1,0 +1,177 @@
+"""Time one refresh of the lead's dashboard (issue 5).
+
+    python bench/dashboard.py [--others 500] [--runs 50] [--db PATH]
+
+One refresh = everything the page needs, from opening the connection and the db
+reads (db.dashboard.load: scores, assignments, overrides, parties, contract
+indicators, survey results) to the figures (core.dashboard.build) and the three
+plotly figures (core.dashboard.charts); Streamlit rendering is excluded.
+
+Measured for the demo assessment alone in the database, then again after adding
+`--others` other assessments. Those are generated fast: every row of the demo
+assessment (station, 片区, members, assignments, scores, findings, audit log,
+contract indicators, register, survey sample/items/calls, ...) is copied N times
+with remapped ids (id + k × stride per table, foreign keys remapped through
+PRAGMA foreign_key_list) by executemany inside ONE transaction
+(db.connection.transaction, BEGIN IMMEDIATE). Targets: < 100 ms alone, and the
+time with 500 others no more than 1.5× the time alone.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core import dashboard as D  # noqa: E402
+from core.demo import create_demo  # noqa: E402
+from db import dashboard as DB  # noqa: E402
+from db.connection import connect, transaction  # noqa: E402
+from db.migrations import migrate  # noqa: E402
+
+TARGET_MS = 100
+TARGET_RATIO = 1.5
+# Columns without a declared foreign key that still hold ids of these tables.
+IMPLICIT_REFS = {"assessment_id": "assessments", "member_id": "members"}
+
+
+def refresh(path: str, aid: int) -> D.Dashboard:
+    db = connect(path)
+    try:
+        dash = DB.dashboard(db, aid)
+        D.charts(dash)
+        return dash
+    finally:
+        db.conn.close()
+
+
+def time_refresh(path: str, aid: int, runs: int) -> dict:
+    for _ in range(3):  # warm-up: imports, framework cache, page cache
+        refresh(path, aid)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        refresh(path, aid)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {"median": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))], "min": times[0]}
+
+
+def _tables(db) -> list[str]:
+    """User tables in foreign-key dependency order (parents first)."""
+    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                      " AND name NOT LIKE 'sqlite_%' AND name != '_migrations' ORDER BY name")]
+    deps = {t: {r[2] for r in db.execute(f"PRAGMA foreign_key_list('{t}')") if r[2] != t} for t in names}
+    out: list[str] = []
+    while len(out) < len(names):
+        for t in names:
+            if t not in out and deps[t] <= set(out):
+                out.append(t)
+    return out
+
+
+def clone_demo(db, aid: int, copies: int) -> int:
+    """Add `copies` copies of assessment `aid` (and its station) in one transaction; return rows inserted."""
+    tables = _tables(db)
+    a = db.execute("SELECT station_id FROM assessments WHERE id = ?", [aid]).fetchone()
+    stride = {t: (db.execute(f"SELECT MAX(rowid) FROM \"{t}\"").fetchone()[0] or 0) + 1 for t in tables}
+    # The demo's rows per table: by assessment_id, or through a parent already selected.
+    selected: dict[str, list[tuple]] = {}
+    cols: dict[str, list[str]] = {}
+    refs: dict[str, dict[str, str]] = {}
+    for t in tables:
+        info = list(db.execute(f"PRAGMA table_info('{t}')"))
+        cols[t] = [r[1] for r in info]
+        fks = {r[3]: r[2] for r in db.execute(f"PRAGMA foreign_key_list('{t}')")}
+        for c, ref in IMPLICIT_REFS.items():
+            if c in cols[t] and c not in fks:
+                fks[c] = ref
+        refs[t] = fks
+        collist = ", ".join(f'"{c}"' for c in cols[t])
+        if t == "stations":
+            rows = db.execute(f"SELECT {collist} FROM stations WHERE id = ?", [a[0]]).fetchall()
+        elif t == "assessments":
+            rows = db.execute(f"SELECT {collist} FROM assessments WHERE id = ?", [aid]).fetchall()
+        elif "assessment_id" in cols[t]:
+            rows = db.execute(f'SELECT {collist} FROM "{t}" WHERE assessment_id = ?', [aid]).fetchall()
+        elif "station_id" in cols[t]:
+            rows = db.execute(f'SELECT {collist} FROM "{t}" WHERE station_id = ?', [a[0]]).fetchall()
+        else:  # a child of a cloned table (survey_items -> survey_samples)
+            notnull = {r[1] for r in info if r[3]}
+            parent_col = next((c for c, ref in fks.items() if ref in selected and c in notnull), None)
+            if parent_col is None:
+                continue
+            pidx = cols[fks[parent_col]].index("id")
+            parents = [r[pidx] for r in selected[fks[parent_col]]]
+            rows = db.execute(f'SELECT {collist} FROM "{t}" WHERE "{parent_col}" IN ({",".join("?" * len(parents))})',
+                              parents).fetchall() if parents else []
+        selected[t] = rows
+    inserted = 0
+    with transaction(db):
+        for t in tables:
+            rows = selected.get(t)
+            if not rows:
+                continue
+            remap = [(i, stride[refs[t][c]]) for i, c in enumerate(cols[t]) if c in refs[t] and refs[t][c] in stride]
+            id_i = cols[t].index("id") if "id" in cols[t] else None
+            batch = []
+            for k in range(1, copies + 1):
+                for r in rows:
+                    r = list(r)
+                    if id_i is not None and r[id_i] is not None:
+                        r[id_i] += k * stride[t]
+                    for i, s in remap:
+                        if r[i] is not None:
+                            r[i] += k * s
+                    batch.append(r)
+            collist = ", ".join(f'"{c}"' for c in cols[t])
+            db.conn.executemany(f'INSERT INTO "{t}" ({collist}) VALUES ({", ".join("?" * len(cols[t]))})', batch)
+            inserted += len(batch)
+    return inserted
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--others", type=int, default=500)
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--db", help="database file to create (default: a temp file)")
+    args = ap.parse_args(argv)
+    path = args.db or str(Path(tempfile.mkdtemp(prefix="bench_dashboard_")) / "bench.db")
+    db = connect(path)
+    migrate(db)
+    aid = create_demo(db)
+    dash = refresh(path, aid)
+    print(f"demo assessment #{aid}: {dash.cells_total} cells, {len(dash.experts)} members, "
+          f"{len(dash.indicators or [])} contract indicators, survey sample "
+          f"{getattr(dash.survey, 'sample_size', 0) or 0}; one refresh = connect + db reads + figures + 3 plotly charts")
+
+    alone = time_refresh(path, aid, args.runs)
+    print(f"alone:            median {alone['median']:.1f} ms  (p95 {alone['p95']:.1f}, min {alone['min']:.1f}; "
+          f"{args.runs} runs; target < {TARGET_MS} ms)")
+
+    t = time.perf_counter()
+    rows = clone_demo(db, aid, args.others)
+    gen = time.perf_counter() - t
+    n = db.execute("SELECT COUNT(*) FROM assessments").fetchone()[0]
+    scores = db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    print(f"generated {args.others} other assessments (copies of the demo, ids remapped) in {gen:.1f} s: "
+          f"{rows} rows by executemany in one transaction; now {n} assessments, {scores} scores")
+    db.conn.close()
+
+    crowded = time_refresh(path, aid, args.runs)
+    ratio = crowded["median"] / alone["median"]
+    print(f"with {args.others} others: median {crowded['median']:.1f} ms  (p95 {crowded['p95']:.1f}, "
+          f"min {crowded['min']:.1f}); ratio {ratio:.2f}× (target ≤ {TARGET_RATIO}×)")
+    ok = alone["median"] < TARGET_MS and ratio <= TARGET_RATIO
+    print("OK" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
