@@ -3,7 +3,7 @@ import streamlit as st
 
 from pages import _shared as ui
 
-st.set_page_config(page_title="社工站现场评估台", page_icon="📋", layout="wide")
+st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
 ui.ensure_migrated(ui.db_path())
 
 who = ui.current_user()

@@ -12,17 +12,17 @@ from db.errors import DataError, NotFound
 from db.migrations import migrate
 
 PAGES = {
-    "home": st.Page("pages/home.py", title="首页", icon="🏠", default=True),
-    "setup": st.Page("pages/setup.py", title="评估设置", icon="⚙️"),
-    "scoring": st.Page("pages/scoring.py", title="专家评分", icon="✍️"),
-    "dashboard": st.Page("pages/dashboard.py", title="实时总览", icon="📊"),
-    "station_data": st.Page("pages/station_data.py", title="协议指标与人员", icon="📈"),
-    "register": st.Page("pages/register.py", title="重点服务对象名册", icon="👥"),
-    "site_records": st.Page("pages/site_records.py", title="现场记录", icon="🗒️"),
-    "survey": st.Page("pages/survey.py", title="满意度抽样与结果", icon="🎲"),
-    "survey_calls": st.Page("pages/survey_calls.py", title="电话回访", icon="📞"),
-    "report": st.Page("pages/report.py", title="报告与导出", icon="📄"),
-    "audit": st.Page("pages/audit.py", title="修改记录", icon="🧾"),
+    "home": st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
+    "setup": st.Page("pages/setup.py", title="评估设置", icon=":material/settings:"),
+    "scoring": st.Page("pages/scoring.py", title="专家评分", icon=":material/edit_note:"),
+    "dashboard": st.Page("pages/dashboard.py", title="实时总览", icon=":material/monitoring:"),
+    "station_data": st.Page("pages/station_data.py", title="协议指标与人员", icon=":material/table_chart:"),
+    "register": st.Page("pages/register.py", title="重点服务对象名册", icon=":material/groups:"),
+    "site_records": st.Page("pages/site_records.py", title="现场记录", icon=":material/checklist:"),
+    "survey": st.Page("pages/survey.py", title="满意度抽样与结果", icon=":material/casino:"),
+    "survey_calls": st.Page("pages/survey_calls.py", title="电话回访", icon=":material/call:"),
+    "report": st.Page("pages/report.py", title="报告与导出", icon=":material/picture_as_pdf:"),
+    "audit": st.Page("pages/audit.py", title="修改记录", icon=":material/history:"),
 }
 
 
@@ -82,7 +82,7 @@ def sidebar_identity(who: dict) -> None:
     st.markdown(f"**{st_['name']}** · {a['kind']}评估")
     st.caption(f"{who['name']}（{A.ROLES[who['role']]}）")
     if a["status"] == "locked":
-        st.warning("评估已锁定，只读", icon="🔒")
+        st.warning("评估已锁定，只读", icon=":material/lock:")
     if st.button("退出登录", key="logout"):
         log_out()
         st.rerun()

@@ -26,7 +26,7 @@ mine = {(r["indicator_code"], r["area_code"]): r for r in S.scores(db, aid, mid)
 done = sum(1 for c in cells if c in mine and (mine[c]["value"] is not None or mine[c]["na"]))
 st.progress(done / len(cells), text=f"评分进度：已评 {done} / 分配 {len(cells)}")
 if locked:
-    st.warning("评估已锁定，所有内容只读。", icon="🔒")
+    st.warning("评估已锁定，所有内容只读。", icon=":material/lock:")
 
 # Sections (and 片区) this member scores, in framework order.
 groups = []
@@ -124,7 +124,7 @@ for ind in sec.indicators:
                 sug = suggest(ind, evidence, cell_area)
                 if sug is not None:
                     c1, c2 = st.columns([4, 1])
-                    c1.info(f"数据建议分：{sug.value:g} 分。{sug.explanation}", icon="💡")
+                    c1.info(f"数据建议分：{sug.value:g} 分。{sug.explanation}", icon=":material/lightbulb:")
                     c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=locked,
                               on_click=adopt, args=(ind, cell_area, sug))
         st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=locked,

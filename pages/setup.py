@@ -17,7 +17,7 @@ locked = a["status"] == "locked"
 
 st.title("评估设置")
 if locked:
-    st.warning("评估已锁定，所有内容只读。如需修改，请先在本页底部解锁（解锁会被记录）。", icon="🔒")
+    st.warning("评估已锁定，所有内容只读。如需修改，请先在本页底部解锁（解锁会被记录）。", icon=":material/lock:")
 
 
 def _date(v):
