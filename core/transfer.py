@@ -52,13 +52,15 @@ SOURCE_PREFIXES = {
 # Columns holding a JSON list of ids.
 ID_LIST_COLUMNS = {("report_items", "source_finding_ids"): "findings"}
 # audit_log.entity -> table whose id is written in entity_key (when the key is a number).
+# Entities named after a whole table log the assessment id as their key.
 AUDIT_ENTITIES = {
-    "station": "stations", "areas": "stations", "assessment": "assessments", "staffing": "assessments",
-    "member": "members", "finding": "findings", "site_record": "site_records", "client": "clients",
-    "clients": "assessments", "register": "assessments", "contract_indicator": "contract_indicators",
-    "prev_recommendation": "prev_recommendations", "survey_sample": "survey_samples",
-    "survey_item": "survey_items", "survey_call": "survey_calls", "report_item": "report_items",
-    "report_text": "report_texts", "override": "overrides", "assignment": "assignments",
+    "station": "stations", "areas": "stations", "assessment": "assessments", "member": "members",
+    "finding": "findings", "site_record": "site_records", "client": "clients",
+    "contract_indicator": "contract_indicators", "prev_recommendation": "prev_recommendations",
+    "survey_sample": "survey_samples", "survey_item": "survey_items", "survey_call": "survey_calls",
+    "report_item": "report_items",
+    "staffing": "assessments", "clients": "assessments", "contract_indicators": "assessments",
+    "site_records": "assessments", "prev_recommendations": "assessments", "survey": "assessments",
 }
 _SOURCE_RE = re.compile(r"^([a-z_]+):(\d+)$")
 
@@ -76,12 +78,9 @@ def _source_table(prefix: str) -> str | None:
 
 
 def _audit_table(entity: str) -> str | None:
-    t = AUDIT_ENTITIES.get(entity)
-    if t is None and (entity + "s") in TABLES:
-        t = entity + "s"
-    if t is None and entity in TABLES:
-        t = entity
-    return t
+    if entity in AUDIT_ENTITIES:
+        return AUDIT_ENTITIES[entity]
+    return entity + "s" if (entity + "s") in TABLES else None
 
 
 # ---------- serialisation ----------

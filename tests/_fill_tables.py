@@ -62,11 +62,13 @@ def fill_empty_tables(db, aid: int) -> None:
                     ("document", "个案档案", "finding", "部分个案记录缺少评估与结案小结")]):
                 db["site_records"].insert(dict(assessment_id=aid, kind=kind, position=pos, item=item, status=status,
                                                finding=finding, member_id=lead, updated_at=now))
-        if not _count(db, "findings", "assessment_id = ? AND source LIKE 'site_record:%'", p):
-            rec = _ids(db, "SELECT id FROM site_records WHERE assessment_id = ? ORDER BY id DESC", p)[0]
-            S.add_finding(db, aid, lead, "B", "concern", "部分个案记录缺少评估与结案小结", area_code="P1",
-                          source=f"site_record:{rec}")
-            audit.log(db, aid, lead, "promote", "site_record", rec, new={"finding": "promoted"})
+    if not _count(db, "findings", "assessment_id = ? AND source LIKE 'site_record:%'", p):
+        from db import station_data as SD
+
+        rec = db.execute("SELECT id FROM site_records WHERE assessment_id = ? AND status = 'finding'"
+                         " AND finding != '' ORDER BY id", p).fetchone()[0]
+        SD.promote_to_finding(db, aid, lead, rec, "B", "P1")
+    with transaction(db):
         if not _count(db, "survey_samples", params=p):
             db["survey_samples"].insert(dict(assessment_id=aid, seed="20250227", register_hash="sha256:test",
                                              size=2, reserve_size=1, active=1, member_id=lead, created_at=now))
@@ -83,10 +85,12 @@ def fill_empty_tables(db, aid: int) -> None:
                                            called_at=now, outcome="接通", respondent="本人", knows_worker=1,
                                            awareness=json.dumps({"服务站": 1}), satisfaction=json.dumps({"态度": 5}),
                                            overall=5, comment="社工很热心"))
-        if not _count(db, "report_items", params=p):
-            fids = _ids(db, "SELECT id FROM findings WHERE assessment_id = ? AND section_code = 'B' ORDER BY id", p)[:2]
-            db["report_items"].insert(dict(assessment_id=aid, section_code="B", area_code="P1", kind="concern",
-                                           position=0, text="个案记录有待规范", source_finding_ids=json.dumps(fids),
-                                           updated_at=now))
+    if not _count(db, "report_items", params=p):
+        from db import report as R
+
+        fids = _ids(db, "SELECT id FROM findings WHERE assessment_id = ? AND section_code = 'A'"
+                        " AND kind = 'strength' AND deleted = 0 ORDER BY id", p)[:2]
+        R.merge_items(db, aid, lead, [f"finding:{i}" for i in fids], "人员配置与管理规范（合并两位专家意见）")
+    with transaction(db):
         if not _count(db, "report_texts", params=p):
             db["report_texts"].insert(dict(assessment_id=aid, key="feedback", text="现场反馈：……", updated_at=now))

@@ -1,0 +1,345 @@
+"""Excel export of an assessment (openpyxl): one sheet per table, Chinese sheet names.
+
+Masked like every export except the JSON transfer file: every register name and
+phone number (and any mobile/landline number written in free text) is replaced
+by its masked form in every cell. Text cells starting with = + - @ (formula
+injection) are neutralised with a leading apostrophe and stored as text.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .framework import get_framework
+from .masking import mask_name, mask_phone
+from .numbers import ZeroTarget, fmt_number, fmt_percent
+
+ROLES = {"lead": "组长", "expert": "评估专家", "staff": "工作人员"}
+KINDS = {"strength": "值得肯定", "concern": "需要关注"}
+SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document": "查阅资料", "interview": "访谈"}
+SITE_STATUS = {"": "未记录", "ok": "无问题", "finding": "有发现"}
+STATUS = {"open": "进行中", "locked": "已锁定"}
+YES_NO = {1: "是", 0: "否", None: ""}
+
+# Sheet names (Chinese), in workbook order; tests rely on these.
+SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项得分", "组长裁定", "评估意见", "其他方评分", "否决项",
+          "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "满意度抽样", "电话回访", "报告意见",
+          "报告文字", "修改记录")
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+_LANDLINE = re.compile(r"(?<![0-9A-Za-z])\(?0\d{2,3}\)?[-\s]\d{7,8}(?![0-9A-Za-z])")
+
+
+def neutralise(value: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+class Scrubber:
+    """Masks the register's names and phones wherever they appear in text."""
+
+    def __init__(self, clients: list[dict]):
+        pairs = {}
+        for c in clients:
+            for raw, masked in ((c.get("name") or "", mask_name(c.get("name") or "")),
+                                (c.get("phone") or "", mask_phone(c.get("phone") or ""))):
+                raw = raw.strip()
+                if raw and raw != masked:
+                    pairs[raw] = masked
+        self.pairs = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+        self._re = re.compile("|".join(re.escape(k) for k, _ in self.pairs)) if self.pairs else None
+        self._map = dict(self.pairs)
+
+    def __call__(self, text: str) -> str:
+        if self._re is not None:
+            text = self._re.sub(lambda m: self._map[m.group(0)], text)
+        text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
+        return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def _mask_json_people(text, entity: str):
+    """In audit snapshots about the register/survey, mask 'name'/'phone' values (even of deleted clients)."""
+    if not text or not any(k in (entity or "") for k in ("client", "register", "survey")):
+        return text
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+    def walk(x):
+        if isinstance(x, dict):
+            return {k: (mask_name(v) if k in ("name", "client_name") and isinstance(v, str)
+                        else mask_phone(v) if k in ("phone", "client_phone") and isinstance(v, str)
+                        else walk(v)) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
+
+
+def _num(v):
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def _rate(actual, target) -> str:
+    try:
+        if actual is None:
+            return ""
+        return fmt_percent(actual, target)
+    except ZeroTarget:
+        return "目标缺失"
+
+
+def build_workbook(doc: dict, result=None) -> Workbook:
+    """The workbook of one assessment from its export document (db.transfer.export_assessment)
+    and, optionally, its scoring result (db.scores.assessment_result)."""
+    t = doc["tables"]
+    a = t["assessments"][0]
+    st = t["stations"][0]
+    fw = get_framework(a["framework_id"])
+    members = {m["id"]: m for m in t["members"]}
+    areas = {x["code"]: x["name"] for x in t["areas"]}
+    clients = {c["id"]: c for c in t["clients"]}
+    items = {i["id"]: i for i in t["survey_items"]}
+    scrub = Scrubber(t["clients"])
+
+    def who(mid):
+        return members[mid]["name"] if mid in members else ""
+
+    def area(code):
+        return areas.get(code, code) if code else "全站"
+
+    def ind_name(code):
+        try:
+            return fw.indicator(code).name
+        except KeyError:
+            return ""
+
+    def section_name(code):
+        if code.startswith("party:"):
+            try:
+                return fw.party(code.split(":", 1)[1]).label
+            except KeyError:
+                return code
+        try:
+            return fw.section(code).name
+        except KeyError:
+            return code
+
+    sheets: dict[str, tuple[list[str], list[list]]] = {}
+
+    grade = final = third = ""
+    if result is not None:
+        final = fmt_number(result.final) if result.final is not None else ""
+        third = fmt_number(result.third_party) if result.third_party is not None else ""
+        grade = (result.grade or "") + ("（预计）" if result.final_projected else "")
+    sheets["评估概况"] = (["项目", "内容"], [
+        ["社工站", st["name"]], ["所在区", st["district"]], ["街道", st["street"]], ["承办方", st["operator"]],
+        ["购买方", st["purchaser"]], ["监督方", st["supervisor"]], ["评估类型", a["kind"]],
+        ["年度", a["period_label"]], ["合同期", f"{a['contract_start'] or ''} 至 {a['contract_end'] or ''}"],
+        ["统计期", f"{a['stats_start'] or ''} 至 {a['stats_end'] or ''}"], ["现场评估日期", a["visit_date"] or ""],
+        ["服务经费（万元）", _num(a["funding_wan"])], ["评估机构", a["evaluator_org"]],
+        ["评估框架", fw.name], ["状态", STATUS.get(a["status"], a["status"])],
+        ["第三方评分", third], ["最终得分", final], ["等级", grade], ["导出时间", doc.get("exported_at", "")],
+        ["说明", "本文件中服务对象的姓名和电话均已脱敏。"],
+    ])
+
+    assigned: dict[int, list[str]] = {}
+    for x in t["assignments"]:
+        assigned.setdefault(x["member_id"], []).append(
+            f"{x['section_code']}{('（' + area(x['area_code']) + '）') if x['area_code'] else ''}")
+    sheets["成员与分工"] = (["姓名", "角色", "负责部分", "加入时间"], [
+        [m["name"], ROLES.get(m["role"], m["role"]), "、".join(assigned.get(m["id"], [])), m["created_at"]]
+        for m in t["members"]])
+    sheets["片区"] = (["编号", "名称", "社区"], [
+        [x["code"], x["name"], "、".join(json.loads(x["communities"] or "[]"))] for x in t["areas"]])
+
+    sheets["专家评分"] = (["专家", "部分", "指标编号", "指标名称", "片区", "满分", "得分", "不适用", "备注", "更新时间"], [
+        [who(s["member_id"]), section_name(_section_of(fw, s["indicator_code"])), s["indicator_code"],
+         ind_name(s["indicator_code"]), area(s["area_code"]), _points(fw, s["indicator_code"]),
+         s["value"], "是" if s["na"] else "", s["note"], s["updated_at"]]
+        for s in sorted(t["scores"], key=lambda s: (s["indicator_code"], s["area_code"], s["member_id"]))])
+
+    rows = []
+    if result is not None:
+        for sec in result.sections:
+            rows.append([sec.code, sec.name, _num(sec.points), _num(sec.earned), _num(sec.counted_max)])
+    sheets["分项得分"] = (["部分", "名称", "满分", "得分", "计分项满分"], rows)
+
+    sheets["组长裁定"] = (["指标编号", "指标名称", "片区", "裁定分数", "不适用", "理由", "组长", "时间"], [
+        [o["indicator_code"], ind_name(o["indicator_code"]), area(o["area_code"]), o["value"],
+         "是" if o["na"] else "", o["reason"], who(o["member_id"]), o["updated_at"]] for o in t["overrides"]])
+    sheets["评估意见"] = (["部分", "片区", "指标", "类型", "内容", "填写人", "来源", "已删除", "时间"], [
+        [section_name(f["section_code"]), area(f["area_code"]) if f["area_code"] else "", f["indicator_code"],
+         KINDS.get(f["kind"], f["kind"]), f["text"], who(f["member_id"]), f["source"],
+         "是" if f["deleted"] else "", f["updated_at"]] for f in t["findings"]])
+    sheets["其他方评分"] = (["评估方", "分数", "满分", "意见", "时间"], [
+        [section_name("party:" + p["party_code"]), p["score"], _party_max(fw, p["party_code"]), p["comment"],
+         p["updated_at"]] for p in t["party_scores"]])
+    vetoes = {v.code: v.name for v in fw.veto}
+    sheets["否决项"] = (["否决项", "是否触发", "说明", "时间"], [
+        [vetoes.get(v["code"], v["code"]), "是" if v["failed"] else "否", v["note"], v["updated_at"]]
+        for v in t["veto_checks"]])
+
+    sheets["协议指标"] = (["序号", "指标", "单位", "协议目标", "实际完成", "完成率", "备注"], [
+        [n, c["name"], c["unit"], c["target"], c["actual"], _rate(c["actual"], c["target"]), c["note"]]
+        for n, c in enumerate(sorted(t["contract_indicators"], key=lambda c: (c["position"], c["id"])), 1)])
+
+    srows = []
+    for s in t["staffing"]:
+        srows += [
+            ["协议要求人数", s.get("required"), ""], ["在岗人数", s.get("on_post"), _rate(s.get("on_post"), s.get("required"))],
+            ["中级社工师", s.get("cert_intermediate"), ""], ["助理社工师", s.get("cert_assistant"), ""],
+            ["未持证", s.get("non_certified"), ""], ["两年以上经验", s.get("experienced"), ""],
+            ["应出勤", s.get("attendance_due"), ""],
+            ["实际出勤", s.get("attendance_actual"), _rate(s.get("attendance_actual"), s.get("attendance_due"))],
+            ["持证社工应出勤", s.get("attendance_cert_due"), ""],
+            ["持证社工实际出勤", s.get("attendance_cert_actual"),
+             _rate(s.get("attendance_cert_actual"), s.get("attendance_cert_due"))],
+            ["未持证人员应出勤", s.get("attendance_noncert_due"), ""],
+            ["未持证人员实际出勤", s.get("attendance_noncert_actual"),
+             _rate(s.get("attendance_noncert_actual"), s.get("attendance_noncert_due"))],
+            ["应培训", s.get("training_due"), ""],
+            ["实际培训", s.get("training_actual"), _rate(s.get("training_actual"), s.get("training_due"))],
+            ["全期在岗人数", s.get("continuous"), ""],
+        ]
+        known = {"assessment_id", "required", "on_post", "cert_intermediate", "cert_assistant", "non_certified",
+                 "experienced", "attendance_due", "attendance_actual", "attendance_cert_due", "attendance_cert_actual",
+                 "attendance_noncert_due", "attendance_noncert_actual", "training_due", "training_actual",
+                 "continuous", "updated_at"}
+        srows += [[k, v, ""] for k, v in s.items() if k not in known]   # columns added later still show
+    sheets["人员配置"] = (["项目", "数值", "比率"], [r for r in srows if r[1] is not None or r[2]])
+
+    sheets["服务对象名册"] = (["序号", "姓名", "电话", "社区", "类别", "户籍", "空挂户", "人户分离", "备注"], [
+        [n, mask_name(c["name"]), mask_phone(c["phone"]), c["community"], c["category"], c["household"],
+         "是" if c["vacant_household"] else "", "是" if c["separated"] else "", c["note"]]
+        for n, c in enumerate(sorted(t["clients"], key=lambda c: (c["position"], c["id"])), 1)])
+    sheets["上期意见整改"] = (["序号", "部分", "上期意见", "整改情况", "佐证"], [
+        [n, section_name(p["section_code"]) if p["section_code"] else "", p["text"], p["status"], p["evidence"]]
+        for n, p in enumerate(sorted(t["prev_recommendations"], key=lambda p: (p["position"], p["id"])), 1)])
+    sheets["现场记录"] = (["类型", "项目", "状态", "发现", "资料", "备注", "记录人", "时间"], [
+        [SITE_KINDS.get(r["kind"], r["kind"]), r["item"], SITE_STATUS.get(r["status"], r["status"]), r["finding"],
+         r["file_ref"], r["notes"], who(r["member_id"]), r["updated_at"]]
+        for r in sorted(t["site_records"], key=lambda r: (r["kind"], r["position"], r["id"]))])
+    sheets["满意度抽样"] = (["随机种子", "名册校验值", "样本量", "备用量", "当前有效", "抽样人", "时间"], [
+        [s["seed"], s["register_hash"], s["size"], s["reserve_size"], "是" if s["active"] else "否",
+         who(s["member_id"]), s["created_at"]] for s in t["survey_samples"]])
+
+    crows = []
+    for c in t["survey_calls"]:
+        it = items.get(c["item_id"], {})
+        cl = clients.get(it.get("client_id"), {})
+        crows.append([it.get("position", 0) + 1 if it else "", mask_name(cl.get("name", "")),
+                      mask_phone(cl.get("phone", "")), who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
+                      c["respondent"], YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
+                      c["overall"], c["comment"]])
+    sheets["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
+                        "知晓情况", "满意度", "总体满意度", "意见"], crows)
+
+    sheets["报告意见"] = (["部分", "片区", "类型", "顺序", "内容", "来源意见编号"], [
+        [section_name(r["section_code"]), area(r["area_code"]) if r["area_code"] else "", KINDS.get(r["kind"], r["kind"]),
+         r["position"], r["text"], r["source_finding_ids"]]
+        for r in sorted(t["report_items"], key=lambda r: (r["section_code"], r["area_code"], r["kind"], r["position"]))])
+    sheets["报告文字"] = (["项目", "内容", "时间"], [[r["key"], r["text"], r["updated_at"]] for r in t["report_texts"]])
+    sheets["修改记录"] = (["编号", "时间", "操作人", "操作", "对象", "对象编号", "原值", "新值"], [
+        [r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_key"],
+         _mask_json_people(r["old"], r["entity"]), _mask_json_people(r["new"], r["entity"])]
+        for r in t["audit_log"]])
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in SHEETS:
+        header, body = sheets[name]
+        _write_sheet(wb.create_sheet(name), header, body, scrub)
+    return wb
+
+
+def _section_of(fw, code):
+    try:
+        return fw.indicator(code).section_code
+    except KeyError:
+        return ""
+
+
+def _points(fw, code):
+    try:
+        return fw.indicator(code).points
+    except KeyError:
+        return None
+
+
+def _party_max(fw, code):
+    try:
+        return fw.party(code).max
+    except KeyError:
+        return None
+
+
+def _kv(text):
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return text
+    if isinstance(data, dict):
+        return "；".join(f"{k}：{v}" for k, v in data.items())
+    return text
+
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _write_sheet(ws, header, body, scrub) -> None:
+    ws.append(header)
+    for c in ws[1]:
+        c.font = _HEADER_FONT
+        c.fill = _HEADER_FILL
+    widths = [len(h) * 2 + 2 for h in header]
+    for row in body:
+        out = []
+        for i, v in enumerate(row):
+            v = _num(v)
+            if isinstance(v, bool):
+                v = int(v)
+            if isinstance(v, str):
+                v = neutralise(scrub(v))
+                widths[i] = max(widths[i], min(60, len(v) * 2 + 2))
+            out.append(v)
+        ws.append(out)
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(8, min(60, w))
+    for r in ws.iter_rows(min_row=2):
+        for c in r:
+            if isinstance(c.value, str):
+                c.data_type = "s"       # never a formula, whatever the text
+                if len(c.value) > 30:
+                    c.alignment = _WRAP
+    ws.freeze_panes = "A2"
+
+
+def workbook_bytes(doc: dict, result=None) -> bytes:
+    buf = io.BytesIO()
+    build_workbook(doc, result).save(buf)
+    return buf.getvalue()
+
+
+def export_xlsx(db, assessment_id: int) -> bytes:
+    """The masked Excel workbook of an assessment, as bytes."""
+    from db.scores import assessment_result
+    from db.transfer import export_assessment
+
+    return workbook_bytes(export_assessment(db, assessment_id), assessment_result(db, assessment_id))

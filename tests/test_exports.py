@@ -1,0 +1,114 @@
+"""Excel export: the sheets a user expects, masked register, neutralised formulas."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from _fill_tables import fill_empty_tables
+from openpyxl import load_workbook
+
+from core.exports import SHEETS, export_xlsx
+from core.masking import mask_name, mask_phone
+from db import audit
+from db import scores as S
+from db.connection import connect, transaction
+
+
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+]
+
+
+def _lead(db, aid):
+    return db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'lead'", [aid]).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def workbook(demo_db_file, tmp_path_factory):
+    """The demo (every table filled) plus traps: register data in free text, a deleted
+    client in the history, formula payloads; exported once for the module."""
+    src, aid = demo_db_file
+    path = tmp_path_factory.mktemp("xlsx") / "demo.db"
+    shutil.copy(src, path)
+    db = connect(path)
+    fill_empty_tables(db, aid)
+    lead = _lead(db, aid)
+    c0 = db.execute("SELECT name, phone FROM clients WHERE assessment_id = ? ORDER BY id", [aid]).fetchone()
+    S.add_finding(db, aid, lead, "A", "concern", f"回访{c0[0]}（{c0[1]}）时发现记录不全，另见 13700001111")
+    with transaction(db):
+        audit.log(db, aid, lead, "delete", "client", 999, old={"name": "司马相如", "phone": "13600002222"})
+    for p in PAYLOADS:
+        S.add_finding(db, aid, lead, "A", "concern", p)
+    wb = load_workbook(io.BytesIO(export_xlsx(db, aid)))
+    yield db, aid, wb
+    db.conn.close()
+
+
+def _count(db, sql, aid):
+    return db.execute(sql, [aid]).fetchone()[0]
+
+
+def test_the_workbook_has_every_sheet_in_chinese(workbook):
+    _, _, wb = workbook
+    assert wb.sheetnames == list(SHEETS)
+    assert "专家评分" in wb.sheetnames and "修改记录" in wb.sheetnames
+
+
+@pytest.mark.parametrize("sheet, sql", [
+    ("成员与分工", "SELECT COUNT(*) FROM members WHERE assessment_id = ?"),
+    ("专家评分", "SELECT COUNT(*) FROM scores WHERE assessment_id = ?"),
+    ("组长裁定", "SELECT COUNT(*) FROM overrides WHERE assessment_id = ?"),
+    ("评估意见", "SELECT COUNT(*) FROM findings WHERE assessment_id = ?"),
+    ("其他方评分", "SELECT COUNT(*) FROM party_scores WHERE assessment_id = ?"),
+    ("协议指标", "SELECT COUNT(*) FROM contract_indicators WHERE assessment_id = ?"),
+    ("服务对象名册", "SELECT COUNT(*) FROM clients WHERE assessment_id = ?"),
+    ("现场记录", "SELECT COUNT(*) FROM site_records WHERE assessment_id = ?"),
+    ("电话回访", "SELECT COUNT(*) FROM survey_calls WHERE assessment_id = ?"),
+    ("报告意见", "SELECT COUNT(*) FROM report_items WHERE assessment_id = ?"),
+    ("修改记录", "SELECT COUNT(*) FROM audit_log WHERE assessment_id = ?"
+                 " OR (assessment_id IS NULL AND entity = 'station')"),
+])
+def test_each_sheet_has_one_row_per_record(workbook, sheet, sql):
+    db, aid, wb = workbook
+    n = _count(db, sql, aid)
+    assert n > 0
+    assert wb[sheet].max_row == n + 1      # + header
+
+
+def test_completion_rates_are_written_like_the_report(workbook):
+    _, _, wb = workbook
+    rows = {r[1]: r for r in wb["协议指标"].iter_rows(min_row=2, values_only=True)}
+    assert rows["电话访问"][3:6] == (1968, 2165, "110.01%")
+    staffing = {r[0]: r for r in wb["人员配置"].iter_rows(min_row=2, values_only=True)}
+    assert staffing["在岗人数"][2].endswith("%")
+
+
+def test_no_unmasked_register_name_or_phone_in_any_cell(workbook):
+    db, aid, wb = workbook
+    clients = list(db.query("SELECT name, phone FROM clients WHERE assessment_id = ? ORDER BY id", [aid]))
+    text = "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+    secrets = {c["name"] for c in clients if len(c["name"]) > 1} | {c["phone"] for c in clients if c["phone"]}
+    secrets |= {"司马相如", "13600002222", "13700001111"}
+    leaked = sorted(s for s in secrets if s in text)
+    assert leaked == []
+    # …and the masked forms are there.
+    reg = {(r[1], r[2]) for r in wb["服务对象名册"].iter_rows(min_row=2, values_only=True)}
+    assert {(mask_name(c["name"]), mask_phone(c["phone"])) for c in clients} == reg
+    assert "司**如" in text and "137****1111" in text
+    assert f"回访{mask_name(clients[0]['name'])}（{mask_phone(clients[0]['phone'])}）" in text
+
+
+def test_no_cell_is_a_formula(workbook):
+    _, _, wb = workbook
+    assert [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"] == []
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_formula_injection_is_stored_as_text_with_an_apostrophe(workbook, payload):
+    _, _, wb = workbook
+    cells = [r[4] for r in wb["评估意见"].iter_rows(min_row=2) if r[4].value == "'" + payload]
+    assert len(cells) == 1 and cells[0].data_type == "s"
