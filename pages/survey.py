@@ -1,7 +1,142 @@
-"""Placeholder until its issue lands."""
+"""满意度抽样与结果: reproducible sampling, assignment of calls, results (lead; staff read)."""
+import pandas as pd
 import streamlit as st
 
+from core import survey as S
+from db import assessments as A
+from db import survey as SV
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login("lead", "staff")
+db = ui.get_db()
+aid, me = who["assessment_id"], who["member_id"]
+is_lead = who["role"] == "lead"
+locked = A.is_locked(db, aid)
+
+st.title("满意度抽样与结果")
+st.caption("从重点服务对象名册中随机抽取不少于 100 人（名册不足 100 人时全部调查）。抽样可复现：保存随机种子与名册哈希，"
+           "任何人可用同一种子在同一名册上重新抽出相同样本。姓名与电话在本页一律脱敏。")
+
+clients = SV.register(db, aid)
+reg_hash = S.register_hash(clients)
+sample = SV.current_sample(db, aid)
+calls = SV.call_count(db, aid)
+
+# ---------- sampling ----------
+st.subheader("抽样")
+c1, c2, c3 = st.columns(3)
+c1.metric("名册人数", len(clients))
+c2.metric("名册户数", len({c["household"] for c in clients if c["household"]}) or "—")
+c3.metric("当前名册哈希", S.short_hash(reg_hash) if clients else "—", help="名册内容的 SHA-256（前 12 位）")
+
+if sample is None:
+    st.info("尚未抽样。" + ("" if is_lead else "请组长抽样。"))
+else:
+    with st.container(border=True, key="sample_card"):
+        st.markdown(f"**随机种子：`{sample['seed']}`**　抽样人数：{sample['size']}　候补：{sample['reserve_size']} 人　"
+                    f"抽样人：{sample['member_name'] or '—'}　时间：{sample['created_at'][:16].replace('T', ' ')}")
+        st.markdown(f"名册哈希（SHA-256）：`{sample['register_hash']}`")
+        if sample["register_hash"] != reg_hash:
+            st.warning("名册在抽样后已被修改：当前名册哈希与抽样时不一致，同一种子将抽出不同样本。", icon="⚠️")
+        if st.button("用保存的种子重新验证抽样", key="survey_verify"):
+            v = SV.verify_sample(db, aid)
+            if v["register_matches"] and v["sample_matches"]:
+                st.success("验证通过：名册哈希一致，用同一种子重新抽出的样本与保存的样本完全相同。")
+            else:
+                st.error("验证未通过：" + ("名册已变化。" if not v["register_matches"] else "") +
+                         ("重新抽出的样本与保存的不一致。" if not v["sample_matches"] else ""))
+
+if is_lead and not locked and clients:
+    with st.expander("重新抽样" if sample else "抽样", expanded=sample is None):
+        if calls:
+            st.warning(f"已有 {calls} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon="⚠️")
+        with st.form("survey_draw"):
+            c1, c2, c3 = st.columns(3)
+            seed = c1.text_input("随机种子（留空自动生成）", key="survey_seed")
+            size = c2.number_input("抽样人数", min_value=S.MIN_SAMPLE, value=S.MIN_SAMPLE, step=1, key="survey_size")
+            reserve = c3.number_input("候补人数", min_value=0, value=0, step=1, key="survey_reserve")
+            confirm = st.checkbox("确认作废当前样本并重新抽样", key="survey_confirm") if calls else False
+            if st.form_submit_button("抽样", type="primary"):
+                if ui.run(lambda: SV.draw_sample(db, aid, me, seed=seed or None, size=int(size), reserve=int(reserve),
+                                                 confirm_redraw=confirm), success="抽样完成"):
+                    st.rerun()
+elif is_lead and not clients:
+    st.info("重点服务对象名册为空，请先在“重点服务对象名册”页面导入名册。")
+
+if sample is None:
+    st.stop()
+
+# ---------- assignment ----------
+items = SV.list_items(db, aid)
+st.subheader("回访分配")
+members = SV.callers(db, aid)
+names = {m["id"]: f"{m['name']}（{A.ROLES[m['role']]}）" for m in members}
+counts = {}
+for i in items:
+    if i["caller_id"]:
+        counts[i["caller_id"]] = counts.get(i["caller_id"], 0) + 1
+unassigned = sum(1 for i in items if not i["reserve"] and not i["caller_id"])
+st.caption("已分配：" + ("；".join(f"{names.get(k, k)} {v} 人" for k, v in counts.items()) or "无") +
+           f"；样本中未分配 {unassigned} 人。")
+if is_lead and not locked:
+    c1, c2 = st.columns(2)
+    with c1.form("survey_assign_even"):
+        default = [m["id"] for m in members if m["role"] == "staff"]
+        chosen = st.multiselect("回访人员", list(names), default=default, format_func=names.get, key="survey_even_callers")
+        if st.form_submit_button("平均分配未分配的对象"):
+            if ui.run(lambda: SV.assign_evenly(db, aid, me, chosen), success="已分配"):
+                st.rerun()
+    with c2.form("survey_assign_some"):
+        labels = {i["id"]: f"{'候补' if i['reserve'] else ''}第 {i['position']} 号 {i['name']}（{i['caller_name'] or '未分配'}）"
+                  for i in items}
+        picked = st.multiselect("抽样对象", list(labels), format_func=labels.get, key="survey_pick_items")
+        to = st.selectbox("改派给", list(names), format_func=names.get, key="survey_pick_caller")
+        if st.form_submit_button("分配所选对象"):
+            if ui.run(lambda: SV.assign(db, aid, me, picked, to), success="已分配"):
+                st.rerun()
+
+st.dataframe(pd.DataFrame([{
+    "序号": i["position"], "候补": "是" if i["reserve"] else "", "姓名": i["name"], "电话": i["phone"],
+    "社区": i["community"], "类别": i["category"], "回访人": i["caller_name"] or "", "状态": i["status_label"],
+    "拨打次数": i["attempts"],
+} for i in items]), hide_index=True, key="survey_items_table", height=300)
+
+# ---------- results ----------
+res = SV.survey_results(db, aid)
+st.subheader("调查结果")
+c = st.columns(6)
+c[0].metric("样本量", res.sample_size)
+c[1].metric("已拨打", res.called)
+c[2].metric("已接通", res.reached)
+c[3].metric("无法接通", res.unreachable, help="两次拨打均未接通")
+c[4].metric("拒访", res.refused)
+c[5].metric("待拨打/待再拨", res.pending)
+c1, c2 = st.columns(2)
+c1.metric("满意率", res.satisfaction_text, help="总体满意度为“满意”或“非常满意”的人数 ÷ 接通人数")
+c1.caption(f"满意或非常满意 {res.satisfied} 人 ÷ 接通 {res.reached} 人（n={res.reached}）")
+c2.metric("知晓率", res.awareness_text, help="了解 5 项中至少 3 项的人数 ÷ 接通人数")
+c2.caption(f"知晓 {res.aware} 人 ÷ 接通 {res.reached} 人（n={res.reached}）")
+if res.reached:
+    st.caption("受访者：" + "，".join(f"{k} {v} 人" for k, v in res.respondents.items()))
+
+if res.reached:
+    st.markdown("**满意度分项**")
+    st.dataframe(pd.DataFrame([{"项目": item, **counts} for item, counts in res.breakdown.items()]),
+                 hide_index=True, key="survey_breakdown")
+    st.markdown("**知晓度分项**")
+    st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": S.rate_text(v, res.reached)}
+                               for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness")
+
+st.markdown("**需跟进名单**（无法接通、不了解社工、不满意、拒访）")
+if res.follow_up:
+    st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "原因": f["reason"]}
+                               for f in res.follow_up]), hide_index=True, key="survey_follow_up")
+else:
+    st.caption("暂无。")
+if res.knows_worker_no:
+    st.caption("不了解社工：" + "；".join(f"{p['name']}（{p['respondent']}）" for p in res.knows_worker_no))
+
+rows = SV.export_rows(db, aid)
+if rows:
+    st.download_button("导出回访结果（CSV，已脱敏）", pd.DataFrame(rows).to_csv(index=False).encode("utf-8-sig"),
+                       file_name="满意度回访结果.csv", mime="text/csv", key="survey_export")

@@ -1,7 +1,101 @@
-"""Placeholder until its issue lands."""
+"""电话回访: each caller's own call list and the call form (full name and phone shown here only)."""
+import pandas as pd
 import streamlit as st
 
+from core import survey as S
+from db import assessments as A
+from db import survey as SV
+from db.errors import DataError
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login()
+db = ui.get_db()
+aid, me = who["assessment_id"], who["member_id"]
+locked = A.is_locked(db, aid)
+
+st.title("电话回访")
+st.caption("只显示分配给您的回访对象。姓名与电话仅在本人的回访表中完整显示，其他页面及导出一律脱敏。")
+
+if SV.current_sample(db, aid) is None:
+    st.info("尚未抽样。组长在“满意度抽样与结果”页面抽样并分配回访名单后，这里会显示您的名单。")
+    st.stop()
+
+items = SV.my_calls(db, aid, me)
+if not items:
+    st.info("目前没有分配给您的回访对象。")
+    st.stop()
+
+done = sum(1 for i in items if i["status"] in S.FINAL_STATUSES)
+st.progress(done / len(items), text=f"已完成 {done} / {len(items)}（接通、拒访或两次未接通即完成）")
+
+st.dataframe(pd.DataFrame([{
+    "序号": i["position"], "姓名": i["name"], "电话": i["phone"], "社区": i["community"], "类别": i["category"],
+    "候补": "是" if i["reserve"] else "", "状态": i["status_label"], "已拨打": i["attempts"], "最近结果": i["last_outcome"],
+} for i in items]), hide_index=True, key="calls_list")
+
+labels = {i["id"]: f"第 {i['position']} 号　{i['name']}　{i['community']}　（{i['status_label']}）" for i in items}
+ids = list(labels)
+if st.session_state.get("call_item") not in ids or st.session_state.pop("call_advance", False):
+    # First visit, or the client just saved is done: go to the next client still to call.
+    current = st.session_state.get("call_item")
+    todo = [i["id"] for i in items if i["status"] not in S.FINAL_STATUSES]
+    st.session_state["call_item"] = (current if current in todo else None) or next(
+        (t for t in todo if current not in ids or ids.index(t) > ids.index(current)), todo[0] if todo else ids[0])
+item_id = st.selectbox("回访对象", ids, format_func=labels.get, key="call_item")
+
+try:
+    form = SV.call_form(db, aid, me, item_id)
+except DataError as e:
+    st.error(str(e))
+    st.stop()
+
+with st.container(border=True, key="call_card"):
+    st.markdown(f"#### 第 {form['position']} 号：{form['name']}")
+    st.markdown(f"电话：**{form['phone'] or '（名册无电话）'}**　社区：{form['community'] or '—'}　类别：{form['category'] or '—'}")
+    if form["calls"]:
+        st.dataframe(pd.DataFrame([{
+            "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
+            "受访者": c["respondent"], "记录人": c["member_name"] or "", "备注": c["comment"],
+        } for c in form["calls"]]), hide_index=True, key="call_history")
+
+if form["status"] in S.FINAL_STATUSES:
+    st.success(f"该对象已完成回访：{S.STATUS_LABELS[form['status']]}。")
+    st.stop()
+if locked:
+    st.warning("评估已锁定，不能再记录通话。", icon="🔒")
+    st.stop()
+
+other = form["claimed_by_other"] or SV.claim(db, aid, me, item_id)
+if other:
+    st.warning(f"{other} 正在记录该对象的通话。为免重复，请与其确认后再保存；对方保存后本表须刷新。", icon="⚠️")
+
+n = form["next_attempt"]
+k = f"{item_id}_{n}"
+st.markdown(f"**第 {n} 次拨打**（两次未接通即记为无法接通）")
+outcome = st.radio("通话结果", S.OUTCOMES, index=None, horizontal=True, key=f"call_outcome_{k}")
+answers: dict = {}
+if outcome == S.REACHED:
+    c1, c2 = st.columns(2)
+    answers["respondent"] = c1.radio("受访者", S.RESPONDENTS, index=None, horizontal=True, key=f"call_respondent_{k}")
+    knows = c2.radio("是否认识社工", ["是", "否"], index=None, horizontal=True, key=f"call_knows_{k}")
+    answers["knows_worker"] = None if knows is None else knows == "是"
+    st.markdown("**知晓度**（了解以下 5 项中的至少 3 项视为知晓）")
+    cols = st.columns(len(S.AWARENESS_ITEMS))
+    answers["awareness"] = {item: int(col.checkbox(item, key=f"call_aware_{n}_{item}_{item_id}"))
+                            for col, item in zip(cols, S.AWARENESS_ITEMS)}
+    st.markdown("**满意度**")
+    scale = list(S.SCALE)  # 5 … 1
+    cols = st.columns(len(S.SATISFACTION_ITEMS))
+    answers["satisfaction"] = {
+        item: col.selectbox(item, scale, index=None, format_func=S.SCALE.get, placeholder="请选择",
+                            key=f"call_sat_{n}_{item}_{item_id}")
+        for col, item in zip(cols, S.SATISFACTION_ITEMS)}
+    answers["overall"] = st.radio(S.OVERALL, scale, index=None, horizontal=True, format_func=S.SCALE.get,
+                                  key=f"call_overall_{k}")
+comment = st.text_area("备注", key=f"call_comment_{k}", height=80)
+
+if st.button(f"保存第 {n} 次拨打记录", type="primary", key=f"call_save_{k}", disabled=outcome is None):
+    if ui.run(lambda: SV.record_call(db, aid, me, item_id, n, outcome, comment=comment, **answers),
+              success=f"第 {form['position']} 号第 {n} 次拨打已保存"):
+        st.session_state["call_advance"] = True
+        st.rerun()

@@ -25,8 +25,9 @@ def make_assessment(db):
 
 
 def person(n: int) -> dict:
-    surnames = "王李张刘陈杨黄赵吴周"
-    return {"name": surnames[n % 10] + "子" + "明华强芳敏静丽军"[n % 8] + ("" if n % 3 else "儿"),
+    surnames, given = "王李张刘陈杨黄赵吴周", "明华强芳敏静丽军伟英杰霞涛燕"
+    # unique for n < 140: 2-, 3- and 4-character names
+    return {"name": surnames[n % 10] + ("子" if n % 3 else "") + given[(n // 10) % 14] + ("儿" if n % 4 == 0 else ""),
             "phone": f"139{n:08d}", "community": "甲社区" if n % 2 else "乙社区",
             "category": "低保对象", "household": f"户{n // 2:03d}"}
 
