@@ -53,10 +53,10 @@ class Server:
                 self.proc.wait(10)
 
 
-def start_server(db_path: Path, log_path: Path, timeout: float = 60) -> Server:
+def start_server(db_path: Path, log_path: Path, timeout: float = 60, env: dict | None = None) -> Server:
     """Start `python -m streamlit run app.py` on a free port; return once /_stcore/health answers."""
     port = free_port()
-    env = dict(os.environ, ASSESSMENT_DB=str(db_path), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, ASSESSMENT_DB=str(db_path), PYTHONUNBUFFERED="1", **(env or {}))
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -98,7 +98,9 @@ def e2e_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(e2e_db, tmp_path_factory):
-    srv = start_server(e2e_db, tmp_path_factory.mktemp("e2e-log") / "streamlit.log")
+    # A short dashboard interval keeps the "updates without reload" wait brief.
+    srv = start_server(e2e_db, tmp_path_factory.mktemp("e2e-log") / "streamlit.log",
+                       env={"DASHBOARD_REFRESH_SECONDS": "2"})
     yield srv
     srv.stop()
 

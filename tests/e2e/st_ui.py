@@ -19,12 +19,25 @@ def fill(page: Page, key: str, text: str) -> None:
     box.fill(text)
 
 
-def choose(page: Page, key: str, option: str) -> None:
-    """Pick `option` in a st.selectbox."""
+def _pick(page: Page, key: str, option: str) -> None:
+    # Typing filters the list (a bare click does not always open it).
     box = widget(page, key).get_by_role("combobox")
     box.click()
+    box.press_sequentially(option)
     page.get_by_role("option", name=option, exact=True).click()
-    expect(box).to_have_value(option)
+
+
+def choose(page: Page, key: str, option: str) -> None:
+    """Pick `option` in a st.selectbox."""
+    _pick(page, key, option)
+    expect(widget(page, key).get_by_role("combobox")).to_have_value(option)
+
+
+def add_choice(page: Page, key: str, option: str) -> None:
+    """Add `option` to a st.multiselect."""
+    _pick(page, key, option)
+    page.keyboard.press("Escape")
+    expect(widget(page, key)).to_contain_text(option)
 
 
 def click(page: Page, name: str | re.Pattern) -> None:

@@ -1,0 +1,92 @@
+"""The assessment day in real browsers: several people, one server, one SQLite file.
+
+Each person has their own browser context (their own laptop). Waits are explicit
+(Playwright expect), never sleeps.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+from conftest import screenshot
+from playwright.sync_api import expect
+
+import st_ui as ui
+
+LEAD, LEAD_PIN = "李组长", "8080"
+EXPERT1, PIN1 = "张专家", "2468"
+EXPERT2, PIN2 = "刘专家", "1357"
+STAFF, STAFF_PIN = "何工作人员", "9753"
+
+
+def _query(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def _metric(page, label: str):
+    return ui.main(page).get_by_test_id("stMetric").filter(has_text=label)
+
+
+def create_assessment(page, url: str, station: str) -> int:
+    """The lead's first step: the home page 「新建评估」 form. Returns the assessment id."""
+    page.goto(url)
+    expect(page.get_by_text("新建评估（组长）")).to_be_visible()
+    if not ui.widget(page, "new_station").is_visible():
+        page.get_by_text("新建评估（组长）").click()
+    ui.fill(page, "new_station", station)
+    ui.fill(page, "new_district", "海珠区")
+    ui.fill(page, "new_period", "2024—2025 年度")
+    ui.fill(page, "new_lead", LEAD)
+    ui.fill(page, "new_lead_pin", LEAD_PIN)
+    ui.click(page, "创建评估")
+    expect(ui.main(page).get_by_text(f"您好，{LEAD}")).to_be_visible()
+    return int(_query(page)["a"])
+
+
+def add_member(page, name: str, pin: str, role: str = "评估专家", sections: tuple[str, ...] = ()) -> None:
+    """「评估设置」 → 添加成员 form."""
+    ui.fill(page, "new_member_name", name)
+    if role != "评估专家":
+        ui.choose(page, "new_member_role", role)
+    ui.fill(page, "new_member_pin", pin)
+    for sec in sections:
+        ui.add_choice(page, "new_member_sections", sec)
+    ui.click(page, "添加")
+    expect(ui.main(page).locator("strong", has_text=name)).to_be_visible()
+
+
+def test_lead_sets_up_experts_score_and_the_dashboard_follows_without_reload(server, new_page):
+    lead = new_page()
+    aid = create_assessment(lead, server.url, "瑞宝街社工服务站")
+    ui.go(lead, "评估设置")
+    expect(ui.main(lead).get_by_role("heading", name="评估成员与分工")).to_be_visible()
+    add_member(lead, EXPERT1, PIN1, sections=("A 项目管理",))
+    add_member(lead, EXPERT2, PIN2, sections=("C 服务监测",))
+    add_member(lead, STAFF, STAFF_PIN, role="工作人员")
+    screenshot(lead, "lead-setup")
+
+    ui.go(lead, "实时总览")
+    scored = _metric(lead, "已评单元")
+    expect(scored).to_contain_text(re.compile(r"0/\d+"))
+    total = int(re.search(r"0/(\d+)", scored.inner_text()).group(1))
+
+    # Expert 1 ticks a criterion of A1 (组合分) on her own laptop.
+    e1 = new_page()
+    ui.login(e1, server.url, aid, EXPERT1, PIN1)
+    ui.go(e1, "专家评分")
+    ui.main(e1).get_by_text("持证社工占协议要求配备人数不低于 70%（1.5 分）").click()
+    expect(ui.main(e1).get_by_text(re.compile(r"A1 .*当前得分 1\.5"))).to_be_visible()
+    screenshot(e1, "expert-scoring")
+
+    # Expert 2 types a free score for C1.
+    e2 = new_page()
+    ui.login(e2, server.url, aid, EXPERT2, PIN2)
+    ui.go(e2, "专家评分")
+    box = ui.main(e2).get_by_label(re.compile(r"得分（0–8）")).first
+    box.fill("7")
+    box.press("Enter")
+    expect(ui.main(e2).get_by_text(re.compile(r"C1 .*当前得分 7"))).to_be_visible()
+
+    # The lead's dashboard, never reloaded, shows both saves.
+    expect(scored).to_contain_text(f"2/{total}")
+    screenshot(lead, "lead-dashboard")
