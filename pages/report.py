@@ -1,7 +1,186 @@
-"""Placeholder until its issue lands."""
+"""报告与导出: the lead edits the report text, enters the other parties' scores, locks and builds the PDF.
+
+Report items come from db.report (the experts' findings stay untouched in `findings`);
+the numeric paragraphs are written by core.report_text from the data and shown read-only.
+"""
+import importlib.util
+
 import streamlit as st
 
+from core import report_text as T
+from core.pdf import build_pdf
+from core.report_data import gather
+from db import assessments as A
+from db import report as R
+from db import scores as S
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login("lead")
+aid, mid = who["assessment_id"], who["member_id"]
+db = ui.get_db()
+data = gather(db, aid)
+locked = A.is_locked(db, aid)
+
+st.title("报告与导出")
+st.caption(data.title)
+m = st.columns(4)
+m[0].metric("第三方得分", T.num(data.result.third_party) if data.result.third_party is not None else "—")
+m[1].metric("最终得分" + ("（预计）" if data.result.final_projected else ""),
+            T.num(data.final) if data.final is not None else "—")
+m[2].metric("评估等级", data.grade or "—")
+m[3].metric("状态", "已锁定" if locked else "编辑中")
+if locked:
+    st.warning("评估已锁定，报告内容只读；如需修改请在“生成与导出”中解锁。", icon="🔒")
+
+
+def act(fn, success: str) -> None:
+    """Run a write; on success rerun so every list shows the saved state."""
+    if ui.run(fn, success):
+        st.rerun()
+
+
+tab_text, tab_parties, tab_free, tab_build = st.tabs(["报告正文", "其他评估方", "反馈与结语", "生成与导出"])
+
+# ---------- 报告正文: 值得肯定 / 需要关注 per section and 片区 ----------
+with tab_text:
+    groups = [(s.code, s.name, s.scope) for s in data.sections] + \
+             [(f"party:{p.code}", T.party_heading(p), "station") for p in data.parties if not p.computed]
+    labels = {g[0]: g[1] for g in groups}
+    c1, c2 = st.columns(2)
+    sec_code = c1.selectbox("报告部分", [g[0] for g in groups], format_func=lambda c: labels[c], key="rp_section")
+    scope = next(g[2] for g in groups if g[0] == sec_code)
+    area_code = ""
+    if scope == "area":
+        area_names = {a["code"]: a["name"] for a in data.areas}
+        area_code = c2.selectbox("片区", list(area_names), format_func=lambda c: area_names[c], key="rp_area")
+    sec = next((s for s in data.sections if s.code == sec_code), None)
+
+    for kind, word in R.KINDS.items():
+        st.subheader(word)
+        if sec is not None and sec.scope != "area":
+            auto = []
+            if "staffing" in sec.suggests:
+                auto.append(T.staffing_strength(data) if kind == "strength" else T.staffing_concern(data))
+            if "satisfaction" in sec.suggests:
+                auto.append(T.survey_strength(data) if kind == "strength" else T.survey_concern(data))
+            for a_text in filter(None, auto):
+                st.info(a_text, icon="🔢")
+            if any(auto):
+                st.caption("以上段落由系统根据录入数据自动生成，排在本部分最前；如需修改数字请修改源数据。")
+        items = R.group_items(db, aid, sec_code, area_code, kind)
+        if not items:
+            st.caption("暂无条目。")
+        for n, it in enumerate(items):
+            ref = it["ref"]
+            with st.container(border=True):
+                src = "、".join(a for a in it["authors"] if a) or "组长"
+                st.caption(f"（{n + 1}）来源：{src}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
+                new_text = st.text_area("内容", value=it["text"], key=f"rp_text_{ref}", height=110,
+                                        label_visibility="collapsed", disabled=locked)
+                b = st.columns([1, 1, 1, 1, 2])
+                if b[0].button("保存", key=f"rp_save_{ref}", disabled=locked):
+                    act(lambda: R.update_item(db, aid, mid, ref, new_text), "已保存")
+                if b[1].button("上移", key=f"rp_up_{ref}", disabled=locked or n == 0):
+                    act(lambda: R.move_item(db, aid, mid, ref, -1), "已上移")
+                if b[2].button("下移", key=f"rp_down_{ref}", disabled=locked or n == len(items) - 1):
+                    act(lambda: R.move_item(db, aid, mid, ref, 1), "已下移")
+                if b[3].button("移除", key=f"rp_remove_{ref}", disabled=locked,
+                               help="不写入报告；专家原文仍保留在记录中"):
+                    act(lambda: R.remove_item(db, aid, mid, ref), "已从报告中移除")
+                b[4].checkbox("选中合并", key=f"rp_merge_{ref}", disabled=locked)
+        chosen = [it["ref"] for it in items if st.session_state.get(f"rp_merge_{it['ref']}")]
+        c = st.columns(3)
+        if c[0].button(f"合并选中的 {len(chosen)} 条", key=f"rp_merge_btn_{kind}", disabled=locked or len(chosen) < 2):
+            act(lambda: R.merge_items(db, aid, mid, chosen), "已合并")
+        if R.is_edited(db, aid, sec_code, area_code, kind) and \
+                c[1].button("恢复为专家原文", key=f"rp_reset_{kind}", disabled=locked):
+            act(lambda: R.reset_group(db, aid, mid, sec_code, area_code, kind), "已恢复为专家原文")
+        for f in R.unused_findings(db, aid, sec_code, area_code, kind):
+            cols = st.columns([5, 1])
+            cols[0].caption(f"未纳入报告的意见（{f['member_name'] or ''}）：{f['text']}")
+            if cols[1].button("加入报告", key=f"rp_use_{f['id']}", disabled=locked):
+                act(lambda fid=f["id"]: R.add_item(db, aid, mid, sec_code, area_code, kind, "", finding_id=fid),
+                    "已加入报告")
+        with st.expander(f"添加一条{word}"):
+            add_text = st.text_area("新条目", key=f"rp_add_text_{kind}", disabled=locked)
+            if st.button("添加", key=f"rp_add_{kind}", disabled=locked):
+                act(lambda: R.add_item(db, aid, mid, sec_code, area_code, kind, add_text), "已添加")
+
+# ---------- 其他评估方: scores, comments, findings; veto ----------
+with tab_parties:
+    entered = S.party_scores(db, aid)
+    for p in data.parties:
+        if p.computed:
+            continue
+        with st.container(border=True):
+            st.markdown(f"**{p.name}**（{p.label}，权重 {T.num(p.share)}%，满分 {T.num(p.max)}）")
+            row = entered.get(p.code) or {}
+            cols = st.columns([1, 3])
+            score = cols[0].number_input("评分", min_value=0.0, max_value=float(p.max), step=0.5,
+                                         value=float(row["score"]) if row.get("score") is not None else None,
+                                         key=f"rp_party_score_{p.code}", disabled=locked)
+            comment = cols[1].text_input("总体意见", value=row.get("comment") or "", key=f"rp_party_comment_{p.code}",
+                                         disabled=locked)
+            if st.button("保存评分", key=f"rp_party_save_{p.code}", disabled=locked):
+                act(lambda code=p.code, s_=score, c_=comment: S.save_party_score(db, aid, mid, code, s_, c_),
+                    f"{p.label}评分已保存")
+            fc = st.columns([1, 4, 1])
+            fkind = fc[0].radio("类型", list(R.KINDS), format_func=R.KINDS.get, key=f"rp_party_kind_{p.code}",
+                                disabled=locked)
+            ftext = fc[1].text_area("意见", key=f"rp_party_text_{p.code}", height=80, disabled=locked)
+            if fc[2].button("添加意见", key=f"rp_party_add_{p.code}", disabled=locked):
+                act(lambda code=p.code, k=fkind, t=ftext: S.add_finding(db, aid, mid, f"party:{code}", k, t),
+                    "意见已添加")
+            st.caption(f"值得肯定 {len(p.strengths)} 条，需要关注 {len(p.concerns)} 条（在“报告正文”中选择“"
+                       f"{T.party_heading(p)}”排序和编辑）")
+    for v in data.veto:
+        with st.container(border=True):
+            st.markdown(f"**一票否决：{v['name']}**")
+            failed = st.checkbox("未通过（评估等级将为不合格）", value=v["failed"], key=f"rp_veto_{v['code']}",
+                                 disabled=locked)
+            note = st.text_input("说明", value=v["note"], key=f"rp_veto_note_{v['code']}", disabled=locked)
+            if st.button("保存否决项", key=f"rp_veto_save_{v['code']}", disabled=locked):
+                act(lambda code=v["code"], f_=failed, n_=note: S.save_veto(db, aid, mid, code, f_, n_), "已保存")
+
+# ---------- 反馈与结语 ----------
+with tab_free:
+    st.caption("留空则使用系统根据数据生成的默认表述。")
+    for key, label in T.TEXT_KEYS.items():
+        current = T.text(data, key)
+        val = st.text_area(label, value=current, key=f"rp_free_{key}", height=140, disabled=locked,
+                           help="每行一条" if key == "closing_points" else None)
+        cols = st.columns([1, 1, 4])
+        if cols[0].button("保存", key=f"rp_free_save_{key}", disabled=locked):
+            act(lambda k=key, v=val: R.set_text(db, aid, mid, k, v), "已保存")
+        if data.texts.get(key) and cols[1].button("恢复默认", key=f"rp_free_reset_{key}", disabled=locked):
+            st.session_state.pop(f"rp_free_{key}", None)
+            act(lambda k=key: R.set_text(db, aid, mid, k, ""), "已恢复默认表述")
+
+# ---------- 生成与导出 ----------
+with tab_build:
+    c = st.columns(2)
+    if locked:
+        if c[0].button("解锁评估", key="rp_unlock"):
+            act(lambda: A.set_locked(db, aid, mid, False), "已解锁")
+    elif c[0].button("锁定评估（全部只读）", key="rp_lock", type="primary"):
+        act(lambda: A.set_locked(db, aid, mid, True), "已锁定")
+    if data.result.final_projected:
+        st.warning("部分评分尚未完成或其他评估方分数未录入，报告中的得分与等级为预计结果。")
+    if st.button("生成报告 PDF", key="rp_build", type="primary"):
+        with st.status("正在生成报告…", expanded=True) as status:
+            bar = st.progress(0.0, text="读取评估数据")
+
+            def progress(f, msg):
+                bar.progress(min(1.0, f), text=msg)
+
+            pdf = build_pdf(gather(db, aid), progress)
+            st.session_state["rp_pdf"] = pdf
+            status.update(label=f"报告已生成（{len(pdf) / 1024:.0f} KB）", state="complete")
+    if st.session_state.get("rp_pdf"):
+        st.download_button("下载报告 PDF", st.session_state["rp_pdf"], file_name=f"{data.title}.pdf",
+                           mime="application/pdf", key="rp_download")
+    st.divider()
+    if importlib.util.find_spec("pages._exports_panel") is not None:
+        from pages import _exports_panel
+
+        _exports_panel.render(db, who)

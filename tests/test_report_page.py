@@ -1,0 +1,134 @@
+"""The 报告与导出 page through the real app (AppTest): the lead edits, orders and merges report
+items (the experts' findings stay as written), enters another party's score, builds the PDF."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import app_test
+from db import assessments as A
+from db import report as R
+from db import scores as S
+from db.connection import connect
+
+PAGE = "pages/report.py"
+
+
+@pytest.fixture
+def demo_app(demo_db_file, app_env):
+    """The demo database copied to the app's ASSESSMENT_DB: (db, aid, lead_id, members by name)."""
+    src, aid = demo_db_file
+    shutil.copy(src, app_env)
+    db = connect(app_env)
+    members = {m["name"]: m for m in A.list_members(db, aid)}
+    lead = next(m for m in members.values() if m["role"] == "lead")
+    yield db, aid, lead["id"], members
+    db.conn.close()
+
+
+def open_page(aid, member_id):
+    at = app_test(PAGE, auth={"assessment_id": aid, "member_id": member_id})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def first_concern_of_project_management(db, aid):
+    return R.group_items(db, aid, "A", "", "concern")[0]
+
+
+def test_lead_edits_a_report_item_and_the_experts_original_stays(demo_app):
+    db, aid, lead_id, _ = demo_app
+    item = first_concern_of_project_management(db, aid)
+    (fid,) = item["source_finding_ids"]
+    original = db["findings"].get(fid)["text"]
+    at = open_page(aid, lead_id)
+    at.selectbox(key="rp_section").set_value("A")
+    at.run()
+    edited = "人员配置方面，建议社工站加强人员稳定性管理（组长修改）。"
+    at.text_area(key=f"rp_text_{item['ref']}").set_value(edited)
+    at.button(key=f"rp_save_{item['ref']}").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+    now = first_concern_of_project_management(db, aid)
+    assert now["text"] == edited and now["edited"]
+    assert now["source_finding_ids"] == [fid]
+    assert db["findings"].get(fid)["text"] == original          # the expert's original is untouched
+    # and the edit survives a fresh session
+    at2 = open_page(aid, lead_id)
+    at2.selectbox(key="rp_section").set_value("A")
+    at2.run()
+    assert at2.text_area(key=f"rp_text_{now['ref']}").value == edited
+
+
+def test_lead_moves_and_merges_items_of_a_片区(demo_app):
+    db, aid, lead_id, _ = demo_app
+    at = open_page(aid, lead_id)
+    at.selectbox(key="rp_section").set_value("B")
+    at.run()
+    at.selectbox(key="rp_area").set_value("P2")
+    at.run()
+    before = R.group_items(db, aid, "B", "P2", "concern")
+    assert len(before) == 2
+    at.button(key=f"rp_down_{before[0]['ref']}").click()
+    at.run()
+    moved = R.group_items(db, aid, "B", "P2", "concern")
+    assert [i["text"] for i in moved] == [before[1]["text"], before[0]["text"]]
+
+    for it in moved:
+        at.checkbox(key=f"rp_merge_{it['ref']}").check()
+    at.run()
+    at.button(key="rp_merge_btn_concern").click()
+    at.run()
+    assert not at.exception, at.exception
+    merged = R.group_items(db, aid, "B", "P2", "concern")
+    assert len(merged) == 1
+    assert merged[0]["text"] == before[1]["text"] + before[0]["text"]
+    assert sorted(merged[0]["source_finding_ids"]) == sorted(i["source_finding_ids"][0] for i in before)
+    # both findings are still in the record, unchanged
+    for it in before:
+        assert db["findings"].get(it["source_finding_ids"][0])["text"] == it["text"]
+
+
+def test_lead_enters_a_partys_score_and_it_changes_the_final(demo_app):
+    db, aid, lead_id, _ = demo_app
+    final_before = S.assessment_result(db, aid).final
+    at = open_page(aid, lead_id)
+    at.number_input(key="rp_party_score_purchaser").set_value(80.0)
+    at.text_input(key="rp_party_comment_purchaser").set_value("与社区协作融洽。")
+    at.button(key="rp_party_save_purchaser").click()
+    at.run()
+    assert not at.exception, at.exception
+    row = S.party_scores(db, aid)["purchaser"]
+    assert row["score"] == 80 and row["comment"] == "与社区协作融洽。"
+    assert S.assessment_result(db, aid).final < final_before
+
+
+def test_lead_builds_the_pdf_and_gets_a_download(demo_app):
+    db, aid, lead_id, _ = demo_app
+    at = open_page(aid, lead_id)
+    at.button(key="rp_build").click()
+    at.run(timeout=60)
+    assert not at.exception, at.exception
+    assert at.session_state["rp_pdf"][:5] == b"%PDF-"
+    assert len(at.get("download_button")) == 1
+
+
+def test_locked_assessment_shows_read_only_report_text(demo_app):
+    db, aid, lead_id, _ = demo_app
+    A.set_locked(db, aid, lead_id, True)
+    at = open_page(aid, lead_id)
+    item = first_concern_of_project_management(db, aid)
+    assert at.text_area(key=f"rp_text_{item['ref']}").disabled
+    assert at.button(key="rp_unlock") is not None
+
+
+def test_an_expert_cannot_open_the_report_page(demo_app):
+    db, aid, _, members = demo_app
+    at = app_test(PAGE, auth={"assessment_id": aid, "member_id": members["王建华"]["id"]})
+    at.run()
+    assert not [w for w in at.selectbox if w.key == "rp_section"]
+    assert not [b for b in at.button if (b.key or "").startswith("rp_")]
