@@ -7,11 +7,14 @@ from decimal import Decimal
 import pytest
 
 from core import dashboard as D
+from core.survey import SurveyResults
 from core.framework import get_framework
 from db import assessments as A
 from db import audit
 from db import dashboard as DB
 from db import scores as S
+from db import station_data as SD
+from db import survey as SV
 from db.connection import connect
 from db.errors import InvalidValue, PermissionDenied
 from db.migrations import migrate
@@ -281,9 +284,10 @@ def test_completion_chart_colours_indicators_below_the_100_percent_line(team):
 
 def test_satisfaction_chart_stacks_answers_per_item(team):
     db, aid, _ = team
-    survey = {"sample_size": 100, "called": 30, "reached": 25, "unreachable": 2, "refused": 1, "pending": 72,
-              "satisfied": 24, "satisfaction_text": "96.0%",
-              "breakdown": {"服务态度": {"非常满意": 20, "满意": 4, "一般": 1}, "总体满意度": {"非常满意": 18, "满意": 6, "不满意": 1}}}
+    survey = SurveyResults(sample_size=100, called=30, reached=25, unreachable=2, refused=1, pending=72, satisfied=24,
+                           satisfaction_text="96.0%",
+                           breakdown={"服务态度": {"非常满意": 20, "满意": 4, "一般": 1},
+                                      "总体满意度": {"非常满意": 18, "满意": 6, "不满意": 1}})
     dash = _with(DB.dashboard(db, aid), survey=survey)
     fig = D.satisfaction_chart(dash)
     by_level = {t.name: list(t.x) for t in fig.data}
@@ -292,7 +296,44 @@ def test_satisfaction_chart_stacks_answers_per_item(team):
     prog = D.survey_progress(survey)
     assert dict(prog["figures"])["已接通"] == 25 and prog["satisfaction_with_n"] == "96.0%（24/25）"
     assert D.satisfaction_chart(_with(dash, survey=None)) is None
-    assert D.survey_progress(None) is None and D.survey_progress({"sample_size": 0}) is None
+    assert D.survey_progress(None) is None and D.survey_progress(SurveyResults()) is None
+
+
+# ---------- station data and survey, through their own db functions ----------
+
+def test_contract_figures_reach_the_completion_chart_on_the_next_refresh(team):
+    db, aid, ids = team
+    assert D.completion_chart(DB.dashboard(db, aid)) is None
+    SD.save_indicator(db, aid, ids["lead"], "电话访问", "次", target=1968, actual=2165)
+    SD.save_indicator(db, aid, ids["lead"], "个案接案", "个", target=100, actual=99)
+    bar = D.completion_chart(DB.dashboard(db, aid)).data[0]
+    assert list(bar.text) == ["110.01%", "99%"]
+    assert list(bar.marker.color) == [D.OK_COLOR, D.LOW_COLOR]
+
+
+def test_survey_calls_change_the_survey_progress_on_the_next_refresh(team):
+    db, aid, ids = team
+    assert D.survey_progress(DB.dashboard(db, aid).survey) is None        # nothing drawn yet
+    SD.replace_clients(db, aid, ids["lead"], [
+        dict(name=name, phone=f"1380000000{n}", community="测试社区", category="低保对象", household=f"H{n}")
+        for n, name in enumerate(["黄子昕", "刘盈盈", "陈大文"])])
+    SV.draw_sample(db, aid, ids["lead"], seed="dash-test")
+    items = SV.list_items(db, aid)
+    SV.assign(db, aid, ids["lead"], [i["id"] for i in items], ids["lin"])
+    before = D.survey_progress(DB.dashboard(db, aid).survey)
+    assert dict(before["figures"]) == {"抽取人数": 3, "已拨打": 0, "已接通": 0, "无法接通": 0, "拒访": 0, "待拨打/待再拨": 3}
+
+    SV.record_call(db, aid, ids["lin"], items[0]["id"], 1, "接通", respondent="本人", knows_worker=True,
+                   awareness={k: 1 for k in ("社工站地址", "服务内容", "社工人员")},
+                   satisfaction={"服务态度": 5}, overall=5)
+    SV.record_call(db, aid, ids["lin"], items[1]["id"], 1, "无人接听")
+    SV.record_call(db, aid, ids["lin"], items[1]["id"], 2, "空号")
+    dash = DB.dashboard(db, aid)
+    after = D.survey_progress(dash.survey)
+    assert dict(after["figures"]) == {"抽取人数": 3, "已拨打": 2, "已接通": 1, "无法接通": 1, "拒访": 0, "待拨打/待再拨": 1}
+    assert after["satisfaction_text"] == "100.0%"
+    overall = next(t for t in D.satisfaction_chart(dash).data if t.name == "非常满意")
+    assert dict(zip(overall.y, overall.x))["总体满意度"] == 1
 
 
 def test_refresh_interval_is_configurable(monkeypatch):

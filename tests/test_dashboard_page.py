@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from conftest import app_test
+from core import dashboard as D
 from db import assessments as A
 from db import audit
 from db import dashboard as DB
@@ -134,4 +135,7 @@ def test_demo_dashboard_shows_its_disagreement_and_charts(demo_db, app_env):
     assert dash.third_party_text in (m.get("第三方得分"), m.get("第三方得分（目前）"))
     assert m["分歧提示"] == str(len(dash.flags)) != "0"
     assert any("B3" in s.value and "片区二" in s.value for s in at.markdown)
-    assert len(at.get("plotly_chart")) >= 1
+    assert len(at.get("plotly_chart")) == 3                      # sections, completion, satisfaction
+    survey = D.survey_progress(dash.survey)
+    assert m["满意度（目前）"] == survey["satisfaction_text"]
+    assert [m[label] for label, _ in survey["figures"]] == [str(v) for _, v in survey["figures"]]
