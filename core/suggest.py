@@ -242,3 +242,19 @@ def _volunteers(ind: Indicator, ev: Evidence) -> Suggestion | None:
     rates = "、".join(f"{r['name']} {r['rate_text']}" for r in rows if r.get("rate") is not None)
     why = f"志愿者相关指标 {n} 项：{rates}"
     return from_share(ind, share, why)
+
+
+@rule("satisfaction")
+def _satisfaction(ind: Indicator, ev: Evidence) -> Suggestion | None:
+    """Survey (owned by the survey area): points × mean of the satisfaction rate and the
+    awareness rate among the clients reached (core.survey.SurveyResults in ev.survey)."""
+    s = ev.survey
+    if s is None or not getattr(s, "reached", 0) or getattr(s, "satisfaction_rate", None) is None:
+        return None
+    sat, aware = D(s.satisfaction_rate), D(s.awareness_rate or 0)
+    share = (sat + aware) / 200
+    why = (f"满意度调查接通 {s.reached} 人：满意率 {s.satisfaction_text}（{s.satisfied}/{s.reached}），"
+           f"知晓率 {s.awareness_text}（{s.aware}/{s.reached}），两者平均 {fmt_number(share * 100)}%")
+    if getattr(s, "pending", 0):
+        why += f"（调查未完成，尚有 {s.pending} 人待拨打）"
+    return from_share(ind, share, why)

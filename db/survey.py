@@ -338,6 +338,34 @@ def survey_results(db, assessment_id: int) -> S.SurveyResults:
                              current_hash=S.register_hash(clients), register_size=len(clients))
 
 
+def evidence(db, assessment_id: int) -> S.SurveyResults | None:
+    """For core.suggest (rule "satisfaction"): the results, or None before any call is answered."""
+    res = survey_results(db, assessment_id)
+    return res if res.reached else None
+
+
+def withdraw_sample(db, assessment_id: int, lead_id: int, confirm: bool = False) -> None:
+    """Withdraw every sample of the assessment (lead only), e.g. so the register can be replaced.
+
+    Recorded calls are deleted with it, so `confirm=True` is needed once calls exist;
+    the audit log keeps the seed, hash and number of calls withdrawn."""
+    require_open(db, assessment_id)
+    require_lead(db, assessment_id, lead_id)
+    with transaction(db):
+        samples = list(db.query("SELECT id, seed, register_hash, active FROM survey_samples WHERE assessment_id = ?",
+                                [assessment_id]))
+        if not samples:
+            raise InvalidValue("尚未抽样，无需撤销")
+        calls = db.execute("SELECT COUNT(*) FROM survey_calls WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+        if calls and not confirm:
+            raise InvalidValue(f"已有 {calls} 条通话记录，撤销抽样将一并删除这些记录，请先确认")
+        db.execute("DELETE FROM survey_samples WHERE assessment_id = ?", [assessment_id])
+        active = next((s for s in samples if s["active"]), samples[-1])
+        audit.log(db, assessment_id, lead_id, "withdraw", "survey_sample", active["id"],
+                  old={"seed": active["seed"], "register_hash": active["register_hash"], "samples": len(samples),
+                       "calls": calls}, new=None)
+
+
 def export_rows(db, assessment_id: int) -> list[dict]:
     """One masked row per sampled client for CSV/Excel export (Chinese headers)."""
     s = current_sample(db, assessment_id)

@@ -63,6 +63,14 @@ if is_lead and not locked and clients:
 elif is_lead and not clients:
     st.info("重点服务对象名册为空，请先在“重点服务对象名册”页面导入名册。")
 
+if is_lead and not locked and sample is not None:
+    with st.expander("撤销抽样"):
+        st.caption("撤销后可更换重点服务对象名册再重新抽样；已记录的通话将一并删除（修改记录中保留种子、哈希与通话数）。")
+        sure = st.checkbox(f"确认撤销抽样并删除 {calls} 条通话记录", key="survey_withdraw_confirm") if calls else False
+        if st.button("撤销抽样", key="survey_withdraw"):
+            if ui.run(lambda: SV.withdraw_sample(db, aid, me, confirm=sure), success="已撤销抽样"):
+                st.rerun()
+
 if sample is None:
     st.stop()
 

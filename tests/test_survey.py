@@ -11,7 +11,9 @@ from core.masking import mask_name, mask_phone
 from db import assessments as A
 from db import audit
 from db import survey as SV
-from db.errors import AssessmentLocked, InvalidValue, PermissionDenied
+from db.connection import connect
+from db.migrations import migrate
+from db.errors import AssessmentLocked, DataError, InvalidValue, PermissionDenied
 
 
 # ---------- helpers: a real assessment with a register in a temp SQLite file ----------
@@ -37,11 +39,44 @@ def add_register(db, aid: int, n: int, start: int = 0, reverse: bool = False) ->
     db["clients"].insert_all(rows[::-1] if reverse else rows)
 
 
+@pytest.fixture(scope="session")
+def team_file(tmp_path_factory):
+    """A migrated database with one assessment and its lead, staff member and expert (PIN
+    hashing is slow, so it is built once and copied)."""
+    from db.connection import connect
+    from db.migrations import migrate
+
+    path = tmp_path_factory.mktemp("survey") / "team.db"
+    db = connect(path)
+    migrate(db)
+    aid, m = make_assessment(db)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return path, aid, m
+
+
+def team_copy(team_file, dst):
+    import shutil
+
+    from db.connection import connect
+
+    src, aid, m = team_file
+    shutil.copy(src, dst)
+    return connect(dst), aid, dict(m)
+
+
 @pytest.fixture
-def survey_db(fresh_db):
-    aid, m = make_assessment(fresh_db)
-    add_register(fresh_db, aid, 131)
-    return fresh_db, aid, m
+def team(team_file, tmp_path):
+    db, aid, m = team_copy(team_file, tmp_path / "survey.db")
+    yield db, aid, m
+    db.conn.close()
+
+
+@pytest.fixture
+def survey_db(team):
+    db, aid, m = team
+    add_register(db, aid, 131)
+    return db, aid, m
 
 
 def sampled_people(db, aid) -> list[tuple]:
@@ -63,8 +98,8 @@ REACHED_OK = dict(respondent="本人", knows_worker=True,
     (100, 100, 100, True),
     (250, 120, 120, False),
 ])
-def test_sample_draws_size_or_everyone_when_register_smaller(fresh_db, register_size, size, drawn, everyone):
-    aid, m = make_assessment(fresh_db)
+def test_sample_draws_size_or_everyone_when_register_smaller(team, register_size, size, drawn, everyone):
+    fresh_db, aid, m = team
     add_register(fresh_db, aid, register_size)
     SV.draw_sample(fresh_db, aid, m["lead"], seed="42", size=size)
     people = sampled_people(fresh_db, aid)
@@ -88,9 +123,6 @@ def test_same_seed_and_register_give_the_same_sample_even_in_another_database(su
     SV.draw_sample(db, aid, m["lead"], seed="20250227")
     assert sampled_people(db, aid) == first
     # The same register typed in another order on another laptop: same hash, same sample.
-    from db.connection import connect
-    from db.migrations import migrate
-
     other = connect(tmp_path / "other.db")
     migrate(other)
     aid2, m2 = make_assessment(other)
@@ -148,10 +180,10 @@ def test_register_hash_ignores_row_order_and_database_ids():
     assert len(S.register_hash(rows)) == 64
 
 
-def test_empty_register_cannot_be_sampled(fresh_db):
-    aid, m = make_assessment(fresh_db)
+def test_empty_register_cannot_be_sampled(team):
+    db, aid, m = team
     with pytest.raises(InvalidValue, match="名册为空"):
-        SV.draw_sample(fresh_db, aid, m["lead"])
+        SV.draw_sample(db, aid, m["lead"])
 
 
 def test_expert_cannot_draw_the_sample(survey_db):
@@ -419,3 +451,40 @@ def test_demo_survey_reproduces_the_sample_report(demo_db):
     assert SV.verify_sample(db, aid) == {**SV.verify_sample(db, aid), "register_matches": True,
                                          "sample_matches": True}
     assert SV.current_sample(db, aid)["seed"] == "20250227"
+
+
+def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
+    from db import station_data as SD
+
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    SV.record_call(db, aid, m["staff"], SV.my_calls(db, aid, m["staff"])[0]["id"], 1, "无人接听")
+    new_rows = [person(n) for n in range(200, 290)]
+    with pytest.raises(DataError, match="抽样"):
+        SD.replace_clients(db, aid, m["lead"], new_rows)
+    with pytest.raises(PermissionDenied):
+        SV.withdraw_sample(db, aid, m["staff"], confirm=True)
+    with pytest.raises(InvalidValue, match="1 条通话记录.*确认"):
+        SV.withdraw_sample(db, aid, m["lead"])
+    SV.withdraw_sample(db, aid, m["lead"], confirm=True)
+    assert SV.current_sample(db, aid) is None and SV.call_count(db, aid) == 0
+    SD.replace_clients(db, aid, m["lead"], new_rows)
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    assert len(sampled_people(db, aid)) == 90
+    withdrawn = [e for e in audit.entries(db, aid) if e["action"] == "withdraw"]
+    assert json.loads(withdrawn[0]["old"])["calls"] == 1
+
+
+def test_satisfaction_suggestion_reads_the_survey_results(demo_db):
+    from core.framework import get_framework
+    from core.suggest import suggest
+    from db import station_data as SD
+
+    db, aid = demo_db
+    ind = get_framework("gz-2024-four-party").indicator("C3")
+    s = suggest(ind, SD.evidence(db, aid))
+    res = SV.survey_results(db, aid)
+    expected = (res.satisfaction_rate + res.awareness_rate) / 200 * 6
+    assert abs(float(s.value) - float(expected)) <= 0.25
+    assert "满意率 95.8%（92/96）" in s.explanation

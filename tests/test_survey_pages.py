@@ -7,9 +7,8 @@ import pytest
 
 from db import survey as SV
 from db.connection import connect
-from db.migrations import migrate
 from tests.conftest import app_test
-from tests.test_survey import add_register, make_assessment
+from tests.test_survey import add_register, team_copy, team_file  # noqa: F401 (fixture)
 
 
 def page_text(at) -> str:
@@ -23,11 +22,9 @@ def page_text(at) -> str:
 
 
 @pytest.fixture
-def survey_app(app_env):
+def survey_app(app_env, team_file):
     """131-person register, sample drawn, calls shared between the staff member and an expert."""
-    db = connect(app_env)
-    migrate(db)
-    aid, m = make_assessment(db)
+    db, aid, m = team_copy(team_file, app_env)
     add_register(db, aid, 131)
     SV.draw_sample(db, aid, m["lead"], seed="777")
     SV.assign_evenly(db, aid, m["lead"], [m["staff"], m["expert"]])
@@ -135,10 +132,8 @@ def test_second_caller_on_the_same_client_is_told(survey_app):
     assert item["position"] not in set(at.dataframe[0].value["序号"])
 
 
-def test_lead_draws_assigns_and_verifies_the_sample(app_env):
-    db = connect(app_env)
-    migrate(db)
-    aid, m = make_assessment(db)
+def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
+    db, aid, m = team_copy(team_file, app_env)
     add_register(db, aid, 131)
     at = as_member(aid, m["lead"], "pages/survey.py")
     at.text_input(key="survey_seed").set_value("20250227")
