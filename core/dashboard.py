@@ -45,8 +45,8 @@ class DashboardData:
     party_scores: dict[str, float | None]
     veto_failed: list[str]
     finding_activity: dict[int, str] = field(default_factory=dict)  # member -> last finding change
-    indicators: list[dict] | None = None   # contract indicators (with rate / rate_text); None: not available
-    survey: Any | None = None              # db.survey.SurveyResults; None: not available
+    indicators: list[dict] | None = None   # contract indicators with rate / rate_text (core.station.indicator_rows)
+    survey: Any | None = None              # core.survey.SurveyResults (db.survey.survey_results)
 
 
 # ---------- output: what the page shows ----------
@@ -328,7 +328,7 @@ def build(data: DashboardData) -> Dashboard:
     )
 
 
-# ---------- survey figures (tolerant of the SurveyResults shape) ----------
+# ---------- survey figures (from core.survey.SurveyResults, or a dict with the same names) ----------
 
 def _get(obj, name, default=None):
     if obj is None:

@@ -2,40 +2,17 @@
 assessment (never one per indicator or per member), returned as core.dashboard.DashboardData."""
 from __future__ import annotations
 
-import importlib
-
 from core.dashboard import Dashboard, DashboardData, build
+from core.station import indicator_rows
 
+from . import station_data, survey as survey_db
 from .errors import NotFound
-
-
-def _optional(module: str, name: str):
-    """A function of an area that may not have landed yet (None if absent)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _rows(db, sql: str, params) -> list[dict]:
     cur = db.execute(sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def contract_indicators(db, assessment_id: int) -> list[dict] | None:
-    """Contract indicators with `rate` / `rate_text`, or None when the station-data area is absent."""
-    list_indicators = _optional("db.station_data", "list_indicators")
-    indicator_rows = _optional("core.station", "indicator_rows")
-    if list_indicators is None or indicator_rows is None:
-        return None
-    return indicator_rows(list_indicators(db, assessment_id))
-
-
-def survey(db, assessment_id: int):
-    """db.survey.survey_results, or None when the survey area is absent."""
-    fn = _optional("db.survey", "survey_results")
-    return fn(db, assessment_id) if fn is not None else None
 
 
 def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bool = True) -> DashboardData:
@@ -67,8 +44,8 @@ def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bo
     return DashboardData(
         assessment=a, areas=areas, members=members, assignments=assignments, scores=scores,
         overrides=overrides, party_scores=party, veto_failed=veto, finding_activity=activity,
-        indicators=contract_indicators(db, assessment_id) if with_station_data else None,
-        survey=survey(db, assessment_id) if with_survey else None,
+        indicators=indicator_rows(station_data.list_indicators(db, assessment_id)) if with_station_data else None,
+        survey=survey_db.survey_results(db, assessment_id) if with_survey else None,
     )
 
 

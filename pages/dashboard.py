@@ -81,10 +81,7 @@ def render(dash: D.Dashboard) -> None:
                 st.info(f.override_text)
 
     st.subheader("协议指标完成情况")
-    if dash.indicators is None:
-        st.info("社工站数据模块尚未就绪。")
-    else:
-        show_chart(D.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标。")
+    show_chart(D.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
 
     st.subheader("满意度电话回访进度")
     prog = D.survey_progress(dash.survey)
