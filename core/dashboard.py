@@ -343,8 +343,8 @@ SURVEY_FIGURES = (("sample_size", "抽取人数"), ("called", "已拨打"), ("re
 
 
 def survey_progress(survey) -> dict | None:
-    """Survey progress so far, or None before the sample is drawn (or without the survey area):
-    {drawn, figures: [(label, count)], satisfaction_text, satisfaction_with_n, awareness_text}."""
+    """Survey progress so far, or None before the sample is drawn:
+    {figures: [(label, count)], satisfaction_text, satisfaction_with_n, awareness_text}."""
     if survey is None or not _get(survey, "sample_size"):
         return None
     reached, satisfied = _get(survey, "reached", 0) or 0, _get(survey, "satisfied")
