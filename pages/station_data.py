@@ -1,7 +1,161 @@
-"""Placeholder until its issue lands."""
+"""协议指标与人员配置: the station's contract indicators and staffing (lead and staff edit)."""
+import pandas as pd
 import streamlit as st
 
+from core import imports as IM
+from core import station as CS
+from db import assessments as A
+from db import station_data as SD
+from db.errors import DataError, ImportRejected
 from pages import _shared as ui
 
-ui.require_login()
-st.info("此页面正在建设中。")
+who = ui.require_login()
+db = ui.get_db()
+aid, mid = who["assessment_id"], who["member_id"]
+locked = A.is_locked(db, aid)
+can_edit = SD.can_edit_station_data(who["role"]) and not locked
+
+st.title("协议指标与人员配置")
+if locked:
+    st.info("评估已锁定，本页只读。", icon="🔒")
+elif not can_edit:
+    st.info("协议指标与人员配置由组长或工作人员填写，您可以查看。")
+
+
+def show_import_error(e: DataError) -> None:
+    if isinstance(e, ImportRejected):
+        st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {x}" for x in e.errors))
+    else:
+        st.error(str(e))
+
+
+tab_ind, tab_staff = st.tabs(["协议指标", "人员配置"])
+
+# ---------- 协议指标 ----------
+with tab_ind:
+    if can_edit and not SD.list_indicators(db, aid):
+        SD.prefill_indicators(db, aid, mid)
+    rows = CS.indicator_rows(SD.list_indicators(db, aid))
+    st.caption("按协议填写各项指标的协议指标量与实际完成量；完成率 = 实际完成量 ÷ 协议指标量（四舍五入保留两位小数）。"
+               "表格中的修改即时保存。")
+    df = pd.DataFrame(
+        [{"id": r["id"], "指标名称": r["name"], "单位": r["unit"], "协议指标量": r["target"], "实际完成量": r["actual"],
+          "完成率": r["rate_text"], "备注": r["note"]} for r in rows],
+        columns=["id", "指标名称", "单位", "协议指标量", "实际完成量", "完成率", "备注"],
+    )
+    df["协议指标量"] = pd.to_numeric(df["协议指标量"], errors="coerce").astype("float64")
+    df["实际完成量"] = pd.to_numeric(df["实际完成量"], errors="coerce").astype("float64")
+    ver = st.session_state.setdefault("ind_editor_ver", 0)
+    key = f"ind_editor_{ver}"
+    edited = st.data_editor(
+        df, key=key, hide_index=True, width="stretch",
+        num_rows="dynamic" if can_edit else "fixed",
+        disabled=True if not can_edit else ["完成率"],
+        column_config={
+            "id": None,
+            "指标名称": st.column_config.TextColumn("指标名称", required=True, width="medium"),
+            "单位": st.column_config.TextColumn("单位", width="small"),
+            "协议指标量": st.column_config.NumberColumn("协议指标量", min_value=0, format="%g"),
+            "实际完成量": st.column_config.NumberColumn("实际完成量", min_value=0, format="%g"),
+            "完成率": st.column_config.TextColumn("完成率", width="small"),
+            "备注": st.column_config.TextColumn("备注", width="large"),
+        },
+    )
+    delta = st.session_state.get(key) or {}
+    if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
+        clean = edited.astype(object).where(edited.notna(), None)
+        new_rows = [{"id": r["id"], "name": r["指标名称"], "unit": r["单位"], "target": r["协议指标量"],
+                     "actual": r["实际完成量"], "note": r["备注"]} for r in clean.to_dict("records")]
+        try:
+            if SD.save_indicators(db, aid, mid, new_rows):
+                st.session_state["ind_editor_ver"] = ver + 1
+                st.rerun()
+        except DataError as e:
+            st.error(str(e))
+    problems = [f"{r['name']}：{r['problem']}" for r in rows if r["problem"]]
+    if problems:
+        st.warning("以下指标尚不能计算完成率：" + "；".join(problems))
+    done = [r for r in rows if r["rate"] is not None]
+    if done:
+        below = [f"{r['name']} {r['rate_text']}" for r in done if r["rate"] < 100]
+        st.markdown("**完成情况：** " + "；".join(f"{r['name']} {r['rate_text']}" for r in done))
+        if below:
+            st.caption("未达协议指标量：" + "；".join(below))
+
+    with st.expander("从 Excel / CSV 导入，或下载模板", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        c1.download_button("下载 Excel 模板", IM.indicator_template("xlsx"), file_name="协议指标模板.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="ind_template_xlsx")
+        c2.download_button("下载 CSV 模板", IM.indicator_template("csv"), file_name="协议指标模板.csv",
+                           mime="text/csv", key="ind_template_csv")
+        c3.download_button("导出当前指标（Excel）", IM.indicator_template("xlsx", rows=SD.list_indicators(db, aid)),
+                           file_name="协议指标.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="ind_export_xlsx")
+        if can_edit:
+            st.caption("表头须包含：指标名称、协议指标量、实际完成量（单位、备注可选）。导入将整表替换现有指标；"
+                       "任何一行有误则整份不导入。")
+            up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="ind_upload")
+            if st.button("导入并替换现有指标", key="ind_import", disabled=up is None):
+                try:
+                    n = SD.import_indicators(db, aid, mid, up.name, up.getvalue())
+                    st.session_state["ind_editor_ver"] = ver + 1
+                    st.session_state["ind_import_ok"] = f"已导入 {n} 项协议指标"
+                    st.rerun()
+                except DataError as e:
+                    show_import_error(e)
+    if st.session_state.pop("ind_import_ok", None):
+        st.success("导入成功。")
+
+# ---------- 人员配置 ----------
+with tab_staff:
+    staffing = SD.get_staffing(db, aid) or {}
+
+    def save_field(field: str) -> None:
+        value = st.session_state.get(f"staff_{field}")
+        try:
+            SD.save_staffing(db, aid, mid, **{field: value})
+        except DataError as e:
+            st.session_state["staff_error"] = str(e)
+
+    if err := st.session_state.pop("staff_error", None):
+        st.error(err)
+    st.caption("比例以协议要求配备社工总数为分母（与评估报告一致）。每项输入后即时保存。")
+    groups = [
+        ("人数", ["required", "on_post", "cert_intermediate", "cert_assistant", "non_certified", "experienced",
+                "continuous"]),
+        ("到岗人次", ["attendance_due", "attendance_actual", "attendance_cert_due", "attendance_cert_actual",
+                  "attendance_noncert_due", "attendance_noncert_actual"]),
+        ("继续教育", ["training_due", "training_actual"]),
+    ]
+    for title, fields in groups:
+        st.markdown(f"**{title}**")
+        cols = st.columns(4)
+        for n, field in enumerate(fields):
+            label, kind = CS.STAFFING_FIELDS[field]
+            v = staffing.get(field)
+            cols[n % 4].number_input(
+                label, min_value=0 if kind == "int" else 0.0, value=v if v is None or kind == "int" else float(v),
+                step=1 if kind == "int" else 0.5, format=None if kind == "int" else "%g",
+                key=f"staff_{field}", disabled=not can_edit, on_change=save_field, args=(field,))
+
+    f = CS.staffing_figures(SD.get_staffing(db, aid))
+    st.markdown("**比例（评估报告口径）**")
+    m = st.columns(5)
+
+    def ratio_caption(n, d):
+        return f"{CS.fmt_value(n)} / {CS.fmt_value(d)}" if n is not None and d is not None else "待填写"
+
+    m[0].metric("持证社工占比", f["cert_ratio_text"], help=ratio_caption(f["certified"], f["required"]))
+    m[0].caption(f"持证 {ratio_caption(f['certified'], f['required'])}")
+    m[1].metric("从业两年以上占比", f["experience_ratio_text"])
+    m[1].caption(ratio_caption(f["experienced"], f["required"]))
+    m[2].metric("到岗率", f["attendance_rate_text"])
+    m[2].caption(f"实到/应到 {ratio_caption(f['attendance_actual'], f['attendance_due'])}")
+    m[3].metric("继续教育达标率", f["training_rate_text"])
+    m[3].caption(f"{ratio_caption(f['training_actual'], f['training_due'])} 小时")
+    m[4].metric("稳岗率", f["retention_text"])
+    m[4].caption(f"持续在岗 {ratio_caption(f['continuous'], f['required'])}")
+    for w in f["warnings"]:
+        st.warning(w)
