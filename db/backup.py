@@ -80,3 +80,9 @@ def default_name(prefix: str = "assessment") -> str:
     import datetime as _dt
 
     return f"{prefix}-backup-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.db"
+
+
+def db_file(db) -> str:
+    """The file behind a connection (for opening another connection to it)."""
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    return _db_file(conn)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 
 import pytest
@@ -12,6 +13,7 @@ from core.exports import SHEETS, export_xlsx
 from core.masking import mask_name, mask_phone
 from db import audit
 from db import scores as S
+from db.backup import db_file
 from db.connection import connect, transaction
 
 
@@ -112,3 +114,54 @@ def test_formula_injection_is_stored_as_text_with_an_apostrophe(workbook, payloa
     _, _, wb = workbook
     cells = [r[4] for r in wb["评估意见"].iter_rows(min_row=2) if r[4].value == "'" + payload]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+# ---------- the download panel on 报告与导出 (real app, AppTest) ----------
+
+@pytest.fixture
+def app_demo(demo_db_file, app_env):
+    src, aid = demo_db_file
+    shutil.copy(src, app_env)
+    db = connect(app_env)
+    yield db, aid, _lead(db, aid)
+    db.conn.close()
+
+
+def test_the_lead_sees_three_download_buttons_and_the_privacy_warning(app_demo):
+    from conftest import app_test
+
+    db, aid, lead = app_demo
+    at = app_test("pages/report.py", auth={"assessment_id": aid, "member_id": lead})
+    at.run(timeout=60)
+    assert not at.exception, at.exception
+    buttons = {b.proto.id.rsplit("-", 1)[-1]: b.proto.label for b in at.get("download_button")}
+    assert {"exp_xlsx", "exp_json", "exp_backup"} <= set(buttons)
+    assert "含真实姓名电话" in buttons["exp_json"]
+    assert any("真实姓名和电话" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("make, fmt, check", [
+    ("excel_bytes", "xlsx", lambda b: load_workbook(io.BytesIO(b)).sheetnames == list(SHEETS)),
+    ("json_bytes", "json", lambda b: json.loads(b)["format"] == "shegongzhan-assessment"),
+    ("backup_file_bytes", "backup", lambda b: b.startswith(b"SQLite format 3\x00")),
+])
+def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo, make, fmt, check):
+    from pages import _exports_panel as P
+
+    db, aid, lead = app_demo
+    data = getattr(P, make)(db_file(db), aid, lead)
+    assert check(data)
+    row = db.execute("SELECT member_id, action, new FROM audit_log WHERE assessment_id = ? ORDER BY id DESC LIMIT 1",
+                     [aid]).fetchone()
+    assert (row[0], row[1], json.loads(row[2])) == (lead, "export", {"format": fmt})
+
+
+def test_the_import_panel_renders_an_uploader(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(
+        "from pages import _shared as ui\nfrom pages import _import_panel\n_import_panel.render(ui.get_db())\n")
+    at.run(timeout=30)
+    assert not at.exception, at.exception
+    assert at.button(key="import_json_go").disabled        # nothing chosen yet
+    assert any("真实姓名和电话" in w.value for w in at.warning)

@@ -1,0 +1,31 @@
+"""Import an assessment from a JSON transfer file (home page): `render(db)`."""
+from __future__ import annotations
+
+import streamlit as st
+
+from db.errors import ImportRejected
+from db.transfer import import_assessment
+
+
+def render(db) -> None:
+    done = st.session_state.pop("import_done", None)
+    if done:
+        st.success(f"已导入为评估 #{done}，请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
+    with st.expander("从 JSON 文件导入评估（迁移自另一台电脑）", expanded=False):
+        st.caption("选择在另一台电脑「报告与导出」页下载的 JSON 迁移文件，导入为本机的一个新评估；"
+                   "成员沿用原来的姓名和 PIN。文件有任何问题时整份不导入。")
+        st.warning("迁移文件含服务对象的真实姓名和电话，导入后请删除本机上多余的副本，不要外传。",
+                   icon=":material/privacy_tip:")
+        up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file")
+        if st.button("导入", key="import_json_go", type="primary", disabled=up is None):
+            try:
+                aid = import_assessment(db, up.getvalue())
+            except ImportRejected as e:
+                st.error("导入失败，数据未作任何修改。请检查文件：")
+                st.markdown("\n".join(f"- {x}" for x in e.errors[:30]))
+                if len(e.errors) > 30:
+                    st.caption(f"……另有 {len(e.errors) - 30} 个问题未列出。")
+                return
+            st.session_state["import_done"] = aid
+            st.query_params["a"] = str(aid)
+            st.rerun()
