@@ -389,8 +389,7 @@ def completion_chart(dash: Dashboard) -> go.Figure | None:
                hovertemplate="%{x}：%{text}<extra></extra>")
     line = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=100, y1=100,
                 line=dict(color="#555", dash="dash"))
-    label = dict(xref="paper", x=0, yref="y", y=100, text="100%", showarrow=False, xanchor="left", yanchor="bottom")
-    return _figure([bar], "协议指标完成率", height=420, shapes=[line], annotations=[label],
+    return _figure([bar], "协议指标完成率（虚线为 100%）", height=420, shapes=[line],
                    yaxis=dict(title=dict(text="完成率（%）"), rangemode="tozero"), xaxis=dict(tickangle=-35))
 
 
@@ -449,6 +448,7 @@ def satisfaction_chart(dash: Dashboard) -> go.Figure | None:
                            marker=dict(color=_LEVEL_COLORS[n]) if n is not None else {},
                            hovertemplate="%{y} " + lv + "：%{x} 人<extra></extra>"))
     return _figure(traces, "满意度分项结果", height=max(260, 60 + 40 * len(items)), barmode="stack",
+                   legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, traceorder="normal"),
                    xaxis=dict(title=dict(text="人数")), yaxis=dict(autorange="reversed"))
 
 
