@@ -175,6 +175,7 @@ class Dashboard:
     indicators: list[dict] | None
     survey: Any | None
     area_names: dict[str, str] = field(default_factory=dict)
+    locked: bool = False
 
     @property
     def third_party(self) -> Decimal | None:
@@ -325,6 +326,7 @@ def build(data: DashboardData) -> Dashboard:
         areas=_section_area_lines(fw, result, data.areas), flags=flags,
         cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
         indicators=data.indicators, survey=data.survey, area_names=area_names,
+        locked=data.assessment.get("status") == "locked",
     )
 
 

@@ -112,6 +112,16 @@ def test_override_without_reason_shows_a_chinese_error_and_saves_nothing(team_ap
     assert S.overrides(db, aid) == []
 
 
+def test_locked_assessment_shows_figures_but_no_override_form(team_app):
+    db, aid, ids = team_app
+    S.save_score(db, aid, ids["lin"], "A1", value=5)
+    S.save_score(db, aid, ids["wang"], "A1", value=2)
+    A.set_locked(db, aid, ids["lead"], True)
+    at = open_page(aid, ids["lead"])
+    assert metrics(at)["分歧提示"] == "1"
+    assert not at.button and any("已锁定" in i.value for i in at.info)
+
+
 def test_expert_sees_the_figures_read_only(team_app):
     db, aid, ids = team_app
     S.save_score(db, aid, ids["lin"], "A1", value=5)
