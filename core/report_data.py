@@ -143,16 +143,6 @@ def scrubber(clients: list[dict]):
     return lambda text: pattern.sub(lambda m: pairs[m.group(0)], text or "")
 
 
-def _optional(fn, db, aid, default):
-    """Station data and survey are other areas' modules; while one is absent, its part is empty."""
-    try:
-        return fn(db, aid)
-    except ModuleNotFoundError as e:
-        if e.name in ("db.station_data", "db.survey"):
-            return default
-        raise
-
-
 def gather(db, aid: int) -> ReportData:
     from db import assessments as A
     from db import report as R
@@ -166,7 +156,7 @@ def gather(db, aid: int) -> ReportData:
     items = R.all_items(db, aid)
     members = A.list_members(db, aid)
 
-    scrub = scrubber(_optional(_register, db, aid, []))
+    scrub = scrubber(_register(db, aid))
 
     def texts_of(section_code, area_code, kind):
         return [scrub(it["text"]) for it in items.get((section_code, area_code, kind), [])]
@@ -205,9 +195,9 @@ def gather(db, aid: int) -> ReportData:
         expert_count=sum(1 for m in members if m["role"] in ("lead", "expert")),
         staff_count=sum(1 for m in members if m["role"] == "staff"),
         sections=sections, parties=parties,
-        indicators=_optional(_indicators, db, aid, []),
-        staffing=_optional(_staffing, db, aid, None),
-        survey=_optional(_survey, db, aid, None),
+        indicators=_indicators(db, aid),
+        staffing=_staffing(db, aid),
+        survey=_survey(db, aid),
         texts={k: scrub(v) for k, v in R.get_texts(db, aid).items()}, veto=veto,
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
     )

@@ -222,3 +222,15 @@ def test_a_blank_page_would_fail_the_ink_check():
         pages.append(_ink(doc[0].render(scale=0.6).to_pil()))
         doc.close()
     assert pages[0] == 0 and pages[1] > 0.01
+
+
+@pytest.mark.parametrize("framework", ["gz-2024-four-party", "gz-2019-city"])
+def test_a_new_assessment_without_data_still_builds_a_draft_report(fresh_db, framework):
+    from db import assessments as A
+
+    sid = A.create_station(fresh_db, "测试街社工服务站", short_name="测试街社工站", district="天河区")
+    aid, _ = A.create_assessment(fresh_db, sid, framework, "组长甲", "1234", visit_date="2025-03-01")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(fresh_db, aid))).pages)
+    for expected in ("测试街社工服务站", "社工站尚未录入协议指标完成情况", "尚未录入人员配置情况", "尚未进行满意度抽样",
+                     "评分尚未完成", "附件1"):
+        assert expected in text, expected
