@@ -434,7 +434,7 @@ def annexes(data: ReportData, S, titles: list[str]) -> list:
                 ["不了解社工", f"{len(r.knows_worker_no)} 人"]]
         out.append(_table(rows, [58 * mm, 102 * mm], S, align_center_from=9))
         out.append(_p("注：按相同随机种子和相同名册可重新抽取同一样本，名册校验值用于核对名册未被改动。"
-                      "需跟进的服务对象名单（姓名、电话已脱敏）由社工站另行跟进。", S["note"]))
+                      "下表所列服务对象（姓名、电话已脱敏）请社工站持续跟进。", S["note"]))
         if r.follow_up:
             rows = [["序号", "服务对象", "电话", "社区", "跟进原因"]] + [
                 [str(i), f["name"], f["phone"], f.get("community") or "", f["reason"]] for i, f in enumerate(r.follow_up, 1)]
