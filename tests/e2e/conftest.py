@@ -111,15 +111,27 @@ def browser():
         pytest.skip("Debian chromium is not installed (bash .ci/run installs it)")
     from playwright.sync_api import sync_playwright
 
+    for old in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run
+        old.unlink()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call":
+        item.rep_call = rep
+
+
 @pytest.fixture
-def new_page(browser):
-    """Factory: a page in its own browser context (one per simulated laptop)."""
+def new_page(browser, request):
+    """Factory: a page in its own browser context (one per simulated laptop).
+
+    On failure every open page is saved as artifacts/screenshots/FAILED-<test>-<n>.png."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT_MS)
@@ -133,7 +145,14 @@ def new_page(browser):
         return ctx.new_page()
 
     yield make
-    for ctx in contexts:
+    rep = getattr(request.node, "rep_call", None)
+    for n, ctx in enumerate(contexts):
+        if rep is not None and rep.failed:
+            for page in ctx.pages:
+                try:
+                    screenshot(page, f"FAILED-{request.node.name}-{n}")
+                except Exception:  # a crashed page must not hide the real failure
+                    pass
         ctx.close()
 
 

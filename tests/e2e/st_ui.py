@@ -40,6 +40,15 @@ def add_choice(page: Page, key: str, option: str) -> None:
     expect(widget(page, key)).to_contain_text(option)
 
 
+def open_expander(page: Page, label: str) -> None:
+    """Open a st.expander (whether it starts open or closed)."""
+    details = page.get_by_test_id("stExpander").filter(has_text=label).locator("details")
+    expect(details).to_have_count(1)
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(details).to_have_attribute("open", "")
+
+
 def click(page: Page, name: str | re.Pattern) -> None:
     page.get_by_role("button", name=name).click()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from conftest import screenshot
 from playwright.sync_api import expect
 
@@ -30,9 +31,7 @@ def _metric(page, label: str):
 def create_assessment(page, url: str, station: str) -> int:
     """The lead's first step: the home page 「新建评估」 form. Returns the assessment id."""
     page.goto(url)
-    expect(page.get_by_text("新建评估（组长）")).to_be_visible()
-    if not ui.widget(page, "new_station").is_visible():
-        page.get_by_text("新建评估（组长）").click()
+    ui.open_expander(page, "新建评估（组长）")
     ui.fill(page, "new_station", station)
     ui.fill(page, "new_district", "海珠区")
     ui.fill(page, "new_period", "2024—2025 年度")
@@ -90,3 +89,92 @@ def test_lead_sets_up_experts_score_and_the_dashboard_follows_without_reload(ser
     # The lead's dashboard, never reloaded, shows both saves.
     expect(scored).to_contain_text(f"2/{total}")
     screenshot(lead, "lead-dashboard")
+
+
+def _team_via_db(db_path, station: str) -> tuple[int, dict[str, int]]:
+    """Set-up that is not under test: an assessment with a lead and one expert on section A."""
+    from db import assessments as A
+    from db.connection import connect
+
+    db = connect(db_path)
+    try:
+        aid, lead_id = A.new_assessment(db, {"name": station, "district": "海珠区"}, "gz-2024-four-party", LEAD, LEAD_PIN)
+        e1 = A.add_member(db, aid, lead_id, EXPERT1, "expert", PIN1, ["A"])
+    finally:
+        db.conn.close()
+    return aid, {LEAD: lead_id, EXPERT1: e1}
+
+
+HOSTILE = "<b>x</b><script>window.__xss = 1</script> **粗体** [链接](http://example.com) 𠀀𪚥 😀"
+
+
+def test_reloading_an_experts_page_loses_nothing_and_asks_only_the_pin(server, new_page):
+    aid, ids = _team_via_db(server.db_path, "南洲街社工服务站")
+    page = new_page()
+    ui.login(page, server.url, aid, EXPERT1, PIN1)
+    ui.go(page, "专家评分")
+    main = ui.main(page)
+    main.get_by_text("持证社工占协议要求配备人数不低于 70%（1.5 分）").click()
+    expect(main.get_by_text(re.compile(r"A1 .*当前得分 1\.5"))).to_be_visible()
+    note = main.get_by_label("备注").first
+    note.fill("花名册与证书一致")
+    note.blur()
+    ui.widget(page, "fd_A__newtext").locator("textarea").fill(HOSTILE)
+    ui.click(page, "添加意见")
+    expect(main.get_by_text("意见已保存").or_(page.get_by_text("意见已保存"))).to_be_visible()
+
+    page.reload()
+    # The URL kept ?a=&m=: the login form has the expert preselected; only the PIN is asked.
+    assert _query(page) == {"a": str(aid), "m": str(ids[EXPERT1])}
+    expect(ui.widget(page, "login_name").get_by_role("combobox")).to_have_value(EXPERT1)
+    # Known defect (see test_reloading_a_page_shows_no_page_not_found_dialog): Streamlit's
+    # English "Page not found" dialog covers the form; the user closes it.
+    dialog = page.get_by_role("dialog")
+    if dialog.count():
+        dialog.get_by_role("button", name="Close").click()
+        expect(dialog).to_have_count(0)
+    ui.fill(page, "login_pin", PIN1)
+    ui.click(page, "登录")
+    expect(ui.main(page).get_by_text(f"您好，{EXPERT1}")).to_be_visible()
+    ui.go(page, "专家评分")
+    main = ui.main(page)
+    expect(main.get_by_text(re.compile(r"A1 .*当前得分 1\.5"))).to_be_visible()
+    expect(main.get_by_role("checkbox", name="持证社工占协议要求配备人数不低于 70%（1.5 分）")).to_be_checked()
+    expect(main.get_by_label("备注").first).to_have_value("花名册与证书一致")
+    # The finding survived verbatim and is shown as text, never rendered as HTML/Markdown.
+    expect(main.locator("textarea").filter(has_text="<script>").first).to_have_value(HOSTILE)
+    assert page.evaluate("window.__xss") is None
+    expect(main.locator("b", has_text="x")).to_have_count(0)
+    from db import scores as S
+    from db.connection import connect
+
+    db = connect(server.db_path)
+    assert [f["text"] for f in S.findings(db, aid, "A")] == [HOSTILE]
+    db.conn.close()
+    screenshot(page, "expert-after-reload")
+
+
+def test_a_wrong_pin_is_refused(server, new_page):
+    aid, _ = _team_via_db(server.db_path, "江海街社工服务站")
+    page = new_page()
+    page.goto(f"{server.url}/?a={aid}")
+    ui.choose(page, "login_name", EXPERT1)
+    ui.fill(page, "login_pin", "0000")
+    ui.click(page, "登录")
+    expect(ui.main(page).get_by_text("姓名或 PIN 不正确")).to_be_visible()
+    expect(ui.main(page).get_by_text(f"您好，{EXPERT1}")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("专家评分")).to_have_count(0)
+    assert "m" not in _query(page)
+
+
+@pytest.mark.xfail(strict=True, reason="app.py registers only the home page while logged out, so reloading "
+                   "/scoring shows Streamlit's English 'Page not found' dialog over the PIN form")
+def test_reloading_a_page_shows_no_page_not_found_dialog(server, new_page):
+    aid, _ = _team_via_db(server.db_path, "赤岗街社工服务站")
+    page = new_page()
+    ui.login(page, server.url, aid, EXPERT1, PIN1)
+    ui.go(page, "专家评分")
+    expect(ui.main(page).get_by_role("heading", name="专家评分")).to_be_visible()
+    page.reload()
+    expect(ui.widget(page, "login_pin")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0, timeout=3000)
