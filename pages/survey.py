@@ -142,7 +142,9 @@ if res.follow_up:
 else:
     st.caption("暂无。")
 if res.knows_worker_no:
-    st.caption("不了解社工：" + "；".join(f"{p['name']}（{p['respondent']}）" for p in res.knows_worker_no))
+    # Masked names hold '*', which markdown would read as emphasis.
+    st.caption("不了解社工：" + "；".join(f"{p['name']}（{p['respondent']}）".replace("*", r"\*")
+                                     for p in res.knows_worker_no))
 
 rows = SV.export_rows(db, aid)
 if rows:

@@ -55,7 +55,10 @@ with st.container(border=True, key="call_card"):
     if form["calls"]:
         st.dataframe(pd.DataFrame([{
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
-            "受访者": c["respondent"], "记录人": c["member_name"] or "", "备注": c["comment"],
+            "受访者": c["respondent"],
+            "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
+            "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(S.AWARENESS_ITEMS)}" if c["awareness"] else "",
+            "总体满意度": S.SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
         } for c in form["calls"]]), hide_index=True, key="call_history")
 
 if form["status"] in S.FINAL_STATUSES:
