@@ -300,6 +300,11 @@ def _survey_started(db, assessment_id: int) -> bool:
 def replace_clients(db, assessment_id: int, member_id: int, rows: list[dict], source: str = "") -> int:
     """Replace the whole register with already-validated rows (see core.imports.parse_clients)."""
     _writable(db, assessment_id, member_id, STATION_EDITORS, "重点服务对象名册")
+    bad = [f"第 {n} 人“对象类别”：未知类别“{r.get('category') or ''}”（应为 17 类之一）"
+           for n, r in enumerate(rows, 1) if r.get("category") not in CS.CATEGORIES]
+    bad += [f"第 {n} 人“姓名”：不能为空" for n, r in enumerate(rows, 1) if not (r.get("name") or "").strip()]
+    if bad:
+        raise ImportRejected(bad)
     if _survey_started(db, assessment_id):
         raise ImportRejected(["已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
                               "如确需更换，请组长先在“满意度抽样与结果”页撤销抽样。"])

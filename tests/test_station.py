@@ -267,3 +267,13 @@ def test_prefilled_document_checklist_has_the_spec_items(station):
     for needed in ("人事管理制度", "劳动合同", "个案文书", "服务知情同意书", "分级评估表", "重点服务对象名册"):
         assert needed in items
     assert SD.prefill_site_records(db, aid, m["expert"], "document") is False
+
+
+def test_register_rows_written_directly_must_use_the_17_categories(station):
+    from db.errors import ImportRejected
+
+    db, aid, m = station
+    with pytest.raises(ImportRejected, match="未知类别“外来人员”"):
+        SD.replace_clients(db, aid, m["staff"], [{"name": "李四", "phone": "13900000000", "community": "甲社区",
+                                                 "category": "外来人员", "household": "H1"}])
+    assert SD.list_clients(db, aid) == []
