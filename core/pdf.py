@@ -34,6 +34,25 @@ GRID = colors.HexColor("#8a8a8a")
 
 Progress = Callable[[float, str], None]
 
+# Chinese punctuation that must not begin a line (GB/T 15834 practice). reportlab's
+# CJK wrapper only knows the Japanese set, which lacks the full-width comma,
+# semicolon, colon, ! and ?, so lines began with "，". Its wrapper reads the
+# module-level name in reportlab.platypus.paragraph, so that is where it is extended.
+_CN_CANNOT_START = "，；：！？、。）》」』】〕〉”’％"
+
+
+def _chinese_line_breaking() -> None:
+    import reportlab.lib.textsplit as textsplit
+    import reportlab.platypus.paragraph as paragraph
+
+    extra = "".join(ch for ch in _CN_CANNOT_START if ch not in paragraph.ALL_CANNOT_START)
+    if extra:
+        paragraph.ALL_CANNOT_START += extra
+        textsplit.ALL_CANNOT_START = paragraph.ALL_CANNOT_START
+
+
+_chinese_line_breaking()
+
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=19, alignment=TA_JUSTIFY,

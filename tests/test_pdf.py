@@ -234,3 +234,10 @@ def test_a_new_assessment_without_data_still_builds_a_draft_report(fresh_db, fra
     for expected in ("测试街社工服务站", "社工站尚未录入协议指标完成情况", "尚未录入人员配置情况", "尚未进行满意度抽样",
                      "评分尚未完成", "附件1"):
         assert expected in text, expected
+
+
+def test_no_line_begins_with_chinese_punctuation(demo_pdf):
+    """Line-breaking follows Chinese practice: ，。、；：） never start a line."""
+    lines = [ln for page in demo_pdf["reader"].pages for ln in page.extract_text().split("\n")]
+    assert len(lines) > 300
+    assert [ln[:20] for ln in lines if ln and ln[0] in "，。、；：！？）》"] == []
