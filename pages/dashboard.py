@@ -120,7 +120,7 @@ if is_lead:
         choices += [(c.indicator.code, c.area_code) for c in dash.result.cells if (c.indicator.code, c.area_code) not in choices]
     area_names = dash.area_names
     if dash.locked:
-        st.info("评估已锁定，不能再裁定；如需修改请先在“报告与导出”页解锁。", icon="🔒")
+        st.info("评估已锁定，不能再裁定；如需修改请先在“报告与导出”页解锁。", icon=":material/lock:")
     elif not choices:
         st.caption("目前没有分歧项或已裁定的指标。")
     else:

@@ -18,7 +18,7 @@ can_edit = SD.can_edit_station_data(who["role"]) and not locked
 st.title("重点服务对象名册")
 st.caption("姓名与电话在所有页面和导出中均脱敏显示（如 黄*昕、138****1234）。")
 if locked:
-    st.info("评估已锁定，本页只读。", icon="🔒")
+    st.info("评估已锁定，本页只读。", icon=":material/lock:")
 
 clients = SD.list_clients(db, aid)
 summary = CS.register_summary(clients)

@@ -30,7 +30,7 @@ m[1].metric("最终得分" + ("（预计）" if data.result.final_projected else
 m[2].metric("评估等级", data.grade or "—")
 m[3].metric("状态", "已锁定" if locked else "编辑中")
 if locked:
-    st.warning("评估已锁定，报告内容只读；如需修改请在“生成与导出”中解锁。", icon="🔒")
+    st.warning("评估已锁定，报告内容只读；如需修改请在“生成与导出”中解锁。", icon=":material/lock:")
 
 
 def act(fn, success: str) -> None:
@@ -64,7 +64,7 @@ with tab_text:
             if "satisfaction" in sec.suggests:
                 auto.append(T.survey_strength(data) if kind == "strength" else T.survey_concern(data))
             for a_text in filter(None, auto):
-                st.info(a_text, icon="🔢")
+                st.info(a_text, icon=":material/calculate:")
             if any(auto):
                 st.caption("以上段落由系统根据录入数据自动生成，排在本部分最前；如需修改数字请修改源数据。")
         items = R.group_items(db, aid, sec_code, area_code, kind)

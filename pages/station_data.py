@@ -17,7 +17,7 @@ can_edit = SD.can_edit_station_data(who["role"]) and not locked
 
 st.title("协议指标与人员配置")
 if locked:
-    st.info("评估已锁定，本页只读。", icon="🔒")
+    st.info("评估已锁定，本页只读。", icon=":material/lock:")
 elif not can_edit:
     st.info("协议指标与人员配置由组长或工作人员填写，您可以查看。")
 

@@ -37,7 +37,7 @@ else:
                     f"抽样人：{sample['member_name'] or '—'}　时间：{sample['created_at'][:16].replace('T', ' ')}")
         st.markdown(f"名册哈希（SHA-256）：`{sample['register_hash']}`")
         if sample["register_hash"] != reg_hash:
-            st.warning("名册在抽样后已被修改：当前名册哈希与抽样时不一致，同一种子将抽出不同样本。", icon="⚠️")
+            st.warning("名册在抽样后已被修改：当前名册哈希与抽样时不一致，同一种子将抽出不同样本。", icon=":material/warning:")
         if st.button("用保存的种子重新验证抽样", key="survey_verify"):
             v = SV.verify_sample(db, aid)
             if v["register_matches"] and v["sample_matches"]:
@@ -49,7 +49,7 @@ else:
 if is_lead and not locked and clients:
     with st.expander("重新抽样" if sample else "抽样", expanded=sample is None):
         if calls:
-            st.warning(f"已有 {calls} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon="⚠️")
+            st.warning(f"已有 {calls} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon=":material/warning:")
         with st.form("survey_draw"):
             c1, c2, c3 = st.columns(3)
             seed = c1.text_input("随机种子（留空自动生成）", key="survey_seed")

@@ -65,12 +65,12 @@ if form["status"] in S.FINAL_STATUSES:
     st.success(f"该对象已完成回访：{S.STATUS_LABELS[form['status']]}。")
     st.stop()
 if locked:
-    st.warning("评估已锁定，不能再记录通话。", icon="🔒")
+    st.warning("评估已锁定，不能再记录通话。", icon=":material/lock:")
     st.stop()
 
 other = form["claimed_by_other"] or SV.claim(db, aid, me, item_id)
 if other:
-    st.warning(f"{other} 正在记录该对象的通话。为免重复，请与其确认后再保存；对方保存后本表须刷新。", icon="⚠️")
+    st.warning(f"{other} 正在记录该对象的通话。为免重复，请与其确认后再保存；对方保存后本表须刷新。", icon=":material/warning:")
 
 n = form["next_attempt"]
 k = f"{item_id}_{n}"
