@@ -390,10 +390,12 @@ def test_markup_in_a_finding_is_shown_as_text_on_the_pages(app_case, page, who):
     assert any("<b>粗体x</b><script>" in t for t in _texts(at)), "the finding is not shown at all"
 
 
+@pytest.mark.xfail(strict=True, reason="pages/site_records.py renders each record's item with "
+                   "st.markdown(..., unsafe_allow_html=True): an item like <img onerror=…> becomes live HTML")
 def test_markup_in_a_site_record_is_not_rendered_as_html(app_case):
     db, aid, m = app_case
-    SD.save_site_record(db, aid, m["lead"], "document", item="<img src=x onerror=alert(1)>台账", status="finding",
-                        finding=MARKUP)
+    for kind in ("intro", "observation", "document", "interview"):
+        SD.save_site_record(db, aid, m["lead"], kind, item="<img src=x onerror=alert(1)>台账", notes=MARKUP)
     at = app_test("pages/site_records.py", auth={"assessment_id": aid, "member_id": m["lead"]})
     at.run()
     assert not at.exception, at.exception
