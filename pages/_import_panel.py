@@ -16,8 +16,15 @@ def render(db) -> None:
                    "成员沿用原来的姓名和 PIN。文件有任何问题时整份不导入。")
         st.warning("迁移文件含服务对象的真实姓名和电话，导入后请删除本机上多余的副本，不要外传。",
                    icon=":material/privacy_tip:")
-        up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file")
-        if st.button("导入", key="import_json_go", type="primary", disabled=up is None):
+        # A form: the chosen file and the click arrive together (no race with the
+        # uploader's own reruns when a file is replaced).
+        with st.form("import_json_form", border=False):
+            up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file")
+            go = st.form_submit_button("导入", key="import_json_go", type="primary")
+        if go:
+            if up is None:
+                st.error("请先选择要导入的 JSON 迁移文件。")
+                return
             try:
                 aid = import_assessment(db, up.getvalue())
             except ImportRejected as e:

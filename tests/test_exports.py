@@ -156,12 +156,14 @@ def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo
     assert (row[0], row[1], json.loads(row[2])) == (lead, "export", {"format": fmt})
 
 
-def test_the_import_panel_renders_an_uploader(app_env):
+def test_the_import_panel_asks_for_a_file_before_importing(app_env):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_string(
-        "from pages import _shared as ui\nfrom pages import _import_panel\n_import_panel.render(ui.get_db())\n")
+        "from db.connection import connect, db_path_from_env\nfrom pages import _import_panel\n"
+        "_import_panel.render(connect(db_path_from_env()))\n")
     at.run(timeout=30)
     assert not at.exception, at.exception
-    assert at.button(key="import_json_go").disabled        # nothing chosen yet
     assert any("真实姓名和电话" in w.value for w in at.warning)
+    at.button(key="import_json_go").click().run()           # nothing chosen yet
+    assert [e.value for e in at.error] == ["请先选择要导入的 JSON 迁移文件。"]
