@@ -90,3 +90,7 @@ with st.expander("新建评估（组长）", expanded=not assessments):
                 st.rerun()
             except DataError as e:
                 st.error(str(e))
+
+from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
+
+_import_panel.render(db)
