@@ -137,7 +137,7 @@ def new_page(browser, request):
     expect.set_options(timeout=WAIT_MS)
     contexts = []
 
-    def make(accept_downloads: bool = False):
+    def make(accept_downloads: bool = True):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
                                   accept_downloads=accept_downloads)
         ctx.set_default_timeout(WAIT_MS)

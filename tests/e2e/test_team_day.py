@@ -5,6 +5,7 @@ Each person has their own browser context (their own laptop). Waits are explicit
 """
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -54,6 +55,32 @@ def add_member(page, name: str, pin: str, role: str = "评估专家", sections: 
     expect(ui.main(page).locator("strong", has_text=name)).to_be_visible()
 
 
+def _radio(page, key_prefix: str, option: str) -> None:
+    group = ui.main(page).locator(f"[class*='st-key-{key_prefix}']")
+    group.get_by_text(option, exact=True).click()
+    expect(group.get_by_role("radio", name=option)).to_be_checked()
+
+
+def _register_and_sample(db_path, aid: int, caller: str) -> None:
+    """A 3-person register, everyone sampled, all assigned to `caller`."""
+    from db import assessments as A
+    from db import station_data as SD
+    from db import survey as SV
+    from db.connection import connect
+
+    db = connect(db_path)
+    try:
+        ids = {m["name"]: m["id"] for m in A.list_members(db, aid)}
+        A.update_station(db, aid, ids[LEAD], communities=["瑞宝社区"])
+        SD.import_clients(db, aid, ids[LEAD], "名册.csv", (
+            "姓名,联系电话,所属社区,对象类别,户号\n黄晓昕,13812341234,瑞宝社区,低保对象,H1\n"
+            "李大明,13900001111,瑞宝社区,特困人员,H2\n陈小红,13700002222,瑞宝社区,残疾人,H3\n").encode())
+        SV.draw_sample(db, aid, ids[LEAD], seed="e2e")
+        SV.assign(db, aid, ids[LEAD], [i["id"] for i in SV.list_items(db, aid)], ids[caller])
+    finally:
+        db.conn.close()
+
+
 def test_lead_sets_up_experts_score_and_the_dashboard_follows_without_reload(server, new_page):
     lead = new_page()
     aid = create_assessment(lead, server.url, "瑞宝街社工服务站")
@@ -88,7 +115,40 @@ def test_lead_sets_up_experts_score_and_the_dashboard_follows_without_reload(ser
 
     # The lead's dashboard, never reloaded, shows both saves.
     expect(scored).to_contain_text(f"2/{total}")
+
+    # The staff member records a survey call (register and sample set up through db: not under test).
+    _register_and_sample(server.db_path, aid, caller=STAFF)
+    staff = new_page()
+    ui.login(staff, server.url, aid, STAFF, STAFF_PIN)
+    ui.go(staff, "电话回访")
+    main = ui.main(staff)
+    expect(main.get_by_text("第 1 次拨打", exact=True)).to_be_visible()
+    _radio(staff, "call_outcome_", "接通")
+    _radio(staff, "call_respondent_", "本人")
+    _radio(staff, "call_knows_", "是")
+    _radio(staff, "call_overall_", "非常满意")
+    main.get_by_role("button", name="保存第 1 次拨打记录").click()
+    expect(main.get_by_text("已完成 1 / 3")).to_be_visible()
+    screenshot(staff, "staff-survey-calls")
+
+    # ... and the lead's dashboard, still not reloaded, counts it.
+    expect(_metric(lead, "已接通")).to_contain_text(re.compile(r"已接通\s*1$"))
+    expect(_metric(lead, "满意度（目前）")).to_contain_text("100")
     screenshot(lead, "lead-dashboard")
+
+    # The lead builds and downloads the report PDF.
+    ui.go(lead, "报告与导出")
+    ui.main(lead).get_by_role("tab", name="生成与导出").click()
+    ui.click(lead, "生成报告 PDF")
+    with lead.expect_download() as dl:
+        ui.click(lead, "下载报告 PDF")
+    pdf = dl.value.path().read_bytes()
+    screenshot(lead, "lead-report")
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert pdf.startswith(b"%PDF") and "瑞宝街社工服务站" in text
+    assert re.search(r"100(\.0)?%", text)  # the one reached client was satisfied
 
 
 def _team_via_db(db_path, station: str) -> tuple[int, dict[str, int]]:
