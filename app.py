@@ -10,7 +10,13 @@ who = ui.current_user()
 
 P = ui.PAGES
 if who is None:
-    nav = {"": [P["home"]]}
+    # Every page's address stays known while logged out, so reloading e.g. /scoring
+    # shows the PIN form (pre-filled from ?a=&m=) instead of "Page not found"; once
+    # logged in, the same address opens its page.
+    login_at = [P["home"]] + [st.Page("pages/home.py", title=p.title, url_path=p.url_path)
+                              for key, p in P.items() if key != "home"]
+    st.navigation(login_at, position="hidden").run()
+    st.stop()
 else:
     role = who["role"]
     nav = {"": [P["home"]]}

@@ -18,6 +18,11 @@ from db.errors import ImportRejected
 from .station import CATEGORIES, DEFAULT_INDICATORS, normalise_category
 
 MAX_ERRORS = 50
+# Station files are small (15 indicators, a register of a few hundred persons). The caps
+# refuse a wrong or hostile file quickly instead of holding the write lock for minutes.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_INDICATOR_ROWS = 200
+MAX_CLIENT_ROWS = 20_000
 ALLOWED = (".xlsx", ".csv")
 
 # canonical field -> (column title in templates, accepted header aliases)
@@ -75,6 +80,9 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, l
                               "（旧版 .xls 请先在 Excel 中另存为 .xlsx）"])
     if not data:
         raise ImportRejected([f"文件“{name}”是空文件"])
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRejected([f"文件“{name}”过大（{len(data) / 1024 / 1024:.1f} MB），上限为 "
+                              f"{MAX_FILE_BYTES // 1024 // 1024} MB：请确认选择了正确的文件"])
     rows: list[list[str]] = []
     if ext == ".xlsx":
         from openpyxl import load_workbook
@@ -135,6 +143,11 @@ def _number(text: str) -> Decimal | None:
     return d if d.is_finite() else None
 
 
+def _check_rows(body: list, limit: int, what: str) -> None:
+    if len(body) > limit:
+        raise ImportRejected([f"{what}文件有 {len(body)} 行数据，超过上限 {limit} 行：请确认选择了正确的文件"])
+
+
 def _reject(errors: list[str]) -> None:
     if errors:
         extra = len(errors) - MAX_ERRORS
@@ -154,6 +167,7 @@ def parse_indicators(filename: str, data: bytes) -> list[dict]:
     Target must be a number > 0; actual a number >= 0; names unique.
     """
     header, body = read_table(filename, data)
+    _check_rows(body, MAX_INDICATOR_ROWS, "协议指标")
     errors: list[str] = []
     cols = _map_columns(header, INDICATOR_COLUMNS, INDICATOR_REQUIRED, errors)
     _reject(errors)
@@ -216,6 +230,7 @@ def parse_clients(filename: str, data: bytes, communities: list[str] | None = No
     a mobile (11 digits) or landline; flags 是/否 (or blank).
     """
     header, body = read_table(filename, data)
+    _check_rows(body, MAX_CLIENT_ROWS, "服务对象名册")
     errors: list[str] = []
     cols = _map_columns(header, CLIENT_COLUMNS, CLIENT_REQUIRED, errors)
     _reject(errors)
