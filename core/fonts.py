@@ -1,18 +1,81 @@
-"""The CJK TrueType font of the report, registered once with reportlab.
+"""The fonts of the report, registered with reportlab, and per-character font fallback.
 
-WenQuanYi Micro Hei (TrueType collection, shipped by the `paperang-p2-fonts-cjk`
-package in requirements.txt) is embedded as a subset in every PDF. Never use
-reportlab's CID fonts (STSong-Light): they are not embedded and render blank in
-pdfium/Chrome; the Noto .otf fonts are CFF, which reportlab cannot embed.
+The primary font is WenQuanYi Micro Hei (TrueType collection, shipped by the
+`paperang-p2-fonts-cjk` package in requirements.txt), embedded as a subset in
+every PDF. Never use reportlab's CID fonts (STSong-Light): they are not embedded
+and render blank in pdfium/Chrome; the Noto .otf fonts are CFF, which reportlab
+cannot embed.
+
+The primary font lacks rare CJK characters (Extension B and later, e.g. 𠀀
+U+20000, 𪚥 U+2A6A5) and emoji. `runs()` splits a text into runs by font: each
+character the primary lacks goes to the first fallback font that has it.
+Fallbacks are TrueType (glyf) files only, tried in this order:
+
+1. files named in ASSESSMENT_PDF_FALLBACK_FONTS (os.pathsep-separated; a
+   collection as `file.ttc#N` for its N-th face);
+2. Noto Emoji (monochrome, glyf outlines) from the `manimgx-fonts` package in
+   requirements.txt, so emoji print after a plain `pip install -r`;
+3. well-known system files: Debian/Ubuntu `fonts-hanazono` (HanaMinB: CJK Ext-B
+   to Ext-F; HanaMinA: Ext-A), `fonts-babelstone-han`, `fonts-symbola`, Windows
+   SimSun-ExtB and Segoe UI Symbol, macOS fonts.
+
+A candidate that is missing, not TrueType (CFF .otf), a colour bitmap font
+(CBDT/sbix: no glyf table) or not embeddable is skipped. Fallbacks are loaded
+lazily, one at a time, only when a character the primary lacks turns up, so a
+report without such characters costs nothing extra and embeds only the primary.
+Characters no font has stay in the primary font's run (printed as its blank
+.notdef glyph; the PDF text still holds them).
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import sys
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 FONT_NAME = "WQYMicroHei"
-_lock = threading.Lock()
+FALLBACK_ENV = "ASSESSMENT_PDF_FALLBACK_FONTS"
+_lock = threading.RLock()
+
+# (path, collection face index). Order matters: emoji fonts before the Han fonts,
+# which map a few emoji code points to mincho-style glyphs.
+_WINDOWS_FONTS = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+SYSTEM_FALLBACKS: list[tuple[Path, int]] = [
+    # Linux: Debian/Ubuntu package paths, then Fedora/Arch-style layouts
+    (Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"), 0),
+    (Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"), 0),
+    (Path("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf"), 0),
+    (Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"), 0),
+    (Path("/usr/share/fonts/hanazono/HanaMinB.ttf"), 0),
+    (Path("/usr/share/fonts/hanazono/HanaMinA.ttf"), 0),
+    (Path("/usr/share/fonts/TTF/HanaMinB.ttf"), 0),
+    (Path("/usr/share/fonts/TTF/HanaMinA.ttf"), 0),
+    (Path("/usr/share/fonts/TTF/Symbola.ttf"), 0),
+    (Path("/usr/share/fonts/gdouros-symbola/Symbola.ttf"), 0),
+    # Windows
+    (_WINDOWS_FONTS / "seguisym.ttf", 0),      # Segoe UI Symbol: monochrome emoji
+    (_WINDOWS_FONTS / "simsunb.ttf", 0),       # SimSun-ExtB
+    (_WINDOWS_FONTS / "mingliub.ttc", 0),      # MingLiU-ExtB
+    # macOS (Apple Color Emoji is sbix and is skipped by the TrueType check)
+    (Path("/System/Library/Fonts/Supplemental/Songti.ttc"), 0),
+    (Path("/Library/Fonts/Arial Unicode.ttf"), 0),
+    (Path("/System/Library/Fonts/Supplemental/Arial Unicode.ttf"), 0),
+    (Path.home() / "Library/Fonts/HanaMinB.ttf", 0),
+    (Path.home() / ".local/share/fonts/HanaMinB.ttf", 0),
+]
+
+
+@dataclass(frozen=True)
+class Fallback:
+    name: str          # the reportlab font name
+    path: str
+    subfont: int
+    cmap: frozenset[int]
 
 
 def font_path() -> Path:
@@ -24,18 +87,47 @@ def font_path() -> Path:
     return path
 
 
-def register_cjk_font() -> str:
-    """Register the font (and a family, so <b>/<i> markup maps to it) once; return its name."""
+def _utf16_to_unicode_cmap() -> None:
+    """reportlab's ToUnicode CMap writes a character as "<%04X>", so U+20000 becomes the odd-length
+    "<20000>" and PDF readers extract nothing for Ext-B characters and emoji. PDF wants UTF-16BE
+    ("<D840DC00>"). ttfonts.addObjects looks the function up in its module, so it is replaced there
+    (only while the installed reportlab still has the bug)."""
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "_utf16", False) or "<D840DC00>" in original("Probe", [0x20000]):
+        return
+
+    def make_to_unicode_cmap(fontname, subset):
+        text = original(fontname, subset)
+        wide = {f"<{i:02X}> <{v:04X}>": f"<{i:02X}> <{chr(v).encode('utf-16-be').hex().upper()}>"
+                for i, v in enumerate(subset) if v > 0xFFFF}
+        if not wide:
+            return text
+        return "\n".join(wide.get(line, line) for line in text.split("\n"))
+
+    make_to_unicode_cmap._utf16 = True
+    ttfonts.makeToUnicodeCMap = make_to_unicode_cmap
+
+
+def _register(name: str, path: str, subfont: int) -> None:
+    """Register a TrueType face under `name` (and as its own family, so <b>/<i> map to it), once."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     with _lock:
-        if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(FONT_NAME, str(font_path()), subfontIndex=0))
+        _utf16_to_unicode_cmap()
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=subfont))
             for bold in (0, 1):
                 for italic in (0, 1):
-                    addMapping(FONT_NAME, bold, italic, FONT_NAME)
+                    addMapping(name, bold, italic, name)
+
+
+def register_cjk_font() -> str:
+    """Register the primary font once; return its name."""
+    _register(FONT_NAME, str(font_path()), 0)
     return FONT_NAME
 
 
@@ -48,6 +140,145 @@ def _cmap() -> frozenset[int]:
 
 
 def missing_glyphs(text: str) -> set[str]:
-    """Characters of `text` the font has no glyph for (they would print as boxes)."""
+    """Characters of `text` the primary font has no glyph for (drawn by a fallback, or as blanks)."""
     cmap = _cmap()
     return {ch for ch in set(text) if not ch.isspace() and ord(ch) not in cmap}
+
+
+# ---------- fallback fonts ----------
+
+def _package_fallbacks() -> list[tuple[Path, int]]:
+    try:
+        import manimgx_fonts
+    except ImportError:
+        return []
+    return [(Path(manimgx_fonts.__file__).parent / "NotoEmoji[wght].ttf", 0)]
+
+
+def _env_fallbacks() -> list[tuple[Path, int]]:
+    out = []
+    for item in (os.environ.get(FALLBACK_ENV) or "").split(os.pathsep):
+        item = item.strip()
+        if not item:
+            continue
+        m = re.fullmatch(r"(.+)#(\d+)", item)
+        out.append((Path(m.group(1)), int(m.group(2))) if m else (Path(item), 0))
+    return out
+
+
+def fallback_candidates() -> list[tuple[Path, int]]:
+    """Every candidate fallback file, in order of preference (existing or not, deduplicated)."""
+    seen, out = set(), []
+    for path, sub in _env_fallbacks() + _package_fallbacks() + SYSTEM_FALLBACKS:
+        key = (os.path.normcase(str(path)), sub)
+        if key not in seen:
+            seen.add(key)
+            out.append((path, sub))
+    return out
+
+
+def _fallback_name(path: Path, sub: int) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "", path.stem)[:24] or "Font"
+    digest = hashlib.sha1(f"{path}#{sub}".encode()).hexdigest()[:6]
+    return f"FB{stem}{sub}-{digest}"
+
+
+_loaded: dict[tuple[str, int], Fallback | None] = {}
+
+
+def _load(path: Path, sub: int) -> Fallback | None:
+    """The registered fallback for this file, or None when it is missing or unusable (cached either way)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    key = (str(path), sub)
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        fb = None
+        if path.is_file():
+            name = _fallback_name(path, sub)
+            try:
+                _register(name, str(path), sub)
+                fb = Fallback(name, str(path), sub, frozenset(pdfmetrics.getFont(name).face.charToGlyph))
+            except Exception as e:   # CFF outlines, no glyf (colour bitmaps), not embeddable, damaged
+                print(f"core.fonts: skipping fallback font {path} ({type(e).__name__}: {e})", file=sys.stderr)
+        _loaded[key] = fb
+        return fb
+
+
+def _fallbacks():
+    """Usable fallbacks in order, loading each only when the previous ones did not suffice."""
+    for path, sub in fallback_candidates():
+        fb = _load(path, sub)
+        if fb is not None:
+            yield fb
+
+
+_by_char: dict[int, str | None] = {}
+
+
+def font_for(ch: str) -> str | None:
+    """The name of the first fallback font with a glyph for `ch`, or None when none has it."""
+    cp = ord(ch)
+    with _lock:
+        if cp not in _by_char:
+            _by_char[cp] = next((fb.name for fb in _fallbacks() if cp in fb.cmap), None)
+        return _by_char[cp]
+
+
+def loaded_fallbacks() -> list[Fallback]:
+    """Every usable fallback font on this machine (loads them all)."""
+    return list(_fallbacks())
+
+
+def reset_fallbacks() -> None:
+    """Forget the candidates looked at (after changing ASSESSMENT_PDF_FALLBACK_FONTS); registrations stay."""
+    with _lock:
+        _loaded.clear()
+        _by_char.clear()
+
+
+def runs(text: str) -> list[tuple[str, str]]:
+    """`text` split into (font name, substring) runs: the primary font wherever it has the glyph,
+    otherwise the first fallback that has it. A run of a fallback goes on through characters it
+    has too (so U+FE0F / ZWJ stay with the emoji before them). Characters no font has, whitespace
+    and control characters stay with the primary font."""
+    if not text:
+        return []
+    cmap, primary = _cmap(), FONT_NAME
+    out: list[list[str]] = []
+    for ch in text:
+        cp = ord(ch)
+        font = primary
+        if cp not in cmap and not ch.isspace() and cp >= 0x20:
+            prev = out[-1][0] if out else None
+            if prev not in (None, primary) and _has(prev, cp):
+                font = prev
+            else:
+                font = font_for(ch) or primary
+        if out and out[-1][0] == font:
+            out[-1][1] += ch
+        else:
+            out.append([font, ch])
+    return [(f, s) for f, s in out]
+
+
+def _has(name: str, cp: int) -> bool:
+    return any(fb is not None and fb.name == name and cp in fb.cmap for fb in _loaded.values())
+
+
+def markup(text: str) -> str:
+    """`text` as reportlab Paragraph markup: XML-escaped, with the runs the primary font lacks
+    wrapped in <font name="…">. The one way user and database text enters a Paragraph."""
+    parts = []
+    for font, s in runs(text or ""):
+        s = escape(s)
+        parts.append(s if font == FONT_NAME else f'<font name="{font}">{s}</font>')
+    return "".join(parts)
+
+
+def string_width(text: str, size: float) -> float:
+    """Width of `text` drawn run by run (see runs())."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return sum(stringWidth(s, f, size) for f, s in runs(text))

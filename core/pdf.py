@@ -2,16 +2,19 @@
 
 One embedded TrueType CJK font (core.fonts, subset) for every style, table,
 chart label, header and footer; the canvas's initial font is that font too, so
-no non-embedded base-14 font is ever referenced.
+no non-embedded base-14 font is ever referenced. Characters that font lacks
+(CJK Ext-B, emoji) are drawn in embedded TrueType fallback fonts: every text
+goes through core.fonts.runs() — paragraphs and table cells via _p()/markup(),
+header, footer and chart category labels via _draw_runs()/_label().
 """
 from __future__ import annotations
 
+import copy
 import io
 from typing import Callable
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.shapes import Drawing, Group, Line, String, UserNode
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -22,7 +25,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepToget
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from . import report_text as T
-from .fonts import register_cjk_font
+from .fonts import markup, register_cjk_font, runs, string_width
 from .report_data import ReportData
 
 PAGE_W, PAGE_H = A4
@@ -85,7 +88,48 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text or ""), style)
+    return Paragraph(markup(text or ""), style)
+
+
+def _draw_runs(canvas: Canvas, x: float, y: float, text: str, size: float, anchor: str = "start") -> None:
+    """drawString with font fallback; anchor is start, middle or end."""
+    if anchor != "start":
+        w = string_width(text, size)
+        x -= w / 2 if anchor == "middle" else w
+    t = canvas.beginText(x, y)   # one text object, so readers extract the runs as one line
+    for font, s in runs(text):
+        t.setFont(font, size)
+        t.textOut(s)
+    canvas.drawText(t)
+
+
+def _fallback_strings(node):
+    """A drawn graphics tree with every String split into one String per font run (core.fonts.runs).
+    Call it while the chart the tree was drawn from is alive (its label widgets refer back to it)."""
+    if isinstance(node, String):
+        parts = runs(node.text)
+        if len(parts) <= 1 and all(f == node.fontName for f, _ in parts):
+            return node
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        x = node.x
+        if node.textAnchor in ("middle", "end"):
+            w = string_width(node.text, node.fontSize)
+            x -= w / 2 if node.textAnchor == "middle" else w
+        g = Group()
+        for font, text in parts:
+            piece = copy.copy(node)
+            piece.x, piece.text, piece.fontName, piece.textAnchor = x, text, font, "start"
+            g.add(piece)
+            x += stringWidth(text, font, node.fontSize)
+        return g
+    if isinstance(node, Group):
+        for i, child in enumerate(node.contents):
+            if isinstance(child, UserNode):   # widgets such as axis and bar labels: expand them now
+                child = child.provideNode()
+            if isinstance(child, (Group, String)):
+                node.contents[i] = _fallback_strings(child)
+    return node
 
 
 class _NumberedCanvas(Canvas):
@@ -119,11 +163,12 @@ class _NumberedCanvas(Canvas):
         self.setStrokeColor(colors.HexColor("#999999"))
         self.setLineWidth(0.5)
         top = PAGE_H - MARGIN_TOP + 8 * mm
-        self.drawCentredString(PAGE_W / 2, top + 2, self.title)
+        _draw_runs(self, PAGE_W / 2, top + 2, self.title, 8.5, "middle")
         self.line(MARGIN_X, top - 2, PAGE_W - MARGIN_X, top - 2)
         bottom = MARGIN_BOTTOM - 10 * mm
         self.line(MARGIN_X, bottom + 10, PAGE_W - MARGIN_X, bottom + 10)
-        self.drawString(MARGIN_X, bottom, self.footer_left)
+        _draw_runs(self, MARGIN_X, bottom, self.footer_left, 8.5)
+        self.setFont(self.font, 8.5)
         self.drawRightString(PAGE_W - MARGIN_X, bottom, f"第 {self._pageNumber - 1} 页 / 共 {total - 1} 页")
         self.restoreState()
 
@@ -197,14 +242,14 @@ def _bar_chart(labels: list[str], series: list[list[float]], bar_labels: list[st
         for j, v in enumerate(ch.data[0]):
             if v < low_below:
                 ch.bars[(0, j)].fillColor = colors.HexColor("#c0504d")
-    d.add(ch)
+    d.add(ch.draw())   # drawn now, so that its labels get fallback fonts below
     if ref is not None:
         x = ch.x + ch.width * ref / value_max
         d.add(Line(x, ch.y - 2, x, ch.y + ch.height + 2, strokeColor=colors.HexColor("#c0504d"), strokeWidth=1,
                    strokeDashArray=[3, 2]))
         d.add(String(x + 2, ch.y + ch.height + 4, ref_label, fontName=font, fontSize=7.5,
                      fillColor=colors.HexColor("#c0504d")))
-    return d
+    return _fallback_strings(d)
 
 
 def completion_chart(data: ReportData, font: str) -> Drawing | None:
@@ -341,7 +386,7 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
     story.append(CondPageBreak(90 * mm))
     story.append(_p("四、评估等级", S["h1"]))
     grade = data.grade or "（尚未确定）"
-    story.append(Paragraph(escape(T.grade_sentence(data)) + f'<font size="16" color="#1f4e79">{escape(grade)}</font>',
+    story.append(Paragraph(markup(T.grade_sentence(data)) + f'<font size="16" color="#1f4e79">{markup(grade)}</font>',
                            S["grade"]))
     story.append(_p(T.score_sentence(data), S["body"]))
     story += score_tables(data, S)
