@@ -184,6 +184,7 @@ def _fallback_name(path: Path, sub: int) -> str:
 
 
 _loaded: dict[tuple[str, int], Fallback | None] = {}
+_cmap_of: dict[str, frozenset[int]] = {}   # registered fallback name -> its characters
 
 
 def _load(path: Path, sub: int) -> Fallback | None:
@@ -200,6 +201,7 @@ def _load(path: Path, sub: int) -> Fallback | None:
             try:
                 _register(name, str(path), sub)
                 fb = Fallback(name, str(path), sub, frozenset(pdfmetrics.getFont(name).face.charToGlyph))
+                _cmap_of[name] = fb.cmap
             except Exception as e:   # CFF outlines, no glyf (colour bitmaps), not embeddable, damaged
                 print(f"core.fonts: skipping fallback font {path} ({type(e).__name__}: {e})", file=sys.stderr)
         _loaded[key] = fb
@@ -264,7 +266,7 @@ def runs(text: str) -> list[tuple[str, str]]:
 
 
 def _has(name: str, cp: int) -> bool:
-    return any(fb is not None and fb.name == name and cp in fb.cmap for fb in _loaded.values())
+    return cp in _cmap_of.get(name, ())
 
 
 def markup(text: str) -> str:

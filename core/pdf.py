@@ -5,7 +5,7 @@ chart label, header and footer; the canvas's initial font is that font too, so
 no non-embedded base-14 font is ever referenced. Characters that font lacks
 (CJK Ext-B, emoji) are drawn in embedded TrueType fallback fonts: every text
 goes through core.fonts.runs() — paragraphs and table cells via _p()/markup(),
-header, footer and chart category labels via _draw_runs()/_label().
+header and footer via _draw_runs(), chart labels via _fallback_strings().
 """
 from __future__ import annotations
 

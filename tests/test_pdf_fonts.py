@@ -6,6 +6,7 @@ or the OS; a missing one fails here, it is not skipped."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 
@@ -184,7 +185,7 @@ def test_extra_fallback_fonts_from_the_environment_come_first_and_bad_files_are_
     shutil.copy(next(fb.path for fb in fonts.loaded_fallbacks() if fb.name == emoji_font), mine)
     bogus = tmp_path / "notafont.ttf"
     bogus.write_bytes(b"this is not a font")
-    monkeypatch.setenv(fonts.FALLBACK_ENV, __import__("os").pathsep.join(
+    monkeypatch.setenv(fonts.FALLBACK_ENV, os.pathsep.join(
         [str(tmp_path / "missing.ttf"), str(bogus), str(mine)]))
     fonts.reset_fallbacks()
     used = fonts.font_for("😀")
