@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-import st_ui as ui
+from . import st_ui as ui
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import signal
 
-from conftest import start_server
 from playwright.sync_api import expect
 
-import st_ui as ui
+from . import st_ui as ui
+from .server import start_server
 
 EXPERT, PIN = "吴专家", "2468"
 

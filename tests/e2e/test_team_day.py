@@ -10,10 +10,10 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import screenshot
 from playwright.sync_api import expect
 
-import st_ui as ui
+from . import st_ui as ui
+from .server import screenshot
 
 LEAD, LEAD_PIN = "李组长", "8080"
 EXPERT1, PIN1 = "张专家", "2468"
@@ -187,16 +187,11 @@ def test_reloading_an_experts_page_loses_nothing_and_asks_only_the_pin(server, n
     # The URL kept ?a=&m=: the login form has the expert preselected; only the PIN is asked.
     assert _query(page) == {"a": str(aid), "m": str(ids[EXPERT1])}
     expect(ui.widget(page, "login_name").get_by_role("combobox")).to_have_value(EXPERT1)
-    # Known defect (see test_reloading_a_page_shows_no_page_not_found_dialog): Streamlit's
-    # English "Page not found" dialog covers the form; the user closes it.
-    dialog = page.get_by_role("dialog")
-    if dialog.count():
-        dialog.get_by_role("button", name="Close").click()
-        expect(dialog).to_have_count(0)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     ui.fill(page, "login_pin", PIN1)
     ui.click(page, "登录")
-    expect(ui.main(page).get_by_text(f"您好，{EXPERT1}")).to_be_visible()
-    ui.go(page, "专家评分")
+    # back on the page the expert was on
+    expect(ui.main(page).get_by_role("heading", name="专家评分")).to_be_visible()
     main = ui.main(page)
     expect(main.get_by_text(re.compile(r"A1 .*当前得分 1\.5"))).to_be_visible()
     expect(main.get_by_role("checkbox", name="持证社工占协议要求配备人数不低于 70%（1.5 分）")).to_be_checked()
@@ -227,8 +222,6 @@ def test_a_wrong_pin_is_refused(server, new_page):
     assert "m" not in _query(page)
 
 
-@pytest.mark.xfail(strict=True, reason="app.py registers only the home page while logged out, so reloading "
-                   "/scoring shows Streamlit's English 'Page not found' dialog over the PIN form")
 def test_reloading_a_page_shows_no_page_not_found_dialog(server, new_page):
     aid, _ = _team_via_db(server.db_path, "赤岗街社工服务站")
     page = new_page()
@@ -237,4 +230,5 @@ def test_reloading_a_page_shows_no_page_not_found_dialog(server, new_page):
     expect(ui.main(page).get_by_role("heading", name="专家评分")).to_be_visible()
     page.reload()
     expect(ui.widget(page, "login_pin")).to_be_visible()
-    expect(page.get_by_text("Page not found")).to_have_count(0, timeout=3000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)
