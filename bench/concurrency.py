@@ -121,35 +121,6 @@ def worker(db_path: str, aid: int, member_id: int, tag: str, writes: int, pause_
     db.conn.close()
 
 
-def use_begin_retry() -> None:
-    """Experiment (--begin-retry): take the write lock by retrying BEGIN IMMEDIATE every 0.5 ms
-    instead of through SQLite's busy handler, whose back-off sleeps grow to 25-100 ms.
-    Other statements keep the normal busy_timeout. Patches db.connection.transaction in this process."""
-    import sqlite3
-
-    from db import connection
-
-    def __enter__(self):
-        if not self.conn.in_transaction:
-            self.conn.execute("PRAGMA busy_timeout=0")
-            try:
-                deadline = time.monotonic() + connection.BUSY_TIMEOUT_MS / 1000
-                while True:
-                    try:
-                        self.conn.execute("BEGIN IMMEDIATE")
-                        break
-                    except sqlite3.OperationalError as e:
-                        if "locked" not in str(e) or time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.0005)
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout={connection.BUSY_TIMEOUT_MS}")
-            self.outer = True
-        return self.conn
-
-    connection.transaction.__enter__ = __enter__
-
-
 def _call_plan(items):
     """(item_id, attempt, outcome): each client 无人接听 first, then alternately 接通 or 空号."""
     for n, it in enumerate(items):
@@ -158,21 +129,20 @@ def _call_plan(items):
 
 
 def spawn(db_path, aid: int, member_ids: list[int], writes: int, pause_ms: float = 5, start_delay: float = 1.0,
-          seed: int = 7, begin_retry: bool = False) -> list[subprocess.Popen]:
+          seed: int = 7) -> list[subprocess.Popen]:
     start_at = time.time() + start_delay
     return [subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--worker", "--db", str(db_path), "--aid", str(aid),
          "--member", str(mid), "--tag", f"p{k}", "--writes", str(writes), "--pause-ms", str(pause_ms),
-         "--start-at", repr(start_at), "--seed", str(seed * 1000 + k)] + (["--begin-retry"] if begin_retry else []),
+         "--start-at", repr(start_at), "--seed", str(seed * 1000 + k)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         for k, mid in enumerate(member_ids)]
 
 
-def run(db_path, procs: int = 6, writes: int = 200, pause_ms: float = 5,
-        begin_retry: bool = False) -> tuple[int, list[dict], list[str]]:
+def run(db_path, procs: int = 6, writes: int = 200, pause_ms: float = 5) -> tuple[int, list[dict], list[str]]:
     """Set up, run the writers to completion; return (aid, results, stderr texts)."""
     aid, ids = setup(db_path, procs, writes)
-    ps = spawn(db_path, aid, ids, writes, pause_ms, start_delay=1.0 + 0.2 * procs, begin_retry=begin_retry)
+    ps = spawn(db_path, aid, ids, writes, pause_ms, start_delay=1.0 + 0.2 * procs)
     results, errs = [], []
     for p in ps:
         out, err = p.communicate(timeout=600)
@@ -247,8 +217,6 @@ def main(argv=None) -> int:
     ap.add_argument("--writes", type=int, default=200)
     ap.add_argument("--pause-ms", type=float, default=5, help="random pause 0..N ms before each save")
     ap.add_argument("--db", help="database file (default: a new temp file)")
-    ap.add_argument("--begin-retry", action="store_true",
-                    help="experiment: writers retry BEGIN IMMEDIATE every 0.5 ms instead of SQLite's busy back-off")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--aid", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--member", type=int, help=argparse.SUPPRESS)
@@ -257,20 +225,17 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
-        if a.begin_retry:
-            use_begin_retry()
         worker(a.db, a.aid, a.member, a.tag, a.writes, a.pause_ms, a.start_at, a.seed)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         db_path = a.db or os.path.join(tmp, "bench.db")
         t0 = time.perf_counter()
-        aid, results, errs = run(db_path, a.procs, a.writes, a.pause_ms, a.begin_retry)
+        aid, results, errs = run(db_path, a.procs, a.writes, a.pause_ms)
         wall = time.perf_counter() - t0
         ms = [r["ms"] for r in results if "ms" in r]
         by_op = {op: [r["ms"] for r in results if r["op"] == op and "ms" in r] for op in OPS}
         print(f"{a.procs} processes x {a.writes} saves ({', '.join(f'{op} {len(v)}' for op, v in by_op.items() if v)})"
-              f" in {wall:.1f} s, random pause 0-{a.pause_ms:g} ms"
-              + (" [experiment: BEGIN IMMEDIATE retried every 0.5 ms]" if a.begin_retry else ""))
+              f" in {wall:.1f} s, random pause 0-{a.pause_ms:g} ms")
         print(f"save latency: p50 {statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms,"
               f" max {max(ms):.1f} ms (target p99 < 50 ms)")
         for op, v in by_op.items():

@@ -84,11 +84,11 @@ edited = st.data_editor(area_rows or [{"片区": "", "社区": ""}], num_rows="d
                         disabled=locked, width="stretch")
 if st.button("保存片区", key="save_areas", disabled=locked):
     rows = [r for r in edited if (r.get("片区") or "").strip() or (r.get("社区") or "").strip()]
-    ui.run(lambda: A.set_areas(db, aid, lead_id, [
-        {"name": (r.get("片区") or "").strip(),
-         "communities": [c.strip() for c in (r.get("社区") or "").replace("，", "、").split("、") if c.strip()]}
-        for r in rows]), "片区已保存")
-    st.rerun()
+    if ui.run(lambda: A.set_areas(db, aid, lead_id, [
+            {"name": (r.get("片区") or "").strip(),
+             "communities": [c.strip() for c in (r.get("社区") or "").replace("，", "、").split("、") if c.strip()]}
+            for r in rows]), "片区已保存"):
+        st.rerun()
 
 # ---- members ----
 st.subheader("评估成员与分工")
@@ -124,7 +124,11 @@ for m in members:
                    on_change=save_assign, args=(m["id"],), label_visibility="collapsed")
 ui.show_saved_error("members_err")
 
-with st.form("add_member", clear_on_submit=True):
+if st.session_state.pop("member_added", False):
+    # Clear the form only after a successful add; a refused entry stays for correction.
+    for key in ("new_member_name", "new_member_pin", "new_member_sections"):
+        st.session_state.pop(key, None)
+with st.form("add_member"):
     st.markdown("**添加成员**")
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("姓名", key="new_member_name")
@@ -132,8 +136,9 @@ with st.form("add_member", clear_on_submit=True):
     pin = c3.text_input("PIN（4–12 位数字）", type="password", key="new_member_pin")
     secs = st.multiselect("负责评分的部分", options, format_func=opt_label, key="new_member_sections")
     if st.form_submit_button("添加", disabled=locked):
-        ui.run(lambda: A.add_member(db, aid, lead_id, name, role, pin, sections=secs), f"已添加成员 {name}")
-        st.rerun()
+        if ui.run(lambda: A.add_member(db, aid, lead_id, name, role, pin, sections=secs), f"已添加成员 {name}"):
+            st.session_state["member_added"] = True
+            st.rerun()
 
 with st.expander("重置成员 PIN"):
     c1, c2, c3 = st.columns([2, 2, 1])

@@ -398,8 +398,6 @@ def test_markup_in_a_site_record_is_not_rendered_as_html(app_case):
 
 # ---------- forms: a refused entry tells the user why ----------
 
-@pytest.mark.xfail(strict=True, reason="pages/setup.py 添加成员: ui.run() shows the error, then st.rerun() runs the page "
-                                       "again at once, so the Chinese message vanishes (and the form is cleared)")
 @pytest.mark.parametrize("name,pin,expect", [("新专家", "12", "PIN"), ("", "2468", "姓名"), ("专家乙", "2468", "已存在")],
                          ids=["short-pin", "empty-name", "duplicate-name"])
 def test_a_refused_new_member_shows_why(app_case, name, pin, expect):
