@@ -13,27 +13,15 @@ from db import audit
 from db import dashboard as DB
 from db import scores as S
 from db.connection import connect
-from db.migrations import migrate
-from test_dashboard import build_team
+from test_dashboard import team_db_file  # noqa: F401  (the session fixture is shared)
 
 PAGE = "pages/dashboard.py"
 
 
-@pytest.fixture(scope="module")
-def team_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("team_page") / "team.db"
-    db = connect(path)
-    migrate(db)
-    aid, ids = build_team(db)
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
-    return path, aid, ids
-
-
 @pytest.fixture
-def team_app(team_file, app_env):
+def team_app(team_db_file, app_env):
     """The team's database copied to the app's ASSESSMENT_DB: (db, aid, ids)."""
-    src, aid, ids = team_file
+    src, aid, ids = team_db_file
     shutil.copy(src, app_env)
     db = connect(app_env)
     yield db, aid, ids

@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from core.fonts import missing_glyphs
+from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 from core.numbers import fmt_number
 from core.pdf import report_pdf
 from db import scores as S
@@ -124,34 +125,10 @@ def test_no_unmasked_name_or_phone_of_the_register(demo_pdf):
     assert re.search(r"1\d{2}\*{4}\d{4}", flat), "masked phones of the follow-up list expected"
 
 
-def _fonts(obj, seen, out):
-    """Every font dictionary reachable from a resources dictionary (incl. form XObjects and Type0 descendants)."""
-    obj = obj.get_object() if obj is not None else None
-    if obj is None or id(obj) in seen:
-        return
-    seen.add(id(obj))
-    for f in (obj.get("/Font") or {}).values():
-        f = f.get_object()
-        out.append(f)
-        for d in f.get("/DescendantFonts") or []:
-            out.append(d.get_object())
-    for x in (obj.get("/XObject") or {}).values():
-        x = x.get_object()
-        if "/Resources" in x:
-            _fonts(x["/Resources"], seen, out)
-
-
 def test_every_font_is_embedded_truetype(demo_pdf):
-    fonts, seen = [], set()
-    for page in demo_pdf["reader"].pages:
-        _fonts(page.get("/Resources"), seen, fonts)
+    fonts = pdf_fonts(demo_pdf["reader"])
     assert fonts
-    for f in fonts:
-        if f.get("/Subtype") == "/Type0":
-            continue   # its descendant is checked
-        fd = f.get("/FontDescriptor")
-        assert fd is not None, f"font {f.get('/BaseFont')} has no descriptor (not embedded)"
-        assert "/FontFile2" in fd.get_object(), f"font {f.get('/BaseFont')} is not an embedded TrueType font"
+    assert not_embedded_truetype(fonts) == []
     assert {str(f["/BaseFont"]).split("+")[-1] for f in fonts} == {"WenQuanYiMicroHei-0"}
 
 

@@ -22,6 +22,7 @@ from db import assessments as A
 from db import scores as S
 from db import station_data as SD
 from db.connection import connect
+from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 
 RARE = {"𠀀": "CJK Ext-B U+20000", "𪚥": "CJK Ext-B U+2A6A5", "😀": "emoji U+1F600", "👍": "emoji U+1F44D"}
 FINDING = "服务对象姓名含𠀀𪚥字，满意😀👍，<b>粗体</b> & 其他"
@@ -85,26 +86,9 @@ def test_an_indicator_name_with_rare_characters_labels_the_chart_and_the_annex_t
     assert sum(INDICATOR in p for p in flat) >= 2   # chart label and annex 1 row
 
 
-def _fonts(obj, seen, out):
-    obj = obj.get_object() if obj is not None else None
-    if obj is None or id(obj) in seen:
-        return
-    seen.add(id(obj))
-    for f in (obj.get("/Font") or {}).values():
-        out.append(f.get_object())
-    for x in (obj.get("/XObject") or {}).values():
-        x = x.get_object()
-        if "/Resources" in x:
-            _fonts(x["/Resources"], seen, out)
-
-
 def test_every_font_of_the_pdf_is_embedded_truetype_including_the_fallbacks(rare_pdf):
-    found, seen = [], set()
-    for page in rare_pdf["reader"].pages:
-        _fonts(page.get("/Resources"), seen, found)
-    for f in found:
-        fd = f.get("/FontDescriptor")
-        assert fd is not None and "/FontFile2" in fd.get_object(), f"{f.get('/BaseFont')} is not embedded TrueType"
+    found = pdf_fonts(rare_pdf["reader"])
+    assert not_embedded_truetype(found) == []
     names = {str(f["/BaseFont"]).split("+")[-1] for f in found}
     assert "WenQuanYiMicroHei-0" in names
     for ch in RARE:
