@@ -124,11 +124,7 @@ for m in members:
                    on_change=save_assign, args=(m["id"],), label_visibility="collapsed")
 ui.show_saved_error("members_err")
 
-if st.session_state.pop("member_added", False):
-    # Clear the form only after a successful add; a refused entry stays for correction.
-    for key in ("new_member_name", "new_member_pin", "new_member_sections"):
-        st.session_state.pop(key, None)
-with st.form("add_member"):
+with st.form("add_member", clear_on_submit=True):
     st.markdown("**添加成员**")
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("姓名", key="new_member_name")
@@ -136,8 +132,8 @@ with st.form("add_member"):
     pin = c3.text_input("PIN（4–12 位数字）", type="password", key="new_member_pin")
     secs = st.multiselect("负责评分的部分", options, format_func=opt_label, key="new_member_sections")
     if st.form_submit_button("添加", disabled=locked):
+        # Rerun only on success: a refused entry keeps its Chinese message on screen.
         if ui.run(lambda: A.add_member(db, aid, lead_id, name, role, pin, sections=secs), f"已添加成员 {name}"):
-            st.session_state["member_added"] = True
             st.rerun()
 
 with st.expander("重置成员 PIN"):
