@@ -6,7 +6,9 @@ themselves in COMMANDS: name -> (add_arguments(parser), run(args) -> exit code).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from db.connection import connect, db_path_from_env
 from db.errors import DataError
@@ -28,15 +30,32 @@ def open_db(path: str | None):
     return db
 
 
-def _add_db(p):
+def parse_args(name: str, argv, *, assessment_id: bool = False, out: str | None = None, positional: str | None = None):
+    """The arguments every command shares: [positional] [ID] --db PATH [--out FILE]."""
+    p = argparse.ArgumentParser(prog=f"python -m core {name}")
+    if positional:
+        p.add_argument(positional)
+    if assessment_id:
+        p.add_argument("id", type=int)
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
+    if out:
+        p.add_argument("--out", required=True, help=out)
+    return p.parse_args(argv)
+
+
+def write_file(path: str, data: bytes) -> Path:
+    """Write through a temporary file so an interrupted command never leaves half a file."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, p)
+    return p
 
 
 @command("demo", "create the demo assessment (元岗街) and print its id as the last line")
 def cmd_demo(argv):
-    p = argparse.ArgumentParser(prog="python -m core demo")
-    _add_db(p)
-    args = p.parse_args(argv)
+    args = parse_args("demo", argv)
     from .demo import DEMO_PINS, create_demo
 
     db = open_db(args.db)
@@ -52,10 +71,7 @@ def cmd_demo(argv):
 
 @command("score", "print the third-party score, final score and grade of an assessment")
 def cmd_score(argv):
-    p = argparse.ArgumentParser(prog="python -m core score")
-    p.add_argument("id", type=int)
-    _add_db(p)
-    args = p.parse_args(argv)
+    args = parse_args("score", argv, assessment_id=True)
     from db.scores import assessment_result
 
     r = assessment_result(open_db(args.db), args.id)

@@ -7,35 +7,19 @@
 """
 from __future__ import annotations
 
-import argparse
-import os
 from pathlib import Path
 
 from db.errors import DataError
 
-from .cli import _add_db, command, open_db
-
-
-def _write(path: str, data: bytes) -> Path:
-    """Write through a temporary file so an interrupted export never leaves half a file."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, p)
-    return p
+from .cli import command, open_db, parse_args, write_file
 
 
 @command("export", "export a whole assessment as JSON (real names and phones: keep it private)")
 def cmd_export(argv):
-    p = argparse.ArgumentParser(prog="python -m core export")
-    p.add_argument("id", type=int)
-    _add_db(p)
-    p.add_argument("--out", required=True, help="JSON file to write")
-    args = p.parse_args(argv)
+    args = parse_args("export", argv, assessment_id=True, out="JSON file to write")
     from db.transfer import export_json
 
-    out = _write(args.out, export_json(open_db(args.db), args.id))
+    out = write_file(args.out, export_json(open_db(args.db), args.id))
     print(f"已导出评估 {args.id} 到 {out}（{out.stat().st_size} 字节）。")
     print("注意：该文件包含服务对象的真实姓名和电话，仅用于迁移到另一台电脑，请勿外传。")
     return 0
@@ -43,10 +27,7 @@ def cmd_export(argv):
 
 @command("import", "import an assessment from a JSON export; prints the new id as the last line")
 def cmd_import(argv):
-    p = argparse.ArgumentParser(prog="python -m core import")
-    p.add_argument("file")
-    _add_db(p)
-    args = p.parse_args(argv)
+    args = parse_args("import", argv, positional="file")
     from db.transfer import import_assessment
 
     try:
@@ -61,24 +42,17 @@ def cmd_import(argv):
 
 @command("export-xlsx", "export an assessment's tables to Excel (names and phones masked)")
 def cmd_export_xlsx(argv):
-    p = argparse.ArgumentParser(prog="python -m core export-xlsx")
-    p.add_argument("id", type=int)
-    _add_db(p)
-    p.add_argument("--out", required=True, help="xlsx file to write")
-    args = p.parse_args(argv)
+    args = parse_args("export-xlsx", argv, assessment_id=True, out="xlsx file to write")
     from .exports import export_xlsx
 
-    out = _write(args.out, export_xlsx(open_db(args.db), args.id))
+    out = write_file(args.out, export_xlsx(open_db(args.db), args.id))
     print(f"已导出评估 {args.id} 的 Excel 到 {out}（服务对象姓名、电话已脱敏）。")
     return 0
 
 
 @command("backup", "write a consistent copy of the database file (safe while the app runs)")
 def cmd_backup(argv):
-    p = argparse.ArgumentParser(prog="python -m core backup")
-    _add_db(p)
-    p.add_argument("--out", required=True, help="backup file to write")
-    args = p.parse_args(argv)
+    args = parse_args("backup", argv, out="backup file to write")
     from db.backup import backup
 
     out = backup(open_db(args.db), args.out)
