@@ -186,13 +186,9 @@ def update_finding(db, assessment_id: int, member_id: int, finding_id: int, text
         if kind not in FINDING_KINDS:
             raise InvalidValue(f"未知意见类型“{kind}”")
         changes["kind"] = kind
-    changes = {k: v for k, v in changes.items() if f[k] != v}
-    if not changes:
-        return
     with transaction(db):
-        db["findings"].update(finding_id, dict(changes, updated_at=audit.now()))
-        audit.log(db, assessment_id, member_id, "update", "finding", finding_id,
-                  old={k: f[k] for k in changes}, new=changes)
+        audit.update_changed(db, "findings", finding_id, f, changes, assessment_id=assessment_id,
+                             member_id=member_id, entity="finding", stamp={"updated_at": audit.now()})
 
 
 def delete_finding(db, assessment_id: int, member_id: int, finding_id: int) -> None:

@@ -184,11 +184,8 @@ def save_indicator(db, assessment_id: int, member_id: int, name: str, unit: str 
             audit.log(db, assessment_id, member_id, "create", "contract_indicator", indicator_id, new=c)
         else:
             o = next(r for r in rows if r["id"] == indicator_id)
-            old_cmp = {k: o[k] for k in c}
-            if old_cmp != c:
-                db["contract_indicators"].update(indicator_id, c)
-                audit.log(db, assessment_id, member_id, "update", "contract_indicator", indicator_id,
-                          old=old_cmp, new=c)
+            audit.update_changed(db, "contract_indicators", indicator_id, o, c, assessment_id=assessment_id,
+                                 member_id=member_id, entity="contract_indicator")
     return indicator_id
 
 
@@ -372,11 +369,8 @@ def save_recommendation(db, assessment_id: int, member_id: int, text: str, statu
             audit.log(db, assessment_id, member_id, "create", "prev_recommendation", rid, new=row)
             return rid
         old = _get(db, "prev_recommendations", assessment_id, recommendation_id, "上期评估意见")
-        old_cmp = {k: old[k] for k in row}
-        if old_cmp != row:
-            db["prev_recommendations"].update(recommendation_id, row)
-            audit.log(db, assessment_id, member_id, "update", "prev_recommendation", recommendation_id,
-                      old=old_cmp, new=row)
+        audit.update_changed(db, "prev_recommendations", recommendation_id, old, row, assessment_id=assessment_id,
+                             member_id=member_id, entity="prev_recommendation")
         return recommendation_id
 
 
@@ -464,11 +458,9 @@ def save_site_record(db, assessment_id: int, member_id: int, kind: str, item: st
             raise InvalidValue(f"现场记录 {record_id} 不是“{CS.SITE_KINDS[kind]}”记录")
         if "item" in given and not given["item"]:
             raise InvalidValue(f"{CS.SITE_KINDS[kind]}：项目不能为空")
-        changes = {k: v for k, v in given.items() if old[k] != v}
-        if changes:
-            db["site_records"].update(record_id, dict(changes, member_id=member_id, updated_at=audit.now()))
-            audit.log(db, assessment_id, member_id, "update", "site_record", record_id,
-                      old={k: old[k] for k in changes}, new=changes)
+        audit.update_changed(db, "site_records", record_id, old, given, assessment_id=assessment_id,
+                             member_id=member_id, entity="site_record",
+                             stamp={"member_id": member_id, "updated_at": audit.now()})
         return record_id
 
 
