@@ -17,8 +17,8 @@ rows = audit.entries(db, aid)
 actors = sorted({r["actor"] for r in rows if r["actor"]})
 entities = sorted({r["entity"] for r in rows})
 c1, c2 = st.columns(2)
-sel_actor = c1.multiselect("操作人", actors, key="audit_actor")
-sel_entity = c2.multiselect("对象", entities, key="audit_entity")
+sel_actor = c1.multiselect("操作人", actors, placeholder="请选择", key="audit_actor")
+sel_entity = c2.multiselect("对象", entities, placeholder="请选择", key="audit_entity")
 shown = [r for r in rows if (not sel_actor or r["actor"] in sel_actor) and (not sel_entity or r["entity"] in sel_entity)]
 st.caption(f"共 {len(shown)} 条")
 df = pd.DataFrame([{

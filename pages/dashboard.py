@@ -130,7 +130,7 @@ if is_lead:
             mark = "⚠️ " if key in flagged else ""
             return f"{mark}{c.indicator.code} {c.indicator.name}{where}"
 
-        key = st.selectbox("指标", choices, format_func=label, key="ovr_cell")
+        key = st.selectbox("指标", choices, format_func=label, placeholder="请选择", key="ovr_cell")
         cell = dash.result.cell(*key)
         ind = cell.indicator
         current = cell.value if cell.value is not None else 0

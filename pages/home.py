@@ -55,13 +55,13 @@ if assessments:
     ids = list(labels)
     pre = st.query_params.get("a")
     idx = ids.index(int(pre)) if pre and pre.isdigit() and int(pre) in ids else 0
-    aid = st.selectbox("评估", ids, index=idx, format_func=labels.get, key="login_assessment")
+    aid = st.selectbox("评估", ids, index=idx, format_func=labels.get, placeholder="请选择", key="login_assessment")
     members = A.list_members(db, aid)
     names = [m["name"] for m in members]
     pre_m = st.query_params.get("m")
     m_idx = next((i for i, m in enumerate(members) if str(m["id"]) == pre_m), 0)
     with st.form("login_form"):
-        name = st.selectbox("姓名", names, index=m_idx if names else None, key="login_name")
+        name = st.selectbox("姓名", names, index=m_idx if names else None, placeholder="请选择", key="login_name")
         pin = st.text_input("PIN", type="password", key="login_pin")
         if st.form_submit_button("登录", type="primary"):
             try:
@@ -76,10 +76,10 @@ with st.expander("新建评估（组长）", expanded=not assessments):
         c1, c2 = st.columns(2)
         station = c1.text_input("社工站名称", placeholder="元岗街社工服务站", key="new_station")
         district = c2.text_input("所在区", placeholder="天河区", key="new_district")
-        kind = c1.selectbox("评估类型", ["末期", "中期"], key="new_kind")
+        kind = c1.selectbox("评估类型", ["末期", "中期"], placeholder="请选择", key="new_kind")
         period = c2.text_input("年度", placeholder="2023—2024 年度", key="new_period")
         fw_id = st.selectbox("评估框架", list(fws), index=list(fws).index(DEFAULT_FRAMEWORK),
-                             format_func=lambda k: fws[k].name, key="new_framework")
+                             format_func=lambda k: fws[k].name, placeholder="请选择", key="new_framework")
         lead = c1.text_input("组长姓名", key="new_lead")
         lead_pin = c2.text_input("组长 PIN（4–12 位数字）", type="password", key="new_lead_pin")
         if st.form_submit_button("创建评估", type="primary"):

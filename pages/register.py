@@ -49,8 +49,8 @@ else:
     st.markdown("**名册（脱敏）**")
     communities = ["全部社区"] + list(summary["by_community"])
     f1, f2 = st.columns(2)
-    comm = f1.selectbox("社区", communities, key="register_filter_community")
-    flag = f2.selectbox("标记", ["全部", "空挂户", "人户分离"], key="register_filter_flag")
+    comm = f1.selectbox("社区", communities, placeholder="请选择", key="register_filter_community")
+    flag = f2.selectbox("标记", ["全部", "空挂户", "人户分离"], placeholder="请选择", key="register_filter_flag")
     shown = CS.masked_clients(clients)
     if comm != "全部社区":
         shown = [r for r in shown if r["community"] == comm]

@@ -47,12 +47,12 @@ with tab_text:
              [(f"party:{p.code}", T.party_heading(p), "station") for p in data.parties if not p.computed]
     labels = {g[0]: g[1] for g in groups}
     c1, c2 = st.columns(2)
-    sec_code = c1.selectbox("报告部分", [g[0] for g in groups], format_func=lambda c: labels[c], key="rp_section")
+    sec_code = c1.selectbox("报告部分", [g[0] for g in groups], format_func=lambda c: labels[c], placeholder="请选择", key="rp_section")
     scope = next(g[2] for g in groups if g[0] == sec_code)
     area_code = ""
     if scope == "area":
         area_names = {a["code"]: a["name"] for a in data.areas}
-        area_code = c2.selectbox("片区", list(area_names), format_func=lambda c: area_names[c], key="rp_area")
+        area_code = c2.selectbox("片区", list(area_names), format_func=lambda c: area_names[c], placeholder="请选择", key="rp_area")
     sec = next((s for s in data.sections if s.code == sec_code), None)
 
     for kind, word in R.KINDS.items():

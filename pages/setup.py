@@ -42,7 +42,7 @@ def save_station(field: str):
 st.subheader("评估信息")
 c1, c2, c3 = st.columns(3)
 ui.init_state("as_kind", a["kind"])
-c1.selectbox("评估类型", ["末期", "中期"], key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
+c1.selectbox("评估类型", ["末期", "中期"], placeholder="请选择", key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
 ui.init_state("as_period_label", a["period_label"])
 c2.text_input("年度", key="as_period_label", disabled=locked, on_change=save_assessment, args=("period_label",),
               placeholder="2023—2024 年度")
@@ -59,7 +59,7 @@ c3.number_input("服务经费（万元）", key="as_funding_wan", min_value=0.0,
                 on_change=save_assessment, args=("funding_wan",))
 fws = available_frameworks()
 ui.init_state("as_framework_id", a["framework_id"])
-st.selectbox("评估框架", list(fws), key="as_framework_id", format_func=lambda k: fws[k].name,
+st.selectbox("评估框架", list(fws), placeholder="请选择", key="as_framework_id", format_func=lambda k: fws[k].name,
              disabled=locked, on_change=save_assessment, args=("framework_id",))
 st.caption(fw.note + "　评估方权重：" + "、".join(f"{p.label} {p.weight:g}" for p in fw.parties))
 
@@ -120,7 +120,7 @@ for m in members:
         c2.caption("工作人员：负责满意度电话回访与社工站数据录入，不参与指标评分。")
         continue
     ui.init_state(f"assign_{m['id']}", [tuple(s) for s in m["sections"] if tuple(s) in options])
-    c2.multiselect("负责评分的部分", options, key=f"assign_{m['id']}", format_func=opt_label, disabled=locked,
+    c2.multiselect("负责评分的部分", options, placeholder="请选择", key=f"assign_{m['id']}", format_func=opt_label, disabled=locked,
                    on_change=save_assign, args=(m["id"],), label_visibility="collapsed")
 ui.show_saved_error("members_err")
 
@@ -128,9 +128,9 @@ with st.form("add_member", clear_on_submit=True):
     st.markdown("**添加成员**")
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("姓名", key="new_member_name")
-    role = c2.selectbox("角色", ["expert", "staff", "lead"], format_func=A.ROLES.get, key="new_member_role")
+    role = c2.selectbox("角色", ["expert", "staff", "lead"], format_func=A.ROLES.get, placeholder="请选择", key="new_member_role")
     pin = c3.text_input("PIN（4–12 位数字）", type="password", key="new_member_pin")
-    secs = st.multiselect("负责评分的部分", options, format_func=opt_label, key="new_member_sections")
+    secs = st.multiselect("负责评分的部分", options, format_func=opt_label, placeholder="请选择", key="new_member_sections")
     if st.form_submit_button("添加", disabled=locked):
         # Rerun only on success: a refused entry keeps its Chinese message on screen.
         if ui.run(lambda: A.add_member(db, aid, lead_id, name, role, pin, sections=secs), f"已添加成员 {name}"):
@@ -139,7 +139,7 @@ with st.form("add_member", clear_on_submit=True):
 with st.expander("重置成员 PIN"):
     c1, c2, c3 = st.columns([2, 2, 1])
     target = c1.selectbox("成员", [m["id"] for m in members], format_func=lambda i: next(m["name"] for m in members if m["id"] == i),
-                          key="reset_pin_member")
+                          placeholder="请选择", key="reset_pin_member")
     new_pin = c2.text_input("新 PIN", type="password", key="reset_pin_value")
     if c3.button("重置", key="reset_pin_btn"):
         ui.run(lambda: A.set_pin(db, aid, lead_id, target, new_pin), "PIN 已重置")

@@ -51,11 +51,11 @@ def promote_box(kind: str, records: list[dict]) -> None:
         st.markdown("**将发现的问题转为“需要关注”意见**")
         c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
         rec = c1.selectbox("记录", candidates, format_func=lambda r: f"{r['item']}：{(r['finding'] or r['notes'])[:30]}",
-                           key=f"promote_rec_{kind}")
-        sec = c2.selectbox("指标部分", fw.sections, format_func=lambda s: f"{s.code} {s.name}", key=f"promote_sec_{kind}")
+                           placeholder="请选择", key=f"promote_rec_{kind}")
+        sec = c2.selectbox("指标部分", fw.sections, format_func=lambda s: f"{s.code} {s.name}", placeholder="请选择", key=f"promote_sec_{kind}")
         area = ""
         if sec.scope == "area":
-            area_row = c3.selectbox("片区", areas, format_func=lambda x: x["name"], key=f"promote_area_{kind}")
+            area_row = c3.selectbox("片区", areas, format_func=lambda x: x["name"], placeholder="请选择", key=f"promote_area_{kind}")
             area = area_row["code"] if area_row else ""
         if c4.button("转为意见", key=f"promote_btn_{kind}"):
             if ui.run(lambda: SD.promote_to_finding(db, aid, mid, rec["id"], sec.code, area), "已转为需要关注意见"):

@@ -90,15 +90,15 @@ if is_lead and not locked:
     c1, c2 = st.columns(2)
     with c1.form("survey_assign_even"):
         default = [m["id"] for m in members if m["role"] == "staff"]
-        chosen = st.multiselect("回访人员", list(names), default=default, format_func=names.get, key="survey_even_callers")
+        chosen = st.multiselect("回访人员", list(names), default=default, format_func=names.get, placeholder="请选择", key="survey_even_callers")
         if st.form_submit_button("平均分配未分配的对象"):
             if ui.run(lambda: SV.assign_evenly(db, aid, me, chosen), success="已分配"):
                 st.rerun()
     with c2.form("survey_assign_some"):
         labels = {i["id"]: f"{'候补' if i['reserve'] else ''}第 {i['position']} 号 {i['name']}（{i['caller_name'] or '未分配'}）"
                   for i in items}
-        picked = st.multiselect("抽样对象", list(labels), format_func=labels.get, key="survey_pick_items")
-        to = st.selectbox("改派给", list(names), format_func=names.get, key="survey_pick_caller")
+        picked = st.multiselect("抽样对象", list(labels), format_func=labels.get, placeholder="请选择", key="survey_pick_items")
+        to = st.selectbox("改派给", list(names), format_func=names.get, placeholder="请选择", key="survey_pick_caller")
         if st.form_submit_button("分配所选对象"):
             if ui.run(lambda: SV.assign(db, aid, me, picked, to), success="已分配"):
                 st.rerun()

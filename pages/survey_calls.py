@@ -41,7 +41,7 @@ if st.session_state.get("call_item") not in ids or st.session_state.pop("call_ad
     todo = [i["id"] for i in items if i["status"] not in S.FINAL_STATUSES]
     st.session_state["call_item"] = (current if current in todo else None) or next(
         (t for t in todo if current not in ids or ids.index(t) > ids.index(current)), todo[0] if todo else ids[0])
-item_id = st.selectbox("回访对象", ids, format_func=labels.get, key="call_item")
+item_id = st.selectbox("回访对象", ids, format_func=labels.get, placeholder="请选择", key="call_item")
 
 try:
     form = SV.call_form(db, aid, me, item_id)
