@@ -131,3 +131,12 @@ def init_state(key: str, value) -> None:
     """Seed a widget's state from the database the first time this session renders it."""
     if key not in st.session_state:
         st.session_state[key] = value
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-!|<>~$"
+
+
+def md_escape(text: str) -> str:
+    """User text made safe inside st.markdown: every Markdown/HTML special character is escaped,
+    so it shows literally (never as formatting or HTML; a bare URL may still be auto-linked)."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text or ""))

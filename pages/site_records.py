@@ -134,10 +134,10 @@ def notes(kind: str, item_label: str) -> None:
         st.error(err)
     for r in records:
         with st.container(border=True):
-            # User text goes through st.text: never rendered as Markdown or HTML.
-            st.text(r["item"])
+            # User text is escaped: shown literally, never rendered as Markdown or HTML.
+            st.markdown(f"**{ui.md_escape(r['item'])}**")
             if r["member_name"]:
-                st.text(f"记录人：{r['member_name']}")
+                st.caption(f"记录人：{ui.md_escape(r['member_name'])}")
             st.text_area("记录", value=r["notes"], key=f"{kind}_notes_{r['id']}", height=110, disabled=not can_edit,
                          on_change=save, args=(r["id"], "notes", f"{kind}_notes_{r['id']}"))
             st.text_input("发现的问题（可转为需要关注意见）", value=r["finding"], key=f"{kind}_finding_{r['id']}",
