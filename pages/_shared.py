@@ -79,8 +79,8 @@ def sidebar_identity(who: dict) -> None:
     db = get_db()
     a = A.get_assessment(db, who["assessment_id"])
     st_ = A.get_station(db, a["station_id"])
-    st.markdown(f"**{st_['name']}** · {a['kind']}评估")
-    st.caption(f"{who['name']}（{A.ROLES[who['role']]}）")
+    st.markdown(f"**{md_escape(st_['name'])}** · {a['kind']}评估")
+    st.caption(f"{md_escape(who['name'])}（{A.ROLES[who['role']]}）")
     if a["status"] == "locked":
         st.warning("评估已锁定，只读", icon=":material/lock:")
     if st.button("退出登录", key="logout"):

@@ -14,7 +14,7 @@ st.title("社工站现场评估台")
 if who is not None:
     a = A.get_assessment(db, who["assessment_id"])
     st.subheader(A.assessment_title(db, who["assessment_id"]))
-    st.write(f"您好，{who['name']}（{A.ROLES[who['role']]}）。请从左侧菜单进入各项工作。")
+    st.write(f"您好，{ui.md_escape(who['name'])}（{A.ROLES[who['role']]}）。请从左侧菜单进入各项工作。")
     if who["role"] in ("lead", "expert"):
         from db.scores import assessment_result
 

@@ -74,7 +74,7 @@ with tab_text:
             ref = it["ref"]
             with st.container(border=True):
                 src = "、".join(a for a in it["authors"] if a) or "组长"
-                st.caption(f"（{n + 1}）来源：{src}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
+                st.caption(f"（{n + 1}）来源：{ui.md_escape(src)}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
                 new_text = st.text_area("内容", value=it["text"], key=f"rp_text_{ref}", height=110,
                                         label_visibility="collapsed", disabled=locked)
                 b = st.columns([1, 1, 1, 1, 2])
@@ -97,7 +97,7 @@ with tab_text:
             act(lambda: R.reset_group(db, aid, mid, sec_code, area_code, kind), "已恢复为专家原文")
         for f in R.unused_findings(db, aid, sec_code, area_code, kind):
             cols = st.columns([5, 1])
-            cols[0].caption(f"未纳入报告的意见（{f['member_name'] or ''}）：{f['text']}")
+            cols[0].caption(f"未纳入报告的意见（{ui.md_escape(f['member_name'] or '')}）：{ui.md_escape(f['text'])}")
             if cols[1].button("加入报告", key=f"rp_use_{f['id']}", disabled=locked):
                 act(lambda fid=f["id"]: R.add_item(db, aid, mid, sec_code, area_code, kind, "", finding_id=fid),
                     "已加入报告")

@@ -115,7 +115,7 @@ def save_assign(member_id: int):
 members = A.list_members(db, aid)
 for m in members:
     c1, c2 = st.columns([1, 3])
-    c1.markdown(f"**{m['name']}**  \n{A.ROLES[m['role']]}")
+    c1.markdown(f"**{ui.md_escape(m['name'])}**  \n{A.ROLES[m['role']]}")
     if m["role"] == "staff":
         c2.caption("工作人员：负责满意度电话回访与社工站数据录入，不参与指标评分。")
         continue

@@ -50,8 +50,9 @@ except DataError as e:
     st.stop()
 
 with st.container(border=True, key="call_card"):
-    st.markdown(f"#### 第 {form['position']} 号：{form['name']}")
-    st.markdown(f"电话：**{form['phone'] or '（名册无电话）'}**　社区：{form['community'] or '—'}　类别：{form['category'] or '—'}")
+    st.markdown(f"#### 第 {form['position']} 号：{ui.md_escape(form['name'])}")
+    st.markdown(f"电话：**{ui.md_escape(form['phone']) or '（名册无电话）'}**　社区：{ui.md_escape(form['community']) or '—'}"
+                f"　类别：{ui.md_escape(form['category']) or '—'}")
     if form["calls"]:
         st.dataframe(pd.DataFrame([{
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
