@@ -151,11 +151,21 @@ for kind, kind_label in FINDING_KINDS.items():
         else:
             st.text(f"{f['member_name']}：{f['text']}")
 
-with st.form(f"{fk}_new", clear_on_submit=True):
-    kind = st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind")
-    text = st.text_area("新增意见", key=f"{fk}_newtext")
-    if st.form_submit_button("添加意见", disabled=locked):
-        ui.saver(fk + "_err", S.add_finding, db, aid, mid, sec.code, kind, text, area_code=area_key)
-        if fk + "_err" not in st.session_state:
-            st.toast("意见已保存")
+def add_new_finding():
+    """Save the typed finding as soon as the text box loses focus (or 添加意见 is clicked)."""
+    text = (st.session_state.get(f"{fk}_newtext") or "").strip()
+    if not text:
+        return
+    ui.saver(fk + "_err", S.add_finding, db, aid, mid, sec.code, st.session_state[f"{fk}_newkind"], text,
+             area_code=area_key)
+    if fk + "_err" not in st.session_state:
+        st.session_state[f"{fk}_newtext"] = ""
+        st.toast("意见已保存")
+
+
+with st.container(border=True):
+    st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind",
+             disabled=locked)
+    st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", disabled=locked, on_change=add_new_finding)
+    st.button("添加意见", key=f"{fk}_newadd", disabled=locked, on_click=add_new_finding)
 ui.show_saved_error(fk + "_err")

@@ -110,8 +110,14 @@ def test_findings_are_saved_and_only_the_author_edits_them(created):
     at.switch_page("pages/scoring.py")
     at.run()
     at.radio(key="fd_A__newkind").set_value("concern")
+    at.run()
+    # Saved as soon as the text box is left: no button to forget.
     at.text_area(key="fd_A__newtext").set_value("<b>劳动合同</b>工作地点表述模糊")
-    submit(at, "fd_A__new", "添加意见")
+    at.run()
+    assert at.text_area(key="fd_A__newtext").value == ""
+    at.button(key="fd_A__newadd").click()   # clicking afterwards adds nothing twice
+    at.run()
+    assert len(S.findings(db, aid)) == 1
     f = S.findings(db, aid)[0]
     assert (f["kind"], f["text"], f["member_id"]) == ("concern", "<b>劳动合同</b>工作地点表述模糊", lin)
     # The lead scoring section A sees it read-only (as text, not HTML).
