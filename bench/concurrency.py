@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 from core.framework import get_framework  # noqa: E402
 from db import assessments as A  # noqa: E402
 from db import scores as S  # noqa: E402
+from db import survey  # noqa: E402
 from db.connection import connect  # noqa: E402
 from db.migrations import migrate  # noqa: E402
 
@@ -43,37 +44,26 @@ WRITER_AUDIT = ("SELECT entity, action, member_id, new FROM audit_log WHERE asse
                 " AND (entity IN ('score', 'finding') OR (entity = 'survey_item' AND action = 'call')){}")
 
 
-def _survey():
-    """db.survey when it has landed (survey calls are then part of the mix), else None."""
-    try:
-        from db import survey  # noqa: F401
-    except ImportError:
-        return None
-    return survey if hasattr(survey, "record_call") else None
-
-
 def setup(db_path, procs: int, writes: int = 200) -> tuple[int, list[int]]:
     """A fresh assessment with one lead and `procs` writers; return (aid, writer member ids).
 
-    Every writer is assigned every section (so it has many cells of its own) and,
-    once db.survey exists, enough sampled clients to call (two attempts each)."""
+    Every writer is assigned every section (so it has many cells of its own) and
+    enough sampled clients to call (two attempts each)."""
     db = connect(db_path)
     migrate(db)
     aid, lead = A.new_assessment(db, {"name": "并发测试社工站", "district": "天河区"}, FRAMEWORK, "组长", "1111")
     A.set_areas(db, aid, lead, AREAS)
     sections = [s.code for s in get_framework(FRAMEWORK).sections]
     ids = [A.add_member(db, aid, lead, f"专家{n + 1}", "expert", "2222", sections) for n in range(procs)]
-    survey = _survey()
-    if survey:
-        # The register is written straight into its real table (the import path is
-        # exercised elsewhere); sampling and assignment go through db.survey.
-        per_writer = -(-(-(-writes // len(OPS))) // 2)
-        persons = max(100, procs * per_writer)
-        db["clients"].insert_all(
-            dict(assessment_id=aid, position=n, name=f"对象{n}", phone=f"138{n:08d}", community="上元岗社区",
-                 category="低保对象", household=f"H{n}") for n in range(persons))
-        survey.draw_sample(db, aid, lead, seed="bench", size=persons)
-        survey.assign_evenly(db, aid, lead, ids)
+    # The register is written straight into its real table (the import path is
+    # exercised elsewhere); sampling and assignment go through db.survey.
+    per_writer = -(-(-(-writes // len(OPS))) // 2)
+    persons = max(100, procs * per_writer)
+    db["clients"].insert_all(
+        dict(assessment_id=aid, position=n, name=f"对象{n}", phone=f"138{n:08d}", community="上元岗社区",
+             category="低保对象", household=f"H{n}") for n in range(persons))
+    survey.draw_sample(db, aid, lead, seed="bench", size=persons)
+    survey.assign_evenly(db, aid, lead, ids)
     db.conn.close()
     return aid, ids
 
@@ -87,9 +77,8 @@ def worker(db_path: str, aid: int, member_id: int, tag: str, writes: int, pause_
     cells = A.assigned_cells(db, aid, member_id)
     points = {i.code: i.points for s in fw.sections for i in s.indicators}
     sections = [s.code for s in fw.sections]
-    survey = _survey()
-    ops = OPS if survey else OPS[:2]
-    calls = _call_plan(survey.my_calls(db, aid, member_id)) if survey else iter(())
+    ops = OPS
+    calls = _call_plan(survey.my_calls(db, aid, member_id))
     while time.time() < start_at:
         time.sleep(0.001)
     for n in range(writes):

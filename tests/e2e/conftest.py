@@ -38,8 +38,8 @@ def server(e2e_db, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (bash .ci/run installs it)")
+    # No skip: a missing browser must fail the run (bash .ci/run installs it).
+    assert Path(CHROMIUM).exists(), f"Debian chromium is not installed at {CHROMIUM} (bash .ci/run installs it)"
     from playwright.sync_api import sync_playwright
 
     for old in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run
