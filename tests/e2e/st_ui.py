@@ -50,6 +50,9 @@ def open_expander(page: Page, label: str) -> None:
 
 
 def click(page: Page, name: str | re.Pattern) -> None:
+    # A click that lands while a script run is still in flight can be dropped by the
+    # frontend (seen with form submits on a loaded machine): wait for the app to be idle.
+    wait_idle(page)
     page.get_by_role("button", name=name).click()
 
 
