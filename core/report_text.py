@@ -209,7 +209,9 @@ def result_explanation(d: ReportData) -> str:
 
 def basic_info(d: ReportData) -> list[str]:
     st, a = d.station, d.assessment
-    comms = st.get("communities") or []
+    # The station's list, plus any community named only in a 片区 (set-up may fill either).
+    comms = list(dict.fromkeys([*(st.get("communities") or []),
+                                *(c for area in d.areas for c in area.get("communities") or [])]))
     since = st.get("operating_since") or ""
     m = re.match(r"(\d{4})-(\d{1,2})", since)
     since_cn = f"{m.group(1)} 年 {int(m.group(2))} 月" if m else since

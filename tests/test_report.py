@@ -265,3 +265,15 @@ def test_report_command_on_a_missing_assessment_fails_with_a_chinese_message(dem
     path, _ = demo_db_file
     assert main(["report", "999", "--db", str(path), "--out", str(tmp_path / "x.pdf")]) == 1
     assert "找不到评估" in capsys.readouterr().err
+
+
+def test_communities_named_only_in_a_pian_qu_are_counted(fresh_db):
+    from core import report_text as T
+    from core.report_data import gather
+    from db import assessments as A
+
+    aid, lead = A.new_assessment(fresh_db, {"name": "测试街社工服务站", "communities": ["甲社区"]},
+                                 "gz-2024-four-party", "组长", "1234")
+    A.set_areas(fresh_db, aid, lead, [{"name": "片区一", "communities": ["甲社区", "乙社区"]},
+                                      {"name": "片区二", "communities": ["丙社区"]}])
+    assert "辖内共有 3 个社区，划分为 2 个服务片区" in T.basic_info(gather(fresh_db, aid))[0]
