@@ -79,6 +79,12 @@ def set_areas(db, assessment_id: int, member_id: int | None, areas: list[dict]) 
         raise InvalidValue("片区名称重复")
     with transaction(db):
         old = list_areas(db, a["station_id"])
+        kept = {x.get("code") for x in areas if x.get("code")} | {o["code"] for o in old if o["name"] in names}
+        for o in old:
+            if o["code"] not in kept and db.execute(
+                    "SELECT 1 FROM scores WHERE area_code = ? AND assessment_id IN"
+                    " (SELECT id FROM assessments WHERE station_id = ?) LIMIT 1", [o["code"], a["station_id"]]).fetchone():
+                raise InvalidValue(f"{o['name']}已有专家评分，不能删除")
         by_name = {o["name"]: o["code"] for o in old}
         used = {o["code"] for o in old}
         db.execute("DELETE FROM areas WHERE station_id = ?", [a["station_id"]])

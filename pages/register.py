@@ -16,7 +16,7 @@ locked = A.is_locked(db, aid)
 can_edit = SD.can_edit_station_data(who["role"]) and not locked
 
 st.title("重点服务对象名册")
-st.caption("姓名与电话在所有页面和导出中均脱敏显示（如 黄*昕、138****1234）。")
+st.caption(ui.md_escape("姓名与电话在所有页面和导出中均脱敏显示（如 黄*昕、138****1234）。"))
 if locked:
     st.info("评估已锁定，本页只读。", icon=":material/lock:")
 

@@ -39,6 +39,29 @@ def act(fn, success: str) -> None:
         st.rerun()
 
 
+def save_party(code: str, label: str) -> None:
+    ui.saver(f"rp_party_err_{code}", S.save_party_score, db, aid, mid, code,
+             st.session_state.get(f"rp_party_score_{code}"), st.session_state.get(f"rp_party_comment_{code}") or "")
+    if f"rp_party_err_{code}" not in st.session_state:
+        st.toast(f"{label}评分已保存")
+
+
+def add_party_finding(code: str) -> None:
+    text = (st.session_state.get(f"rp_party_text_{code}") or "").strip()
+    if not text:
+        return
+    ui.saver(f"rp_party_ferr_{code}", S.add_finding, db, aid, mid, f"party:{code}",
+             st.session_state[f"rp_party_kind_{code}"], text)
+    if f"rp_party_ferr_{code}" not in st.session_state:
+        st.session_state[f"rp_party_text_{code}"] = ""
+        st.toast("意见已添加")
+
+
+def save_veto(code: str) -> None:
+    ui.saver(f"rp_veto_err_{code}", S.save_veto, db, aid, mid, code, bool(st.session_state.get(f"rp_veto_{code}")),
+             st.session_state.get(f"rp_veto_note_{code}") or "")
+
+
 tab_text, tab_parties, tab_free, tab_build = st.tabs(["报告正文", "其他评估方", "反馈与结语", "生成与导出"])
 
 # ---------- 报告正文: 值得肯定 / 需要关注 per section and 片区 ----------
@@ -68,6 +91,7 @@ with tab_text:
             if any(auto):
                 st.caption("以上段落由系统根据录入数据自动生成，排在本部分最前；如需修改数字请修改源数据。")
         items = R.group_items(db, aid, sec_code, area_code, kind)
+        ui.show_saved_error("rp_err")
         if not items:
             st.caption("暂无条目。")
         for n, it in enumerate(items):
@@ -75,19 +99,20 @@ with tab_text:
             with st.container(border=True):
                 src = "、".join(a for a in it["authors"] if a) or "组长"
                 st.caption(f"（{n + 1}）来源：{ui.md_escape(src)}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
-                new_text = st.text_area("内容", value=it["text"], key=f"rp_text_{ref}", height=110,
-                                        label_visibility="collapsed", disabled=locked)
-                b = st.columns([1, 1, 1, 1, 2])
-                if b[0].button("保存", key=f"rp_save_{ref}", disabled=locked):
-                    act(lambda: R.update_item(db, aid, mid, ref, new_text), "已保存")
-                if b[1].button("上移", key=f"rp_up_{ref}", disabled=locked or n == 0):
+                # Saved when the box is left (on_change), like every other edit in the app.
+                st.text_area("内容（离开输入框即保存）", value=it["text"], key=f"rp_text_{ref}", height=110,
+                             label_visibility="collapsed", disabled=locked,
+                             on_change=lambda ref=ref: ui.saver("rp_err", R.update_item, db, aid, mid, ref,
+                                                                st.session_state[f"rp_text_{ref}"]))
+                b = st.columns([1, 1, 1, 2])
+                if b[0].button("上移", key=f"rp_up_{ref}", disabled=locked or n == 0):
                     act(lambda: R.move_item(db, aid, mid, ref, -1), "已上移")
-                if b[2].button("下移", key=f"rp_down_{ref}", disabled=locked or n == len(items) - 1):
+                if b[1].button("下移", key=f"rp_down_{ref}", disabled=locked or n == len(items) - 1):
                     act(lambda: R.move_item(db, aid, mid, ref, 1), "已下移")
-                if b[3].button("移除", key=f"rp_remove_{ref}", disabled=locked,
+                if b[2].button("移除", key=f"rp_remove_{ref}", disabled=locked,
                                help="不写入报告；专家原文仍保留在记录中"):
                     act(lambda: R.remove_item(db, aid, mid, ref), "已从报告中移除")
-                b[4].checkbox("选中合并", key=f"rp_merge_{ref}", disabled=locked)
+                b[3].checkbox("选中合并", key=f"rp_merge_{ref}", disabled=locked)
         chosen = [it["ref"] for it in items if st.session_state.get(f"rp_merge_{it['ref']}")]
         c = st.columns(3)
         if c[0].button(f"合并选中的 {len(chosen)} 条", key=f"rp_merge_btn_{kind}", disabled=locked or len(chosen) < 2):
@@ -116,43 +141,45 @@ with tab_parties:
             st.markdown(f"**{p.name}**（{p.label}，权重 {T.num(p.share)}%，满分 {T.num(p.max)}）")
             row = entered.get(p.code) or {}
             cols = st.columns([1, 3])
-            score = cols[0].number_input("评分", min_value=0.0, max_value=float(p.max), step=0.5,
-                                         value=float(row["score"]) if row.get("score") is not None else None,
-                                         key=f"rp_party_score_{p.code}", disabled=locked)
-            comment = cols[1].text_input("总体意见", value=row.get("comment") or "", key=f"rp_party_comment_{p.code}",
-                                         disabled=locked)
-            if st.button("保存评分", key=f"rp_party_save_{p.code}", disabled=locked):
-                act(lambda code=p.code, s_=score, c_=comment: S.save_party_score(db, aid, mid, code, s_, c_),
-                    f"{p.label}评分已保存")
+            # Score and comment are saved as they are entered (on_change).
+            cols[0].number_input("评分", min_value=0.0, max_value=float(p.max), step=0.5,
+                                 value=float(row["score"]) if row.get("score") is not None else None,
+                                 key=f"rp_party_score_{p.code}", disabled=locked,
+                                 on_change=save_party, args=(p.code, p.label))
+            cols[1].text_input("总体意见", value=row.get("comment") or "", key=f"rp_party_comment_{p.code}",
+                               disabled=locked, on_change=save_party, args=(p.code, p.label))
+            ui.show_saved_error(f"rp_party_err_{p.code}")
             fc = st.columns([1, 4, 1])
-            fkind = fc[0].radio("类型", list(R.KINDS), format_func=R.KINDS.get, key=f"rp_party_kind_{p.code}",
-                                disabled=locked)
-            ftext = fc[1].text_area("意见", key=f"rp_party_text_{p.code}", height=80, disabled=locked)
-            if fc[2].button("添加意见", key=f"rp_party_add_{p.code}", disabled=locked):
-                act(lambda code=p.code, k=fkind, t=ftext: S.add_finding(db, aid, mid, f"party:{code}", k, t),
-                    "意见已添加")
+            fc[0].radio("类型", list(R.KINDS), format_func=R.KINDS.get, key=f"rp_party_kind_{p.code}",
+                        disabled=locked)
+            fc[1].text_area("意见（离开输入框即保存）", key=f"rp_party_text_{p.code}", height=80, disabled=locked,
+                            on_change=add_party_finding, args=(p.code,))
+            fc[2].button("添加意见", key=f"rp_party_add_{p.code}", disabled=locked,
+                         on_click=add_party_finding, args=(p.code,))
+            ui.show_saved_error(f"rp_party_ferr_{p.code}")
             st.caption(f"值得肯定 {len(p.strengths)} 条，需要关注 {len(p.concerns)} 条（在“报告正文”中选择“"
                        f"{T.party_heading(p)}”排序和编辑）")
     for v in data.veto:
         with st.container(border=True):
             st.markdown(f"**一票否决：{v['name']}**")
-            failed = st.checkbox("未通过（评估等级将为不合格）", value=v["failed"], key=f"rp_veto_{v['code']}",
-                                 disabled=locked)
-            note = st.text_input("说明", value=v["note"], key=f"rp_veto_note_{v['code']}", disabled=locked)
-            if st.button("保存否决项", key=f"rp_veto_save_{v['code']}", disabled=locked):
-                act(lambda code=v["code"], f_=failed, n_=note: S.save_veto(db, aid, mid, code, f_, n_), "已保存")
+            st.checkbox("未通过（评估等级将为不合格）", value=v["failed"], key=f"rp_veto_{v['code']}",
+                        disabled=locked, on_change=save_veto, args=(v["code"],))
+            st.text_input("说明", value=v["note"], key=f"rp_veto_note_{v['code']}", disabled=locked,
+                          on_change=save_veto, args=(v["code"],))
+            ui.show_saved_error(f"rp_veto_err_{v['code']}")
 
 # ---------- 反馈与结语 ----------
 with tab_free:
     st.caption("留空则使用系统根据数据生成的默认表述。")
     for key, label in T.TEXT_KEYS.items():
         current = T.text(data, key)
-        val = st.text_area(label, value=current, key=f"rp_free_{key}", height=140, disabled=locked,
-                           help="每行一条" if key == "closing_points" else None)
-        cols = st.columns([1, 1, 4])
-        if cols[0].button("保存", key=f"rp_free_save_{key}", disabled=locked):
-            act(lambda k=key, v=val: R.set_text(db, aid, mid, k, v), "已保存")
-        if data.texts.get(key) and cols[1].button("恢复默认", key=f"rp_free_reset_{key}", disabled=locked):
+        st.text_area(label + "（离开输入框即保存）", value=current, key=f"rp_free_{key}", height=140, disabled=locked,
+                     help="每行一条" if key == "closing_points" else None,
+                     on_change=lambda k=key: ui.saver("rp_free_err", R.set_text, db, aid, mid, k,
+                                                      st.session_state[f"rp_free_{k}"]))
+        ui.show_saved_error("rp_free_err")
+        cols = st.columns([1, 5])
+        if data.texts.get(key) and cols[0].button("恢复默认", key=f"rp_free_reset_{key}", disabled=locked):
             st.session_state.pop(f"rp_free_{key}", None)
             act(lambda k=key: R.set_text(db, aid, mid, k, ""), "已恢复默认表述")
 

@@ -79,16 +79,37 @@ ui.show_saved_error("setup_err")
 st.subheader("服务片区")
 areas = A.list_areas(db, a["station_id"])
 st.caption("服务质量按片区分别评分。每行一个片区：名称与所含社区（顿号分隔）。")
-area_rows = [{"片区": x["name"], "社区": "、".join(x["communities"])} for x in areas]
-edited = st.data_editor(area_rows or [{"片区": "", "社区": ""}], num_rows="dynamic", key="areas_editor",
-                        disabled=locked, width="stretch")
-if st.button("保存片区", key="save_areas", disabled=locked):
-    rows = [r for r in edited if (r.get("片区") or "").strip() or (r.get("社区") or "").strip()]
-    if ui.run(lambda: A.set_areas(db, aid, lead_id, [
-            {"name": (r.get("片区") or "").strip(),
-             "communities": [c.strip() for c in (r.get("社区") or "").replace("，", "、").split("、") if c.strip()]}
-            for r in rows]), "片区已保存"):
-        st.rerun()
+
+
+def split_communities(text: str) -> list[str]:
+    return [c.strip() for c in (text or "").replace("，", "、").replace(",", "、").split("、") if c.strip()]
+
+
+def save_areas(new_list: list[dict]) -> None:
+    ui.saver("areas_err", A.set_areas, db, aid, lead_id, new_list)
+
+
+def edit_area(code: str) -> None:
+    """One 片区's name or communities changed: save the whole list (codes kept)."""
+    save_areas([{"code": x["code"],
+                 "name": st.session_state[f"area_name_{x['code']}"] if x["code"] == code else x["name"],
+                 "communities": split_communities(st.session_state[f"area_comm_{x['code']}"])
+                 if x["code"] == code else x["communities"]} for x in A.list_areas(db, a["station_id"])])
+
+
+for x in areas:
+    c1, c2, c3 = st.columns([2, 5, 1])
+    ui.init_state(f"area_name_{x['code']}", x["name"])
+    ui.init_state(f"area_comm_{x['code']}", "、".join(x["communities"]))
+    c1.text_input("片区名称", key=f"area_name_{x['code']}", disabled=locked, on_change=edit_area, args=(x["code"],))
+    c2.text_input("所含社区（顿号分隔）", key=f"area_comm_{x['code']}", disabled=locked,
+                  on_change=edit_area, args=(x["code"],))
+    c3.button("删除", key=f"area_del_{x['code']}", disabled=locked,
+              on_click=lambda code=x["code"]: save_areas([y for y in A.list_areas(db, a["station_id"])
+                                                          if y["code"] != code]))
+st.button("添加片区", key="area_add", disabled=locked,
+          on_click=lambda: save_areas(A.list_areas(db, a["station_id"]) + [{"name": f"片区{len(areas) + 1}"}]))
+ui.show_saved_error("areas_err")
 
 # ---- members ----
 st.subheader("评估成员与分工")
@@ -120,6 +141,8 @@ for m in members:
         c2.caption("工作人员：负责满意度电话回访与社工站数据录入，不参与指标评分。")
         continue
     ui.init_state(f"assign_{m['id']}", [tuple(s) for s in m["sections"] if tuple(s) in options])
+    # A 片区 removed since this session first drew the list is no longer an option.
+    st.session_state[f"assign_{m['id']}"] = [o for o in st.session_state[f"assign_{m['id']}"] if o in options]
     c2.multiselect("负责评分的部分", options, placeholder="请选择", key=f"assign_{m['id']}", format_func=opt_label, disabled=locked,
                    on_change=save_assign, args=(m["id"],), label_visibility="collapsed")
 ui.show_saved_error("members_err")

@@ -24,7 +24,7 @@ if locked:
     st.info("评估已锁定，本页只读。", icon=":material/lock:")
 elif not can_edit:
     st.info("现场记录由组长和评估专家填写，您可以查看。")
-st.caption("涉及服务对象时只写脱敏姓名（如 黄*昕）；名册中的姓名和手机号码保存时会自动脱敏。")
+st.caption(ui.md_escape("涉及服务对象时只写脱敏姓名（如 黄*昕）；名册中的姓名和手机号码保存时会自动脱敏。"))
 
 STATUS_LABELS = CS.SITE_STATUSES                   # '' / ok / finding -> 未查看 / 符合 / 发现问题
 LABEL_STATUS = {v: k for k, v in STATUS_LABELS.items()}

@@ -171,3 +171,30 @@ def test_demo_lead_sees_scores_final_and_grade_on_home(app_env):
     r = S.assessment_result(db, aid)
     assert metrics == {"第三方评分": str(r.third_party), "最终得分": str(r.final), "评估等级": "优秀"}
     assert r.final >= 90
+
+
+def test_lead_adds_renames_and_removes_pian_qu_as_typed(created):
+    db, aid, lead, lin, zhou = created
+    at = app_test("pages/setup.py", auth={"assessment_id": aid, "member_id": lead})
+    at.run()
+    at.button(key="area_add").click()
+    at.run()
+    at.button(key="area_add").click()
+    at.run()
+    station = A.get_assessment(db, aid)["station_id"]
+    assert [x["name"] for x in A.list_areas(db, station)] == ["片区1", "片区2"]
+    at.text_input(key="area_name_P1").set_value("片区一")
+    at.run()
+    at.text_input(key="area_comm_P1").set_value("上元岗社区、下元岗社区")
+    at.run()
+    assert [(x["code"], x["name"], x["communities"]) for x in A.list_areas(db, station)] == [
+        ("P1", "片区一", ["上元岗社区", "下元岗社区"]), ("P2", "片区2", [])]
+    # A 片区 with scores cannot be removed; one without can.
+    A.set_assignments(db, aid, lead, zhou, ["C", ("B", "P1")])
+    S.save_score(db, aid, zhou, "B1", "P1", value=5)
+    at.button(key="area_del_P1").click()
+    at.run()
+    assert any("片区一已有专家评分，不能删除" in e.value for e in at.error)
+    at.button(key="area_del_P2").click()
+    at.run()
+    assert [x["name"] for x in A.list_areas(db, station)] == ["片区一"]

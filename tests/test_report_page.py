@@ -47,8 +47,7 @@ def test_lead_edits_a_report_item_and_the_experts_original_stays(demo_app):
     at.selectbox(key="rp_section").set_value("A")
     at.run()
     edited = "人员配置方面，建议社工站加强人员稳定性管理（组长修改）。"
-    at.text_area(key=f"rp_text_{item['ref']}").set_value(edited)
-    at.button(key=f"rp_save_{item['ref']}").click()
+    at.text_area(key=f"rp_text_{item['ref']}").set_value(edited)   # saved when the box is left
     at.run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -97,9 +96,8 @@ def test_lead_enters_a_partys_score_and_it_changes_the_final(demo_app):
     db, aid, lead_id, _ = demo_app
     final_before = S.assessment_result(db, aid).final
     at = open_page(aid, lead_id)
-    at.number_input(key="rp_party_score_purchaser").set_value(80.0)
+    at.number_input(key="rp_party_score_purchaser").set_value(80.0)   # saved as entered, no button
     at.text_input(key="rp_party_comment_purchaser").set_value("与社区协作融洽。")
-    at.button(key="rp_party_save_purchaser").click()
     at.run()
     assert not at.exception, at.exception
     row = S.party_scores(db, aid)["purchaser"]
@@ -132,3 +130,21 @@ def test_an_expert_cannot_open_the_report_page(demo_app):
     at.run()
     assert not [w for w in at.selectbox if w.key == "rp_section"]
     assert not [b for b in at.button if (b.key or "").startswith("rp_")]
+
+
+def test_veto_feedback_and_party_findings_are_saved_as_entered(demo_app):
+    db, aid, lead_id, _ = demo_app
+    at = open_page(aid, lead_id)
+    at.checkbox(key="rp_veto_finance").check()
+    at.run()
+    assert S.assessment_result(db, aid).grade == "不合格"
+    at.text_area(key="rp_free_feedback_onsite").set_value("社工站对评估意见无异议。")
+    at.run()
+    at.text_area(key="rp_party_text_supervisor").set_value("加强社区慈善基金项目化运营。")
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.text_area(key="rp_party_text_supervisor").value == ""      # cleared once saved
+    assert "加强社区慈善基金项目化运营。" in [f["text"] for f in S.findings(db, aid, "party:supervisor")]
+    again = open_page(aid, lead_id)                                       # a fresh session shows it all
+    assert again.checkbox(key="rp_veto_finance").value is True
+    assert again.text_area(key="rp_free_feedback_onsite").value == "社工站对评估意见无异议。"

@@ -53,7 +53,7 @@ def click(page: Page, name: str | re.Pattern) -> None:
     # A click that lands while a script run is still in flight can be dropped by the
     # frontend (seen with form submits on a loaded machine): wait for the app to be idle.
     wait_idle(page)
-    page.get_by_role("button", name=name).click()
+    page.get_by_role("button", name=name, exact=isinstance(name, str)).click()
 
 
 def main(page: Page):
