@@ -101,6 +101,11 @@ def set_areas(db, assessment_id: int, member_id: int | None, areas: list[dict]) 
                        communities=json.dumps(list(x.get("communities") or []), ensure_ascii=False))
             db["areas"].insert(row)
             new.append({"code": code, "name": names[pos], "communities": list(x.get("communities") or [])})
+        # Assignments to a removed 片区 go with it (it has no scores: checked above).
+        removed = [o["code"] for o in old if o["code"] not in {x["code"] for x in new}]
+        for code in removed:
+            db.execute("DELETE FROM assignments WHERE area_code = ? AND assessment_id IN"
+                       " (SELECT id FROM assessments WHERE station_id = ?)", [code, a["station_id"]])
         audit.log(db, assessment_id, member_id, "update", "areas", a["station_id"],
                   old=[{k: o[k] for k in ("code", "name", "communities")} for o in old], new=new,
                   actor="" if member_id else "system")

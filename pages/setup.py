@@ -140,9 +140,8 @@ for m in members:
     if m["role"] == "staff":
         c2.caption("工作人员：负责满意度电话回访与社工站数据录入，不参与指标评分。")
         continue
-    ui.init_state(f"assign_{m['id']}", [tuple(s) for s in m["sections"] if tuple(s) in options])
-    # A 片区 removed since this session first drew the list is no longer an option.
-    st.session_state[f"assign_{m['id']}"] = [o for o in st.session_state[f"assign_{m['id']}"] if o in options]
+    # Seeded from the database on each render: removing a 片区 also removes its assignments.
+    st.session_state[f"assign_{m['id']}"] = [tuple(s) for s in m["sections"] if tuple(s) in options]
     c2.multiselect("负责评分的部分", options, placeholder="请选择", key=f"assign_{m['id']}", format_func=opt_label, disabled=locked,
                    on_change=save_assign, args=(m["id"],), label_visibility="collapsed")
 ui.show_saved_error("members_err")

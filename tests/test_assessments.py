@@ -135,3 +135,11 @@ def test_framework_can_change_only_before_any_score(team):
     S.save_score(db, aid, e1, "A1", value=4)
     with pytest.raises(InvalidValue, match="不能更换评估框架"):
         A.update_assessment(db, aid, lead, framework_id="gz-2019-city")
+
+
+def test_removing_a_pian_qu_removes_its_assignments(team):
+    db, aid, lead, e1, e2 = team
+    assert ("B1", "P2") in A.assigned_cells(db, aid, e2)
+    A.set_areas(db, aid, lead, [{"code": "P1", "name": "片区一"}])
+    assert A.list_members(db, aid)[2]["sections"] == [("C", "")]
+    assert not [c for c in A.assigned_cells(db, aid, e2) if c[1] == "P2"]
