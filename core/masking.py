@@ -1,7 +1,21 @@
-"""Masking of client names and phone numbers for every view and export."""
+"""The one owner of masking: client names, mobiles, landlines and ID-card numbers.
+
+`mask_name` / `mask_phone` mask one known value (黄*昕, 138****1234, 020-****4321).
+`Scrubber` masks free text — every page, the PDF, Excel, CSV and the audit page pass
+user-typed text through one, built from the assessment's register
+(`core.privacy.scrubber(db, assessment_id)`):
+- names (2+ characters) and phones of registered clients, as written in the register;
+- any mobile (13812341234, 138-1234-1234, 138 1234 1234, +86 138…), landline with its
+  area code (020-87654321, (020)87654321, 02087654321) and ID-card number
+  (18 characters: 440106********123X), registered or not.
+The JSON transfer file is the one output that stays unmasked (docs/json-format.md).
+"""
 from __future__ import annotations
 
 import re
+from typing import Iterable
+
+_DIGITS = re.compile(r"\d")
 
 
 def mask_name(name: str) -> str:
@@ -15,26 +29,25 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (n - 2) + name[-1]
 
 
-_DIGITS = re.compile(r"\d")
-
-
 def mask_phone(phone: str) -> str:
     """13812341234 -> 138****1234; 020-87654321 -> 020-****4321.
 
-    Keeps the first 3 and last 4 digits of a mobile; for other numbers
-    (landlines, with or without area code) keeps the last 4 digits and any
-    area code before a separator, masking the rest. Non-digits are kept.
+    Keeps the first 3 and last 4 digits of a mobile (separators and +86 dropped); for
+    other numbers (landlines, with or without area code) keeps the last 4 digits and
+    any area code before a separator, masking the rest.
     """
     phone = (phone or "").strip()
     digits = _DIGITS.findall(phone)
     if not digits:
         return phone
     compact = "".join(digits)
-    if len(compact) == 11 and compact.startswith("1") and len(phone) == 11:
+    if len(compact) == 13 and compact.startswith("861"):
+        compact = compact[2:]
+    if len(compact) == 11 and compact.startswith("1"):
         return compact[:3] + "****" + compact[-4:]
-    # Landline: keep an area code written before '-' or ' ', and the last 4 digits.
-    m = re.match(r"^(\(?0\d{2,3}\)?[-\s])(\d+)$", phone)
-    if m:
+    # Landline: keep an area code written before '-', ' ' or ')', and the last 4 digits.
+    m = re.match(r"^(\(?0\d{2,3}\)?[-\s]?|\(0\d{2,3}\))(\d+)$", phone)
+    if m and re.search(r"[-\s)]", m.group(1)):
         local = m.group(2)
         keep = 4 if len(local) > 4 else max(0, len(local) - 2)
         return m.group(1) + "*" * (len(local) - keep) + local[len(local) - keep:]
@@ -43,9 +56,55 @@ def mask_phone(phone: str) -> str:
     return compact[:keep_head] + "*" * (len(compact) - keep_head - keep_tail) + compact[len(compact) - keep_tail:]
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+def mask_id_card(number: str) -> str:
+    """440106199001011234 -> 440106********1234."""
+    n = (number or "").strip()
+    return n[:6] + "*" * (len(n) - 10) + n[-4:] if len(n) > 10 else n
+
+
+_EDGE_L = r"(?<![0-9A-Za-z])"
+_EDGE_R = r"(?![0-9A-Za-z])"
+_ID_CARD = re.compile(_EDGE_L + r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _EDGE_R)
+_MOBILE = re.compile(_EDGE_L + r"(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}" + _EDGE_R)
+_LANDLINE = re.compile(_EDGE_L + r"(?:\(0\d{2,3}\)\s?|0\d{2,3}[-\s]?)\d{7,8}" + _EDGE_R)
+
+
+class Scrubber:
+    """Masks registered names and phones, and any mobile, landline or ID-card number, in text."""
+
+    def __init__(self, names: Iterable[str] = (), phones: Iterable[str] = ()):
+        pairs: dict[str, str] = {}
+        for name in names:
+            name = (name or "").strip()
+            if len(name) >= 2:
+                pairs[name] = mask_name(name)
+        for phone in phones:
+            phone = (phone or "").strip()
+            if len(_DIGITS.findall(phone)) >= 7:
+                pairs[phone] = mask_phone(phone)
+        self._map = pairs
+        # Longest first, so 欧阳子昕 is masked before a shorter name inside it.
+        self._re = re.compile("|".join(re.escape(k) for k in sorted(pairs, key=len, reverse=True))) if pairs else None
+
+    @classmethod
+    def from_clients(cls, clients: Iterable[dict]) -> "Scrubber":
+        clients = list(clients)
+        return cls((c.get("name") or "" for c in clients), (c.get("phone") or "" for c in clients))
+
+    def __call__(self, text) -> str:
+        if text is None:
+            return ""
+        text = str(text)
+        if self._re is not None:
+            text = self._re.sub(lambda m: self._map[m.group(0)], text)
+        text = _ID_CARD.sub(lambda m: mask_id_card(m.group(0)), text)
+        text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
+        return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+NO_REGISTER = Scrubber()
 
 
 def mask_text(text: str) -> str:
-    """Mask mobile numbers inside free text (audit values, comments): 13812341234 -> 138****1234."""
-    return _PHONE_IN_TEXT.sub(r"\1****\2", text or "")
+    """Numbers only (no register at hand): mobiles, landlines and ID-card numbers in `text`."""
+    return NO_REGISTER(text)

@@ -8,9 +8,17 @@ class ZeroTarget(ValueError):
     """A ratio whose denominator is 0 or missing: an input error, not a crash."""
 
 
-def _dec(x) -> Decimal:
-    # str() first so 0.1 stays 0.1 rather than its binary expansion
+def D(x) -> Decimal:
+    """The one Decimal helper: str() first so 0.1 stays 0.1 rather than its binary expansion."""
     return x if isinstance(x, Decimal) else Decimal(str(x))
+
+
+def D_or_none(x) -> Decimal | None:
+    """D(x), or None for None / ''."""
+    return None if x is None or x == "" else D(x)
+
+
+_dec = D
 
 
 def round_half_up(x, places: int = 2) -> Decimal:

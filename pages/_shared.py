@@ -136,7 +136,11 @@ def init_state(key: str, value) -> None:
 _MD_SPECIAL = "\\`*_{}[]()#+-!|<>~$"
 
 
-def md_escape(text: str) -> str:
-    """User text made safe inside st.markdown: every Markdown/HTML special character is escaped,
-    so it shows literally (never as formatting or HTML; a bare URL may still be auto-linked)."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text or ""))
+def esc(text) -> str:
+    """The one escape path for user text shown through Markdown (titles, captions, messages,
+    metrics): every Markdown/HTML special character is escaped, so it shows literally (never as
+    formatting or HTML; a bare URL may still be auto-linked). None shows as ''."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in ("" if text is None else str(text)))
+
+
+md_escape = esc

@@ -1,0 +1,63 @@
+"""The one labels module: every Chinese label of a stored code, in one place.
+
+Pages, the PDF, Excel and CSV exports and the audit page take their words here;
+party and section names come from the framework (`party_label`, `section_label`).
+"""
+from __future__ import annotations
+
+ROLES = {"lead": "组长", "expert": "评估专家", "staff": "工作人员"}
+FINDING_KINDS = {"strength": "值得肯定", "concern": "需要关注"}
+ASSESSMENT_KINDS = ("末期", "中期")
+ASSESSMENT_STATUS = {"open": "进行中", "locked": "已锁定"}
+YES_NO = {True: "是", False: "否", 1: "是", 0: "否", None: ""}
+
+SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document": "查阅资料", "interview": "访谈"}
+SITE_STATUSES = {"": "未查看", "ok": "符合", "finding": "发现问题"}
+RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改")
+
+# Satisfaction survey
+CALL_OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
+RESPONDENTS = ("本人", "家属")
+SATISFACTION_SCALE = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+CALL_STATUSES = {"pending": "未拨打", "retry": "待再拨", "reached": "已接通", "refused": "拒访",
+                 "unreachable": "无法接通"}
+
+# The audit log (修改记录)
+AUDIT_ACTIONS = {
+    "create": "新增", "update": "修改", "delete": "删除", "import": "导入", "export": "导出", "prefill": "预填",
+    "lock": "锁定", "unlock": "解锁", "assign": "分配", "reset_pin": "重置 PIN", "override": "组长裁定",
+    "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
+    "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
+}
+AUDIT_ENTITIES = {
+    "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
+    "finding": "评估意见", "party_score": "其他评估方评分", "veto": "否决项", "contract_indicator": "协议指标",
+    "contract_indicators": "协议指标表", "staffing": "人员配置", "clients": "重点服务对象名册",
+    "prev_recommendation": "上期评估意见", "site_record": "现场记录", "site_records": "现场记录",
+    "survey_sample": "满意度抽样", "survey_item": "回访对象", "report_item": "报告条目",
+    "report_group": "报告部分", "report_text": "报告文本",
+}
+
+
+def label(mapping: dict, code, default: str | None = None) -> str:
+    """The label of `code`, or the code itself (or `default`) when unknown."""
+    return mapping.get(code, code if default is None else default)
+
+
+def party_label(framework, code: str) -> str:
+    """购买方 / 督导中心 / 监督方 … for a party code of the framework."""
+    try:
+        return framework.party(code).label
+    except KeyError:
+        return code
+
+
+def section_label(framework, code: str, area_name: str = "") -> str:
+    """'A 项目管理', 'B 服务质量·片区一', or an other party's name for 'party:<code>'."""
+    if code.startswith("party:"):
+        return party_label(framework, code.split(":", 1)[1])
+    try:
+        sec = framework.section(code)
+    except KeyError:
+        return code
+    return f"{sec.code} {sec.name}" + (f"·{area_name}" if area_name else "")

@@ -1,0 +1,8 @@
+"""Use cases of scoring: experts' scores, the lead's overrides, findings, other parties' scores, veto, results.
+
+TRANSITIONAL: re-exports of db.scores until the area's own use cases replace them (issue 10).
+"""
+from db.scores import (  # noqa: F401
+    save_score, scores, save_override, overrides, add_finding, update_finding, delete_finding, findings, save_party_score, party_scores, save_veto, veto_failed, assessment_result as result,
+)
+

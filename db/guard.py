@@ -1,0 +1,139 @@
+"""The one write guard. Every public writer in db/ is declared with `@writer(...)`.
+
+    @writer("lead", "expert", what="评分")
+    def save_score(w: Write, indicator_code, area_code, ...):
+        ... w.db.execute(...) ...
+        w.log("update", "score", key, old=..., new=...)
+
+The decorated function is called as `save_score(db, assessment_id, member_id, ...)`.
+Inside one BEGIN IMMEDIATE transaction, before the writer's own code runs, the guard
+checks that the assessment exists and is open (not locked), and that the member
+belongs to it and has one of the allowed roles. The writer then checks ownership
+(`w.deny(...)`) and writes; it records what it changed with exactly one `w.log(...)`.
+A writer that changes rows without logging them is rolled back (RuntimeError): no
+change can escape the audit log. Checking the lock inside the transaction means a save
+racing the lead's lock either commits before the lock or is refused after it.
+
+`REGISTRY` lists every guarded writer (tests/test_write_guard.py calls each one);
+`UNGUARDED` names the few writers that cannot go through the guard, with the reason.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+from . import audit
+from .connection import transaction
+from .errors import AssessmentLocked, NotFound, PermissionDenied
+
+ROLES = ("lead", "expert", "staff")        # the members.role CHECK constraint
+
+REGISTRY: list = []
+
+# Writers that cannot pass the guard, and why (tests/test_write_guard.py checks that
+# every other writer in db/ is guarded).
+UNGUARDED = {
+    "assessments.new_assessment": "creates the station, the assessment and its lead: no member exists yet",
+    "transfer.insert_tables": "imports a whole assessment as a new one: no member of it is logged in",
+    "migrations.migrate": "schema changes, not data",
+    "backup.backup": "copies the file; writes nothing to the database",
+}
+
+
+class Write:
+    """The checked context a guarded writer runs in."""
+
+    def __init__(self, db, assessment: dict, member: dict, what: str):
+        self.db = db
+        self.assessment = assessment
+        self.assessment_id = assessment["id"]
+        self.member = member
+        self.member_id = member["id"]
+        self.what = what
+        self.logged = 0
+
+    @property
+    def role(self) -> str:
+        return self.member["role"]
+
+    def deny(self, message: str):
+        """Refuse (PermissionDenied, rolled back) with a Chinese message."""
+        raise PermissionDenied(message)
+
+    def log(self, action: str, entity: str, key="", old=None, new=None) -> None:
+        """The writer's one audit row, in its transaction."""
+        if self.logged:
+            raise RuntimeError(f"{entity}: a guarded writer logs one audit row per call")
+        audit.log(self.db, self.assessment_id, self.member_id, action, entity, key, old=old, new=new,
+                  actor=self.member["name"])
+        self.logged += 1
+
+    def update_changed(self, table: str, row_id: int, old: dict, new: dict, *, entity: str,
+                       stamp: dict | None = None) -> dict:
+        """Update the fields of `new` that differ from `old` and log them; return those changes."""
+        changes = {k: v for k, v in new.items() if old.get(k) != v}
+        if changes:
+            self.db[table].update(row_id, dict(changes, **(stamp or {})))
+            self.log("update", entity, row_id, old={k: old.get(k) for k in changes}, new=changes)
+        return changes
+
+
+def _row(db, sql: str, params) -> dict | None:
+    cur = db.execute(sql, params)
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+
+def check(db, assessment_id: int, member_id: int, roles: tuple[str, ...], what: str,
+          when_locked: bool = False) -> Write:
+    """The guard's checks (call inside the write transaction)."""
+    a = _row(db, "SELECT * FROM assessments WHERE id = ?", [assessment_id])
+    if a is None:
+        raise NotFound(f"找不到评估 {assessment_id}")
+    m = _row(db, "SELECT id, assessment_id, name, role FROM members WHERE id = ?", [member_id])
+    if m is None or m["assessment_id"] != assessment_id:
+        raise PermissionDenied("该成员不属于本评估")
+    if a["status"] == "locked" and not when_locked:
+        raise AssessmentLocked()
+    if m["role"] not in roles:
+        raise PermissionDenied(f"{m['name']}的角色无权修改{what}")
+    return Write(db, a, m, what)
+
+
+def writer(*roles: str, what: str, when_locked: bool = False):
+    """Declare a guarded writer: fn(w, *args) becomes fn(db, assessment_id, member_id, *args).
+
+    `roles` are the member roles allowed (none given: every role); `what` names the
+    thing written in the Chinese refusal; `when_locked=True` lets it run on a locked
+    assessment (locking and unlocking, recording an export).
+    """
+    allowed = tuple(roles) or ROLES
+    unknown = set(allowed) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def guarded(db, assessment_id: int, member_id: int, *args, **kwargs):
+            with transaction(db):
+                w = check(db, assessment_id, member_id, allowed, what, when_locked)
+                before = db.conn.total_changes
+                out = fn(w, *args, **kwargs)
+                if db.conn.total_changes != before and not w.logged:
+                    raise RuntimeError(f"{fn.__module__}.{fn.__name__} changed rows without an audit row")
+            return out
+
+        guarded.__signature__ = _outer_signature(fn)
+        guarded.guard = {"roles": allowed, "what": what, "when_locked": when_locked}
+        REGISTRY.append(guarded)
+        return guarded
+
+    return deco
+
+
+def _outer_signature(fn) -> inspect.Signature:
+    sig = inspect.signature(fn)
+    params = list(sig.parameters.values())[1:]
+    head = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for n in ("db", "assessment_id", "member_id")]
+    return sig.replace(parameters=head + params)

@@ -1,0 +1,153 @@
+"""The one write guard, proved over every writer found by introspection (db.guard.REGISTRY).
+
+Each guarded writer is refused on a locked assessment and for a member without the
+right (wrong role, or a member of another assessment), changing nothing; allowed, it
+writes exactly one audit row. tests/guard_calls/ holds a sample call per writer: a new
+writer without one fails here. The race test locks while writers save.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import pkgutil
+import shutil
+import threading
+
+import pytest
+
+import db as db_pkg
+from db.connection import connect
+from db.errors import AssessmentLocked, DataError, PermissionDenied
+from db.guard import REGISTRY
+from tests.guard_calls import all_calls
+
+for _m in pkgutil.iter_modules(db_pkg.__path__):
+    importlib.import_module(f"db.{_m.name}")  # every writer registers on import
+
+CALLS = all_calls()
+WRITERS = {f"{w.__module__.split('.', 1)[1]}.{w.__name__}": w for w in REGISTRY}
+DEMO_MEMBERS = {"lead": "陈志远", "expert": "林晓红", "expert2": "王建华", "staff": "黄小燕"}
+
+
+class Ctx:
+    def __init__(self, db, aid):
+        self.db, self.aid = db, aid
+        self.ids = {k: self.one("SELECT id FROM members WHERE assessment_id = ? AND name = ?", [aid, n])
+                    for k, n in DEMO_MEMBERS.items()}
+        # A member of another assessment (refused by every writer of this one).
+        sid = self.one("SELECT station_id FROM assessments WHERE id = ?", [aid])
+        db.execute("INSERT INTO assessments (station_id, framework_id, created_at) VALUES (?, 'gz-2024-four-party', '')",
+                   [sid])
+        other = self.one("SELECT MAX(id) FROM assessments")
+        db.execute("INSERT INTO members (assessment_id, name, role, pin_hash, created_at)"
+                   " VALUES (?, '外人', 'lead', 'x', '')", [other])
+        self.ids["outsider"] = self.one("SELECT MAX(id) FROM members")
+
+    def one(self, sql, params=()):
+        row = self.db.execute(sql, list(params)).fetchone()
+        return None if row is None else row[0]
+
+    def audit_rows(self) -> int:
+        return self.one("SELECT COUNT(*) FROM audit_log")
+
+    def content(self) -> str:
+        return hashlib.sha256("\n".join(self.db.conn.iterdump()).encode()).hexdigest()
+
+
+@pytest.fixture
+def ctx(demo_db_file, tmp_path):
+    src, aid = demo_db_file
+    shutil.copy(src, tmp_path / "g.db")
+    db = connect(tmp_path / "g.db")
+    c = Ctx(db, aid)
+    yield c
+    db.conn.close()
+
+
+def test_every_guarded_writer_has_a_sample_call():
+    named = {c.writer for c in CALLS}
+    missing = sorted(set(WRITERS) - named)
+    assert not missing, f"guarded writers without a sample call in tests/guard_calls/: {missing}"
+    unknown = sorted(named - set(WRITERS))
+    assert not unknown, f"sample calls of writers that are not guarded: {unknown}"
+
+
+def _call(ctx, call: Call, member: str):
+    args, kwargs = call.make(ctx)
+    return WRITERS[call.writer](ctx.db, ctx.aid, ctx.ids[member], *args, **kwargs)
+
+
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_writer_is_refused_on_a_locked_assessment_and_changes_nothing(ctx, call):
+    ctx.db.execute("UPDATE assessments SET status = 'locked' WHERE id = ?", [ctx.aid])
+    before = ctx.content()
+    if call.when_locked:
+        _call(ctx, call, call.member)
+        return
+    with pytest.raises(AssessmentLocked):
+        _call(ctx, call, call.member)
+    assert ctx.content() == before
+
+
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_writer_is_refused_for_a_member_without_the_right(ctx, call):
+    refused = call.refused or "outsider"
+    before = ctx.content()
+    with pytest.raises(PermissionDenied):
+        _call(ctx, call, refused)
+    assert ctx.content() == before
+
+
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_writer_writes_exactly_one_audit_row(ctx, call):
+    n = ctx.audit_rows()
+    _call(ctx, call, call.member)
+    assert ctx.audit_rows() == n + 1
+    last = ctx.db.execute("SELECT member_id, assessment_id FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert last == (ctx.ids[call.member], ctx.aid)
+
+
+def test_nothing_commits_after_the_lead_locks(demo_db_file, tmp_path):
+    """Experts keep saving while the lead locks: every save the database kept came before the lock."""
+    from db import assessments as A
+
+    src, aid = demo_db_file
+    path = tmp_path / "race.db"
+    shutil.copy(src, path)
+    setup = connect(path)
+    ctx = Ctx(setup, aid)
+    saver = WRITERS["scores.save_score"]
+    cells = [r for r in setup.execute(
+        "SELECT member_id, indicator_code, area_code FROM scores WHERE assessment_id = ? AND value IS NOT NULL",
+        [aid]).fetchall()]
+    start = threading.Barrier(4)
+    errors: list = []
+
+    def expert(rows):
+        db = connect(path)
+        start.wait()
+        for k in range(60):
+            for mid, code, area in rows:
+                try:
+                    saver(db, aid, mid, code, area, note=f"第 {k} 次")
+                except AssessmentLocked:
+                    pass
+                except DataError as e:  # pragma: no cover - would be a bug
+                    errors.append(e)
+        db.conn.close()
+
+    threads = [threading.Thread(target=expert, args=(cells[n::3],)) for n in range(3)]
+    for t in threads:
+        t.start()
+    start.wait()
+    lead_db = connect(path)
+    A.set_locked(lead_db, aid, ctx.ids["lead"], True)
+    for t in threads:
+        t.join()
+    assert not errors
+    lock_id = setup.execute("SELECT MAX(id) FROM audit_log WHERE action = 'lock'").fetchone()[0]
+    after = setup.execute("SELECT COUNT(*) FROM audit_log WHERE id > ? AND entity = 'score'", [lock_id]).fetchone()[0]
+    saved = setup.execute("SELECT COUNT(*) FROM audit_log WHERE id < ? AND entity = 'score' AND action = 'update'"
+                          " AND new LIKE '%第%'", [lock_id]).fetchone()[0]
+    assert saved > 0, "the race did not happen: no save before the lock"
+    assert after == 0, f"{after} score saves committed after the lock"
