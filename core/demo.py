@@ -5,7 +5,7 @@ area adds its own part (station data, survey) from its own module.
 """
 from __future__ import annotations
 
-from db import assessments as A
+from core import team as A
 from db import scores as S
 from db.connection import transaction
 

@@ -1,61 +1,44 @@
-"""Stations, 片区, assessments, members, assignments, login and locking."""
+"""Stations, 片区, assessments, members and assignments: storage only.
+
+Readers return plain rows. Writers are guarded (`db.guard.writer`): the guard checks the
+lock, the membership and the role inside the write transaction, and each writer logs one
+audit row. The rules (framework, PIN format and hashing, names, kinds) live in core.team,
+which calls these with values it has already checked.
+"""
 from __future__ import annotations
 
 import json
 
-import sqlite_utils
-
-from core.framework import get_framework
-from core.pins import check_pin_format, hash_pin, verify_pin
-
 from . import audit
 from .connection import transaction
-from .errors import AssessmentLocked, InvalidValue, LoginFailed, NotFound, PermissionDenied
-
-ROLES = {"lead": "组长", "expert": "评估专家", "staff": "工作人员"}
+from .errors import InvalidValue, NotFound
+from .guard import writer
 
 STATION_FIELDS = ("name", "short_name", "district", "street", "address", "operator", "purchaser",
                   "supervisor", "operating_since")
 ASSESSMENT_FIELDS = ("kind", "period_label", "contract_start", "contract_end", "stats_start", "stats_end",
                      "visit_date", "funding_wan", "evaluator_org", "framework_id")
+_MEMBER_COLS = "id, assessment_id, name, role, created_at"
 
 
-# ---------- stations and 片区 ----------
+def _one(db, sql: str, params) -> dict | None:
+    cur = db.execute(sql, list(params))
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
-def create_station(db, name: str, communities: list[str] = (), **fields) -> int:
-    if not (name or "").strip():
-        raise InvalidValue("社工站名称不能为空")
-    row = {k: fields.get(k, "") or "" for k in STATION_FIELDS if k != "name"}
-    row.update(name=name.strip(), communities=json.dumps(list(communities), ensure_ascii=False))
-    with transaction(db):
-        sid = db["stations"].insert(row).last_pk
-        audit.log(db, None, None, "create", "station", sid, new=row, actor="system")
-    return sid
 
+def _json_list(values) -> str:
+    return json.dumps(list(values or []), ensure_ascii=False)
+
+
+# ---------- readers ----------
 
 def get_station(db, station_id: int) -> dict:
-    try:
-        st = db["stations"].get(station_id)
-    except sqlite_utils.db.NotFoundError:
-        raise NotFound(f"找不到社工站 {station_id}") from None
+    st = _one(db, "SELECT * FROM stations WHERE id = ?", [station_id])
+    if st is None:
+        raise NotFound(f"找不到社工站 {station_id}")
     st["communities"] = json.loads(st["communities"])
     return st
-
-
-def update_station(db, assessment_id: int, member_id: int, **fields) -> None:
-    a = get_assessment(db, assessment_id)
-    _require_lead(db, assessment_id, member_id)
-    _require_open(a)
-    changes = {k: v for k, v in fields.items() if k in STATION_FIELDS or k == "communities"}
-    if "communities" in changes:
-        changes["communities"] = json.dumps(list(changes["communities"]), ensure_ascii=False)
-    if "name" in changes and not (changes["name"] or "").strip():
-        raise InvalidValue("社工站名称不能为空")
-    with transaction(db):
-        old = db["stations"].get(a["station_id"])
-        db["stations"].update(a["station_id"], changes)
-        audit.log(db, assessment_id, member_id, "update", "station", a["station_id"],
-                  old={k: old[k] for k in changes}, new=changes)
 
 
 def list_areas(db, station_id: int) -> list[dict]:
@@ -65,102 +48,11 @@ def list_areas(db, station_id: int) -> list[dict]:
     return rows
 
 
-def set_areas(db, assessment_id: int, member_id: int | None, areas: list[dict]) -> None:
-    """Replace the station's 片区: list of {code?, name, communities}. Codes stay stable by name."""
-    a = get_assessment(db, assessment_id)
-    if member_id is not None:
-        _require_lead(db, assessment_id, member_id)
-    _require_open(a)
-    names = [(x.get("name") or "").strip() for x in areas]
-    for n, name in enumerate(names, 1):
-        if not name:
-            raise InvalidValue(f"第 {n} 个片区：名称不能为空")
-    if len(set(names)) != len(names):
-        raise InvalidValue("片区名称重复")
-    with transaction(db):
-        old = list_areas(db, a["station_id"])
-        kept = {x.get("code") for x in areas if x.get("code")} | {o["code"] for o in old if o["name"] in names}
-        for o in old:
-            if o["code"] not in kept and db.execute(
-                    "SELECT 1 FROM scores WHERE area_code = ? AND assessment_id IN"
-                    " (SELECT id FROM assessments WHERE station_id = ?) LIMIT 1", [o["code"], a["station_id"]]).fetchone():
-                raise InvalidValue(f"{o['name']}已有专家评分，不能删除")
-        by_name = {o["name"]: o["code"] for o in old}
-        used = {o["code"] for o in old}
-        db.execute("DELETE FROM areas WHERE station_id = ?", [a["station_id"]])
-        new = []
-        for pos, x in enumerate(areas):
-            code = x.get("code") or by_name.get(names[pos])
-            if not code:
-                k = 1
-                while f"P{k}" in used:
-                    k += 1
-                code = f"P{k}"
-            used.add(code)
-            row = dict(station_id=a["station_id"], code=code, name=names[pos], position=pos,
-                       communities=json.dumps(list(x.get("communities") or []), ensure_ascii=False))
-            db["areas"].insert(row)
-            new.append({"code": code, "name": names[pos], "communities": list(x.get("communities") or [])})
-        # Assignments to a removed 片区 go with it (it has no scores: checked above).
-        removed = [o["code"] for o in old if o["code"] not in {x["code"] for x in new}]
-        for code in removed:
-            db.execute("DELETE FROM assignments WHERE area_code = ? AND assessment_id IN"
-                       " (SELECT id FROM assessments WHERE station_id = ?)", [code, a["station_id"]])
-        audit.log(db, assessment_id, member_id, "update", "areas", a["station_id"],
-                  old=[{k: o[k] for k in ("code", "name", "communities")} for o in old], new=new,
-                  actor="" if member_id else "system")
-
-
-# ---------- assessments ----------
-
-def create_assessment(db, station_id: int, framework_id: str, lead_name: str, lead_pin: str, **fields) -> tuple[int, int]:
-    """Create an assessment with its lead; return (assessment_id, lead_member_id)."""
-    get_framework(framework_id)  # raises FrameworkError with a Chinese message
-    get_station(db, station_id)
-    row = {k: fields.get(k) for k in ASSESSMENT_FIELDS if k != "framework_id"}
-    row.update(station_id=station_id, framework_id=framework_id, status="open", created_at=audit.now(),
-               kind=fields.get("kind") or "末期", period_label=fields.get("period_label") or "",
-               evaluator_org=fields.get("evaluator_org") or "")
-    if row["kind"] not in ("中期", "末期"):
-        raise InvalidValue("评估类型应为“中期”或“末期”")
-    with transaction(db):
-        aid = db["assessments"].insert(row).last_pk
-        audit.log(db, aid, None, "create", "assessment", aid, new=row, actor=lead_name)
-        lead_id = _add_member(db, aid, lead_name, "lead", lead_pin, actor_id=None)
-    return aid, lead_id
-
-
-def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str, **fields) -> tuple[int, int]:
-    """Create a station and its assessment with the lead, all or nothing."""
-    station = dict(station)
-    with transaction(db):
-        sid = create_station(db, station.pop("name", ""), station.pop("communities", []), **station)
-        return create_assessment(db, sid, framework_id, lead_name, lead_pin, **fields)
-
-
 def get_assessment(db, assessment_id: int) -> dict:
-    row = db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id]).fetchone()
-    if row is None:
+    a = _one(db, "SELECT * FROM assessments WHERE id = ?", [assessment_id])
+    if a is None:
         raise NotFound(f"找不到评估 {assessment_id}")
-    cols = [d[0] for d in db.execute("SELECT * FROM assessments LIMIT 0").description]
-    return dict(zip(cols, row))
-
-
-def update_assessment(db, assessment_id: int, member_id: int, **fields) -> None:
-    a = get_assessment(db, assessment_id)
-    _require_lead(db, assessment_id, member_id)
-    _require_open(a)
-    changes = {k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
-    if "framework_id" in changes and changes["framework_id"] != a["framework_id"]:
-        get_framework(changes["framework_id"])
-        if db.execute("SELECT 1 FROM scores WHERE assessment_id = ? LIMIT 1", [assessment_id]).fetchone():
-            raise InvalidValue("已有专家评分，不能更换评估框架")
-    if "kind" in changes and changes["kind"] not in ("中期", "末期"):
-        raise InvalidValue("评估类型应为“中期”或“末期”")
-    with transaction(db):
-        db["assessments"].update(assessment_id, changes)
-        audit.log(db, assessment_id, member_id, "update", "assessment", assessment_id,
-                  old={k: a[k] for k in changes}, new=changes)
+    return a
 
 
 def list_assessments(db) -> list[dict]:
@@ -169,113 +61,25 @@ def list_assessments(db) -> list[dict]:
         " ORDER BY a.id DESC"))
 
 
-def assessment_title(db, assessment_id: int) -> str:
-    a = get_assessment(db, assessment_id)
-    st = get_station(db, a["station_id"])
-    return f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
-
-
-def set_locked(db, assessment_id: int, member_id: int, locked: bool) -> None:
-    a = get_assessment(db, assessment_id)
-    _require_lead(db, assessment_id, member_id)
-    new = "locked" if locked else "open"
-    if a["status"] == new:
-        return
-    with transaction(db):
-        db.execute("UPDATE assessments SET status = ? WHERE id = ?", [new, assessment_id])
-        audit.log(db, assessment_id, member_id, "lock" if locked else "unlock", "assessment", assessment_id,
-                  old={"status": a["status"]}, new={"status": new})
-
-
-def is_locked(db, assessment_id: int) -> bool:
-    return get_assessment(db, assessment_id)["status"] == "locked"
-
-
-def _require_open(a: dict) -> None:
-    if a["status"] == "locked":
-        raise AssessmentLocked()
-
-
-def require_open(db, assessment_id: int) -> None:
-    """Raise AssessmentLocked when the assessment is locked (for other db modules)."""
-    _require_open(get_assessment(db, assessment_id))
-
-
-def _require_lead(db, assessment_id: int, member_id: int) -> dict:
-    m = get_member(db, member_id)
-    if m["assessment_id"] != assessment_id or m["role"] != "lead":
-        raise PermissionDenied("只有本评估的组长可以进行此操作")
-    return m
-
-
-def require_lead(db, assessment_id: int, member_id: int) -> dict:
-    return _require_lead(db, assessment_id, member_id)
-
-
-# ---------- members, login, assignments ----------
-
-def _add_member(db, assessment_id: int, name: str, role: str, pin: str, actor_id: int | None) -> int:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidValue("成员姓名不能为空")
-    if role not in ROLES:
-        raise InvalidValue(f"未知角色“{role}”")
-    err = check_pin_format(pin)
-    if err:
-        raise InvalidValue(f"成员“{name}”：{err}")
-    if db.execute("SELECT 1 FROM members WHERE assessment_id = ? AND name = ?", [assessment_id, name]).fetchone():
-        raise InvalidValue(f"成员“{name}”已存在")
-    mid = db["members"].insert(dict(assessment_id=assessment_id, name=name, role=role,
-                                    pin_hash=hash_pin(pin), created_at=audit.now())).last_pk
-    audit.log(db, assessment_id, actor_id, "create", "member", mid, new={"name": name, "role": role},
-              actor="" if actor_id else name)
-    return mid
-
-
-def add_member(db, assessment_id: int, actor_id: int, name: str, role: str, pin: str,
-               sections: list[str] | list[tuple[str, str]] = ()) -> int:
-    _require_lead(db, assessment_id, actor_id)
-    require_open(db, assessment_id)
-    with transaction(db):
-        mid = _add_member(db, assessment_id, name, role, pin, actor_id)
-        if sections:
-            _set_assignments(db, assessment_id, actor_id, mid, sections)
-    return mid
+def has_scores(db, assessment_id: int) -> bool:
+    return db.execute("SELECT 1 FROM scores WHERE assessment_id = ? LIMIT 1", [assessment_id]).fetchone() is not None
 
 
 def get_member(db, member_id: int) -> dict:
-    row = db.execute("SELECT id, assessment_id, name, role, created_at FROM members WHERE id = ?", [member_id]).fetchone()
-    if row is None:
+    m = _one(db, f"SELECT {_MEMBER_COLS} FROM members WHERE id = ?", [member_id])
+    if m is None:
         raise NotFound(f"找不到成员 {member_id}")
-    return dict(zip(("id", "assessment_id", "name", "role", "created_at"), row))
+    return m
 
 
-def list_members(db, assessment_id: int) -> list[dict]:
-    rows = list(db.query("SELECT id, assessment_id, name, role, created_at FROM members"
-                         " WHERE assessment_id = ? ORDER BY CASE role WHEN 'lead' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id",
-                         [assessment_id]))
-    assigned = assignments(db, assessment_id)
-    for r in rows:
-        r["sections"] = [(x["section_code"], x["area_code"]) for x in assigned if x["member_id"] == r["id"]]
-    return rows
+def find_member(db, assessment_id: int, name: str) -> dict | None:
+    """The member of the assessment with this name, or None."""
+    return _one(db, f"SELECT {_MEMBER_COLS} FROM members WHERE assessment_id = ? AND name = ?", [assessment_id, name])
 
 
-def login(db, assessment_id: int, name: str, pin: str) -> dict:
-    row = db.execute("SELECT id, pin_hash FROM members WHERE assessment_id = ? AND name = ?",
-                     [assessment_id, (name or "").strip()]).fetchone()
-    if row is None or not verify_pin(pin or "", row[1]):
-        raise LoginFailed("姓名或 PIN 不正确")
-    return get_member(db, row[0])
-
-
-def set_pin(db, assessment_id: int, actor_id: int, member_id: int, pin: str) -> None:
-    _require_lead(db, assessment_id, actor_id)
-    err = check_pin_format(pin)
-    if err:
-        raise InvalidValue(err)
-    with transaction(db):
-        db.execute("UPDATE members SET pin_hash = ? WHERE id = ? AND assessment_id = ?", [hash_pin(pin), member_id, assessment_id])
-        audit.log(db, assessment_id, actor_id, "reset_pin", "member", member_id)
+def login_credentials(db, assessment_id: int, name: str) -> dict | None:
+    """{id, pin_hash} of the member with this name (for core.team.login), or None."""
+    return _one(db, "SELECT id, pin_hash FROM members WHERE assessment_id = ? AND name = ?", [assessment_id, name])
 
 
 def assignments(db, assessment_id: int) -> list[dict]:
@@ -283,50 +87,171 @@ def assignments(db, assessment_id: int) -> list[dict]:
                          [assessment_id]))
 
 
-def _set_assignments(db, assessment_id, actor_id, member_id, sections) -> None:
-    fw = get_framework(get_assessment(db, assessment_id)["framework_id"])
-    pairs = []
-    for s in sections:
-        sec, area = (s, "") if isinstance(s, str) else (s[0], s[1] or "")
-        try:
-            fw.section(sec)
-        except KeyError:
-            raise InvalidValue(f"未知指标部分“{sec}”") from None
-        pairs.append((sec, area))
-    old = [(r["section_code"], r["area_code"]) for r in db.query(
-        "SELECT section_code, area_code FROM assignments WHERE member_id = ?", [member_id])]
-    db.execute("DELETE FROM assignments WHERE member_id = ?", [member_id])
-    for sec, area in dict.fromkeys(pairs):
-        db["assignments"].insert(dict(assessment_id=assessment_id, member_id=member_id, section_code=sec, area_code=area))
-    audit.log(db, assessment_id, actor_id, "assign", "member", member_id, old=old, new=pairs)
+def list_members(db, assessment_id: int) -> list[dict]:
+    """Members (lead first, then experts, then staff), each with `sections`: [(section, 片区), …]."""
+    rows = list(db.query(f"SELECT {_MEMBER_COLS} FROM members WHERE assessment_id = ?"
+                         " ORDER BY CASE role WHEN 'lead' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id",
+                         [assessment_id]))
+    assigned = assignments(db, assessment_id)
+    for r in rows:
+        r["sections"] = [(x["section_code"], x["area_code"]) for x in assigned if x["member_id"] == r["id"]]
+    return rows
 
 
-def set_assignments(db, assessment_id: int, actor_id: int, member_id: int, sections) -> None:
-    """Replace a member's sections: ['A', ('B', 'P1'), ...]; ('B', '') = every 片区."""
-    _require_lead(db, assessment_id, actor_id)
-    require_open(db, assessment_id)
-    m = get_member(db, member_id)
-    if m["assessment_id"] != assessment_id:
-        raise PermissionDenied("该成员不属于本评估")
+# ---------- creators (unguarded: no member exists yet; see db.guard.UNGUARDED) ----------
+
+def create_station(db, fields: dict) -> int:
+    """Insert a station (name and fields already checked); one audit row."""
+    row = {k: (fields.get(k) or "") for k in STATION_FIELDS}
+    row["communities"] = _json_list(fields.get("communities"))
     with transaction(db):
-        _set_assignments(db, assessment_id, actor_id, member_id, sections)
+        station_id = db["stations"].insert(row).last_pk
+        audit.log(db, None, None, "create", "station", station_id, new=row, actor="system")
+    return station_id
 
 
-def assigned_cells(db, assessment_id: int, member_id: int) -> list[tuple[str, str]]:
-    """(indicator_code, area_code) pairs this member is to score."""
-    a = get_assessment(db, assessment_id)
-    fw = get_framework(a["framework_id"])
-    areas = [x["code"] for x in list_areas(db, a["station_id"])]
-    out = []
-    for r in db.query("SELECT section_code, area_code FROM assignments WHERE member_id = ?", [member_id]):
-        try:
-            sec = fw.section(r["section_code"])
-        except KeyError:
-            continue
-        for ind in sec.indicators:
-            if ind.scope == "area":
-                for ac in ([r["area_code"]] if r["area_code"] else areas):
-                    out.append((ind.code, ac))
-            else:
-                out.append((ind.code, ""))
-    return list(dict.fromkeys(out))
+def new_assessment(db, station: int | dict, assessment: dict, lead_name: str, lead_pin_hash: str) -> tuple[int, int]:
+    """Create the assessment and its lead, and the station when `station` is a dict of its fields
+    (an int is an existing station's id), all or nothing; one audit row. Return (assessment_id, lead_id)."""
+    with transaction(db):
+        if isinstance(station, dict):
+            row = {k: (station.get(k) or "") for k in STATION_FIELDS}
+            row["communities"] = _json_list(station.get("communities"))
+            station_id = db["stations"].insert(row).last_pk
+        else:
+            station_id = get_station(db, station)["id"]
+            row = None
+        a = {k: assessment.get(k) for k in ASSESSMENT_FIELDS}
+        a.update(station_id=station_id, status="open", created_at=audit.now())
+        assessment_id = db["assessments"].insert(a).last_pk
+        lead_id = db["members"].insert(dict(assessment_id=assessment_id, name=lead_name, role="lead",
+                                            pin_hash=lead_pin_hash, created_at=audit.now())).last_pk
+        new = {"assessment": a, "lead": {"id": lead_id, "name": lead_name, "role": "lead"}}
+        if row is not None:
+            new["station"] = dict(row, id=station_id)
+        audit.log(db, assessment_id, lead_id, "create", "assessment", assessment_id, new=new, actor=lead_name)
+    return assessment_id, lead_id
+
+
+# ---------- guarded writers ----------
+
+@writer("lead", what="社工站信息")
+def update_station(w, **fields) -> dict:
+    """Change station fields (names in STATION_FIELDS, `communities` a list); return the changes."""
+    station_id = w.assessment["station_id"]
+    old = get_station(w.db, station_id)
+    new = {k: v for k, v in fields.items() if k in STATION_FIELDS}
+    if "communities" in fields:
+        new["communities"] = _json_list(fields["communities"])
+        old["communities"] = _json_list(old["communities"])
+    return w.update_changed("stations", station_id, old, new, entity="station")
+
+
+@writer("lead", what="评估信息")
+def update_assessment(w, **fields) -> dict:
+    """Change assessment fields (names in ASSESSMENT_FIELDS); return the changes."""
+    new = {k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
+    return w.update_changed("assessments", w.assessment_id, w.assessment, new, entity="assessment")
+
+
+@writer("lead", what="片区")
+def set_areas(w, areas: list[dict]) -> list[dict]:
+    """Replace the station's 片区 with `areas`: [{code?, name, communities}] (names checked and unique).
+
+    Codes stay stable by code or name; a new 片区 gets the next free P<n>. A removed 片区 takes
+    its assignments with it; one that has scores cannot be removed. Return the new list.
+    """
+    db, station_id = w.db, w.assessment["station_id"]
+    old = list_areas(db, station_id)
+    names = [x["name"] for x in areas]
+    kept = {x.get("code") for x in areas if x.get("code")} | {o["code"] for o in old if o["name"] in names}
+    for o in old:
+        if o["code"] not in kept and db.execute(
+                "SELECT 1 FROM scores WHERE area_code = ? AND assessment_id IN"
+                " (SELECT id FROM assessments WHERE station_id = ?) LIMIT 1", [o["code"], station_id]).fetchone():
+            raise InvalidValue(f"{o['name']}已有专家评分，不能删除")
+    by_name = {o["name"]: o["code"] for o in old}
+    used = {o["code"] for o in old}
+    new = []
+    for x in areas:
+        code = x.get("code") or by_name.get(x["name"])
+        if not code:
+            k = 1
+            while f"P{k}" in used:
+                k += 1
+            code = f"P{k}"
+        used.add(code)
+        new.append({"code": code, "name": x["name"], "communities": list(x.get("communities") or [])})
+    before = [{k: o[k] for k in ("code", "name", "communities")} for o in old]
+    if new == before:
+        return new
+    db.execute("DELETE FROM areas WHERE station_id = ?", [station_id])
+    for pos, x in enumerate(new):
+        db["areas"].insert(dict(station_id=station_id, code=x["code"], name=x["name"], position=pos,
+                                communities=_json_list(x["communities"])))
+    # Assignments to a removed 片区 go with it (it has no scores: checked above).
+    for code in [o["code"] for o in old if o["code"] not in {x["code"] for x in new}]:
+        db.execute("DELETE FROM assignments WHERE area_code = ? AND assessment_id IN"
+                   " (SELECT id FROM assessments WHERE station_id = ?)", [code, station_id])
+    w.log("update", "areas", station_id, old=before, new=new)
+    return new
+
+
+def _replace_assignments(db, assessment_id: int, member_id: int, pairs) -> tuple[list, list]:
+    """Replace a member's (section, 片区) pairs; return (old, new)."""
+    old = [(r["section_code"], r["area_code"]) for r in db.query(
+        "SELECT section_code, area_code FROM assignments WHERE member_id = ? ORDER BY id", [member_id])]
+    new = list(dict.fromkeys((s, a or "") for s, a in pairs))
+    if new != old:
+        db.execute("DELETE FROM assignments WHERE member_id = ?", [member_id])
+        for sec, area in new:
+            db["assignments"].insert(dict(assessment_id=assessment_id, member_id=member_id,
+                                          section_code=sec, area_code=area))
+    return old, new
+
+
+@writer("lead", what="评估成员")
+def add_member(w, name: str, role: str, pin_hash: str, sections=()) -> int:
+    """Add a member (name, role checked; PIN already hashed) with its (section, 片区) pairs; return its id."""
+    if find_member(w.db, w.assessment_id, name):
+        raise InvalidValue(f"成员“{name}”已存在")
+    member_id = w.db["members"].insert(dict(assessment_id=w.assessment_id, name=name, role=role,
+                                            pin_hash=pin_hash, created_at=audit.now())).last_pk
+    _, pairs = _replace_assignments(w.db, w.assessment_id, member_id, sections)
+    w.log("create", "member", member_id, new={"name": name, "role": role, "sections": pairs})
+    return member_id
+
+
+def _own_member(w, member_id: int) -> dict:
+    m = _one(w.db, f"SELECT {_MEMBER_COLS} FROM members WHERE id = ?", [member_id])
+    if m is None or m["assessment_id"] != w.assessment_id:
+        w.deny("该成员不属于本评估")
+    return m
+
+
+@writer("lead", what="成员 PIN")
+def set_pin(w, target_id: int, pin_hash: str) -> None:
+    """Replace the PIN hash of member `target_id` (the PIN itself is never logged)."""
+    m = _own_member(w, target_id)
+    w.db.execute("UPDATE members SET pin_hash = ? WHERE id = ?", [pin_hash, target_id])
+    w.log("reset_pin", "member", target_id, new={"name": m["name"]})
+
+
+@writer("lead", what="评分分工")
+def set_assignments(w, target_id: int, sections) -> list:
+    """Replace the (section, 片区) pairs of member `target_id` (checked against the framework); return them."""
+    _own_member(w, target_id)
+    old, new = _replace_assignments(w.db, w.assessment_id, target_id, sections)
+    if new != old:
+        w.log("assign", "member", target_id, old=old, new=new)
+    return new
+
+
+@writer("lead", what="评估锁定状态", when_locked=True)
+def set_locked(w, locked: bool) -> None:
+    """Lock (everyone read-only) or unlock the assessment; logged as lock / unlock."""
+    old, new = w.assessment["status"], "locked" if locked else "open"
+    if old == new:
+        return
+    w.db.execute("UPDATE assessments SET status = ? WHERE id = ?", [new, w.assessment_id])
+    w.log("lock" if locked else "unlock", "assessment", w.assessment_id, old={"status": old}, new={"status": new})

@@ -1,4 +1,4 @@
-"""The append-only audit log. Writers call `log` inside their own transaction."""
+"""The append-only audit log. Guarded writers log through `Write.log` (db/guard.py), in their transaction."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -35,16 +35,3 @@ def entries(db: sqlite_utils.Database, assessment_id: int, limit: int | None = N
         params.append(limit)
     return list(db.query(sql, params))
 
-
-def update_changed(db: sqlite_utils.Database, table: str, row_id: int, old: dict, new: dict, *,
-                   assessment_id: int | None, member_id: int | None, entity: str, stamp: dict | None = None) -> dict:
-    """Update the fields of `new` that differ from `old` and log them; return those changes.
-
-    Call inside the writer's transaction. `stamp` (e.g. updated_at) is written with the
-    changes but not logged. Nothing is written or logged when nothing changed.
-    """
-    changes = {k: v for k, v in new.items() if old.get(k) != v}
-    if changes:
-        db[table].update(row_id, dict(changes, **(stamp or {})))
-        log(db, assessment_id, member_id, "update", entity, row_id, old={k: old.get(k) for k in changes}, new=changes)
-    return changes

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from db import assessments as A
+from core import scoresheet as S
+from core import team as A
 from db import audit
-from db import scores as S
 from db.errors import AssessmentLocked, InvalidValue, LoginFailed, PermissionDenied
 
 
@@ -109,7 +109,7 @@ def test_override_needs_the_lead_and_a_reason(team):
     with pytest.raises(InvalidValue, match="理由"):
         S.save_override(db, aid, lead, "A1", value=3, reason=" ")
     S.save_override(db, aid, lead, "A1", value=3, reason="讨论确定")
-    assert S.assessment_result(db, aid).cell("A1").value == 3
+    assert S.result(db, aid).cell("A1").value == 3
 
 
 def test_failed_creation_leaves_nothing_behind(fresh_db):
@@ -120,7 +120,7 @@ def test_failed_creation_leaves_nothing_behind(fresh_db):
 
 def test_demo_assessment_has_scores_final_and_grade(demo_db):
     db, aid = demo_db
-    r = S.assessment_result(db, aid)
+    r = S.result(db, aid)
     assert r.third_party_complete and not r.final_projected
     assert r.third_party is not None and r.final >= 90 and r.grade == "优秀"
     assert [(c.indicator.code, c.area_code) for c in r.flags] == [("B3", "P2")]

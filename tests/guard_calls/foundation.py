@@ -1,0 +1,24 @@
+"""Sample calls of the guarded writers of db/assessments.py (see tests/guard_calls/__init__.py)."""
+from __future__ import annotations
+
+from db.assessments import list_areas
+
+from . import Call
+
+
+def _areas_renamed(ctx):
+    station_id = ctx.one("SELECT station_id FROM assessments WHERE id = ?", [ctx.aid])
+    areas = [{"code": x["code"], "name": x["name"], "communities": x["communities"]} for x in list_areas(ctx.db, station_id)]
+    areas[0]["name"] += "（新）"
+    return (areas,), {}
+
+
+CALLS = [
+    Call("assessments.update_station", "lead", "expert", lambda ctx: ((), {"name": "元岗街社工服务站（新）"})),
+    Call("assessments.update_assessment", "lead", "expert", lambda ctx: ((), {"period_label": "2099 年度"})),
+    Call("assessments.set_areas", "lead", "expert", _areas_renamed),
+    Call("assessments.add_member", "lead", "expert", lambda ctx: (("新专家", "expert", "pbkdf2_sha256$1$00$00", [("A", "")]), {})),
+    Call("assessments.set_pin", "lead", "staff", lambda ctx: ((ctx.ids["expert"], "pbkdf2_sha256$1$00$00"), {})),
+    Call("assessments.set_assignments", "lead", "expert2", lambda ctx: ((ctx.ids["expert2"], [("A", "")]), {})),
+    Call("assessments.set_locked", "lead", "expert", lambda ctx: ((True,), {}), when_locked=True),
+]
