@@ -1,15 +1,14 @@
-"""UI plumbing shared by the pages: database handle, who is logged in, messages.
+"""UI plumbing shared by the pages: database handle, who is logged in, messages, escaping.
 
-No SQL and no scoring rules here: pages read through db/ and compute through core/.
+No SQL and no rules here: pages read, write and compute through core/ (never db/).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from db import assessments as A
-from db.connection import connect, db_path_from_env
-from db.errors import DataError, NotFound
-from db.migrations import migrate
+from core import store, team
+from core.errors import DataError
+from core.labels import ROLES
 
 PAGES = {
     "home": st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
@@ -27,18 +26,18 @@ PAGES = {
 
 
 def db_path() -> str:
-    return db_path_from_env()
+    return store.db_path()
 
 
 @st.cache_resource(show_spinner=False)
 def ensure_migrated(path: str) -> bool:
-    migrate(connect(path))
+    store.open_db(path).conn.close()
     return True
 
 
 def get_db():
     """A connection for this script run (cheap; SQLite connections are not shared across threads)."""
-    return connect(db_path())
+    return store.open_db(db_path(), migrated=False)
 
 
 def current_user() -> dict | None:
@@ -50,12 +49,10 @@ def current_user() -> dict | None:
     who = st.session_state.get("auth")
     if who is None:
         return None
-    try:
-        m = A.get_member(get_db(), who["member_id"])
-    except NotFound:
+    member = team.session_member(get_db(), who["member_id"])
+    if member is None:
         st.session_state.pop("auth", None)
-        return None
-    return {"assessment_id": m["assessment_id"], "member_id": m["id"], "name": m["name"], "role": m["role"]}
+    return member
 
 
 def log_in(member: dict) -> None:
@@ -76,12 +73,10 @@ def log_out() -> None:
 
 
 def sidebar_identity(who: dict) -> None:
-    db = get_db()
-    a = A.get_assessment(db, who["assessment_id"])
-    st_ = A.get_station(db, a["station_id"])
-    st.markdown(f"**{md_escape(st_['name'])}** · {a['kind']}评估")
-    st.caption(f"{md_escape(who['name'])}（{A.ROLES[who['role']]}）")
-    if a["status"] == "locked":
+    head = team.assessment_header(get_db(), who["assessment_id"])
+    st.markdown(f"**{esc(head['station_name'])}** · {esc(head['kind'])}评估")
+    st.caption(f"{esc(who['name'])}（{esc(ROLES[who['role']])}）")
+    if head["locked"]:
         st.warning("评估已锁定，只读", icon=":material/lock:")
     if st.button("退出登录", key="logout"):
         log_out()
@@ -101,19 +96,19 @@ def require_login(*roles: str) -> dict:
 
 
 def run(action, success: str | None = None) -> bool:
-    """Run a db write; show its Chinese error instead of a traceback. True on success."""
+    """Run a core write; show its Chinese error (escaped) instead of a traceback. True on success."""
     try:
         action()
     except DataError as e:
-        st.error(str(e))
+        st.error(esc(str(e)))
         return False
     if success:
-        st.toast(success)
+        st.toast(esc(success))
     return True
 
 
 def saver(err_key: str, action, *args, **kwargs) -> None:
-    """on_change callback body: run a db write, keep its Chinese error for the next render."""
+    """on_change callback body: run a core write, keep its Chinese error for the next render."""
     try:
         action(*args, **kwargs)
         st.session_state.pop(err_key, None)
@@ -124,7 +119,7 @@ def saver(err_key: str, action, *args, **kwargs) -> None:
 def show_saved_error(err_key: str) -> None:
     msg = st.session_state.get(err_key)
     if msg:
-        st.error(msg)
+        st.error(esc(msg))
 
 
 def init_state(key: str, value) -> None:

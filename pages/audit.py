@@ -1,19 +1,16 @@
-"""The append-only audit log (lead): who changed what, when, old and new."""
+"""The append-only audit log (lead): who changed what, when, old and new (personal details masked)."""
 import pandas as pd
 import streamlit as st
 
-from core.masking import mask_text
-from db import assessments as A
-from db import audit
+from core import team
 from pages import _shared as ui
 
 who = ui.require_login("lead")
 db = ui.get_db()
-aid = who["assessment_id"]
 
 st.title("修改记录")
 st.caption("所有评分、意见和数据的修改都记录在此（只增不改）。个人信息已隐藏。")
-rows = audit.entries(db, aid)
+rows = team.audit_entries(db, who["assessment_id"])
 actors = sorted({r["actor"] for r in rows if r["actor"]})
 entities = sorted({r["entity"] for r in rows})
 c1, c2 = st.columns(2)
@@ -22,7 +19,7 @@ sel_entity = c2.multiselect("对象", entities, placeholder="请选择", key="au
 shown = [r for r in rows if (not sel_actor or r["actor"] in sel_actor) and (not sel_entity or r["entity"] in sel_entity)]
 st.caption(f"共 {len(shown)} 条")
 df = pd.DataFrame([{
-    "时间": r["at"].replace("T", " "), "操作人": r["actor"], "操作": r["action"], "对象": r["entity"],
-    "编号": r["entity_key"], "原值": mask_text(r["old"] or ""), "新值": mask_text(r["new"] or ""),
+    "时间": r["at"], "操作人": r["actor"], "操作": r["action"], "对象": r["entity"],
+    "编号": r["key"], "原值": r["old"], "新值": r["new"],
 } for r in shown[:2000]])
 st.dataframe(df, key="audit_table", hide_index=True, width="stretch")

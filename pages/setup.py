@@ -3,15 +3,16 @@ import datetime as dt
 
 import streamlit as st
 
+from core import team
 from core.framework import available_frameworks, get_framework
-from db import assessments as A
+from core.labels import ASSESSMENT_KINDS, ROLES
 from pages import _shared as ui
 
 who = ui.require_login("lead")
 db = ui.get_db()
-aid, lead_id = who["assessment_id"], who["member_id"]
-a = A.get_assessment(db, aid)
-station = A.get_station(db, a["station_id"])
+assessment_id, lead_id = who["assessment_id"], who["member_id"]
+a = team.get_assessment(db, assessment_id)
+station = team.get_station(db, a["station_id"])
 fw = get_framework(a["framework_id"])
 locked = a["status"] == "locked"
 
@@ -28,21 +29,19 @@ def save_assessment(field: str):
     v = st.session_state[f"as_{field}"]
     if isinstance(v, dt.date):
         v = v.isoformat()
-    ui.saver("setup_err", A.update_assessment, db, aid, lead_id, **{field: v})
+    ui.saver("setup_err", team.update_assessment, db, assessment_id, lead_id, **{field: v})
 
 
 def save_station(field: str):
-    v = st.session_state[f"st_{field}"]
-    if field == "communities":
-        v = [x.strip() for x in v.replace("，", "、").replace(",", "、").replace("\n", "、").split("、") if x.strip()]
-    ui.saver("setup_err", A.update_station, db, aid, lead_id, **{field: v})
+    # 辖内社区 is saved as typed: core.team splits it (顿号, commas or new lines).
+    ui.saver("setup_err", team.update_station, db, assessment_id, lead_id, **{field: st.session_state[f"st_{field}"]})
 
 
 # ---- assessment ----
 st.subheader("评估信息")
 c1, c2, c3 = st.columns(3)
 ui.init_state("as_kind", a["kind"])
-c1.selectbox("评估类型", ["末期", "中期"], placeholder="请选择", key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
+c1.selectbox("评估类型", list(ASSESSMENT_KINDS), placeholder="请选择", key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
 ui.init_state("as_period_label", a["period_label"])
 c2.text_input("年度", key="as_period_label", disabled=locked, on_change=save_assessment, args=("period_label",),
               placeholder="2023—2024 年度")
@@ -61,7 +60,7 @@ fws = available_frameworks()
 ui.init_state("as_framework_id", a["framework_id"])
 st.selectbox("评估框架", list(fws), placeholder="请选择", key="as_framework_id", format_func=lambda k: fws[k].name,
              disabled=locked, on_change=save_assessment, args=("framework_id",))
-st.caption(fw.note + "　评估方权重：" + "、".join(f"{p.label} {p.weight:g}" for p in fw.parties))
+st.caption(ui.esc(fw.note + "　评估方权重：" + "、".join(f"{p.label} {p.weight:g}" for p in fw.parties)))
 
 # ---- station ----
 st.subheader("社工站信息")
@@ -77,24 +76,20 @@ ui.show_saved_error("setup_err")
 
 # ---- 片区 ----
 st.subheader("服务片区")
-areas = A.list_areas(db, a["station_id"])
+areas = team.list_areas(db, a["station_id"])
 st.caption("服务质量按片区分别评分。每行一个片区：名称与所含社区（顿号分隔）。")
 
 
-def split_communities(text: str) -> list[str]:
-    return [c.strip() for c in (text or "").replace("，", "、").replace(",", "、").split("、") if c.strip()]
-
-
 def save_areas(new_list: list[dict]) -> None:
-    ui.saver("areas_err", A.set_areas, db, aid, lead_id, new_list)
+    ui.saver("areas_err", team.set_areas, db, assessment_id, lead_id, new_list)
 
 
 def edit_area(code: str) -> None:
     """One 片区's name or communities changed: save the whole list (codes kept)."""
     save_areas([{"code": x["code"],
                  "name": st.session_state[f"area_name_{x['code']}"] if x["code"] == code else x["name"],
-                 "communities": split_communities(st.session_state[f"area_comm_{x['code']}"])
-                 if x["code"] == code else x["communities"]} for x in A.list_areas(db, a["station_id"])])
+                 "communities": team.split_communities(st.session_state[f"area_comm_{x['code']}"])
+                 if x["code"] == code else x["communities"]} for x in team.list_areas(db, a["station_id"])])
 
 
 for x in areas:
@@ -105,15 +100,15 @@ for x in areas:
     c2.text_input("所含社区（顿号分隔）", key=f"area_comm_{x['code']}", disabled=locked,
                   on_change=edit_area, args=(x["code"],))
     c3.button("删除", key=f"area_del_{x['code']}", disabled=locked,
-              on_click=lambda code=x["code"]: save_areas([y for y in A.list_areas(db, a["station_id"])
+              on_click=lambda code=x["code"]: save_areas([y for y in team.list_areas(db, a["station_id"])
                                                           if y["code"] != code]))
 st.button("添加片区", key="area_add", disabled=locked,
-          on_click=lambda: save_areas(A.list_areas(db, a["station_id"]) + [{"name": f"片区{len(areas) + 1}"}]))
+          on_click=lambda: save_areas(team.list_areas(db, a["station_id"]) + [{"name": f"片区{len(areas) + 1}"}]))
 ui.show_saved_error("areas_err")
 
 # ---- members ----
 st.subheader("评估成员与分工")
-areas = A.list_areas(db, a["station_id"])
+areas = team.list_areas(db, a["station_id"])
 options = []
 for sec in fw.sections:
     options.append((sec.code, ""))
@@ -130,13 +125,14 @@ def opt_label(o):
 
 
 def save_assign(member_id: int):
-    ui.saver("members_err", A.set_assignments, db, aid, lead_id, member_id, st.session_state[f"assign_{member_id}"])
+    ui.saver("members_err", team.set_assignments, db, assessment_id, lead_id, member_id,
+             st.session_state[f"assign_{member_id}"])
 
 
-members = A.list_members(db, aid)
+members = team.list_members(db, assessment_id)
 for m in members:
     c1, c2 = st.columns([1, 3])
-    c1.markdown(f"**{ui.md_escape(m['name'])}**  \n{A.ROLES[m['role']]}")
+    c1.markdown(f"**{ui.esc(m['name'])}**  \n{ui.esc(ROLES[m['role']])}")
     if m["role"] == "staff":
         c2.caption("工作人员：负责满意度电话回访与社工站数据录入，不参与指标评分。")
         continue
@@ -150,12 +146,13 @@ with st.form("add_member", clear_on_submit=True):
     st.markdown("**添加成员**")
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("姓名", key="new_member_name")
-    role = c2.selectbox("角色", ["expert", "staff", "lead"], format_func=A.ROLES.get, placeholder="请选择", key="new_member_role")
+    role = c2.selectbox("角色", ["expert", "staff", "lead"], format_func=ROLES.get, placeholder="请选择", key="new_member_role")
     pin = c3.text_input("PIN（4–12 位数字）", type="password", key="new_member_pin")
     secs = st.multiselect("负责评分的部分", options, format_func=opt_label, placeholder="请选择", key="new_member_sections")
-    if st.form_submit_button("添加", disabled=locked):
+    if st.form_submit_button("添加", disabled=locked, key="add_member_submit"):
         # Rerun only on success: a refused entry keeps its Chinese message on screen.
-        if ui.run(lambda: A.add_member(db, aid, lead_id, name, role, pin, sections=secs), f"已添加成员 {name}"):
+        if ui.run(lambda: team.add_member(db, assessment_id, lead_id, name, role, pin, sections=secs),
+                  f"已添加成员 {name}"):
             st.rerun()
 
 with st.expander("重置成员 PIN"):
@@ -164,16 +161,16 @@ with st.expander("重置成员 PIN"):
                           placeholder="请选择", key="reset_pin_member")
     new_pin = c2.text_input("新 PIN", type="password", key="reset_pin_value")
     if c3.button("重置", key="reset_pin_btn"):
-        ui.run(lambda: A.set_pin(db, aid, lead_id, target, new_pin), "PIN 已重置")
+        ui.run(lambda: team.set_pin(db, assessment_id, lead_id, target, new_pin), "PIN 已重置")
 
 # ---- lock ----
 st.subheader("锁定评估")
 if locked:
     if st.button("解锁评估", key="unlock"):
-        ui.run(lambda: A.set_locked(db, aid, lead_id, False), "评估已解锁（已记录）")
+        ui.run(lambda: team.set_locked(db, assessment_id, lead_id, False), "评估已解锁（已记录）")
         st.rerun()
 else:
     st.caption("评分与报告定稿后锁定：锁定后所有人只读；解锁会记入修改记录。")
     if st.button("锁定评估", key="lock", type="primary"):
-        ui.run(lambda: A.set_locked(db, aid, lead_id, True), "评估已锁定")
+        ui.run(lambda: team.set_locked(db, assessment_id, lead_id, True), "评估已锁定")
         st.rerun()

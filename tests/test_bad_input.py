@@ -407,7 +407,7 @@ def test_a_refused_new_member_shows_why(app_case, name, pin, expect):
     at.run()
     at.text_input(key="new_member_name").set_value(name)
     at.text_input(key="new_member_pin").set_value(pin)
-    at.button(key="FormSubmitter:add_member-添加").click()
+    at.button(key="add_member_submit").click()
     at.run()
     assert not at.exception, at.exception
     assert snapshot(db) == before

@@ -1,15 +1,17 @@
 """The first complete path through the real app (AppTest): create, assign, score, lock, audit."""
 import pytest
 
-from db import assessments as A
+from core import scoresheet as S
+from core import team as A
+from core.labels import AUDIT_ENTITIES
 from db import audit
-from db import scores as S
 from db.connection import connect
 from tests.conftest import app_test
 
 
-def submit(at, form_key, label):
-    at.button(key=f"FormSubmitter:{form_key}-{label}").click()
+def submit(at, key):
+    """Click a form's submit button (every widget has an explicit key)."""
+    at.button(key=key).click()
     at.run()
     assert not at.exception, at.exception
 
@@ -24,7 +26,7 @@ def created(app_env):
     at.text_input(key="new_district").set_value("天河区")
     at.text_input(key="new_lead").set_value("陈组长")
     at.text_input(key="new_lead_pin").set_value("1111")
-    submit(at, "create_form", "创建评估")
+    submit(at, "create_submit")
     auth = at.session_state["auth"]
     db = connect(app_env)
     aid, lead = auth["assessment_id"], auth["member_id"]
@@ -36,7 +38,7 @@ def created(app_env):
         at.text_input(key="new_member_name").set_value(name)
         at.text_input(key="new_member_pin").set_value(pin)
         at.multiselect(key="new_member_sections").set_value(sections)
-        submit(at, "add_member", "添加")
+        submit(at, "add_member_submit")
     members = {m["name"]: m for m in A.list_members(db, aid)}
     assert members["林专家"]["sections"] == [("A", "")] and members["周专家"]["sections"] == [("C", "")]
     return db, aid, lead, members["林专家"]["id"], members["周专家"]["id"]
@@ -49,7 +51,7 @@ def login(at_aid, name, pin):
     at.run()
     at.selectbox(key="login_name").set_value(name)
     at.text_input(key="login_pin").set_value(pin)
-    submit(at, "login_form", "登录")
+    submit(at, "login_submit")
     return at
 
 
@@ -153,7 +155,7 @@ def test_audit_page_lists_every_change(created):
     at.run()
     df = at.dataframe[0].value
     assert len(df) == len(audit.entries(db, aid))
-    score_rows = df[df["对象"] == "score"]
+    score_rows = df[df["对象"] == AUDIT_ENTITIES["score"]]
     assert list(score_rows["操作人"]) == ["周专家", "周专家"]
     assert "13812341234" not in df.to_string() and "138****1234" in df.to_string()
 
@@ -168,7 +170,7 @@ def test_demo_lead_sees_scores_final_and_grade_on_home(app_env):
     aid = A.list_assessments(db)[0]["id"]
     at = login(aid, "陈志远", "1111")
     metrics = {m.label: m.value for m in at.metric}
-    r = S.assessment_result(db, aid)
+    r = S.result(db, aid)
     assert metrics == {"第三方评分": str(r.third_party), "最终得分": str(r.final), "评估等级": "优秀"}
     assert r.final >= 90
 
