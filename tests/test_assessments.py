@@ -6,7 +6,7 @@ import pytest
 from core import scoresheet as S
 from core import team as A
 from db import audit
-from db.errors import AssessmentLocked, InvalidValue, LoginFailed, PermissionDenied
+from db.errors import AssessmentLocked, InvalidValue, LoginFailed, NotFound, PermissionDenied
 
 
 @pytest.fixture
@@ -143,3 +143,91 @@ def test_removing_a_pian_qu_removes_its_assignments(team):
     A.set_areas(db, aid, lead, [{"code": "P1", "name": "片区一"}])
     assert A.list_members(db, aid)[2]["sections"] == [("C", "")]
     assert not [c for c in A.assigned_cells(db, aid, e2) if c[1] == "P2"]
+
+
+# ---------- the set-up rules in core.team ----------
+
+def test_communities_are_split_on_enumeration_commas_commas_and_new_lines():
+    assert A.split_communities("甲社区、乙社区，丙社区, 丁社区\n戊社区、、 ") == ["甲社区", "乙社区", "丙社区", "丁社区", "戊社区"]
+    assert A.split_communities(["甲社区", " ", " 乙社区 "]) == ["甲社区", "乙社区"]
+    assert A.split_communities(None) == []
+
+
+def test_station_communities_typed_as_text_are_stored_as_a_list(team):
+    db, aid, lead, *_ = team
+    A.update_station(db, aid, lead, communities="上元岗社区，下元岗社区、长湴社区")
+    station = A.get_station(db, A.get_assessment(db, aid)["station_id"])
+    assert station["communities"] == ["上元岗社区", "下元岗社区", "长湴社区"]
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda db, aid, lead: A.add_member(db, aid, lead, "专家丁", "expert", "4444", sections=["Z"]), "未知指标部分“Z”"),
+    (lambda db, aid, lead: A.add_member(db, aid, lead, " ", "expert", "4444"), "姓名不能为空"),
+    (lambda db, aid, lead: A.add_member(db, aid, lead, "专家乙", "expert", "4444"), "已存在"),
+    (lambda db, aid, lead: A.add_member(db, aid, lead, "专家丁", "boss", "4444"), "未知角色"),
+    (lambda db, aid, lead: A.update_assessment(db, aid, lead, kind="年度"), "中期"),
+    (lambda db, aid, lead: A.update_assessment(db, aid, lead, framework_id="gz-2099"), "找不到评估框架"),
+    (lambda db, aid, lead: A.update_station(db, aid, lead, name=" "), "社工站名称不能为空"),
+    (lambda db, aid, lead: A.set_areas(db, aid, lead, [{"name": "片区一"}, {"name": "片区一"}]), "片区名称重复"),
+    (lambda db, aid, lead: A.set_pin(db, aid, lead, lead, "12ab"), "PIN 须为"),
+], ids=["section", "name", "duplicate", "role", "kind", "framework", "station-name", "area-names", "pin"])
+def test_invalid_set_up_is_refused_in_chinese_and_changes_nothing(team, call, message):
+    db, aid, lead, *_ = team
+    before = "\n".join(db.conn.iterdump())
+    with pytest.raises(InvalidValue, match=message):
+        call(db, aid, lead)
+    assert "\n".join(db.conn.iterdump()) == before
+
+
+def test_a_new_member_with_sections_is_one_audit_entry(team):
+    db, aid, lead, *_ = team
+    n = len(audit.entries(db, aid))
+    mid = A.add_member(db, aid, lead, "专家丁", "expert", "4444", sections=["A", ("B", "P2")])
+    rows = audit.entries(db, aid)
+    assert len(rows) == n + 1
+    assert (rows[0]["action"], rows[0]["entity"], rows[0]["entity_key"]) == ("create", "member", str(mid))
+    assert json.loads(rows[0]["new"]) == {"name": "专家丁", "role": "expert", "sections": [["A", ""], ["B", "P2"]]}
+
+
+def test_a_reset_pin_replaces_the_old_one_and_is_logged_without_it(team):
+    db, aid, lead, e1, _ = team
+    A.set_pin(db, aid, lead, e1, "86420")
+    assert A.login(db, aid, "专家乙", "86420")["id"] == e1
+    with pytest.raises(LoginFailed):
+        A.login(db, aid, "专家乙", "2222")
+    entry = audit.entries(db, aid, limit=1)[0]
+    assert entry["action"] == "reset_pin" and "86420" not in (entry["new"] or "")
+
+
+def test_the_lead_cannot_touch_a_member_of_another_assessment(team):
+    db, aid, lead, e1, _ = team
+    other, other_lead = A.new_assessment(db, {"name": "另一社工站"}, "gz-2024-four-party", "组长丁", "4321")
+    with pytest.raises(PermissionDenied, match="不属于本评估"):
+        A.set_pin(db, aid, lead, other_lead, "5555")
+    with pytest.raises(PermissionDenied, match="不属于本评估"):
+        A.set_assignments(db, aid, lead, other_lead, ["A"])
+    assert A.login(db, other, "组长丁", "4321")["id"] == other_lead
+
+
+def test_a_station_and_its_assessment_can_be_created_in_two_steps(fresh_db):
+    sid = A.create_station(fresh_db, "测试街社工服务站", communities="甲社区、乙社区", district="白云区")
+    aid, lead = A.create_assessment(fresh_db, sid, "gz-2024-four-party", "组长甲", "1111", kind="中期")
+    assert A.get_station(fresh_db, sid)["communities"] == ["甲社区", "乙社区"]
+    assert A.assessment_title(fresh_db, aid) == "白云区测试街社工服务站 中期评估报告"
+    assert A.get_member(fresh_db, lead)["role"] == "lead" and not A.is_locked(fresh_db, aid)
+    with pytest.raises(NotFound):
+        A.create_assessment(fresh_db, sid + 1, "gz-2024-four-party", "组长乙", "1111")
+
+
+def test_audit_entries_show_chinese_labels_and_masked_personal_details(demo_db):
+    from db.clients import identities
+
+    db, aid = demo_db
+    lead = next(m["id"] for m in A.list_members(db, aid) if m["role"] == "lead")
+    client = identities(db, aid)[0][0]
+    A.update_station(db, aid, lead, address=f"联系{client}，电话13812341234，座机020-87654321")
+    entry = A.audit_entries(db, aid, limit=1)[0]
+    assert (entry["action"], entry["entity"], entry["actor"]) == ("修改", "社工站", "陈志远")
+    assert (entry["action_code"], entry["entity_code"]) == ("update", "station")
+    assert client not in entry["new"] and "13812341234" not in entry["new"] and "87654321" not in entry["new"]
+    assert "138****1234" in entry["new"] and "020-****4321" in entry["new"]
