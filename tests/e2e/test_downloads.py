@@ -76,7 +76,7 @@ def test_lead_downloads_excel_json_and_backup_and_json_imports_elsewhere(server,
 
 
 def test_a_json_file_is_imported_from_the_home_page(server, new_page, demo_in_server, tmp_path):
-    from db import assessments as A
+    from core import team as A
     from db.connection import connect
     from db.transfer import export_json
 

@@ -26,7 +26,7 @@ def _shown(page, code: str, value: float):
 
 
 def test_server_killed_mid_burst_keeps_every_acknowledged_save(tmp_path, new_page):
-    from db import assessments as A
+    from core import team as A
     from db import scores as S
     from db.connection import connect
     from db.migrations import migrate
