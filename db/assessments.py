@@ -212,9 +212,8 @@ def _replace_assignments(db, assessment_id: int, member_id: int, pairs) -> tuple
 
 @writer("lead", what="评估成员")
 def add_member(w, name: str, role: str, pin_hash: str, sections=()) -> int:
-    """Add a member (name, role checked; PIN already hashed) with its (section, 片区) pairs; return its id."""
-    if find_member(w.db, w.assessment_id, name):
-        raise InvalidValue(f"成员“{name}”已存在")
+    """Add a member (name, role and uniqueness checked by core.team; PIN already hashed) with its
+    (section, 片区) pairs; return its id."""
     member_id = w.db["members"].insert(dict(assessment_id=w.assessment_id, name=name, role=role,
                                             pin_hash=pin_hash, created_at=audit.now())).last_pk
     _, pairs = _replace_assignments(w.db, w.assessment_id, member_id, sections)
