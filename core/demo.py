@@ -6,7 +6,7 @@ area adds its own part (station data, survey) from its own module.
 from __future__ import annotations
 
 from db import assessments as A
-from db import scores as S
+from core import scoresheet as S
 from db.connection import transaction
 
 from . import demo_content as C

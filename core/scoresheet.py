@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from db import findings as findings_db
 from db import scores as scores_db
-from db.errors import InvalidValue
+from .errors import InvalidValue
 
 from . import team
 from .framework import Framework, Indicator, get_framework

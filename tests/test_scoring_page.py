@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from db import assessments as A
-from db import scores as S
+from core import scoresheet as S
+from core import team as A
 from db.connection import connect
 from tests.conftest import app_test
 
@@ -67,5 +67,5 @@ def test_per_area_sections_are_scored_per_pian_qu(demo):
     assert "中人社区" in " ".join(c.value for c in at.caption)
     at.radio(key="sc_level_B3_P2").set_value("未达到")
     at.run()
-    r = S.assessment_result(db, aid)
+    r = S.result(db, aid)
     assert r.cell("B3", "P2").expert_values[ids["王建华"]] == 0
