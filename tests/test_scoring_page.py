@@ -69,3 +69,14 @@ def test_per_area_sections_are_scored_per_pian_qu(demo):
     at.run()
     r = S.result(db, aid)
     assert r.cell("B3", "P2").expert_values[ids["王建华"]] == 0
+
+
+def test_others_findings_are_shown_scrubbed_and_own_findings_in_full(demo):
+    db, aid, ids = demo
+    text = "抽查档案时记录了电话 13812341234"
+    S.add_finding(db, aid, ids["林晓红"], "A", "concern", text)
+    lead_view = open_scoring(aid, ids["陈志远"], "A 项目管理")
+    shown = " ".join(t.value for t in lead_view.text)
+    assert "林晓红：抽查档案时记录了电话 138****1234" in shown and "13812341234" not in shown
+    own_view = open_scoring(aid, ids["林晓红"], "A 项目管理")
+    assert text in [t.value for t in own_view.text_area]
