@@ -16,7 +16,7 @@ if who is not None:
     st.subheader(A.assessment_title(db, who["assessment_id"]))
     st.write(f"您好，{ui.md_escape(who['name'])}（{A.ROLES[who['role']]}）。请从左侧菜单进入各项工作。")
     if who["role"] in ("lead", "expert"):
-        from db.scores import assessment_result
+        from core.scoresheet import result as assessment_result
 
         r = assessment_result(db, who["assessment_id"])
         mark = "（预计）" if r.final_projected else ""
