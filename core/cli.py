@@ -72,7 +72,7 @@ def cmd_demo(argv):
 @command("score", "print the third-party score, final score and grade of an assessment")
 def cmd_score(argv):
     args = parse_args("score", argv, assessment_id=True)
-    from db.scores import assessment_result
+    from core.scoresheet import result as assessment_result
 
     r = assessment_result(open_db(args.db), args.id)
     print(f"第三方评分 {r.third_party}  最终得分 {r.final}  等级 {r.grade}" + ("（预计）" if r.final_projected else ""))

@@ -1,6 +1,6 @@
 """The lead's live dashboard: figures and plotly charts for one refresh (SPEC §6).
 
-Pure Python over plain rows: `db.dashboard.load(db, aid)` reads everything one
+Pure Python over plain rows: `core.live.load(db, assessment_id)` reads everything one
 refresh needs into a `DashboardData`; `build(data)` turns it into a `Dashboard`
 (scores so far, projection, expert progress, per-section and per-片区 scores,
 disagreement flags, contract completion, survey progress); the `*_chart`
@@ -16,7 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .framework import Framework, get_framework
-from .numbers import fmt_number, round_half_up
+from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
 
 DEFAULT_REFRESH_SECONDS = 5
@@ -46,7 +46,7 @@ class DashboardData:
     veto_failed: list[str]
     finding_activity: dict[int, str] = field(default_factory=dict)  # member -> last finding change
     indicators: list[dict] | None = None   # contract indicators with rate / rate_text (core.station.indicator_rows)
-    survey: Any | None = None              # core.survey.SurveyResults (db.survey.survey_results)
+    survey: Any | None = None              # core.survey.SurveyResults (core.calls.survey_results)
 
 
 # ---------- output: what the page shows ----------
@@ -219,7 +219,7 @@ def activity_text(iso: str | None) -> str:
 
 
 def expand_assignments(fw: Framework, area_codes: list[str], rows) -> dict[int, list[tuple[str, str]]]:
-    """member -> (indicator, 片区) cells to score; the same rule as db.assessments.assigned_cells,
+    """member -> (indicator, 片区) cells to score; the same rule as core.team.assigned_cells,
     over the assignment rows of the whole assessment (no query per member)."""
     out: dict[int, dict[tuple[str, str], None]] = {}
     for r in rows:
@@ -254,8 +254,8 @@ def _section_area_lines(fw: Framework, result: Result, areas: list[dict]) -> lis
                     done += 1
                 if c.status == "scored":
                     earned += c.value
-                    counted += Decimal(str(ind.points))
-            pts = Decimal(str(sec.points))
+                    counted += D(ind.points)
+            pts = D(sec.points)
             score = round_half_up(earned / counted * pts, 2) if counted else None
             out.append(AreaLine(sec.code, a["code"], a["name"], pts, score, done, len(sec.indicators)))
     return out
@@ -271,7 +271,7 @@ def _flag(cell: Cell, names: dict[int, str], notes: dict[tuple, str], area_names
         ov = {"value": cell.override.get("value"), "na": bool(cell.override.get("na")),
               "reason": cell.override.get("reason", "")}
     return Flag(ind.code, ind.name, cell.area_code, area_names.get(cell.area_code, cell.area_code),
-                Decimal(str(ind.points)), cell.spread, experts, ov)
+                D(ind.points), cell.spread, experts, ov)
 
 
 def build(data: DashboardData) -> Dashboard:
@@ -302,8 +302,8 @@ def build(data: DashboardData) -> Dashboard:
     experts = []
     for m in data.members:
         cells = assigned.get(m["id"], [])
-        if m["role"] == "staff" and not cells:
-            continue
+        if not cells:
+            continue  # nothing to score (staff, or a lead who scores nothing): no 0/0 line
         done = answered.get(m["id"], set())
         experts.append(ExpertProgress(m["id"], m["name"], m["role"], len(cells),
                                       sum(1 for c in cells if c in done), last.get(m["id"])))

@@ -5,8 +5,8 @@ area adds its own part (station data, survey) from its own module.
 """
 from __future__ import annotations
 
+from core import scoresheet as S
 from core import team as A
-from db import scores as S
 from db.connection import transaction
 
 from . import demo_content as C

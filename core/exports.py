@@ -105,7 +105,7 @@ def _rate(actual, target) -> str:
 
 def build_workbook(doc: dict, result=None) -> Workbook:
     """The workbook of one assessment from its export document (db.transfer.export_assessment)
-    and, optionally, its scoring result (db.scores.assessment_result)."""
+    and, optionally, its scoring result (core.scoresheet.result)."""
     t = doc["tables"]
     a = t["assessments"][0]
     st = t["stations"][0]
@@ -339,7 +339,7 @@ def workbook_bytes(doc: dict, result=None) -> bytes:
 
 def export_xlsx(db, assessment_id: int) -> bytes:
     """The masked Excel workbook of an assessment, as bytes."""
-    from db.scores import assessment_result
+    from core.scoresheet import result as assessment_result
     from db.transfer import export_assessment
 
     return workbook_bytes(export_assessment(db, assessment_id), assessment_result(db, assessment_id))

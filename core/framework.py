@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import yaml
+
+from .numbers import D
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 DEFAULT_FRAMEWORK = "gz-2024-four-party"
@@ -119,12 +120,8 @@ class Framework:
         return self.party(THIRD_PARTY)
 
     @property
-    def other_parties(self) -> list[Party]:
-        return [p for p in self.parties if not p.computed]
-
-    @property
     def total_points(self) -> float:
-        return float(sum(Decimal(str(s.points)) for s in self.sections))
+        return float(sum(D(s.points) for s in self.sections))
 
 
 def _req(d: dict, key: str, where: str):

@@ -146,7 +146,7 @@ def scrubber(clients: list[dict]):
 def gather(db, aid: int) -> ReportData:
     from db import assessments as A
     from db import report as R
-    from db import scores as S
+    from core import scoresheet as S
 
     a = A.get_assessment(db, aid)
     st = A.get_station(db, a["station_id"])

@@ -20,14 +20,10 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 from .framework import Framework, Indicator
-from .numbers import round_half_up
+from .numbers import D, round_half_up
 
 DISAGREEMENT_SHARE = Decimal("0.2")
 STATION = ""
-
-
-def D(x) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(str(x))
 
 
 @dataclass

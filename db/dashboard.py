@@ -1,11 +1,8 @@
-"""The reads for one dashboard refresh: a fixed handful of indexed queries per
-assessment (never one per indicator or per member), returned as core.dashboard.DashboardData."""
+"""The reads for one dashboard refresh: a fixed handful of indexed queries per assessment
+(never one per indicator or per member), returned as plain rows; core.live builds the
+dashboard from them."""
 from __future__ import annotations
 
-from core.dashboard import Dashboard, DashboardData, build
-from core.station import indicator_rows
-
-from . import station_data, survey as survey_db
 from .errors import NotFound
 
 
@@ -15,7 +12,9 @@ def _rows(db, sql: str, params) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bool = True) -> DashboardData:
+def load(db, assessment_id: int) -> dict:
+    """{assessment, areas, members, assignments, scores, overrides, party_scores, veto_failed,
+    finding_activity}: the rows of one refresh (assessment = its row + station_name)."""
     rows = _rows(db, "SELECT a.*, s.name AS station_name FROM assessments a JOIN stations s ON s.id = a.station_id"
                      " WHERE a.id = ?", [assessment_id])
     if not rows:
@@ -41,14 +40,5 @@ def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bo
         s["na"] = bool(s["na"])
     for o in overrides:
         o["na"] = bool(o["na"])
-    return DashboardData(
-        assessment=a, areas=areas, members=members, assignments=assignments, scores=scores,
-        overrides=overrides, party_scores=party, veto_failed=veto, finding_activity=activity,
-        indicators=indicator_rows(station_data.list_indicators(db, assessment_id)) if with_station_data else None,
-        survey=survey_db.survey_results(db, assessment_id) if with_survey else None,
-    )
-
-
-def dashboard(db, assessment_id: int) -> Dashboard:
-    """One refresh: the reads above, then core.dashboard.build."""
-    return build(load(db, assessment_id))
+    return dict(assessment=a, areas=areas, members=members, assignments=assignments, scores=scores,
+                overrides=overrides, party_scores=party, veto_failed=veto, finding_activity=activity)

@@ -1,13 +1,13 @@
 """实时总览: the lead's live dashboard (experts see it read-only). Refreshes by itself
-(st.fragment(run_every=…)); figures and charts come from core.dashboard, reads from db.dashboard."""
+(st.fragment(run_every=…)); one refresh is core.live.dashboard, charts come from core.dashboard."""
 import datetime as _dt
 
 import pandas as pd
 import streamlit as st
 
 from core import dashboard as D
-from db import dashboard as DB
-from db import scores as S
+from core import live
+from core import scoresheet as S
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")
@@ -18,14 +18,14 @@ st.title("实时总览")
 c1, c2 = st.columns([1, 3])
 auto = c1.toggle("自动刷新", value=True, key="dash_auto_refresh")
 every = D.refresh_seconds()
-c2.caption(f"每 {every:g} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
+c2.caption(f"每 {D.fmt_number(every)} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
 if not is_lead:
     st.caption("只读视图：分歧裁定由组长进行。")
 
 
 def show_chart(fig, key: str, empty: str) -> None:
     if fig is None:
-        st.info(empty)
+        st.info(ui.esc(empty))
     else:
         st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
@@ -33,10 +33,10 @@ def show_chart(fig, key: str, empty: str) -> None:
 def render(dash: D.Dashboard) -> None:
     m = st.columns(5)
     m[0].metric("第三方得分（目前）" if not dash.result.third_party_complete else "第三方得分",
-                dash.third_party_text)
-    m[1].metric(dash.final_label, dash.final_text)
-    m[2].metric(dash.grade_label, dash.grade or "—")
-    m[3].metric("已评单元", f"{dash.cells_scored}/{dash.cells_total}")
+                ui.esc(dash.third_party_text))
+    m[1].metric(ui.esc(dash.final_label), ui.esc(dash.final_text))
+    m[2].metric(ui.esc(dash.grade_label), ui.esc(dash.grade or "—"))
+    m[3].metric("已评单元", f"{int(dash.cells_scored)}/{int(dash.cells_total)}")
     m[4].metric("分歧提示", len(dash.flags))
     if dash.final_projected:
         st.caption("标注“预计”的评估方尚未录入分数或评分尚未完成，按第三方目前得分率预计。")
@@ -74,11 +74,11 @@ def render(dash: D.Dashboard) -> None:
         st.success("目前没有需要讨论的分歧。")
     for f in dash.flags:
         with st.container(border=True, key=f"dash_flag_{f.indicator_code}_{f.area_code}"):
-            st.markdown(f"**{f.label}** · 满分 {D.fmt_number(f.points)} · 相差 {D.fmt_number(f.spread)}")
+            st.markdown(f"**{ui.esc(f.label)}** · 满分 {D.fmt_number(f.points)} · 相差 {D.fmt_number(f.spread)}")
             for e in f.experts:
                 st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
             if f.override:
-                st.info(f.override_text)
+                st.info(ui.esc(f.override_text))
 
     st.subheader("协议指标完成情况")
     show_chart(D.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
@@ -90,28 +90,28 @@ def render(dash: D.Dashboard) -> None:
     else:
         cols = st.columns(len(prog["figures"]) + 1)
         for n, (label, value) in enumerate(prog["figures"]):
-            cols[n].metric(label, value)
-        cols[-1].metric("满意度（目前）", prog["satisfaction_text"])
-        st.caption(f"满意度：{prog['satisfaction_with_n']}；知晓率：{prog['awareness_text']}")
+            cols[n].metric(ui.esc(label), ui.esc(value))
+        cols[-1].metric("满意度（目前）", ui.esc(prog["satisfaction_text"]))
+        st.caption(f"满意度：{ui.esc(prog['satisfaction_with_n'])}；知晓率：{ui.esc(prog['awareness_text'])}")
         show_chart(D.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
     st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
 
 
 @st.fragment(run_every=every if auto else None)
-def live() -> None:
-    render(DB.dashboard(ui.get_db(), aid))
+def refresh() -> None:
+    render(live.dashboard(ui.get_db(), aid))
 
 
-live()
+refresh()
 
 # ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
 if is_lead:
     st.divider()
     st.subheader("组长裁定")
     if st.session_state.get("ovr_flash"):
-        st.success(st.session_state.pop("ovr_flash"))
+        st.success(ui.esc(st.session_state.pop("ovr_flash")))
     db = ui.get_db()
-    dash = DB.dashboard(db, aid)
+    dash = live.dashboard(db, aid)
     decided = {(c.indicator.code, c.area_code) for c in dash.result.cells if c.override is not None}
     flagged = [(f.indicator_code, f.area_code) for f in dash.flags]
     show_all = st.checkbox("显示全部指标（不只是分歧项）", key="ovr_all")
@@ -138,7 +138,7 @@ if is_lead:
         with st.form(f"ovr_form_{kk}"):
             if cell.override:
                 st.caption(f"当前裁定：{'不适用' if cell.override.get('na') else D.fmt_number(cell.override['value'])}"
-                           f"（理由：{cell.override.get('reason', '')}）")
+                           f"（理由：{ui.esc(cell.override.get('reason', ''))}）")
             value = st.number_input(f"裁定分数（0–{D.fmt_number(ind.points)}）", min_value=0.0,
                                     max_value=float(ind.points), value=float(current), step=float(ind.step or 0.5),
                                     key=f"ovr_value_{kk}")

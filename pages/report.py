@@ -12,7 +12,7 @@ from core.pdf import build_pdf
 from core.report_data import gather
 from db import assessments as A
 from db import report as R
-from db import scores as S
+from core import scoresheet as S
 from pages import _shared as ui
 
 who = ui.require_login("lead")

@@ -1,30 +1,33 @@
 """Expert scoring: the member's assigned indicators (per 片区 where per-area), findings, progress."""
 import streamlit as st
 
+from core import scoresheet as S
+from core import team
 from core.framework import get_framework
+from core.labels import FINDING_KINDS
+from core.numbers import fmt_number
 from core.scoring import score_from_detail
-from db import assessments as A
-from db import scores as S
-from db.scores import FINDING_KINDS
+from core.station_data import evidence as load_evidence
+from core.suggest import suggest
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")
 db = ui.get_db()
 aid, mid = who["assessment_id"], who["member_id"]
-a = A.get_assessment(db, aid)
+a = team.get_assessment(db, aid)
 fw = get_framework(a["framework_id"])
-areas = {x["code"]: x for x in A.list_areas(db, a["station_id"])}
+areas = {x["code"]: x for x in team.list_areas(db, a["station_id"])}
 locked = a["status"] == "locked"
 
 st.title("专家评分")
-cells = A.assigned_cells(db, aid, mid)
+cells = team.assigned_cells(db, aid, mid)
 if not cells:
     st.info("组长尚未给您分配评分指标。")
     st.stop()
 
 mine = {(r["indicator_code"], r["area_code"]): r for r in S.scores(db, aid, mid)}
 done = sum(1 for c in cells if c in mine and (mine[c]["value"] is not None or mine[c]["na"]))
-st.progress(done / len(cells), text=f"评分进度：已评 {done} / 分配 {len(cells)}")
+st.progress(done / len(cells), text=f"评分进度：已评 {int(done)} / 分配 {len(cells)}")
 if locked:
     st.warning("评估已锁定，所有内容只读。", icon=":material/lock:")
 
@@ -39,15 +42,9 @@ labels = [g[2] for g in groups]
 choice = st.radio("评分部分", labels, horizontal=True, key="scoring_group")
 sec, area, _ = groups[labels.index(choice)]
 if area in areas and areas[area]["communities"]:
-    st.caption("片区范围：" + "、".join(areas[area]["communities"]))
+    st.caption("片区范围：" + ui.esc("、".join(areas[area]["communities"])))
 
-try:
-    from core.suggest import suggest
-    from db.station_data import evidence as load_evidence
-
-    evidence = load_evidence(db, aid)
-except ImportError:  # station-data area not installed yet
-    suggest = evidence = None
+evidence = load_evidence(db, aid)
 
 
 def k(*parts) -> str:
@@ -91,16 +88,13 @@ for ind in sec.indicators:
         continue
     row = mine.get((ind.code, cell_area)) or {"value": None, "na": False, "note": "", "detail": {}}
     with st.container(border=True):
-        head = f"**{ind.code} {ind.name}**　满分 {ind.points:g} 分"
-        if row["na"]:
-            head += "　·　不适用"
-        elif row["value"] is not None:
-            head += f"　·　当前得分 **{row['value']:g}**"
-        st.markdown(head)
+        st.markdown(f"**{ui.esc(ind.code)} {ui.esc(ind.name)}**　满分 {fmt_number(ind.points)} 分"
+                    + ("　·　不适用" if row["na"] else
+                       f"　·　当前得分 **{fmt_number(row['value'])}**" if row["value"] is not None else ""))
         if ind.guidance:
-            st.caption("评估标准：" + ind.guidance)
+            st.caption("评估标准：" + ui.esc(ind.guidance))
         if ind.evidence:
-            st.caption("需提供材料：" + "；".join(ind.evidence))
+            st.caption("需提供材料：" + ui.esc("；".join(ind.evidence)))
         na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=locked,
                          on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
         if not na:
@@ -120,11 +114,11 @@ for ind in sec.indicators:
                 ui.init_state(k("value", ind.code, cell_area), row["value"])
                 st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
                                 format="%g", disabled=locked, on_change=on_value, args=(ind, cell_area))
-            if suggest is not None and ind.suggest:
+            if ind.suggest:
                 sug = suggest(ind, evidence, cell_area)
                 if sug is not None:
                     c1, c2 = st.columns([4, 1])
-                    c1.info(f"数据建议分：{sug.value:g} 分。{sug.explanation}", icon=":material/lightbulb:")
+                    c1.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
                     c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=locked,
                               on_click=adopt, args=(ind, cell_area, sug))
         st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=locked,
@@ -135,12 +129,12 @@ for ind in sec.indicators:
 st.subheader("评估意见")
 st.caption("值得肯定 / 需要关注。组长在「报告与导出」中整理进报告，您的原文保留在记录中。")
 area_key = area if sec.scope == "area" else ""
-all_f = [f for f in S.findings(db, aid, sec.code) if f["area_code"] == area_key]
+all_f = S.shown_findings(db, aid, sec.code, area_key, viewer_id=mid)  # others' text through the scrubber
 fk = "fd_" + sec.code + "_" + area_key
 for kind, kind_label in FINDING_KINDS.items():
-    st.markdown(f"**{kind_label}**")
+    st.markdown(f"**{ui.esc(kind_label)}**")
     for f in [f for f in all_f if f["kind"] == kind]:
-        if f["member_id"] == mid:
+        if f["own"]:
             c1, c2 = st.columns([10, 1])
             c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
                          disabled=locked,
@@ -149,7 +143,7 @@ for kind, kind_label in FINDING_KINDS.items():
             c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=locked,
                       on_click=lambda fid=f["id"]: ui.saver(fk + "_err", S.delete_finding, db, aid, mid, fid))
         else:
-            st.text(f"{f['member_name']}：{f['text']}")
+            st.text(f"{f['member_name']}：{f['shown']}")
 
 def add_new_finding():
     """Save the typed finding as soon as the text box loses focus (or 添加意见 is clicked)."""

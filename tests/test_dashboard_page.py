@@ -8,10 +8,10 @@ import pytest
 
 from conftest import app_test
 from core import dashboard as D
-from db import assessments as A
+from core import live as DB
+from core import scoresheet as S
+from core import team as A
 from db import audit
-from db import dashboard as DB
-from db import scores as S
 from db.connection import connect
 from test_dashboard import team_db_file  # noqa: F401  (the session fixture is shared)
 

@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from db import assessments as A
-from db import scores as S
+from core import scoresheet as S
+from core import team as A
 from db.connection import connect
 from tests.conftest import app_test
 
@@ -67,5 +67,16 @@ def test_per_area_sections_are_scored_per_pian_qu(demo):
     assert "中人社区" in " ".join(c.value for c in at.caption)
     at.radio(key="sc_level_B3_P2").set_value("未达到")
     at.run()
-    r = S.assessment_result(db, aid)
+    r = S.result(db, aid)
     assert r.cell("B3", "P2").expert_values[ids["王建华"]] == 0
+
+
+def test_others_findings_are_shown_scrubbed_and_own_findings_in_full(demo):
+    db, aid, ids = demo
+    text = "抽查档案时记录了电话 13812341234"
+    S.add_finding(db, aid, ids["林晓红"], "A", "concern", text)
+    lead_view = open_scoring(aid, ids["陈志远"], "A 项目管理")
+    shown = " ".join(t.value for t in lead_view.text)
+    assert "林晓红：抽查档案时记录了电话 138****1234" in shown and "13812341234" not in shown
+    own_view = open_scoring(aid, ids["林晓红"], "A 项目管理")
+    assert text in [t.value for t in own_view.text_area]
