@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.dashboard import Dashboard, DashboardData, build
 from core.station import indicator_rows
 
-from . import station_data, survey as survey_db
+from . import indicators as station_data, survey as survey_db
 from .errors import NotFound
 
 

@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from conftest import app_test
-from db import assessments as A
-from db import scores as S
-from db import station_data as SD
+from core import team as A
+from core import scoresheet as S
+from core import station_data as SD
 from db.connection import connect
 
 from test_station import SAMPLE_RATES
