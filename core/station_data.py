@@ -18,7 +18,7 @@ from db import staffing as staffing_db
 from db.connection import transaction
 
 from . import calls, imports, scoresheet, team
-from .errors import InvalidValue, PermissionDenied
+from .errors import ImportRejected, InvalidValue, PermissionDenied
 from .framework import get_framework
 from .indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
 from .privacy import scrubber
@@ -80,7 +80,10 @@ def save_indicator(db, assessment_id: int, member_id: int, name: str, unit: str 
 
 def prefill_indicators(db, assessment_id: int, member_id: int) -> bool:
     """Fill an empty indicator table with the usual Guangzhou list (no figures yet). True if filled."""
-    return indicators_db.prefill_indicators(db, assessment_id, member_id, list(DEFAULT_INDICATORS))
+    with transaction(db):
+        if list_indicators(db, assessment_id):
+            return False
+        return indicators_db.prefill_indicators(db, assessment_id, member_id, list(DEFAULT_INDICATORS))
 
 
 def import_indicators(db, assessment_id: int, member_id: int, filename: str, data: bytes) -> int:
@@ -141,7 +144,12 @@ def replace_clients(db, assessment_id: int, member_id: int, rows: list[dict], so
     ImportRejected when a row has no name or an unknown category, or once the survey
     sample was drawn. The audit row keeps counts only."""
     check_rows(rows)
-    return clients_db.replace_clients(db, assessment_id, member_id, rows, source=source, counts=audit_counts(rows))
+    with transaction(db):
+        if clients_db.survey_started(db, assessment_id):
+            raise ImportRejected(["已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
+                                  "如确需更换，请组长先在“满意度抽样与结果”页撤销抽样。"])
+        return clients_db.replace_clients(db, assessment_id, member_id, rows, source=source,
+                                          counts=audit_counts(rows))
 
 
 def import_clients(db, assessment_id: int, member_id: int, filename: str, data: bytes) -> int:
@@ -222,7 +230,11 @@ def delete_site_record(db, assessment_id: int, member_id: int, record_id: int) -
 
 def prefill_site_records(db, assessment_id: int, member_id: int, kind: str) -> bool:
     """Fill an empty checklist of `kind` with the default items (SPEC §1). True if filled."""
-    return site_db.prefill_site_records(db, assessment_id, member_id, check_kind(kind), list(SITE_CHECKLISTS[kind]))
+    check_kind(kind)
+    with transaction(db):
+        if site_db.list_site_records(db, assessment_id, kind):
+            return False
+        return site_db.prefill_site_records(db, assessment_id, member_id, kind, list(SITE_CHECKLISTS[kind]))
 
 
 def apply_site_record_edits(db, assessment_id: int, member_id: int, kind: str, updated: dict[int, dict] | None = None,

@@ -6,7 +6,6 @@ counts, never personal data.
 """
 from __future__ import annotations
 
-from .errors import ImportRejected
 from .guard import Write, writer
 
 FIELDS = ("name", "phone", "community", "category", "household", "vacant_household", "separated", "note")
@@ -49,14 +48,11 @@ def survey_started(db, assessment_id: int) -> bool:
 def replace_clients(w: Write, rows: list[dict], source: str = "", counts: dict | None = None) -> int:
     """Replace the whole register with clean `rows`; returns the person count.
 
-    Refused (ImportRejected) once a survey sample was drawn from the register. The one
-    audit row keeps the file name and counts (`counts`: households, flags … computed by
-    core), never names or phones.
+    (core.station_data refuses it once a survey sample was drawn: `survey_started`.) The
+    one audit row keeps the file name and counts (`counts`: households, flags … computed
+    by core), never names or phones.
     """
     db, assessment_id = w.db, w.assessment_id
-    if survey_started(db, assessment_id):
-        raise ImportRejected(["已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
-                              "如确需更换，请组长先在“满意度抽样与结果”页撤销抽样。"])
     old_n = db.execute("SELECT count(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
     db.execute("DELETE FROM clients WHERE assessment_id = ?", [assessment_id])
     db["clients"].insert_all(

@@ -95,11 +95,20 @@ def save_indicator(w: Write, name: str, unit: str = "", target=None, actual=None
 
 @writer(*EDITORS, what="协议指标")
 def prefill_indicators(w: Write, items: list[tuple[str, str]]) -> bool:
-    """Fill an empty table with (name, unit) items, no figures yet. True if filled."""
-    if list_indicators(w.db, w.assessment_id):
-        return False
-    for pos, (name, unit) in enumerate(items):
-        w.db["contract_indicators"].insert(dict(assessment_id=w.assessment_id, position=pos, name=name, unit=unit,
-                                                target=None, actual=None, note=""))
-    w.log("prefill", "contract_indicators", w.assessment_id, new=[n for n, _ in items])
-    return True
+    """Append the (name, unit) items not in the table yet, without figures. True if any was added.
+
+    core.station_data prefills only an empty table (the check and this call in one transaction)."""
+    rows = list_indicators(w.db, w.assessment_id)
+    have = {r["name"] for r in rows}
+    pos = max((r["position"] for r in rows), default=-1) + 1
+    added = []
+    for name, unit in items:
+        if name in have:
+            continue
+        have.add(name)
+        w.db["contract_indicators"].insert(dict(assessment_id=w.assessment_id, position=pos + len(added), name=name,
+                                                unit=unit, target=None, actual=None, note=""))
+        added.append(name)
+    if added:
+        w.log("prefill", "contract_indicators", w.assessment_id, new=added)
+    return bool(added)

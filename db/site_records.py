@@ -86,10 +86,17 @@ def delete_site_record(w: Write, record_id: int) -> None:
 
 @writer(*EDITORS, what="现场记录")
 def prefill_site_records(w: Write, kind: str, items: list[str]) -> bool:
-    """Fill an empty checklist of `kind` with `items`. True if filled (one audit row)."""
-    if list_site_records(w.db, w.assessment_id, kind):
-        return False
+    """Append the items of `kind` not recorded yet. True if any was added (one audit row).
+
+    core.station_data prefills only an empty checklist (the check and this call in one transaction)."""
+    have = {r["item"] for r in list_site_records(w.db, w.assessment_id, kind)}
+    added = []
     for item in items:
+        if item in have:
+            continue
+        have.add(item)
         _insert(w.db, w.assessment_id, w.member_id, kind, {"item": item})
-    w.log("prefill", "site_records", kind, new={"kind": kind, "items": list(items)})
-    return True
+        added.append(item)
+    if added:
+        w.log("prefill", "site_records", kind, new={"kind": kind, "items": added})
+    return bool(added)
