@@ -231,6 +231,101 @@ def test_site_record_text_masks_register_names_and_phones(station):
     assert "138****1234" in rec["finding"]
 
 
+def test_free_text_is_stored_as_typed_and_masked_on_output(station):
+    """Masking happens when text is shown (one scrubber), never at save time."""
+    from core.privacy import scrubber
+    from db import recommendations as recommendations_db
+    from db import site_records as site_db
+
+    db, aid, m = station
+    SD.replace_clients(db, aid, m["staff"], [
+        {"name": "黄子昕", "phone": "13812341234", "community": "甲社区", "category": "困境儿童", "household": "H1"}])
+    typed = "联系电话13812341234，座机020-87654321，黄子昕"
+    SD.save_site_record(db, aid, m["expert"], "observation", item="服务场地", notes=typed)
+    SD.save_recommendation(db, aid, m["lead"], typed, "未整改", evidence=typed)
+    assert site_db.list_site_records(db, aid, "observation")[0]["notes"] == typed
+    stored = recommendations_db.list_recommendations(db, aid)[0]
+    assert (stored["text"], stored["evidence"]) == (typed, typed)
+    masked = scrubber(db, aid)(typed)
+    assert "黄子昕" not in masked and "13812341234" not in masked and "87654321" not in masked
+    assert SD.list_site_records(db, aid, "observation")[0]["notes"] == masked
+    shown = SD.list_recommendations(db, aid)[0]
+    assert (shown["text"], shown["evidence"]) == (masked, masked)
+
+
+def test_register_view_masks_names_phones_and_the_note(station):
+    db, aid, m = station
+    SD.replace_clients(db, aid, m["staff"], [
+        {"name": "黄子昕", "phone": "13812341234", "community": "甲社区", "category": "困境儿童", "household": "H1",
+         "note": "与黄大文同住，电话13812341234"},
+        {"name": "黄大文", "phone": "020-87654321", "community": "乙社区", "category": "低保对象", "household": "H1"}])
+    rows = SD.register_view(db, aid)
+    assert [(r["name"], r["phone"]) for r in rows] == [("黄*昕", "138****1234"), ("黄*文", "020-****4321")]
+    assert rows[0]["note"] == "与黄*文同住，电话138****1234"
+
+
+def test_register_summary_of_the_assessment_and_of_one_area(station):
+    db, aid, m = station
+    SD.replace_clients(db, aid, m["staff"], [
+        {"name": "黄子昕", "phone": "13812341234", "community": "甲社区", "category": "困境儿童", "household": "H1"},
+        {"name": "黄大文", "phone": "13812340000", "community": "甲社区", "category": "低保对象", "household": "H1"},
+        {"name": "刘子盈", "phone": "13812349999", "community": "乙社区", "category": "残疾人", "household": "H2"}])
+    whole = SD.register_summary(db, aid)
+    assert (whole["persons"], whole["households"]) == (3, 2)
+    p1 = SD.register_summary(db, aid, "P1")          # 片区一 = 甲社区
+    assert (p1["persons"], p1["households"], list(p1["by_community"])) == (2, 1, ["甲社区"])
+
+
+def test_table_edits_of_site_records_are_saved_together_or_not_at_all(station):
+    from db import audit as audit_db
+
+    db, aid, m = station
+    SD.prefill_site_records(db, aid, m["expert"], "document")
+    before = SD.list_site_records(db, aid, "document")
+    n_audit = len(audit_db.entries(db, aid))
+    first, second = before[0]["id"], before[1]["id"]
+    with pytest.raises(InvalidValue, match="项目不能为空"):
+        SD.apply_site_record_edits(db, aid, m["expert"], "document",
+                                   updated={first: {"status": "ok"}, second: {"item": ""}},
+                                   added=[{"item": "新增资料"}], deleted=[before[2]["id"]])
+    assert SD.list_site_records(db, aid, "document") == before
+    assert len(audit_db.entries(db, aid)) == n_audit
+    SD.apply_site_record_edits(db, aid, m["expert"], "document", updated={first: {"status": "ok"}},
+                               added=[{"item": "新增资料", "status": "finding", "finding": "缺页"}, {"item": ""}],
+                               deleted=[before[2]["id"]])
+    after = SD.list_site_records(db, aid, "document")
+    assert after[0]["status"] == "ok" and after[-1]["item"] == "新增资料"
+    assert before[2]["id"] not in {r["id"] for r in after} and len(after) == len(before)
+
+
+def test_table_edits_of_recommendations_are_saved_together_or_not_at_all(station):
+    db, aid, m = station
+    rid = SD.save_recommendation(db, aid, m["lead"], "劳动合同工作地点表述模糊", "未整改")
+    before = SD.list_recommendations(db, aid)
+    with pytest.raises(InvalidValue, match="整改情况"):
+        SD.apply_recommendation_edits(db, aid, m["lead"],
+                                      updated={rid: {"text": "劳动合同工作地点表述模糊", "status": "已整改",
+                                                     "evidence": "", "section_code": "A"}},
+                                      added=[{"text": "新意见", "status": "差不多"}])
+    assert SD.list_recommendations(db, aid) == before
+    SD.apply_recommendation_edits(db, aid, m["lead"],
+                                  updated={rid: {"text": "劳动合同工作地点表述模糊", "status": "已整改",
+                                                 "evidence": "全部重签", "section_code": "A"}},
+                                  added=[{"text": "新意见", "status": "未整改"}, {"text": "", "status": "未整改"}])
+    assert [(r["text"], r["status"]) for r in SD.list_recommendations(db, aid)] == [
+        ("劳动合同工作地点表述模糊", "已整改"), ("新意见", "未整改")]
+    SD.apply_recommendation_edits(db, aid, m["lead"], deleted=[rid])
+    assert [r["text"] for r in SD.list_recommendations(db, aid)] == ["新意见"]
+
+
+def test_staff_cannot_promote_a_site_record(station):
+    db, aid, m = station
+    rid = SD.save_site_record(db, aid, m["lead"], "observation", item="消防", status="finding", finding="灭火器过期")
+    with pytest.raises(PermissionDenied):
+        SD.promote_to_finding(db, aid, m["staff"], rid, "A")
+    assert SD.list_site_records(db, aid, "observation")[0]["finding_id"] is None
+
+
 def test_promote_site_record_to_concern_finding_once(station):
     db, aid, m = station
     rid = SD.save_site_record(db, aid, m["expert"], "document", item="服务知情同意书", status="finding",
