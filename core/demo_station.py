@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from db import station_data as SD
+from core import station_data as SD
 from db.connection import transaction
 
 from .station import CATEGORIES

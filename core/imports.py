@@ -3,7 +3,7 @@
 Everything here is pure: `parse_*` take the file name and its bytes and return
 clean rows, or raise ImportRejected listing every problem with its row and
 column (row numbers as the spreadsheet shows them: the header is row 1).
-The db layer writes the rows in one transaction only after parsing succeeded.
+core.station_data writes the rows in one transaction only after parsing succeeded.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import re
 import zipfile
 from decimal import Decimal, InvalidOperation
 
-from db.errors import ImportRejected
-
-from .station import CATEGORIES, DEFAULT_INDICATORS, normalise_category
+from .errors import ImportRejected
+from .indicators import DEFAULT_INDICATORS
+from .register import CATEGORIES, normalise_category
 
 MAX_ERRORS = 50
 # Station files are small (15 indicators, a register of a few hundred persons). The caps

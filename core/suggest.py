@@ -22,17 +22,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 from .framework import Indicator
-from .numbers import fmt_number
-from .station import RECTIFICATION_SHARE, capped_share
+from .indicators import capped_share
+from .numbers import D, fmt_number
+from .site import RECTIFICATION_SHARE
 
 
 @dataclass
 class Evidence:
-    """The figures of one assessment the rules read (built by db.station_data.evidence)."""
-    indicators: list[dict] = field(default_factory=list)        # core.station.indicator_rows
-    staffing: dict | None = None                                 # core.station.staffing_figures
+    """The figures of one assessment the rules read (built by core.station_data.evidence)."""
+    indicators: list[dict] = field(default_factory=list)        # core.indicators.indicator_rows
+    staffing: dict | None = None                                 # core.staffing.staffing_figures
     recommendations: list[dict] = field(default_factory=list)    # prev_recommendations rows
-    register: dict | None = None                                 # core.station.register_summary
+    register: dict | None = None                                 # core.register.register_summary
     register_by_area: dict[str, dict] = field(default_factory=dict)  # area code -> register summary
     survey: Any = None                                           # provided by the survey area
     area_code: str = ""                                          # set by suggest() for per-片区 cells
@@ -71,10 +72,6 @@ def suggest(indicator: Indicator, evidence: Evidence | None, area_code: str = ""
 
 
 # ---------- helpers ----------
-
-def D(x) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(str(x))
-
 
 def round_to_step(value, step=0.5, points=None) -> Decimal:
     """Half-up to the nearest multiple of step, within [0, points]."""

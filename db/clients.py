@@ -1,6 +1,15 @@
-"""The key-client register (重点服务对象名册): rows of `clients`."""
+"""The key-client register (重点服务对象名册): rows of `clients`.
+
+Storage only: core.station_data validates the rows (core.register, core.imports).
+The writer (lead and staff) goes through the one write guard; its audit row holds
+counts, never personal data.
+"""
 from __future__ import annotations
 
+from .guard import Write, writer
+
+FIELDS = ("name", "phone", "community", "category", "household", "vacant_household", "separated", "note")
+_FLAGS = ("vacant_household", "separated")
 
 
 def db_file(db) -> str:
@@ -18,3 +27,39 @@ def identities(db, assessment_id: int) -> tuple[list[str], list[str]]:
     """The register's names and phones (for the scrubber)."""
     rows = db.execute("SELECT name, phone FROM clients WHERE assessment_id = ?", [assessment_id]).fetchall()
     return [r[0] or "" for r in rows], [r[1] or "" for r in rows]
+
+
+def list_clients(db, assessment_id: int) -> list[dict]:
+    """Full, unmasked rows in register order (flags as bool)."""
+    rows = list(db.query("SELECT * FROM clients WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
+    for r in rows:
+        for k in _FLAGS:
+            r[k] = bool(r[k])
+    return rows
+
+
+def survey_started(db, assessment_id: int) -> bool:
+    """True once a satisfaction-survey sample has been drawn from the register."""
+    return db.execute("SELECT 1 FROM survey_samples WHERE assessment_id = ? LIMIT 1",
+                      [assessment_id]).fetchone() is not None
+
+
+@writer("lead", "staff", what="重点服务对象名册")
+def replace_clients(w: Write, rows: list[dict], source: str = "", counts: dict | None = None) -> int:
+    """Replace the whole register with clean `rows`; returns the person count.
+
+    (core.station_data refuses it once a survey sample was drawn: `survey_started`.) The
+    one audit row keeps the file name and counts (`counts`: households, flags … computed
+    by core), never names or phones.
+    """
+    db, assessment_id = w.db, w.assessment_id
+    old_n = db.execute("SELECT count(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+    db.execute("DELETE FROM clients WHERE assessment_id = ?", [assessment_id])
+    db["clients"].insert_all(
+        [dict(assessment_id=assessment_id, position=pos,
+              **{k: (int(bool(r.get(k))) if k in _FLAGS else (r.get(k) or "")) for k in FIELDS})
+         for pos, r in enumerate(rows)])
+    w.log("import", "clients", assessment_id, old={"persons": old_n},
+          new=dict({k: v for k, v in (counts or {}).items() if isinstance(v, (int, float))},
+                   file=source, persons=len(rows)))
+    return len(rows)

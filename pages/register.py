@@ -3,34 +3,33 @@ import pandas as pd
 import streamlit as st
 
 from core import imports as IM
-from core import station as CS
-from db import assessments as A
-from db import station_data as SD
-from db.errors import DataError, ImportRejected
+from core import station_data as SD
+from core import team
+from core.errors import DataError, ImportRejected
 from pages import _shared as ui
 
 who = ui.require_login()
 db = ui.get_db()
-aid, mid = who["assessment_id"], who["member_id"]
-locked = A.is_locked(db, aid)
+assessment_id, member_id = who["assessment_id"], who["member_id"]
+locked = team.is_locked(db, assessment_id)
 can_edit = SD.can_edit_station_data(who["role"]) and not locked
 
 st.title("重点服务对象名册")
-st.caption(ui.md_escape("姓名与电话在所有页面和导出中均脱敏显示（如 黄*昕、138****1234）。"))
+st.caption(ui.esc("姓名与电话在所有页面和导出中均脱敏显示（如 黄*昕、138****1234）。"))
 if locked:
     st.info("评估已锁定，本页只读。", icon=":material/lock:")
 
-clients = SD.list_clients(db, aid)
-summary = CS.register_summary(clients)
+clients = SD.register_view(db, assessment_id)      # names and phones masked, 备注 scrubbed
+summary = SD.register_summary(db, assessment_id)
 
 if ok := st.session_state.pop("register_import_ok", None):
-    st.success(ok)
+    st.success(ui.esc(ok))
 
 c = st.columns(4)
-c[0].metric("户数", summary["households"])
-c[1].metric("人数", summary["persons"])
-c[2].metric("空挂户（人）", summary["vacant_household"])
-c[3].metric("人户分离（人）", summary["separated"])
+c[0].metric("户数", int(summary["households"]))
+c[1].metric("人数", int(summary["persons"]))
+c[2].metric("空挂户（人）", int(summary["vacant_household"]))
+c[3].metric("人户分离（人）", int(summary["separated"]))
 
 if not clients:
     st.info("尚未导入名册。请下载模板，按表头填写后导入（.xlsx 或 .csv）。")
@@ -51,7 +50,7 @@ else:
     f1, f2 = st.columns(2)
     comm = f1.selectbox("社区", communities, placeholder="请选择", key="register_filter_community")
     flag = f2.selectbox("标记", ["全部", "空挂户", "人户分离"], placeholder="请选择", key="register_filter_flag")
-    shown = CS.masked_clients(clients)
+    shown = clients
     if comm != "全部社区":
         shown = [r for r in shown if r["community"] == comm]
     if flag == "空挂户":
@@ -78,12 +77,12 @@ with st.expander("导入名册 / 下载模板", expanded=not clients):
         up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="client_upload")
         if st.button("导入并替换名册", key="client_import", disabled=up is None):
             try:
-                n = SD.import_clients(db, aid, mid, up.name, up.getvalue())
+                n = SD.import_clients(db, assessment_id, member_id, up.name, up.getvalue())
                 st.session_state["register_import_ok"] = f"已导入 {n} 名重点服务对象。"
                 st.rerun()
             except ImportRejected as e:
-                st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {x}" for x in e.errors))
+                st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {ui.esc(x)}" for x in e.errors))
             except DataError as e:
-                st.error(str(e))
+                st.error(ui.esc(str(e)))
     elif not locked:
         st.info("名册由组长或工作人员导入。")

@@ -2,36 +2,39 @@
 import pandas as pd
 import streamlit as st
 
-from core import station as CS
+from core import station_data as SD
+from core import team
 from core.framework import get_framework
-from db import assessments as A
-from db import station_data as SD
-from db.connection import transaction
-from db.errors import DataError
+from core.labels import RECTIFICATION_STATUSES, SITE_STATUSES
+from core.site import rectification_counts, status_code
 from pages import _shared as ui
 
 who = ui.require_login()
 db = ui.get_db()
-aid, mid = who["assessment_id"], who["member_id"]
-locked = A.is_locked(db, aid)
+assessment_id, member_id = who["assessment_id"], who["member_id"]
+locked = team.is_locked(db, assessment_id)
 can_edit = SD.can_edit_site_records(who["role"]) and not locked
-a = A.get_assessment(db, aid)
-fw = get_framework(a["framework_id"])
-areas = A.list_areas(db, a["station_id"])
+assessment = team.get_assessment(db, assessment_id)
+fw = get_framework(assessment["framework_id"])
+areas = team.list_areas(db, assessment["station_id"])
 
 st.title("现场记录")
 if locked:
     st.info("评估已锁定，本页只读。", icon=":material/lock:")
 elif not can_edit:
     st.info("现场记录由组长和评估专家填写，您可以查看。")
-st.caption(ui.md_escape("涉及服务对象时只写脱敏姓名（如 黄*昕）；名册中的姓名和手机号码保存时会自动脱敏。"))
+st.caption(ui.esc("涉及服务对象时尽量只写脱敏姓名（如 黄*昕）；名册中的姓名和电话号码在所有页面和导出中脱敏显示。"))
 
-STATUS_LABELS = CS.SITE_STATUSES                   # '' / ok / finding -> 未查看 / 符合 / 发现问题
-LABEL_STATUS = {v: k for k, v in STATUS_LABELS.items()}
+FIELDS = {"项目": "item", "结果": "status", "发现的问题": "finding", "抽查文件": "file_ref", "备注": "notes"}
 
 
 def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+
+def _fields(cells: dict) -> dict:
+    """Table cells (column title -> value) as site record fields (the 结果 label as its code)."""
+    return {FIELDS[c]: (status_code(_text(v)) if c == "结果" else _text(v)) for c, v in cells.items() if c in FIELDS}
 
 
 def bump(name: str) -> None:
@@ -44,7 +47,7 @@ def promote_box(kind: str, records: list[dict]) -> None:
                   and (r["finding"] or (kind in ("intro", "interview") and r["notes"]))]
     done = [r for r in records if r["finding_id"]]
     if done:
-        st.caption("已转为需要关注意见：" + "；".join(r["item"] for r in done))
+        st.caption("已转为需要关注意见：" + "；".join(ui.esc(r["item"]) for r in done))
     if not can_edit or not candidates:
         return
     with st.container(border=True):
@@ -52,22 +55,25 @@ def promote_box(kind: str, records: list[dict]) -> None:
         c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
         rec = c1.selectbox("记录", candidates, format_func=lambda r: f"{r['item']}：{(r['finding'] or r['notes'])[:30]}",
                            placeholder="请选择", key=f"promote_rec_{kind}")
-        sec = c2.selectbox("指标部分", fw.sections, format_func=lambda s: f"{s.code} {s.name}", placeholder="请选择", key=f"promote_sec_{kind}")
+        sec = c2.selectbox("指标部分", fw.sections, format_func=lambda s: f"{s.code} {s.name}", placeholder="请选择",
+                           key=f"promote_sec_{kind}")
         area = ""
         if sec.scope == "area":
-            area_row = c3.selectbox("片区", areas, format_func=lambda x: x["name"], placeholder="请选择", key=f"promote_area_{kind}")
+            area_row = c3.selectbox("片区", areas, format_func=lambda x: x["name"], placeholder="请选择",
+                                    key=f"promote_area_{kind}")
             area = area_row["code"] if area_row else ""
         if c4.button("转为意见", key=f"promote_btn_{kind}"):
-            if ui.run(lambda: SD.promote_to_finding(db, aid, mid, rec["id"], sec.code, area), "已转为需要关注意见"):
+            if ui.run(lambda: SD.promote_to_finding(db, assessment_id, member_id, rec["id"], sec.code, area),
+                      "已转为需要关注意见"):
                 st.rerun()
 
 
 def checklist(kind: str) -> None:
     """Observation / document review: an editable checklist saved as edited."""
-    if can_edit and not SD.list_site_records(db, aid, kind):
-        SD.prefill_site_records(db, aid, mid, kind)
-    records = SD.list_site_records(db, aid, kind)
-    df = pd.DataFrame([{"id": r["id"], "项目": r["item"], "结果": STATUS_LABELS[r["status"]], "发现的问题": r["finding"],
+    if can_edit and not SD.list_site_records(db, assessment_id, kind):
+        ui.run(lambda: SD.prefill_site_records(db, assessment_id, member_id, kind))
+    records = SD.list_site_records(db, assessment_id, kind)
+    df = pd.DataFrame([{"id": r["id"], "项目": r["item"], "结果": SITE_STATUSES[r["status"]], "发现的问题": r["finding"],
                         "抽查文件": r["file_ref"], "备注": r["notes"], "记录人": r["member_name"] or ""} for r in records],
                       columns=["id", "项目", "结果", "发现的问题", "抽查文件", "备注", "记录人"])
     ver_name = f"{kind}_editor_ver"
@@ -78,8 +84,8 @@ def checklist(kind: str) -> None:
         column_config={
             "id": None,
             "项目": st.column_config.TextColumn("项目", required=True, width="medium"),
-            "结果": st.column_config.SelectboxColumn("结果", options=list(STATUS_LABELS.values()), required=True,
-                                                   default=STATUS_LABELS[""], width="small"),
+            "结果": st.column_config.SelectboxColumn("结果", options=list(SITE_STATUSES.values()), required=True,
+                                                   default=SITE_STATUSES[""], width="small"),
             "发现的问题": st.column_config.TextColumn("发现的问题", width="large"),
             "抽查文件": st.column_config.TextColumn("抽查文件（脱敏）", width="medium"),
             "备注": st.column_config.TextColumn("备注", width="medium"),
@@ -88,77 +94,61 @@ def checklist(kind: str) -> None:
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
-        fields = {"项目": "item", "结果": "status", "发现的问题": "finding", "抽查文件": "file_ref", "备注": "notes"}
-
-        def apply():
-            with transaction(db):  # all edits of one table change saved together, or none
-                _apply()
-
-        def _apply():
-            for pos, change in (delta.get("edited_rows") or {}).items():
-                rid = int(df.iloc[int(pos)]["id"])
-                kw = {fields[c]: (LABEL_STATUS.get(_text(v), "") if c == "结果" else _text(v))
-                      for c, v in change.items() if c in fields}
-                if kw:
-                    SD.save_site_record(db, aid, mid, kind, record_id=rid, **kw)
-            for row in delta.get("added_rows") or []:
-                kw = {fields[c]: (LABEL_STATUS.get(_text(v), "") if c == "结果" else _text(v))
-                      for c, v in row.items() if c in fields}
-                if any(kw.values()):
-                    SD.save_site_record(db, aid, mid, kind, **kw)
-            for pos in delta.get("deleted_rows") or []:
-                SD.delete_site_record(db, aid, mid, int(df.iloc[int(pos)]["id"]))
-
-        if ui.run(apply):
+        updated = {int(df.iloc[int(pos)]["id"]): _fields(change)
+                   for pos, change in (delta.get("edited_rows") or {}).items()}
+        added = [_fields(row) for row in delta.get("added_rows") or []]
+        deleted = [int(df.iloc[int(pos)]["id"]) for pos in delta.get("deleted_rows") or []]
+        # All edits of one table change are saved together, or none (one core use case).
+        if ui.run(lambda: SD.apply_site_record_edits(db, assessment_id, member_id, kind, updated, added, deleted)):
             bump(ver_name)
             st.rerun()
     n_find = sum(1 for r in records if r["status"] == "finding")
     n_ok = sum(1 for r in records if r["status"] == "ok")
-    st.caption(f"共 {len(records)} 项：符合 {n_ok} 项，发现问题 {n_find} 项，未查看 {len(records) - n_ok - n_find} 项。")
+    st.caption(f"共 {len(records)} 项：{ui.esc(SITE_STATUSES['ok'])} {int(n_ok)} 项，{ui.esc(SITE_STATUSES['finding'])} {int(n_find)} 项，"
+               f"{ui.esc(SITE_STATUSES[''])} {int(len(records) - n_ok - n_find)} 项。")
     promote_box(kind, records)
 
 
 def notes(kind: str, item_label: str) -> None:
     """Introduction / interviews: one note per topic or interviewee group, saved as typed."""
-    if can_edit and not SD.list_site_records(db, aid, kind):
-        SD.prefill_site_records(db, aid, mid, kind)
-    records = SD.list_site_records(db, aid, kind)
+    if can_edit and not SD.list_site_records(db, assessment_id, kind):
+        ui.run(lambda: SD.prefill_site_records(db, assessment_id, member_id, kind))
+    records = SD.list_site_records(db, assessment_id, kind)
+    err_key = f"{kind}_error"
 
     def save(rid: int, field: str, wkey: str) -> None:
-        try:
-            SD.save_site_record(db, aid, mid, kind, record_id=rid, **{field: st.session_state.get(wkey) or ""})
-        except DataError as e:
-            st.session_state[f"{kind}_error"] = str(e)
+        ui.saver(err_key, SD.save_site_record, db, assessment_id, member_id, kind, record_id=rid,
+                 **{field: st.session_state.get(wkey) or ""})
 
-    if err := st.session_state.pop(f"{kind}_error", None):
-        st.error(err)
+    ui.show_saved_error(err_key)
     for r in records:
         with st.container(border=True):
             # User text is escaped: shown literally, never rendered as Markdown or HTML.
-            st.markdown(f"**{ui.md_escape(r['item'])}**")
+            st.markdown(f"**{ui.esc(r['item'])}**")
             if r["member_name"]:
-                st.caption(f"记录人：{ui.md_escape(r['member_name'])}")
+                st.caption(f"记录人：{ui.esc(r['member_name'])}")
             st.text_area("记录", value=r["notes"], key=f"{kind}_notes_{r['id']}", height=110, disabled=not can_edit,
                          on_change=save, args=(r["id"], "notes", f"{kind}_notes_{r['id']}"))
             st.text_input("发现的问题（可转为需要关注意见）", value=r["finding"], key=f"{kind}_finding_{r['id']}",
                           disabled=not can_edit, on_change=save, args=(r["id"], "finding", f"{kind}_finding_{r['id']}"))
             if can_edit and st.button("删除此条", key=f"{kind}_del_{r['id']}"):
-                if ui.run(lambda rid=r["id"]: SD.delete_site_record(db, aid, mid, rid), "已删除"):
+                if ui.run(lambda rid=r["id"]: SD.delete_site_record(db, assessment_id, member_id, rid), "已删除"):
                     st.rerun()
     if can_edit:
         with st.form(f"{kind}_new", clear_on_submit=True):
             item = st.text_input(f"新增{item_label}", key=f"{kind}_new_item")
             text = st.text_area("记录", key=f"{kind}_new_notes", height=80)
-            if st.form_submit_button("添加"):
-                if ui.run(lambda: SD.save_site_record(db, aid, mid, kind, item=item, notes=text), "已添加"):
+            if st.form_submit_button("添加", key=f"{kind}_new_submit"):
+                if ui.run(lambda: SD.save_site_record(db, assessment_id, member_id, kind, item=item, notes=text),
+                          "已添加"):
                     st.rerun()
     promote_box(kind, records)
 
 
 def recommendations() -> None:
-    recs = SD.list_recommendations(db, aid)
-    counts = CS.rectification_counts(recs)
-    st.caption(f"共 {len(recs)} 条：" + "，".join(f"{k} {v} 条" for k, v in counts.items()))
+    recs = SD.list_recommendations(db, assessment_id)
+    counts = rectification_counts(recs)
+    st.caption(f"共 {len(recs)} 条：" + "，".join(f"{ui.esc(k)} {int(v)} 条" for k, v in counts.items()))
     sec_label = {s.code: f"{s.code} {s.name}" for s in fw.sections}
     df = pd.DataFrame([{"id": r["id"], "意见内容": r["text"], "所属部分": sec_label.get(r["section_code"], ""),
                         "整改情况": r["status"], "佐证": r["evidence"]} for r in recs],
@@ -172,7 +162,7 @@ def recommendations() -> None:
             "id": None,
             "意见内容": st.column_config.TextColumn("意见内容", required=True, width="large"),
             "所属部分": st.column_config.SelectboxColumn("所属部分", options=[""] + list(sec_label.values())),
-            "整改情况": st.column_config.SelectboxColumn("整改情况", options=list(CS.RECTIFICATION_STATUSES),
+            "整改情况": st.column_config.SelectboxColumn("整改情况", options=list(RECTIFICATION_STATUSES),
                                                      required=True, default="未整改"),
             "佐证": st.column_config.TextColumn("佐证", width="large"),
         },
@@ -185,22 +175,15 @@ def recommendations() -> None:
             return {"text": _text(row.get("意见内容")), "status": _text(row.get("整改情况")) or "未整改",
                     "evidence": _text(row.get("佐证")), "section_code": label_code.get(_text(row.get("所属部分")), "")}
 
-        def apply():
-            with transaction(db):
-                _apply()
-
-        def _apply():
-            for pos, change in (delta.get("edited_rows") or {}).items():
-                base = df.iloc[int(pos)].to_dict()
-                base.update(change)
-                SD.save_recommendation(db, aid, mid, recommendation_id=int(base["id"]), **row_kw(base))
-            for row in delta.get("added_rows") or []:
-                if _text(row.get("意见内容")):
-                    SD.save_recommendation(db, aid, mid, **row_kw(row))
-            for pos in delta.get("deleted_rows") or []:
-                SD.delete_recommendation(db, aid, mid, int(df.iloc[int(pos)]["id"]))
-
-        if ui.run(apply):
+        updated = {}
+        for pos, change in (delta.get("edited_rows") or {}).items():
+            base = df.iloc[int(pos)].to_dict()
+            base.update(change)
+            updated[int(base["id"])] = row_kw(base)
+        added = [row_kw(row) for row in delta.get("added_rows") or []]
+        deleted = [int(df.iloc[int(pos)]["id"]) for pos in delta.get("deleted_rows") or []]
+        # All edits of one table change are saved together, or none (one core use case).
+        if ui.run(lambda: SD.apply_recommendation_edits(db, assessment_id, member_id, updated, added, deleted)):
             bump(ver_name)
             st.rerun()
 

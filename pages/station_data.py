@@ -3,16 +3,17 @@ import pandas as pd
 import streamlit as st
 
 from core import imports as IM
-from core import station as CS
-from db import assessments as A
-from db import station_data as SD
-from db.errors import DataError, ImportRejected
+from core import station_data as SD
+from core import team
+from core.errors import DataError, ImportRejected
+from core.indicators import fmt_value
+from core.staffing import STAFFING_FIELDS, staffing_figures
 from pages import _shared as ui
 
 who = ui.require_login()
 db = ui.get_db()
-aid, mid = who["assessment_id"], who["member_id"]
-locked = A.is_locked(db, aid)
+assessment_id, member_id = who["assessment_id"], who["member_id"]
+locked = team.is_locked(db, assessment_id)
 can_edit = SD.can_edit_station_data(who["role"]) and not locked
 
 st.title("协议指标与人员配置")
@@ -24,18 +25,18 @@ elif not can_edit:
 
 def show_import_error(e: DataError) -> None:
     if isinstance(e, ImportRejected):
-        st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {x}" for x in e.errors))
+        st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {ui.esc(x)}" for x in e.errors))
     else:
-        st.error(str(e))
+        st.error(ui.esc(str(e)))
 
 
 tab_ind, tab_staff = st.tabs(["协议指标", "人员配置"])
 
 # ---------- 协议指标 ----------
 with tab_ind:
-    if can_edit and not SD.list_indicators(db, aid):
-        SD.prefill_indicators(db, aid, mid)
-    rows = CS.indicator_rows(SD.list_indicators(db, aid))
+    if can_edit and not SD.list_indicators(db, assessment_id):
+        ui.run(lambda: SD.prefill_indicators(db, assessment_id, member_id))
+    rows = SD.indicator_table(db, assessment_id)
     st.caption("按协议填写各项指标的协议指标量与实际完成量；完成率 = 实际完成量 ÷ 协议指标量（四舍五入保留两位小数）。"
                "表格中的修改即时保存。")
     df = pd.DataFrame(
@@ -66,21 +67,19 @@ with tab_ind:
         clean = edited.astype(object).where(edited.notna(), None)
         new_rows = [{"id": r["id"], "name": r["指标名称"], "unit": r["单位"], "target": r["协议指标量"],
                      "actual": r["实际完成量"], "note": r["备注"]} for r in clean.to_dict("records")]
-        try:
-            if SD.save_indicators(db, aid, mid, new_rows):
-                st.session_state["ind_editor_ver"] = ver + 1
-                st.rerun()
-        except DataError as e:
-            st.error(str(e))
+        changed = []
+        if ui.run(lambda: changed.append(SD.save_indicators(db, assessment_id, member_id, new_rows))) and changed[0]:
+            st.session_state["ind_editor_ver"] = ver + 1
+            st.rerun()
     problems = [f"{r['name']}：{r['problem']}" for r in rows if r["problem"]]
     if problems:
-        st.warning("以下指标尚不能计算完成率：" + "；".join(problems))
+        st.warning("以下指标尚不能计算完成率：" + "；".join(ui.esc(p) for p in problems))
     done = [r for r in rows if r["rate"] is not None]
     if done:
         below = [f"{r['name']} {r['rate_text']}" for r in done if r["rate"] < 100]
-        st.markdown("**完成情况：** " + "；".join(f"{r['name']} {r['rate_text']}" for r in done))
+        st.markdown("**完成情况：** " + "；".join(ui.esc(f"{r['name']} {r['rate_text']}") for r in done))
         if below:
-            st.caption("未达协议指标量：" + "；".join(below))
+            st.caption("未达协议指标量：" + "；".join(ui.esc(b) for b in below))
 
     with st.expander("从 Excel / CSV 导入，或下载模板", expanded=False):
         c1, c2, c3 = st.columns(3)
@@ -89,7 +88,7 @@ with tab_ind:
                            key="ind_template_xlsx")
         c2.download_button("下载 CSV 模板", IM.indicator_template("csv"), file_name="协议指标模板.csv",
                            mime="text/csv", key="ind_template_csv")
-        c3.download_button("导出当前指标（Excel）", IM.indicator_template("xlsx", rows=SD.list_indicators(db, aid)),
+        c3.download_button("导出当前指标（Excel）", IM.indicator_template("xlsx", rows=rows),
                            file_name="协议指标.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="ind_export_xlsx")
@@ -99,7 +98,7 @@ with tab_ind:
             up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="ind_upload")
             if st.button("导入并替换现有指标", key="ind_import", disabled=up is None):
                 try:
-                    n = SD.import_indicators(db, aid, mid, up.name, up.getvalue())
+                    n = SD.import_indicators(db, assessment_id, member_id, up.name, up.getvalue())
                     st.session_state["ind_editor_ver"] = ver + 1
                     st.session_state["ind_import_ok"] = f"已导入 {n} 项协议指标"
                     st.rerun()
@@ -110,17 +109,13 @@ with tab_ind:
 
 # ---------- 人员配置 ----------
 with tab_staff:
-    staffing = SD.get_staffing(db, aid) or {}
+    staffing = SD.get_staffing(db, assessment_id) or {}
 
     def save_field(field: str) -> None:
         value = st.session_state.get(f"staff_{field}")
-        try:
-            SD.save_staffing(db, aid, mid, **{field: value})
-        except DataError as e:
-            st.session_state["staff_error"] = str(e)
+        ui.saver("staff_error", SD.save_staffing, db, assessment_id, member_id, **{field: value})
 
-    if err := st.session_state.pop("staff_error", None):
-        st.error(err)
+    ui.show_saved_error("staff_error")
     st.caption("比例以协议要求配备社工总数为分母（与评估报告一致）。每项输入后即时保存。")
     groups = [
         ("人数", ["required", "on_post", "cert_intermediate", "cert_assistant", "non_certified", "experienced",
@@ -130,32 +125,32 @@ with tab_staff:
         ("继续教育", ["training_due", "training_actual"]),
     ]
     for title, fields in groups:
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{ui.esc(title)}**")
         cols = st.columns(4)
         for n, field in enumerate(fields):
-            label, kind = CS.STAFFING_FIELDS[field]
+            label, kind = STAFFING_FIELDS[field]
             v = staffing.get(field)
             cols[n % 4].number_input(
                 label, min_value=0 if kind == "int" else 0.0, value=v if v is None or kind == "int" else float(v),
                 step=1 if kind == "int" else 0.5, format=None if kind == "int" else "%g",
                 key=f"staff_{field}", disabled=not can_edit, on_change=save_field, args=(field,))
 
-    f = CS.staffing_figures(SD.get_staffing(db, aid))
+    f = staffing_figures(SD.get_staffing(db, assessment_id))
     st.markdown("**比例（评估报告口径）**")
     m = st.columns(5)
 
     def ratio_caption(n, d):
-        return f"{CS.fmt_value(n)} / {CS.fmt_value(d)}" if n is not None and d is not None else "待填写"
+        return f"{fmt_value(n)} / {fmt_value(d)}" if n is not None and d is not None else "待填写"
 
-    m[0].metric("持证社工占比", f["cert_ratio_text"], help=ratio_caption(f["certified"], f["required"]))
-    m[0].caption(f"持证 {ratio_caption(f['certified'], f['required'])}")
-    m[1].metric("从业两年以上占比", f["experience_ratio_text"])
-    m[1].caption(ratio_caption(f["experienced"], f["required"]))
-    m[2].metric("到岗率", f["attendance_rate_text"])
-    m[2].caption(f"实到/应到 {ratio_caption(f['attendance_actual'], f['attendance_due'])}")
-    m[3].metric("继续教育达标率", f["training_rate_text"])
-    m[3].caption(f"{ratio_caption(f['training_actual'], f['training_due'])} 小时")
-    m[4].metric("稳岗率", f["retention_text"])
-    m[4].caption(f"持续在岗 {ratio_caption(f['continuous'], f['required'])}")
+    m[0].metric("持证社工占比", ui.esc(f["cert_ratio_text"]), help=ratio_caption(f["certified"], f["required"]))
+    m[0].caption(f"持证 {ui.esc(ratio_caption(f['certified'], f['required']))}")
+    m[1].metric("从业两年以上占比", ui.esc(f["experience_ratio_text"]))
+    m[1].caption(ui.esc(ratio_caption(f["experienced"], f["required"])))
+    m[2].metric("到岗率", ui.esc(f["attendance_rate_text"]))
+    m[2].caption(f"实到/应到 {ui.esc(ratio_caption(f['attendance_actual'], f['attendance_due']))}")
+    m[3].metric("继续教育达标率", ui.esc(f["training_rate_text"]))
+    m[3].caption(f"{ui.esc(ratio_caption(f['training_actual'], f['training_due']))} 小时")
+    m[4].metric("稳岗率", ui.esc(f["retention_text"]))
+    m[4].caption(f"持续在岗 {ui.esc(ratio_caption(f['continuous'], f['required']))}")
     for w in f["warnings"]:
-        st.warning(w)
+        st.warning(ui.esc(w))

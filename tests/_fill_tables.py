@@ -63,7 +63,7 @@ def fill_empty_tables(db, aid: int) -> None:
                 db["site_records"].insert(dict(assessment_id=aid, kind=kind, position=pos, item=item, status=status,
                                                finding=finding, member_id=lead, updated_at=now))
     if not _count(db, "findings", "assessment_id = ? AND source LIKE 'site_record:%'", p):
-        from db import station_data as SD
+        from core import station_data as SD
 
         rec = db.execute("SELECT id FROM site_records WHERE assessment_id = ? AND status = 'finding'"
                          " AND finding != '' ORDER BY id", p).fetchone()[0]

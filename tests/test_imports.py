@@ -11,9 +11,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from core import imports as IM
-from core import station as CS
-from db import station_data as SD
-from db.errors import ImportRejected
+from core import indicators as IND
+from core import register as REG
+from core import station_data as SD
+from core.errors import ImportRejected
 
 from _station_fixtures import station, station_file  # noqa: F401  (fixtures)
 
@@ -71,7 +72,7 @@ def test_good_indicator_file_replaces_the_table_and_rates_follow(loaded, kind):
     db, aid, m = loaded
     name, data = make(kind, IND_HEADER, GOOD_INDICATORS)
     assert SD.import_indicators(db, aid, m["staff"], name, data) == 3
-    rows = CS.indicator_rows(SD.list_indicators(db, aid))
+    rows = IND.indicator_rows(SD.list_indicators(db, aid))
     assert [(r["name"], r["target"], r["actual"], r["rate_text"]) for r in rows] == [
         ("电话访问", 1968, 2165, "110.01%"), ("入户探访", 500, 793, "158.6%"), ("个案接案", 100, 99, "99%")]
     assert rows[1]["note"] == "含电话回访"
@@ -81,7 +82,7 @@ def test_indicator_file_with_alias_headers_gbk_and_decimals(loaded):
     db, aid, m = loaded
     data = csv_bytes(["指标", "目标值", "完成量"], [["继续教育时数", "\"1,320\"", "1922.5"]], encoding="gbk")
     SD.import_indicators(db, aid, m["staff"], "指标.CSV", data)
-    (r,) = CS.indicator_rows(SD.list_indicators(db, aid))
+    (r,) = IND.indicator_rows(SD.list_indicators(db, aid))
     assert (r["target"], r["actual"], r["rate_text"]) == (1320, 1922.5, "145.64%")
 
 
@@ -93,7 +94,7 @@ def test_good_register_file_replaces_the_register(loaded, kind):
     clients = SD.list_clients(db, aid)
     assert [c["phone"] for c in clients] == ["13812341234", "13812340000", "020-87654321"]
     assert clients[2]["category"] == "独居老年人"      # short form normalised
-    s = CS.register_summary(clients)
+    s = REG.register_summary(clients)
     assert (s["households"], s["persons"], s["vacant_household"], s["separated"]) == (2, 3, 1, 1)
 
 
@@ -102,7 +103,7 @@ def test_templates_import_back_after_filling_in(station):
     wb = load_workbook(io.BytesIO(IM.indicator_template("xlsx")))
     ws = wb.worksheets[0]
     assert [c.value for c in ws[1]] == IND_HEADER
-    assert [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)] == [n for n, _ in CS.DEFAULT_INDICATORS]
+    assert [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)] == [n for n, _ in IND.DEFAULT_INDICATORS]
     for i in range(2, ws.max_row + 1):
         ws.cell(row=i, column=3, value=10)
         ws.cell(row=i, column=4, value=i)

@@ -1,16 +1,19 @@
 """Station data: completion rates, staffing ratios, register, recommendations, site records."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 
-from core import station as CS
-from db import assessments as A
+from core import indicators as IND
+from core import register as REG
+from core import staffing as STF
+from core import team as A
 from db import audit
-from db import scores as S
-from db import station_data as SD
-from db.errors import AssessmentLocked, InvalidValue, PermissionDenied
+from core import scoresheet as S
+from core import station_data as SD
+from core.errors import AssessmentLocked, InvalidValue, PermissionDenied
 
 from _station_fixtures import station, station_file  # noqa: F401  (fixtures)
 
@@ -29,14 +32,14 @@ def _members(db, aid):
 
 def test_demo_completion_rates_equal_the_sample_report(demo_db):
     db, aid = demo_db
-    rows = CS.indicator_rows(SD.list_indicators(db, aid))
+    rows = IND.indicator_rows(SD.list_indicators(db, aid))
     assert [(r["name"], r["rate_text"]) for r in rows] == SAMPLE_RATES
     assert rows[0]["rate"] == Decimal("110.01")
 
 
 def test_demo_staffing_ratios_equal_the_sample_report(demo_db):
     db, aid = demo_db
-    f = CS.staffing_figures(SD.get_staffing(db, aid))
+    f = STF.staffing_figures(SD.get_staffing(db, aid))
     assert (f["certified"], f["required"], f["cert_ratio_text"]) == (15, 20, "75%")
     assert (f["experienced"], f["experience_ratio_text"]) == (11, "55%")
     assert (f["training_actual"], f["training_due"], f["training_rate_text"]) == (1922.5, 1320, "145.64%")
@@ -50,13 +53,13 @@ def test_demo_staffing_ratios_equal_the_sample_report(demo_db):
 def test_demo_register_has_131_persons_in_107_households(demo_db):
     db, aid = demo_db
     clients = SD.list_clients(db, aid)
-    s = CS.register_summary(clients)
+    s = REG.register_summary(clients)
     assert (s["persons"], s["households"], s["vacant_household"], s["separated"]) == (131, 107, 30, 23)
     assert list(s["by_community"]) == ["上元岗社区", "下元岗社区", "中人社区", "天源社区", "南兴社区"]
     assert s["by_community"]["上元岗社区"]["households"] == 26
     assert s["by_community"]["下元岗社区"]["households"] == 38
     assert sum(s["by_category"].values()) == 131
-    assert set(s["by_category"]) <= set(CS.CATEGORIES)
+    assert set(s["by_category"]) <= set(REG.CATEGORIES)
     assert all(len(c["phone"]) == 11 and c["phone"].isdigit() for c in clients)
     assert len({c["name"] for c in clients}) == 131
 
@@ -83,24 +86,24 @@ def test_demo_site_records_carry_the_reports_findings_with_masked_names(demo_db)
     (None, 5, "—"), (5, None, "—"), (5, 0, "—"),
 ])
 def test_completion_rate_text(actual, target, text):
-    assert CS.indicator_rows([{"name": "x", "actual": actual, "target": target}])[0]["rate_text"] == text
+    assert IND.indicator_rows([{"name": "x", "actual": actual, "target": target}])[0]["rate_text"] == text
 
 
 def test_missing_or_zero_target_is_reported_not_a_crash():
-    rows = CS.indicator_rows([{"name": "a", "target": None, "actual": 3}, {"name": "b", "target": 0, "actual": 1},
+    rows = IND.indicator_rows([{"name": "a", "target": None, "actual": 3}, {"name": "b", "target": 0, "actual": 1},
                               {"name": "c", "target": 5, "actual": None}])
     assert [r["problem"] for r in rows] == ["目标值缺失", "目标值应大于 0", "完成量未填写"]
 
 
 def test_staffing_with_missing_figures_shows_dashes_and_warns_on_inconsistency():
-    f = CS.staffing_figures({"required": 0, "on_post": 10, "cert_intermediate": 3, "cert_assistant": 3,
+    f = STF.staffing_figures({"required": 0, "on_post": 10, "cert_intermediate": 3, "cert_assistant": 3,
                              "non_certified": 1})
     assert f["cert_ratio_text"] == "—" and f["training_rate_text"] == "—"
     assert any("不等于在岗社工数" in w for w in f["warnings"])
 
 
 def test_register_summary_counts_people_without_household_id_as_own_household():
-    s = CS.register_summary([
+    s = REG.register_summary([
         {"id": 1, "household": "H1", "community": "甲", "category": "残疾人"},
         {"id": 2, "household": "H1", "community": "甲", "category": "低保对象", "separated": True},
         {"id": 3, "household": "", "community": "乙", "category": "低保对象", "vacant_household": True},
@@ -112,10 +115,10 @@ def test_register_summary_counts_people_without_household_id_as_own_household():
 
 
 def test_seventeen_categories_and_short_forms():
-    assert len(CS.CATEGORIES) == 17 == len(set(CS.CATEGORIES))
-    assert CS.normalise_category("独居老人") == "独居老年人"
-    assert CS.normalise_category(" 低保户 ") == "低保对象"
-    assert CS.normalise_category("外星人") is None
+    assert len(REG.CATEGORIES) == 17 == len(set(REG.CATEGORIES))
+    assert REG.normalise_category("独居老人") == "独居老年人"
+    assert REG.normalise_category(" 低保户 ") == "低保对象"
+    assert REG.normalise_category("外星人") is None
 
 
 # ---------- db: writing ----------
@@ -124,7 +127,7 @@ def test_prefill_gives_the_usual_guangzhou_list_once(station):
     db, aid, m = station
     assert SD.prefill_indicators(db, aid, m["staff"]) is True
     names = [r["name"] for r in SD.list_indicators(db, aid)]
-    assert names == [n for n, _ in CS.DEFAULT_INDICATORS]
+    assert names == [n for n, _ in IND.DEFAULT_INDICATORS]
     assert "电话访问" in names and "志愿者队伍" in names
     assert SD.prefill_indicators(db, aid, m["staff"]) is False
     assert len(SD.list_indicators(db, aid)) == 15
@@ -140,10 +143,17 @@ def test_edited_table_is_saved_with_audit_and_keeps_ids(station):
     after = SD.list_indicators(db, aid)
     assert after[0]["id"] == rows[0]["id"] and (after[0]["target"], after[0]["actual"]) == (1968, 2165)
     assert after[-1]["name"] == "新增指标" and "志愿者队伍" not in [r["name"] for r in after]
-    actions = [(e["action"], e["entity"]) for e in audit.entries(db, aid)]
-    assert ("update", "contract_indicator") in actions and ("delete", "contract_indicator") in actions
-    assert ("create", "contract_indicator") in actions
+    n_audit = len(audit.entries(db, aid))
+    last = audit.entries(db, aid, limit=1)[0]
+    assert (last["action"], last["entity"]) == ("update", "contract_indicators")
+    old, new = json.loads(last["old"])["rows"], json.loads(last["new"])["rows"]
+    # One audit row lists every row's change: the update, the deletion and the new indicator.
+    assert {"id": rows[0]["id"], "action": "update", "target": 1968, "actual": 2165}.items() <= next(
+        r for r in new if r.get("id") == rows[0]["id"]).items()
+    assert any(r["action"] == "delete" and r["name"] == "志愿者队伍" for r in old)
+    assert any(r["action"] == "create" and r["name"] == "新增指标" for r in new)
     assert SD.save_indicators(db, aid, m["staff"], SD.list_indicators(db, aid)) is False
+    assert len(audit.entries(db, aid)) == n_audit     # nothing changed: nothing logged
 
 
 @pytest.mark.parametrize("bad,message", [
@@ -197,7 +207,7 @@ def test_staffing_bad_value_names_the_field(station, field, value, message):
     db, aid, m = station
     with pytest.raises(InvalidValue) as e:
         SD.save_staffing(db, aid, m["staff"], **{field: value})
-    assert message in str(e.value) and CS.STAFFING_FIELDS[field][0] in str(e.value)
+    assert message in str(e.value) and STF.STAFFING_FIELDS[field][0] in str(e.value)
     assert SD.get_staffing(db, aid) is None
 
 
@@ -219,6 +229,101 @@ def test_site_record_text_masks_register_names_and_phones(station):
     assert rec["id"] == rid
     assert "黄子昕" not in rec["finding"] + rec["file_ref"] and "黄*昕" in rec["file_ref"]
     assert "138****1234" in rec["finding"]
+
+
+def test_free_text_is_stored_as_typed_and_masked_on_output(station):
+    """Masking happens when text is shown (one scrubber), never at save time."""
+    from core.privacy import scrubber
+    from db import recommendations as recommendations_db
+    from db import site_records as site_db
+
+    db, aid, m = station
+    SD.replace_clients(db, aid, m["staff"], [
+        {"name": "黄子昕", "phone": "13812341234", "community": "甲社区", "category": "困境儿童", "household": "H1"}])
+    typed = "联系电话13812341234，座机020-87654321，黄子昕"
+    SD.save_site_record(db, aid, m["expert"], "observation", item="服务场地", notes=typed)
+    SD.save_recommendation(db, aid, m["lead"], typed, "未整改", evidence=typed)
+    assert site_db.list_site_records(db, aid, "observation")[0]["notes"] == typed
+    stored = recommendations_db.list_recommendations(db, aid)[0]
+    assert (stored["text"], stored["evidence"]) == (typed, typed)
+    masked = scrubber(db, aid)(typed)
+    assert "黄子昕" not in masked and "13812341234" not in masked and "87654321" not in masked
+    assert SD.list_site_records(db, aid, "observation")[0]["notes"] == masked
+    shown = SD.list_recommendations(db, aid)[0]
+    assert (shown["text"], shown["evidence"]) == (masked, masked)
+
+
+def test_register_view_masks_names_phones_and_the_note(station):
+    db, aid, m = station
+    SD.replace_clients(db, aid, m["staff"], [
+        {"name": "黄子昕", "phone": "13812341234", "community": "甲社区", "category": "困境儿童", "household": "H1",
+         "note": "与黄大文同住，电话13812341234"},
+        {"name": "黄大文", "phone": "020-87654321", "community": "乙社区", "category": "低保对象", "household": "H1"}])
+    rows = SD.register_view(db, aid)
+    assert [(r["name"], r["phone"]) for r in rows] == [("黄*昕", "138****1234"), ("黄*文", "020-****4321")]
+    assert rows[0]["note"] == "与黄*文同住，电话138****1234"
+
+
+def test_register_summary_of_the_assessment_and_of_one_area(station):
+    db, aid, m = station
+    SD.replace_clients(db, aid, m["staff"], [
+        {"name": "黄子昕", "phone": "13812341234", "community": "甲社区", "category": "困境儿童", "household": "H1"},
+        {"name": "黄大文", "phone": "13812340000", "community": "甲社区", "category": "低保对象", "household": "H1"},
+        {"name": "刘子盈", "phone": "13812349999", "community": "乙社区", "category": "残疾人", "household": "H2"}])
+    whole = SD.register_summary(db, aid)
+    assert (whole["persons"], whole["households"]) == (3, 2)
+    p1 = SD.register_summary(db, aid, "P1")          # 片区一 = 甲社区
+    assert (p1["persons"], p1["households"], list(p1["by_community"])) == (2, 1, ["甲社区"])
+
+
+def test_table_edits_of_site_records_are_saved_together_or_not_at_all(station):
+    from db import audit as audit_db
+
+    db, aid, m = station
+    SD.prefill_site_records(db, aid, m["expert"], "document")
+    before = SD.list_site_records(db, aid, "document")
+    n_audit = len(audit_db.entries(db, aid))
+    first, second = before[0]["id"], before[1]["id"]
+    with pytest.raises(InvalidValue, match="项目不能为空"):
+        SD.apply_site_record_edits(db, aid, m["expert"], "document",
+                                   updated={first: {"status": "ok"}, second: {"item": ""}},
+                                   added=[{"item": "新增资料"}], deleted=[before[2]["id"]])
+    assert SD.list_site_records(db, aid, "document") == before
+    assert len(audit_db.entries(db, aid)) == n_audit
+    SD.apply_site_record_edits(db, aid, m["expert"], "document", updated={first: {"status": "ok"}},
+                               added=[{"item": "新增资料", "status": "finding", "finding": "缺页"}, {"item": ""}],
+                               deleted=[before[2]["id"]])
+    after = SD.list_site_records(db, aid, "document")
+    assert after[0]["status"] == "ok" and after[-1]["item"] == "新增资料"
+    assert before[2]["id"] not in {r["id"] for r in after} and len(after) == len(before)
+
+
+def test_table_edits_of_recommendations_are_saved_together_or_not_at_all(station):
+    db, aid, m = station
+    rid = SD.save_recommendation(db, aid, m["lead"], "劳动合同工作地点表述模糊", "未整改")
+    before = SD.list_recommendations(db, aid)
+    with pytest.raises(InvalidValue, match="整改情况"):
+        SD.apply_recommendation_edits(db, aid, m["lead"],
+                                      updated={rid: {"text": "劳动合同工作地点表述模糊", "status": "已整改",
+                                                     "evidence": "", "section_code": "A"}},
+                                      added=[{"text": "新意见", "status": "差不多"}])
+    assert SD.list_recommendations(db, aid) == before
+    SD.apply_recommendation_edits(db, aid, m["lead"],
+                                  updated={rid: {"text": "劳动合同工作地点表述模糊", "status": "已整改",
+                                                 "evidence": "全部重签", "section_code": "A"}},
+                                  added=[{"text": "新意见", "status": "未整改"}, {"text": "", "status": "未整改"}])
+    assert [(r["text"], r["status"]) for r in SD.list_recommendations(db, aid)] == [
+        ("劳动合同工作地点表述模糊", "已整改"), ("新意见", "未整改")]
+    SD.apply_recommendation_edits(db, aid, m["lead"], deleted=[rid])
+    assert [r["text"] for r in SD.list_recommendations(db, aid)] == ["新意见"]
+
+
+def test_staff_cannot_promote_a_site_record(station):
+    db, aid, m = station
+    rid = SD.save_site_record(db, aid, m["lead"], "observation", item="消防", status="finding", finding="灭火器过期")
+    with pytest.raises(PermissionDenied):
+        SD.promote_to_finding(db, aid, m["staff"], rid, "A")
+    assert SD.list_site_records(db, aid, "observation")[0]["finding_id"] is None
 
 
 def test_promote_site_record_to_concern_finding_once(station):
@@ -270,7 +375,7 @@ def test_prefilled_document_checklist_has_the_spec_items(station):
 
 
 def test_register_rows_written_directly_must_use_the_17_categories(station):
-    from db.errors import ImportRejected
+    from core.errors import ImportRejected
 
     db, aid, m = station
     with pytest.raises(ImportRejected, match="未知类别“外来人员”"):

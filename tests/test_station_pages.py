@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from conftest import app_test
-from db import assessments as A
-from db import scores as S
-from db import station_data as SD
+from core import team as A
+from core import scoresheet as S
+from core import station_data as SD
 from db.connection import connect
 
 from test_station import SAMPLE_RATES
@@ -134,3 +134,22 @@ def test_interview_note_typed_on_the_page_is_saved(demo_app):
     assert not at.exception
     rec = next(r for r in SD.list_site_records(db, aid, "interview") if r["id"] == rid)
     assert rec["notes"] == "社工熟悉兜底对象情况。" and rec["member_name"] == "王建华"
+
+
+def test_register_page_masks_names_and_phones_typed_into_the_note(demo_app):
+    db, aid, m = demo_app
+    a, b = SD.list_clients(db, aid)[:2]
+    with db.conn:  # a 备注 as a station might have typed it in its spreadsheet
+        db.execute("UPDATE clients SET note = ? WHERE id = ?", [f"与{b['name']}同住，电话{b['phone']}", a["id"]])
+    at = login(aid, m["黄小燕"], "pages/register.py")
+    notes = " ".join(str(v) for v in at.dataframe[2].value["备注"])
+    assert b["name"] not in notes and b["phone"] not in notes
+    assert "同住" in notes and b["phone"][:3] + "****" + b["phone"][-4:] in notes
+
+
+def test_site_record_checklists_show_the_three_status_labels(demo_app):
+    db, aid, m = demo_app
+    at = login(aid, m["林晓红"], "pages/site_records.py")
+    docs = at.dataframe[1].value
+    assert set(docs["结果"]) <= {"未查看", "符合", "发现问题"} and "发现问题" in set(docs["结果"])
+    assert any("符合" in c.value and "发现问题" in c.value for c in at.caption)

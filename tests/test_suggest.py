@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from core import station as CS
+from core import indicators as IND
+from core import register as REG
+from core import staffing as STF
 from core import suggest as SG
 from core.framework import Criterion, Indicator, Level, get_framework
-from db import station_data as SD
+from core import station_data as SD
 
 FW = get_framework("gz-2024-four-party")
 LEVELS = (Level("完全达到", 1.0), Level("基本达到", 0.8), Level("部分达到", 0.5), Level("未达到", 0.0))
@@ -20,8 +22,8 @@ def ind(suggest, points=8, rule_type="free", criteria=(), levels=(), scope="stat
 
 
 def ev_with(indicators=(), staffing=None, recommendations=(), register=None):
-    return SG.Evidence(indicators=CS.indicator_rows(indicators),
-                       staffing=CS.staffing_figures(staffing) if staffing else None,
+    return SG.Evidence(indicators=IND.indicator_rows(indicators),
+                       staffing=STF.staffing_figures(staffing) if staffing else None,
                        recommendations=list(recommendations), register=register)
 
 
@@ -109,7 +111,7 @@ def test_rectification_maps_onto_levels(statuses, level):
 def test_register_rule_uses_register_completeness():
     clients = [{"id": 1, "household": "H1", "category": "残疾人", "phone": "13800000000", "community": "甲"},
                {"id": 2, "household": "", "category": "残疾人", "phone": "13800000001", "community": "甲"}]
-    s = SG.suggest(ind("register", points=10), ev_with(register=CS.register_summary(clients)))
+    s = SG.suggest(ind("register", points=10), ev_with(register=REG.register_summary(clients)))
     assert s.value == Decimal("5") and "2 户 2 人" in s.explanation
 
 

@@ -64,7 +64,7 @@ def _radio(page, key_prefix: str, option: str) -> None:
 def _register_and_sample(db_path, aid: int, caller: str) -> None:
     """A 3-person register, everyone sampled, all assigned to `caller`."""
     from core import team as A
-    from db import station_data as SD
+    from core import station_data as SD
     from db import survey as SV
     from db.connection import connect
 
