@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from core import calls as SV
 from core import survey as S
+from core import team as A
 from core.masking import mask_name, mask_phone
-from db import assessments as A
 from db import audit
-from db import survey as SV
 from db.connection import connect
 from db.migrations import migrate
 from db.errors import AssessmentLocked, DataError, InvalidValue, PermissionDenied
@@ -454,7 +454,7 @@ def test_demo_survey_reproduces_the_sample_report(demo_db):
 
 
 def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
-    from db import station_data as SD
+    from core import station_data as SD
 
     db, aid, m = survey_db
     SV.draw_sample(db, aid, m["lead"], seed="9")
@@ -478,12 +478,11 @@ def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
 
 def test_satisfaction_suggestion_reads_the_survey_results(demo_db):
     from core.framework import get_framework
-    from core.suggest import suggest
-    from db import station_data as SD
+    from core.suggest import Evidence, suggest
 
     db, aid = demo_db
     ind = get_framework("gz-2024-four-party").indicator("C3")
-    s = suggest(ind, SD.evidence(db, aid))
+    s = suggest(ind, Evidence(survey=SV.evidence(db, aid)))
     res = SV.survey_results(db, aid)
     expected = (res.satisfaction_rate + res.awareness_rate) / 200 * 6
     assert abs(float(s.value) - float(expected)) <= 0.25
