@@ -14,6 +14,7 @@ from . import survey as S
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
+from .station import register_summary
 
 # Readers used as they are.
 register = SV.register            # (db, assessment_id) -> full register rows (for drawing and hashing only)
@@ -24,6 +25,15 @@ callers = SV.callers
 
 def current_register_hash(db, assessment_id: int) -> str:
     return S.register_hash(SV.register(db, assessment_id))
+
+
+def register_overview(db, assessment_id: int) -> dict:
+    """{persons, households, register_hash} of the current register (households by the one
+    rule, core.station.register_summary); register_hash is None for an empty register."""
+    clients = SV.register(db, assessment_id)
+    summary = register_summary(clients)
+    return {"persons": summary["persons"], "households": summary["households"],
+            "register_hash": S.register_hash(clients) if clients else None}
 
 
 # ---------- sample ----------
@@ -102,6 +112,15 @@ def my_calls(db, assessment_id: int, member_id: int) -> list[dict]:
     return [_masked(it, calls.get(it["id"], [])) for it in SV.items(db, s["id"], caller_id=member_id)]
 
 
+def assignment_counts(items: list[dict]) -> tuple[dict[int, int], int]:
+    """({caller id: items assigned}, main-sample items not assigned yet) of `list_items`."""
+    per_caller: dict[int, int] = {}
+    for i in items:
+        if i["caller_id"]:
+            per_caller[i["caller_id"]] = per_caller.get(i["caller_id"], 0) + 1
+    return per_caller, sum(1 for i in items if not i["reserve"] and not i["caller_id"])
+
+
 def assign(db, assessment_id: int, lead_id: int, item_ids: list[int], caller_id: int | None) -> int:
     """Give the items to a caller (None = unassign). Lead only; one audit row. Returns how many changed."""
     return SV.assign(db, assessment_id, lead_id, [(int(i), caller_id) for i in item_ids])
@@ -150,8 +169,14 @@ def claim(db, assessment_id: int, member_id: int, item_id: int) -> str | None:
 
 
 def release(db, assessment_id: int, member_id: int, item_id: int) -> bool:
-    """The caller leaves the item's form (another client chosen): drop the caller's claim on it."""
-    return SV.release(db, assessment_id, member_id, item_id)
+    """The caller leaves the item's form (another client chosen): drop the caller's claim on it.
+
+    False, writing nothing, when the caller holds no claim on it (never claimed, already
+    released by a saved call, or taken over)."""
+    with transaction(db):
+        if SV.item(db, assessment_id, item_id)["claimed_by"] != member_id:
+            return False
+        return SV.release(db, assessment_id, member_id, item_id)
 
 
 def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: int, outcome: str,

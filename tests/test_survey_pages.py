@@ -137,7 +137,7 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
     add_register(db, aid, 131)
     at = as_member(aid, m["lead"], "pages/survey.py")
     at.text_input(key="survey_seed").set_value("20250227")
-    at.button(key="FormSubmitter:survey_draw-抽样").click()
+    at.button(key="survey_draw_submit").click()
     at.run()
     assert not at.exception and not at.error
     s = SV.current_sample(db, aid)
@@ -145,7 +145,7 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
     text = page_text(at)
     assert "20250227" in text and s["register_hash"] in text
     at.multiselect(key="survey_even_callers").set_value([m["staff"], m["expert"]])
-    at.button(key="FormSubmitter:survey_assign_even-平均分配未分配的对象").click()
+    at.button(key="survey_assign_even_submit").click()
     at.run()
     assert len(SV.my_calls(db, aid, m["staff"])) == len(SV.my_calls(db, aid, m["expert"])) == 50
     at.button(key="survey_verify").click()
@@ -155,11 +155,11 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
     SV.record_call(db, aid, m["staff"], SV.my_calls(db, aid, m["staff"])[0]["id"], 1, "无人接听")
     at.run()
     at.text_input(key="survey_seed").set_value("1")
-    at.button(key="FormSubmitter:survey_draw-抽样").click()
+    at.button(key="survey_draw_submit").click()
     at.run()
     assert "请先确认" in at.error[0].value and SV.current_sample(db, aid)["seed"] == "20250227"
     at.checkbox(key="survey_confirm").check()
-    at.button(key="FormSubmitter:survey_draw-抽样").click()
+    at.button(key="survey_draw_submit").click()
     at.run()
     assert SV.current_sample(db, aid)["seed"] == "1"
 
@@ -167,7 +167,7 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
 def test_staff_reads_the_results_without_drawing_or_assigning(survey_app):
     db, aid, m = survey_app
     at = as_member(aid, m["staff"], "pages/survey.py")
-    assert not [b for b in at.button if b.key and b.key.startswith("FormSubmitter:survey_draw")]
+    assert not [b for b in at.button if b.key == "survey_draw_submit"]
     assert not [w for w in at.multiselect if w.key == "survey_even_callers"]
     assert "777" in page_text(at)
     expert = app_test("pages/survey.py", auth={"assessment_id": aid, "member_id": m["expert"]})
