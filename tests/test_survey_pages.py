@@ -194,3 +194,29 @@ def test_results_page_shows_the_demo_rate_with_n(demo_db_file, tmp_path, monkeyp
     assert all("*" in n for n in follow["姓名"])
     for c in SV.register(db, aid):
         assert c["phone"] not in text
+
+
+def test_choosing_another_client_releases_the_one_left(survey_app):
+    db, aid, m = survey_app
+    first, second = SV.my_calls(db, aid, m["staff"])[:2]
+    at = as_member(aid, m["staff"], "pages/survey_calls.py")      # the form of the first client: claimed
+    claimed = lambda iid: db.execute("SELECT claimed_by FROM survey_items WHERE id = ?", [iid]).fetchone()[0]  # noqa: E731
+    assert claimed(first["id"]) == m["staff"]
+    at.selectbox(key="call_item").set_value(second["id"])
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert claimed(first["id"]) is None and claimed(second["id"]) == m["staff"]
+    released = db.execute("SELECT entity_key FROM audit_log WHERE assessment_id = ? AND action = 'release'",
+                          [aid]).fetchall()
+    assert released == [(str(first["id"]),)]
+
+
+def test_member_and_place_names_show_literally_on_the_survey_pages(survey_app):
+    db, aid, m = survey_app
+    db.execute("UPDATE members SET name = '员工*乙*' WHERE id = ?", [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    db.execute("UPDATE clients SET community = '甲_社区_' WHERE id = ?", [item["client_id"]])
+    lead = as_member(aid, m["lead"], "pages/survey.py")
+    assert any(r"员工\*乙\*" in c.value for c in lead.caption)
+    calls = as_member(aid, m["staff"], "pages/survey_calls.py")
+    assert any(r"甲\_社区\_" in md.value for md in calls.markdown)
