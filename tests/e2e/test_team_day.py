@@ -65,7 +65,7 @@ def _register_and_sample(db_path, aid: int, caller: str) -> None:
     """A 3-person register, everyone sampled, all assigned to `caller`."""
     from db import assessments as A
     from db import station_data as SD
-    from db import survey as SV
+    from core import calls as SV
     from db.connection import connect
 
     db = connect(db_path)
