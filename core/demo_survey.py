@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as _dt
 import random
 
-from db import survey as SV
 from db.assessments import get_assessment, get_member
 from db.connection import transaction
 
+from . import calls as SV
 from . import survey as S
 
 SEED = "20250227"

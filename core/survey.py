@@ -1,6 +1,8 @@
 """Client satisfaction survey rules (SPEC §5): sampling, register hash, call outcomes, rates.
 
-Plain Python: the db layer (db/survey.py) gathers rows and calls these functions.
+Plain Python, no I/O: the use cases (core/calls.py) read rows through db/survey.py and
+apply these rules. Labels of the stored codes are core.labels' (CALL_OUTCOMES,
+SATISFACTION_SCALE, CALL_STATUSES, RESPONDENTS).
 
 Reproducible draw
 -----------------
@@ -13,6 +15,7 @@ register and the seed can redraw and check the sample.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import random
@@ -20,23 +23,23 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .labels import CALL_OUTCOMES, CALL_STATUSES, RESPONDENTS, SATISFACTION_SCALE
 from .masking import mask_name, mask_phone
 from .numbers import fmt_rate, round_half_up
 
 MIN_SAMPLE = 100                 # never fewer than 100 when the register is that large
 MAX_FAILED_ATTEMPTS = 2          # two failed attempts make a client unreachable
+CLAIM_MINUTES = 15               # an open call form keeps its claim on the client this long
+CLAIM_REFRESH_MINUTES = 5        # an own claim younger than this is not written again
 
-OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
 REACHED = "接通"
 REFUSED = "拒访"
 FAILED_OUTCOMES = ("无人接听", "空号", "非本人")
-RESPONDENTS = ("本人", "家属")
 
 AWARENESS_ITEMS = ("社工站地址", "服务内容", "社工人员", "求助渠道", "经费来源")
 AWARE_THRESHOLD = 3              # knowing >= 3 of 5 counts as aware
 
-# 5-point scale, value -> label (5 best).
-SCALE = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+# 5-point scale (core.labels.SATISFACTION_SCALE: value -> label, 5 best).
 SATISFIED_MIN = 4                # 满意 or 非常满意
 DISSATISFIED_MAX = 2             # 不满意 or 非常不满意: listed for follow-up
 SATISFACTION_ITEMS = ("问题解决", "能力提升", "支持网络", "服务态度")
@@ -44,8 +47,6 @@ OVERALL = "总体满意度"
 
 # Item status (derived from its calls).
 PENDING, RETRY, STATUS_REACHED, STATUS_REFUSED, UNREACHABLE = "pending", "retry", "reached", "refused", "unreachable"
-STATUS_LABELS = {PENDING: "未拨打", RETRY: "待再拨", STATUS_REACHED: "已接通", STATUS_REFUSED: "拒访",
-                 UNREACHABLE: "无法接通"}
 FINAL_STATUSES = (STATUS_REACHED, STATUS_REFUSED, UNREACHABLE)
 
 _ID_FIELDS = ("name", "phone", "community", "category", "household")
@@ -134,6 +135,42 @@ def item_status(calls: list[dict]) -> str:
     return RETRY if outcomes else PENDING
 
 
+def status_label(status: str) -> str:
+    """未拨打 / 待再拨 / 已接通 / 拒访 / 无法接通."""
+    return CALL_STATUSES[status]
+
+
+def final_label(calls: list[dict]) -> str | None:
+    """The label of the item's final status (no more calls to make), or None while calls are due."""
+    status = item_status(calls)
+    return status_label(status) if status in FINAL_STATUSES else None
+
+
+def claim_times(now: _dt.datetime | None = None) -> tuple[str, str, str]:
+    """(now, live_after, fresh_after) as ISO strings: a claim taken after `live_after` still
+    holds the client (CLAIM_MINUTES); an own claim taken after `fresh_after` needs no refresh."""
+    now = now or _dt.datetime.now()
+    iso = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
+    return (iso(now), iso(now - _dt.timedelta(minutes=CLAIM_MINUTES)),
+            iso(now - _dt.timedelta(minutes=CLAIM_REFRESH_MINUTES)))
+
+
+def call_row(outcome: str, respondent: str = "", knows_worker=None, awareness: dict | None = None,
+             satisfaction: dict | None = None, overall=None, comment: str = "") -> dict:
+    """The stored fields of one call: answers are kept only for a reached call (接通)."""
+    reached = outcome == REACHED
+    return dict(
+        outcome=outcome,
+        respondent=respondent if reached else "",
+        knows_worker=(1 if knows_worker else 0) if reached else None,
+        awareness=json.dumps({k: 1 if (awareness or {}).get(k) else 0 for k in AWARENESS_ITEMS}
+                             if reached else {}, ensure_ascii=False),
+        satisfaction=json.dumps({k: v for k, v in (satisfaction or {}).items() if v is not None}
+                                if reached else {}, ensure_ascii=False),
+        overall=overall if reached else None,
+        comment=(comment or "").strip())
+
+
 def is_aware(awareness: dict) -> bool:
     return sum(1 for k in AWARENESS_ITEMS if awareness.get(k)) >= AWARE_THRESHOLD
 
@@ -142,8 +179,8 @@ def validate_call(outcome: str, respondent: str = "", knows_worker=None, awarene
                   satisfaction: dict | None = None, overall=None) -> list[str]:
     """Chinese messages for every problem in one call record (empty when fine)."""
     errs = []
-    if outcome not in OUTCOMES:
-        errs.append(f"通话结果“{outcome}”无效，应为：{'、'.join(OUTCOMES)}")
+    if outcome not in CALL_OUTCOMES:
+        errs.append(f"通话结果“{outcome}”无效，应为：{'、'.join(CALL_OUTCOMES)}")
         return errs
     if outcome != REACHED:
         return errs
@@ -157,9 +194,9 @@ def validate_call(outcome: str, respondent: str = "", knows_worker=None, awarene
     for k, v in (satisfaction or {}).items():
         if k not in SATISFACTION_ITEMS:
             errs.append(f"满意度项目“{k}”无效")
-        elif v is not None and v not in SCALE:
+        elif v is not None and v not in SATISFACTION_SCALE:
             errs.append(f"满意度项目“{k}”：评分应为 1–5")
-    if overall not in SCALE:
+    if overall not in SATISFACTION_SCALE:
         errs.append(f"{OVERALL}：请选择（非常满意 … 非常不满意）")
     return errs
 
@@ -235,7 +272,7 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
     res = SurveyResults(seed=sample["seed"], register_hash=sample["register_hash"],
                         reserve_size=sum(1 for i in items if i["reserve"]),
                         register_changed=current_hash is not None and current_hash != sample["register_hash"])
-    res.breakdown = {k: {lbl: 0 for lbl in SCALE.values()} for k in (*SATISFACTION_ITEMS, OVERALL)}
+    res.breakdown = {k: {lbl: 0 for lbl in SATISFACTION_SCALE.values()} for k in (*SATISFACTION_ITEMS, OVERALL)}
     res.awareness_breakdown = {k: 0 for k in AWARENESS_ITEMS}
     res.respondents = {r: 0 for r in RESPONDENTS}
     main = sum(1 for i in items if not i["reserve"])
@@ -257,11 +294,11 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
             overall = c.get("overall")
             if overall is not None and overall >= SATISFIED_MIN:
                 res.satisfied += 1
-            if overall in SCALE:
-                res.breakdown[OVERALL][SCALE[overall]] += 1
+            if overall in SATISFACTION_SCALE:
+                res.breakdown[OVERALL][SATISFACTION_SCALE[overall]] += 1
             for k, v in (c.get("satisfaction") or {}).items():
-                if k in res.breakdown and v in SCALE:
-                    res.breakdown[k][SCALE[v]] += 1
+                if k in res.breakdown and v in SATISFACTION_SCALE:
+                    res.breakdown[k][SATISFACTION_SCALE[v]] += 1
             aw = c.get("awareness") or {}
             for k in AWARENESS_ITEMS:
                 if aw.get(k):
@@ -272,7 +309,7 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
                 res.knows_worker_no.append({**masked_person(it), "respondent": c["respondent"]})
                 reasons.append(f"不了解社工（{c['respondent']}）")
             if overall is not None and overall <= DISSATISFIED_MAX:
-                reasons.append(f"不满意（{SCALE[overall]}）")
+                reasons.append(f"不满意（{SATISFACTION_SCALE[overall]}）")
         elif status == UNREACHABLE:
             res.unreachable += 1
             reasons.append("两次拨打均未接通")

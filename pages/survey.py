@@ -2,40 +2,42 @@
 import pandas as pd
 import streamlit as st
 
+from core import calls as SV
 from core import survey as S
-from db import assessments as A
-from db import survey as SV
+from core import team
+from core.labels import ROLES
 from pages import _shared as ui
 
 who = ui.require_login("lead", "staff")
 db = ui.get_db()
 aid, me = who["assessment_id"], who["member_id"]
 is_lead = who["role"] == "lead"
-locked = A.is_locked(db, aid)
+locked = team.is_locked(db, aid)
 
 st.title("满意度抽样与结果")
 st.caption("从重点服务对象名册中随机抽取不少于 100 人（名册不足 100 人时全部调查）。抽样可复现：保存随机种子与名册哈希，"
            "任何人可用同一种子在同一名册上重新抽出相同样本。姓名与电话在本页一律脱敏。")
 
-clients = SV.register(db, aid)
-reg_hash = S.register_hash(clients)
+overview = SV.register_overview(db, aid)
+reg_hash = overview["register_hash"]
 sample = SV.current_sample(db, aid)
 calls = SV.call_count(db, aid)
 
 # ---------- sampling ----------
 st.subheader("抽样")
 c1, c2, c3 = st.columns(3)
-c1.metric("名册人数", len(clients))
-c2.metric("名册户数", len({c["household"] for c in clients if c["household"]}) or "—")
-c3.metric("当前名册哈希", S.short_hash(reg_hash) if clients else "—", help="名册内容的 SHA-256（前 12 位）")
+c1.metric("名册人数", int(overview["persons"]))
+c2.metric("名册户数", int(overview["households"]) if overview["persons"] else "—")
+c3.metric("当前名册哈希", ui.esc(S.short_hash(reg_hash)) if reg_hash else "—", help="名册内容的 SHA-256（前 12 位）")
 
 if sample is None:
     st.info("尚未抽样。" + ("" if is_lead else "请组长抽样。"))
 else:
     with st.container(border=True, key="sample_card"):
-        st.markdown(f"**随机种子：`{sample['seed']}`**　抽样人数：{sample['size']}　候补：{sample['reserve_size']} 人　"
-                    f"抽样人：{sample['member_name'] or '—'}　时间：{sample['created_at'][:16].replace('T', ' ')}")
-        st.markdown(f"名册哈希（SHA-256）：`{sample['register_hash']}`")
+        st.markdown(f"**随机种子：{ui.esc(sample['seed'])}**　抽样人数：{int(sample['size'])}　"
+                    f"候补：{int(sample['reserve_size'])} 人　抽样人：{ui.esc(sample['member_name'] or '—')}　"
+                    f"时间：{ui.esc(sample['created_at'][:16].replace('T', ' '))}")
+        st.markdown(f"名册哈希（SHA-256）：`{ui.esc(sample['register_hash'])}`")
         if sample["register_hash"] != reg_hash:
             st.warning("名册在抽样后已被修改：当前名册哈希与抽样时不一致，同一种子将抽出不同样本。", icon=":material/warning:")
         if st.button("用保存的种子重新验证抽样", key="survey_verify"):
@@ -46,21 +48,21 @@ else:
                 st.error("验证未通过：" + ("名册已变化。" if not v["register_matches"] else "") +
                          ("重新抽出的样本与保存的不一致。" if not v["sample_matches"] else ""))
 
-if is_lead and not locked and clients:
+if is_lead and not locked and overview["persons"]:
     with st.expander("重新抽样" if sample else "抽样", expanded=sample is None):
         if calls:
-            st.warning(f"已有 {calls} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon=":material/warning:")
+            st.warning(f"已有 {int(calls)} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon=":material/warning:")
         with st.form("survey_draw"):
             c1, c2, c3 = st.columns(3)
             seed = c1.text_input("随机种子（留空自动生成）", key="survey_seed")
             size = c2.number_input("抽样人数", min_value=S.MIN_SAMPLE, value=S.MIN_SAMPLE, step=1, key="survey_size")
             reserve = c3.number_input("候补人数", min_value=0, value=0, step=1, key="survey_reserve")
             confirm = st.checkbox("确认作废当前样本并重新抽样", key="survey_confirm") if calls else False
-            if st.form_submit_button("抽样", type="primary"):
+            if st.form_submit_button("抽样", type="primary", key="survey_draw_submit"):
                 if ui.run(lambda: SV.draw_sample(db, aid, me, seed=seed or None, size=int(size), reserve=int(reserve),
                                                  confirm_redraw=confirm), success="抽样完成"):
                     st.rerun()
-elif is_lead and not clients:
+elif is_lead and not overview["persons"]:
     st.info("重点服务对象名册为空，请先在“重点服务对象名册”页面导入名册。")
 
 if is_lead and not locked and sample is not None:
@@ -78,20 +80,19 @@ if sample is None:
 items = SV.list_items(db, aid)
 st.subheader("回访分配")
 members = SV.callers(db, aid)
-names = {m["id"]: f"{m['name']}（{A.ROLES[m['role']]}）" for m in members}
-counts = {}
-for i in items:
-    if i["caller_id"]:
-        counts[i["caller_id"]] = counts.get(i["caller_id"], 0) + 1
-unassigned = sum(1 for i in items if not i["reserve"] and not i["caller_id"])
-st.caption("已分配：" + ("；".join(f"{names.get(k, k)} {v} 人" for k, v in counts.items()) or "无") +
-           f"；样本中未分配 {unassigned} 人。")
+names = {m["id"]: f"{m['name']}（{ROLES[m['role']]}）" for m in members}
+counts, unassigned = SV.assignment_counts(items)
+if counts:
+    st.caption("已分配：" + "；".join(f"{ui.esc(names.get(k, k))} {int(v)} 人" for k, v in counts.items()) +
+               f"；样本中未分配 {int(unassigned)} 人。")
+else:
+    st.caption(f"已分配：无；样本中未分配 {int(unassigned)} 人。")
 if is_lead and not locked:
     c1, c2 = st.columns(2)
     with c1.form("survey_assign_even"):
         default = [m["id"] for m in members if m["role"] == "staff"]
         chosen = st.multiselect("回访人员", list(names), default=default, format_func=names.get, placeholder="请选择", key="survey_even_callers")
-        if st.form_submit_button("平均分配未分配的对象"):
+        if st.form_submit_button("平均分配未分配的对象", key="survey_assign_even_submit"):
             if ui.run(lambda: SV.assign_evenly(db, aid, me, chosen), success="已分配"):
                 st.rerun()
     with c2.form("survey_assign_some"):
@@ -99,7 +100,7 @@ if is_lead and not locked:
                   for i in items}
         picked = st.multiselect("抽样对象", list(labels), format_func=labels.get, placeholder="请选择", key="survey_pick_items")
         to = st.selectbox("改派给", list(names), format_func=names.get, placeholder="请选择", key="survey_pick_caller")
-        if st.form_submit_button("分配所选对象"):
+        if st.form_submit_button("分配所选对象", key="survey_assign_some_submit"):
             if ui.run(lambda: SV.assign(db, aid, me, picked, to), success="已分配"):
                 st.rerun()
 
@@ -113,19 +114,19 @@ st.dataframe(pd.DataFrame([{
 res = SV.survey_results(db, aid)
 st.subheader("调查结果")
 c = st.columns(6)
-c[0].metric("样本量", res.sample_size)
-c[1].metric("已拨打", res.called)
-c[2].metric("已接通", res.reached)
-c[3].metric("无法接通", res.unreachable, help="两次拨打均未接通")
-c[4].metric("拒访", res.refused)
-c[5].metric("待拨打/待再拨", res.pending)
+c[0].metric("样本量", int(res.sample_size))
+c[1].metric("已拨打", int(res.called))
+c[2].metric("已接通", int(res.reached))
+c[3].metric("无法接通", int(res.unreachable), help="两次拨打均未接通")
+c[4].metric("拒访", int(res.refused))
+c[5].metric("待拨打/待再拨", int(res.pending))
 c1, c2 = st.columns(2)
-c1.metric("满意率", res.satisfaction_text, help="总体满意度为“满意”或“非常满意”的人数 ÷ 接通人数")
-c1.caption(f"满意或非常满意 {res.satisfied} 人 ÷ 接通 {res.reached} 人（n={res.reached}）")
-c2.metric("知晓率", res.awareness_text, help="了解 5 项中至少 3 项的人数 ÷ 接通人数")
-c2.caption(f"知晓 {res.aware} 人 ÷ 接通 {res.reached} 人（n={res.reached}）")
+c1.metric("满意率", ui.esc(res.satisfaction_text), help="总体满意度为“满意”或“非常满意”的人数 ÷ 接通人数")
+c1.caption(f"满意或非常满意 {int(res.satisfied)} 人 ÷ 接通 {int(res.reached)} 人（n={int(res.reached)}）")
+c2.metric("知晓率", ui.esc(res.awareness_text), help="了解 5 项中至少 3 项的人数 ÷ 接通人数")
+c2.caption(f"知晓 {int(res.aware)} 人 ÷ 接通 {int(res.reached)} 人（n={int(res.reached)}）")
 if res.reached:
-    st.caption("受访者：" + "，".join(f"{k} {v} 人" for k, v in res.respondents.items()))
+    st.caption("受访者：" + "，".join(f"{ui.esc(k)} {int(v)} 人" for k, v in res.respondents.items()))
 
 if res.reached:
     st.markdown("**满意度分项**")
@@ -142,8 +143,8 @@ if res.follow_up:
 else:
     st.caption("暂无。")
 if res.knows_worker_no:
-    # Masked names hold '*', which markdown would read as emphasis.
-    st.caption("不了解社工：" + "；".join(f"{p['name']}（{p['respondent']}）".replace("*", r"\*")
+    # Masked names hold '*', which markdown would read as emphasis: escaped.
+    st.caption("不了解社工：" + "；".join(f"{ui.esc(p['name'])}（{ui.esc(p['respondent'])}）"
                                      for p in res.knows_worker_no))
 
 rows = SV.export_rows(db, aid)

@@ -2,16 +2,17 @@
 import pandas as pd
 import streamlit as st
 
+from core import calls as SV
 from core import survey as S
-from db import assessments as A
-from db import survey as SV
-from db.errors import DataError
+from core import team
+from core.errors import DataError
+from core.labels import CALL_OUTCOMES, RESPONDENTS, SATISFACTION_SCALE
 from pages import _shared as ui
 
 who = ui.require_login()
 db = ui.get_db()
 aid, me = who["assessment_id"], who["member_id"]
-locked = A.is_locked(db, aid)
+locked = team.is_locked(db, aid)
 
 st.title("电话回访")
 st.caption("只显示分配给您的回访对象。姓名与电话仅在本人的回访表中完整显示，其他页面及导出一律脱敏。")
@@ -26,7 +27,7 @@ if not items:
     st.stop()
 
 done = sum(1 for i in items if i["status"] in S.FINAL_STATUSES)
-st.progress(done / len(items), text=f"已完成 {done} / {len(items)}（接通、拒访或两次未接通即完成）")
+st.progress(done / len(items), text=f"已完成 {int(done)} / {len(items)}（接通、拒访或两次未接通即完成）")
 
 st.dataframe(pd.DataFrame([{
     "序号": i["position"], "姓名": i["name"], "电话": i["phone"], "社区": i["community"], "类别": i["category"],
@@ -41,29 +42,39 @@ if st.session_state.get("call_item") not in ids or st.session_state.pop("call_ad
     todo = [i["id"] for i in items if i["status"] not in S.FINAL_STATUSES]
     st.session_state["call_item"] = (current if current in todo else None) or next(
         (t for t in todo if current not in ids or ids.index(t) > ids.index(current)), todo[0] if todo else ids[0])
-item_id = st.selectbox("回访对象", ids, format_func=labels.get, placeholder="请选择", key="call_item")
+
+
+def leave_client(previous: int | None) -> None:
+    """Another client chosen: give up the claim on the one left (others may record it)."""
+    if previous is not None and not locked:
+        ui.saver("call_release_error", SV.release, db, aid, me, previous)
+
+
+item_id = st.selectbox("回访对象", ids, format_func=labels.get, placeholder="请选择", key="call_item",
+                       on_change=leave_client, args=(st.session_state.get("call_item"),))
+ui.show_saved_error("call_release_error")
 
 try:
     form = SV.call_form(db, aid, me, item_id)
 except DataError as e:
-    st.error(str(e))
+    st.error(ui.esc(str(e)))
     st.stop()
 
 with st.container(border=True, key="call_card"):
-    st.markdown(f"#### 第 {form['position']} 号：{ui.md_escape(form['name'])}")
-    st.markdown(f"电话：**{ui.md_escape(form['phone']) or '（名册无电话）'}**　社区：{ui.md_escape(form['community']) or '—'}"
-                f"　类别：{ui.md_escape(form['category']) or '—'}")
+    st.markdown(f"#### 第 {int(form['position'])} 号：{ui.esc(form['name'])}")
+    st.markdown(f"电话：**{ui.esc(form['phone'] or '（名册无电话）')}**　社区：{ui.esc(form['community'] or '—')}"
+                f"　类别：{ui.esc(form['category'] or '—')}")
     if form["calls"]:
         st.dataframe(pd.DataFrame([{
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
             "受访者": c["respondent"],
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
             "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(S.AWARENESS_ITEMS)}" if c["awareness"] else "",
-            "总体满意度": S.SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
+            "总体满意度": SATISFACTION_SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
         } for c in form["calls"]]), hide_index=True, key="call_history")
 
 if form["status"] in S.FINAL_STATUSES:
-    st.success(f"该对象已完成回访：{S.STATUS_LABELS[form['status']]}。")
+    st.success(f"该对象已完成回访：{ui.esc(S.status_label(form['status']))}。")
     st.stop()
 if locked:
     st.warning("评估已锁定，不能再记录通话。", icon=":material/lock:")
@@ -71,16 +82,16 @@ if locked:
 
 other = form["claimed_by_other"] or SV.claim(db, aid, me, item_id)
 if other:
-    st.warning(f"{other} 正在记录该对象的通话。为免重复，请与其确认后再保存；对方保存后本表须刷新。", icon=":material/warning:")
+    st.warning(f"{ui.esc(other)} 正在记录该对象的通话。为免重复，请与其确认后再保存；对方保存后本表须刷新。", icon=":material/warning:")
 
 n = form["next_attempt"]
 k = f"{item_id}_{n}"
-st.markdown(f"**第 {n} 次拨打**（两次未接通即记为无法接通）")
-outcome = st.radio("通话结果", S.OUTCOMES, index=None, horizontal=True, key=f"call_outcome_{k}")
+st.markdown(f"**第 {int(n)} 次拨打**（两次未接通即记为无法接通）")
+outcome = st.radio("通话结果", CALL_OUTCOMES, index=None, horizontal=True, key=f"call_outcome_{k}")
 answers: dict = {}
 if outcome == S.REACHED:
     c1, c2 = st.columns(2)
-    answers["respondent"] = c1.radio("受访者", S.RESPONDENTS, index=None, horizontal=True, key=f"call_respondent_{k}")
+    answers["respondent"] = c1.radio("受访者", RESPONDENTS, index=None, horizontal=True, key=f"call_respondent_{k}")
     knows = c2.radio("是否认识社工", ["是", "否"], index=None, horizontal=True, key=f"call_knows_{k}")
     answers["knows_worker"] = None if knows is None else knows == "是"
     st.markdown("**知晓度**（了解以下 5 项中的至少 3 项视为知晓）")
@@ -88,13 +99,13 @@ if outcome == S.REACHED:
     answers["awareness"] = {item: int(col.checkbox(item, key=f"call_aware_{n}_{item}_{item_id}"))
                             for col, item in zip(cols, S.AWARENESS_ITEMS)}
     st.markdown("**满意度**")
-    scale = list(S.SCALE)  # 5 … 1
+    scale = list(SATISFACTION_SCALE)  # 5 … 1
     cols = st.columns(len(S.SATISFACTION_ITEMS))
     answers["satisfaction"] = {
-        item: col.selectbox(item, scale, index=None, format_func=S.SCALE.get, placeholder="请选择",
+        item: col.selectbox(item, scale, index=None, format_func=SATISFACTION_SCALE.get, placeholder="请选择",
                             key=f"call_sat_{n}_{item}_{item_id}")
         for col, item in zip(cols, S.SATISFACTION_ITEMS)}
-    answers["overall"] = st.radio(S.OVERALL, scale, index=None, horizontal=True, format_func=S.SCALE.get,
+    answers["overall"] = st.radio(S.OVERALL, scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
                                   key=f"call_overall_{k}")
 comment = st.text_area("备注", key=f"call_comment_{k}", height=80)
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from core import calls as SV
 from core import survey as S
+from core import team as A
 from core.masking import mask_name, mask_phone
-from db import assessments as A
 from db import audit
-from db import survey as SV
 from db.connection import connect
 from db.migrations import migrate
 from db.errors import AssessmentLocked, DataError, InvalidValue, PermissionDenied
@@ -454,7 +454,7 @@ def test_demo_survey_reproduces_the_sample_report(demo_db):
 
 
 def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
-    from db import station_data as SD
+    from core import station_data as SD
 
     db, aid, m = survey_db
     SV.draw_sample(db, aid, m["lead"], seed="9")
@@ -478,13 +478,127 @@ def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
 
 def test_satisfaction_suggestion_reads_the_survey_results(demo_db):
     from core.framework import get_framework
-    from core.suggest import suggest
-    from db import station_data as SD
+    from core.suggest import Evidence, suggest
 
     db, aid = demo_db
     ind = get_framework("gz-2024-four-party").indicator("C3")
-    s = suggest(ind, SD.evidence(db, aid))
+    s = suggest(ind, Evidence(survey=SV.evidence(db, aid)))
     res = SV.survey_results(db, aid)
     expected = (res.satisfaction_rate + res.awareness_rate) / 200 * 6
     assert abs(float(s.value) - float(expected)) <= 0.25
     assert "满意率 95.8%（92/96）" in s.explanation
+
+
+# ---------- one audit row per write, claims, the call's reads, scrubbed comments ----------
+
+def _audit(db, aid, action=None):
+    return [e for e in audit.entries(db, aid) if action is None or e["action"] == action]
+
+
+def test_assigning_many_clients_writes_one_audit_row_listing_them(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9", reserve=3)
+    before = len(_audit(db, aid))
+    assert SV.assign_evenly(db, aid, m["lead"], [m["staff"], m["expert"]]) == 100
+    rows = _audit(db, aid)[: len(_audit(db, aid)) - before]
+    assert [e["action"] for e in rows] == ["assign"]
+    new = json.loads(rows[0]["new"])
+    assert len(new["items"]) == 100 and set(new["caller_id"]) == {m["staff"], m["expert"]}
+    spare = [i["id"] for i in SV.list_items(db, aid) if i["reserve"]]
+    assert SV.assign(db, aid, m["lead"], spare, m["staff"]) == 3
+    last = _audit(db, aid)[0]
+    assert last["action"] == "assign" and json.loads(last["new"]) == {"items": spare, "caller_id": [m["staff"]] * 3}
+    assert json.loads(last["old"])["caller_id"] == [None] * 3
+    # Nothing changes, nothing is logged.
+    n = len(_audit(db, aid))
+    assert SV.assign(db, aid, m["lead"], spare, m["staff"]) == 0
+    assert len(_audit(db, aid)) == n
+
+
+def test_claim_and_release_are_logged_and_a_reopened_form_does_not_log_again(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    first, second = [i["id"] for i in SV.my_calls(db, aid, m["staff"])[:2]]
+    assert SV.claim(db, aid, m["staff"], first) is None
+    assert len(_audit(db, aid, "claim")) == 1
+    assert SV.claim(db, aid, m["staff"], first) is None          # the page re-renders: nothing new
+    assert len(_audit(db, aid, "claim")) == 1
+    # Opening another client takes it and lets go of the first, in one audit row.
+    assert SV.claim(db, aid, m["staff"], second) is None
+    claims = _audit(db, aid, "claim")
+    assert len(claims) == 2 and json.loads(claims[0]["old"])["released"] == [first]
+    assert SV.release(db, aid, m["staff"], second) is True
+    assert [e["entity_key"] for e in _audit(db, aid, "release")] == [str(second)]
+    assert SV.release(db, aid, m["staff"], second) is False       # nothing held: nothing written
+    assert len(_audit(db, aid, "release")) == 1
+    # Released, the client can be taken over at once by the caller it is handed to.
+    SV.assign(db, aid, m["lead"], [second], m["expert"])
+    assert SV.claim(db, aid, m["expert"], second) is None
+    with pytest.raises(PermissionDenied, match="未分配给您"):
+        SV.claim(db, aid, m["staff"], second)
+
+
+def test_claims_are_refused_when_the_assessment_is_locked(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]["id"]
+    SV.claim(db, aid, m["staff"], item)
+    A.set_locked(db, aid, m["lead"], True)
+    db.execute("UPDATE survey_items SET claimed_at = '2000-01-01T00:00:00' WHERE id = ?", [item])
+    with pytest.raises(AssessmentLocked):
+        SV.claim(db, aid, m["staff"], item)
+    with pytest.raises(AssessmentLocked):
+        SV.release(db, aid, m["staff"], item)
+
+
+def test_recording_a_call_reads_only_that_clients_calls(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    items = SV.my_calls(db, aid, m["staff"])
+    for it in items[:5]:
+        SV.record_call(db, aid, m["staff"], it["id"], 1, "无人接听")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        SV.record_call(db, aid, m["staff"], items[5]["id"], 1, "无人接听")
+    finally:
+        db.conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "survey_calls" in s]
+    assert reads, "the call's previous attempts were not read"
+    for sql in reads:
+        assert "item_id = " in sql and "sample_id" not in sql, sql
+        plan = " ".join(str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "SCAN c" not in plan and "SCAN survey_calls" not in plan, plan
+
+
+def test_call_comments_are_scrubbed_in_the_export_and_the_call_history(survey_db):
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="9")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    it, other = SV.my_calls(db, aid, m["staff"])[:2]
+    named = person_of(db, other["client_id"])
+    typed = f"联系电话13812341234，座机020-87654321，{named['name']}的邻居"
+    SV.record_call(db, aid, m["staff"], it["id"], 1, "接通", **dict(REACHED_OK, comment=typed))
+    row = next(r for r in SV.export_rows(db, aid) if r["序号"] == it["position"])
+    expected = f"联系电话138****1234，座机020-****4321，{mask_name(named['name'])}的邻居"
+    assert row["备注"] == expected
+    # The caller's own form shows the client in full, but the typed text as every output does.
+    form = SV.call_form(db, aid, m["staff"], it["id"])
+    assert form["calls"][0]["comment"] == expected
+    assert form["name"] == person_of(db, it["client_id"])["name"]
+    # Saved as typed (the audit page scrubs on output).
+    assert json.loads(_audit(db, aid, "call")[0]["new"])["comment"] == typed
+
+
+def test_register_overview_counts_households_by_the_register_rule(survey_db):
+    from core.station import register_summary
+
+    db, aid, m = survey_db
+    db.execute("UPDATE clients SET household = '' WHERE assessment_id = ? AND position < 5", [aid])
+    ov = SV.register_overview(db, aid)
+    assert ov["persons"] == 131
+    assert ov["households"] == register_summary(SV.register(db, aid))["households"]
+    assert ov["register_hash"] == SV.current_register_hash(db, aid)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from db import survey as SV
+from core import calls as SV
 from db.connection import connect
 from tests.conftest import app_test
 from tests.test_survey import add_register, team_copy, team_file  # noqa: F401 (fixture)
@@ -137,7 +137,7 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
     add_register(db, aid, 131)
     at = as_member(aid, m["lead"], "pages/survey.py")
     at.text_input(key="survey_seed").set_value("20250227")
-    at.button(key="FormSubmitter:survey_draw-抽样").click()
+    at.button(key="survey_draw_submit").click()
     at.run()
     assert not at.exception and not at.error
     s = SV.current_sample(db, aid)
@@ -145,7 +145,7 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
     text = page_text(at)
     assert "20250227" in text and s["register_hash"] in text
     at.multiselect(key="survey_even_callers").set_value([m["staff"], m["expert"]])
-    at.button(key="FormSubmitter:survey_assign_even-平均分配未分配的对象").click()
+    at.button(key="survey_assign_even_submit").click()
     at.run()
     assert len(SV.my_calls(db, aid, m["staff"])) == len(SV.my_calls(db, aid, m["expert"])) == 50
     at.button(key="survey_verify").click()
@@ -155,11 +155,11 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
     SV.record_call(db, aid, m["staff"], SV.my_calls(db, aid, m["staff"])[0]["id"], 1, "无人接听")
     at.run()
     at.text_input(key="survey_seed").set_value("1")
-    at.button(key="FormSubmitter:survey_draw-抽样").click()
+    at.button(key="survey_draw_submit").click()
     at.run()
     assert "请先确认" in at.error[0].value and SV.current_sample(db, aid)["seed"] == "20250227"
     at.checkbox(key="survey_confirm").check()
-    at.button(key="FormSubmitter:survey_draw-抽样").click()
+    at.button(key="survey_draw_submit").click()
     at.run()
     assert SV.current_sample(db, aid)["seed"] == "1"
 
@@ -167,7 +167,7 @@ def test_lead_draws_assigns_and_verifies_the_sample(app_env, team_file):
 def test_staff_reads_the_results_without_drawing_or_assigning(survey_app):
     db, aid, m = survey_app
     at = as_member(aid, m["staff"], "pages/survey.py")
-    assert not [b for b in at.button if b.key and b.key.startswith("FormSubmitter:survey_draw")]
+    assert not [b for b in at.button if b.key == "survey_draw_submit"]
     assert not [w for w in at.multiselect if w.key == "survey_even_callers"]
     assert "777" in page_text(at)
     expert = app_test("pages/survey.py", auth={"assessment_id": aid, "member_id": m["expert"]})
@@ -194,3 +194,29 @@ def test_results_page_shows_the_demo_rate_with_n(demo_db_file, tmp_path, monkeyp
     assert all("*" in n for n in follow["姓名"])
     for c in SV.register(db, aid):
         assert c["phone"] not in text
+
+
+def test_choosing_another_client_releases_the_one_left(survey_app):
+    db, aid, m = survey_app
+    first, second = SV.my_calls(db, aid, m["staff"])[:2]
+    at = as_member(aid, m["staff"], "pages/survey_calls.py")      # the form of the first client: claimed
+    claimed = lambda iid: db.execute("SELECT claimed_by FROM survey_items WHERE id = ?", [iid]).fetchone()[0]  # noqa: E731
+    assert claimed(first["id"]) == m["staff"]
+    at.selectbox(key="call_item").set_value(second["id"])
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert claimed(first["id"]) is None and claimed(second["id"]) == m["staff"]
+    released = db.execute("SELECT entity_key FROM audit_log WHERE assessment_id = ? AND action = 'release'",
+                          [aid]).fetchall()
+    assert released == [(str(first["id"]),)]
+
+
+def test_member_and_place_names_show_literally_on_the_survey_pages(survey_app):
+    db, aid, m = survey_app
+    db.execute("UPDATE members SET name = '员工*乙*' WHERE id = ?", [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    db.execute("UPDATE clients SET community = '甲_社区_' WHERE id = ?", [item["client_id"]])
+    lead = as_member(aid, m["lead"], "pages/survey.py")
+    assert any(r"员工\*乙\*" in c.value for c in lead.caption)
+    calls = as_member(aid, m["staff"], "pages/survey_calls.py")
+    assert any(r"甲\_社区\_" in md.value for md in calls.markdown)

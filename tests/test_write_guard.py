@@ -72,6 +72,11 @@ def test_every_guarded_writer_has_a_sample_call():
     assert not unknown, f"sample calls of writers that are not guarded: {unknown}"
 
 
+def _prepare(ctx, call: Call) -> None:
+    if call.prepare is not None:
+        call.prepare(ctx)
+
+
 def _call(ctx, call: Call, member: str):
     args, kwargs = call.make(ctx)
     return WRITERS[call.writer](ctx.db, ctx.aid, ctx.ids[member], *args, **kwargs)
@@ -79,6 +84,7 @@ def _call(ctx, call: Call, member: str):
 
 @pytest.mark.parametrize("call", CALLS, ids=str)
 def test_writer_is_refused_on_a_locked_assessment_and_changes_nothing(ctx, call):
+    _prepare(ctx, call)
     ctx.db.execute("UPDATE assessments SET status = 'locked' WHERE id = ?", [ctx.aid])
     before = ctx.content()
     if call.when_locked:
@@ -91,6 +97,7 @@ def test_writer_is_refused_on_a_locked_assessment_and_changes_nothing(ctx, call)
 
 @pytest.mark.parametrize("call", CALLS, ids=str)
 def test_writer_is_refused_for_a_member_without_the_right(ctx, call):
+    _prepare(ctx, call)
     refused = call.refused or "outsider"
     before = ctx.content()
     with pytest.raises(PermissionDenied):
@@ -100,6 +107,7 @@ def test_writer_is_refused_for_a_member_without_the_right(ctx, call):
 
 @pytest.mark.parametrize("call", CALLS, ids=str)
 def test_writer_writes_exactly_one_audit_row(ctx, call):
+    _prepare(ctx, call)
     n = ctx.audit_rows()
     _call(ctx, call, call.member)
     assert ctx.audit_rows() == n + 1

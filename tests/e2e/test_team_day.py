@@ -63,9 +63,9 @@ def _radio(page, key_prefix: str, option: str) -> None:
 
 def _register_and_sample(db_path, aid: int, caller: str) -> None:
     """A 3-person register, everyone sampled, all assigned to `caller`."""
-    from core import team as A
+    from core import calls as SV
     from core import station_data as SD
-    from db import survey as SV
+    from core import team as A
     from db.connection import connect
 
     db = connect(db_path)
