@@ -533,12 +533,3 @@ def build_pdf(data: ReportData, progress: Progress | None = None) -> bytes:
     doc.build(story, canvasmaker=Canvas_)
     progress(1.0, "完成")
     return buf.getvalue()
-
-
-def report_pdf(db, assessment_id: int, progress: Progress | None = None) -> bytes:
-    """Gather the data and build the PDF (what the page, the CLI and the bench call)."""
-    from .report_data import gather
-
-    progress = progress or (lambda f, m: None)
-    progress(0.0, "读取评估数据")
-    return build_pdf(gather(db, assessment_id), progress)

@@ -5,4 +5,4 @@ TRANSITIONAL: re-exports of db.scores until the area's own use cases replace the
 from db.scores import (  # noqa: F401
     save_score, scores, save_override, overrides, add_finding, update_finding, delete_finding, findings, save_party_score, party_scores, save_veto, veto_failed, assessment_result as result,
 )
-
+from db.scores import veto_checks  # noqa: F401,E402  (added by the report area: the report prints veto notes)

@@ -269,6 +269,12 @@ def save_veto(db, assessment_id: int, lead_id: int, code: str, failed: bool, not
                   old={"failed": bool(old[0]), "note": old[1]} if old else None, new={"failed": bool(failed), "note": note})
 
 
+def veto_checks(db, assessment_id: int) -> dict[str, dict]:
+    """The veto items checked: {code: {failed, note}} (the report prints the notes)."""
+    return {r["code"]: {"failed": bool(r["failed"]), "note": r["note"] or ""} for r in db.query(
+        "SELECT code, failed, note FROM veto_checks WHERE assessment_id = ?", [assessment_id])}
+
+
 def veto_failed(db, assessment_id: int) -> list[str]:
     return [r[0] for r in db.execute("SELECT code FROM veto_checks WHERE assessment_id = ? AND failed = 1", [assessment_id])]
 

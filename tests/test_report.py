@@ -8,13 +8,13 @@ import re
 import pypdf
 import pytest
 
+from core import report_edit as R
 from core import report_text as T
+from core import scoresheet as S
+from core import team as A
+from core.errors import AssessmentLocked, InvalidValue, PermissionDenied
 from core.report_data import gather
-from db import assessments as A
 from db import audit
-from db import report as R
-from db import scores as S
-from db.errors import AssessmentLocked, InvalidValue, PermissionDenied
 
 
 def lead_and_expert(db, aid):
@@ -222,7 +222,7 @@ def test_staffing_paragraphs_come_first_in_project_management(demo_db):
 
 
 def test_a_register_name_typed_into_a_finding_is_masked_in_the_report(demo_db):
-    from db import station_data as SD
+    from core import station_data as SD
 
     db, aid = demo_db
     lead, expert = lead_and_expert(db, aid)
@@ -237,7 +237,7 @@ def test_a_register_name_typed_into_a_finding_is_masked_in_the_report(demo_db):
 def test_grade_and_score_sentences_follow_the_result(demo_db):
     db, aid = demo_db
     d = gather(db, aid)
-    r = S.assessment_result(db, aid)
+    r = S.result(db, aid)
     assert T.grade_sentence(d) == "经过评估，元岗街社工站本次末期评估的等级为："
     assert re.search(rf"本次评估总分为 {re.escape(T.num(r.final))} 分", T.score_sentence(d))
     lead, _ = lead_and_expert(db, aid)
@@ -268,10 +268,6 @@ def test_report_command_on_a_missing_assessment_fails_with_a_chinese_message(dem
 
 
 def test_communities_named_only_in_a_pian_qu_are_counted(fresh_db):
-    from core import report_text as T
-    from core.report_data import gather
-    from db import assessments as A
-
     aid, lead = A.new_assessment(fresh_db, {"name": "测试街社工服务站", "communities": ["甲社区"]},
                                  "gz-2024-four-party", "组长", "1234")
     A.set_areas(fresh_db, aid, lead, [{"name": "片区一", "communities": ["甲社区", "乙社区"]},
