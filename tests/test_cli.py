@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from db.connection import connect
-from db.scores import assessment_result
+from core.scoresheet import result as assessment_result
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from core.exports import SHEETS, export_xlsx
 from core.masking import mask_name, mask_phone
 from db import audit
-from db import scores as S
+from core import scoresheet as S
 from db.backup import db_file
 from db.connection import connect, transaction
 
@@ -141,12 +141,12 @@ def test_the_lead_sees_three_download_buttons_and_the_privacy_warning(app_demo):
 
 
 @pytest.mark.parametrize("make, fmt, check", [
-    ("excel_bytes", "xlsx", lambda b: load_workbook(io.BytesIO(b)).sheetnames == list(SHEETS)),
-    ("json_bytes", "json", lambda b: json.loads(b)["format"] == "shegongzhan-assessment"),
-    ("backup_file_bytes", "backup", lambda b: b.startswith(b"SQLite format 3\x00")),
+    ("excel_download", "xlsx", lambda b: load_workbook(io.BytesIO(b)).sheetnames == list(SHEETS)),
+    ("json_download", "json", lambda b: json.loads(b)["format"] == "shegongzhan-assessment"),
+    ("backup_download", "backup", lambda b: b.startswith(b"SQLite format 3\x00")),
 ])
 def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo, make, fmt, check):
-    from pages import _exports_panel as P
+    from core import exports as P
 
     db, aid, lead = app_demo
     data = getattr(P, make)(db_file(db), aid, lead)
