@@ -167,3 +167,24 @@ def test_the_import_panel_asks_for_a_file_before_importing(app_env):
     assert any("真实姓名和电话" in w.value for w in at.warning)
     at.button(key="import_json_go").click().run()           # nothing chosen yet
     assert [e.value for e in at.error] == ["请先选择要导入的 JSON 迁移文件。"]
+
+
+def test_site_record_statuses_and_kinds_use_the_one_labels_module(workbook):
+    from core.labels import SITE_KINDS, SITE_STATUSES
+
+    _, _, wb = workbook
+    rows = list(wb["现场记录"].iter_rows(min_row=2, values_only=True))
+    assert {r[0] for r in rows} <= set(SITE_KINDS.values())
+    assert {r[2] for r in rows} <= set(SITE_STATUSES.values()) and "发现问题" in {r[2] for r in rows}
+
+
+def test_any_mobile_or_landline_typed_in_free_text_is_masked_like_every_output(demo_db):
+    from core.masking import Scrubber
+
+    db, aid = demo_db
+    lead = _lead(db, aid)
+    typed = "联系电话13812341234，座机020-87654321"
+    S.add_finding(db, aid, lead, "A", "concern", typed)
+    wb2 = load_workbook(io.BytesIO(export_xlsx(db, aid)))
+    texts = [r[4] for r in wb2["评估意见"].iter_rows(min_row=2, values_only=True)]
+    assert Scrubber()(typed) in texts and typed not in texts
