@@ -15,6 +15,7 @@ from decimal import Decimal
 from . import calls, report_edit, scoresheet, station_data, team
 from .framework import Framework, get_framework
 from .numbers import D
+from .pdf import build_pdf
 from .privacy import scrubber
 from .scoring import Result
 from .station import indicator_rows, staffing_figures
@@ -167,8 +168,6 @@ def gather(db, assessment_id: int) -> ReportData:
 
 def report_pdf(db, assessment_id: int, progress=None) -> bytes:
     """The final report of an assessment as PDF bytes (gathered, then laid out by core.pdf)."""
-    from .pdf import build_pdf   # core.pdf imports this module (ReportData): imported on use
-
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
     return build_pdf(gather(db, assessment_id), progress)
