@@ -9,6 +9,7 @@ text as typed; `display_*` readers return it scrubbed for the screen
 from __future__ import annotations
 
 from db import report as _db
+
 from .errors import InvalidValue
 from .labels import FINDING_KINDS
 from .privacy import scrubber

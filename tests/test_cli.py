@@ -9,8 +9,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from db.connection import connect
 from core.scoresheet import result as assessment_result
+from db.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 

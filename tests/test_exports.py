@@ -9,10 +9,10 @@ import pytest
 from _fill_tables import fill_empty_tables
 from openpyxl import load_workbook
 
+from core import scoresheet as S
 from core.exports import SHEETS, export_xlsx
 from core.masking import mask_name, mask_phone
 from db import audit
-from core import scoresheet as S
 from db.backup import db_file
 from db.connection import connect, transaction
 
