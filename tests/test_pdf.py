@@ -218,3 +218,13 @@ def test_no_line_begins_with_chinese_punctuation(demo_pdf):
     lines = [ln for page in demo_pdf["reader"].pages for ln in page.extract_text().split("\n")]
     assert len(lines) > 300
     assert [ln[:20] for ln in lines if ln and ln[0] in "，。、；：！？）》"] == []
+
+
+def test_a_register_name_in_the_veto_note_is_masked_in_the_pdf(demo_db):
+    db, aid = demo_db
+    c = next(c for c in SD.list_clients(db, aid) if len(c["name"]) == 3)
+    lead = db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'lead'", [aid]).fetchone()[0]
+    S.save_veto(db, aid, lead, "finance", False, f"核对{c['name']}补贴，电话{c['phone']}，账目清楚")
+    flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(db, aid))).pages))
+    assert c["name"] not in flat and c["phone"] not in flat
+    assert f"{c['name'][0]}*{c['name'][-1]}" in flat

@@ -148,3 +148,17 @@ def test_veto_feedback_and_party_findings_are_saved_as_entered(demo_app):
     again = open_page(aid, lead_id)                                       # a fresh session shows it all
     assert again.checkbox(key="rp_veto_finance").value is True
     assert again.text_area(key="rp_free_feedback_onsite").value == "社工站对评估意见无异议。"
+
+
+def test_a_register_name_in_a_finding_shows_masked_on_the_report_page(demo_app):
+    from core import station_data as SD
+
+    db, aid, lead_id, members = demo_app
+    c = next(c for c in SD.list_clients(db, aid) if len(c["name"]) == 3)
+    S.add_finding(db, aid, members["林晓红"]["id"], "A", "concern", f"抽查{c['name']}（{c['phone']}）的档案。")
+    at = open_page(aid, lead_id)
+    at.selectbox(key="rp_section").set_value("A")
+    at.run()
+    shown = [t.value for t in at.text_area if t.key and t.key.startswith("rp_text_")]
+    assert not any(c["name"] in v or c["phone"] in v for v in shown)
+    assert any(f"{c['name'][0]}*{c['name'][-1]}" in v and f"{c['phone'][:3]}****" in v for v in shown)
