@@ -30,11 +30,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.framework import get_framework  # noqa: E402
-from db import assessments as A  # noqa: E402
-from db import scores as S  # noqa: E402
-from db import survey  # noqa: E402
-from db.connection import connect  # noqa: E402
-from db.migrations import migrate  # noqa: E402
+from core import calls as survey  # noqa: E402
+from core import scoresheet as S  # noqa: E402
+from core import team as A  # noqa: E402
+from core.store import open_db  # noqa: E402
 
 FRAMEWORK = "gz-2024-four-party"
 AREAS = [{"name": "片区一"}, {"name": "片区二"}, {"name": "片区三"}]
@@ -49,14 +48,13 @@ def setup(db_path, procs: int, writes: int = 200) -> tuple[int, list[int]]:
 
     Every writer is assigned every section (so it has many cells of its own) and
     enough sampled clients to call (two attempts each)."""
-    db = connect(db_path)
-    migrate(db)
+    db = open_db(str(db_path))
     aid, lead = A.new_assessment(db, {"name": "并发测试社工站", "district": "天河区"}, FRAMEWORK, "组长", "1111")
     A.set_areas(db, aid, lead, AREAS)
     sections = [s.code for s in get_framework(FRAMEWORK).sections]
     ids = [A.add_member(db, aid, lead, f"专家{n + 1}", "expert", "2222", sections) for n in range(procs)]
     # The register is written straight into its real table (the import path is
-    # exercised elsewhere); sampling and assignment go through db.survey.
+    # exercised elsewhere); sampling and assignment go through core.calls.
     per_writer = -(-(-(-writes // len(OPS))) // 2)
     persons = max(100, procs * per_writer)
     db["clients"].insert_all(
@@ -72,7 +70,7 @@ def worker(db_path: str, aid: int, member_id: int, tag: str, writes: int, pause_
            seed: int) -> None:
     """Save `writes` items; print one JSON line per attempt, after it returned (i.e. committed)."""
     rnd = random.Random(seed)
-    db = connect(db_path)
+    db = open_db(str(db_path), migrated=False)
     fw = get_framework(FRAMEWORK)
     cells = A.assigned_cells(db, aid, member_id)
     points = {i.code: i.points for s in fw.sections for i in s.indicators}
@@ -148,7 +146,7 @@ def verify(db_path, aid: int, results: list[dict], killed: bool = False) -> list
     never acknowledged (killed between COMMIT and print); at most one such per writer."""
     problems = [f"{r['key']} failed: {r['error']}" for r in results if "error" in r]
     ok = [r for r in results if "error" not in r]
-    db = connect(db_path)
+    db = open_db(str(db_path), migrated=False)
     try:
         audit = {}
         for entity, action, member_id, new in db.execute(WRITER_AUDIT.format(""), [aid]):

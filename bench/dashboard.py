@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 from core import dashboard as D  # noqa: E402
 from core.demo import create_demo  # noqa: E402
-from db import dashboard as DB  # noqa: E402
+from core import live as DB  # noqa: E402
 from db.connection import connect, transaction  # noqa: E402
 from db.migrations import migrate  # noqa: E402
 

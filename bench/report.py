@@ -14,10 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.demo import create_demo  # noqa: E402
-from core.pdf import build_pdf, report_pdf  # noqa: E402
-from core.report_data import gather  # noqa: E402
-from db.connection import connect  # noqa: E402
-from db.migrations import migrate  # noqa: E402
+from core.pdf import build_pdf  # noqa: E402
+from core.report_data import gather, report_pdf  # noqa: E402
+from core.store import open_db  # noqa: E402
 
 
 def main() -> int:
@@ -25,8 +24,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = connect(Path(tmp) / "bench.db")
-        migrate(db)
+        db = open_db(str(Path(tmp) / "bench.db"))
         aid = create_demo(db)
         t0 = time.perf_counter()
         first = report_pdf(db, aid)           # includes font registration (first build in a process)

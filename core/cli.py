@@ -10,9 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from db.connection import connect, db_path_from_env
-from db.errors import DataError
-from db.migrations import migrate
+from . import store
+from .errors import DataError
 
 COMMANDS: dict = {}
 
@@ -25,9 +24,8 @@ def command(name: str, help: str):
 
 
 def open_db(path: str | None):
-    db = connect(path or db_path_from_env())
-    migrate(db)
-    return db
+    """The database file of --db (else $ASSESSMENT_DB), migrated."""
+    return store.open_db(path)
 
 
 def parse_args(name: str, argv, *, assessment_id: bool = False, out: str | None = None, positional: str | None = None):
@@ -72,9 +70,9 @@ def cmd_demo(argv):
 @command("score", "print the third-party score, final score and grade of an assessment")
 def cmd_score(argv):
     args = parse_args("score", argv, assessment_id=True)
-    from core.scoresheet import result as assessment_result
+    from .scoresheet import result
 
-    r = assessment_result(open_db(args.db), args.id)
+    r = result(open_db(args.db), args.id)
     print(f"第三方评分 {r.third_party}  最终得分 {r.final}  等级 {r.grade}" + ("（预计）" if r.final_projected else ""))
     return 0
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from db.errors import DataError
 
 from .cli import command, open_db, parse_args, write_file
+from .errors import DataError
 
 
 @command("export", "export a whole assessment as JSON (real names and phones: keep it private)")
 def cmd_export(argv):
     args = parse_args("export", argv, assessment_id=True, out="JSON file to write")
-    from db.transfer import export_json
+    from .transfer import export_json
 
     out = write_file(args.out, export_json(open_db(args.db), args.id))
     print(f"已导出评估 {args.id} 到 {out}（{out.stat().st_size} 字节）。")
@@ -28,7 +28,7 @@ def cmd_export(argv):
 @command("import", "import an assessment from a JSON export; prints the new id as the last line")
 def cmd_import(argv):
     args = parse_args("import", argv, positional="file")
-    from db.transfer import import_assessment
+    from .transfer import import_assessment
 
     try:
         data = Path(args.file).read_bytes()
@@ -53,8 +53,8 @@ def cmd_export_xlsx(argv):
 @command("backup", "write a consistent copy of the database file (safe while the app runs)")
 def cmd_backup(argv):
     args = parse_args("backup", argv, out="backup file to write")
-    from db.backup import backup
+    from .exports import backup_file
 
-    out = backup(open_db(args.db), args.out)
+    out = backup_file(open_db(args.db), args.out)
     print(f"已备份数据库到 {out}（{out.stat().st_size} 字节）。")
     return 0

@@ -7,7 +7,7 @@ from .cli import command, open_db, parse_args, write_file
 @command("report", "write the final report PDF of an assessment: report ID --db PATH --out FILE.pdf")
 def cmd_report(argv):
     args = parse_args("report", argv, assessment_id=True, out="PDF file to write")
-    from .pdf import report_pdf
+    from .report_data import report_pdf
 
     data = report_pdf(open_db(args.db), args.id)
     out = write_file(args.out, data)

@@ -1,23 +1,23 @@
 """The demo assessment: the 元岗街 station's end-of-term assessment from the sample report.
 
-`create_demo(db)` builds the whole thing and returns the assessment id; each
+`create_demo(db)` builds the whole thing through the core use cases (core.team,
+core.scoresheet, core.station_data, core.calls) and returns the assessment id; each
 area adds its own part (station data, survey) from its own module.
 """
 from __future__ import annotations
 
-from core import scoresheet as S
-from core import team as A
 from db.connection import transaction
 
 from . import demo_content as C
+from . import demo_station, demo_survey
+from . import scoresheet as S
+from . import team as A
 
 # Demo accounts: name -> PIN (printed by `python -m core demo`, shown on the home page).
 DEMO_PINS = {m["name"]: m["pin"] for m in C.MEMBERS}
 
 
 def create_demo(db) -> int:
-    from . import demo_station, demo_survey  # imported here: they import db modules too
-
     with transaction(db):
         sid = A.create_station(db, C.STATION["name"], communities=C.COMMUNITIES,
                                **{k: v for k, v in C.STATION.items() if k != "name"})

@@ -6,6 +6,8 @@ findings' wording come from the sample report. Findings that carry figures
 """
 from __future__ import annotations
 
+from .framework import get_framework
+
 FRAMEWORK_ID = "gz-2024-four-party"
 
 STATION = {
@@ -85,8 +87,6 @@ def _detail_for(ind, target: float) -> dict:
 
 def scores(db, assessment_id: int):
     """(member name, indicator, 片区, save_score kwargs) for every assigned cell."""
-    from core.framework import get_framework
-
     fw = get_framework(FRAMEWORK_ID)
     codes = [f"P{n}" for n in range(1, len(AREAS) + 1)]
     out = []

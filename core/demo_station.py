@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 
-from core import station_data as SD
 from db.connection import transaction
 
+from . import station_data as SD
 from .station import CATEGORIES
 
 STAFF = "黄小燕"     # enters the station's figures

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as _dt
 import random
 
-from db.assessments import get_assessment, get_member
 from db.connection import transaction
 
 from . import calls as SV
 from . import survey as S
+from .team import get_assessment, get_member
 
 SEED = "20250227"
 CALLERS = ("黄小燕", "林晓红")       # the staff member and one expert

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -17,16 +16,17 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .framework import get_framework
-from .masking import mask_name, mask_phone
-from .numbers import ZeroTarget, fmt_number, fmt_percent
+from db import backup as _backup
 
-ROLES = {"lead": "组长", "expert": "评估专家", "staff": "工作人员"}
-KINDS = {"strength": "值得肯定", "concern": "需要关注"}
-SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document": "查阅资料", "interview": "访谈"}
-SITE_STATUS = {"": "未记录", "ok": "无问题", "finding": "有发现"}
-STATUS = {"open": "进行中", "locked": "已锁定"}
-YES_NO = {1: "是", 0: "否", None: ""}
+from . import labels as L
+from .framework import get_framework
+from .masking import Scrubber, mask_name, mask_phone
+from .numbers import ZeroTarget, fmt_number, fmt_percent
+from .privacy import scrubber
+from .scoresheet import result as _result
+from .store import open_db
+from .team import assessment_title
+from .transfer import export_assessment, export_json, record_export
 
 # Sheet names (Chinese), in workbook order; tests rely on these.
 SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项得分", "组长裁定", "评估意见", "其他方评分", "否决项",
@@ -35,36 +35,11 @@ SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项�
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z])\(?0\d{2,3}\)?[-\s]\d{7,8}(?![0-9A-Za-z])")
-
 
 def neutralise(value: str) -> str:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-class Scrubber:
-    """Masks the register's names and phones wherever they appear in text."""
-
-    def __init__(self, clients: list[dict]):
-        pairs = {}
-        for c in clients:
-            for raw, masked in ((c.get("name") or "", mask_name(c.get("name") or "")),
-                                (c.get("phone") or "", mask_phone(c.get("phone") or ""))):
-                raw = raw.strip()
-                if raw and raw != masked:
-                    pairs[raw] = masked
-        self.pairs = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
-        self._re = re.compile("|".join(re.escape(k) for k, _ in self.pairs)) if self.pairs else None
-        self._map = dict(self.pairs)
-
-    def __call__(self, text: str) -> str:
-        if self._re is not None:
-            text = self._re.sub(lambda m: self._map[m.group(0)], text)
-        text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-        return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _mask_json_people(text, entity: str):
@@ -103,9 +78,11 @@ def _rate(actual, target) -> str:
         return "目标缺失"
 
 
-def build_workbook(doc: dict, result=None) -> Workbook:
-    """The workbook of one assessment from its export document (db.transfer.export_assessment)
-    and, optionally, its scoring result (core.scoresheet.result)."""
+def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
+    """The workbook of one assessment from its export document (core.transfer.export_assessment)
+    and, optionally, its scoring result (core.scoresheet.result). `scrub` masks every text cell:
+    the assessment's scrubber (core.privacy.scrubber); by default one built from the
+    document's register (the same Scrubber)."""
     t = doc["tables"]
     a = t["assessments"][0]
     st = t["stations"][0]
@@ -114,7 +91,7 @@ def build_workbook(doc: dict, result=None) -> Workbook:
     areas = {x["code"]: x["name"] for x in t["areas"]}
     clients = {c["id"]: c for c in t["clients"]}
     items = {i["id"]: i for i in t["survey_items"]}
-    scrub = Scrubber(t["clients"])
+    scrub = scrub or Scrubber.from_clients(t["clients"])
 
     def who(mid):
         return members[mid]["name"] if mid in members else ""
@@ -130,10 +107,7 @@ def build_workbook(doc: dict, result=None) -> Workbook:
 
     def section_name(code):
         if code.startswith("party:"):
-            try:
-                return fw.party(code.split(":", 1)[1]).label
-            except KeyError:
-                return code
+            return L.party_label(fw, code.split(":", 1)[1])
         try:
             return fw.section(code).name
         except KeyError:
@@ -152,7 +126,7 @@ def build_workbook(doc: dict, result=None) -> Workbook:
         ["年度", a["period_label"]], ["合同期", f"{a['contract_start'] or ''} 至 {a['contract_end'] or ''}"],
         ["统计期", f"{a['stats_start'] or ''} 至 {a['stats_end'] or ''}"], ["现场评估日期", a["visit_date"] or ""],
         ["服务经费（万元）", _num(a["funding_wan"])], ["评估机构", a["evaluator_org"]],
-        ["评估框架", fw.name], ["状态", STATUS.get(a["status"], a["status"])],
+        ["评估框架", fw.name], ["状态", L.label(L.ASSESSMENT_STATUS, a["status"])],
         ["第三方评分", third], ["最终得分", final], ["等级", grade], ["导出时间", doc.get("exported_at", "")],
         ["说明", "本文件中服务对象的姓名和电话均已脱敏。"],
     ])
@@ -162,7 +136,7 @@ def build_workbook(doc: dict, result=None) -> Workbook:
         assigned.setdefault(x["member_id"], []).append(
             f"{x['section_code']}{('（' + area(x['area_code']) + '）') if x['area_code'] else ''}")
     sheets["成员与分工"] = (["姓名", "角色", "负责部分", "加入时间"], [
-        [m["name"], ROLES.get(m["role"], m["role"]), "、".join(assigned.get(m["id"], [])), m["created_at"]]
+        [m["name"], L.label(L.ROLES, m["role"]), "、".join(assigned.get(m["id"], [])), m["created_at"]]
         for m in t["members"]])
     sheets["片区"] = (["编号", "名称", "社区"], [
         [x["code"], x["name"], "、".join(json.loads(x["communities"] or "[]"))] for x in t["areas"]])
@@ -184,7 +158,7 @@ def build_workbook(doc: dict, result=None) -> Workbook:
          "是" if o["na"] else "", o["reason"], who(o["member_id"]), o["updated_at"]] for o in t["overrides"]])
     sheets["评估意见"] = (["部分", "片区", "指标", "类型", "内容", "填写人", "来源", "已删除", "时间"], [
         [section_name(f["section_code"]), area(f["area_code"]) if f["area_code"] else "", f["indicator_code"],
-         KINDS.get(f["kind"], f["kind"]), f["text"], who(f["member_id"]), f["source"],
+         L.label(L.FINDING_KINDS, f["kind"]), f["text"], who(f["member_id"]), f["source"],
          "是" if f["deleted"] else "", f["updated_at"]] for f in t["findings"]])
     sheets["其他方评分"] = (["评估方", "分数", "满分", "意见", "时间"], [
         [section_name("party:" + p["party_code"]), p["score"], _party_max(fw, p["party_code"]), p["comment"],
@@ -231,7 +205,7 @@ def build_workbook(doc: dict, result=None) -> Workbook:
         [n, section_name(p["section_code"]) if p["section_code"] else "", p["text"], p["status"], p["evidence"]]
         for n, p in enumerate(sorted(t["prev_recommendations"], key=lambda p: (p["position"], p["id"])), 1)])
     sheets["现场记录"] = (["类型", "项目", "状态", "发现", "资料", "备注", "记录人", "时间"], [
-        [SITE_KINDS.get(r["kind"], r["kind"]), r["item"], SITE_STATUS.get(r["status"], r["status"]), r["finding"],
+        [L.label(L.SITE_KINDS, r["kind"]), r["item"], L.label(L.SITE_STATUSES, r["status"]), r["finding"],
          r["file_ref"], r["notes"], who(r["member_id"]), r["updated_at"]]
         for r in sorted(t["site_records"], key=lambda r: (r["kind"], r["position"], r["id"]))])
     sheets["满意度抽样"] = (["随机种子", "名册校验值", "样本量", "备用量", "当前有效", "抽样人", "时间"], [
@@ -244,13 +218,13 @@ def build_workbook(doc: dict, result=None) -> Workbook:
         cl = clients.get(it.get("client_id"), {})
         crows.append([it.get("position", 0) + 1 if it else "", mask_name(cl.get("name", "")),
                       mask_phone(cl.get("phone", "")), who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
-                      c["respondent"], YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
+                      c["respondent"], L.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
                       c["overall"], c["comment"]])
     sheets["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
                         "知晓情况", "满意度", "总体满意度", "意见"], crows)
 
     sheets["报告意见"] = (["部分", "片区", "类型", "顺序", "内容", "来源意见编号"], [
-        [section_name(r["section_code"]), area(r["area_code"]) if r["area_code"] else "", KINDS.get(r["kind"], r["kind"]),
+        [section_name(r["section_code"]), area(r["area_code"]) if r["area_code"] else "", L.label(L.FINDING_KINDS, r["kind"]),
          r["position"], r["text"], r["source_finding_ids"]]
         for r in sorted(t["report_items"], key=lambda r: (r["section_code"], r["area_code"], r["kind"], r["position"]))])
     sheets["报告文字"] = (["项目", "内容", "时间"], [[r["key"], r["text"], r["updated_at"]] for r in t["report_texts"]])
@@ -331,15 +305,51 @@ def _write_sheet(ws, header, body, scrub) -> None:
     ws.freeze_panes = "A2"
 
 
-def workbook_bytes(doc: dict, result=None) -> bytes:
+def workbook_bytes(doc: dict, result=None, scrub=None) -> bytes:
     buf = io.BytesIO()
-    build_workbook(doc, result).save(buf)
+    build_workbook(doc, result, scrub).save(buf)
     return buf.getvalue()
 
 
 def export_xlsx(db, assessment_id: int) -> bytes:
     """The masked Excel workbook of an assessment, as bytes."""
-    from core.scoresheet import result as assessment_result
-    from db.transfer import export_assessment
+    return workbook_bytes(export_assessment(db, assessment_id), _result(db, assessment_id),
+                          scrubber(db, assessment_id))
 
-    return workbook_bytes(export_assessment(db, assessment_id), assessment_result(db, assessment_id))
+
+# ---------- the download panel (报告与导出): each file on its own connection ----------
+
+def _on_own_connection(path: str, assessment_id: int, member_id: int, what: str, build) -> bytes:
+    db = open_db(path, migrated=False)
+    try:
+        record_export(db, assessment_id, member_id, what)
+        return build(db)
+    finally:
+        db.conn.close()
+
+
+def excel_download(path: str, assessment_id: int, member_id: int) -> bytes:
+    """The masked workbook, built on its own connection; the download is logged (lead only)."""
+    return _on_own_connection(path, assessment_id, member_id, "xlsx", lambda db: export_xlsx(db, assessment_id))
+
+
+def json_download(path: str, assessment_id: int, member_id: int) -> bytes:
+    """The JSON transfer file (real names and phones), built on its own connection; logged."""
+    return _on_own_connection(path, assessment_id, member_id, "json", lambda db: export_json(db, assessment_id))
+
+
+def backup_download(path: str, assessment_id: int, member_id: int) -> bytes:
+    """A consistent copy of the whole database file; the download is logged."""
+    return _on_own_connection(path, assessment_id, member_id, "backup", _backup.backup_bytes)
+
+
+def download_panel(db, assessment_id: int) -> dict:
+    """What the panel shows: the database file (for the downloads' own connections), the
+    assessment's title (file names) and the backup's file name."""
+    return {"path": _backup.db_file(db), "title": assessment_title(db, assessment_id),
+            "backup_name": _backup.default_name()}
+
+
+def backup_file(db_or_path, dest):
+    """The CLI's backup: a consistent copy written to `dest` (db.backup)."""
+    return _backup.backup(db_or_path, dest)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, Group, Line, String, UserNode
@@ -26,7 +26,9 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepToget
 
 from . import report_text as T
 from .fonts import markup, register_cjk_font, runs, string_width
-from .report_data import ReportData
+
+if TYPE_CHECKING:  # the data class lives with the use case that gathers it
+    from .report_data import ReportData
 
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 25 * mm, 25 * mm, 22 * mm
@@ -533,12 +535,3 @@ def build_pdf(data: ReportData, progress: Progress | None = None) -> bytes:
     doc.build(story, canvasmaker=Canvas_)
     progress(1.0, "完成")
     return buf.getvalue()
-
-
-def report_pdf(db, assessment_id: int, progress: Progress | None = None) -> bytes:
-    """Gather the data and build the PDF (what the page, the CLI and the bench call)."""
-    from .report_data import gather
-
-    progress = progress or (lambda f, m: None)
-    progress(0.0, "读取评估数据")
-    return build_pdf(gather(db, assessment_id), progress)

@@ -1,8 +1,10 @@
-"""Everything the final report shows, gathered from the database into one ReportData.
+"""Everything the final report shows, gathered into one ReportData (a use case).
 
-core/report_text.py words it, core/pdf.py lays it out. Personal data arrives
-masked: client names/phones only through the survey results (masked there),
-findings are the experts'/lead's own words.
+core/report_text.py words it, core/pdf.py lays it out. Gathered through the core use
+cases only (core.team, core.scoresheet, core.station_data, core.calls, core.report_edit):
+no SQL here. Personal data arrives masked: every free text printed (report items, the
+lead's texts, party comments, veto notes) passes through the assessment's one scrubber
+(core.privacy.scrubber); client names/phones of the survey come masked by core.calls.
 """
 from __future__ import annotations
 
@@ -10,8 +12,13 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import calls, report_edit, scoresheet, station_data, team
 from .framework import Framework, get_framework
+from .numbers import D
+from .pdf import build_pdf
+from .privacy import scrubber
 from .scoring import Result
+from .station import indicator_rows, staffing_figures
 
 
 @dataclass
@@ -88,75 +95,31 @@ class ReportData:
         return next((s for s in self.sections if suggest in s.suggests), None)
 
 
-def _D(x) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(str(x))
+def _indicators(db, assessment_id: int) -> list[dict]:
+    return indicator_rows(station_data.list_indicators(db, assessment_id))
 
 
-def _indicators(db, aid: int) -> list[dict]:
-    from db import station_data
-
-    from .station import indicator_rows
-
-    return indicator_rows(station_data.list_indicators(db, aid))
-
-
-def _staffing(db, aid: int) -> dict | None:
-    from db import station_data
-
-    from .station import staffing_figures
-
-    row = station_data.get_staffing(db, aid)
+def _staffing(db, assessment_id: int) -> dict | None:
+    row = station_data.get_staffing(db, assessment_id)
     if not row or all(row.get(k) is None for k in ("required", "on_post", "training_due", "continuous")):
         return None
     return staffing_figures(row)
 
 
-def _survey(db, aid: int):
-    from db import survey
-
-    res = survey.survey_results(db, aid)
+def _survey(db, assessment_id: int):
+    res = calls.survey_results(db, assessment_id)
     return res if getattr(res, "seed", None) else None
 
 
-def _register(db, aid: int) -> list[dict]:
-    from db import station_data
-
-    return station_data.list_clients(db, aid)
-
-
-def scrubber(clients: list[dict]):
-    """A function masking any register name (2+ characters) or phone typed into free text."""
-    import re
-
-    from .masking import mask_name, mask_phone
-
-    pairs = {}
-    for c in clients:
-        name, phone = (c.get("name") or "").strip(), (c.get("phone") or "").strip()
-        if len(name) >= 2:
-            pairs[name] = mask_name(name)
-        if len(re.sub(r"\D", "", phone)) >= 7:
-            pairs[phone] = mask_phone(phone)
-    if not pairs:
-        return lambda text: text
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(pairs, key=len, reverse=True)))
-    return lambda text: pattern.sub(lambda m: pairs[m.group(0)], text or "")
-
-
-def gather(db, aid: int) -> ReportData:
-    from db import assessments as A
-    from db import report as R
-    from core import scoresheet as S
-
-    a = A.get_assessment(db, aid)
-    st = A.get_station(db, a["station_id"])
-    areas = A.list_areas(db, a["station_id"])
+def gather(db, assessment_id: int) -> ReportData:
+    a = team.get_assessment(db, assessment_id)
+    st = team.get_station(db, a["station_id"])
+    areas = team.list_areas(db, a["station_id"])
     fw = get_framework(a["framework_id"])
-    result = S.assessment_result(db, aid)
-    items = R.all_items(db, aid)
-    members = A.list_members(db, aid)
-
-    scrub = scrubber(_register(db, aid))
+    result = scoresheet.result(db, assessment_id)
+    items = report_edit.all_items(db, assessment_id)
+    members = team.list_members(db, assessment_id)
+    scrub = scrubber(db, assessment_id)
 
     def texts_of(section_code, area_code, kind):
         return [scrub(it["text"]) for it in items.get((section_code, area_code, kind), [])]
@@ -170,23 +133,23 @@ def gather(db, aid: int) -> ReportData:
                       for ar in areas]
         else:
             blocks = [Block("", "", [], texts_of(sec.code, "", "strength"), texts_of(sec.code, "", "concern"))]
-        sections.append(SectionReport(sec.code, sec.name, sec.scope, _D(sec.points), sr.score, blocks,
+        sections.append(SectionReport(sec.code, sec.name, sec.scope, D(sec.points), sr.score, blocks,
                                       {i.suggest for i in sec.indicators if i.suggest}))
 
-    entered = S.party_scores(db, aid)
-    total_w = sum((_D(p.weight) for p in fw.parties), Decimal(0))
+    entered = scoresheet.party_scores(db, assessment_id)
+    total_w = sum((D(p.weight) for p in fw.parties), Decimal(0))
     parties = []
     for p, pr in zip(fw.parties, result.parties):
         code = f"party:{p.code}"
         parties.append(PartyReport(
-            p.code, p.name, p.label if not p.computed else p.name, _D(p.weight), _D(p.max),
-            _D(p.weight) / total_w * 100 if total_w else Decimal(0), pr.score, pr.weighted, pr.projected,
+            p.code, p.name, p.label if not p.computed else p.name, D(p.weight), D(p.max),
+            D(p.weight) / total_w * 100 if total_w else Decimal(0), pr.score, pr.weighted, pr.projected,
             p.computed, scrub((entered.get(p.code) or {}).get("comment") or ""),
             texts_of(code, "", "strength"), texts_of(code, "", "concern")))
 
-    veto_rows = {r["code"]: r for r in db.query("SELECT code, failed, note FROM veto_checks WHERE assessment_id = ?", [aid])}
-    veto = [{"code": v.code, "name": v.name, "failed": bool((veto_rows.get(v.code) or {}).get("failed")),
-             "note": (veto_rows.get(v.code) or {}).get("note") or "", "checked": v.code in veto_rows}
+    checks = scoresheet.veto_checks(db, assessment_id)
+    veto = [{"code": v.code, "name": v.name, "failed": bool((checks.get(v.code) or {}).get("failed")),
+             "note": scrub((checks.get(v.code) or {}).get("note") or ""), "checked": v.code in checks}
             for v in fw.veto]
 
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
@@ -195,9 +158,16 @@ def gather(db, aid: int) -> ReportData:
         expert_count=sum(1 for m in members if m["role"] in ("lead", "expert")),
         staff_count=sum(1 for m in members if m["role"] == "staff"),
         sections=sections, parties=parties,
-        indicators=_indicators(db, aid),
-        staffing=_staffing(db, aid),
-        survey=_survey(db, aid),
-        texts={k: scrub(v) for k, v in R.get_texts(db, aid).items()}, veto=veto,
+        indicators=_indicators(db, assessment_id),
+        staffing=_staffing(db, assessment_id),
+        survey=_survey(db, assessment_id),
+        texts={k: scrub(v) for k, v in report_edit.get_texts(db, assessment_id).items()}, veto=veto,
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
     )
+
+
+def report_pdf(db, assessment_id: int, progress=None) -> bytes:
+    """The final report of an assessment as PDF bytes (gathered, then laid out by core.pdf)."""
+    progress = progress or (lambda f, m: None)
+    progress(0.0, "读取评估数据")
+    return build_pdf(gather(db, assessment_id), progress)

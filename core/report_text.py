@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .numbers import fmt_number
-from .report_data import PartyReport, ReportData, SectionReport
+
+if TYPE_CHECKING:  # the data classes live with the use case that gathers them
+    from .report_data import PartyReport, ReportData, SectionReport
 
 # Texts the lead may edit (report_texts keys); an empty text means the default below.
 TEXT_KEYS = {

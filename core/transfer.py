@@ -1,10 +1,10 @@
-"""The JSON transfer format of a whole assessment (moving it to another laptop).
+"""The JSON transfer of a whole assessment (moving it to another laptop).
 
-Plain Python, no database access: the format constants, the explicit list of
-tables, the id remapping (foreign keys and ids written inside text), the
-validation of a file before anything is written, and `canonical()` for
-comparing two exports ids aside. `db/transfer.py` reads and writes the tables.
-See docs/json-format.md.
+The format rules (plain Python): the format constants, the explicit list of tables,
+the id remapping (foreign keys and ids written inside text), the validation of a file
+before anything is written, and `canonical()` for comparing two exports ids aside.
+The use cases: `export_assessment`, `export_json`, `import_assessment` (all or nothing),
+`record_export`; `db/transfer.py` reads and writes the tables. See docs/json-format.md.
 
 The file carries REAL client names and phone numbers (it is the database moved
 to another laptop, not a publication); every other export is masked.
@@ -13,6 +13,13 @@ from __future__ import annotations
 
 import json
 import re
+
+from db import transfer as _db
+from db.audit import now
+from db.connection import transaction
+
+from .errors import ImportRejected
+from .framework import get_framework
 
 FORMAT = "shegongzhan-assessment"
 FORMAT_VERSION = 1
@@ -91,8 +98,6 @@ def dumps(doc: dict) -> bytes:
 
 def loads(data: bytes | str) -> dict:
     """Parse a file's bytes; a clear Chinese ImportRejected for anything that is not our JSON."""
-    from db.errors import ImportRejected
-
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8-sig")
@@ -208,8 +213,6 @@ def validate(doc: dict, schema: dict) -> list[str]:
                 errors.append(f"{label(t)} 第 {n} 条：列“{c}”应为编号列表（JSON），实际为“{row.get(c)}”。")
     fw = tables["assessments"][0].get("framework_id")
     try:
-        from core.framework import get_framework
-
         get_framework(fw)
     except Exception:
         errors.append(f"评估使用的评估框架“{fw}”在本程序中不存在，请先升级本程序。")
@@ -307,3 +310,59 @@ def canonical(doc: dict, schema: dict) -> dict[str, list[dict]]:
     """The content ids aside: ids renumbered 1..n per table (order kept), references
     followed. Two exports of the same assessment have equal canonical forms."""
     return remap(doc, schema, {})
+
+
+# ---------- use cases ----------
+
+def schema(db) -> dict:
+    """Columns, primary key and foreign keys of every exported table (db.transfer.schema)."""
+    return _db.schema(db, TABLES)
+
+
+def export_assessment(db, assessment_id: int) -> dict:
+    """The whole assessment as a JSON-ready document (real names and phones included)."""
+    tables = _db.read_tables(db, assessment_id, TABLES)
+    for t, rows in tables.items():
+        for row in rows:
+            for c, v in row.items():
+                if isinstance(v, bytes):
+                    raise ValueError(f"{t}.{c}: binary values cannot be exported")
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": now(),
+        "source_assessment_id": assessment_id,
+        "privacy": PRIVACY_NOTICE,
+        "tables": tables,
+    }
+
+
+def export_json(db, assessment_id: int) -> bytes:
+    return dumps(export_assessment(db, assessment_id))
+
+
+def import_assessment(db, doc: dict | bytes | str) -> int:
+    """Import an exported assessment as a new one (new station row too); return its id.
+
+    Validates the whole file first and raises ImportRejected listing every problem;
+    then remaps the ids above the database's highest and writes everything in one
+    transaction (nothing is written on any error).
+    """
+    if not isinstance(doc, dict):
+        doc = loads(doc)
+    sch = schema(db)
+    errors = validate(doc, sch)
+    if errors:
+        raise ImportRejected(errors)
+    with transaction(db):
+        tables = remap(doc, sch, _db.max_ids(db, sch))
+        assessment_id = tables["assessments"][0]["id"]
+        _db.insert_tables(db, {t: tables[t] for t in TABLES}, new_assessment_id=assessment_id, labels=TABLE_LABELS,
+                          logged={"source_assessment_id": doc.get("source_assessment_id"),
+                                  "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})
+    return assessment_id
+
+
+def record_export(db, assessment_id: int, member_id: int, what: str) -> None:
+    """Log that the lead took a copy out ('xlsx', 'json', 'backup'); allowed when locked."""
+    _db.record_export(db, assessment_id, member_id, what)

@@ -18,45 +18,42 @@ from __future__ import annotations
 import json
 
 from . import audit
-from .assessments import require_lead, require_open
-from .connection import transaction
 from .errors import InvalidValue, NotFound
+from .guard import Write, writer
 
-KINDS = {"strength": "值得肯定", "concern": "需要关注"}
 
-
-def _findings(db, aid: int) -> list[dict]:
+def _findings(db, assessment_id: int) -> list[dict]:
     return list(db.query(
         "SELECT f.id, f.section_code, f.area_code, f.kind, f.text, f.member_id, m.name AS member_name"
         " FROM findings f LEFT JOIN members m ON m.id = f.member_id"
-        " WHERE f.assessment_id = ? AND f.deleted = 0 ORDER BY f.id", [aid]))
+        " WHERE f.assessment_id = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id]))
 
 
-def _stored(db, aid: int) -> list[dict]:
-    rows = list(db.query("SELECT * FROM report_items WHERE assessment_id = ? ORDER BY position, id", [aid]))
+def _stored(db, assessment_id: int) -> list[dict]:
+    rows = list(db.query("SELECT * FROM report_items WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
     for r in rows:
         r["source_finding_ids"] = json.loads(r["source_finding_ids"])
     return rows
 
 
-def all_items(db, aid: int) -> dict[tuple[str, str, str], list[dict]]:
+def all_items(db, assessment_id: int) -> dict[tuple[str, str, str], list[dict]]:
     """Every group's report items, in report order: {(section, area, kind): [item, …]}.
 
     Item: ref, id (None when derived), section_code, area_code, kind, text,
     source_finding_ids, authors (names of the findings' writers), edited.
     """
-    findings = _findings(db, aid)
+    findings = _findings(db, assessment_id)
     names = {f["id"]: f["member_name"] or "" for f in findings}
     out: dict[tuple[str, str, str], list[dict]] = {}
     edited = set()
-    for r in _stored(db, aid):
+    for r in _stored(db, assessment_id):
         key = (r["section_code"], r["area_code"], r["kind"])
         edited.add(key)
         out.setdefault(key, []).append(dict(
             ref=f"item:{r['id']}", id=r["id"], section_code=r["section_code"], area_code=r["area_code"],
             kind=r["kind"], text=r["text"], source_finding_ids=r["source_finding_ids"], edited=True,
             authors=list(dict.fromkeys(names[i] for i in r["source_finding_ids"] if names.get(i)))))
-    for key in _edited_groups(db, aid):
+    for key in _edited_groups(db, assessment_id):
         edited.add(key)
         out.setdefault(key, [])
     for f in findings:
@@ -70,59 +67,64 @@ def all_items(db, aid: int) -> dict[tuple[str, str, str], list[dict]]:
     return out
 
 
-def group_items(db, aid: int, section_code: str, area_code: str, kind: str) -> list[dict]:
-    return all_items(db, aid).get((section_code, area_code or "", kind), [])
+def group_items(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> list[dict]:
+    return all_items(db, assessment_id).get((section_code, area_code or "", kind), [])
 
 
-def _edited_groups(db, aid: int) -> set[tuple[str, str, str]]:
+def _edited_groups(db, assessment_id: int) -> set[tuple[str, str, str]]:
     """Groups the lead has taken over (even if all their items were removed)."""
     row = db.execute("SELECT text FROM report_texts WHERE assessment_id = ? AND key = ?",
-                     [aid, "_edited_groups"]).fetchone()
+                     [assessment_id, "_edited_groups"]).fetchone()
     return {tuple(x) for x in json.loads(row[0])} if row else set()
 
 
-def _mark_edited(db, aid: int, key: tuple[str, str, str]) -> None:
-    groups = _edited_groups(db, aid) | {key}
+def _mark_edited(db, assessment_id: int, key: tuple[str, str, str]) -> None:
+    groups = _edited_groups(db, assessment_id) | {key}
     db.execute(
         "INSERT INTO report_texts (assessment_id, key, text, updated_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (assessment_id, key) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-        [aid, "_edited_groups", json.dumps(sorted(groups), ensure_ascii=False), audit.now()])
+        [assessment_id, "_edited_groups", json.dumps(sorted(groups), ensure_ascii=False), audit.now()])
 
 
-def is_edited(db, aid: int, section_code: str, area_code: str, kind: str) -> bool:
-    return (section_code, area_code or "", kind) in _edited_groups(db, aid)
+def is_edited(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> bool:
+    return (section_code, area_code or "", kind) in _edited_groups(db, assessment_id)
 
 
-def unused_findings(db, aid: int, section_code: str, area_code: str, kind: str) -> list[dict]:
+def unused_findings(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> list[dict]:
     """Findings of an edited group that no report item draws on (e.g. written after the lead's edit)."""
     key = (section_code, area_code or "", kind)
-    if key not in _edited_groups(db, aid):
+    if key not in _edited_groups(db, assessment_id):
         return []
-    used = {i for it in all_items(db, aid).get(key, []) for i in it["source_finding_ids"]}
-    return [f for f in _findings(db, aid)
+    used = {i for it in all_items(db, assessment_id).get(key, []) for i in it["source_finding_ids"]}
+    return [f for f in _findings(db, assessment_id)
             if (f["section_code"], f["area_code"], f["kind"]) == key and f["id"] not in used]
 
 
-def _check(db, aid: int, lead_id: int) -> None:
-    require_lead(db, aid, lead_id)
-    require_open(db, aid)
+def _materialize(db, assessment_id: int, key: tuple[str, str, str]) -> list[str] | None:
+    """Copy a group's derived items into report_items (inside the writer's transaction).
 
-
-def _materialize(db, aid: int, lead_id: int, key: tuple[str, str, str]) -> None:
-    """Copy a group's derived items into report_items (inside the caller's transaction)."""
-    if key in _edited_groups(db, aid):
-        return
-    derived = all_items(db, aid).get(key, [])
+    Returns the texts copied, or None when the group was already the lead's: the
+    calling writer folds them into its one audit row.
+    """
+    if key in _edited_groups(db, assessment_id):
+        return None
+    derived = all_items(db, assessment_id).get(key, [])
     for pos, it in enumerate(derived):
         db["report_items"].insert(dict(
-            assessment_id=aid, section_code=key[0], area_code=key[1], kind=key[2], position=pos,
+            assessment_id=assessment_id, section_code=key[0], area_code=key[1], kind=key[2], position=pos,
             text=it["text"], source_finding_ids=json.dumps(it["source_finding_ids"]), updated_at=audit.now()))
-    _mark_edited(db, aid, key)
-    audit.log(db, aid, lead_id, "create", "report_group", "/".join(key),
-              new={"items": [it["text"] for it in derived]})
+    _mark_edited(db, assessment_id, key)
+    return [it["text"] for it in derived]
 
 
-def _group_of_ref(db, aid: int, ref: str) -> tuple[str, str, str]:
+def _log(w: Write, action: str, entity: str, key, old=None, new=None, taken_over: list[str] | None = None) -> None:
+    """The writer's one audit row; a group taken over on the way is recorded in it."""
+    if taken_over is not None:
+        new = dict(new or {}, group_taken_over=taken_over)
+    w.log(action, entity, key, old=old, new=new)
+
+
+def _group_of_ref(db, assessment_id: int, ref: str) -> tuple[str, str, str]:
     kind_, _, num = (ref or "").partition(":")
     try:
         num_i = int(num)
@@ -132,28 +134,29 @@ def _group_of_ref(db, aid: int, ref: str) -> tuple[str, str, str]:
     if table is None:
         raise NotFound(f"找不到报告条目“{ref}”")
     row = db.execute(f"SELECT section_code, area_code, kind FROM {table} WHERE id = ? AND assessment_id = ?",
-                     [num_i, aid]).fetchone()
+                     [num_i, assessment_id]).fetchone()
     if row is None:
         raise NotFound(f"找不到报告条目“{ref}”")
     return (row[0], row[1], row[2])
 
 
-def _resolve(db, aid: int, lead_id: int, ref: str) -> dict:
-    """The stored item a ref points to, materializing its group first if needed."""
-    key = _group_of_ref(db, aid, ref)
-    _materialize(db, aid, lead_id, key)
+def _resolve(db, assessment_id: int, ref: str) -> tuple[dict, list[str] | None]:
+    """The stored item a ref points to (its group materialized first if needed), and the texts
+    copied by that materialization (None when none)."""
+    key = _group_of_ref(db, assessment_id, ref)
+    taken = _materialize(db, assessment_id, key)
     kind_, _, num = ref.partition(":")
-    for it in _stored(db, aid):
+    for it in _stored(db, assessment_id):
         if kind_ == "item" and it["id"] == int(num):
-            return it
+            return it, taken
         if kind_ == "finding" and (it["section_code"], it["area_code"], it["kind"]) == key \
                 and it["source_finding_ids"] == [int(num)]:
-            return it
+            return it, taken
     raise NotFound(f"报告条目“{ref}”已被合并或移除，请刷新页面")
 
 
-def _group_rows(db, aid: int, key) -> list[dict]:
-    return [r for r in _stored(db, aid) if (r["section_code"], r["area_code"], r["kind"]) == tuple(key)]
+def _group_rows(db, assessment_id: int, key) -> list[dict]:
+    return [r for r in _stored(db, assessment_id) if (r["section_code"], r["area_code"], r["kind"]) == tuple(key)]
 
 
 def _renumber(db, rows: list[dict]) -> None:
@@ -162,136 +165,145 @@ def _renumber(db, rows: list[dict]) -> None:
             db.execute("UPDATE report_items SET position = ? WHERE id = ?", [pos, r["id"]])
 
 
-def update_item(db, aid: int, lead_id: int, ref: str, text: str) -> str:
-    """Edit an item's wording; returns its (possibly new) ref."""
-    _check(db, aid, lead_id)
-    text = (text or "").strip()
-    if not text:
-        raise InvalidValue("报告条目内容不能为空（如需删除请使用“移除”）")
-    with transaction(db):
-        it = _resolve(db, aid, lead_id, ref)
-        if it["text"] != text:
-            db.execute("UPDATE report_items SET text = ?, updated_at = ? WHERE id = ?", [text, audit.now(), it["id"]])
-            audit.log(db, aid, lead_id, "update", "report_item", it["id"], old={"text": it["text"]}, new={"text": text})
+def _group_key(item: dict) -> tuple[str, str, str]:
+    return (item["section_code"], item["area_code"], item["kind"])
+
+
+def _log_taken_over(w: Write, key, taken: list[str] | None) -> None:
+    """Nothing else changed: the one audit row records the group taken over (if it was)."""
+    if taken is not None:
+        w.log("create", "report_group", "/".join(key), new={"items": taken})
+
+
+@writer("lead", what="报告内容")
+def update_item(w: Write, ref: str, text: str) -> str:
+    """Edit an item's wording (text already checked by core.report_edit); returns its (possibly new) ref."""
+    it, taken = _resolve(w.db, w.assessment_id, ref)
+    if it["text"] != text:
+        w.db.execute("UPDATE report_items SET text = ?, updated_at = ? WHERE id = ?", [text, audit.now(), it["id"]])
+        _log(w, "update", "report_item", it["id"], old={"text": it["text"]}, new={"text": text}, taken_over=taken)
+    else:
+        _log_taken_over(w, _group_key(it), taken)
     return f"item:{it['id']}"
 
 
-def move_item(db, aid: int, lead_id: int, ref: str, delta: int) -> None:
+@writer("lead", what="报告内容")
+def move_item(w: Write, ref: str, delta: int) -> None:
     """Move an item up (delta < 0) or down within its group."""
-    _check(db, aid, lead_id)
-    with transaction(db):
-        it = _resolve(db, aid, lead_id, ref)
-        rows = _group_rows(db, aid, (it["section_code"], it["area_code"], it["kind"]))
-        idx = next(n for n, r in enumerate(rows) if r["id"] == it["id"])
-        new = max(0, min(len(rows) - 1, idx + delta))
-        if new == idx:
-            return
-        rows.insert(new, rows.pop(idx))
-        _renumber(db, rows)
-        audit.log(db, aid, lead_id, "move", "report_item", it["id"], old={"position": idx}, new={"position": new})
+    it, taken = _resolve(w.db, w.assessment_id, ref)
+    rows = _group_rows(w.db, w.assessment_id, _group_key(it))
+    idx = next(n for n, r in enumerate(rows) if r["id"] == it["id"])
+    new = max(0, min(len(rows) - 1, idx + delta))
+    if new == idx:
+        _log_taken_over(w, _group_key(it), taken)
+        return
+    rows.insert(new, rows.pop(idx))
+    _renumber(w.db, rows)
+    _log(w, "move", "report_item", it["id"], old={"position": idx}, new={"position": new}, taken_over=taken)
 
 
-def merge_items(db, aid: int, lead_id: int, refs: list[str], text: str | None = None) -> str:
+@writer("lead", what="报告内容")
+def merge_items(w: Write, refs: list[str], text: str | None = None) -> str:
     """Merge items of one group into the first of them (texts joined unless `text` is given)."""
-    _check(db, aid, lead_id)
-    if len(refs) < 2:
-        raise InvalidValue("请至少选择两条意见进行合并")
-    with transaction(db):
-        items = [_resolve(db, aid, lead_id, r) for r in refs]
-        keys = {(i["section_code"], i["area_code"], i["kind"]) for i in items}
-        if len(keys) != 1:
-            raise InvalidValue("只能合并同一部分、同一片区、同一类型（值得肯定/需要关注）的意见")
-        rows = _group_rows(db, aid, keys.pop())
-        order = {r["id"]: n for n, r in enumerate(rows)}
-        items = sorted({i["id"]: i for i in items}.values(), key=lambda i: order[i["id"]])
-        first = items[0]
-        merged = (text or "").strip() or "".join(i["text"] for i in items)
-        sources = list(dict.fromkeys(s for i in items for s in i["source_finding_ids"]))
-        db.execute("UPDATE report_items SET text = ?, source_finding_ids = ?, updated_at = ? WHERE id = ?",
-                   [merged, json.dumps(sources), audit.now(), first["id"]])
-        for i in items[1:]:
-            db.execute("DELETE FROM report_items WHERE id = ?", [i["id"]])
-        _renumber(db, [r for r in rows if r["id"] not in {i["id"] for i in items[1:]}])
-        audit.log(db, aid, lead_id, "merge", "report_item", first["id"],
-                  old={"items": [i["text"] for i in items]}, new={"text": merged})
+    resolved = [_resolve(w.db, w.assessment_id, r) for r in refs]
+    items = [it for it, _ in resolved]
+    taken_lists = [t for _, t in resolved if t is not None]
+    taken = [x for t in taken_lists for x in t] if taken_lists else None
+    keys = {_group_key(i) for i in items}
+    if len(keys) != 1:
+        raise InvalidValue("只能合并同一部分、同一片区、同一类型（值得肯定/需要关注）的意见")
+    rows = _group_rows(w.db, w.assessment_id, keys.pop())
+    order = {r["id"]: n for n, r in enumerate(rows)}
+    items = sorted({i["id"]: i for i in items}.values(), key=lambda i: order[i["id"]])
+    first = items[0]
+    merged = (text or "").strip() or "".join(i["text"] for i in items)
+    sources = list(dict.fromkeys(s for i in items for s in i["source_finding_ids"]))
+    w.db.execute("UPDATE report_items SET text = ?, source_finding_ids = ?, updated_at = ? WHERE id = ?",
+                 [merged, json.dumps(sources), audit.now(), first["id"]])
+    for i in items[1:]:
+        w.db.execute("DELETE FROM report_items WHERE id = ?", [i["id"]])
+    _renumber(w.db, [r for r in rows if r["id"] not in {i["id"] for i in items[1:]}])
+    _log(w, "merge", "report_item", first["id"], old={"items": [i["text"] for i in items]}, new={"text": merged},
+         taken_over=taken)
     return f"item:{first['id']}"
 
 
-def remove_item(db, aid: int, lead_id: int, ref: str) -> None:
+@writer("lead", what="报告内容")
+def remove_item(w: Write, ref: str) -> None:
     """Leave an item out of the report (the expert's finding stays in the record)."""
-    _check(db, aid, lead_id)
-    with transaction(db):
-        it = _resolve(db, aid, lead_id, ref)
-        db.execute("DELETE FROM report_items WHERE id = ?", [it["id"]])
-        _renumber(db, _group_rows(db, aid, (it["section_code"], it["area_code"], it["kind"])))
-        audit.log(db, aid, lead_id, "delete", "report_item", it["id"], old={"text": it["text"]})
+    it, taken = _resolve(w.db, w.assessment_id, ref)
+    w.db.execute("DELETE FROM report_items WHERE id = ?", [it["id"]])
+    _renumber(w.db, _group_rows(w.db, w.assessment_id, _group_key(it)))
+    _log(w, "delete", "report_item", it["id"], old={"text": it["text"]}, taken_over=taken)
 
 
-def add_item(db, aid: int, lead_id: int, section_code: str, area_code: str, kind: str, text: str,
+def finding_text(db, assessment_id: int, finding_id: int) -> str:
+    """The text of one of the assessment's findings (NotFound otherwise)."""
+    row = db.execute("SELECT text FROM findings WHERE id = ? AND assessment_id = ?",
+                     [finding_id, assessment_id]).fetchone()
+    if row is None:
+        raise NotFound(f"找不到意见 {finding_id}")
+    return row[0]
+
+
+@writer("lead", what="报告内容")
+def add_item(w: Write, section_code: str, area_code: str, kind: str, text: str,
              finding_id: int | None = None) -> str:
-    """Append an item to a group: the lead's own text, or an expert's finding (its text when none given)."""
-    _check(db, aid, lead_id)
-    if kind not in KINDS:
-        raise InvalidValue(f"未知意见类型“{kind}”（应为值得肯定或需要关注）")
+    """Append an item to a group: the lead's own text, or an expert's finding (its text when none given).
+
+    Kind and text are checked by core.report_edit.
+    """
     sources: list[int] = []
     if finding_id is not None:
-        row = db.execute("SELECT text FROM findings WHERE id = ? AND assessment_id = ?", [finding_id, aid]).fetchone()
-        if row is None:
-            raise NotFound(f"找不到意见 {finding_id}")
-        text = text or row[0]
+        found = finding_text(w.db, w.assessment_id, finding_id)
+        text = text or found
         sources = [finding_id]
-    text = (text or "").strip()
-    if not text:
-        raise InvalidValue("报告条目内容不能为空")
     key = (section_code, area_code or "", kind)
-    with transaction(db):
-        _materialize(db, aid, lead_id, key)
-        pos = len(_group_rows(db, aid, key))
-        iid = db["report_items"].insert(dict(
-            assessment_id=aid, section_code=key[0], area_code=key[1], kind=kind, position=pos, text=text,
-            source_finding_ids=json.dumps(sources), updated_at=audit.now())).last_pk
-        audit.log(db, aid, lead_id, "create", "report_item", iid, new={"group": "/".join(key), "text": text})
+    taken = _materialize(w.db, w.assessment_id, key)
+    pos = len(_group_rows(w.db, w.assessment_id, key))
+    iid = w.db["report_items"].insert(dict(
+        assessment_id=w.assessment_id, section_code=key[0], area_code=key[1], kind=kind, position=pos, text=text,
+        source_finding_ids=json.dumps(sources), updated_at=audit.now())).last_pk
+    _log(w, "create", "report_item", iid, new={"group": "/".join(key), "text": text}, taken_over=taken)
     return f"item:{iid}"
 
 
-def reset_group(db, aid: int, lead_id: int, section_code: str, area_code: str, kind: str) -> None:
+@writer("lead", what="报告内容")
+def reset_group(w: Write, section_code: str, area_code: str, kind: str) -> None:
     """Drop the lead's edits of a group: it shows the experts' findings again."""
-    _check(db, aid, lead_id)
     key = (section_code, area_code or "", kind)
-    with transaction(db):
-        rows = _group_rows(db, aid, key)
-        db.execute("DELETE FROM report_items WHERE assessment_id = ? AND section_code = ? AND area_code = ? AND kind = ?",
-                   [aid, *key])
-        groups = _edited_groups(db, aid) - {key}
-        db.execute("UPDATE report_texts SET text = ?, updated_at = ? WHERE assessment_id = ? AND key = ?",
-                   [json.dumps(sorted(groups), ensure_ascii=False), audit.now(), aid, "_edited_groups"])
-        audit.log(db, aid, lead_id, "reset", "report_group", "/".join(key), old={"items": [r["text"] for r in rows]})
+    rows = _group_rows(w.db, w.assessment_id, key)
+    w.db.execute("DELETE FROM report_items WHERE assessment_id = ? AND section_code = ? AND area_code = ? AND kind = ?",
+                 [w.assessment_id, *key])
+    groups = _edited_groups(w.db, w.assessment_id) - {key}
+    w.db.execute("UPDATE report_texts SET text = ?, updated_at = ? WHERE assessment_id = ? AND key = ?",
+                 [json.dumps(sorted(groups), ensure_ascii=False), audit.now(), w.assessment_id, "_edited_groups"])
+    w.log("reset", "report_group", "/".join(key), old={"items": [r["text"] for r in rows]})
 
 
 # ---------- free texts (评估反馈, 结语, …) ----------
 
-def get_texts(db, aid: int) -> dict[str, str]:
+def get_texts(db, assessment_id: int) -> dict[str, str]:
     """The lead's texts by key (keys starting with '_' are internal)."""
     return {r["key"]: r["text"] for r in db.query(
-        "SELECT key, text FROM report_texts WHERE assessment_id = ? AND key NOT LIKE '\\_%' ESCAPE '\\'", [aid])}
+        "SELECT key, text FROM report_texts WHERE assessment_id = ? AND key NOT LIKE '\\_%' ESCAPE '\\'",
+        [assessment_id])}
 
 
-def set_text(db, aid: int, lead_id: int, key: str, text: str) -> None:
+@writer("lead", what="报告内容")
+def set_text(w: Write, key: str, text: str) -> None:
     """Save one text; an empty text removes it (the report then uses the app's default wording)."""
-    _check(db, aid, lead_id)
     if not key or key.startswith("_"):
-        raise InvalidValue(f"无效的报告文本项“{key}”")
-    text = (text or "").strip()
-    with transaction(db):
-        old = db.execute("SELECT text FROM report_texts WHERE assessment_id = ? AND key = ?", [aid, key]).fetchone()
-        if (old[0] if old else "") == text:
-            return
-        if text:
-            db.execute(
-                "INSERT INTO report_texts (assessment_id, key, text, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (assessment_id, key) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                [aid, key, text, audit.now()])
-        else:
-            db.execute("DELETE FROM report_texts WHERE assessment_id = ? AND key = ?", [aid, key])
-        audit.log(db, aid, lead_id, "update", "report_text", key, old={"text": old[0]} if old else None,
-                  new={"text": text} if text else None)
+        raise InvalidValue(f"无效的报告文本项“{key}”")   # '_…' keys are internal storage
+    old = w.db.execute("SELECT text FROM report_texts WHERE assessment_id = ? AND key = ?",
+                       [w.assessment_id, key]).fetchone()
+    if (old[0] if old else "") == text:
+        return
+    if text:
+        w.db.execute(
+            "INSERT INTO report_texts (assessment_id, key, text, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (assessment_id, key) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            [w.assessment_id, key, text, audit.now()])
+    else:
+        w.db.execute("DELETE FROM report_texts WHERE assessment_id = ? AND key = ?", [w.assessment_id, key])
+    w.log("update", "report_text", key, old={"text": old[0]} if old else None, new={"text": text} if text else None)

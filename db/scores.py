@@ -181,5 +181,11 @@ def veto_checks(db, assessment_id: int) -> dict[str, dict]:
         "SELECT code, failed, note FROM veto_checks WHERE assessment_id = ?", [assessment_id])}
 
 
+def veto_checks(db, assessment_id: int) -> dict[str, dict]:
+    """The veto items checked: {code: {failed, note}} (the report prints the notes)."""
+    return {r["code"]: {"failed": bool(r["failed"]), "note": r["note"] or ""} for r in db.query(
+        "SELECT code, failed, note FROM veto_checks WHERE assessment_id = ?", [assessment_id])}
+
+
 def veto_failed(db, assessment_id: int) -> list[str]:
     return [r[0] for r in db.execute("SELECT code FROM veto_checks WHERE assessment_id = ? AND failed = 1", [assessment_id])]

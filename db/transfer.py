@@ -1,19 +1,18 @@
-"""Export a whole assessment to the JSON transfer format, and import one (all or nothing).
+"""Storage of the JSON transfer: read an assessment's tables, write an imported one.
 
-The format, the table list and the id remapping live in core/transfer.py; this
-module reads the tables (columns discovered with PRAGMA) and writes them.
-The exported document carries real client names and phones: see docs/json-format.md.
+The format, the table list, validation and id remapping are core/transfer.py's; this
+module discovers the tables' columns (PRAGMA), reads the rows of one assessment in one
+read snapshot, and inserts already-remapped rows. The rows carry real client names and
+phones: see docs/json-format.md.
 """
 from __future__ import annotations
 
 import sqlite3
 
-from core import transfer as T
-
 from . import audit
-from .assessments import get_assessment
 from .connection import transaction
-from .errors import ImportRejected
+from .errors import ImportRejected, NotFound
+from .guard import Write, writer
 
 # Which rows of each table belong to the assessment (default: assessment_id = :aid).
 _WHERE = {
@@ -31,10 +30,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def schema(db) -> dict:
-    """Columns, primary key and foreign keys of every exported table, from PRAGMA."""
+def schema(db, tables) -> dict:
+    """Columns, primary key and foreign keys of each of `tables`, from PRAGMA."""
     out = {}
-    for t in T.TABLES:
+    for t in tables:
         info = db.execute(f"PRAGMA table_info({_q(t)})").fetchall()
         if not info:
             raise RuntimeError(f"table {t} missing: database not migrated")
@@ -46,82 +45,61 @@ def schema(db) -> dict:
     return out
 
 
-def export_assessment(db, assessment_id: int) -> dict:
-    """The whole assessment as a JSON-ready document (real names and phones included)."""
-    a = get_assessment(db, assessment_id)
-    sch = schema(db)
-    params = {"aid": assessment_id, "sid": a["station_id"]}
-    tables = {}
-    # One read transaction: a consistent snapshot even while others write.
+def read_tables(db, assessment_id: int, tables) -> dict[str, list[dict]]:
+    """Every row of the assessment in each of `tables` (ordered by id), read in one snapshot
+    so the copy is consistent even while others write. NotFound for an unknown assessment."""
     began = not db.conn.in_transaction
     if began:
         db.conn.execute("BEGIN")
     try:
-        for t in T.TABLES:
+        row = db.execute("SELECT station_id FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+        if row is None:
+            raise NotFound(f"找不到评估 {assessment_id}")
+        params = {"aid": assessment_id, "sid": row[0]}
+        sch = schema(db, tables)
+        out = {}
+        for t in tables:
             where = _WHERE.get(t, "assessment_id = :aid")
             order = sch[t]["pk"] or "rowid"
             cur = db.execute(f"SELECT * FROM {_q(t)} WHERE {where} ORDER BY {_q(order)}", params)
             cols = [d[0] for d in cur.description]
-            rows = []
-            for rec in cur.fetchall():
-                row = dict(zip(cols, rec))
-                for c, v in row.items():
-                    if isinstance(v, bytes):
-                        raise ValueError(f"{t}.{c}: binary values cannot be exported")
-                rows.append(row)
-            tables[t] = rows
+            out[t] = [dict(zip(cols, rec)) for rec in cur.fetchall()]
+        return out
     finally:
         if began:
             db.conn.execute("COMMIT")
-    return {
-        "format": T.FORMAT,
-        "format_version": T.FORMAT_VERSION,
-        "exported_at": audit.now(),
-        "source_assessment_id": assessment_id,
-        "privacy": T.PRIVACY_NOTICE,
-        "tables": tables,
-    }
 
 
-def export_json(db, assessment_id: int) -> bytes:
-    return T.dumps(export_assessment(db, assessment_id))
+def max_ids(db, sch: dict) -> dict[str, int]:
+    """The highest id of every table with an id (0 when empty): new ids start above them."""
+    return {t: db.execute(f"SELECT COALESCE(MAX({_q(s['pk'])}), 0) FROM {_q(t)}").fetchone()[0]
+            for t, s in sch.items() if s["pk"]}
 
 
-def import_assessment(db, doc: dict | bytes | str) -> int:
-    """Import an exported assessment as a new one (new station row too); return its id.
+def insert_tables(db, tables: dict[str, list[dict]], *, new_assessment_id: int, logged: dict,
+                  labels: dict[str, str] | None = None) -> None:
+    """Insert remapped rows, parents first (the dict's order), and log the import (all or nothing).
 
-    Validates the whole file first and raises ImportRejected listing every
-    problem; then writes everything in one transaction (nothing is written on
-    any error). The import itself is logged in the audit log without an
-    assessment id, so exporting the imported assessment gives back the file's content.
+    Unguarded (db.guard.UNGUARDED): the imported assessment is new, no member of it is
+    logged in. The import is logged without an assessment id, so exporting the imported
+    assessment gives back the file's content. A row the database refuses raises
+    ImportRejected naming the table (by `labels`) and the row.
     """
-    if not isinstance(doc, dict):
-        doc = T.loads(doc)
-    sch = schema(db)
-    errors = T.validate(doc, sch)
-    if errors:
-        raise ImportRejected(errors)
+    labels = labels or {}
     with transaction(db):
-        bases = {t: db.execute(f"SELECT COALESCE(MAX({_q(sch[t]['pk'])}), 0) FROM {_q(t)}").fetchone()[0]
-                 for t in T.TABLES if sch[t]["pk"]}
-        tables = T.remap(doc, sch, bases)
-        for t in T.TABLES:
-            for n, row in enumerate(tables[t], 1):
+        for t, rows in tables.items():
+            for n, row in enumerate(rows, 1):
                 cols = list(row)
                 sql = (f"INSERT INTO {_q(t)} ({', '.join(_q(c) for c in cols)})"
                        f" VALUES ({', '.join('?' for _ in cols)})")
                 try:
                     db.execute(sql, [row[c] for c in cols])
                 except sqlite3.IntegrityError as e:
-                    raise ImportRejected([f"{T.label(t)} 第 {n} 条：数据不符合要求（{e}）。"]) from None
-        aid = tables["assessments"][0]["id"]
-        audit.log(db, None, None, "import", "assessment", aid, actor="system",
-                  new={"source_assessment_id": doc.get("source_assessment_id"),
-                       "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})
-    return aid
+                    raise ImportRejected([f"{labels.get(t, t)} 第 {n} 条：数据不符合要求（{e}）。"]) from None
+        audit.log(db, None, None, "import", "assessment", new_assessment_id, actor="system", new=logged)
 
 
-def record_export(db, assessment_id: int, member_id: int | None, what: str) -> None:
-    """Log that someone took a copy out (called by the download buttons)."""
-    with transaction(db):
-        audit.log(db, assessment_id, member_id, "export", "assessment", assessment_id, new={"format": what})
+@writer("lead", what="导出", when_locked=True)
+def record_export(w: Write, what: str) -> None:
+    """Log that the lead took a copy out (the download buttons); allowed on a locked assessment."""
+    w.log("export", "assessment", w.assessment_id, new={"format": what})

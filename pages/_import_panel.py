@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db.errors import ImportRejected
-from db.transfer import import_assessment
+from core.errors import ImportRejected
+from core.transfer import import_assessment
+
+from pages import _shared as ui
 
 
 def render(db) -> None:
     done = st.session_state.pop("import_done", None)
     if done:
-        st.success(f"已导入为评估 #{done}，请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
+        st.success(f"已导入为评估 #{int(done)}，请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
     with st.expander("从 JSON 文件导入评估（迁移自另一台电脑）", expanded=False):
         st.caption("选择在另一台电脑「报告与导出」页下载的 JSON 迁移文件，导入为本机的一个新评估；"
                    "成员沿用原来的姓名和 PIN。文件有任何问题时整份不导入。")
@@ -29,7 +31,7 @@ def render(db) -> None:
                 aid = import_assessment(db, up.getvalue())
             except ImportRejected as e:
                 st.error("导入失败，数据未作任何修改。请检查文件：")
-                st.markdown("\n".join(f"- {x}" for x in e.errors[:30]))
+                st.markdown("\n".join(f"- {ui.esc(x)}" for x in e.errors[:30]))
                 if len(e.errors) > 30:
                     st.caption(f"……另有 {len(e.errors) - 30} 个问题未列出。")
                 return

@@ -1,18 +1,18 @@
 """报告与导出: the lead edits the report text, enters the other parties' scores, locks and builds the PDF.
 
-Report items come from db.report (the experts' findings stay untouched in `findings`);
+Report items come from core.report_edit (the experts' findings stay untouched in `findings`);
 the numeric paragraphs are written by core.report_text from the data and shown read-only.
+Free text is shown scrubbed (core.privacy's one scrubber), like the PDF prints it.
 """
-import importlib.util
-
 import streamlit as st
 
+from core import report_edit as R
 from core import report_text as T
-from core.pdf import build_pdf
-from core.report_data import gather
-from db import assessments as A
-from db import report as R
 from core import scoresheet as S
+from core import team as A
+from core.labels import FINDING_KINDS
+from core.report_data import gather, report_pdf
+from pages import _exports_panel
 from pages import _shared as ui
 
 who = ui.require_login("lead")
@@ -22,12 +22,12 @@ data = gather(db, aid)
 locked = A.is_locked(db, aid)
 
 st.title("报告与导出")
-st.caption(data.title)
+st.caption(ui.esc(data.title))
 m = st.columns(4)
 m[0].metric("第三方得分", T.num(data.result.third_party) if data.result.third_party is not None else "—")
 m[1].metric("最终得分" + ("（预计）" if data.result.final_projected else ""),
             T.num(data.final) if data.final is not None else "—")
-m[2].metric("评估等级", data.grade or "—")
+m[2].metric("评估等级", ui.esc(data.grade or "—"))
 m[3].metric("状态", "已锁定" if locked else "编辑中")
 if locked:
     st.warning("评估已锁定，报告内容只读；如需修改请在“生成与导出”中解锁。", icon=":material/lock:")
@@ -43,7 +43,7 @@ def save_party(code: str, label: str) -> None:
     ui.saver(f"rp_party_err_{code}", S.save_party_score, db, aid, mid, code,
              st.session_state.get(f"rp_party_score_{code}"), st.session_state.get(f"rp_party_comment_{code}") or "")
     if f"rp_party_err_{code}" not in st.session_state:
-        st.toast(f"{label}评分已保存")
+        st.toast(f"{ui.esc(label)}评分已保存")
 
 
 def add_party_finding(code: str) -> None:
@@ -78,8 +78,8 @@ with tab_text:
         area_code = c2.selectbox("片区", list(area_names), format_func=lambda c: area_names[c], placeholder="请选择", key="rp_area")
     sec = next((s for s in data.sections if s.code == sec_code), None)
 
-    for kind, word in R.KINDS.items():
-        st.subheader(word)
+    for kind, word in FINDING_KINDS.items():
+        st.subheader(ui.esc(word))
         if sec is not None and sec.scope != "area":
             auto = []
             if "staffing" in sec.suggests:
@@ -87,10 +87,10 @@ with tab_text:
             if "satisfaction" in sec.suggests:
                 auto.append(T.survey_strength(data) if kind == "strength" else T.survey_concern(data))
             for a_text in filter(None, auto):
-                st.info(a_text, icon=":material/calculate:")
+                st.info(ui.esc(a_text), icon=":material/calculate:")
             if any(auto):
                 st.caption("以上段落由系统根据录入数据自动生成，排在本部分最前；如需修改数字请修改源数据。")
-        items = R.group_items(db, aid, sec_code, area_code, kind)
+        items = R.display_group(db, aid, sec_code, area_code, kind)
         ui.show_saved_error("rp_err")
         if not items:
             st.caption("暂无条目。")
@@ -98,9 +98,9 @@ with tab_text:
             ref = it["ref"]
             with st.container(border=True):
                 src = "、".join(a for a in it["authors"] if a) or "组长"
-                st.caption(f"（{n + 1}）来源：{ui.md_escape(src)}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
+                st.caption(f"（{int(n + 1)}）来源：{ui.md_escape(src)}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
                 # Saved when the box is left (on_change), like every other edit in the app.
-                st.text_area("内容（离开输入框即保存）", value=it["text"], key=f"rp_text_{ref}", height=110,
+                st.text_area("内容（离开输入框即保存）", value=it["display"], key=f"rp_text_{ref}", height=110,
                              label_visibility="collapsed", disabled=locked,
                              on_change=lambda ref=ref: ui.saver("rp_err", R.update_item, db, aid, mid, ref,
                                                                 st.session_state[f"rp_text_{ref}"]))
@@ -120,13 +120,13 @@ with tab_text:
         if R.is_edited(db, aid, sec_code, area_code, kind) and \
                 c[1].button("恢复为专家原文", key=f"rp_reset_{kind}", disabled=locked):
             act(lambda: R.reset_group(db, aid, mid, sec_code, area_code, kind), "已恢复为专家原文")
-        for f in R.unused_findings(db, aid, sec_code, area_code, kind):
+        for f in R.display_unused(db, aid, sec_code, area_code, kind):
             cols = st.columns([5, 1])
             cols[0].caption(f"未纳入报告的意见（{ui.md_escape(f['member_name'] or '')}）：{ui.md_escape(f['text'])}")
             if cols[1].button("加入报告", key=f"rp_use_{f['id']}", disabled=locked):
                 act(lambda fid=f["id"]: R.add_item(db, aid, mid, sec_code, area_code, kind, "", finding_id=fid),
                     "已加入报告")
-        with st.expander(f"添加一条{word}"):
+        with st.expander(f"添加一条{ui.esc(word)}"):
             add_text = st.text_area("新条目", key=f"rp_add_text_{kind}", disabled=locked)
             if st.button("添加", key=f"rp_add_{kind}", disabled=locked):
                 act(lambda: R.add_item(db, aid, mid, sec_code, area_code, kind, add_text), "已添加")
@@ -138,7 +138,7 @@ with tab_parties:
         if p.computed:
             continue
         with st.container(border=True):
-            st.markdown(f"**{p.name}**（{p.label}，权重 {T.num(p.share)}%，满分 {T.num(p.max)}）")
+            st.markdown(f"**{ui.esc(p.name)}**（{ui.esc(p.label)}，权重 {T.num(p.share)}%，满分 {T.num(p.max)}）")
             row = entered.get(p.code) or {}
             cols = st.columns([1, 3])
             # Score and comment are saved as they are entered (on_change).
@@ -146,11 +146,11 @@ with tab_parties:
                                  value=float(row["score"]) if row.get("score") is not None else None,
                                  key=f"rp_party_score_{p.code}", disabled=locked,
                                  on_change=save_party, args=(p.code, p.label))
-            cols[1].text_input("总体意见", value=row.get("comment") or "", key=f"rp_party_comment_{p.code}",
+            cols[1].text_input("总体意见", value=p.comment, key=f"rp_party_comment_{p.code}",
                                disabled=locked, on_change=save_party, args=(p.code, p.label))
             ui.show_saved_error(f"rp_party_err_{p.code}")
             fc = st.columns([1, 4, 1])
-            fc[0].radio("类型", list(R.KINDS), format_func=R.KINDS.get, key=f"rp_party_kind_{p.code}",
+            fc[0].radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, key=f"rp_party_kind_{p.code}",
                         disabled=locked)
             fc[1].text_area("意见（离开输入框即保存）", key=f"rp_party_text_{p.code}", height=80, disabled=locked,
                             on_change=add_party_finding, args=(p.code,))
@@ -158,10 +158,10 @@ with tab_parties:
                          on_click=add_party_finding, args=(p.code,))
             ui.show_saved_error(f"rp_party_ferr_{p.code}")
             st.caption(f"值得肯定 {len(p.strengths)} 条，需要关注 {len(p.concerns)} 条（在“报告正文”中选择“"
-                       f"{T.party_heading(p)}”排序和编辑）")
+                       f"{ui.esc(T.party_heading(p))}”排序和编辑）")
     for v in data.veto:
         with st.container(border=True):
-            st.markdown(f"**一票否决：{v['name']}**")
+            st.markdown(f"**一票否决：{ui.esc(v['name'])}**")
             st.checkbox("未通过（评估等级将为不合格）", value=v["failed"], key=f"rp_veto_{v['code']}",
                         disabled=locked, on_change=save_veto, args=(v["code"],))
             st.text_input("说明", value=v["note"], key=f"rp_veto_note_{v['code']}", disabled=locked,
@@ -198,16 +198,13 @@ with tab_build:
             bar = st.progress(0.0, text="读取评估数据")
 
             def progress(f, msg):
-                bar.progress(min(1.0, f), text=msg)
+                bar.progress(min(1.0, f), text=ui.esc(msg))
 
-            pdf = build_pdf(gather(db, aid), progress)
+            pdf = report_pdf(db, aid, progress)
             st.session_state["rp_pdf"] = pdf
             status.update(label=f"报告已生成（{len(pdf) / 1024:.0f} KB）", state="complete")
     if st.session_state.get("rp_pdf"):
         st.download_button("下载报告 PDF", st.session_state["rp_pdf"], file_name=f"{data.title}.pdf",
                            mime="application/pdf", key="rp_download")
     st.divider()
-    if importlib.util.find_spec("pages._exports_panel") is not None:
-        from pages import _exports_panel
-
-        _exports_panel.render(db, who)
+    _exports_panel.render(db, who)

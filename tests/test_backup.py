@@ -10,7 +10,7 @@ import pytest
 from db import audit
 from db.backup import backup, backup_bytes
 from db.connection import connect, transaction
-from db.errors import InvalidValue
+from core.errors import InvalidValue
 
 
 def _check(path) -> sqlite3.Connection:

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from conftest import app_test
-from db import assessments as A
-from db import scores as S
-from db import station_data as SD
-from db import transfer as TR
+from core import team as A
+from core import scoresheet as S
+from core import station_data as SD
+from core import transfer as TR
 from db.connection import connect
-from db.errors import DataError, ImportRejected, InvalidValue
+from core.errors import DataError, ImportRejected, InvalidValue
 from db.migrations import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +189,7 @@ _RUNNER = """
 import json, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
 from db.connection import connect
-from db.errors import DataError
+from core.errors import DataError
 from test_bad_input import run_import
 db = connect({db!r})
 data = open({data!r}, "rb").read()
@@ -318,7 +318,7 @@ def test_formula_cells_are_neutralised_in_the_excel_export(case):
 def _pdf_text(db, aid) -> str:
     from pypdf import PdfReader
 
-    from core.pdf import report_pdf
+    from core.report_data import report_pdf
 
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(db, aid))).pages)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from core.scoresheet import result as assessment_result
 from db.connection import connect
-from db.scores import assessment_result
 
 ROOT = Path(__file__).resolve().parent.parent
 

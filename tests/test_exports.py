@@ -9,10 +9,10 @@ import pytest
 from _fill_tables import fill_empty_tables
 from openpyxl import load_workbook
 
+from core import scoresheet as S
 from core.exports import SHEETS, export_xlsx
 from core.masking import mask_name, mask_phone
 from db import audit
-from db import scores as S
 from db.backup import db_file
 from db.connection import connect, transaction
 
@@ -141,12 +141,12 @@ def test_the_lead_sees_three_download_buttons_and_the_privacy_warning(app_demo):
 
 
 @pytest.mark.parametrize("make, fmt, check", [
-    ("excel_bytes", "xlsx", lambda b: load_workbook(io.BytesIO(b)).sheetnames == list(SHEETS)),
-    ("json_bytes", "json", lambda b: json.loads(b)["format"] == "shegongzhan-assessment"),
-    ("backup_file_bytes", "backup", lambda b: b.startswith(b"SQLite format 3\x00")),
+    ("excel_download", "xlsx", lambda b: load_workbook(io.BytesIO(b)).sheetnames == list(SHEETS)),
+    ("json_download", "json", lambda b: json.loads(b)["format"] == "shegongzhan-assessment"),
+    ("backup_download", "backup", lambda b: b.startswith(b"SQLite format 3\x00")),
 ])
 def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo, make, fmt, check):
-    from pages import _exports_panel as P
+    from core import exports as P
 
     db, aid, lead = app_demo
     data = getattr(P, make)(db_file(db), aid, lead)
@@ -167,3 +167,24 @@ def test_the_import_panel_asks_for_a_file_before_importing(app_env):
     assert any("真实姓名和电话" in w.value for w in at.warning)
     at.button(key="import_json_go").click().run()           # nothing chosen yet
     assert [e.value for e in at.error] == ["请先选择要导入的 JSON 迁移文件。"]
+
+
+def test_site_record_statuses_and_kinds_use_the_one_labels_module(workbook):
+    from core.labels import SITE_KINDS, SITE_STATUSES
+
+    _, _, wb = workbook
+    rows = list(wb["现场记录"].iter_rows(min_row=2, values_only=True))
+    assert {r[0] for r in rows} <= set(SITE_KINDS.values())
+    assert {r[2] for r in rows} <= set(SITE_STATUSES.values()) and "发现问题" in {r[2] for r in rows}
+
+
+def test_any_mobile_or_landline_typed_in_free_text_is_masked_like_every_output(demo_db):
+    from core.masking import Scrubber
+
+    db, aid = demo_db
+    lead = _lead(db, aid)
+    typed = "联系电话13812341234，座机020-87654321"
+    S.add_finding(db, aid, lead, "A", "concern", typed)
+    wb2 = load_workbook(io.BytesIO(export_xlsx(db, aid)))
+    texts = [r[4] for r in wb2["评估意见"].iter_rows(min_row=2, values_only=True)]
+    assert Scrubber()(typed) in texts and typed not in texts

@@ -12,9 +12,9 @@ import pytest
 from core.fonts import missing_glyphs
 from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 from core.numbers import fmt_number
-from core.pdf import report_pdf
-from db import scores as S
-from db import station_data as SD
+from core.report_data import report_pdf
+from core import scoresheet as S
+from core import station_data as SD
 from db.connection import connect
 
 SAMPLE_RATES = ["110.01%", "158.6%", "99%", "88.2%", "88%", "100%", "141.52%", "250%", "565.5%", "204.17%",
@@ -27,7 +27,7 @@ def demo_pdf(demo_db_file):
     path, aid = demo_db_file
     db = connect(path)
     pdf = report_pdf(db, aid)
-    result = S.assessment_result(db, aid)
+    result = S.result(db, aid)
     clients = SD.list_clients(db, aid)
     db.conn.close()
     reader = pypdf.PdfReader(io.BytesIO(pdf))
@@ -97,7 +97,7 @@ def test_pdf_has_the_sample_reports_structure(demo_pdf):
 
 
 def test_annex_states_the_sampling_seed_and_register_hash(demo_pdf, demo_db_file):
-    from db import survey
+    from core import calls as survey
 
     path, aid = demo_db_file
     db = connect(path)
@@ -203,7 +203,7 @@ def test_a_blank_page_would_fail_the_ink_check():
 
 @pytest.mark.parametrize("framework", ["gz-2024-four-party", "gz-2019-city"])
 def test_a_new_assessment_without_data_still_builds_a_draft_report(fresh_db, framework):
-    from db import assessments as A
+    from core import team as A
 
     sid = A.create_station(fresh_db, "测试街社工服务站", short_name="测试街社工站", district="天河区")
     aid, _ = A.create_assessment(fresh_db, sid, framework, "组长甲", "1234", visit_date="2025-03-01")
@@ -218,3 +218,13 @@ def test_no_line_begins_with_chinese_punctuation(demo_pdf):
     lines = [ln for page in demo_pdf["reader"].pages for ln in page.extract_text().split("\n")]
     assert len(lines) > 300
     assert [ln[:20] for ln in lines if ln and ln[0] in "，。、；：！？）》"] == []
+
+
+def test_a_register_name_in_the_veto_note_is_masked_in_the_pdf(demo_db):
+    db, aid = demo_db
+    c = next(c for c in SD.list_clients(db, aid) if len(c["name"]) == 3)
+    lead = db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'lead'", [aid]).fetchone()[0]
+    S.save_veto(db, aid, lead, "finance", False, f"核对{c['name']}补贴，电话{c['phone']}，账目清楚")
+    flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(db, aid))).pages))
+    assert c["name"] not in flat and c["phone"] not in flat
+    assert f"{c['name'][0]}*{c['name'][-1]}" in flat

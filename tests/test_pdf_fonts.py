@@ -17,10 +17,10 @@ import pytest
 from reportlab.pdfbase import pdfmetrics
 
 from core import fonts
-from core.pdf import report_pdf
-from db import assessments as A
-from db import scores as S
-from db import station_data as SD
+from core.report_data import report_pdf
+from core import team as A
+from core import scoresheet as S
+from core import station_data as SD
 from db.connection import connect
 from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 

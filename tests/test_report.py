@@ -3,18 +3,19 @@ from the data, the framework's own weights and grade bands, privacy, and the `re
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pypdf
 import pytest
 
+from core import report_edit as R
 from core import report_text as T
+from core import scoresheet as S
+from core import team as A
+from core.errors import AssessmentLocked, InvalidValue, PermissionDenied
 from core.report_data import gather
-from db import assessments as A
 from db import audit
-from db import report as R
-from db import scores as S
-from db.errors import AssessmentLocked, InvalidValue, PermissionDenied
 
 
 def lead_and_expert(db, aid):
@@ -222,7 +223,7 @@ def test_staffing_paragraphs_come_first_in_project_management(demo_db):
 
 
 def test_a_register_name_typed_into_a_finding_is_masked_in_the_report(demo_db):
-    from db import station_data as SD
+    from core import station_data as SD
 
     db, aid = demo_db
     lead, expert = lead_and_expert(db, aid)
@@ -237,7 +238,7 @@ def test_a_register_name_typed_into_a_finding_is_masked_in_the_report(demo_db):
 def test_grade_and_score_sentences_follow_the_result(demo_db):
     db, aid = demo_db
     d = gather(db, aid)
-    r = S.assessment_result(db, aid)
+    r = S.result(db, aid)
     assert T.grade_sentence(d) == "经过评估，元岗街社工站本次末期评估的等级为："
     assert re.search(rf"本次评估总分为 {re.escape(T.num(r.final))} 分", T.score_sentence(d))
     lead, _ = lead_and_expert(db, aid)
@@ -268,12 +269,46 @@ def test_report_command_on_a_missing_assessment_fails_with_a_chinese_message(dem
 
 
 def test_communities_named_only_in_a_pian_qu_are_counted(fresh_db):
-    from core import report_text as T
-    from core.report_data import gather
-    from db import assessments as A
-
     aid, lead = A.new_assessment(fresh_db, {"name": "测试街社工服务站", "communities": ["甲社区"]},
                                  "gz-2024-four-party", "组长", "1234")
     A.set_areas(fresh_db, aid, lead, [{"name": "片区一", "communities": ["甲社区", "乙社区"]},
                                       {"name": "片区二", "communities": ["丙社区"]}])
     assert "辖内共有 3 个社区，划分为 2 个服务片区" in T.basic_info(gather(fresh_db, aid))[0]
+
+
+def test_the_first_edit_of_a_group_is_one_audit_row_naming_the_group_taken_over(demo_db):
+    db, aid = demo_db
+    lead, _ = lead_and_expert(db, aid)
+    texts = [i["text"] for i in R.group_items(db, aid, "C", "", "strength")]
+    n = len(audit.entries(db, aid))
+    R.move_item(db, aid, lead, R.group_items(db, aid, "C", "", "strength")[1]["ref"], -1)
+    rows = audit.entries(db, aid)
+    assert len(rows) == n + 1
+    new = json.loads(rows[0]["new"])
+    assert (rows[0]["entity"], rows[0]["action"]) == ("report_item", "move")
+    assert new["group_taken_over"] == texts
+
+
+def test_an_unknown_finding_kind_is_refused_before_anything_is_written(demo_db):
+    db, aid = demo_db
+    lead, _ = lead_and_expert(db, aid)
+    n = len(audit.entries(db, aid))
+    with pytest.raises(InvalidValue, match="未知意见类型"):
+        R.add_item(db, aid, lead, "A", "", "praise", "好")
+    assert len(audit.entries(db, aid)) == n
+
+
+def test_a_register_name_in_a_veto_note_or_party_comment_is_masked_in_the_report(demo_db):
+    from core import station_data as SD
+
+    db, aid = demo_db
+    lead, _ = lead_and_expert(db, aid)
+    c = next(c for c in SD.list_clients(db, aid) if len(c["name"]) == 3)
+    S.save_veto(db, aid, lead, "finance", False, f"核对{c['name']}的补贴发放（{c['phone']}），账目清楚。")
+    S.save_party_score(db, aid, lead, "purchaser", 95, f"走访{c['name']}，反馈良好。")
+    d = gather(db, aid)
+    note = next(v["note"] for v in d.veto if v["code"] == "finance")
+    comment = next(p.comment for p in d.parties if p.code == "purchaser")
+    for text in (note, comment):
+        assert c["name"] not in text and f"{c['name'][0]}*{c['name'][-1]}" in text
+    assert c["phone"] not in note and f"{c['phone'][:3]}****{c['phone'][-4:]}" in note

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from conftest import app_test
-from db import assessments as A
-from db import report as R
-from db import scores as S
+from core import team as A
+from core import report_edit as R
+from core import scoresheet as S
 from db.connection import connect
 
 PAGE = "pages/report.py"
@@ -94,7 +94,7 @@ def test_lead_moves_and_merges_items_of_a_片区(demo_app):
 
 def test_lead_enters_a_partys_score_and_it_changes_the_final(demo_app):
     db, aid, lead_id, _ = demo_app
-    final_before = S.assessment_result(db, aid).final
+    final_before = S.result(db, aid).final
     at = open_page(aid, lead_id)
     at.number_input(key="rp_party_score_purchaser").set_value(80.0)   # saved as entered, no button
     at.text_input(key="rp_party_comment_purchaser").set_value("与社区协作融洽。")
@@ -102,7 +102,7 @@ def test_lead_enters_a_partys_score_and_it_changes_the_final(demo_app):
     assert not at.exception, at.exception
     row = S.party_scores(db, aid)["purchaser"]
     assert row["score"] == 80 and row["comment"] == "与社区协作融洽。"
-    assert S.assessment_result(db, aid).final < final_before
+    assert S.result(db, aid).final < final_before
 
 
 def test_lead_builds_the_pdf_and_gets_a_download(demo_app):
@@ -137,7 +137,7 @@ def test_veto_feedback_and_party_findings_are_saved_as_entered(demo_app):
     at = open_page(aid, lead_id)
     at.checkbox(key="rp_veto_finance").check()
     at.run()
-    assert S.assessment_result(db, aid).grade == "不合格"
+    assert S.result(db, aid).grade == "不合格"
     at.text_area(key="rp_free_feedback_onsite").set_value("社工站对评估意见无异议。")
     at.run()
     at.text_area(key="rp_party_text_supervisor").set_value("加强社区慈善基金项目化运营。")
@@ -148,3 +148,17 @@ def test_veto_feedback_and_party_findings_are_saved_as_entered(demo_app):
     again = open_page(aid, lead_id)                                       # a fresh session shows it all
     assert again.checkbox(key="rp_veto_finance").value is True
     assert again.text_area(key="rp_free_feedback_onsite").value == "社工站对评估意见无异议。"
+
+
+def test_a_register_name_in_a_finding_shows_masked_on_the_report_page(demo_app):
+    from core import station_data as SD
+
+    db, aid, lead_id, members = demo_app
+    c = next(c for c in SD.list_clients(db, aid) if len(c["name"]) == 3)
+    S.add_finding(db, aid, members["林晓红"]["id"], "A", "concern", f"抽查{c['name']}（{c['phone']}）的档案。")
+    at = open_page(aid, lead_id)
+    at.selectbox(key="rp_section").set_value("A")
+    at.run()
+    shown = [t.value for t in at.text_area if t.key and t.key.startswith("rp_text_")]
+    assert not any(c["name"] in v or c["phone"] in v for v in shown)
+    assert any(f"{c['name'][0]}*{c['name'][-1]}" in v and f"{c['phone'][:3]}****" in v for v in shown)

@@ -6,13 +6,13 @@ import json
 import pytest
 from _fill_tables import fill_empty_tables
 
+from core import team as A
 from core import transfer as T
-from db import assessments as A
-from db import transfer as X
+from core import transfer as X
+from core.errors import ImportRejected
+from core.scoresheet import result as assessment_result
 from db.connection import connect
-from db.errors import ImportRejected
 from db.migrations import migrate
-from db.scores import assessment_result
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_lead_downloads_excel_json_and_backup_and_json_imports_elsewhere(server,
 
     from core import transfer as T
     from core.exports import SHEETS
-    from db import transfer as X
+    from core import transfer as X
     from db.connection import connect
     from db.migrations import migrate
 
@@ -78,7 +78,7 @@ def test_lead_downloads_excel_json_and_backup_and_json_imports_elsewhere(server,
 def test_a_json_file_is_imported_from_the_home_page(server, new_page, demo_in_server, tmp_path):
     from core import team as A
     from db.connection import connect
-    from db.transfer import export_json
+    from core.transfer import export_json
 
     db = connect(server.db_path)
     (tmp_path / "a.json").write_bytes(export_json(db, demo_in_server))
