@@ -14,7 +14,7 @@ from . import survey as S
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
-from .station import register_summary
+from .register import register_summary
 
 # Readers used as they are.
 register = SV.register            # (db, assessment_id) -> full register rows (for drawing and hashing only)
@@ -29,7 +29,7 @@ def current_register_hash(db, assessment_id: int) -> str:
 
 def register_overview(db, assessment_id: int) -> dict:
     """{persons, households, register_hash} of the current register (households by the one
-    rule, core.station.register_summary); register_hash is None for an empty register."""
+    rule, core.register.register_summary); register_hash is None for an empty register."""
     clients = SV.register(db, assessment_id)
     summary = register_summary(clients)
     return {"persons": summary["persons"], "households": summary["households"],

@@ -45,7 +45,7 @@ class DashboardData:
     party_scores: dict[str, float | None]
     veto_failed: list[str]
     finding_activity: dict[int, str] = field(default_factory=dict)  # member -> last finding change
-    indicators: list[dict] | None = None   # contract indicators with rate / rate_text (core.station.indicator_rows)
+    indicators: list[dict] | None = None   # contract indicators with rate / rate_text (core.indicators.indicator_rows)
     survey: Any | None = None              # core.survey.SurveyResults (core.calls.survey_results)
 
 

@@ -11,7 +11,7 @@ import random
 from db.connection import transaction
 
 from . import station_data as SD
-from .station import CATEGORIES
+from .register import CATEGORIES
 
 STAFF = "黄小燕"     # enters the station's figures
 LEAD = "陈志远"

@@ -9,10 +9,7 @@ from . import calls, station_data
 from .dashboard import Dashboard, DashboardData, build
 from .privacy import scrubber
 
-try:  # the station area's rule module (core/station.py until it is split)
-    from .indicators import indicator_rows
-except ImportError:  # pragma: no cover - transitional
-    from .station import indicator_rows
+from .indicators import indicator_rows
 
 
 def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bool = True) -> DashboardData:

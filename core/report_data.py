@@ -18,7 +18,8 @@ from .numbers import D
 from .pdf import build_pdf
 from .privacy import scrubber
 from .scoring import Result
-from .station import indicator_rows, staffing_figures
+from .indicators import indicator_rows
+from .staffing import staffing_figures
 
 
 @dataclass
@@ -71,8 +72,8 @@ class ReportData:
     staff_count: int
     sections: list[SectionReport]
     parties: list[PartyReport]
-    indicators: list[dict]       # core.station.indicator_rows: name, unit, target, actual, rate, rate_text
-    staffing: dict | None        # core.station.staffing_figures, None when nothing entered
+    indicators: list[dict]       # core.indicators.indicator_rows: name, unit, target, actual, rate, rate_text
+    staffing: dict | None        # core.staffing.staffing_figures, None when nothing entered
     survey: object | None        # core.survey.SurveyResults, None when no sample drawn
     texts: dict[str, str]        # the lead's texts (report_texts)
     veto: list[dict]             # [{code, name, failed, note}]

@@ -28,20 +28,8 @@ def _score_row(db, member_id, indicator_code, area_code):
     return {"id": row[0], "value": row[1], "na": bool(row[2]), "note": row[3], "detail": json.loads(row[4])}
 
 
-def _assigned_section(db, member_id: int, indicator_code: str) -> str | None:
-    """For callers that name no section: the member's assigned section whose code heads the
-    indicator code (A -> A1, B -> B12); None when there is none (the save is then refused)."""
-    found = None
-    for (code,) in db.execute("SELECT DISTINCT section_code FROM assignments WHERE member_id = ?", [member_id]):
-        rest = indicator_code[len(code):]
-        if code and indicator_code.startswith(code) and rest[:1].isdigit():
-            if found is None or len(code) > len(found):
-                found = code
-    return found
-
-
 @writer("lead", "expert", what="评分")
-def save_score(w: Write, indicator_code: str, area_code: str = "", section_code: str | None = None,
+def save_score(w: Write, indicator_code: str, area_code: str, section_code: str,
                value=_UNSET, na=_UNSET, note=_UNSET, detail=_UNSET) -> dict:
     """Save the member's score for one cell (only the fields given change); returns
     {value, na, note, detail} as saved. `value` comes checked from core (N/A clears it).
@@ -50,10 +38,9 @@ def save_score(w: Write, indicator_code: str, area_code: str = "", section_code:
     given by core) for the cell's 片区, or for every 片区 ('').
     """
     area_code = area_code or ""
-    section = section_code or _assigned_section(w.db, w.member_id, indicator_code)
-    mine = section is not None and w.db.execute(
+    mine = w.db.execute(
         "SELECT 1 FROM assignments WHERE member_id = ? AND section_code = ? AND area_code IN (?, '')",
-        [w.member_id, section, area_code]).fetchone()
+        [w.member_id, section_code, area_code]).fetchone()
     if not mine:
         w.deny(f"指标 {indicator_code} 未分配给 {w.member['name']}，不能修改（只能修改自己负责的评分）")
     old = _score_row(w.db, w.member_id, indicator_code, area_code)

@@ -63,10 +63,10 @@ def test_an_expert_saves_only_cells_of_the_assigned_section_and_pian_qu(demo):
         S.save_score(db, aid, wang, "A1", value=1)
     with pytest.raises(PermissionDenied, match="只能修改自己负责的评分"):
         S.save_score(db, aid, wang, "B1", "P3", value=1)
-    # The writer itself, called without the section (it finds it from the assignments), refuses too.
+    # The guarded writer itself checks the assignment of the section inside its transaction.
     with pytest.raises(PermissionDenied, match="只能修改自己负责的评分"):
-        scores_db.save_score(db, aid, wang, "A1", "", note="越权")
-    scores_db.save_score(db, aid, wang, "B1", "P2", note="片区二已核对")
+        scores_db.save_score(db, aid, wang, "A1", "", "A", note="越权")
+    scores_db.save_score(db, aid, wang, "B1", "P2", "B", note="片区二已核对")
 
 
 def test_party_score_and_veto_codes_and_ranges_are_checked(demo):

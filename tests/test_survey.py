@@ -594,7 +594,7 @@ def test_call_comments_are_scrubbed_in_the_export_and_the_call_history(survey_db
 
 
 def test_register_overview_counts_households_by_the_register_rule(survey_db):
-    from core.station import register_summary
+    from core.register import register_summary
 
     db, aid, m = survey_db
     db.execute("UPDATE clients SET household = '' WHERE assessment_id = ? AND position < 5", [aid])

@@ -117,14 +117,14 @@ def test_writer_writes_exactly_one_audit_row(ctx, call):
 
 def test_nothing_commits_after_the_lead_locks(demo_db_file, tmp_path):
     """Experts keep saving while the lead locks: every save the database kept came before the lock."""
-    from db import assessments as A
+    from core import team as A
 
     src, aid = demo_db_file
     path = tmp_path / "race.db"
     shutil.copy(src, path)
     setup = connect(path)
     ctx = Ctx(setup, aid)
-    saver = WRITERS["scores.save_score"]
+    from core.scoresheet import save_score as saver
     cells = [r for r in setup.execute(
         "SELECT member_id, indicator_code, area_code FROM scores WHERE assessment_id = ? AND value IS NOT NULL",
         [aid]).fetchall()]
@@ -148,6 +148,8 @@ def test_nothing_commits_after_the_lead_locks(demo_db_file, tmp_path):
     for t in threads:
         t.start()
     start.wait()
+    while not setup.execute("SELECT 1 FROM audit_log WHERE entity = 'score' AND new LIKE '%第%'").fetchone():
+        pass  # lock only once the experts' saves are under way
     lead_db = connect(path)
     A.set_locked(lead_db, aid, ctx.ids["lead"], True)
     for t in threads:
