@@ -7,78 +7,78 @@ comments) goes through the assessment's scrubber (core.privacy).
 """
 from __future__ import annotations
 
-from db import survey as SV
+from db import survey as survey_db
 from db.connection import transaction
 
-from . import survey as S
+from . import survey
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
 from .register import register_summary
 
 # Readers used as they are.
-register = SV.register            # (db, assessment_id) -> full register rows (for drawing and hashing only)
-current_sample = SV.current_sample
-call_count = SV.call_count
-callers = SV.callers
+register = survey_db.register            # (db, assessment_id) -> full register rows (for drawing and hashing only)
+current_sample = survey_db.current_sample
+call_count = survey_db.call_count
+callers = survey_db.callers
 
 
 def current_register_hash(db, assessment_id: int) -> str:
-    return S.register_hash(SV.register(db, assessment_id))
+    return survey.register_hash(survey_db.register(db, assessment_id))
 
 
 def register_overview(db, assessment_id: int) -> dict:
     """{persons, households, register_hash} of the current register (households by the one
     rule, core.register.register_summary); register_hash is None for an empty register."""
-    clients = SV.register(db, assessment_id)
+    clients = survey_db.register(db, assessment_id)
     summary = register_summary(clients)
     return {"persons": summary["persons"], "households": summary["households"],
-            "register_hash": S.register_hash(clients) if clients else None}
+            "register_hash": survey.register_hash(clients) if clients else None}
 
 
 # ---------- sample ----------
 
-def draw_sample(db, assessment_id: int, member_id: int, seed: str | None = None, size: int = S.MIN_SAMPLE,
+def draw_sample(db, assessment_id: int, member_id: int, seed: str | None = None, size: int = survey.MIN_SAMPLE,
                 reserve: int = 0, confirm_redraw: bool = False) -> int:
     """Draw (or redraw) the sample from the current register; return the sample id.
 
     The lead or staff may draw while no call has been recorded; once calls exist only
     the lead may redraw, with `confirm_redraw=True` (the old sample and its calls are
     kept inactive)."""
-    seed = S.new_seed() if seed is None or not str(seed).strip() else str(seed).strip()
+    seed = survey.new_seed() if seed is None or not str(seed).strip() else str(seed).strip()
     with transaction(db):
-        clients = SV.register(db, assessment_id)
+        clients = survey_db.register(db, assessment_id)
         if not clients:
             raise InvalidValue("重点服务对象名册为空，请先导入名册再抽样")
         try:
-            d = S.draw(clients, seed, size, reserve)
+            d = survey.draw(clients, seed, size, reserve)
         except ValueError as e:
             raise InvalidValue(str(e)) from None
         drawn = {"seed": d.seed, "register_hash": d.register_hash, "size": int(size),
                  "sample": [c["id"] for c in d.sample], "reserve": [c["id"] for c in d.reserve],
                  "register_persons": len(clients)}
-        return SV.draw(db, assessment_id, member_id, drawn, confirm_redraw=confirm_redraw)
+        return survey_db.draw(db, assessment_id, member_id, drawn, confirm_redraw=confirm_redraw)
 
 
 def verify_sample(db, assessment_id: int) -> dict:
     """Redraw with the stored seed on the current register and compare with the stored sample.
 
     {register_matches, sample_matches, stored_hash, current_hash}."""
-    s = SV.current_sample(db, assessment_id)
+    s = survey_db.current_sample(db, assessment_id)
     if s is None:
         raise NotFound("尚未抽样")
-    clients = SV.register(db, assessment_id)
-    d = S.draw(clients, s["seed"], s["size"], s["reserve_size"]) if clients else None
+    clients = survey_db.register(db, assessment_id)
+    d = survey.draw(clients, s["seed"], s["size"], s["reserve_size"]) if clients else None
     redrawn = [] if d is None else [(c["id"], 0) for c in d.sample] + [(c["id"], 1) for c in d.reserve]
-    current = S.register_hash(clients)
-    return {"register_matches": current == s["register_hash"], "sample_matches": SV.sample_members(db, s["id"]) == redrawn,
+    current = survey.register_hash(clients)
+    return {"register_matches": current == s["register_hash"], "sample_matches": survey_db.sample_members(db, s["id"]) == redrawn,
             "stored_hash": s["register_hash"], "current_hash": current}
 
 
 def withdraw_sample(db, assessment_id: int, lead_id: int, confirm: bool = False) -> None:
     """Withdraw every sample (lead only), e.g. so the register can be replaced; `confirm=True`
     once calls exist (they are deleted with it)."""
-    SV.withdraw(db, assessment_id, lead_id, confirm=confirm)
+    survey_db.withdraw(db, assessment_id, lead_id, confirm=confirm)
 
 
 # ---------- items and assignment ----------
@@ -88,28 +88,28 @@ def _masked(item: dict, calls: list[dict]) -> dict:
     out["name"] = mask_name(item["name"])
     out["phone"] = mask_phone(item["phone"])
     out["attempts"] = len(calls)
-    out["status"] = S.item_status(calls)
-    out["status_label"] = S.status_label(out["status"])
+    out["status"] = survey.item_status(calls)
+    out["status_label"] = survey.status_label(out["status"])
     out["last_outcome"] = calls[-1]["outcome"] if calls else ""
     return out
 
 
 def list_items(db, assessment_id: int) -> list[dict]:
     """Every item of the active sample (name and phone masked), with status and attempts."""
-    s = SV.current_sample(db, assessment_id)
+    s = survey_db.current_sample(db, assessment_id)
     if s is None:
         return []
-    calls = SV.calls_by_item(db, s["id"])
-    return [_masked(it, calls.get(it["id"], [])) for it in SV.items(db, s["id"])]
+    calls = survey_db.calls_by_item(db, s["id"])
+    return [_masked(it, calls.get(it["id"], [])) for it in survey_db.items(db, s["id"])]
 
 
 def my_calls(db, assessment_id: int, member_id: int) -> list[dict]:
     """The caller's own list (masked): only items assigned to `member_id`."""
-    s = SV.current_sample(db, assessment_id)
+    s = survey_db.current_sample(db, assessment_id)
     if s is None:
         return []
-    calls = SV.calls_by_item(db, s["id"])
-    return [_masked(it, calls.get(it["id"], [])) for it in SV.items(db, s["id"], caller_id=member_id)]
+    calls = survey_db.calls_by_item(db, s["id"])
+    return [_masked(it, calls.get(it["id"], [])) for it in survey_db.items(db, s["id"], caller_id=member_id)]
 
 
 def assignment_counts(items: list[dict]) -> tuple[dict[int, int], int]:
@@ -123,7 +123,7 @@ def assignment_counts(items: list[dict]) -> tuple[dict[int, int], int]:
 
 def assign(db, assessment_id: int, lead_id: int, item_ids: list[int], caller_id: int | None) -> int:
     """Give the items to a caller (None = unassign). Lead only; one audit row. Returns how many changed."""
-    return SV.assign(db, assessment_id, lead_id, [(int(i), caller_id) for i in item_ids])
+    return survey_db.assign(db, assessment_id, lead_id, [(int(i), caller_id) for i in item_ids])
 
 
 def assign_evenly(db, assessment_id: int, lead_id: int, caller_ids: list[int]) -> int:
@@ -131,11 +131,11 @@ def assign_evenly(db, assessment_id: int, lead_id: int, caller_ids: list[int]) -
     if not caller_ids:
         raise InvalidValue("请至少选择一名回访人员")
     with transaction(db):
-        s = SV.current_sample(db, assessment_id)
+        s = survey_db.current_sample(db, assessment_id)
         if s is None:
             raise InvalidValue("尚未抽样")
-        ids = SV.unassigned_main_items(db, s["id"])
-        SV.assign(db, assessment_id, lead_id, [(iid, caller_ids[k % len(caller_ids)]) for k, iid in enumerate(ids)])
+        ids = survey_db.unassigned_main_items(db, s["id"])
+        survey_db.assign(db, assessment_id, lead_id, [(iid, caller_ids[k % len(caller_ids)]) for k, iid in enumerate(ids)])
     return len(ids)
 
 
@@ -144,19 +144,19 @@ def assign_evenly(db, assessment_id: int, lead_id: int, caller_ids: list[int]) -
 def call_form(db, assessment_id: int, member_id: int, item_id: int) -> dict:
     """The call form for the assigned caller: full name and phone, previous attempts (comments
     scrubbed), the next attempt number, and `claimed_by_other` (name) when someone else has it open."""
-    it = SV.item(db, assessment_id, item_id)
+    it = survey_db.item(db, assessment_id, item_id)
     if it["caller_id"] != member_id:
         raise PermissionDenied(f"抽样对象第 {it['position']} 号未分配给您，不能查看其联系方式")
     scrub = scrubber(db, assessment_id)
-    calls = [dict(c, comment=scrub(c["comment"])) for c in SV.item_calls(db, item_id)]
-    _, live_after, _ = S.claim_times()
+    calls = [dict(c, comment=scrub(c["comment"])) for c in survey_db.item_calls(db, item_id)]
+    _, live_after, _ = survey.claim_times()
     other = None
     if it["claimed_by"] and it["claimed_by"] != member_id and (it["claimed_at"] or "") > live_after:
         other = it["claimer_name"]
     return {"item_id": item_id, "position": it["position"], "reserve": bool(it["reserve"]),
             "name": it["name"], "phone": it["phone"], "community": it["community"],
             "category": it["category"], "calls": calls, "next_attempt": len(calls) + 1,
-            "status": S.item_status(calls), "claimed_by_other": other}
+            "status": survey.item_status(calls), "claimed_by_other": other}
 
 
 def claim(db, assessment_id: int, member_id: int, item_id: int) -> str | None:
@@ -164,8 +164,8 @@ def claim(db, assessment_id: int, member_id: int, item_id: int) -> str | None:
 
     Returns the other member's name, without taking the claim, when someone else claimed
     it less than CLAIM_MINUTES ago; None when the claim is ours."""
-    at, live_after, fresh_after = S.claim_times()
-    return SV.claim(db, assessment_id, member_id, item_id, at, live_after, fresh_after)
+    at, live_after, fresh_after = survey.claim_times()
+    return survey_db.claim(db, assessment_id, member_id, item_id, at, live_after, fresh_after)
 
 
 def release(db, assessment_id: int, member_id: int, item_id: int) -> bool:
@@ -174,9 +174,9 @@ def release(db, assessment_id: int, member_id: int, item_id: int) -> bool:
     False, writing nothing, when the caller holds no claim on it (never claimed, already
     released by a saved call, or taken over)."""
     with transaction(db):
-        if SV.item(db, assessment_id, item_id)["claimed_by"] != member_id:
+        if survey_db.item(db, assessment_id, item_id)["claimed_by"] != member_id:
             return False
-        return SV.release(db, assessment_id, member_id, item_id)
+        return survey_db.release(db, assessment_id, member_id, item_id)
 
 
 def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: int, outcome: str,
@@ -189,30 +189,30 @@ def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: i
     first the call is refused naming who recorded it. A client whose calls are final
     (reached, refused, two failures) takes no more calls. Answers are kept only for a
     reached call (接通)."""
-    problems = S.validate_call(outcome, respondent, knows_worker, awareness, satisfaction, overall)
-    row = S.call_row(outcome, respondent, knows_worker, awareness, satisfaction, overall, comment) \
+    problems = survey.validate_call(outcome, respondent, knows_worker, awareness, satisfaction, overall)
+    row = survey.call_row(outcome, respondent, knows_worker, awareness, satisfaction, overall, comment) \
         if not problems else {}
-    at, live_after, _ = S.claim_times()
+    at, live_after, _ = survey.claim_times()
     with transaction(db):
-        SV.item(db, assessment_id, item_id)
-        final = S.final_label(SV.item_calls(db, item_id))
-        return SV.record_call(db, assessment_id, member_id, item_id, int(attempt), row, called_at or at,
+        survey_db.item(db, assessment_id, item_id)
+        final = survey.final_label(survey_db.item_calls(db, item_id))
+        return survey_db.record_call(db, assessment_id, member_id, item_id, int(attempt), row, called_at or at,
                               live_after, final=final, problems=problems)
 
 
 # ---------- results and exports ----------
 
-def survey_results(db, assessment_id: int) -> S.SurveyResults:
+def survey_results(db, assessment_id: int) -> survey.SurveyResults:
     """Results of the active sample (an empty SurveyResults when nothing is drawn)."""
-    s = SV.current_sample(db, assessment_id)
+    s = survey_db.current_sample(db, assessment_id)
     if s is None:
-        return S.compute_results(None, [], {})
-    clients = SV.register(db, assessment_id)
-    return S.compute_results(s, SV.items(db, s["id"]), SV.calls_by_item(db, s["id"]),
-                             current_hash=S.register_hash(clients), register_size=len(clients))
+        return survey.compute_results(None, [], {})
+    clients = survey_db.register(db, assessment_id)
+    return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
+                             current_hash=survey.register_hash(clients), register_size=len(clients))
 
 
-def evidence(db, assessment_id: int) -> S.SurveyResults | None:
+def evidence(db, assessment_id: int) -> survey.SurveyResults | None:
     """For core.suggest (rule "satisfaction"): the results, or None before any call is answered."""
     res = survey_results(db, assessment_id)
     return res if res.reached else None
@@ -221,29 +221,29 @@ def evidence(db, assessment_id: int) -> S.SurveyResults | None:
 def export_rows(db, assessment_id: int) -> list[dict]:
     """One masked row per sampled client for the CSV (已脱敏; Chinese headers): names and phones
     masked, comments through the assessment's scrubber."""
-    s = SV.current_sample(db, assessment_id)
+    s = survey_db.current_sample(db, assessment_id)
     if s is None:
         return []
-    calls = SV.calls_by_item(db, s["id"])
+    calls = survey_db.calls_by_item(db, s["id"])
     scrub = scrubber(db, assessment_id)
-    scale = S.SATISFACTION_SCALE
+    scale = survey.SATISFACTION_SCALE
     out = []
-    for it in SV.items(db, s["id"]):
+    for it in survey_db.items(db, s["id"]):
         cs = calls.get(it["id"], [])
         if it["reserve"] and not cs and it["caller_id"] is None:
             continue
-        r = next((c for c in cs if c["outcome"] == S.REACHED), None)
+        r = next((c for c in cs if c["outcome"] == survey.REACHED), None)
         row = {"序号": it["position"], "候补": "是" if it["reserve"] else "", "姓名": mask_name(it["name"]),
                "电话": mask_phone(it["phone"]), "社区": it["community"], "类别": it["category"],
-               "回访人": it["caller_name"] or "", "拨打次数": len(cs), "状态": S.status_label(S.item_status(cs)),
+               "回访人": it["caller_name"] or "", "拨打次数": len(cs), "状态": survey.status_label(survey.item_status(cs)),
                "受访者": r["respondent"] if r else "",
                "认识社工": ("是" if r["knows_worker"] else "否") if r else ""}
-        for k in S.AWARENESS_ITEMS:
+        for k in survey.AWARENESS_ITEMS:
             row[f"知晓-{k}"] = ("是" if r["awareness"].get(k) else "否") if r else ""
-        for k in S.SATISFACTION_ITEMS:
+        for k in survey.SATISFACTION_ITEMS:
             v = r["satisfaction"].get(k) if r else None
             row[k] = scale.get(v, "") if v else ""
-        row[S.OVERALL] = scale.get(r["overall"], "") if r else ""
+        row[survey.OVERALL] = scale.get(r["overall"], "") if r else ""
         row["备注"] = scrub(r["comment"] if r else (cs[-1]["comment"] if cs else ""))
         out.append(row)
     return out

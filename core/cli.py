@@ -57,13 +57,13 @@ def cmd_demo(argv):
     from .demo import DEMO_PINS, create_demo
 
     db = open_db(args.db)
-    aid = create_demo(db)
+    assessment_id = create_demo(db)
     print("示例评估已创建。示例账号（姓名 PIN 角色）：")
     from .demo_content import MEMBERS
 
     for m in MEMBERS:
         print(f"  {m['name']}  {DEMO_PINS[m['name']]}  {m['role']}")
-    print(aid)
+    print(assessment_id)
     return 0
 
 

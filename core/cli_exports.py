@@ -34,9 +34,9 @@ def cmd_import(argv):
         data = Path(args.file).read_bytes()
     except OSError as e:
         raise DataError(f"无法读取文件 {args.file}：{e.strerror}") from None
-    aid = import_assessment(open_db(args.db), data)
-    print(f"已导入为评估 {aid}。")
-    print(aid)
+    assessment_id = import_assessment(open_db(args.db), data)
+    print(f"已导入为评估 {assessment_id}。")
+    print(assessment_id)
     return 0
 
 

@@ -8,38 +8,38 @@ from __future__ import annotations
 
 from db.connection import transaction
 
-from . import demo_content as C
+from . import demo_content
 from . import demo_station, demo_survey
-from . import scoresheet as S
-from . import team as A
+from . import scoresheet
+from . import team
 
 # Demo accounts: name -> PIN (printed by `python -m core demo`, shown on the home page).
-DEMO_PINS = {m["name"]: m["pin"] for m in C.MEMBERS}
+DEMO_PINS = {m["name"]: m["pin"] for m in demo_content.MEMBERS}
 
 
 def create_demo(db) -> int:
     with transaction(db):
-        sid = A.create_station(db, C.STATION["name"], communities=C.COMMUNITIES,
-                               **{k: v for k, v in C.STATION.items() if k != "name"})
-        lead = C.MEMBERS[0]
-        aid, lead_id = A.create_assessment(db, sid, C.FRAMEWORK_ID, lead["name"], lead["pin"], **C.ASSESSMENT)
-        A.set_areas(db, aid, lead_id, C.AREAS)
+        sid = team.create_station(db, demo_content.STATION["name"], communities=demo_content.COMMUNITIES,
+                               **{k: v for k, v in demo_content.STATION.items() if k != "name"})
+        lead = demo_content.MEMBERS[0]
+        assessment_id, lead_id = team.create_assessment(db, sid, demo_content.FRAMEWORK_ID, lead["name"], lead["pin"], **demo_content.ASSESSMENT)
+        team.set_areas(db, assessment_id, lead_id, demo_content.AREAS)
         ids = {lead["name"]: lead_id}
-        for m in C.MEMBERS[1:]:
-            ids[m["name"]] = A.add_member(db, aid, lead_id, m["name"], m["role"], m["pin"])
-        for m in C.MEMBERS:
+        for m in demo_content.MEMBERS[1:]:
+            ids[m["name"]] = team.add_member(db, assessment_id, lead_id, m["name"], m["role"], m["pin"])
+        for m in demo_content.MEMBERS:
             if m.get("sections"):
-                A.set_assignments(db, aid, lead_id, ids[m["name"]], m["sections"])
-    demo_station.fill(db, aid, ids)
-    demo_survey.fill(db, aid, ids)
+                team.set_assignments(db, assessment_id, lead_id, ids[m["name"]], m["sections"])
+    demo_station.fill(db, assessment_id, ids)
+    demo_survey.fill(db, assessment_id, ids)
     with transaction(db):
-        for name, code, area, kw in C.scores(db, aid):
-            S.save_score(db, aid, ids[name], code, area, **kw)
-        for name, section, area, kind, text in C.FINDINGS:
-            S.add_finding(db, aid, ids[name], section, kind, text, area_code=area)
-        for party, score, comment in C.PARTY_SCORES:
-            S.save_party_score(db, aid, lead_id, party, score, comment)
-        for party, kind, text in C.PARTY_FINDINGS:
-            S.add_finding(db, aid, lead_id, f"party:{party}", kind, text)
-        S.save_veto(db, aid, lead_id, "finance", False, "财务评估通过")
-    return aid
+        for name, code, area, kw in demo_content.scores(db, assessment_id):
+            scoresheet.save_score(db, assessment_id, ids[name], code, area, **kw)
+        for name, section, area, kind, text in demo_content.FINDINGS:
+            scoresheet.add_finding(db, assessment_id, ids[name], section, kind, text, area_code=area)
+        for party, score, comment in demo_content.PARTY_SCORES:
+            scoresheet.save_party_score(db, assessment_id, lead_id, party, score, comment)
+        for party, kind, text in demo_content.PARTY_FINDINGS:
+            scoresheet.add_finding(db, assessment_id, lead_id, f"party:{party}", kind, text)
+        scoresheet.save_veto(db, assessment_id, lead_id, "finance", False, "财务评估通过")
+    return assessment_id

@@ -10,7 +10,7 @@ import random
 
 from db.connection import transaction
 
-from . import station_data as SD
+from . import station_data
 from .register import CATEGORIES
 
 STAFF = "黄小燕"     # enters the station's figures
@@ -165,13 +165,13 @@ def fill(db, assessment_id: int, member_ids: dict[str, int]) -> None:
     lead = member_ids[LEAD]
     doc_expert = member_ids.get(DOC_EXPERT, lead)
     with transaction(db):
-        SD.save_indicators(db, assessment_id, staff, [
+        station_data.save_indicators(db, assessment_id, staff, [
             {"name": n, "unit": u, "target": t, "actual": a, "note": ""} for n, u, t, a in INDICATORS])
-        SD.save_staffing(db, assessment_id, staff, **STAFFING)
+        station_data.save_staffing(db, assessment_id, staff, **STAFFING)
         clients = register_rows()
-        SD.replace_clients(db, assessment_id, staff, clients, source="示例名册（虚构）")
+        station_data.replace_clients(db, assessment_id, staff, clients, source="示例名册（虚构）")
         for section, text, status, evidence in RECOMMENDATIONS:
-            SD.save_recommendation(db, assessment_id, lead, text, status, evidence, section_code=section)
+            station_data.save_recommendation(db, assessment_id, lead, text, status, evidence, section_code=section)
         n_vacant = sum(c["vacant_household"] for c in clients)
         n_sep = sum(c["separated"] for c in clients)
         register_finding = (f"在 {len(clients)} 个重点服务对象中，备注为空挂户 {n_vacant} 人、人户分离 {n_sep} 人；"
@@ -179,6 +179,6 @@ def fill(db, assessment_id: int, member_ids: dict[str, int]) -> None:
         for kind, records in SITE_RECORDS.items():
             who = doc_expert if kind == "document" else lead
             for item, status, finding, file_ref, notes in records:
-                SD.save_site_record(db, assessment_id, who, kind, item=item, status=status,
+                station_data.save_site_record(db, assessment_id, who, kind, item=item, status=status,
                                     finding=register_finding if finding is None else finding,
                                     file_ref=file_ref, notes=notes)

@@ -11,8 +11,8 @@ import random
 
 from db.connection import transaction
 
-from . import calls as SV
-from . import survey as S
+from . import calls
+from . import survey
 from .team import get_assessment, get_member
 
 SEED = "20250227"
@@ -40,23 +40,23 @@ COMMENTS = {
 
 def fill(db, assessment_id: int, member_ids: dict[str, int]) -> None:
     """Draw the demo sample, assign it to 黄小燕 and 林晓红, and record their calls."""
-    if not SV.register(db, assessment_id):
+    if not calls.register(db, assessment_id):
         return  # no register, nothing to sample
     lead_id = next(mid for mid in member_ids.values() if get_member(db, mid)["role"] == "lead")
     visit = get_assessment(db, assessment_id).get("visit_date") or "2025-02-27"
     day = _dt.datetime.fromisoformat(visit + "T09:30:00")
     rng = random.Random(SEED)
     with transaction(db):
-        SV.draw_sample(db, assessment_id, lead_id, seed=SEED, size=S.MIN_SAMPLE, reserve=10)
-        SV.assign_evenly(db, assessment_id, lead_id, [member_ids[n] for n in CALLERS])
-        items = [i for i in SV.list_items(db, assessment_id) if not i["reserve"]]
+        calls.draw_sample(db, assessment_id, lead_id, seed=SEED, size=survey.MIN_SAMPLE, reserve=10)
+        calls.assign_evenly(db, assessment_id, lead_id, [member_ids[n] for n in CALLERS])
+        items = [i for i in calls.list_items(db, assessment_id) if not i["reserve"]]
         for n, it in enumerate(items, 1):
             first = day + _dt.timedelta(minutes=4 * n)
             second = first + _dt.timedelta(hours=4)
             caller = it["caller_id"]
 
             def call(attempt, at, outcome, **answers):
-                SV.record_call(db, assessment_id, caller, it["id"], attempt, outcome,
+                calls.record_call(db, assessment_id, caller, it["id"], attempt, outcome,
                                called_at=at.isoformat(timespec="seconds"), **answers)
 
             if n in UNREACHABLE:
@@ -69,12 +69,12 @@ def fill(db, assessment_id: int, member_ids: dict[str, int]) -> None:
                 call(1, first, SECOND_TRY[n])
                 attempt, at = 2, second
             overall = 3 if n in NEUTRAL else (5 if rng.random() < 0.7 else 4)
-            sat = {k: max(1, min(5, overall - (1 if rng.random() < 0.2 else 0))) for k in S.SATISFACTION_ITEMS}
+            sat = {k: max(1, min(5, overall - (1 if rng.random() < 0.2 else 0))) for k in survey.SATISFACTION_ITEMS}
             known = 5 - (rng.random() < 0.5) - (rng.random() < 0.3) - (rng.random() < 0.15)
             if n in KNOWS_NOT or n in NEUTRAL:
                 known = 2
-            awareness = {k: 1 if i < known else 0 for i, k in enumerate(S.AWARENESS_ITEMS)}
+            awareness = {k: 1 if i < known else 0 for i, k in enumerate(survey.AWARENESS_ITEMS)}
             respondent = KNOWS_NOT.get(n) or ("家属" if n in FAMILY else "本人")
-            call(attempt, at, S.REACHED, respondent=respondent, knows_worker=n not in KNOWS_NOT,
+            call(attempt, at, survey.REACHED, respondent=respondent, knows_worker=n not in KNOWS_NOT,
                  awareness=awareness, satisfaction=sat, overall=overall, comment=COMMENTS.get(n, ""))
 

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from db import backup as _backup
 
-from . import labels as L
+from . import labels
 from .framework import get_framework
 from .masking import Scrubber, mask_name, mask_phone
 from .numbers import ZeroTarget, fmt_number, fmt_percent
@@ -107,7 +107,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
 
     def section_name(code):
         if code.startswith("party:"):
-            return L.party_label(fw, code.split(":", 1)[1])
+            return labels.party_label(fw, code.split(":", 1)[1])
         try:
             return fw.section(code).name
         except KeyError:
@@ -126,7 +126,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         ["年度", a["period_label"]], ["合同期", f"{a['contract_start'] or ''} 至 {a['contract_end'] or ''}"],
         ["统计期", f"{a['stats_start'] or ''} 至 {a['stats_end'] or ''}"], ["现场评估日期", a["visit_date"] or ""],
         ["服务经费（万元）", _num(a["funding_wan"])], ["评估机构", a["evaluator_org"]],
-        ["评估框架", fw.name], ["状态", L.label(L.ASSESSMENT_STATUS, a["status"])],
+        ["评估框架", fw.name], ["状态", labels.label(labels.ASSESSMENT_STATUS, a["status"])],
         ["第三方评分", third], ["最终得分", final], ["等级", grade], ["导出时间", doc.get("exported_at", "")],
         ["说明", "本文件中服务对象的姓名和电话均已脱敏。"],
     ])
@@ -136,7 +136,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         assigned.setdefault(x["member_id"], []).append(
             f"{x['section_code']}{('（' + area(x['area_code']) + '）') if x['area_code'] else ''}")
     sheets["成员与分工"] = (["姓名", "角色", "负责部分", "加入时间"], [
-        [m["name"], L.label(L.ROLES, m["role"]), "、".join(assigned.get(m["id"], [])), m["created_at"]]
+        [m["name"], labels.label(labels.ROLES, m["role"]), "、".join(assigned.get(m["id"], [])), m["created_at"]]
         for m in t["members"]])
     sheets["片区"] = (["编号", "名称", "社区"], [
         [x["code"], x["name"], "、".join(json.loads(x["communities"] or "[]"))] for x in t["areas"]])
@@ -158,7 +158,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
          "是" if o["na"] else "", o["reason"], who(o["member_id"]), o["updated_at"]] for o in t["overrides"]])
     sheets["评估意见"] = (["部分", "片区", "指标", "类型", "内容", "填写人", "来源", "已删除", "时间"], [
         [section_name(f["section_code"]), area(f["area_code"]) if f["area_code"] else "", f["indicator_code"],
-         L.label(L.FINDING_KINDS, f["kind"]), f["text"], who(f["member_id"]), f["source"],
+         labels.label(labels.FINDING_KINDS, f["kind"]), f["text"], who(f["member_id"]), f["source"],
          "是" if f["deleted"] else "", f["updated_at"]] for f in t["findings"]])
     sheets["其他方评分"] = (["评估方", "分数", "满分", "意见", "时间"], [
         [section_name("party:" + p["party_code"]), p["score"], _party_max(fw, p["party_code"]), p["comment"],
@@ -205,7 +205,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         [n, section_name(p["section_code"]) if p["section_code"] else "", p["text"], p["status"], p["evidence"]]
         for n, p in enumerate(sorted(t["prev_recommendations"], key=lambda p: (p["position"], p["id"])), 1)])
     sheets["现场记录"] = (["类型", "项目", "状态", "发现", "资料", "备注", "记录人", "时间"], [
-        [L.label(L.SITE_KINDS, r["kind"]), r["item"], L.label(L.SITE_STATUSES, r["status"]), r["finding"],
+        [labels.label(labels.SITE_KINDS, r["kind"]), r["item"], labels.label(labels.SITE_STATUSES, r["status"]), r["finding"],
          r["file_ref"], r["notes"], who(r["member_id"]), r["updated_at"]]
         for r in sorted(t["site_records"], key=lambda r: (r["kind"], r["position"], r["id"]))])
     sheets["满意度抽样"] = (["随机种子", "名册校验值", "样本量", "备用量", "当前有效", "抽样人", "时间"], [
@@ -218,13 +218,13 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         cl = clients.get(it.get("client_id"), {})
         crows.append([it.get("position", 0) + 1 if it else "", mask_name(cl.get("name", "")),
                       mask_phone(cl.get("phone", "")), who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
-                      c["respondent"], L.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
+                      c["respondent"], labels.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
                       c["overall"], c["comment"]])
     sheets["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
                         "知晓情况", "满意度", "总体满意度", "意见"], crows)
 
     sheets["报告意见"] = (["部分", "片区", "类型", "顺序", "内容", "来源意见编号"], [
-        [section_name(r["section_code"]), area(r["area_code"]) if r["area_code"] else "", L.label(L.FINDING_KINDS, r["kind"]),
+        [section_name(r["section_code"]), area(r["area_code"]) if r["area_code"] else "", labels.label(labels.FINDING_KINDS, r["kind"]),
          r["position"], r["text"], r["source_finding_ids"]]
         for r in sorted(t["report_items"], key=lambda r: (r["section_code"], r["area_code"], r["kind"], r["position"]))])
     sheets["报告文字"] = (["项目", "内容", "时间"], [[r["key"], r["text"], r["updated_at"]] for r in t["report_texts"]])

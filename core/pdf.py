@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, NextPageTemplate, PageBreak,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
-from . import report_text as T
+from . import report_text
 from .fonts import markup, register_cjk_font, runs, string_width
 
 if TYPE_CHECKING:  # the data class lives with the use case that gathers it
@@ -271,7 +271,7 @@ def section_chart(data: ReportData, font: str) -> Drawing | None:
     labels = [s.name for s in secs]
     scores = [float(s.score) for s in secs]
     maxes = [float(s.points) for s in secs]
-    d = _bar_chart(labels, [maxes, scores], [f"{T.num(s.score)} / {T.num(s.points)}" for s in secs], font,
+    d = _bar_chart(labels, [maxes, scores], [f"{report_text.num(s.score)} / {report_text.num(s.points)}" for s in secs], font,
                    value_max=max(maxes) * 1.25, fills=[colors.HexColor("#c9d3df"), ACCENT], row_h=16)
     return d
 
@@ -280,7 +280,7 @@ def section_chart(data: ReportData, font: str) -> Drawing | None:
 
 def _items(story, items: list[str], S, numbering: str = "paren") -> None:
     for n, it in enumerate(items, 1):
-        mark = f"（{n}）" if numbering == "paren" else (T.circled(n) if numbering == "circled" else f"{n}. ")
+        mark = f"（{n}）" if numbering == "paren" else (report_text.circled(n) if numbering == "circled" else f"{n}. ")
         story.append(_p(mark + it, S["body"]))
 
 
@@ -290,8 +290,8 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
     kind = a["kind"]
 
     # Cover
-    story += [Spacer(1, 50 * mm)] + [_p(line, S["title"]) for line in T.title_lines(data)] + [Spacer(1, 45 * mm)]
-    cover = [[_p(k + "：", S["cover"]), _p(v, S["cover"])] for k, v in T.cover_lines(data)]
+    story += [Spacer(1, 50 * mm)] + [_p(line, S["title"]) for line in report_text.title_lines(data)] + [Spacer(1, 45 * mm)]
+    cover = [[_p(k + "：", S["cover"]), _p(v, S["cover"])] for k, v in report_text.cover_lines(data)]
     ct = Table(cover, colWidths=[34 * mm, 100 * mm], hAlign="CENTER")
     ct.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 14), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [ct]
@@ -299,34 +299,34 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
         story += [Spacer(1, 20 * mm), _p("（草稿：部分评分尚未完成或未录入，得分与等级为预计结果）", S["caption"])]
     story += [NextPageTemplate("body"), PageBreak()]
 
-    story += [_p(data.title, S["doc_title"]), _p(T.preface(data), S["body"])]
+    story += [_p(data.title, S["doc_title"]), _p(report_text.preface(data), S["body"])]
 
     # 一、评估背景
     story.append(_p(f"一、{kind}评估背景", S["h1"]))
-    story.append(_p(T.background_intro(data), S["body"]))
-    _items(story, T.process_steps(data), S, "dot")
+    story.append(_p(report_text.background_intro(data), S["body"]))
+    _items(story, report_text.process_steps(data), S, "dot")
     story.append(_p("（一）评估依据", S["h2"]))
-    _items(story, T.BASIS, S, "dot")
+    _items(story, report_text.BASIS, S, "dot")
     story.append(_p("（二）评估原则", S["h2"]))
-    _items(story, T.PRINCIPLES, S, "dot")
+    _items(story, report_text.PRINCIPLES, S, "dot")
     story.append(_p("（三）评估阶段", S["h2"]))
-    for n, (name, txt) in enumerate(T.stages(data), 1):
+    for n, (name, txt) in enumerate(report_text.stages(data), 1):
         story += [_p(f"{n}.{name}", S["h3"]), _p(txt, S["body"])]
     story.append(_p("（四）评估内容", S["h2"]))
-    _items(story, T.CONTENTS, S, "dot")
+    _items(story, report_text.CONTENTS, S, "dot")
     story.append(_p("（五）评估结果说明", S["h2"]))
-    story.append(_p(T.result_explanation(data), S["body"]))
+    story.append(_p(report_text.result_explanation(data), S["body"]))
     progress(0.3, "评估背景")
 
     # 二、评估总结
     story.append(_p("二、评估总结", S["h1"]))
     n = 1
-    story.append(_p(f"（{T.cn(n)}）社工站基本情况", S["h2"]))
-    story += [_p(x, S["body"]) for x in T.basic_info(data)]
+    story.append(_p(f"（{report_text.cn(n)}）社工站基本情况", S["h2"]))
+    story += [_p(x, S["body"]) for x in report_text.basic_info(data)]
     n += 1
-    story.append(_p(f"（{T.cn(n)}）各项目服务进度情况", S["h2"]))
-    story.append(_p(T.progress_paragraph(data), S["body"]))
-    comment = T.text(data, "progress_comment")
+    story.append(_p(f"（{report_text.cn(n)}）各项目服务进度情况", S["h2"]))
+    story.append(_p(report_text.progress_paragraph(data), S["body"]))
+    comment = report_text.text(data, "progress_comment")
     if comment:
         story.append(_p(comment, S["body"]))
     chart = completion_chart(data, font)
@@ -335,24 +335,24 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
 
     for sec in data.sections:
         n += 1
-        story.append(_p(f"（{T.cn(n)}）{sec.name}", S["h2"]))
+        story.append(_p(f"（{report_text.cn(n)}）{sec.name}", S["h2"]))
         for k_i, kind_ in enumerate(("strength", "concern"), 1):
             word = "值得肯定的地方" if kind_ == "strength" else "需要关注的地方"
             story.append(_p(f"{k_i}. {word}", S["h3"]))
-            story.append(_p(T.section_lead_in(data, sec, kind_), S["body"]))
+            story.append(_p(report_text.section_lead_in(data, sec, kind_), S["body"]))
             if sec.scope == "area":
                 for b_i, b in enumerate(sec.blocks):
                     comms = "、".join(b.communities)
                     story.append(_p(f"（{b_i + 1}）{b.area_name}" + (f"，该片区范围包括：{comms}" if comms else ""),
                                     S["body"]))
-                    items = T.section_items(data, sec, b_i, kind_)
+                    items = report_text.section_items(data, sec, b_i, kind_)
                     if items:
                         for i, it in enumerate(items, 1):
-                            story.append(_p(T.circled(i) + it, S["body"]))
+                            story.append(_p(report_text.circled(i) + it, S["body"]))
                     else:
                         story.append(_p("暂无。", S["body"]))
             else:
-                items = T.section_items(data, sec, 0, kind_)
+                items = report_text.section_items(data, sec, 0, kind_)
                 if items:
                     _items(story, items, S)
                 else:
@@ -363,8 +363,8 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
         if p.computed:
             continue
         n += 1
-        story.append(_p(f"（{T.cn(n)}）{T.party_heading(p)}", S["h2"]))
-        story.append(_p(T.party_intro(p), S["body"]))
+        story.append(_p(f"（{report_text.cn(n)}）{report_text.party_heading(p)}", S["h2"]))
+        story.append(_p(report_text.party_intro(p), S["body"]))
         if p.strengths:
             story.append(_p("1. 值得肯定的地方", S["h3"]))
             _items(story, p.strengths, S)
@@ -380,17 +380,17 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
 
     # 三、评估反馈
     story.append(_p("三、评估反馈", S["h1"]))
-    story.append(_p(T.feedback_intro(data), S["body"]))
-    story.append(_p("1.现场反馈：" + T.text(data, "feedback_onsite"), S["body"]))
-    story.append(_p("2.对评估报告初稿的反馈：" + T.text(data, "feedback_draft"), S["body"]))
+    story.append(_p(report_text.feedback_intro(data), S["body"]))
+    story.append(_p("1.现场反馈：" + report_text.text(data, "feedback_onsite"), S["body"]))
+    story.append(_p("2.对评估报告初稿的反馈：" + report_text.text(data, "feedback_draft"), S["body"]))
 
     # 四、评估等级
     story.append(CondPageBreak(90 * mm))
     story.append(_p("四、评估等级", S["h1"]))
     grade = data.grade or "（尚未确定）"
-    story.append(Paragraph(markup(T.grade_sentence(data)) + f'<font size="16" color="#1f4e79">{markup(grade)}</font>',
+    story.append(Paragraph(markup(report_text.grade_sentence(data)) + f'<font size="16" color="#1f4e79">{markup(grade)}</font>',
                            S["grade"]))
-    story.append(_p(T.score_sentence(data), S["body"]))
+    story.append(_p(report_text.score_sentence(data), S["body"]))
     story += score_tables(data, S)
     sc = section_chart(data, font)
     if sc is not None:
@@ -399,12 +399,12 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
 
     # 五、结语
     story.append(_p("五、结语", S["h1"]))
-    story.append(_p(T.text(data, "closing"), S["body"]))
-    points = T.closing_points(data)
+    story.append(_p(report_text.text(data, "closing"), S["body"]))
+    points = report_text.closing_points(data)
     if points:
-        story.append(_p(T.closing_points_intro(data), S["body"]))
+        story.append(_p(report_text.closing_points_intro(data), S["body"]))
         _items(story, points, S, "dot")
-    titles = T.annex_titles(data)
+    titles = report_text.annex_titles(data)
     story.append(Spacer(1, 6))
     story.append(_p("附件：" + "；".join(f"{i}.{t}" for i, t in enumerate(titles, 1)), S["plain"]))
 
@@ -417,21 +417,21 @@ def score_tables(data: ReportData, S) -> list:
     out = []
     rows = [["评估部分", "满分", "得分", "得分率"]]
     for s in data.sections:
-        rate = f"{T.num(s.score / s.points * 100)}%" if s.score is not None and s.points else "—"
-        rows.append([s.name + ("（按片区评分）" if s.scope == "area" else ""), T.num(s.points),
-                     T.num(s.score) if s.score is not None else "未评", rate])
+        rate = f"{report_text.num(s.score / s.points * 100)}%" if s.score is not None and s.points else "—"
+        rows.append([s.name + ("（按片区评分）" if s.scope == "area" else ""), report_text.num(s.points),
+                     report_text.num(s.score) if s.score is not None else "未评", rate])
     tp = data.result.third_party
-    rows.append(["第三方评估合计", T.num(sum(s.points for s in data.sections)),
-                 T.num(tp) if tp is not None else "未评", ""])
+    rows.append(["第三方评估合计", report_text.num(sum(s.points for s in data.sections)),
+                 report_text.num(tp) if tp is not None else "未评", ""])
     out += [Spacer(1, 4), _p("表 1  第三方评估各部分得分", S["caption"]),
             _table(rows, [70 * mm, 25 * mm, 25 * mm, 25 * mm], S, align_center_from=1, bold_last=True)]
     rows = [["评估方", "权重", "评分（满分）", "加权得分"]]
     for p in data.parties:
-        score = (T.num(p.score) if p.score is not None else "未录入") + ("（预计）" if p.projected and p.score is not None else "")
-        rows.append([p.name + ("" if p.computed or p.label == p.name else f"（{p.label}）"), f"{T.num(p.share)}%",
-                     f"{score}（{T.num(p.max)}）", T.num(p.weighted) if p.weighted is not None else "—"])
+        score = (report_text.num(p.score) if p.score is not None else "未录入") + ("（预计）" if p.projected and p.score is not None else "")
+        rows.append([p.name + ("" if p.computed or p.label == p.name else f"（{p.label}）"), f"{report_text.num(p.share)}%",
+                     f"{score}（{report_text.num(p.max)}）", report_text.num(p.weighted) if p.weighted is not None else "—"])
     rows.append(["最终得分 / 评估等级", "100%", data.grade or "—",
-                 T.num(data.final) if data.final is not None else "—"])
+                 report_text.num(data.final) if data.final is not None else "—"])
     out += [Spacer(1, 6), _p("表 2  各评估方得分与最终得分", S["caption"]),
             _table(rows, [62 * mm, 22 * mm, 38 * mm, 28 * mm], S, bold_last=True)]
     if data.veto:
@@ -447,8 +447,8 @@ def annexes(data: ReportData, S, titles: list[str]) -> list:
     out.append(_p(f"附件1：{titles[0]}", S["h2"]))
     rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
     for i, r in enumerate(data.indicators, 1):
-        rows.append([str(i), r.get("name") or "", r.get("unit") or "", T.num(r.get("target")) or "—",
-                     T.num(r.get("actual")) or "—", r.get("rate_text") or "—"])
+        rows.append([str(i), r.get("name") or "", r.get("unit") or "", report_text.num(r.get("target")) or "—",
+                     report_text.num(r.get("actual")) or "—", r.get("rate_text") or "—"])
     if len(rows) == 1:
         rows.append(["", "尚未录入协议指标", "", "", "", ""])
     out.append(_table(rows, [12 * mm, 52 * mm, 16 * mm, 26 * mm, 26 * mm, 26 * mm], S, align_center_from=2))
@@ -458,29 +458,29 @@ def annexes(data: ReportData, S, titles: list[str]) -> list:
     out.append(_p(f"附件2：{titles[1]}", S["h2"]))
     s = data.staffing
     if s:
-        req = T.num(s.get("required"))
+        req = report_text.num(s.get("required"))
 
         def ratio(v, text):
             return text if v is not None else "—"
         rows = [["项目", "人数 / 人次 / 时数", "比例", "说明"],
                 ["协议要求配备社工", req or "—", "", "比例的分母"],
-                ["在岗社工", T.num(s.get("on_post")) or "—", ratio(s.get("on_post_ratio"), s.get("on_post_ratio_text")), "占协议要求配备数"],
-                ["持证社工（中级 / 助理）", f"{T.num(s.get('certified'))}（{T.num(s.get('cert_intermediate'))} / "
-                 f"{T.num(s.get('cert_assistant'))}）" if s.get("certified") is not None else "—",
+                ["在岗社工", report_text.num(s.get("on_post")) or "—", ratio(s.get("on_post_ratio"), s.get("on_post_ratio_text")), "占协议要求配备数"],
+                ["持证社工（中级 / 助理）", f"{report_text.num(s.get('certified'))}（{report_text.num(s.get('cert_intermediate'))} / "
+                 f"{report_text.num(s.get('cert_assistant'))}）" if s.get("certified") is not None else "—",
                  ratio(s.get("cert_ratio"), s.get("cert_ratio_text")), "占协议要求配备数"],
-                ["非持证社工", T.num(s.get("non_certified")) or "—", "", ""],
-                ["从业两年以上社工", T.num(s.get("experienced")) or "—",
+                ["非持证社工", report_text.num(s.get("non_certified")) or "—", "", ""],
+                ["从业两年以上社工", report_text.num(s.get("experienced")) or "—",
                  ratio(s.get("experience_ratio"), s.get("experience_ratio_text")), "占协议要求配备数"],
-                ["到岗人次（应到 / 实到）", f"{T.num(s.get('attendance_due'))} / {T.num(s.get('attendance_actual'))}",
+                ["到岗人次（应到 / 实到）", f"{report_text.num(s.get('attendance_due'))} / {report_text.num(s.get('attendance_actual'))}",
                  ratio(s.get("attendance_rate"), s.get("attendance_rate_text")), "实到 ÷ 应到"],
                 ["持证社工到岗人次（应到 / 实到）",
-                 f"{T.num(s.get('attendance_cert_due'))} / {T.num(s.get('attendance_cert_actual'))}",
+                 f"{report_text.num(s.get('attendance_cert_due'))} / {report_text.num(s.get('attendance_cert_actual'))}",
                  ratio(s.get("attendance_cert_rate"), s.get("attendance_cert_rate_text")), "实到 ÷ 应到"],
                 ["非持证社工到岗人次（应到 / 实到）",
-                 f"{T.num(s.get('attendance_noncert_due')) or '—'} / {T.num(s.get('attendance_noncert_actual')) or '—'}", "", ""],
-                ["继续教育时数（应完成 / 实际）", f"{T.num(s.get('training_due'))} / {T.num(s.get('training_actual'))}",
+                 f"{report_text.num(s.get('attendance_noncert_due')) or '—'} / {report_text.num(s.get('attendance_noncert_actual')) or '—'}", "", ""],
+                ["继续教育时数（应完成 / 实际）", f"{report_text.num(s.get('training_due'))} / {report_text.num(s.get('training_actual'))}",
                  ratio(s.get("training_rate"), s.get("training_rate_text")), "达标率"],
-                ["评估期内持续在岗", T.num(s.get("continuous")) or "—", ratio(s.get("retention"), s.get("retention_text")),
+                ["评估期内持续在岗", report_text.num(s.get("continuous")) or "—", ratio(s.get("retention"), s.get("retention_text")),
                  "稳岗率（占协议要求配备数）"]]
         out.append(_table(rows, [58 * mm, 40 * mm, 22 * mm, 40 * mm], S, align_center_from=1))
     else:
@@ -530,7 +530,7 @@ def build_pdf(data: ReportData, progress: Progress | None = None) -> bytes:
         pass
 
     Canvas_.title, Canvas_.font = data.title, font
-    Canvas_.footer_left = f"{data.assessment.get('evaluator_org') or ''}  ·  评估日期 {T.date_cn(data.assessment.get('visit_date'), False)}"
+    Canvas_.footer_left = f"{data.assessment.get('evaluator_org') or ''}  ·  评估日期 {report_text.date_cn(data.assessment.get('visit_date'), False)}"
     progress(0.8, "生成 PDF")
     doc.build(story, canvasmaker=Canvas_)
     progress(1.0, "完成")

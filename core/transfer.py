@@ -186,8 +186,8 @@ def validate(doc: dict, schema: dict) -> list[str]:
         errors.append(f"文件应包含 1 个评估，实际为 {len(tables['assessments'])} 个。")
     if errors:
         return errors
-    aid = tables["assessments"][0]["id"]
-    sid = tables["stations"][0]["id"]
+    assessment_id = tables["assessments"][0]["id"]
+    station_id = tables["stations"][0]["id"]
 
     # Foreign keys must point inside the file (else the file is incomplete or edited).
     for t in TABLES:
@@ -201,11 +201,11 @@ def validate(doc: dict, schema: dict) -> list[str]:
         if "assessment_id" in schema[t]["columns"]:
             for n, row in enumerate(tables[t], 1):
                 v = row.get("assessment_id")
-                if v != aid and not (t == "audit_log" and v is None):
+                if v != assessment_id and not (t == "audit_log" and v is None):
                     errors.append(f"{label(t)} 第 {n} 条：属于另一个评估（编号 {v}），文件不完整或被修改过。")
     for t in ("areas", "assessments"):
         for n, row in enumerate(tables[t], 1):
-            if row.get("station_id") != sid:
+            if row.get("station_id") != station_id:
                 errors.append(f"{label(t)} 第 {n} 条：属于另一个社工站（编号 {row.get('station_id')}）。")
     for (t, c), _parent in ID_LIST_COLUMNS.items():
         for n, row in enumerate(tables[t], 1):

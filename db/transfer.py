@@ -14,15 +14,15 @@ from .connection import transaction
 from .errors import ImportRejected, NotFound
 from .guard import Write, writer
 
-# Which rows of each table belong to the assessment (default: assessment_id = :aid).
+# Which rows of each table belong to the assessment (default: assessment_id = :assessment_id).
 _WHERE = {
-    "stations": "id = :sid",
-    "areas": "station_id = :sid",
-    "assessments": "id = :aid",
-    "survey_items": "sample_id IN (SELECT id FROM survey_samples WHERE assessment_id = :aid)",
+    "stations": "id = :station_id",
+    "areas": "station_id = :station_id",
+    "assessments": "id = :assessment_id",
+    "survey_items": "sample_id IN (SELECT id FROM survey_samples WHERE assessment_id = :assessment_id)",
     # The station's creation is logged before the assessment exists (assessment_id NULL).
-    "audit_log": "assessment_id = :aid OR (assessment_id IS NULL AND entity = 'station'"
-                 " AND entity_key = CAST(:sid AS TEXT))",
+    "audit_log": "assessment_id = :assessment_id OR (assessment_id IS NULL AND entity = 'station'"
+                 " AND entity_key = CAST(:station_id AS TEXT))",
 }
 
 
@@ -55,11 +55,11 @@ def read_tables(db, assessment_id: int, tables) -> dict[str, list[dict]]:
         row = db.execute("SELECT station_id FROM assessments WHERE id = ?", [assessment_id]).fetchone()
         if row is None:
             raise NotFound(f"找不到评估 {assessment_id}")
-        params = {"aid": assessment_id, "sid": row[0]}
+        params = {"assessment_id": assessment_id, "station_id": row[0]}
         sch = schema(db, tables)
         out = {}
         for t in tables:
-            where = _WHERE.get(t, "assessment_id = :aid")
+            where = _WHERE.get(t, "assessment_id = :assessment_id")
             order = sch[t]["pk"] or "rowid"
             cur = db.execute(f"SELECT * FROM {_q(t)} WHERE {where} ORDER BY {_q(order)}", params)
             cols = [d[0] for d in cur.description]

@@ -5,9 +5,9 @@ import datetime as _dt
 import pandas as pd
 import streamlit as st
 
-from core import dashboard as D
+from core import dashboard
 from core import live
-from core import scoresheet as S
+from core import scoresheet
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")
@@ -17,8 +17,8 @@ is_lead = who["role"] == "lead"
 st.title("实时总览")
 c1, c2 = st.columns([1, 3])
 auto = c1.toggle("自动刷新", value=True, key="dash_auto_refresh")
-every = D.refresh_seconds()
-c2.caption(f"每 {D.fmt_number(every)} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
+every = dashboard.refresh_seconds()
+c2.caption(f"每 {dashboard.fmt_number(every)} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
 if not is_lead:
     st.caption("只读视图：分歧裁定由组长进行。")
 
@@ -30,7 +30,7 @@ def show_chart(fig, key: str, empty: str) -> None:
         st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
 
-def render(dash: D.Dashboard) -> None:
+def render(dash: dashboard.Dashboard) -> None:
     m = st.columns(5)
     m[0].metric("第三方得分（目前）" if not dash.result.third_party_complete else "第三方得分",
                 ui.esc(dash.third_party_text))
@@ -44,7 +44,7 @@ def render(dash: D.Dashboard) -> None:
     st.subheader("四方得分")
     st.dataframe(pd.DataFrame([{
         "评估方": p.name, "权重": float(p.weight), "得分": p.score_text,
-        "折算分": D.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
+        "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
     } for p in dash.parties]), hide_index=True, key="dash_parties")
 
     left, right = st.columns(2)
@@ -56,17 +56,17 @@ def render(dash: D.Dashboard) -> None:
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")})
         st.subheader("各部分得分")
         st.dataframe(pd.DataFrame([{
-            "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": D.fmt_number(s.points),
+            "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
             "已评": f"{s.cells_scored}/{s.cells_total}",
         } for s in dash.sections]), hide_index=True, key="dash_sections")
         if dash.areas:
             st.subheader("各片区服务质量")
             st.dataframe(pd.DataFrame([{
-                "片区": a.area_name, "得分": a.score_text, "满分": D.fmt_number(a.points),
+                "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
                 "已评": f"{a.cells_scored}/{a.cells_total}",
             } for a in dash.areas]), hide_index=True, key="dash_areas")
     with right:
-        show_chart(D.section_chart(dash), "dash_chart_sections", "暂无评分。")
+        show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
 
     st.subheader(f"分歧提示（{len(dash.flags)}）")
     st.caption("同一指标各专家评分相差超过该指标满分的 20%（或有人评“不适用”而他人评分）时提示讨论。")
@@ -74,17 +74,17 @@ def render(dash: D.Dashboard) -> None:
         st.success("目前没有需要讨论的分歧。")
     for f in dash.flags:
         with st.container(border=True, key=f"dash_flag_{f.indicator_code}_{f.area_code}"):
-            st.markdown(f"**{ui.esc(f.label)}** · 满分 {D.fmt_number(f.points)} · 相差 {D.fmt_number(f.spread)}")
+            st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 {dashboard.fmt_number(f.spread)}")
             for e in f.experts:
                 st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
             if f.override:
                 st.info(ui.esc(f.override_text))
 
     st.subheader("协议指标完成情况")
-    show_chart(D.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
+    show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
 
     st.subheader("满意度电话回访进度")
-    prog = D.survey_progress(dash.survey)
+    prog = dashboard.survey_progress(dash.survey)
     if prog is None:
         st.info("尚未抽取回访样本。")
     else:
@@ -93,7 +93,7 @@ def render(dash: D.Dashboard) -> None:
             cols[n].metric(ui.esc(label), ui.esc(value))
         cols[-1].metric("满意度（目前）", ui.esc(prog["satisfaction_text"]))
         st.caption(f"满意度：{ui.esc(prog['satisfaction_with_n'])}；知晓率：{ui.esc(prog['awareness_text'])}")
-        show_chart(D.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
+        show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
     st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
 
 
@@ -137,9 +137,9 @@ if is_lead:
         kk = f"{ind.code}_{key[1]}"
         with st.form(f"ovr_form_{kk}"):
             if cell.override:
-                st.caption(f"当前裁定：{'不适用' if cell.override.get('na') else D.fmt_number(cell.override['value'])}"
+                st.caption(f"当前裁定：{'不适用' if cell.override.get('na') else dashboard.fmt_number(cell.override['value'])}"
                            f"（理由：{ui.esc(cell.override.get('reason', ''))}）")
-            value = st.number_input(f"裁定分数（0–{D.fmt_number(ind.points)}）", min_value=0.0,
+            value = st.number_input(f"裁定分数（0–{dashboard.fmt_number(ind.points)}）", min_value=0.0,
                                     max_value=float(ind.points), value=float(current), step=float(ind.step or 0.5),
                                     key=f"ovr_value_{kk}")
             na = st.checkbox("不适用", value=bool(cell.override and cell.override.get("na")), key=f"ovr_na_{kk}")
@@ -147,10 +147,10 @@ if is_lead:
             b1, b2 = st.columns(2)
             save = b1.form_submit_button("保存裁定", type="primary", key=f"ovr_save_{kk}")
             clear = b2.form_submit_button("撤销裁定", key=f"ovr_clear_{kk}", disabled=cell.override is None)
-        if save and ui.run(lambda: S.save_override(db, aid, mid, ind.code, key[1], value=None if na else value,
+        if save and ui.run(lambda: scoresheet.save_override(db, aid, mid, ind.code, key[1], value=None if na else value,
                                                    na=na, reason=reason)):
             st.session_state["ovr_flash"] = f"已保存 {label(key)} 的组长裁定（已记入修改记录）"
             st.rerun()
-        if clear and ui.run(lambda: S.save_override(db, aid, mid, ind.code, key[1])):
+        if clear and ui.run(lambda: scoresheet.save_override(db, aid, mid, ind.code, key[1])):
             st.session_state["ovr_flash"] = f"已撤销 {label(key)} 的组长裁定（已记入修改记录）"
             st.rerun()

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import imports as IM
-from core import station_data as SD
+from core import imports
+from core import station_data
 from core import team
 from core.errors import DataError, ImportRejected
 from pages import _shared as ui
@@ -12,15 +12,15 @@ who = ui.require_login()
 db = ui.get_db()
 assessment_id, member_id = who["assessment_id"], who["member_id"]
 locked = team.is_locked(db, assessment_id)
-can_edit = SD.can_edit_station_data(who["role"]) and not locked
+can_edit = station_data.can_edit_station_data(who["role"]) and not locked
 
 st.title("重点服务对象名册")
 st.caption(ui.esc("姓名与电话在所有页面和导出中均脱敏显示（如 黄*昕、138****1234）。"))
 if locked:
     st.info("评估已锁定，本页只读。", icon=":material/lock:")
 
-clients = SD.register_view(db, assessment_id)      # names and phones masked, 备注 scrubbed
-summary = SD.register_summary(db, assessment_id)
+clients = station_data.register_view(db, assessment_id)      # names and phones masked, 备注 scrubbed
+summary = station_data.register_summary(db, assessment_id)
 
 if ok := st.session_state.pop("register_import_ok", None):
     st.success(ui.esc(ok))
@@ -66,10 +66,10 @@ else:
 
 with st.expander("导入名册 / 下载模板", expanded=not clients):
     d1, d2 = st.columns(2)
-    d1.download_button("下载 Excel 模板", IM.client_template("xlsx"), file_name="重点服务对象名册模板.xlsx",
+    d1.download_button("下载 Excel 模板", imports.client_template("xlsx"), file_name="重点服务对象名册模板.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="client_template_xlsx")
-    d2.download_button("下载 CSV 模板", IM.client_template("csv"), file_name="重点服务对象名册模板.csv",
+    d2.download_button("下载 CSV 模板", imports.client_template("csv"), file_name="重点服务对象名册模板.csv",
                        mime="text/csv", key="client_template_csv")
     st.caption("必填列：姓名、联系电话、所属社区、对象类别（17 类之一）、户号；可选：空挂户、人户分离（是/否）、备注。"
                "导入将整份替换现有名册；任何一行有误则整份不导入，原有名册不变。")
@@ -77,7 +77,7 @@ with st.expander("导入名册 / 下载模板", expanded=not clients):
         up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="client_upload")
         if st.button("导入并替换名册", key="client_import", disabled=up is None):
             try:
-                n = SD.import_clients(db, assessment_id, member_id, up.name, up.getvalue())
+                n = station_data.import_clients(db, assessment_id, member_id, up.name, up.getvalue())
                 st.session_state["register_import_ok"] = f"已导入 {n} 名重点服务对象。"
                 st.rerun()
             except ImportRejected as e:

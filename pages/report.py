@@ -6,10 +6,10 @@ Free text is shown scrubbed (core.privacy's one scrubber), like the PDF prints i
 """
 import streamlit as st
 
-from core import report_edit as R
-from core import report_text as T
-from core import scoresheet as S
-from core import team as A
+from core import report_edit
+from core import report_text
+from core import scoresheet
+from core import team
 from core.labels import FINDING_KINDS
 from core.report_data import gather, report_pdf
 from pages import _exports_panel
@@ -19,14 +19,14 @@ who = ui.require_login("lead")
 aid, mid = who["assessment_id"], who["member_id"]
 db = ui.get_db()
 data = gather(db, aid)
-locked = A.is_locked(db, aid)
+locked = team.is_locked(db, aid)
 
 st.title("报告与导出")
 st.caption(ui.esc(data.title))
 m = st.columns(4)
-m[0].metric("第三方得分", T.num(data.result.third_party) if data.result.third_party is not None else "—")
+m[0].metric("第三方得分", report_text.num(data.result.third_party) if data.result.third_party is not None else "—")
 m[1].metric("最终得分" + ("（预计）" if data.result.final_projected else ""),
-            T.num(data.final) if data.final is not None else "—")
+            report_text.num(data.final) if data.final is not None else "—")
 m[2].metric("评估等级", ui.esc(data.grade or "—"))
 m[3].metric("状态", "已锁定" if locked else "编辑中")
 if locked:
@@ -40,7 +40,7 @@ def act(fn, success: str) -> None:
 
 
 def save_party(code: str, label: str) -> None:
-    ui.saver(f"rp_party_err_{code}", S.save_party_score, db, aid, mid, code,
+    ui.saver(f"rp_party_err_{code}", scoresheet.save_party_score, db, aid, mid, code,
              st.session_state.get(f"rp_party_score_{code}"), st.session_state.get(f"rp_party_comment_{code}") or "")
     if f"rp_party_err_{code}" not in st.session_state:
         st.toast(f"{ui.esc(label)}评分已保存")
@@ -50,7 +50,7 @@ def add_party_finding(code: str) -> None:
     text = (st.session_state.get(f"rp_party_text_{code}") or "").strip()
     if not text:
         return
-    ui.saver(f"rp_party_ferr_{code}", S.add_finding, db, aid, mid, f"party:{code}",
+    ui.saver(f"rp_party_ferr_{code}", scoresheet.add_finding, db, aid, mid, f"party:{code}",
              st.session_state[f"rp_party_kind_{code}"], text)
     if f"rp_party_ferr_{code}" not in st.session_state:
         st.session_state[f"rp_party_text_{code}"] = ""
@@ -58,7 +58,7 @@ def add_party_finding(code: str) -> None:
 
 
 def save_veto(code: str) -> None:
-    ui.saver(f"rp_veto_err_{code}", S.save_veto, db, aid, mid, code, bool(st.session_state.get(f"rp_veto_{code}")),
+    ui.saver(f"rp_veto_err_{code}", scoresheet.save_veto, db, aid, mid, code, bool(st.session_state.get(f"rp_veto_{code}")),
              st.session_state.get(f"rp_veto_note_{code}") or "")
 
 
@@ -67,7 +67,7 @@ tab_text, tab_parties, tab_free, tab_build = st.tabs(["报告正文", "其他评
 # ---------- 报告正文: 值得肯定 / 需要关注 per section and 片区 ----------
 with tab_text:
     groups = [(s.code, s.name, s.scope) for s in data.sections] + \
-             [(f"party:{p.code}", T.party_heading(p), "station") for p in data.parties if not p.computed]
+             [(f"party:{p.code}", report_text.party_heading(p), "station") for p in data.parties if not p.computed]
     labels = {g[0]: g[1] for g in groups}
     c1, c2 = st.columns(2)
     sec_code = c1.selectbox("报告部分", [g[0] for g in groups], format_func=lambda c: labels[c], placeholder="请选择", key="rp_section")
@@ -83,14 +83,14 @@ with tab_text:
         if sec is not None and sec.scope != "area":
             auto = []
             if "staffing" in sec.suggests:
-                auto.append(T.staffing_strength(data) if kind == "strength" else T.staffing_concern(data))
+                auto.append(report_text.staffing_strength(data) if kind == "strength" else report_text.staffing_concern(data))
             if "satisfaction" in sec.suggests:
-                auto.append(T.survey_strength(data) if kind == "strength" else T.survey_concern(data))
+                auto.append(report_text.survey_strength(data) if kind == "strength" else report_text.survey_concern(data))
             for a_text in filter(None, auto):
                 st.info(ui.esc(a_text), icon=":material/calculate:")
             if any(auto):
                 st.caption("以上段落由系统根据录入数据自动生成，排在本部分最前；如需修改数字请修改源数据。")
-        items = R.display_group(db, aid, sec_code, area_code, kind)
+        items = report_edit.display_group(db, aid, sec_code, area_code, kind)
         ui.show_saved_error("rp_err")
         if not items:
             st.caption("暂无条目。")
@@ -102,43 +102,43 @@ with tab_text:
                 # Saved when the box is left (on_change), like every other edit in the app.
                 st.text_area("内容（离开输入框即保存）", value=it["display"], key=f"rp_text_{ref}", height=110,
                              label_visibility="collapsed", disabled=locked,
-                             on_change=lambda ref=ref: ui.saver("rp_err", R.update_item, db, aid, mid, ref,
+                             on_change=lambda ref=ref: ui.saver("rp_err", report_edit.update_item, db, aid, mid, ref,
                                                                 st.session_state[f"rp_text_{ref}"]))
                 b = st.columns([1, 1, 1, 2])
                 if b[0].button("上移", key=f"rp_up_{ref}", disabled=locked or n == 0):
-                    act(lambda: R.move_item(db, aid, mid, ref, -1), "已上移")
+                    act(lambda: report_edit.move_item(db, aid, mid, ref, -1), "已上移")
                 if b[1].button("下移", key=f"rp_down_{ref}", disabled=locked or n == len(items) - 1):
-                    act(lambda: R.move_item(db, aid, mid, ref, 1), "已下移")
+                    act(lambda: report_edit.move_item(db, aid, mid, ref, 1), "已下移")
                 if b[2].button("移除", key=f"rp_remove_{ref}", disabled=locked,
                                help="不写入报告；专家原文仍保留在记录中"):
-                    act(lambda: R.remove_item(db, aid, mid, ref), "已从报告中移除")
+                    act(lambda: report_edit.remove_item(db, aid, mid, ref), "已从报告中移除")
                 b[3].checkbox("选中合并", key=f"rp_merge_{ref}", disabled=locked)
         chosen = [it["ref"] for it in items if st.session_state.get(f"rp_merge_{it['ref']}")]
         c = st.columns(3)
         if c[0].button(f"合并选中的 {len(chosen)} 条", key=f"rp_merge_btn_{kind}", disabled=locked or len(chosen) < 2):
-            act(lambda: R.merge_items(db, aid, mid, chosen), "已合并")
-        if R.is_edited(db, aid, sec_code, area_code, kind) and \
+            act(lambda: report_edit.merge_items(db, aid, mid, chosen), "已合并")
+        if report_edit.is_edited(db, aid, sec_code, area_code, kind) and \
                 c[1].button("恢复为专家原文", key=f"rp_reset_{kind}", disabled=locked):
-            act(lambda: R.reset_group(db, aid, mid, sec_code, area_code, kind), "已恢复为专家原文")
-        for f in R.display_unused(db, aid, sec_code, area_code, kind):
+            act(lambda: report_edit.reset_group(db, aid, mid, sec_code, area_code, kind), "已恢复为专家原文")
+        for f in report_edit.display_unused(db, aid, sec_code, area_code, kind):
             cols = st.columns([5, 1])
             cols[0].caption(f"未纳入报告的意见（{ui.md_escape(f['member_name'] or '')}）：{ui.md_escape(f['text'])}")
             if cols[1].button("加入报告", key=f"rp_use_{f['id']}", disabled=locked):
-                act(lambda fid=f["id"]: R.add_item(db, aid, mid, sec_code, area_code, kind, "", finding_id=fid),
+                act(lambda fid=f["id"]: report_edit.add_item(db, aid, mid, sec_code, area_code, kind, "", finding_id=fid),
                     "已加入报告")
         with st.expander(f"添加一条{ui.esc(word)}"):
             add_text = st.text_area("新条目", key=f"rp_add_text_{kind}", disabled=locked)
             if st.button("添加", key=f"rp_add_{kind}", disabled=locked):
-                act(lambda: R.add_item(db, aid, mid, sec_code, area_code, kind, add_text), "已添加")
+                act(lambda: report_edit.add_item(db, aid, mid, sec_code, area_code, kind, add_text), "已添加")
 
 # ---------- 其他评估方: scores, comments, findings; veto ----------
 with tab_parties:
-    entered = S.party_scores(db, aid)
+    entered = scoresheet.party_scores(db, aid)
     for p in data.parties:
         if p.computed:
             continue
         with st.container(border=True):
-            st.markdown(f"**{ui.esc(p.name)}**（{ui.esc(p.label)}，权重 {T.num(p.share)}%，满分 {T.num(p.max)}）")
+            st.markdown(f"**{ui.esc(p.name)}**（{ui.esc(p.label)}，权重 {report_text.num(p.share)}%，满分 {report_text.num(p.max)}）")
             row = entered.get(p.code) or {}
             cols = st.columns([1, 3])
             # Score and comment are saved as they are entered (on_change).
@@ -158,7 +158,7 @@ with tab_parties:
                          on_click=add_party_finding, args=(p.code,))
             ui.show_saved_error(f"rp_party_ferr_{p.code}")
             st.caption(f"值得肯定 {len(p.strengths)} 条，需要关注 {len(p.concerns)} 条（在“报告正文”中选择“"
-                       f"{ui.esc(T.party_heading(p))}”排序和编辑）")
+                       f"{ui.esc(report_text.party_heading(p))}”排序和编辑）")
     for v in data.veto:
         with st.container(border=True):
             st.markdown(f"**一票否决：{ui.esc(v['name'])}**")
@@ -171,26 +171,26 @@ with tab_parties:
 # ---------- 反馈与结语 ----------
 with tab_free:
     st.caption("留空则使用系统根据数据生成的默认表述。")
-    for key, label in T.TEXT_KEYS.items():
-        current = T.text(data, key)
+    for key, label in report_text.TEXT_KEYS.items():
+        current = report_text.text(data, key)
         st.text_area(label + "（离开输入框即保存）", value=current, key=f"rp_free_{key}", height=140, disabled=locked,
                      help="每行一条" if key == "closing_points" else None,
-                     on_change=lambda k=key: ui.saver("rp_free_err", R.set_text, db, aid, mid, k,
+                     on_change=lambda k=key: ui.saver("rp_free_err", report_edit.set_text, db, aid, mid, k,
                                                       st.session_state[f"rp_free_{k}"]))
         ui.show_saved_error("rp_free_err")
         cols = st.columns([1, 5])
         if data.texts.get(key) and cols[0].button("恢复默认", key=f"rp_free_reset_{key}", disabled=locked):
             st.session_state.pop(f"rp_free_{key}", None)
-            act(lambda k=key: R.set_text(db, aid, mid, k, ""), "已恢复默认表述")
+            act(lambda k=key: report_edit.set_text(db, aid, mid, k, ""), "已恢复默认表述")
 
 # ---------- 生成与导出 ----------
 with tab_build:
     c = st.columns(2)
     if locked:
         if c[0].button("解锁评估", key="rp_unlock"):
-            act(lambda: A.set_locked(db, aid, mid, False), "已解锁")
+            act(lambda: team.set_locked(db, aid, mid, False), "已解锁")
     elif c[0].button("锁定评估（全部只读）", key="rp_lock", type="primary"):
-        act(lambda: A.set_locked(db, aid, mid, True), "已锁定")
+        act(lambda: team.set_locked(db, aid, mid, True), "已锁定")
     if data.result.final_projected:
         st.warning("部分评分尚未完成或其他评估方分数未录入，报告中的得分与等级为预计结果。")
     if st.button("生成报告 PDF", key="rp_build", type="primary"):

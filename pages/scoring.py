@@ -1,7 +1,7 @@
 """Expert scoring: the member's assigned indicators (per 片区 where per-area), findings, progress."""
 import streamlit as st
 
-from core import scoresheet as S
+from core import scoresheet
 from core import team
 from core.framework import get_framework
 from core.labels import FINDING_KINDS
@@ -25,7 +25,7 @@ if not cells:
     st.info("组长尚未给您分配评分指标。")
     st.stop()
 
-mine = {(r["indicator_code"], r["area_code"]): r for r in S.scores(db, aid, mid)}
+mine = {(r["indicator_code"], r["area_code"]): r for r in scoresheet.scores(db, aid, mid)}
 done = sum(1 for c in cells if c in mine and (mine[c]["value"] is not None or mine[c]["na"]))
 st.progress(done / len(cells), text=f"评分进度：已评 {int(done)} / 分配 {len(cells)}")
 if locked:
@@ -52,7 +52,7 @@ def k(*parts) -> str:
 
 
 def save(ind, area_code, **fields):
-    ui.saver(k("err", ind.code, area_code), S.save_score, db, aid, mid, ind.code, area_code, **fields)
+    ui.saver(k("err", ind.code, area_code), scoresheet.save_score, db, aid, mid, ind.code, area_code, **fields)
 
 
 def on_criteria(ind, area_code):
@@ -129,7 +129,7 @@ for ind in sec.indicators:
 st.subheader("评估意见")
 st.caption("值得肯定 / 需要关注。组长在「报告与导出」中整理进报告，您的原文保留在记录中。")
 area_key = area if sec.scope == "area" else ""
-all_f = S.shown_findings(db, aid, sec.code, area_key, viewer_id=mid)  # others' text through the scrubber
+all_f = scoresheet.shown_findings(db, aid, sec.code, area_key, viewer_id=mid)  # others' text through the scrubber
 fk = "fd_" + sec.code + "_" + area_key
 for kind, kind_label in FINDING_KINDS.items():
     st.markdown(f"**{ui.esc(kind_label)}**")
@@ -138,10 +138,10 @@ for kind, kind_label in FINDING_KINDS.items():
             c1, c2 = st.columns([10, 1])
             c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
                          disabled=locked,
-                         on_change=lambda fid=f["id"]: ui.saver(fk + "_err", S.update_finding, db, aid, mid, fid,
+                         on_change=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.update_finding, db, aid, mid, fid,
                                                                 text=st.session_state[f"{fk}_text_{fid}"]))
             c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=locked,
-                      on_click=lambda fid=f["id"]: ui.saver(fk + "_err", S.delete_finding, db, aid, mid, fid))
+                      on_click=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.delete_finding, db, aid, mid, fid))
         else:
             st.text(f"{f['member_name']}：{f['shown']}")
 
@@ -150,7 +150,7 @@ def add_new_finding():
     text = (st.session_state.get(f"{fk}_newtext") or "").strip()
     if not text:
         return
-    ui.saver(fk + "_err", S.add_finding, db, aid, mid, sec.code, st.session_state[f"{fk}_newkind"], text,
+    ui.saver(fk + "_err", scoresheet.add_finding, db, aid, mid, sec.code, st.session_state[f"{fk}_newkind"], text,
              area_code=area_key)
     if fk + "_err" not in st.session_state:
         st.session_state[f"{fk}_newtext"] = ""

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import station_data as SD
+from core import station_data
 from core import team
 from core.framework import get_framework
 from core.labels import RECTIFICATION_STATUSES, SITE_STATUSES
@@ -13,7 +13,7 @@ who = ui.require_login()
 db = ui.get_db()
 assessment_id, member_id = who["assessment_id"], who["member_id"]
 locked = team.is_locked(db, assessment_id)
-can_edit = SD.can_edit_site_records(who["role"]) and not locked
+can_edit = station_data.can_edit_site_records(who["role"]) and not locked
 assessment = team.get_assessment(db, assessment_id)
 fw = get_framework(assessment["framework_id"])
 areas = team.list_areas(db, assessment["station_id"])
@@ -63,16 +63,16 @@ def promote_box(kind: str, records: list[dict]) -> None:
                                     key=f"promote_area_{kind}")
             area = area_row["code"] if area_row else ""
         if c4.button("转为意见", key=f"promote_btn_{kind}"):
-            if ui.run(lambda: SD.promote_to_finding(db, assessment_id, member_id, rec["id"], sec.code, area),
+            if ui.run(lambda: station_data.promote_to_finding(db, assessment_id, member_id, rec["id"], sec.code, area),
                       "已转为需要关注意见"):
                 st.rerun()
 
 
 def checklist(kind: str) -> None:
     """Observation / document review: an editable checklist saved as edited."""
-    if can_edit and not SD.list_site_records(db, assessment_id, kind):
-        ui.run(lambda: SD.prefill_site_records(db, assessment_id, member_id, kind))
-    records = SD.list_site_records(db, assessment_id, kind)
+    if can_edit and not station_data.list_site_records(db, assessment_id, kind):
+        ui.run(lambda: station_data.prefill_site_records(db, assessment_id, member_id, kind))
+    records = station_data.list_site_records(db, assessment_id, kind)
     df = pd.DataFrame([{"id": r["id"], "项目": r["item"], "结果": SITE_STATUSES[r["status"]], "发现的问题": r["finding"],
                         "抽查文件": r["file_ref"], "备注": r["notes"], "记录人": r["member_name"] or ""} for r in records],
                       columns=["id", "项目", "结果", "发现的问题", "抽查文件", "备注", "记录人"])
@@ -99,7 +99,7 @@ def checklist(kind: str) -> None:
         added = [_fields(row) for row in delta.get("added_rows") or []]
         deleted = [int(df.iloc[int(pos)]["id"]) for pos in delta.get("deleted_rows") or []]
         # All edits of one table change are saved together, or none (one core use case).
-        if ui.run(lambda: SD.apply_site_record_edits(db, assessment_id, member_id, kind, updated, added, deleted)):
+        if ui.run(lambda: station_data.apply_site_record_edits(db, assessment_id, member_id, kind, updated, added, deleted)):
             bump(ver_name)
             st.rerun()
     n_find = sum(1 for r in records if r["status"] == "finding")
@@ -111,13 +111,13 @@ def checklist(kind: str) -> None:
 
 def notes(kind: str, item_label: str) -> None:
     """Introduction / interviews: one note per topic or interviewee group, saved as typed."""
-    if can_edit and not SD.list_site_records(db, assessment_id, kind):
-        ui.run(lambda: SD.prefill_site_records(db, assessment_id, member_id, kind))
-    records = SD.list_site_records(db, assessment_id, kind)
+    if can_edit and not station_data.list_site_records(db, assessment_id, kind):
+        ui.run(lambda: station_data.prefill_site_records(db, assessment_id, member_id, kind))
+    records = station_data.list_site_records(db, assessment_id, kind)
     err_key = f"{kind}_error"
 
     def save(rid: int, field: str, wkey: str) -> None:
-        ui.saver(err_key, SD.save_site_record, db, assessment_id, member_id, kind, record_id=rid,
+        ui.saver(err_key, station_data.save_site_record, db, assessment_id, member_id, kind, record_id=rid,
                  **{field: st.session_state.get(wkey) or ""})
 
     ui.show_saved_error(err_key)
@@ -132,21 +132,21 @@ def notes(kind: str, item_label: str) -> None:
             st.text_input("发现的问题（可转为需要关注意见）", value=r["finding"], key=f"{kind}_finding_{r['id']}",
                           disabled=not can_edit, on_change=save, args=(r["id"], "finding", f"{kind}_finding_{r['id']}"))
             if can_edit and st.button("删除此条", key=f"{kind}_del_{r['id']}"):
-                if ui.run(lambda rid=r["id"]: SD.delete_site_record(db, assessment_id, member_id, rid), "已删除"):
+                if ui.run(lambda rid=r["id"]: station_data.delete_site_record(db, assessment_id, member_id, rid), "已删除"):
                     st.rerun()
     if can_edit:
         with st.form(f"{kind}_new", clear_on_submit=True):
             item = st.text_input(f"新增{item_label}", key=f"{kind}_new_item")
             text = st.text_area("记录", key=f"{kind}_new_notes", height=80)
             if st.form_submit_button("添加", key=f"{kind}_new_submit"):
-                if ui.run(lambda: SD.save_site_record(db, assessment_id, member_id, kind, item=item, notes=text),
+                if ui.run(lambda: station_data.save_site_record(db, assessment_id, member_id, kind, item=item, notes=text),
                           "已添加"):
                     st.rerun()
     promote_box(kind, records)
 
 
 def recommendations() -> None:
-    recs = SD.list_recommendations(db, assessment_id)
+    recs = station_data.list_recommendations(db, assessment_id)
     counts = rectification_counts(recs)
     st.caption(f"共 {len(recs)} 条：" + "，".join(f"{ui.esc(k)} {int(v)} 条" for k, v in counts.items()))
     sec_label = {s.code: f"{s.code} {s.name}" for s in fw.sections}
@@ -183,7 +183,7 @@ def recommendations() -> None:
         added = [row_kw(row) for row in delta.get("added_rows") or []]
         deleted = [int(df.iloc[int(pos)]["id"]) for pos in delta.get("deleted_rows") or []]
         # All edits of one table change are saved together, or none (one core use case).
-        if ui.run(lambda: SD.apply_recommendation_edits(db, assessment_id, member_id, updated, added, deleted)):
+        if ui.run(lambda: station_data.apply_recommendation_edits(db, assessment_id, member_id, updated, added, deleted)):
             bump(ver_name)
             st.rerun()
 

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import imports as IM
-from core import station_data as SD
+from core import imports
+from core import station_data
 from core import team
 from core.errors import DataError, ImportRejected
 from core.indicators import fmt_value
@@ -14,7 +14,7 @@ who = ui.require_login()
 db = ui.get_db()
 assessment_id, member_id = who["assessment_id"], who["member_id"]
 locked = team.is_locked(db, assessment_id)
-can_edit = SD.can_edit_station_data(who["role"]) and not locked
+can_edit = station_data.can_edit_station_data(who["role"]) and not locked
 
 st.title("协议指标与人员配置")
 if locked:
@@ -34,9 +34,9 @@ tab_ind, tab_staff = st.tabs(["协议指标", "人员配置"])
 
 # ---------- 协议指标 ----------
 with tab_ind:
-    if can_edit and not SD.list_indicators(db, assessment_id):
-        ui.run(lambda: SD.prefill_indicators(db, assessment_id, member_id))
-    rows = SD.indicator_table(db, assessment_id)
+    if can_edit and not station_data.list_indicators(db, assessment_id):
+        ui.run(lambda: station_data.prefill_indicators(db, assessment_id, member_id))
+    rows = station_data.indicator_table(db, assessment_id)
     st.caption("按协议填写各项指标的协议指标量与实际完成量；完成率 = 实际完成量 ÷ 协议指标量（四舍五入保留两位小数）。"
                "表格中的修改即时保存。")
     df = pd.DataFrame(
@@ -68,7 +68,7 @@ with tab_ind:
         new_rows = [{"id": r["id"], "name": r["指标名称"], "unit": r["单位"], "target": r["协议指标量"],
                      "actual": r["实际完成量"], "note": r["备注"]} for r in clean.to_dict("records")]
         changed = []
-        if ui.run(lambda: changed.append(SD.save_indicators(db, assessment_id, member_id, new_rows))) and changed[0]:
+        if ui.run(lambda: changed.append(station_data.save_indicators(db, assessment_id, member_id, new_rows))) and changed[0]:
             st.session_state["ind_editor_ver"] = ver + 1
             st.rerun()
     problems = [f"{r['name']}：{r['problem']}" for r in rows if r["problem"]]
@@ -83,12 +83,12 @@ with tab_ind:
 
     with st.expander("从 Excel / CSV 导入，或下载模板", expanded=False):
         c1, c2, c3 = st.columns(3)
-        c1.download_button("下载 Excel 模板", IM.indicator_template("xlsx"), file_name="协议指标模板.xlsx",
+        c1.download_button("下载 Excel 模板", imports.indicator_template("xlsx"), file_name="协议指标模板.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="ind_template_xlsx")
-        c2.download_button("下载 CSV 模板", IM.indicator_template("csv"), file_name="协议指标模板.csv",
+        c2.download_button("下载 CSV 模板", imports.indicator_template("csv"), file_name="协议指标模板.csv",
                            mime="text/csv", key="ind_template_csv")
-        c3.download_button("导出当前指标（Excel）", IM.indicator_template("xlsx", rows=rows),
+        c3.download_button("导出当前指标（Excel）", imports.indicator_template("xlsx", rows=rows),
                            file_name="协议指标.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="ind_export_xlsx")
@@ -98,7 +98,7 @@ with tab_ind:
             up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="ind_upload")
             if st.button("导入并替换现有指标", key="ind_import", disabled=up is None):
                 try:
-                    n = SD.import_indicators(db, assessment_id, member_id, up.name, up.getvalue())
+                    n = station_data.import_indicators(db, assessment_id, member_id, up.name, up.getvalue())
                     st.session_state["ind_editor_ver"] = ver + 1
                     st.session_state["ind_import_ok"] = f"已导入 {n} 项协议指标"
                     st.rerun()
@@ -109,11 +109,11 @@ with tab_ind:
 
 # ---------- 人员配置 ----------
 with tab_staff:
-    staffing = SD.get_staffing(db, assessment_id) or {}
+    staffing = station_data.get_staffing(db, assessment_id) or {}
 
     def save_field(field: str) -> None:
         value = st.session_state.get(f"staff_{field}")
-        ui.saver("staff_error", SD.save_staffing, db, assessment_id, member_id, **{field: value})
+        ui.saver("staff_error", station_data.save_staffing, db, assessment_id, member_id, **{field: value})
 
     ui.show_saved_error("staff_error")
     st.caption("比例以协议要求配备社工总数为分母（与评估报告一致）。每项输入后即时保存。")
@@ -135,7 +135,7 @@ with tab_staff:
                 step=1 if kind == "int" else 0.5, format=None if kind == "int" else "%g",
                 key=f"staff_{field}", disabled=not can_edit, on_change=save_field, args=(field,))
 
-    f = staffing_figures(SD.get_staffing(db, assessment_id))
+    f = staffing_figures(station_data.get_staffing(db, assessment_id))
     st.markdown("**比例（评估报告口径）**")
     m = st.columns(5)
 

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls as SV
-from core import survey as S
+from core import calls
+from core import survey
 from core import team
 from core.labels import ROLES
 from pages import _shared as ui
@@ -18,17 +18,17 @@ st.title("满意度抽样与结果")
 st.caption("从重点服务对象名册中随机抽取不少于 100 人（名册不足 100 人时全部调查）。抽样可复现：保存随机种子与名册哈希，"
            "任何人可用同一种子在同一名册上重新抽出相同样本。姓名与电话在本页一律脱敏。")
 
-overview = SV.register_overview(db, aid)
+overview = calls.register_overview(db, aid)
 reg_hash = overview["register_hash"]
-sample = SV.current_sample(db, aid)
-calls = SV.call_count(db, aid)
+sample = calls.current_sample(db, aid)
+n_calls = calls.call_count(db, aid)
 
 # ---------- sampling ----------
 st.subheader("抽样")
 c1, c2, c3 = st.columns(3)
 c1.metric("名册人数", int(overview["persons"]))
 c2.metric("名册户数", int(overview["households"]) if overview["persons"] else "—")
-c3.metric("当前名册哈希", ui.esc(S.short_hash(reg_hash)) if reg_hash else "—", help="名册内容的 SHA-256（前 12 位）")
+c3.metric("当前名册哈希", ui.esc(survey.short_hash(reg_hash)) if reg_hash else "—", help="名册内容的 SHA-256（前 12 位）")
 
 if sample is None:
     st.info("尚未抽样。" + ("" if is_lead else "请组长抽样。"))
@@ -41,7 +41,7 @@ else:
         if sample["register_hash"] != reg_hash:
             st.warning("名册在抽样后已被修改：当前名册哈希与抽样时不一致，同一种子将抽出不同样本。", icon=":material/warning:")
         if st.button("用保存的种子重新验证抽样", key="survey_verify"):
-            v = SV.verify_sample(db, aid)
+            v = calls.verify_sample(db, aid)
             if v["register_matches"] and v["sample_matches"]:
                 st.success("验证通过：名册哈希一致，用同一种子重新抽出的样本与保存的样本完全相同。")
             else:
@@ -50,16 +50,16 @@ else:
 
 if is_lead and not locked and overview["persons"]:
     with st.expander("重新抽样" if sample else "抽样", expanded=sample is None):
-        if calls:
-            st.warning(f"已有 {int(calls)} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon=":material/warning:")
+        if n_calls:
+            st.warning(f"已有 {int(n_calls)} 条通话记录。重新抽样将作废当前样本及其通话记录（保留在修改记录中）。", icon=":material/warning:")
         with st.form("survey_draw"):
             c1, c2, c3 = st.columns(3)
             seed = c1.text_input("随机种子（留空自动生成）", key="survey_seed")
-            size = c2.number_input("抽样人数", min_value=S.MIN_SAMPLE, value=S.MIN_SAMPLE, step=1, key="survey_size")
+            size = c2.number_input("抽样人数", min_value=survey.MIN_SAMPLE, value=survey.MIN_SAMPLE, step=1, key="survey_size")
             reserve = c3.number_input("候补人数", min_value=0, value=0, step=1, key="survey_reserve")
-            confirm = st.checkbox("确认作废当前样本并重新抽样", key="survey_confirm") if calls else False
+            confirm = st.checkbox("确认作废当前样本并重新抽样", key="survey_confirm") if n_calls else False
             if st.form_submit_button("抽样", type="primary", key="survey_draw_submit"):
-                if ui.run(lambda: SV.draw_sample(db, aid, me, seed=seed or None, size=int(size), reserve=int(reserve),
+                if ui.run(lambda: calls.draw_sample(db, aid, me, seed=seed or None, size=int(size), reserve=int(reserve),
                                                  confirm_redraw=confirm), success="抽样完成"):
                     st.rerun()
 elif is_lead and not overview["persons"]:
@@ -68,20 +68,20 @@ elif is_lead and not overview["persons"]:
 if is_lead and not locked and sample is not None:
     with st.expander("撤销抽样"):
         st.caption("撤销后可更换重点服务对象名册再重新抽样；已记录的通话将一并删除（修改记录中保留种子、哈希与通话数）。")
-        sure = st.checkbox(f"确认撤销抽样并删除 {calls} 条通话记录", key="survey_withdraw_confirm") if calls else False
+        sure = st.checkbox(f"确认撤销抽样并删除 {n_calls} 条通话记录", key="survey_withdraw_confirm") if n_calls else False
         if st.button("撤销抽样", key="survey_withdraw"):
-            if ui.run(lambda: SV.withdraw_sample(db, aid, me, confirm=sure), success="已撤销抽样"):
+            if ui.run(lambda: calls.withdraw_sample(db, aid, me, confirm=sure), success="已撤销抽样"):
                 st.rerun()
 
 if sample is None:
     st.stop()
 
 # ---------- assignment ----------
-items = SV.list_items(db, aid)
+items = calls.list_items(db, aid)
 st.subheader("回访分配")
-members = SV.callers(db, aid)
+members = calls.callers(db, aid)
 names = {m["id"]: f"{m['name']}（{ROLES[m['role']]}）" for m in members}
-counts, unassigned = SV.assignment_counts(items)
+counts, unassigned = calls.assignment_counts(items)
 if counts:
     st.caption("已分配：" + "；".join(f"{ui.esc(names.get(k, k))} {int(v)} 人" for k, v in counts.items()) +
                f"；样本中未分配 {int(unassigned)} 人。")
@@ -93,7 +93,7 @@ if is_lead and not locked:
         default = [m["id"] for m in members if m["role"] == "staff"]
         chosen = st.multiselect("回访人员", list(names), default=default, format_func=names.get, placeholder="请选择", key="survey_even_callers")
         if st.form_submit_button("平均分配未分配的对象", key="survey_assign_even_submit"):
-            if ui.run(lambda: SV.assign_evenly(db, aid, me, chosen), success="已分配"):
+            if ui.run(lambda: calls.assign_evenly(db, aid, me, chosen), success="已分配"):
                 st.rerun()
     with c2.form("survey_assign_some"):
         labels = {i["id"]: f"{'候补' if i['reserve'] else ''}第 {i['position']} 号 {i['name']}（{i['caller_name'] or '未分配'}）"
@@ -101,7 +101,7 @@ if is_lead and not locked:
         picked = st.multiselect("抽样对象", list(labels), format_func=labels.get, placeholder="请选择", key="survey_pick_items")
         to = st.selectbox("改派给", list(names), format_func=names.get, placeholder="请选择", key="survey_pick_caller")
         if st.form_submit_button("分配所选对象", key="survey_assign_some_submit"):
-            if ui.run(lambda: SV.assign(db, aid, me, picked, to), success="已分配"):
+            if ui.run(lambda: calls.assign(db, aid, me, picked, to), success="已分配"):
                 st.rerun()
 
 st.dataframe(pd.DataFrame([{
@@ -111,7 +111,7 @@ st.dataframe(pd.DataFrame([{
 } for i in items]), hide_index=True, key="survey_items_table", height=300)
 
 # ---------- results ----------
-res = SV.survey_results(db, aid)
+res = calls.survey_results(db, aid)
 st.subheader("调查结果")
 c = st.columns(6)
 c[0].metric("样本量", int(res.sample_size))
@@ -133,7 +133,7 @@ if res.reached:
     st.dataframe(pd.DataFrame([{"项目": item, **counts} for item, counts in res.breakdown.items()]),
                  hide_index=True, key="survey_breakdown")
     st.markdown("**知晓度分项**")
-    st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": S.rate_text(v, res.reached)}
+    st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": survey.rate_text(v, res.reached)}
                                for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness")
 
 st.markdown("**需跟进名单**（无法接通、不了解社工、不满意、拒访）")
@@ -147,7 +147,7 @@ if res.knows_worker_no:
     st.caption("不了解社工：" + "；".join(f"{ui.esc(p['name'])}（{ui.esc(p['respondent'])}）"
                                      for p in res.knows_worker_no))
 
-rows = SV.export_rows(db, aid)
+rows = calls.export_rows(db, aid)
 if rows:
     st.download_button("导出回访结果（CSV，已脱敏）", pd.DataFrame(rows).to_csv(index=False).encode("utf-8-sig"),
                        file_name="满意度回访结果.csv", mime="text/csv", key="survey_export")

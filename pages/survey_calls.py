@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls as SV
-from core import survey as S
+from core import calls
+from core import survey
 from core import team
 from core.errors import DataError
 from core.labels import CALL_OUTCOMES, RESPONDENTS, SATISFACTION_SCALE
@@ -17,16 +17,16 @@ locked = team.is_locked(db, aid)
 st.title("电话回访")
 st.caption("只显示分配给您的回访对象。姓名与电话仅在本人的回访表中完整显示，其他页面及导出一律脱敏。")
 
-if SV.current_sample(db, aid) is None:
+if calls.current_sample(db, aid) is None:
     st.info("尚未抽样。组长在“满意度抽样与结果”页面抽样并分配回访名单后，这里会显示您的名单。")
     st.stop()
 
-items = SV.my_calls(db, aid, me)
+items = calls.my_calls(db, aid, me)
 if not items:
     st.info("目前没有分配给您的回访对象。")
     st.stop()
 
-done = sum(1 for i in items if i["status"] in S.FINAL_STATUSES)
+done = sum(1 for i in items if i["status"] in survey.FINAL_STATUSES)
 st.progress(done / len(items), text=f"已完成 {int(done)} / {len(items)}（接通、拒访或两次未接通即完成）")
 
 st.dataframe(pd.DataFrame([{
@@ -39,7 +39,7 @@ ids = list(labels)
 if st.session_state.get("call_item") not in ids or st.session_state.pop("call_advance", False):
     # First visit, or the client just saved is done: go to the next client still to call.
     current = st.session_state.get("call_item")
-    todo = [i["id"] for i in items if i["status"] not in S.FINAL_STATUSES]
+    todo = [i["id"] for i in items if i["status"] not in survey.FINAL_STATUSES]
     st.session_state["call_item"] = (current if current in todo else None) or next(
         (t for t in todo if current not in ids or ids.index(t) > ids.index(current)), todo[0] if todo else ids[0])
 
@@ -47,7 +47,7 @@ if st.session_state.get("call_item") not in ids or st.session_state.pop("call_ad
 def leave_client(previous: int | None) -> None:
     """Another client chosen: give up the claim on the one left (others may record it)."""
     if previous is not None and not locked:
-        ui.saver("call_release_error", SV.release, db, aid, me, previous)
+        ui.saver("call_release_error", calls.release, db, aid, me, previous)
 
 
 item_id = st.selectbox("回访对象", ids, format_func=labels.get, placeholder="请选择", key="call_item",
@@ -55,7 +55,7 @@ item_id = st.selectbox("回访对象", ids, format_func=labels.get, placeholder=
 ui.show_saved_error("call_release_error")
 
 try:
-    form = SV.call_form(db, aid, me, item_id)
+    form = calls.call_form(db, aid, me, item_id)
 except DataError as e:
     st.error(ui.esc(str(e)))
     st.stop()
@@ -69,18 +69,18 @@ with st.container(border=True, key="call_card"):
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
             "受访者": c["respondent"],
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
-            "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(S.AWARENESS_ITEMS)}" if c["awareness"] else "",
+            "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(survey.AWARENESS_ITEMS)}" if c["awareness"] else "",
             "总体满意度": SATISFACTION_SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
         } for c in form["calls"]]), hide_index=True, key="call_history")
 
-if form["status"] in S.FINAL_STATUSES:
-    st.success(f"该对象已完成回访：{ui.esc(S.status_label(form['status']))}。")
+if form["status"] in survey.FINAL_STATUSES:
+    st.success(f"该对象已完成回访：{ui.esc(survey.status_label(form['status']))}。")
     st.stop()
 if locked:
     st.warning("评估已锁定，不能再记录通话。", icon=":material/lock:")
     st.stop()
 
-other = form["claimed_by_other"] or SV.claim(db, aid, me, item_id)
+other = form["claimed_by_other"] or calls.claim(db, aid, me, item_id)
 if other:
     st.warning(f"{ui.esc(other)} 正在记录该对象的通话。为免重复，请与其确认后再保存；对方保存后本表须刷新。", icon=":material/warning:")
 
@@ -89,28 +89,28 @@ k = f"{item_id}_{n}"
 st.markdown(f"**第 {int(n)} 次拨打**（两次未接通即记为无法接通）")
 outcome = st.radio("通话结果", CALL_OUTCOMES, index=None, horizontal=True, key=f"call_outcome_{k}")
 answers: dict = {}
-if outcome == S.REACHED:
+if outcome == survey.REACHED:
     c1, c2 = st.columns(2)
     answers["respondent"] = c1.radio("受访者", RESPONDENTS, index=None, horizontal=True, key=f"call_respondent_{k}")
     knows = c2.radio("是否认识社工", ["是", "否"], index=None, horizontal=True, key=f"call_knows_{k}")
     answers["knows_worker"] = None if knows is None else knows == "是"
     st.markdown("**知晓度**（了解以下 5 项中的至少 3 项视为知晓）")
-    cols = st.columns(len(S.AWARENESS_ITEMS))
+    cols = st.columns(len(survey.AWARENESS_ITEMS))
     answers["awareness"] = {item: int(col.checkbox(item, key=f"call_aware_{n}_{item}_{item_id}"))
-                            for col, item in zip(cols, S.AWARENESS_ITEMS)}
+                            for col, item in zip(cols, survey.AWARENESS_ITEMS)}
     st.markdown("**满意度**")
     scale = list(SATISFACTION_SCALE)  # 5 … 1
-    cols = st.columns(len(S.SATISFACTION_ITEMS))
+    cols = st.columns(len(survey.SATISFACTION_ITEMS))
     answers["satisfaction"] = {
         item: col.selectbox(item, scale, index=None, format_func=SATISFACTION_SCALE.get, placeholder="请选择",
                             key=f"call_sat_{n}_{item}_{item_id}")
-        for col, item in zip(cols, S.SATISFACTION_ITEMS)}
-    answers["overall"] = st.radio(S.OVERALL, scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
+        for col, item in zip(cols, survey.SATISFACTION_ITEMS)}
+    answers["overall"] = st.radio(survey.OVERALL, scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
                                   key=f"call_overall_{k}")
 comment = st.text_area("备注", key=f"call_comment_{k}", height=80)
 
 if st.button(f"保存第 {n} 次拨打记录", type="primary", key=f"call_save_{k}", disabled=outcome is None):
-    if ui.run(lambda: SV.record_call(db, aid, me, item_id, n, outcome, comment=comment, **answers),
+    if ui.run(lambda: calls.record_call(db, aid, me, item_id, n, outcome, comment=comment, **answers),
               success=f"第 {form['position']} 号第 {n} 次拨打已保存"):
         st.session_state["call_advance"] = True
         st.rerun()
