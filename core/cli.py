@@ -79,14 +79,7 @@ def cmd_score(argv):
 
 def _load_plugins():
     # Commands that live in other core modules register on import.
-    import importlib
-
-    for mod in ("core.cli_exports", "core.cli_report"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
+    from . import cli_exports, cli_report  # noqa: F401
 
 
 def main(argv=None) -> int:

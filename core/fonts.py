@@ -148,10 +148,8 @@ def missing_glyphs(text: str) -> set[str]:
 # ---------- fallback fonts ----------
 
 def _package_fallbacks() -> list[tuple[Path, int]]:
-    try:
-        import manimgx_fonts
-    except ImportError:
-        return []
+    import manimgx_fonts
+
     return [(Path(manimgx_fonts.__file__).parent / "NotoEmoji[wght].ttf", 0)]
 
 

@@ -88,12 +88,12 @@ def set_text(db, assessment_id: int, member_id: int, key: str, text: str) -> Non
 # ---------- for the screen: scrubbed ----------
 
 def display_group(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> list[dict]:
-    """group_items with `display` = the text scrubbed (register names and phones masked)."""
+    """group_items with `shown` = the text scrubbed (register names and phones masked)."""
     scrub = scrubber(db, assessment_id)
-    return [dict(it, display=scrub(it["text"])) for it in group_items(db, assessment_id, section_code, area_code, kind)]
+    return [dict(it, shown=scrub(it["text"])) for it in group_items(db, assessment_id, section_code, area_code, kind)]
 
 
 def display_unused(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> list[dict]:
-    """unused_findings with their text scrubbed for display."""
+    """unused_findings with `shown` = the text scrubbed (register names and phones masked)."""
     scrub = scrubber(db, assessment_id)
-    return [dict(f, text=scrub(f["text"])) for f in unused_findings(db, assessment_id, section_code, area_code, kind)]
+    return [dict(f, shown=scrub(f["text"])) for f in unused_findings(db, assessment_id, section_code, area_code, kind)]

@@ -136,6 +136,3 @@ def esc(text) -> str:
     metrics): every Markdown/HTML special character is escaped, so it shows literally (never as
     formatting or HTML; a bare URL may still be auto-linked). None shows as ''."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in ("" if text is None else str(text)))
-
-
-md_escape = esc

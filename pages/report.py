@@ -98,9 +98,9 @@ with tab_text:
             ref = it["ref"]
             with st.container(border=True):
                 src = "、".join(a for a in it["authors"] if a) or "组长"
-                st.caption(f"（{int(n + 1)}）来源：{ui.md_escape(src)}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
+                st.caption(f"（{int(n + 1)}）来源：{ui.esc(src)}" + ("　· 已由组长编辑" if it["edited"] else "　· 专家原文"))
                 # Saved when the box is left (on_change), like every other edit in the app.
-                st.text_area("内容（离开输入框即保存）", value=it["display"], key=f"rp_text_{ref}", height=110,
+                st.text_area("内容（离开输入框即保存）", value=it["shown"], key=f"rp_text_{ref}", height=110,
                              label_visibility="collapsed", disabled=locked,
                              on_change=lambda ref=ref: ui.saver("rp_err", report_edit.update_item, db, aid, mid, ref,
                                                                 st.session_state[f"rp_text_{ref}"]))
@@ -122,7 +122,7 @@ with tab_text:
             act(lambda: report_edit.reset_group(db, aid, mid, sec_code, area_code, kind), "已恢复为专家原文")
         for f in report_edit.display_unused(db, aid, sec_code, area_code, kind):
             cols = st.columns([5, 1])
-            cols[0].caption(f"未纳入报告的意见（{ui.md_escape(f['member_name'] or '')}）：{ui.md_escape(f['text'])}")
+            cols[0].caption(f"未纳入报告的意见（{ui.esc(f['member_name'] or '')}）：{ui.esc(f['shown'])}")
             if cols[1].button("加入报告", key=f"rp_use_{f['id']}", disabled=locked):
                 act(lambda fid=f["id"]: report_edit.add_item(db, aid, mid, sec_code, area_code, kind, "", finding_id=fid),
                     "已加入报告")

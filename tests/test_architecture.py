@@ -112,7 +112,7 @@ MARKDOWN_CALLS = {
     "progress": ((), ("text",)), "expander": ((0,), ("label",)),
 }
 # Expressions that cannot carry user text: the escape helper, numbers, lengths, formatted figures.
-SAFE_CALLS = {"esc", "md_escape", "len", "int", "float", "round", "sum", "fmt_number", "fmt_percent", "fmt_rate",
+SAFE_CALLS = {"esc", "len", "int", "float", "round", "sum", "fmt_number", "fmt_percent", "fmt_rate",
               "num", "strftime", "count"}
 
 
