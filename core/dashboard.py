@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .framework import Framework, get_framework
+from .labels import SATISFACTION_SCALE
 from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
 
@@ -415,7 +416,7 @@ def section_chart(dash: Dashboard) -> go.Figure:
     return _figure(traces, "各部分得分 / 满分", barmode="overlay", yaxis=dict(title=dict(text="分"), rangemode="tozero"))
 
 
-SATISFACTION_LEVELS = ["非常满意", "满意", "一般", "不满意", "非常不满意"]
+SATISFACTION_LEVELS = list(SATISFACTION_SCALE.values())   # 非常满意 … 非常不满意
 _LEVEL_COLORS = ["#1b5e20", "#66bb6a", "#ffca28", "#ef6c00", "#b71c1c"]
 
 

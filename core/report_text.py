@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .labels import FINDING_KINDS
 from .numbers import fmt_number
 
 if TYPE_CHECKING:  # the data classes live with the use case that gathers them
@@ -380,7 +381,7 @@ def section_items(d: ReportData, sec: SectionReport, block_index: int, kind: str
 
 
 def section_lead_in(d: ReportData, sec: SectionReport, kind: str) -> str:
-    word = "值得肯定" if kind == "strength" else "需要关注"
+    word = FINDING_KINDS[kind]
     if "satisfaction" in sec.suggests and d.survey is not None:
         how = (f"对社工站提供的服务对象名册中全部 {d.survey.sample_size} 名服务对象" if d.survey.everyone
                else f"对社工站提供的服务对象名册随机抽取 {d.survey.sample_size} 名服务对象")

@@ -32,9 +32,8 @@ MAX_FAILED_ATTEMPTS = 2          # two failed attempts make a client unreachable
 CLAIM_MINUTES = 15               # an open call form keeps its claim on the client this long
 CLAIM_REFRESH_MINUTES = 5        # an own claim younger than this is not written again
 
-REACHED = "接通"
-REFUSED = "拒访"
-FAILED_OUTCOMES = ("无人接听", "空号", "非本人")
+REACHED, _NO_ANSWER, _EMPTY_NUMBER, REFUSED, _WRONG_PERSON = CALL_OUTCOMES   # 接通 无人接听 空号 拒访 非本人
+FAILED_OUTCOMES = (_NO_ANSWER, _EMPTY_NUMBER, _WRONG_PERSON)
 
 AWARENESS_ITEMS = ("社工站地址", "服务内容", "社工人员", "求助渠道", "经费来源")
 AWARE_THRESHOLD = 3              # knowing >= 3 of 5 counts as aware

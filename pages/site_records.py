@@ -5,7 +5,7 @@ import streamlit as st
 from core import station_data
 from core import team
 from core.framework import get_framework
-from core.labels import RECTIFICATION_STATUSES, SITE_STATUSES
+from core.labels import RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
 from core.site import rectification_counts, status_code
 from pages import _shared as ui
 
@@ -188,7 +188,7 @@ def recommendations() -> None:
             st.rerun()
 
 
-tabs = st.tabs(["听取介绍", "实地观察", "查阅资料", "访谈", "上期评估意见"])
+tabs = st.tabs([*SITE_KINDS.values(), "上期评估意见"])
 with tabs[0]:
     notes("intro", "介绍主题")
 with tabs[1]:
