@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .guard import Write, writer
 
-FIELDS = ("name", "phone", "community", "category", "household", "vacant_household", "separated", "note")
+FIELDS = ("name", "phone", "community", "category", "household", "vacant_household", "separated", "note",
+          "phone2", "phone_note", "category_detail", "household_written")
 _FLAGS = ("vacant_household", "separated")
 
 
@@ -24,9 +25,9 @@ def fingerprint(db, assessment_id: int) -> tuple:
 
 
 def identities(db, assessment_id: int) -> tuple[list[str], list[str]]:
-    """The register's names and phones (for the scrubber)."""
-    rows = db.execute("SELECT name, phone FROM clients WHERE assessment_id = ?", [assessment_id]).fetchall()
-    return [r[0] or "" for r in rows], [r[1] or "" for r in rows]
+    """The register's names and phones, second phones included (for the scrubber)."""
+    rows = db.execute("SELECT name, phone, phone2 FROM clients WHERE assessment_id = ?", [assessment_id]).fetchall()
+    return [r[0] or "" for r in rows], [r[1] or "" for r in rows] + [r[2] for r in rows if r[2]]
 
 
 def list_clients(db, assessment_id: int) -> list[dict]:

@@ -325,12 +325,28 @@ def m005_dashboard_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def m008_register_details(db: sqlite_utils.Database) -> None:
+    """The register as stations write it (issue 12): a second phone and what was written beside
+    the numbers, the detail of a category (肢体二级), the 户号 as written ("同上", blank).
+    Several categories of one person are stored in `category` joined by 、; no phone is ''."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE clients ADD COLUMN phone2 TEXT NOT NULL DEFAULT '';
+        ALTER TABLE clients ADD COLUMN phone_note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE clients ADD COLUMN category_detail TEXT NOT NULL DEFAULT '';
+        ALTER TABLE clients ADD COLUMN household_written TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
     ("003_survey", m003_survey),
     ("004_report", m004_report),
     ("005_dashboard_indexes", m005_dashboard_indexes),
+    ("008_register_details", m008_register_details),
 ]
 
 
