@@ -14,7 +14,7 @@ from . import survey
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
-from .register import register_summary
+from .register import NO_PHONE, register_summary
 
 # Readers used as they are.
 register = survey_db.register            # (db, assessment_id) -> full register rows (for drawing and hashing only)
@@ -86,9 +86,9 @@ def withdraw_sample(db, assessment_id: int, lead_id: int, confirm: bool = False)
 def _masked(item: dict, calls: list[dict]) -> dict:
     out = {k: v for k, v in item.items() if k not in ("name", "phone")}
     out["name"] = mask_name(item["name"])
-    out["phone"] = mask_phone(item["phone"])
+    out["phone"] = mask_phone(item["phone"]) or NO_PHONE
     out["attempts"] = len(calls)
-    out["status"] = survey.item_status(calls)
+    out["status"] = survey.client_status(calls, item)
     out["status_label"] = survey.status_label(out["status"])
     out["last_outcome"] = calls[-1]["outcome"] if calls else ""
     return out

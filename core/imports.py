@@ -469,12 +469,16 @@ def preview_clients(filename: str, data: bytes, communities: list[str] | None = 
         if [_norm_header(c) for c in cells[:len(header_norm)]] == header_norm[:len(cells)]:
             p.skipped.append((n, "重复的表头行"))
             continue
-        totals = [c for i, c in enumerate(cells) if i != note_col and c and _TOTAL.match(c.replace(" ", ""))]
-        if totals and (not written["name"] or written["name"] in totals):
+        # 合计 in the name column or left of it (序号), or anywhere when the name is blank
+        name_col = p.mapping["name"]
+        totals = [c for i, c in enumerate(cells) if i != note_col and c and _TOTAL.match(c.replace(" ", ""))
+                  and (i <= name_col or not written["name"])]
+        if totals:
             p.skipped.append((n, f"合计行（“{totals[0]}”），不是服务对象"))
             continue
-        if _FOOTER.match(written["name"]) and not written["category"]:
-            p.skipped.append((n, "表格下方的说明行"))
+        first = next((c for c in cells if c), "")
+        if _FOOTER.match(first.replace(" ", "")) and not written["category"] and not written["phone"]:
+            p.skipped.append((n, f"表格下方的说明行（“{first[:20]}”）"))
             continue
         for f, v in fix.items():
             if f in CLIENT_COLUMNS:

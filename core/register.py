@@ -160,7 +160,10 @@ def parse_phone(text) -> dict:
     if len(numbers) == 1 and relatives:
         out["changes"].append(f"“{written}”：{who}的号码，记为电话“{numbers[0]}”")
     elif len(numbers) == 1 and written != out["phone"]:
-        out["changes"].append(f"电话“{written}”记为“{numbers[0]}”")
+        how = [w for w, hit in (("+86", re.search(r"\+?86[\s-]?1", t) and not t.startswith("1")),
+                                ("空格", " " in written or "　" in written), ("短横线", re.search(r"[-－—]", written)),
+                                ("括号", re.search(r"[()（）]", written))) if hit]
+        out["changes"].append(f"电话“{written}”记为“{numbers[0]}”" + (f"（去掉了{'、'.join(how)}）" if how else ""))
     elif len(numbers) == 2:
         out["changes"].append(f"一格两个号码：电话“{numbers[0]}”，第二电话“{numbers[1]}”"
                               + (f"（{who}的号码）" if relatives else ""))

@@ -21,6 +21,7 @@ from . import calls, imports, scoresheet, team
 from .errors import ImportRejected, InvalidValue, PermissionDenied
 from .framework import get_framework
 from .indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
+from .masking import Scrubber, mask_name, mask_phone
 from .privacy import scrubber
 from .register import (audit_counts, check_rows, masked_clients, register_for_communities,
                        register_summary as summarise)
@@ -138,6 +139,15 @@ def register_summary(db, assessment_id: int, area_code: str | None = None) -> di
     return summarise(clients)
 
 
+REPLACE_REFUSED = ("已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
+                   "如确需更换，请组长先在“满意度抽样与结果”页撤销抽样。")
+
+
+def register_replace_refusal(db, assessment_id: int) -> str | None:
+    """Why the register cannot be replaced now (the survey sample was drawn), else None."""
+    return REPLACE_REFUSED if clients_db.survey_started(db, assessment_id) else None
+
+
 def replace_clients(db, assessment_id: int, member_id: int, rows: list[dict], source: str = "") -> int:
     """Replace the whole register with already-validated rows (see core.imports.parse_clients).
 
@@ -146,16 +156,76 @@ def replace_clients(db, assessment_id: int, member_id: int, rows: list[dict], so
     check_rows(rows)
     with transaction(db):
         if clients_db.survey_started(db, assessment_id):
-            raise ImportRejected(["已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
-                                  "如确需更换，请组长先在“满意度抽样与结果”页撤销抽样。"])
+            raise ImportRejected([REPLACE_REFUSED])
         return clients_db.replace_clients(db, assessment_id, member_id, rows, source=source,
                                           counts=audit_counts(rows))
 
 
+def preview_register(db, assessment_id: int, filename: str, data: bytes, mapping: dict | None = None,
+                     edits: dict | None = None, header_row: int | None = None) -> imports.RegisterPreview:
+    """What importing the file would store (core.imports.preview_clients against the station's
+    communities); writes nothing. Unmasked: for the import itself and the CLI — pages show
+    `register_preview_view`."""
+    return imports.preview_clients(filename, data, station_communities(db, assessment_id), mapping, edits, header_row)
+
+
+_PERSONAL = ("name", "phone", "phone2")
+
+
+def register_preview_view(db, assessment_id: int, filename: str, data: bytes, mapping: dict | None = None,
+                          edits: dict | None = None, header_row: int | None = None) -> dict:
+    """The import preview for the page, names and phones masked, every text through a scrubber
+    that knows the file's names and phones (the register's too).
+
+    {ok, persons, households, header_row, header, mapping, columns ('C 列：联系方式'),
+    rows [{row, stored (masked, for display), changes, errors [(field, column, message)],
+    fix {field: value to offer for correction (personal fields: '' with `hint` masked)}}],
+    skipped [(row, reason)], errors [message], refused (why the register cannot be replaced
+    now, or None), by_category, no_phone}."""
+    p = preview_register(db, assessment_id, filename, data, mapping, edits, header_row)
+    names = [r["written"]["name"] for r in p.rows] + [r["stored"].get("name", "") for r in p.rows]
+    phones = [x for r in p.rows for x in (r["stored"].get("phone"), r["stored"].get("phone2")) if x]
+    base = scrubber(db, assessment_id)
+    local = Scrubber(names, phones)
+    scrub = lambda t: base(local(t))  # noqa: E731
+    rows = []
+    for r in p.rows:
+        st = r["stored"]
+        shown = masked_clients([st], scrub)[0] if st else {}
+        errs = [(f, p.column_label(f), scrub(msg)) for f, msg in r["errors"]]
+        fix = {f: ("" if f in _PERSONAL else r["written"][f]) for f, _, _ in errs}
+        hint = {f: (mask_name(r["written"][f]) if f == "name" else scrub(mask_phone(r["written"][f])))
+                for f, _, _ in errs if f in _PERSONAL}
+        rows.append({"row": r["row"], "stored": shown, "changes": [scrub(c) for c in r["changes"]],
+                     "errors": errs, "fix": fix, "hint": hint})
+    stored = p.stored_rows() if not p.errors else [r["stored"] for r in p.rows if r["stored"]]
+    summary = summarise(stored)
+    return {"ok": p.ok, "persons": p.persons, "households": summary["households"] if stored else 0,
+            "header_row": p.header_row, "header": [scrub(h) for h in p.header], "mapping": dict(p.mapping),
+            "columns": [scrub(c) for c in imports.column_choices(p)], "rows": rows,
+            "skipped": [(n, scrub(why)) for n, why in p.skipped], "errors": [scrub(e) for e in p.errors],
+            "refused": register_replace_refusal(db, assessment_id), "by_category": summary["by_category"],
+            "no_phone": summary["no_phone"], "several_categories": summary["several_categories"]}
+
+
+def import_register(db, assessment_id: int, member_id: int, filename: str, data: bytes, mapping: dict | None = None,
+                    edits: dict | None = None, header_row: int | None = None) -> dict:
+    """Replace the register with the file as previewed (same mapping and fixes); all or nothing.
+
+    ImportRejected lists every problem (row and column) and nothing is stored; refused once
+    the survey sample is drawn. Returns {persons, households, skipped}."""
+    p = preview_register(db, assessment_id, filename, data, mapping, edits, header_row)
+    if p.errors:
+        raise ImportRejected(p.errors[:imports.MAX_ERRORS] + (
+            [f"……另有 {len(p.errors) - imports.MAX_ERRORS} 处问题未列出"] if len(p.errors) > imports.MAX_ERRORS else []))
+    rows = p.stored_rows()
+    n = replace_clients(db, assessment_id, member_id, rows, source=filename)
+    return {"persons": n, "households": summarise(rows)["households"], "skipped": list(p.skipped)}
+
+
 def import_clients(db, assessment_id: int, member_id: int, filename: str, data: bytes) -> int:
     """Replace the register with an .xlsx/.csv file; all-or-nothing. Returns the person count."""
-    rows = imports.parse_clients(filename, data, communities=station_communities(db, assessment_id))
-    return replace_clients(db, assessment_id, member_id, rows, source=filename)
+    return import_register(db, assessment_id, member_id, filename, data)["persons"]
 
 
 # ---------- previous recommendations (上期评估意见) ----------

@@ -134,6 +134,14 @@ def item_status(calls: list[dict]) -> str:
     return RETRY if outcomes else PENDING
 
 
+def client_status(calls: list[dict], item: dict) -> str:
+    """item_status, except that a client registered without a phone (无电话) who was never
+    called counts as unreachable: kept in the register and the sample, never a pending call."""
+    if not calls and "phone" in item and not (item["phone"] or "").strip():
+        return UNREACHABLE
+    return item_status(calls)
+
+
 def status_label(status: str) -> str:
     """未拨打 / 待再拨 / 已接通 / 拒访 / 无法接通."""
     return CALL_STATUSES[status]
@@ -282,7 +290,7 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
         if it["reserve"]:
             res.reserves_used += 1
         res.sample_size += 1
-        status = item_status(calls)
+        status = client_status(calls, it)
         if calls:
             res.called += 1
         reasons = []
@@ -311,7 +319,7 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
                 reasons.append(f"不满意（{SATISFACTION_SCALE[overall]}）")
         elif status == UNREACHABLE:
             res.unreachable += 1
-            reasons.append("两次拨打均未接通")
+            reasons.append("两次拨打均未接通" if calls else "名册中无联系电话")
         elif status == STATUS_REFUSED:
             res.refused += 1
             reasons.append("拒访")
