@@ -102,7 +102,7 @@ def _too_many_rows(name: str, what: str, limit: int) -> ImportRejected:
 
 
 def _too_many_columns(name: str, n) -> ImportRejected:
-    return ImportRejected([f"文件“{name}”有 {n} 列，超过上限 {MAX_COLUMNS} 列：请只保留名册或指标表需要的列"])
+    return ImportRejected([f"文件“{name}”{n} 列，超过上限 {MAX_COLUMNS} 列：请只保留名册或指标表需要的列"])
 
 
 def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
@@ -127,17 +127,29 @@ def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
     try:
         # The declared size (<dimension ref="A1:XFD1048576"/>) is refused before a row is read.
         if (ws.max_column or 0) > MAX_COLUMNS:
-            raise _too_many_columns(name, ws.max_column)
+            raise _too_many_columns(name, f"的工作表声明了 {ws.max_column}")
         if (ws.max_row or 0) > max_row_no:
             raise _too_many_rows(name, what, limit)
-        ws.reset_dimensions()      # never pad rows to a declared size: read what is there
-        n = 0
-        for n, r in enumerate(ws.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), 1):
-            if n > max_row_no:
-                raise _too_many_rows(name, what, limit)
-            if len(r) > MAX_COLUMNS and r[MAX_COLUMNS] not in (None, ""):
-                raise _too_many_columns(name, f"{MAX_COLUMNS} 以上")
-            yield n, [_cell_text(v) for v in r[:MAX_COLUMNS]]
+        # The sheet's XML is parsed row by row (openpyxl's streaming parser, openpyxl==3.1.5 pinned):
+        # each row's real number and last column are checked before it is turned into values, so
+        # neither a far-away row (r="1048576") nor a far-away cell (XFD2) makes anything big.
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        with wb._archive.open(ws._worksheet_path) as src:
+            parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            for n, cells in parser.parse():
+                if n > max_row_no:
+                    raise _too_many_rows(name, what, limit)
+                if not cells:
+                    continue
+                last = max(c["column"] for c in cells)
+                if last > MAX_COLUMNS:
+                    raise _too_many_columns(name, f"第 {n} 行有 {last}")
+                values = [""] * last
+                for c in cells:
+                    values[c["column"] - 1] = _cell_text(c["value"])
+                yield n, values
     except ImportRejected:
         raise
     except Exception as e:
@@ -162,7 +174,7 @@ def _csv_rows(name: str, data: bytes, limit: int, what: str):
             if n > max_row_no:
                 raise _too_many_rows(name, what, limit)
             if len(r) > MAX_COLUMNS and any(c.strip() for c in r[MAX_COLUMNS:]):
-                raise _too_many_columns(name, len(r))
+                raise _too_many_columns(name, f"第 {n} 行有 {len(r)}")
             yield n, [c.strip() for c in r[:MAX_COLUMNS]]
     except csv.Error as e:
         raise ImportRejected([f"文件“{name}”的 CSV 格式有误：{e}"]) from None
@@ -318,7 +330,7 @@ def parse_indicators(filename: str, data: bytes) -> list[dict]:
 
     for n, cells in body:
         name = get(cells, "name")
-        if not name and _TOTAL.match(next((c for c in cells if c), "")):
+        if _TOTAL.match(name.replace(" ", "") or next((c for c in cells if c), "").replace(" ", "")):
             continue                                   # a 合计 row under the table
         if not name:
             errors.append(f"第 {n} 行“指标名称”：不能为空")

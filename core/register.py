@@ -71,7 +71,7 @@ _NO_PHONE_WORDS = {"", "无", "没有", "无电话", "暂无", "没电话", "无
 DITTO = {"同上", "同上户", "同前", "〃", "\"", "”", "''", "同上一户"}
 MAX_PHONES = 2
 _MOBILE_RE = r"(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}"
-_LANDLINE_RE = r"0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4}|\d{3,4}[\s-]?\d{4}"
+_LANDLINE_RE = r"0\d{2,3}[\s-]?[2-9]\d{2,3}[\s-]?\d{4}|[2-9]\d{2,3}[\s-]?\d{4}"   # a local number never starts with 0/1
 _NUMBER = re.compile(r"(?<![\d+])(?:" + _MOBILE_RE + "|" + _LANDLINE_RE + r")(?!\d)")
 _AREA_PAREN = re.compile(r"\((0\d{2,3})\)\s?(?=\d{7,8}(?!\d))")
 _BRACKETS = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")

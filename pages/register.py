@@ -64,25 +64,161 @@ else:
                  hide_index=True, width="stretch", key="register_table")
     st.caption(f"显示 {len(shown)} 人")
 
-with st.expander("导入名册 / 下载模板", expanded=not clients):
+def _import_state() -> dict:
+    """The register import in progress: the uploaded file, the column mapping, the header row
+    and the fixes typed in the preview ({row: {field: text, 'skip': True}}). `gen` renews the
+    widget keys when another file is chosen."""
+    return st.session_state.setdefault("register_import", {"gen": 0, "file": None, "mapping": {}, "edits": {},
+                                                            "header_row": None})
+
+
+def _on_file() -> None:
+    state, up = _import_state(), st.session_state.get("client_upload")
+    state.update(gen=state["gen"] + 1, mapping={}, edits={}, header_row=None,
+                 file=(up.name, up.getvalue()) if up is not None else None)
+
+
+def _on_mapping(field: str, key: str) -> None:
+    v = st.session_state.get(key)
+    _import_state()["mapping"][field] = None if v is None or v < 0 else int(v)
+
+
+def _on_header(key: str) -> None:
+    state = _import_state()
+    state.update(header_row=int(st.session_state[key]), mapping={}, gen=state["gen"] + 1)
+
+
+def _on_fix(row: int, field: str, key: str, offered: str) -> None:
+    value = st.session_state.get(key)
+    edits = _import_state()["edits"].setdefault(row, {})
+    if field == "skip":
+        if value:
+            edits["skip"] = True
+        else:
+            edits.pop("skip", None)
+    elif (value or "").strip() and value != offered:
+        edits[field] = value
+    else:
+        edits.pop(field, None)
+
+
+def _import_section() -> None:
+    state = _import_state()
+    refused = station_data.register_replace_refusal(db, assessment_id)
+    if refused:
+        st.warning(ui.esc(refused), icon=":material/block:")
+        return
+    st.file_uploader("选择名册文件（.xlsx 或 .csv；可直接用本站原有的名册，标题行、合计行会自动跳过）",
+                     type=["xlsx", "csv"], key="client_upload", on_change=_on_file)
+    if not state["file"]:
+        return
+    name, data = state["file"]
+    gen = state["gen"]
+    try:
+        view = station_data.register_preview_view(db, assessment_id, name, data, state["mapping"] or None,
+                                                  state["edits"], state["header_row"])
+    except DataError as e:
+        st.error(ui.esc(str(e)))
+        return
+
+    st.markdown(f"**导入预览：{ui.esc(name)}**")
+    st.caption(ui.esc(f"表头在第 {view['header_row']} 行。请核对每一列对应的内容；列名不同时在下面改选。"
+                      "以下显示的姓名和电话已脱敏。"))
+    h1, _ = st.columns([1, 3])
+    h1.number_input("表头所在行", min_value=1, value=int(view["header_row"]), step=1,
+                    key=f"reg_header_{gen}", on_change=_on_header, args=(f"reg_header_{gen}",))
+    columns = view["columns"]
+    options = [-1] + list(range(len(columns)))
+    label = lambda i: "（文件中没有此列）" if i < 0 else columns[i]  # noqa: E731
+    grid = st.columns(3)
+    for k, f in enumerate(imports.CLIENT_COLUMNS):
+        title = imports.CLIENT_COLUMNS[f][0] + ("（必填）" if f in imports.CLIENT_REQUIRED else "")
+        cur = view["mapping"].get(f)
+        key = f"reg_map_{f}_{gen}"
+        grid[k % 3].selectbox(title, options, index=options.index(cur if cur is not None else -1),
+                              format_func=label, key=key, on_change=_on_mapping, args=(f, key))
+
+    rows = view["rows"]
+    m = st.columns(4)
+    m[0].metric("将导入人数", int(view["persons"]))
+    m[1].metric("户数", int(view["households"]))
+    m[2].metric("无电话（人）", int(view["no_phone"]))
+    m[3].metric("有修改的行", sum(1 for r in rows if r["changes"]))
+    if view["skipped"]:
+        with st.expander(ui.esc(f"已跳过 {len(view['skipped'])} 行（标题、合计、空行等）"), expanded=False):
+            for n, why in view["skipped"]:
+                st.markdown(ui.esc(f"第 {n} 行：{why}"))
+
+    if view["errors"]:
+        st.error(ui.esc(f"有 {len(view['errors'])} 处问题，改正后才能导入（可在下面直接改，或改好文件后重新选择）："))
+        if not any(r["errors"] for r in rows):        # the file as a whole (columns, header): no row to fix
+            for e in view["errors"]:
+                st.markdown(ui.esc(e))
+    fixable = [r for r in rows if r["errors"] or state["edits"].get(r["row"])]
+    for r in fixable[:100]:
+        n = r["row"]
+        edits = state["edits"].get(n, {})
+        with st.container(border=True):
+            fields = [(f, col, msg) for f, col, msg in r["errors"]]
+            fields += [(f, imports.CLIENT_COLUMNS[f][0], "已修改") for f in edits
+                       if f in imports.CLIENT_COLUMNS and f not in {x[0] for x in fields}]
+            for f, col, msg in fields:
+                key = f"reg_fix_{gen}_{n}_{f}"
+                offered = r["fix"].get(f, "")
+                ui.init_state(key, edits.get(f, offered))
+                hint = r["hint"].get(f)
+                st.text_input(ui.esc(f"第 {n} 行“{col}”：{msg}"),
+                              placeholder=f"原为 {hint}，请输入正确内容" if hint else "请输入正确内容",
+                              key=key, on_change=_on_fix, args=(n, f, key, offered))
+            ui.init_state(f"reg_skip_{gen}_{n}", bool(edits.get("skip")))
+            st.checkbox(ui.esc(f"第 {n} 行不导入"), key=f"reg_skip_{gen}_{n}",
+                        on_change=_on_fix, args=(n, "skip", f"reg_skip_{gen}_{n}", ""))
+
+    for n in sorted(k for k, e in state["edits"].items() if e.get("skip")):
+        ui.init_state(f"reg_skip_{gen}_{n}", True)
+        st.checkbox(ui.esc(f"第 {n} 行不导入"), key=f"reg_skip_{gen}_{n}",
+                    on_change=_on_fix, args=(n, "skip", f"reg_skip_{gen}_{n}", ""))
+
+    table = pd.DataFrame([{
+        "行号": r["row"], "姓名": r["stored"].get("name", ""), "电话": r["stored"].get("phone", ""),
+        "第二电话": r["stored"].get("phone2", ""), "社区": r["stored"].get("community", ""),
+        "类别": r["stored"].get("category", ""), "户号": r["stored"].get("household", ""),
+        "空挂户": "是" if r["stored"].get("vacant_household") else "",
+        "人户分离": "是" if r["stored"].get("separated") else "",
+        "问题": "；".join(f"{col}：{msg}" for _, col, msg in r["errors"]),
+        "修改": "；".join(r["changes"])} for r in rows],
+        columns=["行号", "姓名", "电话", "第二电话", "社区", "类别", "户号", "空挂户", "人户分离", "问题", "修改"])
+    st.dataframe(table, hide_index=True, width="stretch", key="register_preview_table")
+
+    ok = view["ok"]
+    if st.button(f"确认导入：替换名册（{view['persons']} 人，{view['households']} 户）", key="client_import",
+                 type="primary", disabled=not ok):
+        try:
+            done = station_data.import_register(db, assessment_id, member_id, name, data, state["mapping"] or None,
+                                                state["edits"], state["header_row"])
+        except ImportRejected as e:
+            st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {ui.esc(x)}" for x in e.errors))
+        except DataError as e:
+            st.error(ui.esc(str(e)))
+        else:
+            st.session_state.pop("register_import", None)
+            st.session_state["register_import_ok"] = (f"已导入 {done['persons']} 名重点服务对象（{done['households']} 户），"
+                                                      f"跳过 {len(done['skipped'])} 行。")
+            st.rerun()
+
+
+st.subheader("导入名册")
+with st.expander("下载模板", expanded=not clients):
     d1, d2 = st.columns(2)
     d1.download_button("下载 Excel 模板", imports.client_template("xlsx"), file_name="重点服务对象名册模板.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="client_template_xlsx")
     d2.download_button("下载 CSV 模板", imports.client_template("csv"), file_name="重点服务对象名册模板.csv",
                        mime="text/csv", key="client_template_csv")
-    st.caption("必填列：姓名、联系电话、所属社区、对象类别（17 类之一）、户号；可选：空挂户、人户分离（是/否）、备注。"
-               "导入将整份替换现有名册；任何一行有误则整份不导入，原有名册不变。")
-    if can_edit:
-        up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="client_upload")
-        if st.button("导入并替换名册", key="client_import", disabled=up is None):
-            try:
-                n = station_data.import_clients(db, assessment_id, member_id, up.name, up.getvalue())
-                st.session_state["register_import_ok"] = f"已导入 {n} 名重点服务对象。"
-                st.rerun()
-            except ImportRejected as e:
-                st.error("导入失败，数据未作任何修改：\n\n" + "\n".join(f"- {ui.esc(x)}" for x in e.errors))
-            except DataError as e:
-                st.error(ui.esc(str(e)))
-    elif not locked:
-        st.info("名册由组长或工作人员导入。")
+    st.caption("必填列：姓名、联系电话、所属社区、对象类别（17 类之一，几类用“、”分隔）、户号（“同上”= 与上一行同户，留空 = 单独一户）；"
+               "可选：空挂户、人户分离（是/√/空挂/人户分离）、备注。无电话的对象填“无”，仍保留在名册中。"
+               "导入前显示每行将保存的内容和所作修改；导入将整份替换现有名册；有任何问题则不导入，原有名册不变。")
+if can_edit:
+    _import_section()
+elif not locked:
+    st.info("名册由组长或工作人员导入。")
