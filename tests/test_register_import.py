@@ -381,3 +381,96 @@ def test_an_indicator_file_with_a_title_row_and_a_total_row_imports(slg):
                  ["入户探访", "户次", 500, 793.5, ""], ["合计", "", 2468, 2958.5, ""]])
     assert SD.import_indicators(db, aid, m["staff"], "指标.xlsx", data) == 2
     assert [(r["name"], r["actual"]) for r in SD.list_indicators(db, aid)] == [("电话访问", 2165), ("入户探访", 793.5)]
+
+
+# ---------- the register page: preview, mapping, fixes, one commit (AppTest) ----------
+
+@pytest.fixture
+def slg_app(shiliugang_file, app_env):
+    import shutil
+
+    src, aid, members = shiliugang_file
+    shutil.copy(src, app_env)
+    db = connect(app_env)
+    yield db, aid, members
+    db.conn.close()
+
+
+def _page_with_file(aid, member_id, name, data):
+    from conftest import app_test
+
+    at = app_test("pages/register.py", auth={"assessment_id": aid, "member_id": member_id})
+    at.session_state["register_import"] = {"gen": 1, "file": (name, data), "mapping": {}, "edits": {},
+                                           "header_row": None}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_register_page_previews_every_row_masked_and_imports_on_confirmation(slg_app):
+    db, aid, m = slg_app
+    name, data, want = shiliugang_register()
+    at = _page_with_file(aid, m["staff"], name, data)
+    metrics = {x.label: x.value for x in at.metric}
+    assert (metrics["将导入人数"], metrics["户数"], metrics["无电话（人）"]) == (str(want["persons"]), "84",
+                                                                    str(want["no_phone"]))
+    table = at.dataframe[-1].value
+    assert len(table) == want["persons"] and list(table["行号"])[:2] == [5, 6]
+    assert all("*" in n for n in table["姓名"]) and "无电话" in set(table["电话"])
+    assert "户号“同上”记为“SLG001”（与第 5 行同户）" in table["修改"][1]
+    assert at.selectbox(key="reg_map_phone_1").value == 3            # column D “联系方式”
+    assert at.number_input(key="reg_header_1").value == 4
+    assert SD.list_clients(db, aid) == []                           # nothing stored by the preview
+    button = at.button(key="client_import")
+    assert f"{want['persons']} 人，84 户" in button.label and not button.disabled
+    button.click().run()
+    assert not at.exception and not at.error
+    assert len(SD.list_clients(db, aid)) == want["persons"]
+    assert any(f"已导入 {want['persons']} 名重点服务对象（84 户）" in s.value for s in at.success)
+
+
+def test_register_page_errors_are_fixed_in_the_preview_then_imported(slg_app):
+    db, aid, m = slg_app
+    data = xlsx([["名册"], HEADER, [1, "张三", "男", "1381234", "石榴岗", "低保", "H1", "", "", ""],
+                 [2, "李四", "男", "13812341234", "白云", "低保", "H2", "", "", ""],
+                 [3, "王五", "男", "13812341235", "石榴岗", "外来务工", "H3", "", "", ""]])
+    at = _page_with_file(aid, m["staff"], "名册.xlsx", data)
+    assert at.button(key="client_import").disabled
+    assert any("有 3 处问题" in e.value for e in at.error)
+    phone = at.text_input(key="reg_fix_1_3_phone")
+    assert "第 3 行“联系方式”" in phone.label and phone.value == ""      # a phone is never shown unmasked
+    assert at.text_input(key="reg_fix_1_4_community").value == "白云"
+    table = at.dataframe[-1].value
+    assert "所属居委：“白云”不是本站所辖社区" in table["问题"][1]
+    phone.input("138 1234 0000").run()
+    at.text_input(key="reg_fix_1_4_community").input("东风居委").run()
+    at.checkbox(key="reg_skip_1_5").check().run()
+    assert not at.exception
+    assert not at.button(key="client_import").disabled
+    assert SD.list_clients(db, aid) == []
+    at.button(key="client_import").click().run()
+    assert [(c["name"], c["phone"], c["community"]) for c in SD.list_clients(db, aid)] == [
+        ("张三", "13812340000", "石榴岗社区"), ("李四", "13812341234", "东风社区")]
+
+
+def test_register_page_mapping_changed_by_the_user_is_used(slg_app):
+    db, aid, m = slg_app
+    data = xlsx([["姓名", "电话", "本人手机", "社区", "类别", "户号"],
+                 ["张三", "020-87654321", "13812341234", "石榴岗", "低保", "H1"]])
+    at = _page_with_file(aid, m["staff"], "名册.xlsx", data)
+    assert at.selectbox(key="reg_map_phone_1").value == 1
+    at.selectbox(key="reg_map_phone_1").set_value(2).run()
+    assert at.dataframe[-1].value["电话"][0] == "138****1234"
+    at.button(key="client_import").click().run()
+    assert SD.list_clients(db, aid)[0]["phone"] == "13812341234"
+
+
+def test_register_page_refuses_a_new_file_once_the_sample_is_drawn(slg_app):
+    db, aid, m = slg_app
+    name, data, _ = shiliugang_register()
+    SD.import_register(db, aid, m["staff"], name, data)
+    calls.draw_sample(db, aid, m["lead"], seed="1")
+    at = _page_with_file(aid, m["staff"], name, data)
+    assert any("已从名册抽取满意度调查样本" in w.value for w in at.warning)
+    assert len(at.get("file_uploader")) == 0 and len([b for b in at.button if b.key == "client_import"]) == 0
+    assert at.get("download_button")            # the template download stays
