@@ -44,6 +44,10 @@ else:
         st.markdown("**按对象类别**")
         st.dataframe(pd.DataFrame([{"类别": k, "人数": v} for k, v in summary["by_category"].items()]),
                      hide_index=True, width="stretch", key="register_by_category")
+        if summary["several_categories"]:
+            st.caption(ui.esc(f"{summary['several_categories']} 人属于多个类别，在每个类别中各计一次。"))
+    if summary["no_phone"]:
+        st.caption(ui.esc(f"无电话 {summary['no_phone']} 人：保留在名册中，抽样抽到时计为无法接通。"))
 
     st.markdown("**名册（脱敏）**")
     communities = ["全部社区"] + list(summary["by_community"])
