@@ -232,25 +232,46 @@ def parse_framework(data: dict, source: str = "") -> Framework:
     return fw
 
 
-def load_framework_file(path: str | Path) -> Framework:
+def read_framework_file(path: str | Path) -> dict:
+    """The parsed (not yet validated) content of a framework YAML file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise FrameworkError(f"框架文件 {path.name} 不是有效的 YAML：{e}") from None
-    return parse_framework(data, source=str(path))
+
+
+def load_framework_file(path: str | Path) -> Framework:
+    return parse_framework(read_framework_file(path), source=str(path))
+
+
+def shipped_framework_data() -> dict[str, dict]:
+    """The content of every shipped framework file, by id: what an assessment freezes
+    (stored as JSON) when it uses a shipped framework. Read-only: a lead edits a copy."""
+    out = {}
+    for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
+        data = read_framework_file(p)
+        out[str(parse_framework(data, source=str(p)).id)] = data
+    return out
+
+
+def is_shipped(framework_id: str) -> bool:
+    return framework_id in available_frameworks()
 
 
 _cache: dict[str, Framework] = {}
 
 
+_shipped: dict[str, Framework] = {}
+
+
 def available_frameworks() -> dict[str, Framework]:
-    """Every framework file shipped in core/frameworks, by id."""
-    out = {}
-    for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
-        fw = load_framework_file(p)
-        out[fw.id] = fw
-    return out
+    """Every framework file shipped in core/frameworks, by id (read once per process)."""
+    if not _shipped:
+        for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
+            fw = load_framework_file(p)
+            _shipped[fw.id] = fw
+    return dict(_shipped)
 
 
 def get_framework(framework_id: str) -> Framework:
