@@ -1,6 +1,8 @@
 """Scoring frameworks are data: YAML files in core/frameworks/, loaded and validated here."""
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,3 +283,28 @@ def get_framework(framework_id: str) -> Framework:
             raise FrameworkError(f"找不到评估框架“{framework_id}”")
         _cache.update(fws)
     return _cache[framework_id]
+
+
+_FROZEN: OrderedDict = OrderedDict()   # frozen JSON -> parsed Framework (the few most recent)
+
+
+def framework_of_row(assessment: dict) -> Framework:
+    """The framework frozen in an assessment row (its `framework_data` JSON, written when it was
+    set up); a row from before frozen frameworks (no data) falls back to the shipped file of its
+    `framework_id`. core.team.framework_of is the use case every caller with a database uses;
+    rule modules and exports that hold the row call this."""
+    data = assessment.get("framework_data")
+    if not data:
+        return get_framework(assessment["framework_id"])
+    fw = _FROZEN.get(data)
+    if fw is None:
+        try:
+            fw = parse_framework(json.loads(data), source=f"assessment:{assessment.get('id', '')}")
+        except ValueError as e:  # FrameworkError or broken JSON
+            raise FrameworkError(f"评估保存的评估框架已损坏：{e}") from None
+        _FROZEN[data] = fw
+        while len(_FROZEN) > 16:
+            _FROZEN.popitem(last=False)
+    else:
+        _FROZEN.move_to_end(data)
+    return fw
