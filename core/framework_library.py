@@ -148,15 +148,16 @@ def copy_framework(db, assessment_id: int, member_id: int, framework_id: str, ne
 
 
 def editable_sheets(db, framework_id: str) -> dict[str, list[dict]]:
-    """The framework as the editor's tables (the Excel sheets' rows)."""
-    return framework_xlsx.sheets_of(get(db, framework_id))
+    """The framework as the editor's tables (the Excel sheets' rows, every cell as text)."""
+    return {name: [{c: framework_xlsx.cell_text(v) for c, v in r.items()} for r in rows]
+            for name, rows in framework_xlsx.sheets_of(get(db, framework_id)).items()}
 
 
 def save_edit(db, assessment_id: int, member_id: int, framework_id: str, tables: dict[str, list[dict]]) -> int:
     """Save the edited tables as the next version of a stored framework (never a shipped one);
     ImportRejected listing every error (sheet, row, column) and nothing stored. Blocks of the
     framework the tables do not show (e.g. report rules) are kept from the version edited.
-    Return the new version number."""
+    Return the new version number (the current one when nothing changed: nothing is stored)."""
     if is_shipped(framework_id):
         raise InvalidValue("内置框架只读：请先复制一份再编辑")
     _, version, old_json = resolve(db, framework_id)
@@ -168,6 +169,8 @@ def save_edit(db, assessment_id: int, member_id: int, framework_id: str, tables:
     merged = {k: v for k, v in old.items() if k not in data}
     merged.update(data)
     merged["id"] = framework_id          # the id stays; a new id is a copy
+    if parse_framework(dict(merged, version=version)) == parse_framework(dict(old, id=framework_id, version=version)):
+        return version                   # nothing changed: no new version
     merged["version"] = version + 1
     store.add_version(db, assessment_id, member_id, framework_id, version + 1, merged["name"], dumps(merged), "edit")
     return version + 1

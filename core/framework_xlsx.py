@@ -214,6 +214,11 @@ def rows_from_table(records: list[dict]) -> list[Row]:
     return out
 
 
+def cell_text(v) -> str:
+    """A cell as the text a user reads (None and NaN as '', 5.0 as '5')."""
+    return _text(v)
+
+
 def _text(v) -> str:
     if v is None:
         return ""
