@@ -56,7 +56,7 @@ def resolve(db, framework_id: str, version: int | None = None) -> tuple[Framewor
     try:
         if framework_id in shipped:
             data = shipped[framework_id]
-            fw = parse_framework(data, source=framework_id)
+            fw = available_frameworks()[framework_id]
             return fw, fw.version, dumps(data)
         row = store.get_framework(db, framework_id, version)
     except NotFound:
