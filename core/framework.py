@@ -249,12 +249,16 @@ def load_framework_file(path: str | Path) -> Framework:
 
 def shipped_framework_data() -> dict[str, dict]:
     """The content of every shipped framework file, by id: what an assessment freezes
-    (stored as JSON) when it uses a shipped framework. Read-only: a lead edits a copy."""
-    out = {}
-    for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
-        data = read_framework_file(p)
-        out[str(parse_framework(data, source=str(p)).id)] = data
-    return out
+    (stored as JSON) when it uses a shipped framework. Read-only (read once per process; never
+    mutate the dicts returned): a lead edits a copy."""
+    if not _shipped_data:
+        for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
+            data = read_framework_file(p)
+            _shipped_data[str(parse_framework(data, source=str(p)).id)] = data
+    return dict(_shipped_data)
+
+
+_shipped_data: dict[str, dict] = {}
 
 
 def is_shipped(framework_id: str) -> bool:
