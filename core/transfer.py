@@ -19,7 +19,7 @@ from db.audit import now
 from db.connection import transaction
 
 from .errors import ImportRejected
-from .framework import framework_of_row
+from .framework import framework_of_row, get_framework, shipped_framework_data
 
 FORMAT = "shegongzhan-assessment"
 FORMAT_VERSION = 1
@@ -359,7 +359,11 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
         raise ImportRejected(errors)
     with transaction(db):
         tables = remap(doc, sch, _db.max_ids(db, sch))
-        assessment_id = tables["assessments"][0]["id"]
+        a = tables["assessments"][0]
+        if not a.get("framework_data"):  # a file from before frozen frameworks: freeze its shipped one
+            a.update(framework_version=get_framework(a["framework_id"]).version,
+                     framework_data=json.dumps(shipped_framework_data()[a["framework_id"]], ensure_ascii=False))
+        assessment_id = a["id"]
         _db.insert_tables(db, {t: tables[t] for t in TABLES}, new_assessment_id=assessment_id, labels=TABLE_LABELS,
                           logged={"source_assessment_id": doc.get("source_assessment_id"),
                                   "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})

@@ -144,3 +144,20 @@ def test_the_frozen_framework_travels_in_the_json_export(library, tmp_path):
     r = scoresheet.result(other, new_id)
     assert (r.final, r.grade) == (before.final, before.grade)
     other.conn.close()
+
+
+def test_a_file_from_before_frozen_frameworks_is_imported_with_its_shipped_framework_frozen(demo_db, tmp_path):
+    db, aid = demo_db
+    doc = transfer.export_assessment(db, aid)
+    a = doc["tables"]["assessments"][0]
+    for column in ("framework_data", "framework_version", "name"):
+        del a[column]
+    other = connect(tmp_path / "other.db")
+    migrate(other)
+    new_id = transfer.import_assessment(other, transfer.dumps(doc))
+    row = team.get_assessment(other, new_id)
+    assert row["framework_version"] == 1 and row["framework_data"]
+    assert dataclasses.replace(team.framework_of(other, new_id), source="") == \
+           dataclasses.replace(available_frameworks()[FOUR], source="")
+    assert scoresheet.result(other, new_id).final == scoresheet.result(db, aid).final
+    other.conn.close()
