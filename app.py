@@ -23,7 +23,7 @@ else:
     if role == "lead":
         nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
         nav["社工站数据"] = [P["station_data"], P["register"], P["survey"]]
-        nav["组长"] = [P["setup"], P["report"], P["audit"]]
+        nav["组长"] = [P["setup"], P["frameworks"], P["report"], P["audit"]]
     elif role == "expert":
         nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"]]
     else:  # staff

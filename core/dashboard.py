@@ -15,7 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from .framework import Framework, get_framework
+from .framework import Framework, framework_of_row
 from .labels import SATISFACTION_SCALE
 from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
@@ -277,7 +277,7 @@ def _flag(cell: Cell, names: dict[int, str], notes: dict[tuple, str], area_names
 
 def build(data: DashboardData) -> Dashboard:
     """Every figure the dashboard shows, from the rows of one refresh."""
-    fw = get_framework(data.assessment["framework_id"])
+    fw = framework_of_row(data.assessment)
     area_codes = [a["code"] for a in data.areas]
     result = compute(fw, area_codes, data.scores, data.overrides, data.party_scores, data.veto_failed)
 

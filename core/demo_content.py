@@ -28,6 +28,7 @@ AREAS = [
     {"name": "片区三", "communities": ["南兴社区"]},
 ]
 ASSESSMENT = {
+    "name": "【示例】元岗街社工服务站 2023—2024 年度末期评估",   # listed at login: never mistaken for a real one
     "kind": "末期",
     "period_label": "2023—2024 年度",
     "contract_start": "2024-03-17",

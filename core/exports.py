@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from db import backup as _backup
 
 from . import labels
-from .framework import get_framework
+from .framework import framework_of_row
 from .masking import Scrubber, mask_name, mask_phone
 from .numbers import ZeroTarget, fmt_number, fmt_percent
 from .privacy import scrubber
@@ -86,7 +86,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
     t = doc["tables"]
     a = t["assessments"][0]
     st = t["stations"][0]
-    fw = get_framework(a["framework_id"])
+    fw = framework_of_row(a)
     members = {m["id"]: m for m in t["members"]}
     areas = {x["code"]: x["name"] for x in t["areas"]}
     clients = {c["id"]: c for c in t["clients"]}

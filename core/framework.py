@@ -1,6 +1,8 @@
 """Scoring frameworks are data: YAML files in core/frameworks/, loaded and validated here."""
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,25 +234,50 @@ def parse_framework(data: dict, source: str = "") -> Framework:
     return fw
 
 
-def load_framework_file(path: str | Path) -> Framework:
+def read_framework_file(path: str | Path) -> dict:
+    """The parsed (not yet validated) content of a framework YAML file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise FrameworkError(f"框架文件 {path.name} 不是有效的 YAML：{e}") from None
-    return parse_framework(data, source=str(path))
+
+
+def load_framework_file(path: str | Path) -> Framework:
+    return parse_framework(read_framework_file(path), source=str(path))
+
+
+def shipped_framework_data() -> dict[str, dict]:
+    """The content of every shipped framework file, by id: what an assessment freezes
+    (stored as JSON) when it uses a shipped framework. Read-only (read once per process; never
+    mutate the dicts returned): a lead edits a copy."""
+    if not _shipped_data:
+        for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
+            data = read_framework_file(p)
+            _shipped_data[str(parse_framework(data, source=str(p)).id)] = data
+    return dict(_shipped_data)
+
+
+_shipped_data: dict[str, dict] = {}
+
+
+def is_shipped(framework_id: str) -> bool:
+    return framework_id in available_frameworks()
 
 
 _cache: dict[str, Framework] = {}
 
 
+_shipped: dict[str, Framework] = {}
+
+
 def available_frameworks() -> dict[str, Framework]:
-    """Every framework file shipped in core/frameworks, by id."""
-    out = {}
-    for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
-        fw = load_framework_file(p)
-        out[fw.id] = fw
-    return out
+    """Every framework file shipped in core/frameworks, by id (read once per process)."""
+    if not _shipped:
+        for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
+            fw = load_framework_file(p)
+            _shipped[fw.id] = fw
+    return dict(_shipped)
 
 
 def get_framework(framework_id: str) -> Framework:
@@ -260,3 +287,28 @@ def get_framework(framework_id: str) -> Framework:
             raise FrameworkError(f"找不到评估框架“{framework_id}”")
         _cache.update(fws)
     return _cache[framework_id]
+
+
+_FROZEN: OrderedDict = OrderedDict()   # frozen JSON -> parsed Framework (the few most recent)
+
+
+def framework_of_row(assessment: dict) -> Framework:
+    """The framework frozen in an assessment row (its `framework_data` JSON, written when it was
+    set up); a row from before frozen frameworks (no data) falls back to the shipped file of its
+    `framework_id`. core.team.framework_of is the use case every caller with a database uses;
+    rule modules and exports that hold the row call this."""
+    data = assessment.get("framework_data")
+    if not data:
+        return get_framework(assessment["framework_id"])
+    fw = _FROZEN.get(data)
+    if fw is None:
+        try:
+            fw = parse_framework(json.loads(data), source=f"assessment:{assessment.get('id', '')}")
+        except ValueError as e:  # FrameworkError or broken JSON
+            raise FrameworkError(f"评估保存的评估框架已损坏：{e}") from None
+        _FROZEN[data] = fw
+        while len(_FROZEN) > 16:
+            _FROZEN.popitem(last=False)
+    else:
+        _FROZEN.move_to_end(data)
+    return fw

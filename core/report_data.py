@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import calls, report_edit, scoresheet, station_data, team
-from .framework import Framework, get_framework
+from .framework import Framework
 from .numbers import D
 from .pdf import build_pdf
 from .privacy import scrubber
@@ -116,7 +116,7 @@ def gather(db, assessment_id: int) -> ReportData:
     a = team.get_assessment(db, assessment_id)
     st = team.get_station(db, a["station_id"])
     areas = team.list_areas(db, a["station_id"])
-    fw = get_framework(a["framework_id"])
+    fw = team.framework_of(db, assessment_id)
     result = scoresheet.result(db, assessment_id)
     items = report_edit.all_items(db, assessment_id)
     members = team.list_members(db, assessment_id)

@@ -15,7 +15,7 @@ from db import scores as scores_db
 from .errors import InvalidValue
 
 from . import team
-from .framework import Framework, Indicator, get_framework
+from .framework import Framework, Indicator
 from .labels import FINDING_KINDS
 from .privacy import scrubber
 from .scoring import Result, check_value, compute, score_from_detail
@@ -27,7 +27,7 @@ _UNSET = object()
 
 def framework(db, assessment_id: int) -> Framework:
     """The assessment's scoring framework."""
-    return get_framework(team.get_assessment(db, assessment_id)["framework_id"])
+    return team.framework_of(db, assessment_id)
 
 
 def _indicator(fw: Framework, indicator_code: str) -> Indicator:
@@ -222,7 +222,7 @@ def veto_failed(db, assessment_id: int) -> list[str]:
 def result(db, assessment_id: int) -> Result:
     """Cells, sections, third-party score, parties, final score, grade and flags (core.scoring)."""
     a = team.get_assessment(db, assessment_id)
-    fw = get_framework(a["framework_id"])
+    fw = team.framework_of(db, assessment_id)
     areas = [x["code"] for x in team.list_areas(db, a["station_id"])]
     party = {k: v["score"] for k, v in scores_db.party_scores(db, assessment_id).items()}
     return compute(fw, areas, scores_db.score_values(db, assessment_id), scores_db.overrides(db, assessment_id),

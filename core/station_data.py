@@ -19,7 +19,6 @@ from db.connection import transaction
 
 from . import calls, imports, scoresheet, team
 from .errors import ImportRejected, InvalidValue, PermissionDenied
-from .framework import get_framework
 from .indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
 from .masking import Scrubber, mask_name, mask_phone
 from .privacy import scrubber
@@ -241,7 +240,7 @@ def save_recommendation(db, assessment_id: int, member_id: int, text: str, statu
                         evidence: str = "", section_code: str = "", recommendation_id: int | None = None) -> int:
     row = clean_recommendation(text, status, evidence)
     if section_code:
-        check_section(get_framework(team.get_assessment(db, assessment_id)["framework_id"]), section_code, None)
+        check_section(team.framework_of(db, assessment_id), section_code, None)
     return recommendations_db.save_recommendation(db, assessment_id, member_id, row["text"], row["status"],
                                                   row["evidence"], section_code or "",
                                                   recommendation_id=recommendation_id)
@@ -339,7 +338,7 @@ def promote_to_finding(db, assessment_id: int, member_id: int, record_id: int, s
             raise InvalidValue(f"现场记录“{rec['item']}”没有填写发现的问题，不能转为需要关注意见")
         if rec["finding_id"]:
             raise InvalidValue(f"现场记录“{rec['item']}”已转为需要关注意见")
-        fw = get_framework(team.get_assessment(db, assessment_id)["framework_id"])
+        fw = team.framework_of(db, assessment_id)
         check_section(fw, section_code, area_code or "", _area_communities(db, assessment_id))
         return scoresheet.add_finding(db, assessment_id, member_id, section_code, "concern", text,
                                       area_code=area_code or "", source=f"site_record:{record_id}")

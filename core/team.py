@@ -16,7 +16,8 @@ from db.assessments import (  # noqa: F401  (readers, re-exported for the pages 
 from db.connection import transaction
 from db.errors import InvalidValue, LoginFailed, NotFound
 
-from .framework import FrameworkError, get_framework
+from . import framework_library
+from .framework import Framework, FrameworkError, framework_of_row
 from .labels import ASSESSMENT_KINDS, AUDIT_ACTIONS, AUDIT_ENTITIES, ROLES, label  # noqa: F401
 from .pins import check_pin_format, hash_pin, verify_pin
 from .privacy import scrubber
@@ -40,11 +41,30 @@ def _name(value, message: str) -> str:
     return value
 
 
-def _framework(framework_id: str):
+def framework_of(db, assessment_id: int) -> Framework:
+    """THE framework of an assessment: the copy frozen in it when it was set up (or when the lead
+    changed it before anything was scored). Every score, suggestion, page and report of the
+    assessment resolves its framework here, so editing a framework never changes a past
+    assessment."""
     try:
-        return get_framework(framework_id)
+        return framework_of_row(get_assessment(db, assessment_id))
     except FrameworkError as e:
         raise InvalidValue(str(e)) from None
+
+
+def framework_version(db, assessment_id: int) -> dict:
+    """{id, name, version, latest, can_update}: the frozen framework, and the library's latest
+    version of it (`can_update` while nothing is scored and the assessment is open)."""
+    a = get_assessment(db, assessment_id)
+    fw = framework_of(db, assessment_id)
+    try:
+        _, latest, _ = framework_library.resolve(db, a["framework_id"])
+    except InvalidValue:
+        latest = None
+    version = a["framework_version"] or fw.version
+    return {"id": a["framework_id"], "name": fw.name, "version": version, "latest": latest,
+            "can_update": latest is not None and latest != version and a["status"] == "open"
+            and not store.has_scores(db, assessment_id)}
 
 
 def _kind(kind) -> str:
@@ -60,9 +80,8 @@ def _pin_hash(pin: str, who: str | None = None) -> str:
     return hash_pin(pin)
 
 
-def _pairs(framework_id: str, sections) -> list[tuple[str, str]]:
+def _pairs(fw: Framework, sections) -> list[tuple[str, str]]:
     """['A', ('B', 'P1'), …] -> [('A', ''), ('B', 'P1')], each section known to the framework."""
-    fw = _framework(framework_id)
     out = []
     for s in sections or ():
         sec, area = (s, "") if isinstance(s, str) else (s[0], s[1] or "")
@@ -83,11 +102,13 @@ def _station_fields(fields: dict) -> dict:
     return out
 
 
-def _assessment_fields(framework_id: str, fields: dict) -> dict:
-    _framework(framework_id)
+def _assessment_fields(db, framework_id: str, fields: dict) -> dict:
+    """The assessment's row, with the framework frozen in it (its version and content)."""
+    _, version, data = framework_library.resolve(db, framework_id)
     row = {k: fields.get(k) for k in store.ASSESSMENT_FIELDS}
     row.update(framework_id=framework_id, kind=_kind(fields.get("kind") or "末期"),
-               period_label=fields.get("period_label") or "", evaluator_org=fields.get("evaluator_org") or "")
+               period_label=fields.get("period_label") or "", evaluator_org=fields.get("evaluator_org") or "",
+               name=(fields.get("name") or "").strip(), framework_version=version, framework_data=data)
     return row
 
 
@@ -101,7 +122,7 @@ def create_station(db, name: str, communities=(), **fields) -> int:
 def create_assessment(db, station_id: int, framework_id: str, lead_name: str, lead_pin: str,
                       **fields) -> tuple[int, int]:
     """An assessment of an existing station, with its lead; return (assessment_id, lead_member_id)."""
-    row = _assessment_fields(framework_id, fields)
+    row = _assessment_fields(db, framework_id, fields)
     lead_name = _name(lead_name, "成员姓名不能为空")
     return store.new_assessment(db, station_id, row, lead_name, _pin_hash(lead_pin, lead_name))
 
@@ -110,7 +131,7 @@ def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pi
                    **fields) -> tuple[int, int]:
     """A new station, its assessment and the lead, all or nothing; return (assessment_id, lead_member_id)."""
     station = _station_fields(dict(station, name=station.get("name", "")))
-    row = _assessment_fields(framework_id, fields)
+    row = _assessment_fields(db, framework_id, fields)
     lead_name = _name(lead_name, "成员姓名不能为空")
     return store.new_assessment(db, station, row, lead_name, _pin_hash(lead_pin, lead_name))
 
@@ -121,16 +142,84 @@ def update_station(db, assessment_id: int, member_id: int, **fields) -> dict:
 
 
 def update_assessment(db, assessment_id: int, member_id: int, **fields) -> dict:
-    """The lead changes assessment fields; the framework only while nothing is scored."""
+    """The lead changes assessment fields; the framework only while nothing is scored (it is
+    frozen again: its latest version's content is copied into the assessment)."""
     if "kind" in fields:
         _kind(fields["kind"])
+    fields = dict(fields)
+    framework_id = fields.pop("framework_id", None)
     with transaction(db):
         a = get_assessment(db, assessment_id)
-        if "framework_id" in fields and fields["framework_id"] != a["framework_id"]:
-            _framework(fields["framework_id"])
-            if store.has_scores(db, assessment_id):
-                raise InvalidValue("已有专家评分，不能更换评估框架")
-        return store.update_assessment(db, assessment_id, member_id, **fields)
+        changes = {}
+        if framework_id is not None and framework_id != a["framework_id"]:
+            use_framework(db, assessment_id, member_id, framework_id)
+            changes["framework_id"] = framework_id
+        if fields:
+            changes.update(store.update_assessment(db, assessment_id, member_id, **fields))
+        return changes
+
+
+def use_framework(db, assessment_id: int, member_id: int, framework_id: str) -> int:
+    """The lead freezes the latest version of `framework_id` for the assessment (another framework,
+    or a newer version of the same one); refused once anything is scored. Return the version."""
+    with transaction(db):
+        _, version, data = framework_library.resolve(db, framework_id)
+        store.set_framework(db, assessment_id, member_id, framework_id, version, data)
+    return version
+
+
+def rename_assessment(db, assessment_id: int, member_id: int, name: str) -> str:
+    """The lead names the assessment as it is listed at login ('' = station, period and kind)."""
+    name = (name or "").strip()
+    store.update_assessment(db, assessment_id, member_id, name=name)
+    return name
+
+
+def assessment_label(a: dict) -> str:
+    """How an assessment is listed: its name, else '#id 站名 · 年度末期评估 · 日期'."""
+    if a.get("name"):
+        return f"#{a['id']} {a['name']}"
+    return f"#{a['id']} {a['station_name']} · {a['period_label']}{a['kind']}评估 · {a['visit_date'] or ''}".rstrip(" ·")
+
+
+def delete_assessment(db, assessment_id: int, member_id: int, confirm: str) -> None:
+    """The lead deletes the assessment after typing its station's name (refused when locked);
+    it is kept whole and the command line can restore it (restore_assessment)."""
+    with transaction(db):
+        a = get_assessment(db, assessment_id)
+        station_name = get_station(db, a["station_id"])["name"]
+        if (confirm or "").strip() != station_name:
+            raise InvalidValue(f"请输入社工站名称“{station_name}”以确认删除")
+        label_ = assessment_label(dict(a, station_name=station_name))
+        store.delete_assessment(db, assessment_id, member_id, label_)
+
+
+def deleted_assessments(db) -> list[dict]:
+    return store.list_deleted(db)
+
+
+def restore_assessment(db, assessment_id: int) -> dict:
+    """Bring a deleted assessment back as it was (command line); return its deletion record."""
+    return store.restore_assessment(db, assessment_id)
+
+
+# Station fields the report's cover, header and footer print: the pre-export check lists those empty.
+REQUIRED_STATION_FIELDS = (
+    ("assessment", "evaluator_org", "评估方"), ("assessment", "period_label", "年度"),
+    ("assessment", "visit_date", "评估日期"), ("station", "name", "社工站名称"),
+    ("station", "district", "所在区"), ("station", "street", "街道"), ("station", "operator", "承办方"),
+    ("station", "purchaser", "购买方"), ("station", "supervisor", "监督方"),
+)
+
+
+def missing_station_fields(db, assessment_id: int) -> list[str]:
+    """The labels of the required station and assessment fields still empty (评估方 among them),
+    in the set-up page's order: the pre-export check lists them."""
+    a = get_assessment(db, assessment_id)
+    st = get_station(db, a["station_id"])
+    rows = {"assessment": a, "station": st}
+    return [label_ for where, field, label_ in REQUIRED_STATION_FIELDS
+            if not str(rows[where].get(field) or "").strip()]
 
 
 def set_areas(db, assessment_id: int, member_id: int, areas: list[dict]) -> list[dict]:
@@ -171,7 +260,7 @@ def add_member(db, assessment_id: int, actor_id: int, name: str, role: str, pin:
         raise InvalidValue(f"未知角色“{role}”")
     pin_hash = _pin_hash(pin, name)  # slow: hashed before the write transaction
     with transaction(db):
-        pairs = _pairs(get_assessment(db, assessment_id)["framework_id"], sections)
+        pairs = _pairs(framework_of(db, assessment_id), sections)
         if store.find_member(db, assessment_id, name):
             raise InvalidValue(f"成员“{name}”已存在")
         return store.add_member(db, assessment_id, actor_id, name, role, pin_hash, pairs)
@@ -185,8 +274,35 @@ def set_pin(db, assessment_id: int, actor_id: int, member_id: int, pin: str) -> 
 def set_assignments(db, assessment_id: int, actor_id: int, member_id: int, sections) -> list:
     """The lead replaces a member's sections: ['A', ('B', 'P1'), …]; ('B', '') = every 片区."""
     with transaction(db):
-        pairs = _pairs(get_assessment(db, assessment_id)["framework_id"], sections)
+        m = get_member(db, member_id)
+        if not m["active"] and sections:
+            raise InvalidValue(f"成员“{m['name']}”已停用，不能分配评分任务")
+        pairs = _pairs(framework_of(db, assessment_id), sections)
         return store.set_assignments(db, assessment_id, actor_id, member_id, pairs)
+
+
+def rename_member(db, assessment_id: int, actor_id: int, member_id: int, name: str) -> str:
+    """The lead corrects a member's name (unique in the assessment); return it."""
+    name = _name(name, "成员姓名不能为空")
+    store.rename_member(db, assessment_id, actor_id, member_id, name)
+    return name
+
+
+def remove_member(db, assessment_id: int, actor_id: int, member_id: int) -> None:
+    """The lead removes a member added by mistake: refused once they have scored or recorded
+    anything (then deactivate_member)."""
+    store.remove_member(db, assessment_id, actor_id, member_id)
+
+
+def set_member_active(db, assessment_id: int, actor_id: int, member_id: int, active: bool) -> None:
+    """The lead deactivates a member (cannot log in, not offered for assignments or calls;
+    everything they recorded is kept) or reactivates them."""
+    store.set_member_active(db, assessment_id, actor_id, member_id, bool(active))
+
+
+def active_members(db, assessment_id: int) -> list[dict]:
+    """The members who can log in and be given work."""
+    return [m for m in list_members(db, assessment_id) if m["active"]]
 
 
 def login(db, assessment_id: int, name: str, pin: str) -> dict:
@@ -203,6 +319,8 @@ def session_member(db, member_id: int) -> dict | None:
         m = get_member(db, member_id)
     except NotFound:
         return None
+    if not m["active"] or store.is_deleted(db, m["assessment_id"]):
+        return None
     return {"assessment_id": m["assessment_id"], "member_id": m["id"], "name": m["name"], "role": m["role"]}
 
 
@@ -217,7 +335,7 @@ def assessment_header(db, assessment_id: int) -> dict:
 def assigned_cells(db, assessment_id: int, member_id: int) -> list[tuple[str, str]]:
     """(indicator_code, area_code) pairs this member is to score."""
     a = get_assessment(db, assessment_id)
-    fw = get_framework(a["framework_id"])
+    fw = framework_of(db, assessment_id)
     areas = [x["code"] for x in list_areas(db, a["station_id"])]
     out = []
     for r in assignments(db, assessment_id):

@@ -19,7 +19,7 @@ from db.audit import now
 from db.connection import transaction
 
 from .errors import ImportRejected
-from .framework import get_framework
+from .framework import framework_of_row, get_framework, shipped_framework_data
 
 FORMAT = "shegongzhan-assessment"
 FORMAT_VERSION = 1
@@ -34,7 +34,9 @@ TABLES = (
     "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls",
     "report_items", "report_texts", "audit_log",
 )
-NOT_EXPORTED = ("_migrations",)
+# The shared framework library and the deleted-assessment records belong to no one assessment
+# (an assessment carries its own frozen framework in assessments.framework_data).
+NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
@@ -211,11 +213,12 @@ def validate(doc: dict, schema: dict) -> list[str]:
         for n, row in enumerate(tables[t], 1):
             if _id_list(row.get(c)) is None:
                 errors.append(f"{label(t)} 第 {n} 条：列“{c}”应为编号列表（JSON），实际为“{row.get(c)}”。")
-    fw = tables["assessments"][0].get("framework_id")
-    try:
-        get_framework(fw)
-    except Exception:
-        errors.append(f"评估使用的评估框架“{fw}”在本程序中不存在，请先升级本程序。")
+    a = tables["assessments"][0]
+    try:  # the framework frozen in the file (a file from before frozen frameworks: a shipped one)
+        framework_of_row(a)
+    except Exception as e:  # noqa: BLE001
+        errors.append(f"评估使用的评估框架“{a.get('framework_id')}”无法使用："
+                      + (str(e) if a.get("framework_data") else "本程序中不存在，请先升级本程序。"))
     return errors
 
 
@@ -356,7 +359,11 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
         raise ImportRejected(errors)
     with transaction(db):
         tables = remap(doc, sch, _db.max_ids(db, sch))
-        assessment_id = tables["assessments"][0]["id"]
+        a = tables["assessments"][0]
+        if not a.get("framework_data"):  # a file from before frozen frameworks: freeze its shipped one
+            a.update(framework_version=get_framework(a["framework_id"]).version,
+                     framework_data=json.dumps(shipped_framework_data()[a["framework_id"]], ensure_ascii=False))
+        assessment_id = a["id"]
         _db.insert_tables(db, {t: tables[t] for t in TABLES}, new_assessment_id=assessment_id, labels=TABLE_LABELS,
                           logged={"source_assessment_id": doc.get("source_assessment_id"),
                                   "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})

@@ -17,8 +17,10 @@ from .guard import writer
 STATION_FIELDS = ("name", "short_name", "district", "street", "address", "operator", "purchaser",
                   "supervisor", "operating_since")
 ASSESSMENT_FIELDS = ("kind", "period_label", "contract_start", "contract_end", "stats_start", "stats_end",
-                     "visit_date", "funding_wan", "evaluator_org", "framework_id")
-_MEMBER_COLS = "id, assessment_id, name, role, created_at"
+                     "visit_date", "funding_wan", "evaluator_org", "framework_id", "name")
+_MEMBER_COLS = "id, assessment_id, name, role, active, created_at"
+# The frozen framework of an assessment: written by new_assessment and set_framework only.
+FRAMEWORK_FIELDS = ("framework_version", "framework_data")
 
 
 def _one(db, sql: str, params) -> dict | None:
@@ -56,9 +58,39 @@ def get_assessment(db, assessment_id: int) -> dict:
 
 
 def list_assessments(db) -> list[dict]:
+    """The assessments not deleted, newest first (without their frozen framework)."""
     return list(db.query(
-        "SELECT a.*, s.name AS station_name FROM assessments a JOIN stations s ON s.id = a.station_id"
-        " ORDER BY a.id DESC"))
+        "SELECT a.id, a.station_id, a.kind, a.period_label, a.visit_date, a.evaluator_org, a.framework_id,"
+        " a.framework_version, a.status, a.created_at, a.name, s.name AS station_name"
+        " FROM assessments a JOIN stations s ON s.id = a.station_id"
+        " WHERE a.id NOT IN (SELECT assessment_id FROM deleted_assessments) ORDER BY a.id DESC"))
+
+
+def is_deleted(db, assessment_id: int) -> bool:
+    return db.execute("SELECT 1 FROM deleted_assessments WHERE assessment_id = ?", [assessment_id]).fetchone() is not None
+
+
+def list_deleted(db) -> list[dict]:
+    """The deleted assessments (kept whole, restorable), newest deletion first."""
+    return list(db.query(
+        "SELECT d.*, s.name AS station_name, a.period_label, a.kind FROM deleted_assessments d"
+        " JOIN assessments a ON a.id = d.assessment_id JOIN stations s ON s.id = a.station_id"
+        " ORDER BY d.deleted_at DESC"))
+
+
+def member_records(db, member_id: int) -> dict[str, int]:
+    """How many rows of each table name this member (scores, findings, calls, …), the
+    assignments aside: a member with any cannot be removed, only deactivated."""
+    out = {}
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                      " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('members', 'assignments')")]
+    for t in tables:
+        for fk in db.execute(f'PRAGMA foreign_key_list("{t}")').fetchall():
+            if fk[2] == "members":
+                n = db.execute(f'SELECT COUNT(*) FROM "{t}" WHERE "{fk[3]}" = ?', [member_id]).fetchone()[0]
+                if n:
+                    out[t] = out.get(t, 0) + n
+    return out
 
 
 def has_scores(db, assessment_id: int) -> bool:
@@ -78,8 +110,10 @@ def find_member(db, assessment_id: int, name: str) -> dict | None:
 
 
 def login_credentials(db, assessment_id: int, name: str) -> dict | None:
-    """{id, pin_hash} of the member with this name (for core.team.login), or None."""
-    return _one(db, "SELECT id, pin_hash FROM members WHERE assessment_id = ? AND name = ?", [assessment_id, name])
+    """{id, pin_hash} of the active member with this name (for core.team.login), or None:
+    a deactivated member, or one of a deleted assessment, cannot log in."""
+    return _one(db, "SELECT id, pin_hash FROM members WHERE assessment_id = ? AND name = ? AND active = 1"
+                " AND assessment_id NOT IN (SELECT assessment_id FROM deleted_assessments)", [assessment_id, name])
 
 
 def assignments(db, assessment_id: int) -> list[dict]:
@@ -122,10 +156,12 @@ def new_assessment(db, station: int | dict, assessment: dict, lead_name: str, le
             station_id = get_station(db, station)["id"]
             row = None
         a = {k: assessment.get(k) for k in ASSESSMENT_FIELDS}
-        a.update(station_id=station_id, status="open", created_at=audit.now())
-        assessment_id = db["assessments"].insert(a).last_pk
+        a.update(station_id=station_id, status="open", created_at=audit.now(), name=assessment.get("name") or "")
+        frozen = {k: assessment.get(k) for k in FRAMEWORK_FIELDS}
+        assessment_id = db["assessments"].insert(dict(a, **frozen)).last_pk
         lead_id = db["members"].insert(dict(assessment_id=assessment_id, name=lead_name, role="lead",
                                             pin_hash=lead_pin_hash, created_at=audit.now())).last_pk
+        a["framework_version"] = frozen["framework_version"]   # the frozen data itself is not logged
         new = {"assessment": a, "lead": {"id": lead_id, "name": lead_name, "role": "lead"}}
         if row is not None:
             new["station"] = dict(row, id=station_id)
@@ -149,8 +185,11 @@ def update_station(w, **fields) -> dict:
 
 @writer("lead", what="评估信息")
 def update_assessment(w, **fields) -> dict:
-    """Change assessment fields (names in ASSESSMENT_FIELDS); return the changes."""
-    new = {k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
+    """Change assessment fields (names in ASSESSMENT_FIELDS; the framework through set_framework,
+    which freezes it); return the changes."""
+    if "framework_id" in fields and fields["framework_id"] != w.assessment["framework_id"]:
+        raise InvalidValue("更换评估框架请用 set_framework（冻结框架内容）")
+    new = {k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS and k != "framework_id"}
     return w.update_changed("assessments", w.assessment_id, w.assessment, new, entity="assessment")
 
 
@@ -254,3 +293,87 @@ def set_locked(w, locked: bool) -> None:
         return
     w.db.execute("UPDATE assessments SET status = ? WHERE id = ?", [new, w.assessment_id])
     w.log("lock" if locked else "unlock", "assessment", w.assessment_id, old={"status": old}, new={"status": new})
+
+
+@writer("lead", what="评估框架")
+def set_framework(w, framework_id: str, version, data: str) -> None:
+    """Freeze another framework (or another version) for the assessment: refused once anything is
+    scored, so a past assessment's scores never change. `data` is the checked framework as JSON."""
+    if has_scores(w.db, w.assessment_id):
+        raise InvalidValue("已有专家评分，不能更换评估框架")
+    a = w.assessment
+    old = {"framework_id": a["framework_id"], "framework_version": a["framework_version"]}
+    new = {"framework_id": framework_id, "framework_version": version}
+    if old == new and a["framework_data"] == data:
+        return
+    w.db["assessments"].update(w.assessment_id, dict(new, framework_data=data))
+    w.log("update", "assessment", w.assessment_id, old=old, new=new)
+
+
+@writer("lead", what="评估成员")
+def rename_member(w, target_id: int, name: str) -> None:
+    """Rename member `target_id` (name checked and unique: core.team); scores and records keep
+    pointing at the member, the audit log keeps the name each entry was made under."""
+    m = _own_member(w, target_id)
+    if m["name"] == name:
+        return
+    if find_member(w.db, w.assessment_id, name):
+        raise InvalidValue(f"成员“{name}”已存在")
+    w.db.execute("UPDATE members SET name = ? WHERE id = ?", [name, target_id])
+    w.log("rename", "member", target_id, old={"name": m["name"]}, new={"name": name})
+
+
+@writer("lead", what="评估成员")
+def remove_member(w, target_id: int) -> None:
+    """Remove member `target_id` with its assignments: refused for the lead themself and for a
+    member who has scored or recorded anything (deactivate them instead)."""
+    m = _own_member(w, target_id)
+    if target_id == w.member_id:
+        raise InvalidValue("不能删除自己")
+    work = member_records(w.db, target_id)
+    if work:
+        raise InvalidValue(f"成员“{m['name']}”已有评分或记录，不能删除；可改为停用（停用后不能登录，也不再分配任务）")
+    sections = [(r["section_code"], r["area_code"]) for r in w.db.query(
+        "SELECT section_code, area_code FROM assignments WHERE member_id = ? ORDER BY id", [target_id])]
+    w.db.execute("DELETE FROM assignments WHERE member_id = ?", [target_id])
+    w.db.execute("DELETE FROM members WHERE id = ?", [target_id])
+    w.log("delete", "member", target_id, old={"name": m["name"], "role": m["role"], "sections": sections})
+
+
+@writer("lead", what="评估成员")
+def set_member_active(w, target_id: int, active: bool) -> None:
+    """Deactivate (cannot log in, not offered for assignments; everything recorded is kept) or
+    reactivate member `target_id`. The lead cannot deactivate themself."""
+    m = _own_member(w, target_id)
+    if target_id == w.member_id and not active:
+        raise InvalidValue("不能停用自己")
+    if bool(m["active"]) == bool(active):
+        return
+    w.db.execute("UPDATE members SET active = ? WHERE id = ?", [1 if active else 0, target_id])
+    w.log("activate" if active else "deactivate", "member", target_id, new={"name": m["name"]})
+
+
+@writer("lead", what="评估")
+def delete_assessment(w, label: str) -> None:
+    """Delete the assessment (refused when locked, by the guard): it leaves every list and
+    nobody can log in to it, but it is kept whole in deleted_assessments for the command line
+    to restore (`python -m core restore-assessment ID`)."""
+    if is_deleted(w.db, w.assessment_id):
+        raise NotFound(f"评估 {w.assessment_id} 已删除")
+    w.db["deleted_assessments"].insert(dict(assessment_id=w.assessment_id, label=label, member_id=w.member_id,
+                                            deleted_by=w.member["name"], deleted_at=audit.now()))
+    w.log("delete", "assessment", w.assessment_id, new={"label": label})
+
+
+def restore_assessment(db, assessment_id: int) -> dict:
+    """Bring a deleted assessment back, as it was (see db.guard.UNGUARDED: the command line
+    restores it, no member of it can be logged in); one audit row. Return its deletion record."""
+    with transaction(db):
+        row = _one(db, "SELECT * FROM deleted_assessments WHERE assessment_id = ?", [assessment_id])
+        if row is None:
+            get_assessment(db, assessment_id)
+            raise InvalidValue(f"评估 {assessment_id} 没有被删除，无需恢复")
+        db.execute("DELETE FROM deleted_assessments WHERE assessment_id = ?", [assessment_id])
+        audit.log(db, assessment_id, None, "restore", "assessment", assessment_id, actor="命令行",
+                  old={"label": row["label"], "deleted_by": row["deleted_by"], "deleted_at": row["deleted_at"]})
+    return row

@@ -37,6 +37,8 @@ UNGUARDED = {
     "assessments.create_station": "a station belongs to no assessment yet: no member exists to check",
     "transfer.insert_tables": "imports a whole assessment as a new one: no member of it is logged in",
     "migrations.migrate": "schema changes, not data",
+    "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
+    "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
 }
 
 
@@ -90,9 +92,13 @@ def check(db, assessment_id: int, member_id: int, roles: tuple[str, ...], what: 
     a = _row(db, "SELECT * FROM assessments WHERE id = ?", [assessment_id])
     if a is None:
         raise NotFound(f"找不到评估 {assessment_id}")
-    m = _row(db, "SELECT id, assessment_id, name, role FROM members WHERE id = ?", [member_id])
+    if db.execute("SELECT 1 FROM deleted_assessments WHERE assessment_id = ?", [assessment_id]).fetchone():
+        raise NotFound(f"评估 {assessment_id} 已删除")
+    m = _row(db, "SELECT id, assessment_id, name, role, active FROM members WHERE id = ?", [member_id])
     if m is None or m["assessment_id"] != assessment_id:
         raise PermissionDenied("该成员不属于本评估")
+    if not m["active"]:
+        raise PermissionDenied(f"{m['name']}已停用")
     if a["status"] == "locked" and not when_locked:
         raise AssessmentLocked()
     if m["role"] not in roles:

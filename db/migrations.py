@@ -340,6 +340,38 @@ def m008_register_details(db: sqlite_utils.Database) -> None:
     )
 
 
+def m009_frameworks(db: sqlite_utils.Database) -> None:
+    """The agency's own frameworks, each assessment's frozen framework, undo of set-up mistakes
+    (issue 12): member renames/removal/deactivation, assessment names, deleted assessments."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE frameworks (           -- the library of edited / imported frameworks
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL,             -- the framework id used by assessments: 'agency-2025'
+            version INTEGER NOT NULL,       -- every edit adds a version; nothing is overwritten
+            name TEXT NOT NULL,
+            data TEXT NOT NULL,             -- JSON, the structure of a framework YAML file
+            origin TEXT NOT NULL DEFAULT '',      -- 'excel:<file>', 'copy:<id> v<n>', 'edit'
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (code, version)
+        );
+        ALTER TABLE assessments ADD COLUMN framework_version INTEGER;
+        ALTER TABLE assessments ADD COLUMN framework_data TEXT;   -- JSON: the framework frozen for this assessment
+        ALTER TABLE assessments ADD COLUMN name TEXT NOT NULL DEFAULT '';  -- shown at login; '' = station and period
+        ALTER TABLE members ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE deleted_assessments (  -- deleted by the lead, kept whole; `python -m core restore-assessment`
+            assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id),
+            label TEXT NOT NULL DEFAULT '',
+            member_id INTEGER,
+            deleted_by TEXT NOT NULL DEFAULT '',
+            deleted_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -347,6 +379,7 @@ MIGRATIONS = [
     ("004_report", m004_report),
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
+    ("009_frameworks", m009_frameworks),
 ]
 
 

@@ -90,8 +90,8 @@ def unassigned_main_items(db, sample_id: int) -> list[int]:
 
 
 def callers(db, assessment_id: int) -> list[dict]:
-    """Members who can be given calls (everyone in the assessment; staff first)."""
-    return list(db.query("SELECT id, name, role FROM members WHERE assessment_id = ?"
+    """Members who can be given calls (every active member of the assessment; staff first)."""
+    return list(db.query("SELECT id, name, role FROM members WHERE assessment_id = ? AND active = 1"
                          " ORDER BY CASE role WHEN 'staff' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id",
                          [assessment_id]))
 

@@ -13,6 +13,7 @@ from core.labels import ROLES
 PAGES = {
     "home": st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
     "setup": st.Page("pages/setup.py", title="评估设置", icon=":material/settings:"),
+    "frameworks": st.Page("pages/frameworks.py", title="评估框架", icon=":material/account_tree:"),
     "scoring": st.Page("pages/scoring.py", title="专家评分", icon=":material/edit_note:"),
     "dashboard": st.Page("pages/dashboard.py", title="实时总览", icon=":material/monitoring:"),
     "station_data": st.Page("pages/station_data.py", title="协议指标与人员", icon=":material/table_chart:"),

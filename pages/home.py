@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core import team
-from core.framework import DEFAULT_FRAMEWORK, available_frameworks
+from core import framework_library
 from core.labels import ASSESSMENT_KINDS, ROLES
 from pages import _shared as ui
 
@@ -30,26 +30,43 @@ assessments = team.list_assessments(db)
 if not assessments:
     st.info("数据库中还没有评估。可以一键载入示例评估（元岗街社工站末期评估），或新建评估。")
 
-with st.container(border=True):
-    st.markdown("#### 载入示例评估")
-    st.caption("按样本报告生成元岗街社工站的完整示例：站点信息、3 个片区、5 位专家与 1 名工作人员（示例 PIN 见下）、评分与意见。")
-    if st.button("一键载入示例评估", key="load_demo", type="primary" if not assessments else "secondary"):
-        from core.demo import DEMO_PINS, create_demo
 
-        with st.spinner("正在生成示例评估……"):
-            aid = create_demo(db)
-        st.session_state["demo_created"] = aid
-        st.query_params["a"] = str(aid)
-        st.rerun()
+def _load_demo() -> None:
+    from core.demo import create_demo
+
+    with st.spinner("正在生成示例评估……"):
+        aid = create_demo(db)
+    st.session_state["demo_created"] = aid
+    st.query_params["a"] = str(aid)
+    st.rerun()
+
+
+_DEMO_TEXT = ("按样本报告生成元岗街社工站的完整示例（演示数据，评估名称标有【示例】）：站点信息、3 个片区、"
+              "5 位专家与 1 名工作人员（示例 PIN 见下）、评分与意见。")
+if not assessments:
+    # An empty database: the demo is the natural first step.
+    with st.container(border=True):
+        st.markdown("#### 载入示例评估")
+        st.caption(ui.esc(_DEMO_TEXT))
+        if st.button("一键载入示例评估", key="load_demo", type="primary"):
+            _load_demo()
+else:
+    # A database with real assessments: the demo only behind a confirmation that names it a demo.
+    with st.expander("载入示例评估（演示数据）"):
+        st.caption(ui.esc(_DEMO_TEXT))
+        st.warning("数据库中已有评估。示例评估是演示数据，不是真实评估；载入后会出现在评估列表中（名称标有【示例】），"
+                   "不用时可由示例组长在“评估设置”中删除。", icon=":material/science:")
+        sure = st.checkbox("我明白这是示例评估（演示数据），仍要载入", key="demo_confirm")
+        if st.button("载入示例评估", key="load_demo", disabled=not sure):
+            _load_demo()
     if st.session_state.get("demo_created"):
         from core.demo import DEMO_PINS
 
-        st.success("示例评估已创建。示例账号（姓名 / PIN）：" + "；".join(f"{ui.esc(n)} / {ui.esc(p)}" for n, p in DEMO_PINS.items()))
+        st.success("示例评估已创建（名称标有【示例】）。示例账号（姓名 / PIN）：" + "；".join(f"{ui.esc(n)} / {ui.esc(p)}" for n, p in DEMO_PINS.items()))
 
 if assessments:
     st.markdown("#### 登录")
-    labels = {a["id"]: f"#{a['id']} {a['station_name']} · {a['period_label']}{a['kind']}评估 · {a['visit_date'] or ''}"
-              for a in assessments}
+    labels = {a["id"]: team.assessment_label(a) for a in assessments}
     ids = list(labels)
     pre = st.query_params.get("a")
     idx = ids.index(int(pre)) if pre and pre.isdigit() and int(pre) in ids else 0
@@ -68,16 +85,16 @@ if assessments:
                 st.rerun()
 
 with st.expander("新建评估（组长）", expanded=not assessments):
-    fws = available_frameworks()
+    fws = {e.id: e for e in framework_library.list_frameworks(db)}
     with st.form("create_form"):
         c1, c2 = st.columns(2)
-        station = c1.text_input("社工站名称", placeholder="元岗街社工服务站", key="new_station")
-        district = c2.text_input("所在区", placeholder="天河区", key="new_district")
+        station = c1.text_input("社工站名称", placeholder="例：某某街社工服务站", key="new_station")
+        district = c2.text_input("所在区", placeholder="例：某某区", key="new_district")
         kind = c1.selectbox("评估类型", list(ASSESSMENT_KINDS), placeholder="请选择", key="new_kind")
-        period = c2.text_input("年度", placeholder="2023—2024 年度", key="new_period")
-        fw_id = st.selectbox("评估框架", list(fws), index=list(fws).index(DEFAULT_FRAMEWORK),
-                             format_func=lambda k: fws[k].name, placeholder="请选择", key="new_framework")
-        lead = c1.text_input("组长姓名", key="new_lead")
+        period = c2.text_input("年度", placeholder="例：2024—2025 年度", key="new_period")
+        fw_id = st.selectbox("评估框架", list(fws), index=0, format_func=lambda k: fws[k].label,
+                             placeholder="请选择", key="new_framework")
+        lead = c1.text_input("组长姓名", placeholder="例：张三", key="new_lead")
         lead_pin = c2.text_input("组长 PIN（4–12 位数字）", type="password", key="new_lead_pin")
         if st.form_submit_button("创建评估", type="primary", key="create_submit"):
             created = []

@@ -3,7 +3,6 @@ import streamlit as st
 
 from core import scoresheet
 from core import team
-from core.framework import get_framework
 from core.labels import FINDING_KINDS
 from core.numbers import fmt_number
 from core.scoring import score_from_detail
@@ -15,7 +14,7 @@ who = ui.require_login("lead", "expert")
 db = ui.get_db()
 aid, mid = who["assessment_id"], who["member_id"]
 a = team.get_assessment(db, aid)
-fw = get_framework(a["framework_id"])
+fw = team.framework_of(db, aid)
 areas = {x["code"]: x for x in team.list_areas(db, a["station_id"])}
 locked = a["status"] == "locked"
 

@@ -3,8 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core import team
-from core.framework import available_frameworks, get_framework
+from core import framework_library, team
 from core.labels import ASSESSMENT_KINDS, ROLES
 from pages import _shared as ui
 
@@ -13,7 +12,7 @@ db = ui.get_db()
 assessment_id, lead_id = who["assessment_id"], who["member_id"]
 a = team.get_assessment(db, assessment_id)
 station = team.get_station(db, a["station_id"])
-fw = get_framework(a["framework_id"])
+fw = team.framework_of(db, assessment_id)
 locked = a["status"] == "locked"
 
 st.title("评估设置")
@@ -39,15 +38,24 @@ def save_station(field: str):
 
 # ---- assessment ----
 st.subheader("评估信息")
+missing = team.missing_station_fields(db, assessment_id)
+if missing:
+    st.warning("以下信息尚未填写，报告封面、页眉页脚会留空，导出前请补全：" + ui.esc("、".join(missing)),
+               icon=":material/edit_note:")
+ui.init_state("as_name", a["name"])
+st.text_input("评估名称（登录列表中显示；留空则显示社工站与年度）", key="as_name", disabled=locked,
+              on_change=lambda: ui.saver("setup_err", team.rename_assessment, db, assessment_id, lead_id,
+                                         st.session_state["as_name"]),
+              placeholder="例：某某街社工站 2024—2025 年度末期评估")
 c1, c2, c3 = st.columns(3)
 ui.init_state("as_kind", a["kind"])
 c1.selectbox("评估类型", list(ASSESSMENT_KINDS), placeholder="请选择", key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
 ui.init_state("as_period_label", a["period_label"])
 c2.text_input("年度", key="as_period_label", disabled=locked, on_change=save_assessment, args=("period_label",),
-              placeholder="2023—2024 年度")
+              placeholder="例：2024—2025 年度")
 ui.init_state("as_evaluator_org", a["evaluator_org"])
 c3.text_input("评估方", key="as_evaluator_org", disabled=locked, on_change=save_assessment, args=("evaluator_org",),
-              placeholder="广州市社会组织联合会")
+              placeholder="例：某某社会工作评估机构（必填）")
 c1, c2, c3 = st.columns(3)
 for col, field, label in ((c1, "visit_date", "评估日期"), (c2, "contract_start", "合同期开始"), (c3, "contract_end", "合同期结束"),
                           (c1, "stats_start", "统计期开始"), (c2, "stats_end", "统计截止日期")):
@@ -56,11 +64,22 @@ for col, field, label in ((c1, "visit_date", "评估日期"), (c2, "contract_sta
 ui.init_state("as_funding_wan", a["funding_wan"])
 c3.number_input("服务经费（万元）", key="as_funding_wan", min_value=0.0, step=1.0, format="%g", disabled=locked,
                 on_change=save_assessment, args=("funding_wan",))
-fws = available_frameworks()
+fws = {e.id: e for e in framework_library.list_frameworks(db)}
+if a["framework_id"] not in fws:   # a framework no longer in the library: the frozen copy still scores
+    fws[a["framework_id"]] = framework_library.Entry(a["framework_id"], fw.name, a["framework_version"] or fw.version, False)
+fv = team.framework_version(db, assessment_id)
 ui.init_state("as_framework_id", a["framework_id"])
-st.selectbox("评估框架", list(fws), placeholder="请选择", key="as_framework_id", format_func=lambda k: fws[k].name,
+st.selectbox("评估框架（开始评分前可更换；评分后固定，修改框架不影响本评估）", list(fws), placeholder="请选择",
+             key="as_framework_id", format_func=lambda k: fws[k].label,
              disabled=locked, on_change=save_assessment, args=("framework_id",))
-st.caption(ui.esc(fw.note + "　评估方权重：" + "、".join(f"{p.label} {p.weight:g}" for p in fw.parties)))
+st.caption(ui.esc(f"本评估使用：{fv['name']}（{fv['id']} 第 {fv['version']} 版，已固定在本评估中）。{fw.note}"
+                  "　评估方权重：" + "、".join(f"{p.label} {p.weight:g}" for p in fw.parties)))
+if fv["can_update"]:
+    st.info(ui.esc(f"框架库中“{fv['id']}”已有第 {fv['latest']} 版（本评估使用第 {fv['version']} 版）。"
+                   "尚未开始评分，可以改用新版本。"), icon=":material/update:")
+    if st.button(f"改用第 {fv['latest']} 版", key="fw_update"):
+        if ui.run(lambda: team.use_framework(db, assessment_id, lead_id, fv["id"]), "已改用新版本框架"):
+            st.rerun()
 
 # ---- station ----
 st.subheader("社工站信息")
@@ -132,7 +151,10 @@ def save_assign(member_id: int):
 members = team.list_members(db, assessment_id)
 for m in members:
     c1, c2 = st.columns([1, 3])
-    c1.markdown(f"**{ui.esc(m['name'])}**  \n{ui.esc(ROLES[m['role']])}")
+    c1.markdown(f"**{ui.esc(m['name'])}**  \n{ui.esc(ROLES[m['role']] + ('' if m['active'] else '（已停用）'))}")
+    if not m["active"]:
+        c2.caption("已停用：不能登录，也不再分配评分或回访；已录入的内容保留。可在下方“修改成员”中重新启用。")
+        continue
     if m["role"] == "staff":
         c2.caption("工作人员：负责满意度电话回访与社工站数据录入，不参与指标评分。")
         continue
@@ -155,6 +177,30 @@ with st.form("add_member", clear_on_submit=True):
                   f"已添加成员 {name}"):
             st.rerun()
 
+with st.expander("修改成员（改名、删除、停用）"):
+    st.caption("误加的成员可以删除；已评分或已有记录的成员不能删除，可停用（停用后不能登录，也不再分配任务，已录入内容保留）。")
+    c1, c2 = st.columns([2, 3])
+    target_m = c1.selectbox("成员", [m["id"] for m in members], placeholder="请选择", key="edit_member",
+                            format_func=lambda i: next(m["name"] + ("（已停用）" if not m["active"] else "")
+                                                       for m in members if m["id"] == i))
+    chosen = next((m for m in members if m["id"] == target_m), None)
+    new_name = c2.text_input("新姓名", key="edit_member_name", placeholder="例：张三", disabled=locked)
+    b1, b2, b3 = st.columns(3)
+    if b1.button("改名", key="edit_member_rename", disabled=locked or chosen is None):
+        if ui.run(lambda: team.rename_member(db, assessment_id, lead_id, target_m, new_name), "已改名"):
+            st.rerun()
+    if chosen is not None and chosen["active"]:
+        if b2.button("停用", key="edit_member_deactivate", disabled=locked):
+            if ui.run(lambda: team.set_member_active(db, assessment_id, lead_id, target_m, False), "已停用"):
+                st.rerun()
+    elif chosen is not None:
+        if b2.button("重新启用", key="edit_member_activate", disabled=locked):
+            if ui.run(lambda: team.set_member_active(db, assessment_id, lead_id, target_m, True), "已重新启用"):
+                st.rerun()
+    if b3.button("删除成员", key="edit_member_remove", disabled=locked or chosen is None):
+        if ui.run(lambda: team.remove_member(db, assessment_id, lead_id, target_m), "已删除成员"):
+            st.rerun()
+
 with st.expander("重置成员 PIN"):
     c1, c2, c3 = st.columns([2, 2, 1])
     target = c1.selectbox("成员", [m["id"] for m in members], format_func=lambda i: next(m["name"] for m in members if m["id"] == i),
@@ -174,3 +220,15 @@ else:
     if st.button("锁定评估", key="lock", type="primary"):
         ui.run(lambda: team.set_locked(db, assessment_id, lead_id, True), "评估已锁定")
         st.rerun()
+
+# ---- delete ----
+st.subheader("删除评估")
+st.caption("误建或不再需要的评估（例如示例评估）可以删除：删除后不再出现在评估列表中，任何人都不能再登录；"
+           "数据完整保留，可由管理员用命令 python -m core restore-assessment 编号 恢复。已锁定的评估不能删除。")
+with st.form("delete_assessment"):
+    confirm = st.text_input(f"请输入社工站名称“{ui.esc(station['name'])}”以确认删除", key="delete_confirm",
+                            placeholder="例：" + station["name"])
+    if st.form_submit_button("删除本评估", disabled=locked, key="delete_submit"):
+        if ui.run(lambda: team.delete_assessment(db, assessment_id, lead_id, confirm)):
+            ui.log_out()
+            st.rerun()

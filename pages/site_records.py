@@ -4,7 +4,6 @@ import streamlit as st
 
 from core import station_data
 from core import team
-from core.framework import get_framework
 from core.labels import RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
 from core.site import rectification_counts, status_code
 from pages import _shared as ui
@@ -15,7 +14,7 @@ assessment_id, member_id = who["assessment_id"], who["member_id"]
 locked = team.is_locked(db, assessment_id)
 can_edit = station_data.can_edit_site_records(who["role"]) and not locked
 assessment = team.get_assessment(db, assessment_id)
-fw = get_framework(assessment["framework_id"])
+fw = team.framework_of(db, assessment_id)
 areas = team.list_areas(db, assessment["station_id"])
 
 st.title("现场记录")

@@ -129,7 +129,7 @@ def _corrupt(kind):
         elif kind == "bad_id_list":
             tabs["report_items"][0]["source_finding_ids"] = "12,13"
         elif kind == "unknown_framework":
-            tabs["assessments"][0]["framework_id"] = "gz-2099"
+            tabs["assessments"][0].update(framework_id="gz-2099", framework_data=None)   # a file from before frozen frameworks
         elif kind == "missing_required":
             del tabs["findings"][0]["text"]
         elif kind == "check_fails_on_write":   # passes validation, refused by the table's CHECK
