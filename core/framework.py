@@ -289,12 +289,12 @@ THRESHOLD_LABELS = {
 }
 # The 结语's judgement per grade ({years} = years of operation, blank when unknown).
 DEFAULT_JUDGEMENTS = {
-    "优秀": "{years}大部分工作是值得肯定的，但也还存在需要关注的地方。",
-    "良好": "{years}多数工作是值得肯定的，同时仍有若干方面需要关注和改进。",
-    "合格": "{years}部分工作取得了一定成效，但仍有较多方面需要关注和改进。",
-    "不合格": "{years}社工站的服务与管理存在较多不足，多项工作未达到评估要求，需要切实整改。",
+    "优秀": "起到了一定的成效。{years}大部分工作是值得肯定的，但也还存在需要关注的地方。",
+    "良好": "起到了一定的成效。{years}多数工作是值得肯定的，同时仍有若干方面需要关注和改进。",
+    "合格": "取得了一定成效，但成效尚不充分。{years}部分工作达到了评估要求，仍有较多方面需要关注和改进。",
+    "不合格": "但服务成效未达到评估要求。{years}多项工作存在明显不足，需要切实整改。",
 }
-DEFAULT_VETO_JUDGEMENT = "本次评估中{veto}未通过（一票否决），评估等级为{grade}，社工站须针对相关问题切实整改。"
+DEFAULT_VETO_JUDGEMENT = "但本次评估中{veto}未通过（一票否决），评估等级为{grade}，须针对相关问题切实整改。"
 DEFAULT_BASIS = (
     "政策依据：《社会工作服务项目绩效评估指南》《广州市社会工作服务条例》《广州市社工服务站管理办法》《广州市社工站购买服务项目"
     "评估办法》《广州市社工站岗位职责》《广州市社会工作行业督导从业人员资质、备案实施办法》。",
@@ -312,6 +312,10 @@ class ReportRules:
     veto_judgement: str         # {veto} {grade}
     basis: tuple[str, ...]
     standard: str
+    document_sections: dict = field(default_factory=dict)   # 查阅资料 item -> section code; 'default'
+
+    def document_section(self, item: str) -> str:
+        return self.document_sections.get(item) or self.document_sections.get("default") or ""
 
     def threshold(self, key: str):
         return self.thresholds[key]
@@ -370,5 +374,18 @@ def parse_report_rules(block, fw: "Framework | None" = None) -> ReportRules:
     basis = block.get("basis") or DEFAULT_BASIS
     if isinstance(basis, str) or not all(isinstance(b, str) and b.strip() for b in basis):
         raise FrameworkError("report.basis：应为非空文字列表")
+    docs = block.get("document_sections") or {}
+    if not isinstance(docs, dict):
+        raise FrameworkError("report.document_sections：应为键值对象（查阅资料项目 -> 部分代码）")
+    docs = {str(k): str(v) for k, v in docs.items()}
+    if fw is not None:
+        codes = {s.code for s in fw.sections}
+        station = {s.code for s in fw.sections if s.scope == "station"}
+        bad = [f"{k}: {v}" for k, v in docs.items() if v not in codes]
+        bad += [f"{k}: {v}（按片区评估的部分不能接收查阅资料记录）" for k, v in docs.items() if v in codes - station]
+        if bad:
+            raise FrameworkError(f"report.document_sections：未知部分代码（{'；'.join(bad)}）")
+        docs.setdefault("default", next((s.code for s in fw.sections if s.scope == "station"), ""))
     return ReportRules(thresholds=th, judgements=judgements, veto_judgement=veto,
-                       basis=tuple(str(b) for b in basis), standard=str(block.get("standard") or DEFAULT_STANDARD))
+                       basis=tuple(str(b) for b in basis), standard=str(block.get("standard") or DEFAULT_STANDARD),
+                       document_sections=docs)
