@@ -44,7 +44,7 @@ def create_demo(db) -> int:
             for opening, refs in demo_content.FINDING_SOURCES:
                 if text.startswith(opening):
                     out = [f"site_record:{records[v]}" if k == "site_record"
-                           else f"recommendation:{next(r['id'] for r in recs if r['text'].startswith(v))}"
+                           else f"prev_recommendation:{next(r['id'] for r in recs if r['text'].startswith(v))}"
                            for k, v in refs]
                     return ",".join(out)
             return ""

@@ -224,12 +224,12 @@ PARTY_FINDINGS = [
 ]
 
 # Findings written from site records or a previous recommendation: (opening of the finding's text,
-# [("site_record", 查阅资料 item) | ("recommendation", opening of its text)]). The report then
+# [("site_record", 查阅资料 item) | ("prev_recommendation", opening of its text)]). The report then
 # prints the finding, not the record again.
 FINDING_SOURCES = [
     ("服务规范性管理方面", [("site_record", "个案文书"), ("site_record", "服务知情同意书"),
                        ("site_record", "分级评估表"), ("site_record", "重点服务对象名册")]),
-    ("社工站已针对中期评估意见", [("site_record", "劳动合同"), ("recommendation", "社工《劳动合同》")]),
+    ("社工站已针对中期评估意见", [("site_record", "劳动合同"), ("prev_recommendation", "社工《劳动合同》")]),
     ("建议社工站强化志愿培育材料", [("site_record", "志愿者与社区社会组织档案")]),
 ]
 

@@ -121,7 +121,7 @@ def _survey(db, assessment_id: int):
 
 
 def _covered_refs(db, assessment_id: int) -> set[str]:
-    """'site_record:N' / 'recommendation:N' refs that a (not deleted) finding already draws on."""
+    """'site_record:N' / 'prev_recommendation:N' refs that a (not deleted) finding already draws on."""
     out = set()
     for f in scoresheet.findings(db, assessment_id):
         for ref in (f.get("source") or "").split(","):
@@ -192,7 +192,7 @@ def gather(db, assessment_id: int) -> ReportData:
 
     covered = _covered_refs(db, assessment_id)
     site_done, record_concerns = _site(db, assessment_id, fw, covered)
-    recs = [dict(r, covered=f"recommendation:{r['id']}" in covered)
+    recs = [dict(r, covered=f"prev_recommendation:{r['id']}" in covered)
             for r in station_data.list_recommendations(db, assessment_id)]
     clients = station_data.list_clients(db, assessment_id)
     register = station_data.register_summary(db, assessment_id) if clients else None
