@@ -13,3 +13,19 @@ def cmd_report(argv):
     out = write_file(args.out, data)
     print(f"报告已生成：{out}（{len(data) / 1024:.0f} KB）")
     return 0
+
+
+@command("check", "pre-export check of the report: check ID --db PATH (exit 1 while blocking items remain)")
+def cmd_check(argv):
+    args = parse_args("check", argv, assessment_id=True)
+    from .report_check import blocking
+    from .report_data import preexport_check
+
+    items = preexport_check(open_db(args.db), args.id)
+    for item in items:
+        print(item.label)
+    if blocking(items):
+        print(f"导出前检查未通过：{len(blocking(items))} 项须处理，报告 PDF 将带“草稿”水印。")
+        return 1
+    print("导出前检查通过" + (f"（另有 {len(items)} 项提示）" if items else "") + "。")
+    return 0

@@ -10,7 +10,9 @@ from db.connection import transaction
 
 from . import demo_content
 from . import demo_station, demo_survey
+from . import report_edit
 from . import scoresheet
+from . import station_data
 from . import team
 
 # Demo accounts: name -> PIN (printed by `python -m core demo`, shown on the home page).
@@ -35,11 +37,27 @@ def create_demo(db) -> int:
     with transaction(db):
         for name, code, area, kw in demo_content.scores(db, assessment_id):
             scoresheet.save_score(db, assessment_id, ids[name], code, area, **kw)
+        records = {r["item"]: r["id"] for r in station_data.list_site_records(db, assessment_id, "document")}
+        recs = station_data.list_recommendations(db, assessment_id)
+
+        def source_of(text):
+            for opening, refs in demo_content.FINDING_SOURCES:
+                if text.startswith(opening):
+                    out = [f"site_record:{records[v]}" if k == "site_record"
+                           else f"prev_recommendation:{next(r['id'] for r in recs if r['text'].startswith(v))}"
+                           for k, v in refs]
+                    return ",".join(out)
+            return ""
+
         for name, section, area, kind, text in demo_content.FINDINGS:
-            scoresheet.add_finding(db, assessment_id, ids[name], section, kind, text, area_code=area)
+            scoresheet.add_finding(db, assessment_id, ids[name], section, kind, text, area_code=area,
+                                   source=source_of(text))
         for party, score, comment in demo_content.PARTY_SCORES:
             scoresheet.save_party_score(db, assessment_id, lead_id, party, score, comment)
         for party, kind, text in demo_content.PARTY_FINDINGS:
             scoresheet.add_finding(db, assessment_id, lead_id, f"party:{party}", kind, text)
         scoresheet.save_veto(db, assessment_id, lead_id, "finance", False, "财务评估通过")
+        for key, text in demo_content.FEEDBACK.items():
+            report_edit.set_text(db, assessment_id, lead_id, key, text)
+        report_edit.set_text(db, assessment_id, lead_id, "closing_points", "\n".join(demo_content.CLOSING_POINTS))
     return assessment_id

@@ -223,3 +223,31 @@ PARTY_FINDINGS = [
     ('supervisor', 'concern',
      '加强落实社工站内部督导工作机制，进一步做好社工站内部督导团队建设、考核、评价等工作，加强与市双百督导有关专业服务方面的沟通共学，提高服务团队专业能力。'),
 ]
+
+# Findings written from site records or a previous recommendation: (opening of the finding's text,
+# [("site_record", 查阅资料 item) | ("prev_recommendation", opening of its text)]). The report then
+# prints the finding, not the record again.
+FINDING_SOURCES = [
+    ("服务规范性管理方面", [("site_record", "个案文书"), ("site_record", "服务知情同意书"),
+                       ("site_record", "分级评估表"), ("site_record", "重点服务对象名册")]),
+    ("社工站已针对中期评估意见", [("site_record", "劳动合同"), ("prev_recommendation", "社工《劳动合同》")]),
+    ("建议社工站强化志愿培育材料", [("site_record", "志愿者与社区社会组织档案")]),
+]
+
+# What the sample report records in 三、评估反馈 (the station's 现场反馈, and the 初稿 feedback of the
+# 民政局, the 街道 and the station) and its three 建议 in 五、结语.
+FEEDBACK = {
+    "feedback_onsite": "对评估专家们提出的意见和建议无异议",
+    "feedback_draft": "经调整，天河区民政局、元岗街道办事处、元岗街社工站对评估报告初稿无异议。",
+}
+CLOSING_POINTS = [
+    "建议社工站构建全周期培育体系，建立标准化流程框架，与全流程留痕机制，确保培育痕迹可追溯可验证，有效规避执行偏差；"
+    "同步建立培育成熟度分级评估机制，针对不同培育阶段的社会组织、志愿队伍制定差异化的赋能方案，推动转型升级，并根据实际"
+    "情况及时调整培育策略，最终使培育成效切实回馈到民生服务中。",
+    "建议社工站立足“三图一表”工具深化社区问题诊断能力，通过典型案例系统提炼服务对象改变轨迹与社区治理范式，重点构建兜底服务"
+    "精准干预与群体性治理协同推进的双轨机制，统筹资源整合挖掘、服务成效显化与问题解决闭环管理三大维度，同步推动民生服务靶向化"
+    "升级与基层治理体系化进阶，形成以需求洞察为根基、以成效转化为导向、以机制创新为引擎的可持续发展生态。",
+    "建议社工站基层建设抓住关键升级，将日常会议活动流程、台账记录等文书工作规范化，运用好数据分析系统，以精准匹配各片区需求，"
+    "重点探索数字技术在基层的应用，切实反馈出社群困难群体分布、资源点位等内容，提高服务效率和质量，打造出具有公益慈善品牌的"
+    "特色亮点服务。",
+]

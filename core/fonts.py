@@ -139,6 +139,76 @@ def _cmap() -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(FONT_NAME).face.charToGlyph)
 
 
+# ---------- the faces of an official report: 黑体-style headings, 宋体/仿宋-style body ----------
+
+HEADING_FONT_ENV = "ASSESSMENT_PDF_HEADING_FONT"   # a file (file.ttc#N), or "none" for the pip font
+BODY_FONT_ENV = "ASSESSMENT_PDF_BODY_FONT"
+HEADING_CANDIDATES: list[tuple[Path, int]] = [
+    (_WINDOWS_FONTS / "simhei.ttf", 0),                                  # Windows 黑体
+    (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), 0),           # Debian fonts-wqy-zenhei
+    (Path("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc"), 0),
+    (Path("/System/Library/Fonts/STHeiti Medium.ttc"), 0),
+]
+BODY_CANDIDATES: list[tuple[Path, int]] = [
+    (_WINDOWS_FONTS / "simsun.ttc", 0),                                  # Windows 宋体
+    (_WINDOWS_FONTS / "simfang.ttf", 0),                                 # Windows 仿宋
+    (Path("/usr/share/fonts/truetype/arphic/uming.ttc"), 0),             # Debian fonts-arphic-uming (明体 = 宋体 style)
+    (Path("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf"), 0),
+    (Path("/usr/share/fonts/truetype/arphic/ukai.ttc"), 0),              # Debian fonts-arphic-ukai (楷体)
+    (Path("/System/Library/Fonts/Supplemental/Songti.ttc"), 0),
+]
+_face_cmaps: dict[str, frozenset[int]] = {}
+
+
+def _pick(env: str, candidates: list[tuple[Path, int]], prefix: str) -> str:
+    """The first usable TrueType face (the environment's choice first), registered; the pip font otherwise."""
+    from reportlab.pdfbase import pdfmetrics
+
+    chosen = (os.environ.get(env) or "").strip()
+    if chosen.lower() == "none":
+        return register_cjk_font()
+    cands = list(candidates)
+    if chosen:
+        m = re.fullmatch(r"(.+)#(\d+)", chosen)
+        cands.insert(0, (Path(m.group(1)), int(m.group(2))) if m else (Path(chosen), 0))
+    for path, sub in cands:
+        if not path.is_file():
+            continue
+        name = f"{prefix}{_fallback_name(path, sub)[2:]}"
+        with _lock:
+            if name in _face_cmaps:
+                return name
+            try:
+                _register(name, str(path), sub)
+                face = pdfmetrics.getFont(name).face
+            except Exception as e:   # CFF, not embeddable, damaged
+                print(f"core.fonts: skipping report font {path} ({type(e).__name__}: {e})", file=sys.stderr)
+                continue
+            cmap = frozenset(face.charToGlyph)
+            if not {ord(c) for c in "评估报告社工站一二三"} <= cmap:   # not a Chinese face
+                continue
+            _face_cmaps[name] = cmap
+            _cmap_of[name] = cmap
+            return name
+    return register_cjk_font()
+
+
+@lru_cache(maxsize=None)
+def _report_fonts(heading_env: str, body_env: str) -> tuple[str, str]:
+    return _pick(HEADING_FONT_ENV, HEADING_CANDIDATES, "HD"), _pick(BODY_FONT_ENV, BODY_CANDIDATES, "BD")
+
+
+def report_fonts() -> tuple[str, str]:
+    """(heading font, body font) names: a 黑体-style and a 宋体/仿宋-style TrueType face when this
+    machine has one, else the pip font for either. Every face is embedded (subset)."""
+    register_cjk_font()
+    return _report_fonts(os.environ.get(HEADING_FONT_ENV, ""), os.environ.get(BODY_FONT_ENV, ""))
+
+
+def _primary_cmap(name: str) -> frozenset[int]:
+    return _cmap() if name == FONT_NAME else _face_cmaps.get(name) or _cmap_of.get(name) or _cmap()
+
+
 def missing_glyphs(text: str) -> set[str]:
     """Characters of `text` the primary font has no glyph for (drawn by a fallback, or as blanks)."""
     cmap = _cmap()
@@ -238,14 +308,15 @@ def reset_fallbacks() -> None:
         _by_char.clear()
 
 
-def runs(text: str) -> list[tuple[str, str]]:
-    """`text` split into (font name, substring) runs: the primary font wherever it has the glyph,
-    otherwise the first fallback that has it. A run of a fallback goes on through characters it
-    has too (so U+FE0F / ZWJ stay with the emoji before them). Characters no font has, whitespace
-    and control characters stay with the primary font."""
+def runs(text: str, primary: str = FONT_NAME) -> list[tuple[str, str]]:
+    """`text` split into (font name, substring) runs: the primary font (the pip font unless a report
+    face is given) wherever it has the glyph, otherwise the pip font, then the first fallback that
+    has it. A run of a fallback goes on through characters it has too (so U+FE0F / ZWJ stay with the
+    emoji before them). Characters no font has, whitespace and control characters stay with the primary font."""
     if not text:
         return []
-    cmap, primary = _cmap(), FONT_NAME
+    cmap = _primary_cmap(primary)
+    base = _cmap()
     out: list[list[str]] = []
     for ch in text:
         cp = ord(ch)
@@ -254,6 +325,8 @@ def runs(text: str) -> list[tuple[str, str]]:
             prev = out[-1][0] if out else None
             if prev not in (None, primary) and _has(prev, cp):
                 font = prev
+            elif primary != FONT_NAME and cp in base:
+                font = FONT_NAME
             else:
                 font = font_for(ch) or primary
         if out and out[-1][0] == font:
@@ -264,21 +337,22 @@ def runs(text: str) -> list[tuple[str, str]]:
 
 
 def _has(name: str, cp: int) -> bool:
-    return cp in _cmap_of.get(name, ())
+    return cp in _cmap_of.get(name, ()) or (name == FONT_NAME and cp in _cmap())
 
 
-def markup(text: str) -> str:
-    """`text` as reportlab Paragraph markup: XML-escaped, with the runs the primary font lacks
-    wrapped in <font name="…">. The one way user and database text enters a Paragraph."""
+def markup(text: str, primary: str = FONT_NAME) -> str:
+    """`text` as reportlab Paragraph markup: XML-escaped, with the runs the primary font (the
+    paragraph style's font) lacks wrapped in <font name="…">. The one way user and database text
+    enters a Paragraph."""
     parts = []
-    for font, s in runs(text or ""):
+    for font, s in runs(text or "", primary):
         s = escape(s)
-        parts.append(s if font == FONT_NAME else f'<font name="{font}">{s}</font>')
+        parts.append(s if font == primary else f'<font name="{font}">{s}</font>')
     return "".join(parts)
 
 
-def string_width(text: str, size: float) -> float:
+def string_width(text: str, size: float, primary: str = FONT_NAME) -> float:
     """Width of `text` drawn run by run (see runs())."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return sum(stringWidth(s, f, size) for f, s in runs(text))
+    return sum(stringWidth(s, f, size) for f, s in runs(text, primary))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -94,6 +94,11 @@ class Framework:
     sections: tuple[Section, ...]
     veto: tuple[Veto, ...] = ()
     source: str = ""
+    report: "ReportRules | None" = field(default=None, compare=False)   # the `report:` block; None -> defaults
+
+    @property
+    def report_rules(self) -> "ReportRules":
+        return self.report or parse_report_rules(None, self)
 
     @property
     def indicators(self) -> list[Indicator]:
@@ -228,6 +233,7 @@ def parse_framework(data: dict, source: str = "") -> Framework:
         note=str(data.get("note", "")), parties=tuple(parties), grades=tuple(grades),
         sections=tuple(sections), veto=veto, source=source,
     )
+    fw = replace(fw, report=parse_report_rules(data.get("report"), fw))
     tp = fw.third_party
     if not _same(fw.total_points, tp.max):
         raise FrameworkError(f"各部分分值之和 {fw.total_points:g} 与第三方满分 {tp.max:g} 不符")
@@ -312,3 +318,126 @@ def framework_of_row(assessment: dict) -> Framework:
     else:
         _FROZEN.move_to_end(data)
     return fw
+
+
+# ---------- report rules: where the report places a figure, and its judgement wording ----------
+
+# Thresholds (percent) a figure is compared with: at or above -> 值得肯定, below -> 需要关注.
+REPORT_THRESHOLDS = {
+    "completion": "100",         # 协议指标完成率
+    "cert_ratio": "70",          # 持证社工占协议要求配备数
+    "experience_ratio": "50",    # 从业两年以上社工占协议要求配备数
+    "attendance_rate": "100",    # 到岗率（实到 ÷ 应到）
+    "training_rate": "100",      # 继续教育达标率
+    "retention": "80",           # 稳岗率
+    "satisfaction": "90",        # 服务对象总体满意度
+    "awareness": "80",           # 服务知晓度（知晓 5 项中 3 项以上）
+    "register_complete": "100",  # 名册信息完整率（户号、类别、电话齐全）
+}
+THRESHOLD_LABELS = {
+    "completion": "协议指标完成率", "cert_ratio": "持证社工比例", "experience_ratio": "从业两年以上社工比例",
+    "attendance_rate": "到岗率", "training_rate": "继续教育达标率", "retention": "稳岗率",
+    "satisfaction": "服务对象总体满意度", "awareness": "服务知晓度", "register_complete": "名册信息完整率",
+}
+# The 结语's judgement per grade ({years} = years of operation, blank when unknown).
+DEFAULT_JUDGEMENTS = {
+    "优秀": "起到了一定的成效。{years}大部分工作是值得肯定的，但也还存在需要关注的地方。",
+    "良好": "起到了一定的成效。{years}多数工作是值得肯定的，同时仍有若干方面需要关注和改进。",
+    "合格": "取得了一定成效，但成效尚不充分。{years}部分工作达到了评估要求，仍有较多方面需要关注和改进。",
+    "不合格": "但服务成效未达到评估要求。{years}多项工作存在明显不足，需要切实整改。",
+}
+DEFAULT_VETO_JUDGEMENT = "但本次评估中{veto}未通过（一票否决），评估等级为{grade}，须针对相关问题切实整改。"
+DEFAULT_BASIS = (
+    "政策依据：《社会工作服务项目绩效评估指南》《广州市社会工作服务条例》《广州市社工服务站管理办法》《广州市社工站购买服务项目"
+    "评估办法》《广州市社工站岗位职责》《广州市社会工作行业督导从业人员资质、备案实施办法》。",
+    "评估标准依据：《广州市社工站购买服务项目评估指标体系》。",
+)
+DEFAULT_STANDARD = "《广州市社工站购买服务项目评估指标体系》"
+
+
+@dataclass(frozen=True)
+class ReportRules:
+    """The framework's `report:` block: thresholds (values as data), the 结语's judgement per
+    grade and for a failed veto, the policy basis and the standard named in the text."""
+    thresholds: dict            # key of REPORT_THRESHOLDS -> Decimal
+    judgements: dict            # grade name -> sentence ({years})
+    veto_judgement: str         # {veto} {grade}
+    basis: tuple[str, ...]
+    standard: str
+    document_sections: dict = field(default_factory=dict)   # 查阅资料 item -> section code; 'default'
+
+    def document_section(self, item: str) -> str:
+        return self.document_sections.get(item) or self.document_sections.get("default") or ""
+
+    def threshold(self, key: str):
+        return self.thresholds[key]
+
+    def judgement(self, grade: str | None, veto_failed: list[str], years: str = "") -> str:
+        if veto_failed:
+            return self.veto_judgement.format(veto="、".join(veto_failed), grade=grade or "")
+        if not grade or grade not in self.judgements:
+            return ""
+        return self.judgements[grade].format(years=years)
+
+
+def parse_report_rules(block, fw: "Framework | None" = None) -> ReportRules:
+    """The `report:` block of a framework file (every key optional; FrameworkError naming the field)."""
+    if block is None:
+        block = {}
+    if not isinstance(block, dict):
+        raise FrameworkError("框架文件 report：应为键值对象")
+    th = dict(REPORT_THRESHOLDS)
+    given = block.get("thresholds") or {}
+    if not isinstance(given, dict):
+        raise FrameworkError("report.thresholds：应为键值对象")
+    for k, v in given.items():
+        if k not in REPORT_THRESHOLDS:
+            raise FrameworkError(f"report.thresholds：未知的阈值“{k}”（可用：{'、'.join(REPORT_THRESHOLDS)}）")
+        try:
+            d = D(v)
+        except Exception:
+            d = None
+        if d is None or not d.is_finite() or d < 0 or d > 1000:
+            raise FrameworkError(f"report.thresholds.{k}：应为 0 到 1000 之间的数字，实际为“{v}”")
+        th[k] = v
+    th = {k: D(v) for k, v in th.items()}
+    judgements = dict(DEFAULT_JUDGEMENTS)
+    jg = block.get("judgements") or {}
+    if not isinstance(jg, dict):
+        raise FrameworkError("report.judgements：应为键值对象（等级 -> 表述）")
+    judgements.update({str(k): str(v) for k, v in jg.items()})
+    if fw is not None:
+        missing = [g.name for g in fw.grades if not judgements.get(g.name)]
+        if missing:
+            raise FrameworkError(f"report.judgements：缺少等级“{'、'.join(missing)}”的结语表述")
+        for k in list(judgements):
+            if k not in {g.name for g in fw.grades}:
+                judgements.pop(k)
+    for k, v in judgements.items():
+        try:
+            v.format(years="")
+        except (KeyError, IndexError, ValueError):
+            raise FrameworkError(f"report.judgements.{k}：表述中只能使用 {{years}} 占位") from None
+    veto = str(block.get("veto_judgement") or DEFAULT_VETO_JUDGEMENT)
+    try:
+        veto.format(veto="", grade="")
+    except (KeyError, IndexError, ValueError):
+        raise FrameworkError("report.veto_judgement：表述中只能使用 {veto} 和 {grade} 占位") from None
+    basis = block.get("basis") or DEFAULT_BASIS
+    if isinstance(basis, str) or not all(isinstance(b, str) and b.strip() for b in basis):
+        raise FrameworkError("report.basis：应为非空文字列表")
+    docs = block.get("document_sections") or {}
+    if not isinstance(docs, dict):
+        raise FrameworkError("report.document_sections：应为键值对象（查阅资料项目 -> 部分代码）")
+    docs = {str(k): str(v) for k, v in docs.items()}
+    if fw is not None:
+        codes = {s.code for s in fw.sections}
+        station = {s.code for s in fw.sections if s.scope == "station"}
+        bad = [f"{k}: {v}" for k, v in docs.items() if v not in codes]
+        bad += [f"{k}: {v}（按片区评估的部分不能接收查阅资料记录）" for k, v in docs.items() if v in codes - station]
+        if bad:
+            raise FrameworkError(f"report.document_sections：未知部分代码（{'；'.join(bad)}）")
+        docs.setdefault("default", next((s.code for s in fw.sections if s.scope == "station"), ""))
+    return ReportRules(thresholds=th, judgements=judgements, veto_judgement=veto,
+                       basis=tuple(str(b) for b in basis), standard=str(block.get("standard") or DEFAULT_STANDARD),
+                       document_sections=docs)

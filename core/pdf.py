@@ -25,7 +25,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepToget
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from . import report_text
-from .fonts import markup, register_cjk_font, runs, string_width
+from .fonts import markup, register_cjk_font, report_fonts, runs, string_width
 
 if TYPE_CHECKING:  # the data class lives with the use case that gathers it
     from .report_data import ReportData
@@ -33,9 +33,12 @@ if TYPE_CHECKING:  # the data class lives with the use case that gathers it
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 25 * mm, 25 * mm, 22 * mm
 TEXT_W = PAGE_W - 2 * MARGIN_X
-ACCENT = colors.HexColor("#1f4e79")
-LIGHT = colors.HexColor("#dce6f1")
-GRID = colors.HexColor("#8a8a8a")
+ACCENT = colors.black          # an official report: black text and plain black rules
+LIGHT = colors.HexColor("#eeeeee")
+GRID = colors.black
+CHART = colors.HexColor("#1f4e79")   # chart bars keep a colour
+CELL_LIMIT = 600                      # characters a table cell shows; longer text goes to 附件 长文本
+LABEL_LIMIT = 24                      # characters of a chart label or the running header
 
 Progress = Callable[[float, str], None]
 
@@ -58,39 +61,93 @@ def _chinese_line_breaking() -> None:
 
 _chinese_line_breaking()
 
+# Opening brackets and quotes must not end a line: reportlab's CJK splitter never checks
+# ALL_CANNOT_END, so a line could end in "（" or "“". The splitter is wrapped: whenever a line
+# ends in such a character, it moves to the next line.
+_CN_CANNOT_END = "（《「『【〔〈“‘([{"
 
-def _styles(font: str) -> dict[str, ParagraphStyle]:
+
+def _no_opening_bracket_at_line_end() -> None:
+    import inspect
+
+    import reportlab.platypus.paragraph as paragraph
+
+    if getattr(paragraph.cjkFragSplit, "_cn_end", False):
+        return
+    src = inspect.getsource(paragraph.cjkFragSplit)
+    anchor = "            lines.append(makeCJKParaLine(U[lineStartPos:i],maxWidth,widthUsed,extraSpace,lineBreak,calcBounds))"
+    if anchor not in src:   # another reportlab: leave its splitter alone
+        return
+    rule = ("            while not lineBreak and i - 1 > lineStartPos + 1 and U[i - 1] in _CN_CANNOT_END:\n"
+            "                i -= 1\n"
+            "                extraSpace += U[i].width\n")
+    ns = dict(vars(paragraph), _CN_CANNOT_END=_CN_CANNOT_END)
+    exec(compile(src.replace(anchor, rule + anchor), paragraph.__file__, "exec"), ns)
+    ns["cjkFragSplit"]._cn_end = True
+    paragraph.cjkFragSplit = ns["cjkFragSplit"]
+
+
+_no_opening_bracket_at_line_end()
+
+
+def _styles(font: str, heading: str | None = None) -> dict[str, ParagraphStyle]:
+    """Body text in `font` (宋体/仿宋-style when the machine has one), headings in `heading` (黑体-style);
+    every heading keeps with the paragraph after it (never alone at a page bottom)."""
+    hd = heading or font
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=19, alignment=TA_JUSTIFY,
                           firstLineIndent=22, spaceAfter=4, wordWrap="CJK")
     s = {
         "body": body,
         "plain": ParagraphStyle("plain", parent=body, firstLineIndent=0),
         "item": ParagraphStyle("item", parent=body, firstLineIndent=0, leftIndent=0),
-        "title": ParagraphStyle("title", fontName=font, fontSize=22, leading=34, alignment=TA_CENTER, textColor=ACCENT,
+        "title": ParagraphStyle("title", fontName=hd, fontSize=22, leading=34, alignment=TA_CENTER, textColor=ACCENT,
                                 wordWrap="CJK"),
-        "doc_title": ParagraphStyle("doc_title", fontName=font, fontSize=16, leading=26, alignment=TA_CENTER,
+        "doc_title": ParagraphStyle("doc_title", fontName=hd, fontSize=16, leading=26, alignment=TA_CENTER,
                                     spaceAfter=12, wordWrap="CJK"),
         "cover": ParagraphStyle("cover", fontName=font, fontSize=14, leading=30, alignment=TA_LEFT, wordWrap="CJK"),
-        "h1": ParagraphStyle("h1", fontName=font, fontSize=15, leading=24, spaceBefore=12, spaceAfter=6,
-                             textColor=ACCENT, wordWrap="CJK"),
-        "h2": ParagraphStyle("h2", fontName=font, fontSize=12.5, leading=21, spaceBefore=8, spaceAfter=4, wordWrap="CJK"),
-        "h3": ParagraphStyle("h3", fontName=font, fontSize=11.5, leading=19, spaceBefore=4, spaceAfter=2,
-                             leftIndent=0, wordWrap="CJK"),
+        "h1": ParagraphStyle("h1", fontName=hd, fontSize=15, leading=24, spaceBefore=12, spaceAfter=6,
+                             textColor=ACCENT, wordWrap="CJK", keepWithNext=1),
+        "h2": ParagraphStyle("h2", fontName=hd, fontSize=12.5, leading=21, spaceBefore=8, spaceAfter=4, wordWrap="CJK",
+                             keepWithNext=1),
+        "h3": ParagraphStyle("h3", fontName=hd, fontSize=11.5, leading=19, spaceBefore=4, spaceAfter=2,
+                             leftIndent=0, wordWrap="CJK", keepWithNext=1),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK"),
         "cell_c": ParagraphStyle("cell_c", fontName=font, fontSize=9, leading=12, alignment=TA_CENTER, wordWrap="CJK"),
-        "cell_h": ParagraphStyle("cell_h", fontName=font, fontSize=9, leading=12, alignment=TA_CENTER,
-                                 textColor=colors.white, wordWrap="CJK"),
-        "caption": ParagraphStyle("caption", fontName=font, fontSize=9, leading=13, alignment=TA_CENTER,
-                                  textColor=colors.HexColor("#444444"), spaceBefore=2, spaceAfter=8, wordWrap="CJK"),
+        "cell_h": ParagraphStyle("cell_h", fontName=hd, fontSize=9, leading=12, alignment=TA_CENTER,
+                                 textColor=colors.black, wordWrap="CJK"),
+        "caption": ParagraphStyle("caption", fontName=hd, fontSize=9, leading=13, alignment=TA_CENTER,
+                                  textColor=colors.black, spaceBefore=2, spaceAfter=8, wordWrap="CJK", keepWithNext=1),
         "grade": ParagraphStyle("grade", fontName=font, fontSize=13, leading=22, wordWrap="CJK", firstLineIndent=22),
-        "note": ParagraphStyle("note", fontName=font, fontSize=9, leading=14, textColor=colors.HexColor("#444444"),
+        "note": ParagraphStyle("note", fontName=font, fontSize=9, leading=14, textColor=colors.black,
                                wordWrap="CJK"),
+        "sign": ParagraphStyle("sign", fontName=font, fontSize=12, leading=24, alignment=2, wordWrap="CJK"),
     }
     return s
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(markup(text or ""), style)
+    return Paragraph(markup(text or "", style.fontName), style)
+
+
+class LongTexts:
+    """Texts too long for a table cell, a chart label or the cover: shown shortened there, in full
+    in the annex 长文本全文 (a table row cannot split across pages, so a 10,000-character cell
+    would otherwise stop the whole report)."""
+
+    def __init__(self):
+        self.items: list[tuple[str, str]] = []
+
+    def cell(self, text: str, where: str, limit: int = CELL_LIMIT) -> str:
+        text = text or ""
+        if len(text) <= limit:
+            return text
+        self.items.append((where, text))
+        return text[:limit] + f"……（全文见附件“长文本全文”第 {len(self.items)} 项）"
+
+
+def _short(text: str, limit: int = LABEL_LIMIT) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _draw_runs(canvas: Canvas, x: float, y: float, text: str, size: float, anchor: str = "start") -> None:
@@ -140,6 +197,7 @@ class _NumberedCanvas(Canvas):
     title = ""
     footer_left = ""
     font = ""
+    draft = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,8 +213,19 @@ class _NumberedCanvas(Canvas):
             self.__dict__.update(state)
             if self._pageNumber > 1:   # the cover has neither header nor footer
                 self._decorate(total)
+            if self.draft:
+                self._watermark()
             super().showPage()
         super().save()
+
+    def _watermark(self) -> None:
+        """「草稿」 across the page while the pre-export check has blocking items."""
+        self.saveState()
+        self.setFillColor(colors.HexColor("#bbbbbb"))
+        self.translate(PAGE_W / 2, PAGE_H / 2)
+        self.rotate(40)
+        _draw_runs(self, 0, -30, "草稿", 110, "middle")
+        self.restoreState()
 
     def _decorate(self, total: int) -> None:
         self.saveState()
@@ -165,23 +234,27 @@ class _NumberedCanvas(Canvas):
         self.setStrokeColor(colors.HexColor("#999999"))
         self.setLineWidth(0.5)
         top = PAGE_H - MARGIN_TOP + 8 * mm
-        _draw_runs(self, PAGE_W / 2, top + 2, self.title, 8.5, "middle")
+        _draw_runs(self, PAGE_W / 2, top + 2, _short(self.title, 60), 8.5, "middle")
         self.line(MARGIN_X, top - 2, PAGE_W - MARGIN_X, top - 2)
         bottom = MARGIN_BOTTOM - 10 * mm
         self.line(MARGIN_X, bottom + 10, PAGE_W - MARGIN_X, bottom + 10)
-        _draw_runs(self, MARGIN_X, bottom, self.footer_left, 8.5)
+        _draw_runs(self, MARGIN_X, bottom, _short(self.footer_left, 60), 8.5)
         self.setFont(self.font, 8.5)
         self.drawRightString(PAGE_W - MARGIN_X, bottom, f"第 {self._pageNumber - 1} 页 / 共 {total - 1} 页")
         self.restoreState()
 
 
 def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align_center_from: int = 1,
-           zebra: bool = True, bold_last: bool = False) -> Table:
+           zebra: bool = True, bold_last: bool = False, long: LongTexts | None = None, where: str = "") -> Table:
     data = []
     for r, row in enumerate(rows):
         cells = []
         for c, v in enumerate(row):
             if isinstance(v, str):
+                if long is not None:
+                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格")
+                elif len(v) > CELL_LIMIT:
+                    v = v[:CELL_LIMIT] + "……"
                 st = S["cell_h"] if r < header_rows else (S["cell_c"] if c >= align_center_from else S["cell"])
                 v = _p(v, st)
             cells.append(v)
@@ -190,14 +263,9 @@ def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align
     style = [
         ("FONT", (0, 0), (-1, -1), S["cell"].fontName, 9),
         ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("BACKGROUND", (0, 0), (-1, header_rows - 1), ACCENT),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
-    if zebra:
-        for r in range(header_rows, len(rows)):
-            if (r - header_rows) % 2:
-                style.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f3f6fa")))
     if bold_last:
         style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), LIGHT))
     t.setStyle(TableStyle(style))
@@ -237,7 +305,7 @@ def _bar_chart(labels: list[str], series: list[list[float]], bar_labels: list[st
     ch.barLabelFormat = "values"   # take the texts from barLabelArray
     labels_rev = list(reversed(bar_labels))
     ch.barLabelArray = [[""] * n for _ in series[:-1]] + [labels_rev]   # labels on the last series
-    for i, fill in enumerate(fills or [ACCENT]):
+    for i, fill in enumerate(fills or [CHART]):
         ch.bars[i].fillColor = fill
         ch.bars[i].strokeColor = None
     if low_below is not None:
@@ -260,7 +328,7 @@ def completion_chart(data: ReportData, font: str) -> Drawing | None:
         return None
     vals = [float(r["rate"]) for r in rows]
     top = max(120.0, max(vals) * 1.12)
-    return _bar_chart([r["name"] for r in rows], [vals], [r["rate_text"] for r in rows], font,
+    return _bar_chart([_short(r["name"]) for r in rows], [vals], [r["rate_text"] for r in rows], font,
                       value_max=top, ref=100, ref_label="100%", low_below=100)
 
 
@@ -268,11 +336,11 @@ def section_chart(data: ReportData, font: str) -> Drawing | None:
     secs = [s for s in data.sections if s.score is not None]
     if not secs:
         return None
-    labels = [s.name for s in secs]
+    labels = [_short(s.name) for s in secs]
     scores = [float(s.score) for s in secs]
     maxes = [float(s.points) for s in secs]
     d = _bar_chart(labels, [maxes, scores], [f"{report_text.num(s.score)} / {report_text.num(s.points)}" for s in secs], font,
-                   value_max=max(maxes) * 1.25, fills=[colors.HexColor("#c9d3df"), ACCENT], row_h=16)
+                   value_max=max(maxes) * 1.25, fills=[colors.HexColor("#c9d3df"), CHART], row_h=16)
     return d
 
 
@@ -284,36 +352,42 @@ def _items(story, items: list[str], S, numbering: str = "paren") -> None:
         story.append(_p(mark + it, S["body"]))
 
 
-def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
+def build_story(data: ReportData, S, font: str, progress: Progress, draft_items: list[str] | None = None,
+                long: LongTexts | None = None) -> list:
     story: list = []
+    long = long if long is not None else LongTexts()
     a, st = data.assessment, data.station
     kind = a["kind"]
 
     # Cover
-    story += [Spacer(1, 50 * mm)] + [_p(line, S["title"]) for line in report_text.title_lines(data)] + [Spacer(1, 45 * mm)]
-    cover = [[_p(k + "：", S["cover"]), _p(v, S["cover"])] for k, v in report_text.cover_lines(data)]
+    story += [Spacer(1, 50 * mm)] + [_p(long.cell(line, "封面标题", 120), S["title"])
+                                     for line in report_text.title_lines(data)] + [Spacer(1, 45 * mm)]
+    cover = [[_p(k + "：", S["cover"]), _p(long.cell(v, f"封面“{k}”", 120), S["cover"])]
+             for k, v in report_text.cover_lines(data)]
     ct = Table(cover, colWidths=[34 * mm, 100 * mm], hAlign="CENTER")
     ct.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 14), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [ct]
     if data.result.final_projected:
         story += [Spacer(1, 20 * mm), _p("（草稿：部分评分尚未完成或未录入，得分与等级为预计结果）", S["caption"])]
+    if draft_items:
+        story += [Spacer(1, 6 * mm), _p(f"（草稿：导出前检查尚有 {len(draft_items)} 项未完成，见报告末页）", S["caption"])]
     story += [NextPageTemplate("body"), PageBreak()]
 
-    story += [_p(data.title, S["doc_title"]), _p(report_text.preface(data), S["body"])]
+    story += [_p(long.cell(data.title, "报告标题", 200), S["doc_title"]), _p(report_text.preface(data), S["body"])]
 
     # 一、评估背景
     story.append(_p(f"一、{kind}评估背景", S["h1"]))
     story.append(_p(report_text.background_intro(data), S["body"]))
     _items(story, report_text.process_steps(data), S, "dot")
     story.append(_p("（一）评估依据", S["h2"]))
-    _items(story, report_text.BASIS, S, "dot")
+    _items(story, report_text.basis(data), S, "dot")
     story.append(_p("（二）评估原则", S["h2"]))
     _items(story, report_text.PRINCIPLES, S, "dot")
     story.append(_p("（三）评估阶段", S["h2"]))
     for n, (name, txt) in enumerate(report_text.stages(data), 1):
         story += [_p(f"{n}.{name}", S["h3"]), _p(txt, S["body"])]
     story.append(_p("（四）评估内容", S["h2"]))
-    _items(story, report_text.CONTENTS, S, "dot")
+    _items(story, report_text.contents(data), S, "dot")
     story.append(_p("（五）评估结果说明", S["h2"]))
     story.append(_p(report_text.result_explanation(data), S["body"]))
     progress(0.3, "评估背景")
@@ -378,11 +452,24 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
         else:
             story.append(_p(f"{p.label}暂无相关意见。", S["body"]))
 
+    # 上期评估意见整改
+    n += 1
+    story.append(_p(f"（{report_text.cn(n)}）上期评估意见整改情况", S["h2"]))
+    story.append(_p(report_text.rectification_summary(data), S["body"]))
+    if data.recommendations:
+        names = {sec.code: sec.name for sec in data.sections}
+        rows = [["序号", "上期评估意见", "所属部分", "整改情况", "整改依据"]] + [
+            [str(i), r["text"], names.get(r.get("section_code") or "", "—"), r["status"], r.get("evidence") or "—"]
+            for i, r in enumerate(data.recommendations, 1)]
+        story += [_p("上期评估意见整改情况表", S["caption"]),
+                  _table(rows, [12 * mm, 58 * mm, 22 * mm, 20 * mm, 48 * mm], S, align_center_from=9, long=long,
+                         where="上期评估意见整改表")]
+
     # 三、评估反馈
     story.append(_p("三、评估反馈", S["h1"]))
     story.append(_p(report_text.feedback_intro(data), S["body"]))
-    story.append(_p("1.现场反馈：" + report_text.text(data, "feedback_onsite"), S["body"]))
-    story.append(_p("2.对评估报告初稿的反馈：" + report_text.text(data, "feedback_draft"), S["body"]))
+    story.append(_p("1.现场反馈：" + report_text.feedback_onsite(data), S["body"]))
+    story.append(_p("2.对评估报告初稿的反馈：" + report_text.feedback_draft(data), S["body"]))
 
     # 四、评估等级
     story.append(CondPageBreak(90 * mm))
@@ -391,7 +478,7 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
     story.append(Paragraph(markup(report_text.grade_sentence(data)) + f'<font size="16" color="#1f4e79">{markup(grade)}</font>',
                            S["grade"]))
     story.append(_p(report_text.score_sentence(data), S["body"]))
-    story += score_tables(data, S)
+    story += score_tables(data, S, long)
     sc = section_chart(data, font)
     if sc is not None:
         story += [KeepTogether([sc, _p("图 2  第三方评估各部分得分（浅色为满分）", S["caption"])])]
@@ -409,11 +496,29 @@ def build_story(data: ReportData, S, font: str, progress: Progress) -> list:
     story.append(_p("附件：" + "；".join(f"{i}.{t}" for i, t in enumerate(titles, 1)), S["plain"]))
 
     # 附件
-    story += annexes(data, S, titles)
+    story += annexes(data, S, titles, long)
+    if long.items:
+        story += [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
+                  _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
+        for i, (where, text) in enumerate(long.items, 1):
+            story += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    if draft_items:
+        story += [Spacer(1, 10), _p("草稿说明：导出前检查未通过的项目", S["h2"])]
+        _items(story, draft_items, S, "dot")
+    story += signature(data, S)
     return story
 
 
-def score_tables(data: ReportData, S) -> list:
+def signature(data: ReportData, S) -> list:
+    """落款 on the last page: 评估方, the expert team, the date the report was produced."""
+    org = data.assessment.get("evaluator_org") or "（评估方未填写）"
+    team = "、".join(data.team_names) or "（未录入）"
+    date = report_text.date_cn(data.generated_at[:10], spaced=False)
+    return [KeepTogether([Spacer(1, 16 * mm), _p(f"评估方：{org}", S["sign"]), _p(f"评估专家：{team}", S["sign"]),
+                          _p(date, S["sign"])])]
+
+
+def score_tables(data: ReportData, S, long: LongTexts | None = None) -> list:
     out = []
     rows = [["评估部分", "满分", "得分", "得分率"]]
     for s in data.sections:
@@ -438,11 +543,11 @@ def score_tables(data: ReportData, S) -> list:
         vrows = [["否决项", "结果", "说明"]] + [[v["name"], ("未通过" if v["failed"] else "通过") if v["checked"] else "未检查",
                                                v["note"]] for v in data.veto]
         out += [Spacer(1, 6), _p("表 3  一票否决项", S["caption"]),
-                _table(vrows, [40 * mm, 25 * mm, 85 * mm], S, align_center_from=1)]
+                _table(vrows, [40 * mm, 25 * mm, 85 * mm], S, align_center_from=1, long=long, where="一票否决项表")]
     return out
 
 
-def annexes(data: ReportData, S, titles: list[str]) -> list:
+def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = None) -> list:
     out: list = [NextPageTemplate("body"), PageBreak()]
     out.append(_p(f"附件1：{titles[0]}", S["h2"]))
     rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
@@ -451,7 +556,8 @@ def annexes(data: ReportData, S, titles: list[str]) -> list:
                      report_text.num(r.get("actual")) or "—", r.get("rate_text") or "—"])
     if len(rows) == 1:
         rows.append(["", "尚未录入协议指标", "", "", "", ""])
-    out.append(_table(rows, [12 * mm, 52 * mm, 16 * mm, 26 * mm, 26 * mm, 26 * mm], S, align_center_from=2))
+    out.append(_table(rows, [12 * mm, 52 * mm, 16 * mm, 26 * mm, 26 * mm, 26 * mm], S, align_center_from=2, long=long,
+                      where="附件1"))
     out.append(_p("注：完成率 = 完成量 ÷ 协议指标量，四舍五入保留两位小数。数据由社工站提供。", S["note"]))
 
     out.append(Spacer(1, 10))
@@ -505,19 +611,22 @@ def annexes(data: ReportData, S, titles: list[str]) -> list:
             rows = [["序号", "服务对象", "电话", "社区", "跟进原因"]] + [
                 [str(i), f["name"], f["phone"], f.get("community") or "", f["reason"]] for i, f in enumerate(r.follow_up, 1)]
             out += [Spacer(1, 6), _p("需跟进服务对象（已脱敏）", S["caption"]),
-                    _table(rows, [12 * mm, 22 * mm, 32 * mm, 30 * mm, 64 * mm], S, align_center_from=1)]
+                    _table(rows, [12 * mm, 22 * mm, 32 * mm, 30 * mm, 64 * mm], S, align_center_from=1, long=long,
+                           where="需跟进服务对象表")]
     else:
         out.append(_p("尚未进行满意度抽样。", S["body"]))
     return out
 
 
-def build_pdf(data: ReportData, progress: Progress | None = None) -> bytes:
-    """The report as PDF bytes; `progress(fraction, message)` is called along the way."""
+def build_pdf(data: ReportData, progress: Progress | None = None, draft_items: list[str] | None = None) -> bytes:
+    """The report as PDF bytes; `progress(fraction, message)` is called along the way. With
+    `draft_items` (the pre-export check's blocking items) every page carries a 「草稿」 watermark."""
     progress = progress or (lambda f, m: None)
     font = register_cjk_font()
-    S = _styles(font)
+    heading, body = report_fonts()
+    S = _styles(body, heading)
     progress(0.1, "准备排版")
-    story = build_story(data, S, font, progress)
+    story = build_story(data, S, body, progress, draft_items)
     buf = io.BytesIO()
     doc = BaseDocTemplate(buf, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
                           bottomMargin=MARGIN_BOTTOM, title=data.title, author=data.assessment.get("evaluator_org") or "",
@@ -529,7 +638,7 @@ def build_pdf(data: ReportData, progress: Progress | None = None) -> bytes:
     class Canvas_(_NumberedCanvas):
         pass
 
-    Canvas_.title, Canvas_.font = data.title, font
+    Canvas_.title, Canvas_.font, Canvas_.draft = data.title, font, bool(draft_items)
     Canvas_.footer_left = f"{data.assessment.get('evaluator_org') or ''}  ·  评估日期 {report_text.date_cn(data.assessment.get('visit_date'), False)}"
     progress(0.8, "生成 PDF")
     doc.build(story, canvasmaker=Canvas_)

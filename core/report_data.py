@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import calls, report_edit, scoresheet, station_data, team
+from . import calls, report_check, report_edit, scoresheet, station_data, team
 from .framework import Framework
 from .numbers import D
 from .pdf import build_pdf
@@ -78,6 +78,14 @@ class ReportData:
     texts: dict[str, str]        # the lead's texts (report_texts)
     veto: list[dict]             # [{code, name, failed, note}]
     generated_at: str
+    recommendations: list[dict] = field(default_factory=list)   # 上期评估意见: text, status, evidence, section_code, covered
+    record_concerns: list[dict] = field(default_factory=list)   # 查阅资料 records with a problem not in a finding
+    register: dict | None = None                                 # core.register.register_summary, None when empty
+    register_by_area: dict = field(default_factory=dict)         # 片区 code -> register_summary
+    site_done: dict = field(default_factory=dict)                # site-record kind -> items recorded (done)
+    team_names: list[str] = field(default_factory=list)          # the lead, then the experts
+    raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
+    raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
 
     @property
     def short_name(self) -> str:
@@ -110,6 +118,35 @@ def _staffing(db, assessment_id: int) -> dict | None:
 def _survey(db, assessment_id: int):
     res = calls.survey_results(db, assessment_id)
     return res if getattr(res, "seed", None) else None
+
+
+def _covered_refs(db, assessment_id: int) -> set[str]:
+    """'site_record:N' / 'prev_recommendation:N' refs that a (not deleted) finding already draws on."""
+    out = set()
+    for f in scoresheet.findings(db, assessment_id):
+        for ref in (f.get("source") or "").split(","):
+            if ref.strip():
+                out.add(ref.strip())
+    return out
+
+
+def _site(db, assessment_id: int, fw: Framework, covered: set[str]) -> tuple[dict, list[dict]]:
+    """What was done on site (kind -> recorded items) and the 查阅资料 problems not yet in a finding."""
+    done: dict[str, list[str]] = {}
+    concerns = []
+    rules = fw.report_rules
+    for r in station_data.list_site_records(db, assessment_id):   # masked for output
+        recorded = bool(r.get("status") or (r.get("notes") or "").strip() or (r.get("finding") or "").strip())
+        if recorded:
+            done.setdefault(r["kind"], []).append(r.get("item") or "")
+        if (r["kind"] == "document" and r.get("status") == "finding" and (r.get("finding") or "").strip()
+                and not r.get("finding_id") and f"site_record:{r['id']}" not in covered):
+            text = f"查阅资料（{r['item']}）发现：{r['finding'].strip().rstrip('。')}"
+            if (r.get("file_ref") or "").strip():
+                text += f"（抽查：{r['file_ref'].strip()}）"
+            concerns.append({"section_code": rules.document_section(r.get("item") or ""), "text": text + "。",
+                             "id": r["id"]})
+    return done, concerns
 
 
 def gather(db, assessment_id: int) -> ReportData:
@@ -153,6 +190,16 @@ def gather(db, assessment_id: int) -> ReportData:
              "note": scrub((checks.get(v.code) or {}).get("note") or ""), "checked": v.code in checks}
             for v in fw.veto]
 
+    covered = _covered_refs(db, assessment_id)
+    site_done, record_concerns = _site(db, assessment_id, fw, covered)
+    recs = [dict(r, covered=f"prev_recommendation:{r['id']}" in covered)
+            for r in station_data.list_recommendations(db, assessment_id)]
+    clients = station_data.list_clients(db, assessment_id)
+    register = station_data.register_summary(db, assessment_id) if clients else None
+    by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"]) for ar in areas} if clients else {}
+    lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
+    raw_texts = report_edit.get_texts(db, assessment_id)
+
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,
@@ -164,11 +211,23 @@ def gather(db, assessment_id: int) -> ReportData:
         survey=_survey(db, assessment_id),
         texts={k: scrub(v) for k, v in report_edit.get_texts(db, assessment_id).items()}, veto=veto,
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
+        recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
+        site_done=site_done, team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
+        raw_items=[it["text"] for group in items.values() for it in group],
     )
 
 
+def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> list:
+    """core.report_check.check of the assessment: every item missing or inconsistent, blocking first."""
+    data = data or gather(db, assessment_id)
+    return report_check.check(data, scrubber(db, assessment_id))
+
+
 def report_pdf(db, assessment_id: int, progress=None) -> bytes:
-    """The final report of an assessment as PDF bytes (gathered, then laid out by core.pdf)."""
+    """The final report of an assessment as PDF bytes (gathered, then laid out by core.pdf); a draft
+    with a 「草稿」 watermark while the pre-export check has blocking items."""
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
-    return build_pdf(gather(db, assessment_id), progress)
+    data = gather(db, assessment_id)
+    items = report_check.blocking(preexport_check(db, assessment_id, data))
+    return build_pdf(data, progress, [i.message for i in items])

@@ -22,13 +22,17 @@ if TYPE_CHECKING:  # the data classes live with the use case that gathers them
 # Texts the lead may edit (report_texts keys); an empty text means the default below.
 TEXT_KEYS = {
     "progress_comment": "二(二) 服务进度小结",
-    "feedback_onsite": "三、评估反馈：现场反馈",
-    "feedback_draft": "三、评估反馈：对评估报告初稿的反馈",
     "closing": "五、结语：总述",
     "closing_points": "五、结语：发展建议（每行一条）",
 }
-
-RETENTION_CONCERN_BELOW = Decimal(80)   # 稳岗率 below this is reported under 需要关注
+# Recorded feedback (三、评估反馈): what each party said; nothing recorded -> "尚未记录", never "无异议".
+FEEDBACK_KEYS = {
+    "feedback_onsite": "现场反馈：社工站的意见",
+    "feedback_onsite_street": "现场反馈：街道办事处（购买方）的意见",
+    "feedback_onsite_bureau": "现场反馈：区民政局（监督方）的意见",
+    "feedback_draft": "对评估报告初稿的反馈",
+}
+NOT_RECORDED = "尚未记录"
 CN_NUM = "一二三四五六七八九十"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -87,6 +91,37 @@ def text(d: ReportData, key: str) -> str:
     return (d.texts.get(key) or "").strip() or DEFAULTS[key](d)
 
 
+def rules(d: ReportData):
+    return d.framework.report_rules
+
+
+def threshold(d: ReportData, key: str) -> Decimal:
+    return rules(d).threshold(key)
+
+
+def meets(d: ReportData, key: str, value) -> bool | None:
+    """True when a figure reaches the framework's threshold, False below it, None when not known."""
+    if value is None:
+        return None
+    return Decimal(str(value)) >= threshold(d, key)
+
+
+def pct(x) -> str:
+    return f"{num(x)}%"
+
+
+def visit_days(d: ReportData) -> int | None:
+    """Days on site: the lead's 现场评估天数, else one day when a visit date is recorded, else unknown."""
+    raw = (d.texts.get("visit_days") or "").strip()
+    if raw.isdigit() and 0 < int(raw) < 100:
+        return int(raw)
+    return 1 if d.assessment.get("visit_date") else None
+
+
+def other_parties(d: ReportData) -> list[PartyReport]:
+    return [p for p in d.parties if not p.computed]
+
+
 # ---------- cover and 一、评估背景 ----------
 
 def title_lines(d: ReportData) -> list[str]:
@@ -107,45 +142,93 @@ def team_phrase(d: ReportData) -> str:
     return s + (f"及 {d.staff_count} 名工作人员" if d.staff_count else "")
 
 
+def _forms(d: ReportData) -> list[str]:
+    """The forms of work actually recorded, in the sample report's words."""
+    done = d.site_done
+    out = []
+    if "intro" in done:
+        out.append("听取社工站介绍")
+    if "observation" in done:
+        out.append("实地考察")
+    if "document" in done:
+        out.append("查阅资料")
+    if "interview" in done:
+        out.append("面谈（访谈）")
+    if d.survey is not None:
+        out.append("填写问卷")
+    return out
+
+
 def preface(d: ReportData) -> str:
     st, k, short = d.station, d.assessment["kind"], d.short_name
+    days = visit_days(d)
+    span = f"为期{cn(days)}天的" if days else ""
+    forms = [f for f in ("实地考察" if "observation" in d.site_done else "",
+                         "访谈" if "interview" in d.site_done else "",
+                         "查阅资料" if "document" in d.site_done else "") if f]
+    how = f"{'、'.join(forms)}等形式的" if forms else ""
     return (f"{st['name']}（简称{short}）{k}报告，是专业评估人员通过对{short}项目服务的全面调查、综合分析和科学判断，"
-            f"确定目标是否可行，总结服务开展情况，以及服务成效体现的总结文书。经过 {team_phrase(d)}对{short}展开为期一天的"
-            f"实地考察、访谈、查阅资料等形式的评估，形成此报告。{short}可以将此报告作为参考，进行服务完善和提升，"
+            f"确定目标是否可行，总结服务开展情况，以及服务成效体现的总结文书。经过 {team_phrase(d)}对{short}展开{span}"
+            f"{how}评估，形成此报告。{short}可以将此报告作为参考，进行服务完善和提升，"
             "从多方面扎实服务基础，拓展服务面，提升服务的专业化水平。本报告尽量呈现社工站的实际情况，因评估时间较短的关系，"
             "社工站部分服务成效不完全体现在报告中。")
 
 
 def background_intro(d: ReportData) -> str:
     a, st = d.assessment, d.station
-    return (f"{date_cn(a.get('visit_date'))}，{a.get('evaluator_org') or '评估方'}组织 {team_phrase(d)}对"
-            f"{st.get('district', '')}{d.short_name}展开了{a['kind']}评估工作。评估为期 1 天，主要通过听取社工站介绍、实地考察、"
-            f"查阅资料、面谈（访谈）、填写问卷等形式，对{d.short_name}的项目管理、服务开展情况以及项目成效等方面进行评估。"
-            "评估团队主要完成了以下几方面的工作：")
+    days = visit_days(d)
+    forms = _forms(d)
+    s = (f"{date_cn(a.get('visit_date'))}，{a.get('evaluator_org') or '评估方'}组织 {team_phrase(d)}对"
+         f"{st.get('district', '')}{d.short_name}展开了{a['kind']}评估工作。")
+    if days:
+        s += f"评估为期 {days} 天，"
+    if forms:
+        s += (f"主要通过{'、'.join(forms)}等形式，对{d.short_name}的项目管理、服务开展情况以及项目成效等方面进行评估。"
+              "评估团队主要完成了以下几方面的工作：")
+    else:
+        s += "现场评估工作（听取介绍、实地观察、查阅资料、访谈、满意度调查）尚未记录。"
+    return s
+
+
+def _interviews(d: ReportData) -> tuple[bool, bool]:
+    """(service interviews recorded, organisation interviews recorded)."""
+    items = d.site_done.get("interview", [])
+    org = any("机构" in i for i in items)
+    service = any("机构" not in i for i in items)
+    return service, org
 
 
 def process_steps(d: ReportData) -> list[str]:
+    """The method steps that were done (recorded), in the sample report's order and words."""
     from .survey import MIN_SAMPLE
 
-    return [
-        "听取介绍。由社工站项目负责人介绍社工站的运营及服务情况、各项指标完成情况。",
-        "实地观察。主要针对社工站硬件建设情况方面进行考察，以评估其设施开展专业服务的适宜性。",
-        "查阅资料。查阅社工站行政、人事管理制度及专业服务记录等方面资料。",
-        "服务访谈。与相关社工进行访谈，了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。",
-        "机构运营访谈。主要与承办机构管理人员及行政人员进行访谈，了解机构运营情况，查看机构行政配套制度等情况。",
-        f"服务对象满意度。随机抽取不少于 {MIN_SAMPLE} 名服务对象开展服务满意度调查（困难群众和特殊困难群体总人数低于 "
-        f"{MIN_SAMPLE} 的，按照困难群众和特殊群体实际总人数开展全覆盖满意度调查），针对个人或家庭问题解决、能力提升、"
-        "支持网络增强等情况进行综合评价。",
-        "总结反馈。由评估专家团队对评估进行总结，与社工站社工进行反馈，听取街道办事处（镇人民政府）购买方对社工站工作开展的"
-        "意见和建议，了解社工站同事对本次活动的反馈。",
-    ]
+    done = d.site_done
+    service, org = _interviews(d)
+    steps = []
+    if "intro" in done:
+        steps.append("听取介绍。由社工站项目负责人介绍社工站的运营及服务情况、各项指标完成情况。")
+    if "observation" in done:
+        steps.append("实地观察。主要针对社工站硬件建设情况方面进行考察，以评估其设施开展专业服务的适宜性。")
+    if "document" in done:
+        steps.append("查阅资料。查阅社工站行政、人事管理制度及专业服务记录等方面资料。")
+    if service:
+        steps.append("服务访谈。与相关社工进行访谈，了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。")
+    if org:
+        steps.append("机构运营访谈。主要与承办机构管理人员及行政人员进行访谈，了解机构运营情况，查看机构行政配套制度等情况。")
+    if d.survey is not None:
+        steps.append(
+            f"服务对象满意度。随机抽取不少于 {MIN_SAMPLE} 名服务对象开展服务满意度调查（困难群众和特殊困难群体总人数低于 "
+            f"{MIN_SAMPLE} 的，按照困难群众和特殊群体实际总人数开展全覆盖满意度调查），针对个人或家庭问题解决、能力提升、"
+            "支持网络增强等情况进行综合评价。")
+    if any((d.texts.get(k) or "").strip() for k in ONSITE_KEYS):
+        steps.append("总结反馈。由评估专家团队对评估进行总结，与社工站社工进行反馈，听取街道办事处（镇人民政府）购买方对社工站"
+                     "工作开展的意见和建议，了解社工站同事对本次活动的反馈。")
+    return steps
 
 
-BASIS = [
-    "政策依据：《社会工作服务项目绩效评估指南》《广州市社会工作服务条例》《广州市社工服务站管理办法》《广州市社工站购买服务项目"
-    "评估办法》《广州市社工站岗位职责》《广州市社会工作行业督导从业人员资质、备案实施办法》。",
-    "评估标准依据：《广州市社工站购买服务项目评估指标体系》。",
-]
+def basis(d: ReportData) -> list[str]:
+    """评估依据: the framework's own policy basis."""
+    return list(rules(d).basis)
 
 PRINCIPLES = [
     "真实诚信原则：评估要求项目运营方必须以实事求是的态度对待评估，本着诚实守信的原则，提供和展示能够真实、客观反映其项目运营"
@@ -162,27 +245,49 @@ PRINCIPLES = [
 ]
 
 
+def _others_named(d: ReportData) -> list[str]:
+    """The framework's other parties as the stage texts name them (supervisor and purchaser by the
+    station's organisations, any other party — e.g. 督导中心 — by its framework name)."""
+    out = []
+    for p in other_parties(d):
+        if p.code == "supervisor":
+            out.append(supervisor_short(d))
+        elif p.code == "purchaser":
+            out.append(purchaser_short(d))
+        else:
+            out.append(p.label)
+    return out
+
+
 def stages(d: ReportData) -> list[tuple[str, str]]:
     s, k = d.short_name, d.assessment["kind"]
     sup, pur = supervisor_short(d), purchaser_short(d)
+    extra = [n for n in _others_named(d) if n not in (sup, pur)]
+    who = "、".join([sup, pur, s][:-1]) + (f"、{s}以及{'、'.join(extra)}" if extra else f"以及{s}")
     return [
-        ("自我评审阶段", f"{s}结合《广州市社工站购买服务项目评估指标体系》和签订的服务协议，逐项对照，准备材料，结合实际进行"
+        ("自我评审阶段", f"{s}结合{rules(d).standard}和签订的服务协议，逐项对照，准备材料，结合实际进行"
                      "自我评估，并完成自评报告的报送工作。"),
         ("实地评估阶段", f"评估小组对{s}提供的材料进行审阅，实地考察，进行现场评估并打分。评估小组根据公平、公正的原则，严格按照"
                      f"评估要求，对{s}进行评估工作。"),
         ("报告反馈阶段", f"根据{s}的实际情况，综合各评估专家的意见和建议，形成{s}{k}评估报告意见初稿，发送给{sup}及{s}，"
                      f"并由{s}转发给{pur}。"),
-        (f"出具{k}评估报告阶段", f"结合{sup}、{pur}、{s}以及督导中心的反馈意见，形成最终报告，发给{sup}，并由{sup}转发给"
+        (f"出具{k}评估报告阶段", f"结合{who}的反馈意见，形成最终报告，发给{sup}，并由{sup}转发给"
                             f"{pur}和{s}。"),
     ]
 
 
-CONTENTS = [
-    "运营管理情况评估：主要从社工站人员管理、行政管理、继续教育等方面进行评估。",
-    "服务评估：根据《广州市社工站购买服务项目评估指标体系》，结合社工站与街道办事处（镇人民政府）签订的三方协议规定开展的服务内容，"
-    "从服务成效、服务质量、服务监测、项目管理等方面开展评估工作，同时通过整合项目购买方、督导中心和项目监督方评估意见，"
-    "综合对社工站项目进行评估。",
-]
+def contents(d: ReportData) -> list[str]:
+    """评估内容 with the framework's sections, standard and parties."""
+    labels = {"purchaser": "项目购买方", "supervisor": "项目监督方"}
+    parties = [labels.get(p.code, p.label) for p in other_parties(d)]
+    sections = "、".join(s.name for s in d.sections)
+    merged = (f"，同时通过整合{list_cn(parties).replace(' 和 ', '和')}评估意见，综合对社工站项目进行评估" if parties
+              else "，综合对社工站项目进行评估")
+    return [
+        "运营管理情况评估：主要从社工站人员管理、行政管理、继续教育等方面进行评估。",
+        f"服务评估：根据{rules(d).standard}，结合社工站与街道办事处（镇人民政府）签订的三方协议规定开展的服务内容，"
+        f"从{sections}等方面开展评估工作{merged}。",
+    ]
 
 
 def result_explanation(d: ReportData) -> str:
@@ -280,33 +385,54 @@ def progress_paragraph(d: ReportData) -> str:
 
 
 def progress_comment_default(d: ReportData) -> str:
+    """二(二)'s summary: the sample's sentence when every indicator reaches the framework's completion
+    threshold, otherwise the indicators that fall short, by name and rate."""
     rated = [r for r in d.indicators if r.get("rate") is not None]
     if not rated:
         return ""
-    short = [r for r in rated if r["rate"] < 100]
-    s = f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标中"
+    short = [r for r in rated if not meets(d, "completion", r["rate"])]
     if not short:
-        return s + "各项指标均已完成或超额完成，在服务进度方面整体把握到位。"
+        return (f"从以上数据可知，{d.short_name}各项工作指标完成情况良好，在服务进度方面整体把握到位。")
+    s = f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标中"
     return (s + f" {len(rated) - len(short)} 项已完成或超额完成，"
-            + "、".join(f"{r['name']}（{r['rate_text']}）" for r in short) + f" {len(short)} 项未达到协议指标量，建议关注。")
+            + "、".join(f"{r['name']}（{r['rate_text']}）" for r in short) + f" {len(short)} 项未达到协议指标量，需要关注。")
 
 
-def staffing_strength(d: ReportData) -> str | None:
-    """The staffing paragraph (numbers from the staffing figures), first under 值得肯定 of 项目管理."""
+def completion_items(d: ReportData, kind: str) -> list[str]:
+    """For the section holding the contract-completion indicator: all met (值得肯定) or the ones short (需要关注)."""
+    rated = [r for r in d.indicators if r.get("rate") is not None]
+    if not rated:
+        return []
+    short = [r for r in rated if not meets(d, "completion", r["rate"])]
+    t = pct(threshold(d, "completion"))
+    if kind == "strength":
+        return [] if short else [f"协议指标完成方面，{len(rated)} 项协议指标的完成率均达到 {t}（以上数据由社工站提供，见附件 1）。"]
+    if not short:
+        return []
+    return [f"协议指标完成方面，{len(short)} 项协议指标的完成率低于 {t}：" +
+            "；".join(f"{r['name']}完成 {num(r.get('actual'))} {r.get('unit') or ''}，完成协议指标量的 {r['rate_text']}"
+                     for r in short) + "。建议社工站分析原因，在后续服务中补足。"]
+
+
+def _staffing_clauses(d: ReportData) -> tuple[list[str], list[str]]:
+    """The staffing figures as clauses, each placed by the framework's threshold: (strengths, concerns)."""
     s = d.staffing
+    good: list[str] = []
+    bad: list[str] = []
     if not s:
-        return None
+        return good, bad
     req = num(s.get("required"))
-    parts = []
-    if s.get("on_post") is not None:
-        p = f"人员配置方面，社工站目前配备社工总人数 {num(s['on_post'])} 人"
-        if s.get("certified") is not None:
-            p += (f"，其中持证社工 {num(s['certified'])} 人（中级社工师 {num(s.get('cert_intermediate') or 0)} 人，"
-                  f"助理社工师 {num(s.get('cert_assistant') or 0)} 人），持证社工占协议要求配备社工总数（{req} 人）的 "
-                  f"{s['cert_ratio_text']}")
-        if s.get("experienced") is not None:
-            p += f"，从业两年以上社工 {num(s['experienced'])} 人，占协议要求配备社工总数（{req} 人）的 {s['experience_ratio_text']}"
-        parts.append(p + "。")
+    if s.get("certified") is not None:
+        c = (f"持证社工 {num(s['certified'])} 人（中级社工师 {num(s.get('cert_intermediate') or 0)} 人，"
+             f"助理社工师 {num(s.get('cert_assistant') or 0)} 人），持证社工占协议要求配备社工总数（{req} 人）的 "
+             f"{s['cert_ratio_text']}")
+        ok = meets(d, "cert_ratio", s.get("cert_ratio"))
+        (good if ok or ok is None else bad).append(c + ("" if ok or ok is None else f"，低于 {pct(threshold(d, 'cert_ratio'))} 的要求"))
+    if s.get("experienced") is not None:
+        c = f"从业两年以上社工 {num(s['experienced'])} 人，占协议要求配备社工总数（{req} 人）的 {s['experience_ratio_text']}"
+        ok = meets(d, "experience_ratio", s.get("experience_ratio"))
+        (good if ok or ok is None else bad).append(
+            c + ("" if ok or ok is None else f"，低于 {pct(threshold(d, 'experience_ratio'))} 的要求"))
     att = []
     if s.get("attendance_due") is not None:
         att.append(f"社工总人数应到 {num(s['attendance_due'])} 人次，实到 {num(s.get('attendance_actual'))} 人次")
@@ -317,40 +443,109 @@ def staffing_strength(d: ReportData) -> str | None:
         att.append(f"非持证社工应到 {num(due)} 人次，实到 {num(s['attendance_noncert_actual'])} 人次" if due is not None
                    else f"非持证社工 {num(s['attendance_noncert_actual'])} 人次")
     if att:
-        parts.append("；".join(att) + "。")
+        ok = meets(d, "attendance_rate", s.get("attendance_rate"))
+        (good if ok or ok is None else bad).append(
+            "；".join(att) + ("" if ok or ok is None else
+                             f"，到岗率 {s.get('attendance_rate_text')}，低于 {pct(threshold(d, 'attendance_rate'))} 的要求"))
     if s.get("training_due") is not None:
-        parts.append(f"继续教育方面，社工按评估进度要求需完成培训 {num(s['training_due'])} 小时，实际完成时数 "
-                     f"{num(s.get('training_actual'))} 小时，达标率 {s['training_rate_text']}。")
-    if s.get("retention") is not None and s["retention"] >= RETENTION_CONCERN_BELOW:
+        c = (f"继续教育方面，社工按评估进度要求需完成培训 {num(s['training_due'])} 小时，实际完成时数 "
+             f"{num(s.get('training_actual'))} 小时，达标率 {s['training_rate_text']}")
+        ok = meets(d, "training_rate", s.get("training_rate"))
+        (good if ok or ok is None else bad).append(
+            c + ("" if ok or ok is None else f"，低于 {pct(threshold(d, 'training_rate'))} 的要求"))
+    return good, bad
+
+
+def staffing_strength(d: ReportData) -> str | None:
+    """The staffing figures that reach the framework's thresholds, first under 值得肯定 of their section."""
+    s = d.staffing
+    if not s:
+        return None
+    good, bad = _staffing_clauses(d)
+    parts = []
+    head = f"社工站目前配备社工总人数 {num(s['on_post'])} 人" if s.get("on_post") is not None else ""
+    if good or (head and not bad):
+        text = head
+        for g in good:
+            if not text:
+                text = g
+            elif g.startswith("持证"):
+                text += "，其中" + g
+            elif g.startswith("从业"):
+                text += "，" + g
+            else:
+                text += "。" + g
+        parts.append("人员配置和管理方面，" + text + "。")
+    ret = s.get("retention")
+    if ret is not None and meets(d, "retention", ret):
         parts.append(f"评估期内社工站持续在岗 {num(s['continuous'])} 人，稳岗率达 {s['retention_text']}。")
     return "".join(parts) or None
 
 
 def staffing_concern(d: ReportData) -> str | None:
+    """The staffing figures below the framework's thresholds (certified and experienced shares, 到岗率,
+    继续教育, 稳岗率), under 需要关注."""
     s = d.staffing
-    if not s or s.get("retention") is None or s["retention"] >= RETENTION_CONCERN_BELOW:
+    if not s:
         return None
-    return (f"人员稳定性方面，评估期内社工站持续在岗 {num(s['continuous'])} 人，占协议要求配备社工总数"
-            f"（{num(s['required'])} 人）的比例即稳岗率仅达 {s['retention_text']}。")
+    good, bad = _staffing_clauses(d)
+    parts = []
+    if bad:
+        head = f"社工站目前配备社工总人数 {num(s['on_post'])} 人，" if s.get("on_post") is not None and not good else ""
+        parts.append("人员配置方面，" + head + "；".join(bad) + "。")
+    ret = s.get("retention")
+    if ret is not None and not meets(d, "retention", ret):
+        parts.append(f"人员稳定性方面，评估期内社工站持续在岗 {num(s['continuous'])} 人，占协议要求配备社工总数"
+                     f"（{num(s['required'])} 人）的比例即稳岗率仅达 {s['retention_text']}，低于 "
+                     f"{pct(threshold(d, 'retention'))} 的要求。")
+    return "".join(parts) or None
+
+
+def _sample_sentence(r) -> str:
+    who = (f"对名册内全部 {r.sample_size} 名服务对象开展了全覆盖满意度调查" if r.everyone
+           else f"随机抽取 {r.sample_size} 名服务对象开展了满意度调查")
+    return f"在满意度调查方面，依据社工站提供的服务对象名册，{who}（抽样随机种子及名册校验值见附件 3）。"
+
+
+def _dissatisfied(r) -> int:
+    from .survey import OVERALL
+
+    b = (r.breakdown or {}).get(OVERALL) or {}
+    return int(b.get("不满意", 0) or 0) + int(b.get("非常不满意", 0) or 0)
 
 
 def survey_strength(d: ReportData) -> str | None:
+    """The survey's figures that reach the framework's thresholds (satisfaction, awareness)."""
     r = d.survey
     if r is None:
         return None
-    who = (f"对名册内全部 {r.sample_size} 名服务对象开展了全覆盖满意度调查" if r.everyone
-           else f"随机抽取 {r.sample_size} 名服务对象开展了满意度调查")
-    s = f"在满意度调查方面，依据社工站提供的服务对象名册，{who}（抽样随机种子及名册校验值见附件 3）。"
-    if r.reached:
-        s += (f"调查结果显示，受访服务对象的总体满意度为 {r.satisfaction_text}（成功访问 {r.reached} 人，其中 "
-              f"{r.satisfied} 人表示满意或非常满意）。")
-    return s
+    parts = []
+    sat_ok = meets(d, "satisfaction", r.satisfaction_rate) if r.reached else None
+    if sat_ok:
+        parts.append(_sample_sentence(r) + f"调查结果显示，受访服务对象的总体满意度为 {r.satisfaction_text}（成功访问 "
+                     f"{r.reached} 人，其中 {r.satisfied} 人表示满意或非常满意）。")
+    if r.reached and meets(d, "awareness", r.awareness_rate):
+        parts.append(f"服务知晓度方面，{r.aware} 名受访者知晓社工站地址、服务内容等 5 项中的 3 项以上，知晓度为 "
+                     f"{r.awareness_text}。")
+    return "".join(parts) or None
 
 
 def survey_concern(d: ReportData) -> str | None:
+    """Satisfaction or awareness below the thresholds; clients who did not know the social worker, were
+    dissatisfied, unreachable, refused or are still pending (counts; masked names in 附件 3)."""
     r = d.survey
     if r is None:
         return None
+    parts = []
+    if not r.reached:
+        parts.append(_sample_sentence(r) + "截至报告生成时尚无成功访问的服务对象，满意度尚无法统计。")
+    elif not meets(d, "satisfaction", r.satisfaction_rate):
+        parts.append(_sample_sentence(r) + f"调查结果显示，受访服务对象的总体满意度为 {r.satisfaction_text}（成功访问 "
+                     f"{r.reached} 人，其中 {r.satisfied} 人表示满意或非常满意），低于 "
+                     f"{pct(threshold(d, 'satisfaction'))} 的要求。")
+    if r.reached and r.awareness_rate is not None and not meets(d, "awareness", r.awareness_rate):
+        parts.append(f"服务知晓度为 {r.awareness_text}（{r.aware} 名受访者知晓 5 项中的 3 项以上），低于 "
+                     f"{pct(threshold(d, 'awareness'))} 的要求，建议加强社工站服务的宣传。")
     own = sum(1 for x in r.knows_worker_no if x.get("respondent") != "家属")
     family = sum(1 for x in r.knows_worker_no if x.get("respondent") == "家属")
     bits = []
@@ -359,24 +554,87 @@ def survey_concern(d: ReportData) -> str | None:
         bits.append(f"有{who}表示不了解社工")
     if r.unreachable:
         bits.append(f"{'另' if bits else ''}有{r.unreachable}名服务对象经两次电话联系均未能接通")
+    unhappy = _dissatisfied(r)
+    if unhappy:
+        bits.append(f"{'另' if bits else ''}有{unhappy}名受访者对社工站服务表示不满意")
     if r.refused:
         bits.append(f"{'另' if bits else ''}有{r.refused}名服务对象拒绝访问")
     if r.pending:
         bits.append(f"尚有{r.pending}名服务对象未完成电话访问")
-    return ("在满意度调查过程中，" + "，".join(bits) + "。") if bits else None
+    if bits:
+        parts.append("在满意度调查过程中，" + "，".join(bits) + "（已脱敏名单见附件 3）。")
+    return "".join(parts) or None
+
+
+def register_paragraph(d: ReportData, area_code: str = "") -> tuple[str, str] | None:
+    """(kind, text): the register's statistics counted from the register, for the whole station or a 片区;
+    under 值得肯定 when the register is complete enough (framework threshold), else 需要关注."""
+    reg = d.register_by_area.get(area_code) if area_code else d.register
+    if not reg or not reg.get("persons"):
+        return None
+    comms = "、".join(f"{c} {v['households']} 户 {v['persons']} 人" for c, v in reg["by_community"].items())
+    where = "该片区" if area_code else "社工站"
+    text = (f"重点服务对象名册统计，{where}名册共登记重点服务对象 {reg['households']} 户 {reg['persons']} 人"
+            + (f"（{comms}）" if comms else "") + f"，其中备注为空挂户 {reg['vacant_household']} 人、人户分离 "
+            f"{reg['separated']} 人")
+    share = Decimal(reg["complete"]) * 100 / Decimal(reg["persons"])
+    if meets(d, "register_complete", share):
+        return "strength", text + "；名册中每人均登记了户号、对象类别和联系电话。"
+    missing = reg["persons"] - reg["complete"]
+    return "concern", text + f"；其中 {missing} 人的户号、对象类别或联系电话未登记完整，建议完善名册。"
+
+
+def rectification_concerns(d: ReportData, section_code: str) -> list[str]:
+    """Previous recommendations not (fully) rectified, as concerns of their section (unless a finding
+    already draws on them). A recommendation without a station-wide section goes to the default section."""
+    rules_ = rules(d)
+    station_codes = {s.code for s in d.sections if s.scope != "area"}
+    out = []
+    for r in d.recommendations:
+        if r.get("status") not in ("未整改", "部分整改") or r.get("covered"):
+            continue
+        target = r.get("section_code") if r.get("section_code") in station_codes else rules_.document_section("")
+        if target != section_code:
+            continue
+        t = f"上期评估意见整改方面，“{r['text'].strip().rstrip('。')}”{r['status']}"
+        if (r.get("evidence") or "").strip():
+            t += f"：{r['evidence'].strip().rstrip('。')}"
+        out.append(t + "。建议社工站继续落实整改。")
+    return out
+
+
+def rectification_summary(d: ReportData) -> str:
+    recs = d.recommendations
+    if not recs:
+        return "本期评估未录入上期评估意见。"
+    from collections import Counter
+
+    c = Counter(r.get("status") for r in recs)
+    return (f"上期评估共提出意见 {len(recs)} 条，本期核查：已整改 {c['已整改']} 条，部分整改 {c['部分整改']} 条，"
+            f"未整改 {c['未整改']} 条。未整改及部分整改的意见已写入相应部分的“需要关注的地方”。")
 
 
 def section_items(d: ReportData, sec: SectionReport, block_index: int, kind: str) -> list[str]:
-    """A block's items with the app's numeric paragraphs first (station-wide sections only)."""
+    """A block's items: the app's paragraphs placed by the framework's rules first, then the lead's items;
+    查阅资料 problems and not-rectified previous recommendations close the 需要关注 list."""
     b = sec.blocks[block_index]
     items = list(b.strengths if kind == "strength" else b.concerns)
+    auto: list[str | None] = []
+    if "register" in sec.suggests:
+        reg = register_paragraph(d, b.area_code if sec.scope == "area" else "")
+        if reg and reg[0] == kind:
+            auto.append(reg[1])
     if sec.scope != "area":
-        auto = []
         if "staffing" in sec.suggests:
             auto.append(staffing_strength(d) if kind == "strength" else staffing_concern(d))
         if "satisfaction" in sec.suggests:
             auto.append(survey_strength(d) if kind == "strength" else survey_concern(d))
-        items = [a for a in auto if a] + items
+        if "contract_completion" in sec.suggests:
+            auto += completion_items(d, kind)
+    items = [a for a in auto if a] + items
+    if kind == "concern" and sec.scope != "area":
+        items += [r["text"] for r in d.record_concerns if r["section_code"] == sec.code]
+        items += rectification_concerns(d, sec.code)
     return items
 
 
@@ -414,14 +672,46 @@ def feedback_intro(d: ReportData) -> str:
             f"本次{d.short_name}的反馈如下：")
 
 
-def feedback_onsite_default(d: ReportData) -> str:
+def _said(text: str) -> str:
+    return (text or "").strip().rstrip("。；;.")
+
+
+def feedback_onsite(d: ReportData) -> str:
+    """现场反馈 from what was recorded for the station, the 街道 (purchaser) and the 民政局 (supervisor);
+    the parties with nothing recorded are named as not yet recorded."""
     s = d.short_name
-    return (f"经过为期一天的评估，评估专家针对{s}的情况，进行了现场总结反馈，在总结反馈环节，"
-            f"{s}表示对评估专家们提出的意见和建议无异议。")
+    said = [(s, _said(d.texts.get("feedback_onsite", ""))),
+            (purchaser_short(d), _said(d.texts.get("feedback_onsite_street", ""))),
+            (supervisor_short(d), _said(d.texts.get("feedback_onsite_bureau", "")))]
+    recorded = [(who, t) for who, t in said if t]
+    if not recorded:
+        return f"现场反馈{NOT_RECORDED}。"
+    days = visit_days(d)
+    return (f"经过{f'为期{cn(days)}天的' if days else ''}评估，评估专家针对{s}的情况，进行了现场总结反馈，在总结反馈环节，"
+            + "；".join(f"{who}表示{t}" for who, t in recorded) + "。")
 
 
-def feedback_draft_default(d: ReportData) -> str:
-    return f"经调整，{supervisor_short(d)}、{purchaser_short(d)}、{d.short_name}对评估报告初稿无异议。"
+def feedback_draft(d: ReportData) -> str:
+    t = (d.texts.get("feedback_draft") or "").strip()
+    return t if t else f"评估报告初稿的反馈{NOT_RECORDED}。"
+
+
+ONSITE_KEYS = ("feedback_onsite", "feedback_onsite_street", "feedback_onsite_bureau")
+
+
+def feedback_missing(d: ReportData) -> list[tuple[str, bool]]:
+    """Feedback not recorded yet, (label, blocking), for the pre-export check: no 现场反馈 at all, or
+    no 初稿 feedback, keeps the report a draft; a party whose 现场反馈 is missing is a hint (the
+    report quotes only what was recorded)."""
+    have = {k for k in FEEDBACK_KEYS if (d.texts.get(k) or "").strip()}
+    out = []
+    onsite_any = any(k in have for k in ONSITE_KEYS)
+    for key in ONSITE_KEYS:
+        if key not in have:
+            out.append((FEEDBACK_KEYS[key], not onsite_any and key == "feedback_onsite"))
+    if "feedback_draft" not in have:
+        out.append((FEEDBACK_KEYS["feedback_draft"], True))
+    return out
 
 
 def grade_sentence(d: ReportData) -> str:
@@ -455,14 +745,42 @@ def _years_operating(d: ReportData) -> int | None:
 
 
 def closing_default(d: ReportData) -> str:
+    """结语: the station's years of service, then the framework's judgement for the grade (or failed veto)."""
     st = d.station
     years = _years_operating(d)
     run = f"已成功运营 {years} 年时间，" if years else ""
     tail = f"在这 {years} 年时间里，" if years else ""
-    return (f"{st.get('district', '')}{st['name']}在{supervisor_short(d)}、{purchaser_short(d)}的大力支持下，"
-            f"在{st.get('operator') or '承办机构'}的努力下，{run}为辖区内的服务对象提供专业的社工服务，关注社区内的不同问题，"
-            f"逐步推进项目开展，推广社工理念，落实社工服务，起到了一定的成效。{tail}大部分工作是值得肯定的，"
-            "但也还存在需要关注的地方。")
+    opening = (f"{st.get('district', '')}{st['name']}在{supervisor_short(d)}、{purchaser_short(d)}的大力支持下，"
+               f"在{st.get('operator') or '承办机构'}的努力下，{run}为辖区内的服务对象提供专业的社工服务，关注社区内的不同问题，"
+               "逐步推进项目开展，推广社工理念，落实社工服务，")
+    failed = [v["name"] for v in d.veto if v["failed"]]
+    judgement = rules(d).judgement(d.grade, failed, tail)
+    if not judgement:
+        return opening.rstrip("，") + "。评分尚未完成，总体评价待评分完成后确定。"
+    return opening + judgement
+
+
+def _first_sentence(text: str, limit: int = 80) -> str:
+    t = re.sub(r"^[（(]?\d+[)）.、]\s*", "", (text or "").strip())
+    t = re.split(r"(?<=[。！？；])", t)[0].strip().rstrip("。；")
+    t = re.sub(r"^(建议|需要关注的是|需关注)", "", t).lstrip("，：")
+    return t if len(t) <= limit else t[:limit].rstrip("，、；") + "等"
+
+
+def closing_points_draft(d: ReportData) -> list[str]:
+    """A draft of the 结语's 建议: one per section that has concerns, naming them (the lead edits it)."""
+    out = []
+    for sec in d.sections:
+        concerns = [c for b_i in range(len(sec.blocks)) for c in section_items(d, sec, b_i, "concern")]
+        if not concerns:
+            continue
+        heads = list(dict.fromkeys(_first_sentence(c) for c in concerns if _first_sentence(c)))
+        if not heads:
+            continue
+        shown = heads[:3]
+        out.append(f"建议社工站在{sec.name}方面重点改进：" + "；".join(shown)
+                   + ("等" if len(heads) > len(shown) else "") + "。")
+    return out
 
 
 def closing_points(d: ReportData) -> list[str]:
@@ -476,8 +794,6 @@ def closing_points_intro(d: ReportData) -> str:
 
 DEFAULTS = {
     "progress_comment": progress_comment_default,
-    "feedback_onsite": feedback_onsite_default,
-    "feedback_draft": feedback_draft_default,
     "closing": closing_default,
     "closing_points": lambda d: "",
 }

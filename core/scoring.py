@@ -4,9 +4,11 @@ Pure functions over plain data; the database layer feeds it rows as dicts.
 Rules (SPEC §3):
 - a cell is one indicator (and one 片区 for per-area indicators); its score is
   the mean of the experts who scored it, unless the lead overrode it;
-- N/A cells leave the denominator; a per-area indicator is the mean of its
-  片区 cells; unscored cells are pending and also left out ("so far");
-- third-party score = Σ earned / Σ max of the cells counted × party max;
+- N/A cells leave the denominator of their own section; a per-area indicator is the
+  mean of its 片区 cells; unscored cells are pending and also left out ("so far");
+- section score = Σ earned / Σ max counted × section points, half-up to 2 places;
+- third-party score = Σ section scores / Σ points of the sections scored × party max
+  (third_party_score: 表 1's sections add up to the total; docs/scoring.md);
 - final = Σ weight × (party score / party max) / Σ weight × 100;
 - grade from the final rounded half-up to 2 places; a failed veto gives the
   lowest grade whatever the score;
@@ -147,6 +149,25 @@ class Result:
         return next(s for s in self.sections if s.code == code)
 
 
+def third_party_score(sections: list[SectionResult], party_max: Decimal) -> Decimal | None:
+    """The one N/A rule: the third-party score is the sum of the section scores as printed.
+
+    N/A (and not yet scored) indicators leave the denominator of their own section only;
+    each section score is rescaled to the section's points and rounded half-up to 2
+    places. The third-party score is Σ those section scores ÷ Σ the points of the sections
+    that have a score × the party's max, so with every section scored (and sections
+    summing to the party's max, as both frameworks do) 表 1's rows add up to its total
+    exactly. A section with no score at all (all N/A or pending) leaves the total's
+    denominator. None when no section has a score.
+    """
+    scored = [s for s in sections if s.score is not None]
+    points = sum((s.points for s in scored), Decimal(0))
+    if not points:
+        return None
+    total = sum((s.score for s in scored), Decimal(0))
+    return round_half_up(total / points * party_max, 2)
+
+
 def grade_for(fw: Framework, score, veto_failed: bool = False) -> str:
     """Grade for a final score with the framework's bands (inclusive lower edges)."""
     if veto_failed:
@@ -203,9 +224,7 @@ def compute(fw: Framework, area_codes: list[str], scores: Iterable[Mapping],
         sections.append(SectionResult(sec.code, sec.name, D(sec.points), earned, counted, na_max, irs))
 
     tp = fw.third_party
-    earned = sum((s.earned for s in sections), Decimal(0))
-    counted = sum((s.counted_max for s in sections), Decimal(0))
-    third = round_half_up(earned / counted * D(tp.max), 2) if counted else None
+    third = third_party_score(sections, D(tp.max))
     complete = all(s.complete for s in sections)
 
     parties, total_w, acc, projected = [], Decimal(0), Decimal(0), not complete

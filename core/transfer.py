@@ -290,6 +290,8 @@ def remap(doc: dict, schema: dict, bases: dict[str, int]) -> dict[str, list[dict
 
 
 def _remap_source(source: str, maps) -> str:
+    if "," in source:   # a finding drawing on several records: 'site_record:3,prev_recommendation:1'
+        return ",".join(p for p in (_remap_source(x.strip(), maps) for x in source.split(",")) if p)
     m = _SOURCE_RE.match(source)
     if not m:
         return source

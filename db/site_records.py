@@ -45,9 +45,10 @@ def _promoted(db, assessment_id: int) -> dict[int, int]:
     out = {}
     for fid, src in db.execute("SELECT id, source FROM findings WHERE assessment_id = ? AND deleted = 0"
                                " AND source LIKE 'site_record:%'", [assessment_id]):
-        tail = src.split(":", 1)[1]
-        if tail.isdigit():
-            out[int(tail)] = fid
+        for ref in src.split(","):   # one finding may draw on several records: 'site_record:3,site_record:4'
+            kind, _, tail = ref.strip().partition(":")
+            if kind == "site_record" and tail.isdigit():
+                out[int(tail)] = fid
     return out
 
 

@@ -11,7 +11,8 @@ from core import report_text
 from core import scoresheet
 from core import team
 from core.labels import FINDING_KINDS
-from core.report_data import gather, report_pdf
+from core.report_check import blocking
+from core.report_data import gather, preexport_check, report_pdf
 from pages import _exports_panel
 from pages import _shared as ui
 
@@ -168,15 +169,41 @@ with tab_parties:
                           on_change=save_veto, args=(v["code"],))
             ui.show_saved_error(f"rp_veto_err_{v['code']}")
 
+def save_text(key: str) -> None:
+    ui.saver("rp_free_err", report_edit.set_text, db, aid, mid, key, st.session_state[f"rp_free_{key}"])
+
+
+def use_draft(draft: str) -> None:
+    st.session_state["rp_free_closing_points"] = draft
+    save_text("closing_points")
+
+
 # ---------- 反馈与结语 ----------
 with tab_free:
-    st.caption("留空则使用系统根据数据生成的默认表述。")
+    st.subheader("评估反馈")
+    st.caption("记录各方在现场反馈环节及对报告初稿的意见；报告只引用已记录的内容，未记录时写明“尚未记录”。")
+    for key, label in report_text.FEEDBACK_KEYS.items():
+        st.text_area(label + "（离开输入框即保存）", value=data.texts.get(key, ""), key=f"rp_free_{key}", height=80,
+                     disabled=locked, placeholder="尚未记录", on_change=save_text, args=(key,))
+    st.text_input("现场评估天数（离开输入框即保存；留空则按评估日期计 1 天）", value=data.texts.get("visit_days", ""),
+                  key="rp_free_visit_days", disabled=locked, on_change=save_text, args=("visit_days",))
+    ui.show_saved_error("rp_free_err")
+    st.subheader("结语")
+    st.caption("留空则使用系统根据数据生成的默认表述；结语的总体判断按评估等级选用框架中的表述。")
     for key, label in report_text.TEXT_KEYS.items():
+        if key == "closing_points":
+            draft = "\n".join(f"{n}. {t}" for n, t in enumerate(report_text.closing_points_draft(data), 1))
+            left, right = st.columns(2)
+            left.text_area(label + "（离开输入框即保存）", value=data.texts.get(key, ""), key="rp_free_closing_points",
+                           height=220, disabled=locked, on_change=save_text, args=(key,))
+            right.text_area("系统根据“需要关注”草拟的建议（只读，供参考）", value=draft, key="rp_closing_draft",
+                            height=220, disabled=True)
+            right.button("采用草拟建议", key="rp_use_draft", disabled=locked or not draft, on_click=use_draft,
+                         args=(draft,))
+            continue
         current = report_text.text(data, key)
         st.text_area(label + "（离开输入框即保存）", value=current, key=f"rp_free_{key}", height=140, disabled=locked,
-                     help="每行一条" if key == "closing_points" else None,
-                     on_change=lambda k=key: ui.saver("rp_free_err", report_edit.set_text, db, aid, mid, k,
-                                                      st.session_state[f"rp_free_{k}"]))
+                     on_change=save_text, args=(key,))
         ui.show_saved_error("rp_free_err")
         cols = st.columns([1, 5])
         if data.texts.get(key) and cols[0].button("恢复默认", key=f"rp_free_reset_{key}", disabled=locked):
@@ -193,6 +220,17 @@ with tab_build:
         act(lambda: team.set_locked(db, aid, mid, True), "已锁定")
     if data.result.final_projected:
         st.warning("部分评分尚未完成或其他评估方分数未录入，报告中的得分与等级为预计结果。")
+    st.subheader("导出前检查")
+    checks = preexport_check(db, aid, data)
+    if blocking(checks):
+        st.error(f"尚有 {len(blocking(checks))} 项须处理，生成的报告将带“草稿”水印。", icon=":material/error:")
+    else:
+        st.success("导出前检查通过，报告为正式稿。", icon=":material/task_alt:")
+    for n, item in enumerate(checks):
+        cols = st.columns([4, 1])
+        cols[0].markdown(ui.esc(item.label))
+        if item.page in ui.PAGES:
+            cols[1].page_link(ui.PAGES[item.page], label="去处理")
     if st.button("生成报告 PDF", key="rp_build", type="primary"):
         with st.status("正在生成报告…", expanded=True) as status:
             bar = st.progress(0.0, text="读取评估数据")

@@ -130,18 +130,24 @@ def test_empty_item_text_and_internal_text_keys_are_refused(demo_db):
         R.update_item(db, aid, lead, R.group_items(db, aid, "A", "", "strength")[0]["ref"], "  ")
 
 
-def test_texts_default_until_the_lead_writes_them(demo_db):
+def test_feedback_is_quoted_as_recorded_and_never_defaults_to_no_objection(demo_db):
     db, aid = demo_db
     lead, _ = lead_and_expert(db, aid)
     d = gather(db, aid)
-    assert T.text(d, "feedback_draft") == "经调整，天河区民政局、元岗街道办事处、元岗街社工站对评估报告初稿无异议。"
+    assert T.feedback_draft(d) == "经调整，天河区民政局、元岗街道办事处、元岗街社工站对评估报告初稿无异议。"
     R.set_text(db, aid, lead, "closing_points", "1. 建议构建全周期培育体系。\n2、建议深化社区问题诊断。\n")
     R.set_text(db, aid, lead, "feedback_draft", "经调整，各方对初稿无异议。")
     d = gather(db, aid)
     assert T.closing_points(d) == ["建议构建全周期培育体系。", "建议深化社区问题诊断。"]
-    assert T.text(d, "feedback_draft") == "经调整，各方对初稿无异议。"
+    assert T.feedback_draft(d) == "经调整，各方对初稿无异议。"
     R.set_text(db, aid, lead, "feedback_draft", "")
-    assert T.text(gather(db, aid), "feedback_draft").startswith("经调整，天河区民政局")
+    R.set_text(db, aid, lead, "feedback_onsite", "")
+    d = gather(db, aid)
+    assert T.feedback_draft(d) == "评估报告初稿的反馈尚未记录。"
+    assert T.feedback_onsite(d) == "现场反馈尚未记录。"
+    assert "无异议" not in T.feedback_onsite(d) + T.feedback_draft(d)
+    R.set_text(db, aid, lead, "feedback_onsite_street", "认可评估意见，将继续支持社工站工作。")
+    assert T.feedback_onsite(gather(db, aid)).endswith("元岗街道办事处表示认可评估意见，将继续支持社工站工作。")
 
 
 # ---------- data gathered and worded ----------
@@ -207,7 +213,7 @@ def test_survey_paragraphs_give_sample_reached_and_follow_up_counts(demo_db):
     assert "随机抽取 100 名服务对象开展了满意度调查" in T.survey_strength(d)
     assert "总体满意度为 95.8%（成功访问 96 人，其中 92 人表示满意或非常满意）" in T.survey_strength(d)
     assert T.survey_concern(d) == ("在满意度调查过程中，有1名服务对象及1名服务对象家属表示不了解社工，"
-                                   "另有4名服务对象经两次电话联系均未能接通。")
+                                   "另有4名服务对象经两次电话联系均未能接通（已脱敏名单见附件 3）。")
     monitoring = d.section_with("satisfaction")
     assert monitoring.name == "服务监测"
     assert T.section_items(d, monitoring, 0, "strength")[0] == T.survey_strength(d)

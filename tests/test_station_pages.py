@@ -114,16 +114,21 @@ def test_register_filter_by_flag(demo_app):
 
 def test_site_record_finding_promoted_from_the_page(demo_app):
     db, aid, m = demo_app
+    # The demo's own document problems are already written into findings; record a new one.
+    rid = SD.save_site_record(db, aid, m["林晓红"], "document", item="未成年人个案档案", status="finding",
+                              finding="1 份未成年人个案的知情同意书没有监护人签名。", file_ref="抽查个案 2 份")
+    before = {x["id"] for x in S.findings(db, aid)}
     at = login(aid, m["林晓红"], "pages/site_records.py")
     docs = at.dataframe[1].value
     assert "黄*昕" in " ".join(docs["抽查文件"])
     rec = at.selectbox(key="promote_rec_document")
-    consent = next(o for o in rec.options if "服务知情同意书" in o)
-    rec.set_value(next(r for r in SD.list_site_records(db, aid, "document") if r["item"] == "服务知情同意书"))
+    consent = next(o for o in rec.options if "未成年人个案档案" in o)
+    rec.set_value(next(r for r in SD.list_site_records(db, aid, "document") if r["id"] == rid))
     at.button(key="promote_btn_document").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    f = [x for x in S.findings(db, aid) if x["source"].startswith("site_record:")]
+    f = [x for x in S.findings(db, aid) if x["id"] not in before]
     assert len(f) == 1 and f[0]["kind"] == "concern" and "监护人签名" in f[0]["text"] and consent
+    assert f[0]["source"] == f"site_record:{rid}"
 
 
 def test_interview_note_typed_on_the_page_is_saved(demo_app):

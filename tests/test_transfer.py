@@ -92,9 +92,15 @@ def test_import_next_to_other_assessments_gets_new_ids_and_follows_every_referen
     recs = {r["id"]: r for r in new["site_records"]}
     promoted = [f for f in new["findings"] if f["source"].startswith("site_record:")]
     assert promoted
-    for f in promoted:
-        rec = recs[int(f["source"].split(":")[1])]
-        assert f["text"].startswith(rec["finding"])
+
+    def linked(tables):   # finding text -> the items of the site records its source names (several allowed)
+        items = {r["id"]: r["item"] for r in tables["site_records"]}
+        return {f["text"]: sorted(items[int(ref.split(":")[1])] for ref in f["source"].split(",")
+                                  if ref.startswith("site_record:"))
+                for f in tables["findings"] if f["source"].startswith("site_record:")}
+    assert all(int(ref.split(":")[1]) in recs for f in promoted for ref in f["source"].split(",")
+               if ref.startswith("site_record:"))
+    assert linked(new) == linked(before["tables"])
     # report_items.source_finding_ids -> findings of the new assessment, same texts as before.
     findings = {f["id"]: f["text"] for f in new["findings"]}
     old_findings = {f["id"]: f["text"] for f in before["tables"]["findings"]}
