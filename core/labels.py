@@ -14,6 +14,12 @@ YES_NO = {True: "是", False: "否", 1: "是", 0: "否", None: ""}
 SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document": "查阅资料", "interview": "访谈"}
 SITE_STATUSES = {"": "未查看", "ok": "符合", "finding": "发现问题"}
 RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改")
+# Interview groups (访谈), as in the sample report; one note per interviewee.
+INTERVIEW_GROUPS = {"worker": "社工", "manager": "机构管理人员", "client": "服务对象", "partner": "合作方/居委",
+                    "street": "街道"}
+# Evidence attachments: what they are attached to, and their kinds.
+ATTACHMENT_OWNERS = {"site_record": "现场记录", "interview": "访谈记录", "finding": "评估意见"}
+ATTACHMENT_TYPES = {"image/jpeg": "照片", "application/pdf": "PDF 扫描件"}
 
 # Satisfaction survey
 CALL_OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
@@ -37,6 +43,7 @@ AUDIT_ENTITIES = {
     "prev_recommendation": "上期评估意见", "site_record": "现场记录", "site_records": "现场记录",
     "survey_sample": "满意度抽样", "survey_item": "回访对象", "report_item": "报告条目",
     "report_group": "报告部分", "report_text": "报告文本", "framework": "评估框架",
+    "interview": "访谈记录", "attachment": "证据附件",
 }
 
 

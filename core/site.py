@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from .errors import InvalidValue
-from .labels import RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
+from .labels import INTERVIEW_GROUPS, RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
 
 RECTIFICATION_SHARE = {"已整改": Decimal(1), "部分整改": Decimal("0.5"), "未整改": Decimal(0)}
 SITE_FIELDS = ("item", "status", "finding", "file_ref", "notes")
@@ -67,6 +67,53 @@ def promotable_text(record: dict) -> str:
     if text and record.get("file_ref") and record["file_ref"] not in text:
         text = f"{text}（抽查：{record['file_ref']}）"
     return text
+
+
+INTERVIEW_FIELDS = ("group_code", "role", "name", "points", "quotes", "finding")
+INTERVIEW_LABELS = {"group_code": "访谈组别", "role": "身份/岗位", "name": "姓名", "points": "访谈要点",
+                    "quotes": "原话摘录", "finding": "发现的问题"}
+
+
+# Words that name a role, not a person: typed as a name they would be masked everywhere in the report.
+NOT_NAMES = {"社工", "社工站", "居委", "居委会", "街道", "服务对象", "家属", "主任", "书记", "站长", "督导", "干事", "委员",
+             "管理人员", "行政人员", "负责人", "机构", "志愿者", "居民", "组长", "专家", "工作人员", "总干事"}
+
+
+def clean_interview(fields: dict, creating: bool) -> dict:
+    """The given fields of an interview note, stripped and checked: a known group; a new note
+    needs the interviewee's role or name and something recorded."""
+    unknown = set(fields) - set(INTERVIEW_FIELDS)
+    if unknown:
+        raise InvalidValue(f"未知的访谈记录字段：{'、'.join(sorted(unknown))}")
+    out = {k: ("" if v is None else str(v)).strip() for k, v in fields.items()}
+    if (creating or "group_code" in out) and out.get("group_code") not in INTERVIEW_GROUPS:
+        raise InvalidValue(f"访谈组别应为{'、'.join(INTERVIEW_GROUPS.values())}之一")
+    if out.get("name") in NOT_NAMES or out.get("name") in INTERVIEW_GROUPS.values():
+        raise InvalidValue(f"访谈记录：“{out['name']}”是身份，不是姓名，请填在“身份/岗位”中（姓名可不填）")
+    if creating and not (out.get("role") or out.get("name")):
+        raise InvalidValue(f"访谈记录（{INTERVIEW_GROUPS[out['group_code']]}）：身份/岗位和姓名至少填写一项")
+    return out
+
+
+def interview_recorded(note: dict) -> bool:
+    """A note counts as an interview held when something was recorded of it."""
+    return any((note.get(k) or "").strip() for k in ("points", "quotes", "finding"))
+
+
+def interview_counts(notes: Iterable[dict]) -> dict[str, int]:
+    """Interviewees recorded per group (group code -> count), in INTERVIEW_GROUPS order, only groups with any."""
+    c = Counter(n["group_code"] for n in notes if interview_recorded(n))
+    return {g: c[g] for g in INTERVIEW_GROUPS if c[g]}
+
+
+def interview_promotable_text(note: dict) -> str:
+    """The text an interview note turns into when promoted: its 发现的问题, else its key points,
+    introduced by who was interviewed ('' when nothing to promote)."""
+    text = (note.get("finding") or "").strip() or (note.get("points") or "").strip()
+    if not text:
+        return ""
+    who = (note.get("role") or "").strip() or INTERVIEW_GROUPS.get(note.get("group_code"), "")
+    return f"访谈{who}时了解到：{text}" if who else text
 
 
 def clean_recommendation(text: str, status: str, evidence: str = "") -> dict:

@@ -372,6 +372,53 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+def m013_evidence_interviews(db: sqlite_utils.Database) -> None:
+    """Evidence on site and interviews as records (issue 14): one note per interviewee, and
+    photos / PDF scans attached to a site record, an interview note or a finding (stored in
+    the database, images downscaled and stripped of EXIF; `personal` ones never reach the PDF
+    or Excel)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE interviews (           -- 访谈记录: one note per interviewee
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            group_code TEXT NOT NULL
+                CHECK (group_code IN ('worker', 'manager', 'client', 'partner', 'street')),
+            position INTEGER NOT NULL DEFAULT 0,
+            role TEXT NOT NULL DEFAULT '',      -- 片区一社工, 机构副总干事, 居委委员 …
+            name TEXT NOT NULL DEFAULT '',      -- as typed; every output masks it (core.privacy.scrubber)
+            points TEXT NOT NULL DEFAULT '',    -- key points
+            quotes TEXT NOT NULL DEFAULT '',    -- quotes (原话)
+            finding TEXT NOT NULL DEFAULT '',   -- what to promote to a finding
+            member_id INTEGER REFERENCES members(id),
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX interviews_assessment ON interviews(assessment_id, group_code);
+        CREATE TABLE attachments (          -- evidence: photos and PDF scans
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            site_record_id INTEGER REFERENCES site_records(id),
+            interview_id INTEGER REFERENCES interviews(id),
+            finding_id INTEGER REFERENCES findings(id),
+            filename TEXT NOT NULL DEFAULT '',
+            mime TEXT NOT NULL CHECK (mime IN ('image/jpeg', 'application/pdf')),
+            data BLOB NOT NULL,                 -- downscaled JPEG (no EXIF) or the PDF as uploaded
+            thumb BLOB,                         -- JPEG thumbnail of a photo; NULL for a PDF
+            width INTEGER, height INTEGER,      -- of the stored image
+            size INTEGER NOT NULL,              -- bytes stored
+            original_size INTEGER NOT NULL,     -- bytes uploaded
+            personal INTEGER NOT NULL DEFAULT 0 CHECK (personal IN (0, 1)),  -- shows personal data
+            caption TEXT NOT NULL DEFAULT '',
+            member_id INTEGER REFERENCES members(id),
+            created_at TEXT NOT NULL,
+            CHECK ((site_record_id IS NOT NULL) + (interview_id IS NOT NULL) + (finding_id IS NOT NULL) = 1)
+        );
+        CREATE INDEX attachments_assessment ON attachments(assessment_id);
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -380,6 +427,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("013_evidence_interviews", m013_evidence_interviews),
 ]
 
 

@@ -7,7 +7,7 @@ stored as typed; outputs mask it (core.privacy.scrubber).
 from __future__ import annotations
 
 from . import audit
-from .errors import NotFound
+from .errors import InvalidValue, NotFound
 from .guard import Write, writer
 
 FIELDS = ("item", "status", "finding", "file_ref", "notes")
@@ -81,6 +81,9 @@ def save_site_record(w: Write, kind: str, fields: dict, record_id: int | None = 
 @writer(*EDITORS, what="现场记录")
 def delete_site_record(w: Write, record_id: int) -> None:
     old = get_site_record(w.db, w.assessment_id, record_id)
+    n = w.db.execute("SELECT COUNT(*) FROM attachments WHERE site_record_id = ?", [record_id]).fetchone()[0]
+    if n:
+        raise InvalidValue(f"现场记录“{old['item']}”附有 {n} 个证据附件，请先删除附件再删除记录")
     w.db.execute("DELETE FROM site_records WHERE id = ?", [record_id])
     w.log("delete", "site_record", record_id, old={k: old[k] for k in ("kind",) + FIELDS})
 
