@@ -26,12 +26,14 @@ def can_edit(role: str) -> bool:
 
 
 def list_interviews(db, assessment_id: int, group_code: str | None = None) -> list[dict]:
-    """Notes for display: name and every text masked (the name as 黄*昕), with `group_label`,
+    """Notes for display, in the groups' order: name and every text masked (the name as 黄*昕), with `group_label`,
     `member_name` and `finding_id` (the finding it was promoted to, or None)."""
     scrub = scrubber(db, assessment_id)
+    order = {g: n for n, g in enumerate(INTERVIEW_GROUPS)}
+    rows = sorted(interviews_db.list_interviews(db, assessment_id, group_code),
+                  key=lambda r: (order.get(r["group_code"], 99), r["position"], r["id"]))
     return [dict(r, group_label=INTERVIEW_GROUPS.get(r["group_code"], r["group_code"]),
-                 **{k: scrub(r[k]) for k in _TEXT})
-            for r in interviews_db.list_interviews(db, assessment_id, group_code)]
+                 **{k: scrub(r[k]) for k in _TEXT}) for r in rows]
 
 
 def counts(db, assessment_id: int) -> dict[str, int]:

@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import calls, report_check, report_edit, scoresheet, station_data, team
+from . import attachments, calls, interviews, report_check, report_edit, scoresheet, station_data, team
 from .framework import Framework
 from .numbers import D
 from .pdf import build_pdf
@@ -83,6 +83,7 @@ class ReportData:
     register: dict | None = None                                 # core.register.register_summary, None when empty
     register_by_area: dict = field(default_factory=dict)         # 片区 code -> register_summary
     site_done: dict = field(default_factory=dict)                # site-record kind -> items recorded (done)
+    interviews: dict = field(default_factory=dict)               # interview group -> interviewees recorded
     team_names: list[str] = field(default_factory=list)          # the lead, then the experts
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
@@ -212,7 +213,7 @@ def gather(db, assessment_id: int) -> ReportData:
         texts={k: scrub(v) for k, v in report_edit.get_texts(db, assessment_id).items()}, veto=veto,
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
         recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
-        site_done=site_done, team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
+        site_done=site_done, interviews=interviews.counts(db, assessment_id), team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
         raw_items=[it["text"] for group in items.values() for it in group],
     )
 

@@ -152,7 +152,7 @@ def _forms(d: ReportData) -> list[str]:
         out.append("实地考察")
     if "document" in done:
         out.append("查阅资料")
-    if "interview" in done:
+    if interviewed(d):
         out.append("面谈（访谈）")
     if d.survey is not None:
         out.append("填写问卷")
@@ -164,7 +164,7 @@ def preface(d: ReportData) -> str:
     days = visit_days(d)
     span = f"为期{cn(days)}天的" if days else ""
     forms = [f for f in ("实地考察" if "observation" in d.site_done else "",
-                         "访谈" if "interview" in d.site_done else "",
+                         "访谈" if interviewed(d) else "",
                          "查阅资料" if "document" in d.site_done else "") if f]
     how = f"{'、'.join(forms)}等形式的" if forms else ""
     return (f"{st['name']}（简称{short}）{k}报告，是专业评估人员通过对{short}项目服务的全面调查、综合分析和科学判断，"
@@ -190,12 +190,39 @@ def background_intro(d: ReportData) -> str:
     return s
 
 
+# Interview groups in the method's words: the service interview (社工, 服务对象, 合作方/居委, 街道)
+# and the organisation interview (机构管理人员); counts come from the interview notes.
+SERVICE_GROUPS = {"worker": "社工", "client": "服务对象", "partner": "合作方/居委代表", "street": "街道工作人员"}
+ORG_GROUPS = ("manager",)
+
+
+def interviewed(d: ReportData) -> bool:
+    """Any interview recorded: an interview note with content, or (older records) a note per group."""
+    return bool(d.interviews) or "interview" in d.site_done
+
+
 def _interviews(d: ReportData) -> tuple[bool, bool]:
     """(service interviews recorded, organisation interviews recorded)."""
     items = d.site_done.get("interview", [])
-    org = any("机构" in i for i in items)
-    service = any("机构" not in i for i in items)
+    org = any("机构" in i for i in items) or any(d.interviews.get(g) for g in ORG_GROUPS)
+    service = any("机构" not in i for i in items) or any(d.interviews.get(g) for g in SERVICE_GROUPS)
     return service, org
+
+
+def _service_interview_step(d: ReportData) -> str:
+    who = [f"{d.interviews[g]} 名{noun}" for g, noun in SERVICE_GROUPS.items() if d.interviews.get(g)]
+    if not who:   # recorded as one note per group (no per-interviewee notes): the sample report's words
+        return "服务访谈。与相关社工进行访谈，了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。"
+    people = "、".join(who[:-1]) + f"及{who[-1]}" if len(who) > 1 else who[0]
+    tail = ("了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。" if d.interviews.get("worker")
+            else "了解社工站服务开展情况及成效。")
+    return f"服务访谈。与{people}进行访谈，{tail}"
+
+
+def _org_interview_step(d: ReportData) -> str:
+    n = sum(d.interviews.get(g, 0) for g in ORG_GROUPS)
+    who = f" {n} 名承办机构管理人员及行政人员" if n else "承办机构管理人员及行政人员"
+    return f"机构运营访谈。主要与{who}进行访谈，了解机构运营情况，查看机构行政配套制度等情况。"
 
 
 def process_steps(d: ReportData) -> list[str]:
@@ -212,9 +239,9 @@ def process_steps(d: ReportData) -> list[str]:
     if "document" in done:
         steps.append("查阅资料。查阅社工站行政、人事管理制度及专业服务记录等方面资料。")
     if service:
-        steps.append("服务访谈。与相关社工进行访谈，了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。")
+        steps.append(_service_interview_step(d))
     if org:
-        steps.append("机构运营访谈。主要与承办机构管理人员及行政人员进行访谈，了解机构运营情况，查看机构行政配套制度等情况。")
+        steps.append(_org_interview_step(d))
     if d.survey is not None:
         steps.append(
             f"服务对象满意度。随机抽取不少于 {MIN_SAMPLE} 名服务对象开展服务满意度调查（困难群众和特殊困难群体总人数低于 "
