@@ -28,8 +28,10 @@ def open_db(path: str | None):
     return store.open_db(path)
 
 
-def parse_args(name: str, argv, *, assessment_id: bool = False, out: str | None = None, positional: str | None = None):
-    """The arguments every command shares: [positional] [ID] --db PATH [--out FILE]."""
+def parse_args(name: str, argv, *, assessment_id: bool = False, out: str | None = None, positional: str | None = None,
+               flags: dict[str, str] | None = None):
+    """The arguments every command shares: [positional] [ID] --db PATH [--out FILE], plus the
+    command's own on/off `flags` ({'--evidence': help})."""
     p = argparse.ArgumentParser(prog=f"python -m core {name}")
     if positional:
         p.add_argument(positional)
@@ -38,6 +40,8 @@ def parse_args(name: str, argv, *, assessment_id: bool = False, out: str | None 
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
     if out:
         p.add_argument("--out", required=True, help=out)
+    for flag, help_ in (flags or {}).items():
+        p.add_argument(flag, action="store_true", help=help_)
     return p.parse_args(argv)
 
 

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from db import backup as _backup
 
 from . import labels
+from .evidence import size_text
 from .framework import framework_of_row
 from .masking import Scrubber, mask_name, mask_phone
 from .numbers import ZeroTarget, fmt_number, fmt_percent
@@ -30,7 +31,7 @@ from .transfer import export_assessment, export_json, record_export
 
 # Sheet names (Chinese), in workbook order; tests rely on these.
 SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项得分", "组长裁定", "评估意见", "其他方评分", "否决项",
-          "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "满意度抽样", "电话回访", "报告意见",
+          "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "访谈记录", "证据附件", "满意度抽样", "电话回访", "报告意见",
           "报告文字", "修改记录")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -44,7 +45,7 @@ def neutralise(value: str) -> str:
 
 def _mask_json_people(text, entity: str):
     """In audit snapshots about the register/survey, mask 'name'/'phone' values (even of deleted clients)."""
-    if not text or not any(k in (entity or "") for k in ("client", "register", "survey")):
+    if not text or not any(k in (entity or "") for k in ("client", "register", "survey", "interview")):
         return text
     try:
         data = json.loads(text)
@@ -61,6 +62,19 @@ def _mask_json_people(text, entity: str):
         return x
 
     return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
+
+
+def _hide_personal_file(text, row: dict, personal: set[str]):
+    """The file name of an attachment marked personal never shows in the audit sheet either."""
+    if not text or row["entity"] != "attachment" or str(row["entity_key"]) not in personal:
+        return text
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+    if isinstance(data, dict) and "filename" in data:
+        data["filename"] = "（含个人信息的附件）"
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def _num(v):
@@ -91,7 +105,9 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
     areas = {x["code"]: x["name"] for x in t["areas"]}
     clients = {c["id"]: c for c in t["clients"]}
     items = {i["id"]: i for i in t["survey_items"]}
-    scrub = scrub or Scrubber.from_clients(t["clients"])
+    scrub = scrub or Scrubber([c.get("name") or "" for c in t["clients"]]
+                              + [r.get("name") or "" for r in t.get("interviews", [])],
+                              [c.get("phone") or "" for c in t["clients"]])
 
     def who(mid):
         return members[mid]["name"] if mid in members else ""
@@ -208,6 +224,13 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         [labels.label(labels.SITE_KINDS, r["kind"]), r["item"], labels.label(labels.SITE_STATUSES, r["status"]), r["finding"],
          r["file_ref"], r["notes"], who(r["member_id"]), r["updated_at"]]
         for r in sorted(t["site_records"], key=lambda r: (r["kind"], r["position"], r["id"]))])
+    groups = {g: n for n, g in enumerate(labels.INTERVIEW_GROUPS)}
+    sheets["访谈记录"] = (["组别", "身份/岗位", "姓名", "访谈要点", "原话摘录", "发现的问题", "记录人", "时间"], [
+        [labels.label(labels.INTERVIEW_GROUPS, r["group_code"]), r["role"], mask_name(r["name"]), r["points"],
+         r["quotes"], r["finding"], who(r["member_id"]), r["updated_at"]]
+        for r in sorted(t.get("interviews", []), key=lambda r: (groups.get(r["group_code"], 99), r["position"], r["id"]))])
+    sheets["证据附件"] = (["附于", "所属记录", "文件名", "类型", "大小", "说明", "添加人", "时间"],
+                      _attachment_rows(t, who, section_name))
     sheets["满意度抽样"] = (["随机种子", "名册校验值", "样本量", "备用量", "当前有效", "抽样人", "时间"], [
         [s["seed"], s["register_hash"], s["size"], s["reserve_size"], "是" if s["active"] else "否",
          who(s["member_id"]), s["created_at"]] for s in t["survey_samples"]])
@@ -228,9 +251,13 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
          r["position"], r["text"], r["source_finding_ids"]]
         for r in sorted(t["report_items"], key=lambda r: (r["section_code"], r["area_code"], r["kind"], r["position"]))])
     sheets["报告文字"] = (["项目", "内容", "时间"], [[r["key"], r["text"], r["updated_at"]] for r in t["report_texts"]])
+    personal = {str(a["id"]) for a in t.get("attachments", []) if a["personal"]}
+    personal |= {str(r["entity_key"]) for r in t["audit_log"]
+                 if r["entity"] == "attachment" and '"personal": true' in (r["new"] or "")}
     sheets["修改记录"] = (["编号", "时间", "操作人", "操作", "对象", "对象编号", "原值", "新值"], [
         [r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_key"],
-         _mask_json_people(r["old"], r["entity"]), _mask_json_people(r["new"], r["entity"])]
+         _hide_personal_file(_mask_json_people(r["old"], r["entity"]), r, personal),
+         _hide_personal_file(_mask_json_people(r["new"], r["entity"]), r, personal)]
         for r in t["audit_log"]])
 
     wb = Workbook()
@@ -239,6 +266,31 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         header, body = sheets[name]
         _write_sheet(wb.create_sheet(name), header, body, scrub)
     return wb
+
+
+def _attachment_rows(t: dict, who, section_name) -> list[list]:
+    """The evidence list, attachments marked personal left out (they never reach Excel or the PDF);
+    a last row says how many were left out."""
+    owners = {
+        "site_record": {r["id"]: f"{labels.label(labels.SITE_KINDS, r['kind'])}：{r['item']}" for r in t["site_records"]},
+        "interview": {r["id"]: f"{labels.label(labels.INTERVIEW_GROUPS, r['group_code'])}：{r['role'] or mask_name(r['name'])}"
+                      for r in t.get("interviews", [])},
+        "finding": {r["id"]: f"{section_name(r['section_code'])}：{r['text'][:40]}" for r in t["findings"]},
+    }
+    rows, hidden = [], 0
+    for a in t.get("attachments", []):
+        if a["personal"]:
+            hidden += 1
+            continue
+        kind = next(k for k, c in (("site_record", "site_record_id"), ("interview", "interview_id"),
+                                   ("finding", "finding_id")) if a.get(c) is not None)
+        owner_id = a[{"site_record": "site_record_id", "interview": "interview_id", "finding": "finding_id"}[kind]]
+        rows.append([labels.label(labels.ATTACHMENT_OWNERS, kind), owners[kind].get(owner_id, ""), a["filename"],
+                     labels.label(labels.ATTACHMENT_TYPES, a["mime"]), size_text(a["size"]), a["caption"],
+                     who(a["member_id"]), a["created_at"]])
+    if hidden:
+        rows.append(["", "", f"另有 {hidden} 个附件标记为含个人信息，未列入本表", "", "", "", "", ""])
+    return rows
 
 
 def _section_of(fw, code):

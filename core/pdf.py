@@ -21,8 +21,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, NextPageTemplate, PageBreak,
-                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, Image, KeepTogether, NextPageTemplate,
+                                PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from . import report_text
 from .fonts import markup, register_cjk_font, report_fonts, runs, string_width
@@ -497,6 +497,8 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
 
     # 附件
     story += annexes(data, S, titles, long)
+    if data.evidence_annex is not None:
+        story += evidence_annex(data, S, len(titles), titles[-1])
     if long.items:
         story += [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
                   _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
@@ -615,6 +617,43 @@ def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = Non
                            where="需跟进服务对象表")]
     else:
         out.append(_p("尚未进行满意度抽样。", S["body"]))
+    return out
+
+
+PHOTO_W, PHOTO_H = 76 * mm, 64 * mm     # the largest a photo of the evidence annex is printed
+
+
+def _photo(item: dict, S) -> list:
+    """A photo scaled into PHOTO_W × PHOTO_H (aspect kept), with its caption or file name below."""
+    w, h = item.get("width") or 4, item.get("height") or 3
+    k = min(PHOTO_W / w, PHOTO_H / h)
+    label = item["caption"] or item["filename"]
+    return [Image(io.BytesIO(item["data"]), width=w * k, height=h * k), _p(label, S["caption"])]
+
+
+def evidence_annex(data: ReportData, S, number: int, title: str) -> list:
+    """附件N：评估意见证据 — each finding with evidence: its text, its photos not marked personal (two
+    per row), its PDF scans by name, and how many attachments marked personal were left out."""
+    out: list = [PageBreak(), _p(f"附件{number}：{title}", S["h2"]),
+                 _p("下列照片和扫描件由评估专家在现场拍摄或收集；标记为含个人信息的附件不列入本报告。", S["note"])]
+    if not data.evidence_annex:
+        return out + [_p("暂无附有证据的评估意见。", S["body"])]
+    for n, f in enumerate(data.evidence_annex, 1):
+        block: list = [_p(f"（{n}）{f['where']}·{f['kind']}：{f['text']}", S["body"])]
+        photos = [it for it in f["items"] if it["data"] is not None]
+        scans = [it for it in f["items"] if it["data"] is None]
+        cells = [_photo(it, S) for it in photos]
+        rows = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2])) for i in range(0, len(cells), 2)]
+        if rows:
+            t = Table(rows, colWidths=[TEXT_W / 2] * 2, hAlign="CENTER")
+            t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+            block.append(t)
+        for it in scans:
+            block.append(_p(f"{it['type']}：{it['filename']}" + (f"（{it['caption']}）" if it["caption"] else ""),
+                            S["note"]))
+        if f["hidden"]:
+            block.append(_p(f"另有 {f['hidden']} 个附件含个人信息，未列入本报告。", S["note"]))
+        out += [KeepTogether(block[:2]), *block[2:], Spacer(1, 4)]
     return out
 
 

@@ -146,6 +146,11 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
     if not d.site_done:
         add(CheckItem("site", "现场记录（听取介绍、实地观察、查阅资料、访谈）尚未填写，评估方法中不会列出这些步骤", False,
                       "site_records"))
+    if d.unevidenced:
+        n = len(d.unevidenced)
+        listed = "；".join(f"{f['where']}“{f['text'][:24]}{'…' if len(f['text']) > 24 else ''}”"
+                          for f in d.unevidenced[:8]) + ("等" if n > 8 else "")
+        add(CheckItem("evidence", f"{n} 条“需要关注”意见没有证据附件（照片或扫描件）：{listed}", False, "scoring"))
     unpromoted = [r for r in d.record_concerns]
     if unpromoted:
         add(CheckItem("records", f"{len(unpromoted)} 条查阅资料发现的问题未转为意见，已按框架规则列入相应部分的“需要关注”",

@@ -87,6 +87,8 @@ class ReportData:
     team_names: list[str] = field(default_factory=list)          # the lead, then the experts
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
+    unevidenced: list[dict] = field(default_factory=list)        # 需要关注 findings without evidence: where, text
+    evidence_annex: list[dict] | None = None                     # the optional evidence annex (report_pdf(evidence=True))
 
     @property
     def short_name(self) -> str:
@@ -150,7 +152,43 @@ def _site(db, assessment_id: int, fw: Framework, covered: set[str]) -> tuple[dic
     return done, concerns
 
 
-def gather(db, assessment_id: int) -> ReportData:
+def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict], scrub, with_files: bool):
+    """(the 需要关注 findings of the framework's sections without any evidence, the evidence annex or
+    None). A finding's evidence is what is attached to it and to the records it was promoted from;
+    the annex lists each finding with evidence, its photos not marked personal (with their files)
+    and PDF scans by name, and counts the personal ones it leaves out."""
+    from .labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
+
+    live = [f for f in scoresheet.findings(db, assessment_id) if not f["section_code"].startswith("party:")]
+    ev = attachments.finding_evidence(db, assessment_id, {f["id"]: f.get("source") or "" for f in live})
+    area_name = {a["code"]: a["name"] for a in areas}
+    order = {s.code: n for n, s in enumerate(fw.sections)}
+    live.sort(key=lambda f: (order.get(f["section_code"], 99), f["area_code"], f["kind"] != "strength", f["id"]))
+
+    def where(f):
+        return section_label(fw, f["section_code"], area_name.get(f["area_code"], ""))
+
+    missing = [{"id": f["id"], "where": where(f), "text": scrub(f["text"]), "member_name": f.get("member_name") or ""}
+               for f in live if f["kind"] == "concern" and f["id"] not in ev]
+    if not with_files:
+        return missing, None
+    annex = []
+    for f in live:
+        items = ev.get(f["id"], [])
+        if not items:
+            continue
+        shown = [a for a in items if not a["personal"]]
+        files = attachments.with_data(db, assessment_id, [a["id"] for a in shown if a["mime"] == "image/jpeg"])
+        annex.append({"where": where(f), "kind": FINDING_KINDS[f["kind"]], "text": scrub(f["text"]),
+                      "items": [{"filename": scrub(a["filename"]), "caption": scrub(a["caption"]),
+                                 "type": ATTACHMENT_TYPES.get(a["mime"], a["mime"]), "data": files.get(a["id"]),
+                                 "width": a["width"], "height": a["height"], "size": a["size"]} for a in shown],
+                      "hidden": len(items) - len(shown)})
+    return missing, annex
+
+
+def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
+    """The report's data; `evidence=True` also gathers the evidence annex (with the photos' files)."""
     a = team.get_assessment(db, assessment_id)
     st = team.get_station(db, a["station_id"])
     areas = team.list_areas(db, a["station_id"])
@@ -201,6 +239,7 @@ def gather(db, assessment_id: int) -> ReportData:
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
     raw_texts = report_edit.get_texts(db, assessment_id)
 
+    unevidenced, annex = _findings_evidence(db, assessment_id, fw, areas, scrub, evidence)
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,
@@ -215,6 +254,7 @@ def gather(db, assessment_id: int) -> ReportData:
         recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
         site_done=site_done, interviews=interviews.counts(db, assessment_id), team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
         raw_items=[it["text"] for group in items.values() for it in group],
+        unevidenced=unevidenced, evidence_annex=annex,
     )
 
 
@@ -224,11 +264,12 @@ def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> l
     return report_check.check(data, scrubber(db, assessment_id))
 
 
-def report_pdf(db, assessment_id: int, progress=None) -> bytes:
+def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) -> bytes:
     """The final report of an assessment as PDF bytes (gathered, then laid out by core.pdf); a draft
-    with a 「草稿」 watermark while the pre-export check has blocking items."""
+    with a 「草稿」 watermark while the pre-export check has blocking items. `evidence=True` adds the
+    evidence annex (each finding's evidence; photos marked personal are never printed)."""
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
-    data = gather(db, assessment_id)
+    data = gather(db, assessment_id, evidence=evidence)
     items = report_check.blocking(preexport_check(db, assessment_id, data))
     return build_pdf(data, progress, [i.message for i in items])

@@ -830,4 +830,4 @@ def annex_titles(d: ReportData) -> list[str]:
     street = d.station.get("street") or d.short_name
     return [f"广州市{street}“双百工程”社工站购买服务项目指标完成情况统计表",
             f"广州市{street}“双百工程”社工站购买服务项目社工到岗情况统计表",
-            "服务对象满意度抽样记录"]
+            "服务对象满意度抽样记录"] + (["评估意见证据"] if d.evidence_annex is not None else [])

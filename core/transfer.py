@@ -11,6 +11,8 @@ to another laptop, not a publication); every other export is masked.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 
@@ -31,7 +33,7 @@ FORMAT_VERSION = 1
 TABLES = (
     "stations", "assessments", "areas", "members", "assignments", "scores", "overrides",
     "findings", "party_scores", "veto_checks", "contract_indicators", "staffing", "clients",
-    "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls",
+    "prev_recommendations", "site_records", "interviews", "attachments", "survey_samples", "survey_items", "survey_calls",
     "report_items", "report_texts", "audit_log",
 )
 # The shared framework library and the deleted-assessment records belong to no one assessment
@@ -45,8 +47,12 @@ TABLE_LABELS = {
     "staffing": "人员配置", "clients": "重点服务对象名册", "prev_recommendations": "上期评估意见",
     "site_records": "现场记录", "survey_samples": "满意度抽样", "survey_items": "抽样对象",
     "survey_calls": "电话回访记录", "report_items": "报告意见", "report_texts": "报告文字",
-    "audit_log": "修改记录",
+    "audit_log": "修改记录", "interviews": "访谈记录", "attachments": "证据附件",
 }
+# Tables added after the format's first files: a file without them imports with none.
+OPTIONAL_TABLES = ("interviews", "attachments")
+# Binary columns, written in the file as base64 text (docs/json-format.md).
+BLOB_COLUMNS = {("attachments", "data"), ("attachments", "thumb")}
 
 # References without a FOREIGN KEY constraint (audit_log keeps history, so it has none).
 SOFT_FKS = {"audit_log": {"assessment_id": "assessments", "member_id": "members"}}
@@ -57,6 +63,7 @@ SOURCE_PREFIXES = {
     "site_record": "site_records", "finding": "findings", "client": "clients",
     "survey_call": "survey_calls", "survey_item": "survey_items", "prev_recommendation": "prev_recommendations",
     "contract_indicator": "contract_indicators", "report_item": "report_items", "member": "members",
+    "interview": "interviews",
 }
 # Columns holding a JSON list of ids.
 ID_LIST_COLUMNS = {("report_items", "source_finding_ids"): "findings"}
@@ -67,7 +74,7 @@ AUDIT_ENTITIES = {
     "finding": "findings", "site_record": "site_records", "client": "clients",
     "contract_indicator": "contract_indicators", "prev_recommendation": "prev_recommendations",
     "survey_sample": "survey_samples", "survey_item": "survey_items", "survey_call": "survey_calls",
-    "report_item": "report_items",
+    "report_item": "report_items", "interview": "interviews", "attachment": "attachments",
     "staffing": "assessments", "clients": "assessments", "contract_indicators": "assessments",
     "site_records": "assessments", "prev_recommendations": "assessments", "survey": "assessments",
 }
@@ -145,6 +152,8 @@ def validate(doc: dict, schema: dict) -> list[str]:
     for t in tables:
         if t not in TABLES:
             errors.append(f"文件含有未知的数据表“{t}”，可能来自更新版本的程序。")
+    for t in OPTIONAL_TABLES:
+        tables.setdefault(t, [])
     for t in TABLES:
         if t not in tables:
             errors.append(f"文件缺少数据表“{label(t)}”（{t}）。")
@@ -170,6 +179,8 @@ def validate(doc: dict, schema: dict) -> list[str]:
             for c, v in row.items():
                 if not (v is None or isinstance(v, (str, int, float))):
                     errors.append(f"{where}：列“{c}”的值类型不正确。")
+                elif (t, c) in BLOB_COLUMNS and v is not None and _unbase64(v) is None:
+                    errors.append(f"{where}：列“{c}”应为 base64 编码的文件内容，文件可能已损坏。")
             if pk:
                 v = row.get(pk)
                 if not isinstance(v, int) or isinstance(v, bool):
@@ -238,6 +249,29 @@ def _id_list(v):
     if not isinstance(x, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in x):
         return None
     return x
+
+
+def _unbase64(v) -> bytes | None:
+    if not isinstance(v, str):
+        return None
+    try:
+        return base64.b64decode(v.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+
+
+def _blobs_to_text(tables: dict[str, list[dict]]) -> None:
+    for t, c in BLOB_COLUMNS:
+        for row in tables.get(t, []):
+            if isinstance(row.get(c), (bytes, bytearray, memoryview)):
+                row[c] = base64.b64encode(bytes(row[c])).decode("ascii")
+
+
+def _blobs_from_text(tables: dict[str, list[dict]]) -> None:
+    for t, c in BLOB_COLUMNS:
+        for row in tables.get(t, []):
+            if isinstance(row.get(c), str):
+                row[c] = _unbase64(row[c])
 
 
 # ---------- remapping ----------
@@ -327,6 +361,7 @@ def schema(db) -> dict:
 def export_assessment(db, assessment_id: int) -> dict:
     """The whole assessment as a JSON-ready document (real names and phones included)."""
     tables = _db.read_tables(db, assessment_id, TABLES)
+    _blobs_to_text(tables)
     for t, rows in tables.items():
         for row in rows:
             for c, v in row.items():
@@ -366,6 +401,7 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
             a.update(framework_version=get_framework(a["framework_id"]).version,
                      framework_data=json.dumps(shipped_framework_data()[a["framework_id"]], ensure_ascii=False))
         assessment_id = a["id"]
+        _blobs_from_text(tables)
         _db.insert_tables(db, {t: tables[t] for t in TABLES}, new_assessment_id=assessment_id, labels=TABLE_LABELS,
                           logged={"source_assessment_id": doc.get("source_assessment_id"),
                                   "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})

@@ -91,6 +91,28 @@ def fill_empty_tables(db, aid: int) -> None:
         fids = _ids(db, "SELECT id FROM findings WHERE assessment_id = ? AND section_code = 'A'"
                         " AND kind = 'strength' AND deleted = 0 ORDER BY id", p)[:2]
         R.merge_items(db, aid, lead, [f"finding:{i}" for i in fids], "人员配置与管理规范（合并两位专家意见）")
+    if not _count(db, "interviews", params=p):
+        from core import interviews as IV
+
+        iid = IV.save_interview(db, aid, lead, group_code="worker", role="片区一社工", name="李明华",
+                                points="熟悉辖区兜底对象", quotes="“每月至少探访一次。”", finding="探访记录未及时录入系统")
+        IV.promote_to_finding(db, aid, lead, iid, "A")
+    if not _count(db, "attachments", params=p):
+        import io
+
+        from PIL import Image
+
+        from core import attachments as ATT
+
+        buf = io.BytesIO()
+        Image.new("RGB", (320, 240), (30, 160, 90)).save(buf, "JPEG")
+        rec = db.execute("SELECT MIN(id) FROM site_records WHERE assessment_id = ?", p).fetchone()[0]
+        iid = db.execute("SELECT MIN(id) FROM interviews WHERE assessment_id = ?", p).fetchone()[0]
+        fid = db.execute("SELECT MIN(id) FROM findings WHERE assessment_id = ? AND member_id = ? AND deleted = 0",
+                         [aid, lead]).fetchone()[0]
+        ATT.add(db, aid, lead, "site_record", rec, "场地.jpg", buf.getvalue(), caption="服务场地")
+        ATT.add(db, aid, lead, "interview", iid, "访谈签到.pdf", b"%PDF-1.4\n%%EOF\n", personal=True)
+        ATT.add(db, aid, lead, "finding", fid, "证据.jpg", buf.getvalue())
     with transaction(db):
         if not _count(db, "report_texts", params=p):
             db["report_texts"].insert(dict(assessment_id=aid, key="feedback", text="现场反馈：……", updated_at=now))
