@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from db import attachments as attachments_db
 
+from . import scoresheet
 from .errors import InvalidValue
 from .evidence import prepare
 from .labels import ATTACHMENT_OWNERS
@@ -80,11 +81,13 @@ def file_of(db, assessment_id: int, attachment_id: int) -> dict:
     return {"filename": scrubber(db, assessment_id)(r["filename"]), "mime": r["mime"], "data": r["data"]}
 
 
-def finding_evidence(db, assessment_id: int, sources: dict[int, str] | None = None) -> dict[int, list[dict]]:
-    """Finding id -> its evidence with the stored file (`data`): attachments on the finding itself
+def finding_evidence(db, assessment_id: int, sources: dict[int, str] | None = None,
+                     with_thumbs: bool = False) -> dict[int, list[dict]]:
+    """Finding id -> its evidence (metadata; thumbnails if asked): attachments on the finding itself
     and on the site records / interview notes it was promoted from (`sources`: finding id ->
-    its `source`, e.g. 'site_record:3,interview:2'). Personal ones included, flagged."""
-    rows = attachments_db.list_attachments(db, assessment_id, with_thumbs=False)
+    its `source`, e.g. 'site_record:3,interview:2'). Personal ones included, flagged; file names
+    and captions as typed (callers that show them mask them)."""
+    rows = attachments_db.list_attachments(db, assessment_id, with_thumbs=with_thumbs)
     by_owner_: dict = {}
     for r in rows:
         by_owner_.setdefault((r["owner_kind"], r["owner_id"]), []).append(r)
@@ -98,6 +101,15 @@ def finding_evidence(db, assessment_id: int, sources: dict[int, str] | None = No
         if items:
             out[fid] = items
     return out
+
+
+def evidence_of_findings(db, assessment_id: int) -> dict[int, list[dict]]:
+    """For the pages: (live) finding id -> its evidence with thumbnails, file names and captions masked
+    (attachments on the finding and on the records it was promoted from)."""
+    scrub = scrubber(db, assessment_id)
+    sources = {f["id"]: f.get("source") or "" for f in scoresheet.findings(db, assessment_id)}
+    return {fid: _shown(items, scrub)
+            for fid, items in finding_evidence(db, assessment_id, sources, with_thumbs=True).items()}
 
 
 def with_data(db, assessment_id: int, attachment_ids: list[int]) -> dict[int, bytes]:

@@ -6,6 +6,7 @@ Free text is shown scrubbed (core.privacy's one scrubber), like the PDF prints i
 """
 import streamlit as st
 
+from core import attachments
 from core import report_edit
 from core import report_text
 from core import scoresheet
@@ -13,6 +14,7 @@ from core import team
 from core.labels import FINDING_KINDS
 from core.report_check import blocking
 from core.report_data import gather, preexport_check, report_pdf
+from pages import _evidence
 from pages import _exports_panel
 from pages import _shared as ui
 
@@ -78,6 +80,7 @@ with tab_text:
         area_names = {a["code"]: a["name"] for a in data.areas}
         area_code = c2.selectbox("片区", list(area_names), format_func=lambda c: area_names[c], placeholder="请选择", key="rp_area")
     sec = next((s for s in data.sections if s.code == sec_code), None)
+    evidence_of = attachments.evidence_of_findings(db, aid)
 
     for kind, word in FINDING_KINDS.items():
         st.subheader(ui.esc(word))
@@ -114,6 +117,10 @@ with tab_text:
                                help="不写入报告；专家原文仍保留在记录中"):
                     act(lambda: report_edit.remove_item(db, aid, mid, ref), "已从报告中移除")
                 b[3].checkbox("选中合并", key=f"rp_merge_{ref}", disabled=locked)
+                shots = [a for fid in it["source_finding_ids"] for a in evidence_of.get(fid, [])]
+                if shots:
+                    st.caption(f"证据附件 {len(shots)} 个（专家在现场拍摄或收集）")
+                    _evidence.thumbnails(shots, f"rp_ev_{ref}", db, aid, mid, columns=6)
         chosen = [it["ref"] for it in items if st.session_state.get(f"rp_merge_{it['ref']}")]
         c = st.columns(3)
         if c[0].button(f"合并选中的 {len(chosen)} 条", key=f"rp_merge_btn_{kind}", disabled=locked or len(chosen) < 2):
@@ -231,6 +238,10 @@ with tab_build:
         cols[0].markdown(ui.esc(item.label))
         if item.page in ui.PAGES:
             cols[1].page_link(ui.PAGES[item.page], label="去处理")
+    with_evidence = st.checkbox("附上“评估意见证据”附件（各条意见的照片和扫描件；标记为含个人信息的附件不会打印）",
+                                key="rp_evidence")
+    if data.unevidenced:
+        st.caption(f"有 {len(data.unevidenced)} 条“需要关注”意见没有证据附件（见上方导出前检查）。")
     if st.button("生成报告 PDF", key="rp_build", type="primary"):
         with st.status("正在生成报告…", expanded=True) as status:
             bar = st.progress(0.0, text="读取评估数据")
@@ -238,7 +249,7 @@ with tab_build:
             def progress(f, msg):
                 bar.progress(min(1.0, f), text=ui.esc(msg))
 
-            pdf = report_pdf(db, aid, progress)
+            pdf = report_pdf(db, aid, progress, evidence=with_evidence)
             st.session_state["rp_pdf"] = pdf
             status.update(label=f"报告已生成（{len(pdf) / 1024:.0f} KB）", state="complete")
     if st.session_state.get("rp_pdf"):

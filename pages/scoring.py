@@ -1,6 +1,7 @@
 """Expert scoring: the member's assigned indicators (per 片区 where per-area), findings, progress."""
 import streamlit as st
 
+from core import attachments
 from core import scoresheet
 from core import team
 from core.labels import FINDING_KINDS
@@ -8,6 +9,7 @@ from core.numbers import fmt_number
 from core.scoring import score_from_detail
 from core.station_data import evidence as load_evidence
 from core.suggest import suggest
+from pages import _evidence
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")
@@ -130,6 +132,22 @@ st.caption("值得肯定 / 需要关注。组长在「报告与导出」中整�
 area_key = area if sec.scope == "area" else ""
 all_f = scoresheet.shown_findings(db, aid, sec.code, area_key, viewer_id=mid)  # others' text through the scrubber
 fk = "fd_" + sec.code + "_" + area_key
+evidence_of = attachments.evidence_of_findings(db, aid)   # on the finding and on the records it came from
+
+
+def finding_evidence(f: dict) -> None:
+    """The finding's photos and scans: its author (and the lead) attach and mark them; others see them."""
+    items = evidence_of.get(f["id"], [])
+    own_items = [a for a in items if a["owner_kind"] == "finding"]
+    from_records = [a for a in items if a["owner_kind"] != "finding"]
+    editable = not locked and (f["own"] or who["role"] == "lead")
+    if not items and not editable:
+        return
+    with st.expander(f"证据附件（{len(items)}）", expanded=bool(items)):
+        if from_records:
+            st.caption("来自现场记录 / 访谈记录的证据：")
+            _evidence.thumbnails(from_records, f"{fk}_evr_{f['id']}", db, aid, mid)
+        _evidence.panel(db, aid, mid, "finding", f["id"], f"{fk}_ev_{f['id']}", editable, own_items)
 for kind, kind_label in FINDING_KINDS.items():
     st.markdown(f"**{ui.esc(kind_label)}**")
     for f in [f for f in all_f if f["kind"] == kind]:
@@ -143,6 +161,7 @@ for kind, kind_label in FINDING_KINDS.items():
                       on_click=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.delete_finding, db, aid, mid, fid))
         else:
             st.text(f"{f['member_name']}：{f['shown']}")
+        finding_evidence(f)
 
 def add_new_finding():
     """Save the typed finding as soon as the text box loses focus (or 添加意见 is clicked)."""

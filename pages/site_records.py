@@ -2,10 +2,13 @@
 import pandas as pd
 import streamlit as st
 
+from core import attachments
+from core import interviews
 from core import station_data
 from core import team
-from core.labels import RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
+from core.labels import FINDING_KINDS, INTERVIEW_GROUPS, RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
 from core.site import rectification_counts, status_code
+from pages import _evidence
 from pages import _shared as ui
 
 who = ui.require_login()
@@ -16,6 +19,8 @@ can_edit = station_data.can_edit_site_records(who["role"]) and not locked
 assessment = team.get_assessment(db, assessment_id)
 fw = team.framework_of(db, assessment_id)
 areas = team.list_areas(db, assessment["station_id"])
+
+evidence = attachments.by_owner(db, assessment_id)
 
 st.title("现场记录")
 if locked:
@@ -105,12 +110,33 @@ def checklist(kind: str) -> None:
     n_ok = sum(1 for r in records if r["status"] == "ok")
     st.caption(f"共 {len(records)} 项：{ui.esc(SITE_STATUSES['ok'])} {int(n_ok)} 项，{ui.esc(SITE_STATUSES['finding'])} {int(n_find)} 项，"
                f"{ui.esc(SITE_STATUSES[''])} {int(len(records) - n_ok - n_find)} 项。")
+    checklist_evidence(kind, records)
     promote_box(kind, records)
 
 
-def notes(kind: str, item_label: str) -> None:
-    """Introduction / interviews: one note per topic or interviewee group, saved as typed."""
-    if can_edit and not station_data.list_site_records(db, assessment_id, kind):
+def checklist_evidence(kind: str, records: list[dict]) -> None:
+    """Photos and scans of the checklist's records: all thumbnails, and the chosen record's upload form."""
+    n = sum(len(evidence.get(("site_record", r["id"]), [])) for r in records)
+    with st.expander(f"证据附件（照片、扫描件）：共 {int(n)} 个", expanded=False):
+        for r in records:
+            items = evidence.get(("site_record", r["id"]), [])
+            if items:
+                st.markdown(f"**{ui.esc(r['item'])}**")
+                _evidence.thumbnails(items, f"ev_sr_{r['id']}", db, assessment_id, member_id, can_edit)
+        if not records:
+            return
+        if can_edit:
+            rec = st.selectbox("为哪一项添加附件", records, format_func=lambda r: r["item"], key=f"{kind}_ev_rec")
+            if rec is not None:
+                _evidence.upload_form(db, assessment_id, member_id, "site_record", rec["id"], f"ev_sr_up_{rec['id']}")
+        elif not n:
+            st.caption("暂无证据附件。")
+
+
+def notes(kind: str, item_label: str, prefill: bool = True) -> None:
+    """Introduction (and interviews recorded per group before per-interviewee notes): one note per
+    topic or group, saved as typed."""
+    if prefill and can_edit and not station_data.list_site_records(db, assessment_id, kind):
         ui.run(lambda: station_data.prefill_site_records(db, assessment_id, member_id, kind))
     records = station_data.list_site_records(db, assessment_id, kind)
     err_key = f"{kind}_error"
@@ -130,6 +156,10 @@ def notes(kind: str, item_label: str) -> None:
                          on_change=save, args=(r["id"], "notes", f"{kind}_notes_{r['id']}"))
             st.text_input("发现的问题（可转为需要关注意见）", value=r["finding"], key=f"{kind}_finding_{r['id']}",
                           disabled=not can_edit, on_change=save, args=(r["id"], "finding", f"{kind}_finding_{r['id']}"))
+            items = evidence.get(("site_record", r["id"]), [])
+            with st.expander(f"证据附件（{len(items)}）", expanded=bool(items)):
+                _evidence.panel(db, assessment_id, member_id, "site_record", r["id"], f"ev_sr_{r['id']}", can_edit,
+                                items)
             if can_edit and st.button("删除此条", key=f"{kind}_del_{r['id']}"):
                 if ui.run(lambda rid=r["id"]: station_data.delete_site_record(db, assessment_id, member_id, rid), "已删除"):
                     st.rerun()
@@ -142,6 +172,88 @@ def notes(kind: str, item_label: str) -> None:
                           "已添加"):
                     st.rerun()
     promote_box(kind, records)
+
+
+def interview_notes() -> None:
+    """访谈: one note per interviewee in the sample report's groups (role, masked name, key points,
+    quotes, a problem to promote), each with its evidence; promotable to a finding."""
+    notes_ = interviews.list_interviews(db, assessment_id)
+    counts = interviews.counts(db, assessment_id)
+    st.caption("每位受访者一条记录。姓名保存后在所有页面和导出中脱敏显示（如 李*华）；报告的评估方法按各组已记录的人数表述。"
+               + ("已记录：" + "，".join(f"{ui.esc(INTERVIEW_GROUPS[g])} {int(n)} 人" for g, n in counts.items())
+                  if counts else "尚未记录访谈。"))
+    err_key = "iv_error"
+
+    def save(iid: int, field: str) -> None:
+        ui.saver(err_key, interviews.save_interview, db, assessment_id, member_id, interview_id=iid,
+                 **{field: st.session_state.get(f"iv_{field}_{iid}") or ""})
+
+    ui.show_saved_error(err_key)
+    for group, glabel in INTERVIEW_GROUPS.items():
+        mine = [n for n in notes_ if n["group_code"] == group]
+        st.markdown(f"**{ui.esc(glabel)}**（{len(mine)} 人）")
+        for n in mine:
+            iid = n["id"]
+            with st.container(border=True):
+                head = "　".join(x for x in (n["role"], n["name"]) if x)
+                st.caption(f"{ui.esc(head)}　记录人：{ui.esc(n['member_name'] or '')}"
+                           + ("　· 已转为意见" if n["finding_id"] else ""))
+                c1, c2 = st.columns(2)
+                c1.text_input("身份/岗位", value=n["role"], key=f"iv_role_{iid}", disabled=not can_edit,
+                              on_change=save, args=(iid, "role"))
+                c2.text_input("姓名（保存后脱敏显示）", value=n["name"], key=f"iv_name_{iid}", disabled=not can_edit,
+                              on_change=save, args=(iid, "name"))
+                st.text_area("访谈要点", value=n["points"], key=f"iv_points_{iid}", height=90, disabled=not can_edit,
+                             on_change=save, args=(iid, "points"))
+                st.text_area("原话摘录", value=n["quotes"], key=f"iv_quotes_{iid}", height=68, disabled=not can_edit,
+                             on_change=save, args=(iid, "quotes"))
+                st.text_input("发现的问题（可转为意见）", value=n["finding"], key=f"iv_finding_{iid}",
+                              disabled=not can_edit, on_change=save, args=(iid, "finding"))
+                items = evidence.get(("interview", iid), [])
+                with st.expander(f"证据附件（{len(items)}）", expanded=bool(items)):
+                    _evidence.panel(db, assessment_id, member_id, "interview", iid, f"ev_iv_{iid}", can_edit, items)
+                if can_edit and st.button("删除此条", key=f"iv_del_{iid}"):
+                    if ui.run(lambda iid=iid: interviews.delete_interview(db, assessment_id, member_id, iid), "已删除"):
+                        st.rerun()
+    if can_edit:
+        with st.form("iv_new", clear_on_submit=True):
+            st.markdown("**新增受访者**")
+            c1, c2, c3 = st.columns(3)
+            group = c1.selectbox("组别", list(INTERVIEW_GROUPS), format_func=INTERVIEW_GROUPS.get, key="iv_new_group")
+            role = c2.text_input("身份/岗位（如 片区一社工、居委主任）", key="iv_new_role")
+            name = c3.text_input("姓名（可不填；保存后脱敏显示）", key="iv_new_name")
+            points = st.text_area("访谈要点", key="iv_new_points", height=80)
+            quotes = st.text_area("原话摘录", key="iv_new_quotes", height=60)
+            if st.form_submit_button("添加访谈记录", key="iv_new_submit"):
+                if ui.run(lambda: interviews.save_interview(db, assessment_id, member_id, group_code=group, role=role,
+                                                            name=name, points=points, quotes=quotes), "已添加"):
+                    st.rerun()
+    interview_promote_box(notes_)
+
+
+def interview_promote_box(notes_: list[dict]) -> None:
+    """Turn an interview note into a finding (需要关注 by default, or 值得肯定) of a section (and 片区)."""
+    candidates = [n for n in notes_ if not n["finding_id"] and (n["finding"] or n["points"])]
+    if not can_edit or not candidates:
+        return
+    with st.container(border=True):
+        st.markdown("**将访谈记录转为评估意见**")
+        c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 1])
+        note = c1.selectbox("访谈记录", candidates, placeholder="请选择", key="iv_promote_rec",
+                            format_func=lambda n: f"{n['group_label']}·{n['role'] or n['name']}：{(n['finding'] or n['points'])[:24]}")
+        kind = c2.selectbox("意见类型", list(FINDING_KINDS), index=1, format_func=FINDING_KINDS.get,
+                            key="iv_promote_kind")
+        sec = c3.selectbox("指标部分", fw.sections, format_func=lambda s: f"{s.code} {s.name}", placeholder="请选择",
+                           key="iv_promote_sec")
+        area = ""
+        if sec.scope == "area":
+            area_row = c4.selectbox("片区", areas, format_func=lambda x: x["name"], placeholder="请选择",
+                                    key="iv_promote_area")
+            area = area_row["code"] if area_row else ""
+        if c5.button("转为意见", key="iv_promote_btn"):
+            if ui.run(lambda: interviews.promote_to_finding(db, assessment_id, member_id, note["id"], sec.code, area,
+                                                            kind=kind), "已转为评估意见"):
+                st.rerun()
 
 
 def recommendations() -> None:
@@ -195,6 +307,9 @@ with tabs[1]:
 with tabs[2]:
     checklist("document")
 with tabs[3]:
-    notes("interview", "访谈对象（组别）")
+    interview_notes()
+    if station_data.list_site_records(db, assessment_id, "interview"):
+        with st.expander("按组别的访谈记录（每组一条的旧记录方式）"):
+            notes("interview", "访谈对象（组别）", prefill=False)
 with tabs[4]:
     recommendations()
