@@ -1,0 +1,106 @@
+"""Interview notes and evidence on the real pages (AppTest): an interview typed and promoted on 现场记录,
+thumbnails shown to the lead on 报告与导出 and to other experts on 专家评分, the evidence switch."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from PIL import Image
+
+from conftest import app_test
+from core import attachments as ATT
+from core import interviews as IV
+from core import scoresheet as S
+from core import team as A
+from core.evidence import CAP_TEXT
+from db.connection import connect
+
+
+@pytest.fixture
+def demo_app(demo_db_file, app_env):
+    src, aid = demo_db_file
+    shutil.copy(src, app_env)
+    db = connect(app_env)
+    yield db, aid, {m["name"]: m["id"] for m in A.list_members(db, aid)}
+    db.conn.close()
+
+
+def login(aid, mid, page):
+    at = app_test(page, auth={"assessment_id": aid, "member_id": mid})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def jpeg(w=400, h=300) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), (10, 120, 200)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_an_interview_note_added_on_the_page_is_stored_with_its_name_masked(demo_app):
+    db, aid, m = demo_app
+    at = login(aid, m["王建华"], "pages/site_records.py")
+    at.selectbox(key="iv_new_group").set_value("partner")
+    at.text_input(key="iv_new_role").input("上元岗社区居委主任")
+    at.text_input(key="iv_new_name").input("梁丽萍")
+    at.text_area(key="iv_new_points").input("社工与居委每月联席会议，梁丽萍评价很高。")
+    at.button(key="iv_new_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [note] = IV.list_interviews(db, aid)
+    assert (note["group_label"], note["role"], note["name"]) == ("合作方/居委", "上元岗社区居委主任", "梁*萍")
+    assert note["points"] == "社工与居委每月联席会议，梁*萍评价很高。" and note["member_name"] == "王建华"
+    # The page shows the masked name, never the typed one.
+    assert at.text_input(key=f"iv_name_{note['id']}").value == "梁*萍"
+    shown = " ".join(str(x.value) for x in [*at.text_area, *at.text_input] if not x.key.startswith("iv_new"))
+    assert "梁丽萍" not in shown
+
+
+def test_an_interview_note_is_promoted_to_a_strength_on_the_page(demo_app):
+    db, aid, m = demo_app
+    iid = IV.save_interview(db, aid, m["王建华"], group_code="client", role="独居长者", points="社工每周来电问候")
+    at = login(aid, m["王建华"], "pages/site_records.py")
+    at.selectbox(key="iv_promote_kind").set_value("strength")
+    at.selectbox(key="iv_promote_sec").set_value(next(s for s in at.selectbox(key="iv_promote_sec").options
+                                                     if s.startswith("A")))
+    at.button(key="iv_promote_btn").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    f = next(x for x in S.findings(db, aid) if x["source"] == f"interview:{iid}")
+    assert f["kind"] == "strength" and f["section_code"] == "A" and "社工每周来电问候" in f["text"]
+    assert IV.list_interviews(db, aid)[0]["finding_id"] == f["id"]
+
+
+def test_the_upload_box_states_the_cap_in_chinese(demo_app):
+    db, aid, m = demo_app
+    fid = next(f["id"] for f in S.findings(db, aid) if f["member_id"] == m["林晓红"] and f["section_code"] == "C")
+    at = login(aid, m["林晓红"], "pages/scoring.py")
+    group = at.radio(key="scoring_group")
+    group.set_value(next(o for o in group.options if o.startswith("C"))).run()
+    assert any(CAP_TEXT in c.value.replace("\\", "") for c in at.caption)
+    assert at.checkbox(key=f"fd_C__ev_{fid}_personal") is not None
+
+
+def test_the_lead_sees_the_thumbnail_of_an_experts_evidence_on_the_report_page(demo_app):
+    db, aid, m = demo_app
+    f = next(f for f in S.findings(db, aid) if f["member_id"] == m["林晓红"] and f["section_code"] == "C")
+    ATT.add(db, aid, m["林晓红"], "finding", f["id"], "消防通道.jpg", jpeg(), caption="消防通道堆放杂物")
+    at = login(aid, m["陈志远"], "pages/report.py")
+    at.selectbox(key="rp_section").set_value("C").run()
+    assert not at.exception
+    assert len(at.get("image")) == 1, "the thumbnail is not shown"
+    assert any("证据附件 1 个" in c.value for c in at.caption)
+    assert at.checkbox(key="rp_evidence").value is False     # the evidence annex is off by default
+
+
+def test_a_personal_mark_set_on_the_page_is_saved(demo_app):
+    db, aid, m = demo_app
+    f = next(f for f in S.findings(db, aid) if f["member_id"] == m["林晓红"] and f["section_code"] == "C")
+    att = ATT.add(db, aid, m["林晓红"], "finding", f["id"], "家访.jpg", jpeg())
+    at = login(aid, m["林晓红"], "pages/scoring.py")
+    group = at.radio(key="scoring_group")
+    group.set_value(next(o for o in group.options if o.startswith("C"))).run()
+    box = next(c for c in at.checkbox if c.key.endswith(f"_personal_{att}"))
+    box.check().run()
+    assert not at.exception
+    assert ATT.list_for(db, aid, "finding", f["id"])[0]["personal"] is True
