@@ -1,0 +1,98 @@
+"""Evidence in real browsers: an expert attaches a photo to her finding on her laptop, the lead sees its
+thumbnail on his. Waits are explicit (Playwright expect), never sleeps."""
+from __future__ import annotations
+
+import io
+import re
+
+from playwright.sync_api import expect
+
+from . import st_ui as ui
+from .server import screenshot
+
+LEAD, LEAD_PIN = "罗组长", "8181"
+EXPERT, PIN = "邓专家", "2929"
+
+
+def _team(db_path) -> tuple[int, dict[str, int]]:
+    """Set-up that is not under test: an assessment with a lead and one expert on section A."""
+    from core import team as A
+    from db.connection import connect
+
+    db = connect(db_path)
+    try:
+        aid, lead_id = A.new_assessment(db, {"name": "凤阳街社工服务站", "district": "海珠区"}, "gz-2024-four-party",
+                                        LEAD, LEAD_PIN)
+        e = A.add_member(db, aid, lead_id, EXPERT, "expert", PIN, ["A"])
+    finally:
+        db.conn.close()
+    return aid, {LEAD: lead_id, EXPERT: e}
+
+
+def _phone_photo(path) -> None:
+    """A 2400×1800 phone photo with EXIF (orientation, GPS) as the camera writes it."""
+    from PIL import Image
+
+    img = Image.new("RGB", (2400, 1800), (180, 60, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    exif[0x8825] = {1: "N", 2: (23.0, 8.0, 30.0), 3: "E", 4: (113.0, 16.0, 10.0)}
+    img.save(path, "JPEG", quality=90, exif=exif)
+
+
+def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail(server, new_page, tmp_path):
+    aid, ids = _team(server.db_path)
+    photo = tmp_path / "消防通道.jpg"
+    _phone_photo(photo)
+
+    expert = new_page()
+    ui.login(expert, server.url, aid, EXPERT, PIN)
+    ui.go(expert, "专家评分")
+    main = ui.main(expert)
+    ui.widget(expert, "fd_A__newkind").get_by_text("需要关注", exact=True).click()
+    ui.widget(expert, "fd_A__newtext").locator("textarea").fill("消防通道堆放杂物，疏散指示不清")
+    ui.click(expert, "添加意见")
+    expect(main.locator("textarea").filter(has_text="消防通道堆放杂物").first).to_be_visible()
+
+    from core import scoresheet as S
+    from db.connection import connect
+
+    db = connect(server.db_path)
+    [finding] = S.findings(db, aid, "A")
+    db.conn.close()
+    fid = finding["id"]
+    ui.open_expander(expert, "证据附件（0）")
+    expect(main.get_by_text(re.compile(r"每个文件不超过 10 MB"))).to_be_visible()   # the cap, in Chinese
+    ui.widget(expert, f"fd_A__ev_{fid}_files").locator("input[type=file]").set_input_files(str(photo))
+    expect(ui.widget(expert, f"fd_A__ev_{fid}_files")).to_contain_text("消防通道.jpg")
+    ui.widget(expert, f"fd_A__ev_{fid}_caption").locator("input").fill("二楼消防通道")
+    ui.click(expert, "保存附件")
+    expect(main.get_by_test_id("stImage").first).to_be_visible()
+    expect(main.get_by_text("证据附件（1）")).to_be_visible()
+    screenshot(expert, "expert-evidence")
+
+    # Stored downscaled, without the photo's GPS.
+    from PIL import Image
+
+    from core import attachments as ATT
+
+    db = connect(server.db_path)
+    [att] = ATT.list_for(db, aid, "finding", fid)
+    stored = ATT.file_of(db, aid, att["id"])["data"]
+    db.conn.close()
+    img = Image.open(io.BytesIO(stored))
+    assert img.size == (1600, 1200) and not img.getexif()
+    assert (att["caption"], att["personal"], att["member_name"]) == ("二楼消防通道", False, EXPERT)
+
+    # The lead, on his own laptop, sees the thumbnail under the report item built from the finding.
+    lead = new_page()
+    ui.login(lead, server.url, aid, LEAD, LEAD_PIN)
+    ui.go(lead, "报告与导出")
+    lmain = ui.main(lead)
+    expect(lmain.get_by_text("证据附件 1 个（专家在现场拍摄或收集）")).to_be_visible()
+    thumb = lmain.get_by_test_id("stImage").first
+    expect(thumb).to_be_visible()
+    expect(thumb).to_contain_text("二楼消防通道")
+    size = thumb.locator("img").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    assert max(size) <= 240 and size[0] > size[1]          # the thumbnail, not the stored photo
+    screenshot(lead, "lead-sees-evidence")
