@@ -152,38 +152,45 @@ def _site(db, assessment_id: int, fw: Framework, covered: set[str]) -> tuple[dic
     return done, concerns
 
 
-def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict], scrub, with_files: bool):
+def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict], items: dict, scrub,
+                       with_files: bool):
     """(the 需要关注 findings of the framework's sections without any evidence, the evidence annex or
-    None). A finding's evidence is what is attached to it and to the records it was promoted from;
-    the annex lists each finding with evidence, its photos not marked personal (with their files)
-    and PDF scans by name, and counts the personal ones it leaves out."""
+    None). A finding's evidence is what is attached to it and to the records it was promoted from.
+    The annex follows the report: each report item (in report order, as the lead edited it) whose
+    findings have evidence, with its photos not marked personal (their files), its PDF scans by
+    name, and the count of attachments marked personal it leaves out."""
     from .labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
 
-    live = [f for f in scoresheet.findings(db, assessment_id) if not f["section_code"].startswith("party:")]
+    live = [f for f in scoresheet.findings(db, assessment_id)]
     ev = attachments.finding_evidence(db, assessment_id, {f["id"]: f.get("source") or "" for f in live})
     area_name = {a["code"]: a["name"] for a in areas}
     order = {s.code: n for n, s in enumerate(fw.sections)}
-    live.sort(key=lambda f: (order.get(f["section_code"], 99), f["area_code"], f["kind"] != "strength", f["id"]))
+    area_order = {a["code"]: n for n, a in enumerate(areas)}
 
-    def where(f):
-        return section_label(fw, f["section_code"], area_name.get(f["area_code"], ""))
+    def where(section_code, area_code):
+        return section_label(fw, section_code, area_name.get(area_code, ""))
 
-    missing = [{"id": f["id"], "where": where(f), "text": scrub(f["text"]), "member_name": f.get("member_name") or ""}
-               for f in live if f["kind"] == "concern" and f["id"] not in ev]
+    concerns = sorted((f for f in live if f["kind"] == "concern" and not f["section_code"].startswith("party:")),
+                      key=lambda f: (order.get(f["section_code"], 99), area_order.get(f["area_code"], -1), f["id"]))
+    missing = [{"id": f["id"], "where": where(f["section_code"], f["area_code"]), "text": scrub(f["text"]),
+                "member_name": f.get("member_name") or ""} for f in concerns if f["id"] not in ev]
     if not with_files:
         return missing, None
     annex = []
-    for f in live:
-        items = ev.get(f["id"], [])
-        if not items:
-            continue
-        shown = [a for a in items if not a["personal"]]
-        files = attachments.with_data(db, assessment_id, [a["id"] for a in shown if a["mime"] == "image/jpeg"])
-        annex.append({"where": where(f), "kind": FINDING_KINDS[f["kind"]], "text": scrub(f["text"]),
-                      "items": [{"filename": scrub(a["filename"]), "caption": scrub(a["caption"]),
-                                 "type": ATTACHMENT_TYPES.get(a["mime"], a["mime"]), "data": files.get(a["id"]),
-                                 "width": a["width"], "height": a["height"], "size": a["size"]} for a in shown],
-                      "hidden": len(items) - len(shown)})
+    keys = sorted(items, key=lambda k: (order.get(k[0], 99), k[0], area_order.get(k[1], -1), k[2] != "strength"))
+    for key in keys:
+        for it in items[key]:
+            found = list({a["id"]: a for fid in it["source_finding_ids"] for a in ev.get(fid, [])}.values())
+            if not found:
+                continue
+            shown = [a for a in found if not a["personal"]]
+            files = attachments.with_data(db, assessment_id, [a["id"] for a in shown if a["mime"] == "image/jpeg"])
+            annex.append({"where": where(key[0], key[1]), "kind": FINDING_KINDS.get(key[2], key[2]),
+                          "text": scrub(it["text"]),
+                          "items": [{"filename": scrub(a["filename"]), "caption": scrub(a["caption"]),
+                                     "type": ATTACHMENT_TYPES.get(a["mime"], a["mime"]), "data": files.get(a["id"]),
+                                     "width": a["width"], "height": a["height"], "size": a["size"]} for a in shown],
+                          "hidden": len(found) - len(shown)})
     return missing, annex
 
 
@@ -239,7 +246,7 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
     raw_texts = report_edit.get_texts(db, assessment_id)
 
-    unevidenced, annex = _findings_evidence(db, assessment_id, fw, areas, scrub, evidence)
+    unevidenced, annex = _findings_evidence(db, assessment_id, fw, areas, items, scrub, evidence)
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,

@@ -187,3 +187,17 @@ def test_the_backup_carries_the_attachments(evidenced, tmp_path):
     b = {r["id"]: r["data"] for r in copy.query("SELECT id, data FROM attachments")}
     assert a == b and len(a) == 4
     copy.conn.close()
+
+
+def test_the_annex_follows_the_report_as_the_lead_edited_it(evidenced):
+    from core import report_edit as RE
+
+    db, aid, m, f = evidenced
+    lead = m["lead"]
+    RE.merge_items(db, aid, lead, [f"finding:{f['photo']}", f"finding:{f['promoted']}"],
+                   "消防与文书管理均需加强（合并两条意见）")
+    annex = RD.gather(db, aid, evidence=True).evidence_annex
+    assert [(e["text"], len(e["items"]), e["hidden"]) for e in annex] == [("消防与文书管理均需加强（合并两条意见）", 3, 1)]
+    ref = next(it["ref"] for it in RE.group_items(db, aid, "A", "", "concern") if it["text"].startswith("消防与文书"))
+    RE.remove_item(db, aid, lead, ref)          # not in the report: not in its annex either
+    assert RD.gather(db, aid, evidence=True).evidence_annex == []
