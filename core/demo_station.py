@@ -10,7 +10,7 @@ import random
 
 from db.connection import transaction
 
-from . import station_data
+from . import interviews, station_data
 from .register import CATEGORIES
 
 STAFF = "黄小燕"     # enters the station's figures
@@ -117,6 +117,21 @@ SITE_RECORDS = {
 }
 
 
+# Interview notes, one per interviewee (fictitious people; names are masked on every output).
+# (group, role, name, key points, quotes, recorded by)
+INTERVIEWS = [
+    ("worker", "片区一社工", "何嘉敏", "熟悉片区 10 户兜底对象，能说明“元穗同心”困境儿童服务的思路；典型案例仍在整理。",
+     "“每户我们每月至少电话一次，上门一次。”", "王建华"),
+    ("worker", "片区二社工", "邓志聪", "团队借助个案和小组为困难群众链接资源，反思意识较强。", "", "赵敏"),
+    ("worker", "片区三社工", "苏慧玲", "介绍“耆乐安居”长者服务；成效总结尚未形成文字。", "", "周立新"),
+    ("manager", "机构副总干事", "梁国栋", "说明人员流失的客观原因及补员安排；行政配套制度齐全。",
+     "“下半年已经补招了 3 名持证社工。”", "林晓红"),
+    ("client", "独居长者", "", "社工每周来电问候，帮忙申请了居家适老化改造。", "“有事找社工，很放心。”", "王建华"),
+    ("client", "困境儿童家长", "", "孩子参加了“彩绘梦想”小组，更愿意与人交流。", "", "赵敏"),
+    ("partner", "上元岗社区居委委员", "", "社工与居委每月联席，兜底政策宣传配合紧密。", "", "周立新"),
+]
+
+
 def register_rows(seed: int = 20250227) -> list[dict]:
     """The fictitious register: 131 persons in 107 households, deterministic."""
     rnd = random.Random(seed)
@@ -176,6 +191,9 @@ def fill(db, assessment_id: int, member_ids: dict[str, int]) -> None:
         n_sep = sum(c["separated"] for c in clients)
         register_finding = (f"在 {len(clients)} 个重点服务对象中，备注为空挂户 {n_vacant} 人、人户分离 {n_sep} 人；"
                             "抽查其中 2 份服务档案，社工均有为其提供服务，建议在名册备注栏中补充社工站提供服务数据。")
+        for group, role, name, points, quotes, by in INTERVIEWS:
+            interviews.save_interview(db, assessment_id, member_ids.get(by, lead), group_code=group, role=role,
+                                      name=name, points=points, quotes=quotes)
         for kind, records in SITE_RECORDS.items():
             who = doc_expert if kind == "document" else lead
             for item, status, finding, file_ref, notes in records:

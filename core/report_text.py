@@ -213,10 +213,10 @@ def _service_interview_step(d: ReportData) -> str:
     who = [f"{d.interviews[g]} 名{noun}" for g, noun in SERVICE_GROUPS.items() if d.interviews.get(g)]
     if not who:   # recorded as one note per group (no per-interviewee notes): the sample report's words
         return "服务访谈。与相关社工进行访谈，了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。"
-    people = "、".join(who[:-1]) + f"及{who[-1]}" if len(who) > 1 else who[0]
+    people = "、".join(who[:-1]) + f"及 {who[-1]}" if len(who) > 1 else who[0]
     tail = ("了解社工站、社工点服务推进情况，了解社工对服务项目的理解，以及开展服务的总结反思。" if d.interviews.get("worker")
             else "了解社工站服务开展情况及成效。")
-    return f"服务访谈。与{people}进行访谈，{tail}"
+    return f"服务访谈。与 {people}进行访谈，{tail}"
 
 
 def _org_interview_step(d: ReportData) -> str:

@@ -104,3 +104,16 @@ def test_a_personal_mark_set_on_the_page_is_saved(demo_app):
     box.check().run()
     assert not at.exception
     assert ATT.list_for(db, aid, "finding", f["id"])[0]["personal"] is True
+
+
+def test_the_demo_interview_notes_are_edited_on_the_page(demo_app):
+    db, aid, m = demo_app
+    notes = IV.list_interviews(db, aid)
+    assert IV.counts(db, aid) == {"worker": 3, "manager": 1, "client": 2, "partner": 1}
+    assert all("*" in n["name"] for n in notes if n["name"])
+    first = notes[0]
+    at = login(aid, m["赵敏"], "pages/site_records.py")
+    at.text_area(key=f"iv_quotes_{first['id']}").input("“典型案例月底前整理完。”").run()
+    assert not at.exception and not at.error
+    note = next(n for n in IV.list_interviews(db, aid) if n["id"] == first["id"])
+    assert note["quotes"] == "“典型案例月底前整理完。”" and note["member_name"] == "赵敏"
