@@ -19,6 +19,7 @@ MAX_UPLOAD_MB = 10                          # per file, as uploaded (the upload 
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_SIDE = 1600                             # long side of a stored photo, pixels
 THUMB_SIDE = 240                            # long side of a thumbnail
+PRINT_SIDE = 900                            # long side of a photo in the PDF (about 300 dpi at 76 mm)
 JPEG_QUALITY = 82
 MAX_PIXELS = 60_000_000                     # a larger picture is refused (decompression bombs)
 IMAGE_FORMATS = {"JPEG": "JPG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPG"}
@@ -98,3 +99,14 @@ def _prepare_image(name: str, data: bytes) -> dict:
     base = name.rsplit(".", 1)[0] if "." in name else name
     return {"filename": base + ".jpg", "mime": "image/jpeg", "data": stored, "thumb": _jpeg(thumb, 75),
             "width": img.width, "height": img.height, "size": len(stored), "original_size": len(data)}
+
+
+def for_print(data: bytes) -> bytes:
+    """A stored photo made small enough for the PDF's evidence annex (long side PRINT_SIDE); a photo
+    already that small is returned as it is."""
+    img = Image.open(io.BytesIO(data))
+    if max(img.size) <= PRINT_SIDE:
+        return data
+    img = _rgb(img)
+    img.thumbnail((PRINT_SIDE, PRINT_SIDE), Image.Resampling.LANCZOS)
+    return _jpeg(img, 80)

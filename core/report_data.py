@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import attachments, calls, interviews, report_check, report_edit, scoresheet, station_data, team
+from .evidence import for_print
 from .framework import Framework
 from .numbers import D
 from .pdf import build_pdf
@@ -188,7 +189,8 @@ def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict],
             annex.append({"where": where(key[0], key[1]), "kind": FINDING_KINDS.get(key[2], key[2]),
                           "text": scrub(it["text"]),
                           "items": [{"filename": scrub(a["filename"]), "caption": scrub(a["caption"]),
-                                     "type": ATTACHMENT_TYPES.get(a["mime"], a["mime"]), "data": files.get(a["id"]),
+                                     "type": ATTACHMENT_TYPES.get(a["mime"], a["mime"]),
+                                     "data": for_print(files[a["id"]]) if a["id"] in files else None,
                                      "width": a["width"], "height": a["height"], "size": a["size"]} for a in shown],
                           "hidden": len(found) - len(shown)})
     return missing, annex

@@ -168,3 +168,11 @@ def test_a_photo_shown_as_a_finding_evidence_includes_what_its_source_record_car
     fid = SD.promote_to_finding(db, aid, m["expert"], rid, "A")
     ev = ATT.finding_evidence(db, aid, {f["id"]: f["source"] for f in S.findings(db, aid)})
     assert [a["filename"] for a in ev[fid]] == ["同意书.jpg"]
+
+
+def test_a_photo_is_printed_smaller_than_it_is_stored():
+    stored = EV.prepare("大图.jpg", phone_photo(3000, 2000, 1, False))["data"]
+    printed = Image.open(io.BytesIO(EV.for_print(stored)))
+    assert max(printed.size) == EV.PRINT_SIDE and printed.size[0] > printed.size[1]
+    small = EV.prepare("小图.jpg", phone_photo(600, 400, 1, False))["data"]
+    assert EV.for_print(small) == small
