@@ -14,7 +14,7 @@ from . import report_text
 from .fonts import register_cjk_font, report_fonts
 from .labels import FINDING_KINDS
 from .numbers import fmt_number
-from .pdf import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, TEXT_W, _NumberedCanvas, _p, _styles, _table
+from .pdf import CELL_LIMIT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, TEXT_W, _NumberedCanvas, _p, _styles, _table
 
 
 def score_text(row: dict) -> str:
@@ -33,7 +33,8 @@ def build_story(sheet: dict, S) -> list:
         story.append(_p(g["label"], S["h2"]))
         rows = [["指标", "名称", "满分", "得分", "备注"]]
         for r in g["rows"]:
-            rows.append([r["code"], r["name"], fmt_number(r["points"]), score_text(r), r["note"] or ""])
+            rows.append([r["code"], r["name"], fmt_number(r["points"]), score_text(r),
+                         _p(r["note"][:CELL_LIMIT] + ("……" if len(r["note"]) > CELL_LIMIT else ""), S["cell"])])
         rows.append(["小计", "", fmt_number(g["points"]), g["subtotal"], f"已评 {g['scored']} / {len(g['rows'])}"])
         story.append(_table(rows, [14 * mm, 52 * mm, 14 * mm, 16 * mm, TEXT_W - 96 * mm], S, align_center_from=2,
                             bold_last=True, where=g["label"]))
@@ -70,20 +71,19 @@ def build_sheet_pdf(sheet: dict) -> bytes:
                           initialFontSize=11, invariant=1)
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="f")
     # A blank first page template is not wanted here: the canvas below decorates every page.
-    doc.addPageTemplates([PageTemplate("sheet", [frame])])
+    doc.addPageTemplates([PageTemplate("sheet", [frame], onPage=None if sheet["submitted"] else _watermark)])
 
     class Canvas_(_SheetCanvas):
         pass
 
-    Canvas_.title, Canvas_.font, Canvas_.draft = sheet["header"], font, not sheet["submitted"]
+    Canvas_.title, Canvas_.font, Canvas_.draft = sheet["header"], font, False
     Canvas_.footer_left = f"{sheet['member_name']} · 专家评分表"
     doc.build(build_story(sheet, S), canvasmaker=Canvas_)
     return buf.getvalue()
 
 
 class _SheetCanvas(_NumberedCanvas):
-    """The report's page decoration on every page (a score sheet has no cover); 「草稿」 while
-    the expert has not submitted."""
+    """The report's page decoration on every page (a score sheet has no cover)."""
 
     def save(self):
         total = len(self._saved)
@@ -96,3 +96,17 @@ class _SheetCanvas(_NumberedCanvas):
                 self._watermark()
             super(_NumberedCanvas, self).showPage()
         super(_NumberedCanvas, self).save()
+
+
+def _watermark(canvas, doc) -> None:
+    """A light 「草稿」 drawn before the page's content (the scores stay legible) while the expert
+    has not submitted."""
+    from reportlab.lib import colors
+
+    from .pdf import PAGE_W, _draw_runs
+    canvas.saveState()
+    canvas.setFillColor(colors.HexColor("#e8e8e8"))
+    canvas.translate(PAGE_W / 2, PAGE_H / 2)
+    canvas.rotate(40)
+    _draw_runs(canvas, 0, -30, "草稿", 110, "middle")
+    canvas.restoreState()
