@@ -71,7 +71,10 @@ def build_sheet_pdf(sheet: dict) -> bytes:
                           initialFontSize=11, invariant=1)
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, TEXT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="f")
     # A blank first page template is not wanted here: the canvas below decorates every page.
-    doc.addPageTemplates([PageTemplate("sheet", [frame], onPage=None if sheet["submitted"] else _watermark)])
+    if sheet["submitted"]:
+        doc.addPageTemplates([PageTemplate("sheet", [frame])])
+    else:
+        doc.addPageTemplates([PageTemplate("sheet", [frame], onPage=_watermark)])
 
     class Canvas_(_SheetCanvas):
         pass
