@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import attachments, calls, interviews, report_check, report_edit, scoresheet, station_data, team
+from . import attachments, calls, interviews, report_check, report_edit, scoresheet, signoff, station_data, team
 from .evidence import for_print
 from .framework import Framework
 from .numbers import D
@@ -86,6 +86,8 @@ class ReportData:
     site_done: dict = field(default_factory=dict)                # site-record kind -> items recorded (done)
     interviews: dict = field(default_factory=dict)               # interview group -> interviewees recorded
     team_names: list[str] = field(default_factory=list)          # the lead, then the experts
+    signed_names: list[str] = field(default_factory=list)        # those of them who submitted (core.signoff), lead first
+    unsigned_names: list[str] = field(default_factory=list)      # members with sections to score who have not
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
     unevidenced: list[dict] = field(default_factory=list)        # 需要关注 findings without evidence: where, text
@@ -246,6 +248,8 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     register = station_data.register_summary(db, assessment_id) if clients else None
     by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"]) for ar in areas} if clients else {}
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
+    signed = {m["member_id"] for m in signoff.submitted_members(db, assessment_id)}
+    scoring = {r["member_id"] for r in team.assignments(db, assessment_id)}
     raw_texts = report_edit.get_texts(db, assessment_id)
 
     unevidenced, annex = _findings_evidence(db, assessment_id, fw, areas, items, scrub, evidence)
@@ -261,7 +265,10 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         texts={k: scrub(v) for k, v in report_edit.get_texts(db, assessment_id).items()}, veto=veto,
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
         recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
-        site_done=site_done, interviews=interviews.counts(db, assessment_id), team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
+        site_done=site_done, interviews=interviews.counts(db, assessment_id),
+        team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
+        signed_names=[m["name"] for m in lead_first if m["id"] in signed],
+        unsigned_names=[m["name"] for m in lead_first if m["id"] in scoring and m["id"] not in signed and m["active"]],
         raw_items=[it["text"] for group in items.values() for it in group],
         unevidenced=unevidenced, evidence_annex=annex,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import audit
 from .errors import NotFound
 from .guard import Write, writer
+from .submissions import refuse_if_submitted
 
 OWNERS = {"site_record": "site_record_id", "interview": "interview_id", "finding": "finding_id"}
 _OWNER_TABLES = {"site_record": "site_records", "interview": "interviews", "finding": "findings"}
@@ -72,7 +73,10 @@ def count_for(db, owner_kind: str, owner_id: int) -> int:
 
 def _may_change(w: Write, owner_kind: str, owner: dict, uploader_id: int | None = None) -> None:
     """A finding's evidence is its author's (and the lead's); an attachment is removed or re-marked
-    by whoever added it, the owner's author or the lead."""
+    by whoever added it, the owner's author or the lead. Not once the member has submitted the
+    finding's section (db.submissions), until the lead reopens it."""
+    if owner_kind == "finding" and owner.get("section_code"):
+        refuse_if_submitted(w, owner["section_code"])     # the member's submitted sections are read-only
     if w.role == "lead":
         return
     if owner_kind == "finding" and owner.get("member_id") != w.member_id and uploader_id != w.member_id:
