@@ -410,6 +410,8 @@ def m012_day_plan(db: sqlite_utils.Database) -> None:
         );
         -- after 无人接听: when to try again ('' = after the other clients; else 'YYYY-MM-DDTHH:MM')
         ALTER TABLE survey_calls ADD COLUMN retry_at TEXT NOT NULL DEFAULT '';
+        """
+    )
 
 
 def m013_evidence_interviews(db: sqlite_utils.Database) -> None:

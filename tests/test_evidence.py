@@ -176,3 +176,16 @@ def test_a_photo_is_printed_smaller_than_it_is_stored():
     assert max(printed.size) == EV.PRINT_SIDE and printed.size[0] > printed.size[1]
     small = EV.prepare("小图.jpg", phone_photo(600, 400, 1, False))["data"]
     assert EV.for_print(small) == small
+
+
+def test_evidence_of_a_submitted_section_is_read_only_until_the_lead_reopens(demo_db):
+    from core import signoff
+
+    db, aid = demo_db
+    m = {x["name"]: x["id"] for x in A.list_members(db, aid)}
+    f = next(f for f in S.findings(db, aid) if f["member_id"] == m["林晓红"] and f["section_code"] == "C")
+    signoff.submit_sections(db, aid, m["林晓红"])
+    with pytest.raises(PermissionDenied) as e:
+        ATT.add(db, aid, m["林晓红"], "finding", f["id"], "补拍.jpg", phone_photo(100, 80, 1, False))
+    assert "提交评分" in str(e.value)
+    assert ATT.list_for(db, aid, "finding", f["id"]) == []

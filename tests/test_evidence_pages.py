@@ -48,7 +48,7 @@ def test_an_interview_note_added_on_the_page_is_stored_with_its_name_masked(demo
     at.text_area(key="iv_new_points").input("社工与居委每月联席会议，梁丽萍评价很高。")
     at.button(key="iv_new_submit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    [note] = IV.list_interviews(db, aid)
+    [note] = [n for n in IV.list_interviews(db, aid) if n["role"] == "上元岗社区居委主任"]
     assert (note["group_label"], note["role"], note["name"]) == ("合作方/居委", "上元岗社区居委主任", "梁*萍")
     assert note["points"] == "社工与居委每月联席会议，梁*萍评价很高。" and note["member_name"] == "王建华"
     # The page shows the masked name, never the typed one.
@@ -61,6 +61,7 @@ def test_an_interview_note_is_promoted_to_a_strength_on_the_page(demo_app):
     db, aid, m = demo_app
     iid = IV.save_interview(db, aid, m["王建华"], group_code="client", role="独居长者", points="社工每周来电问候")
     at = login(aid, m["王建华"], "pages/site_records.py")
+    at.selectbox(key="iv_promote_rec").set_value(next(n for n in IV.list_interviews(db, aid) if n["id"] == iid))
     at.selectbox(key="iv_promote_kind").set_value("strength")
     at.selectbox(key="iv_promote_sec").set_value(next(s for s in at.selectbox(key="iv_promote_sec").options
                                                      if s.startswith("A")))
@@ -68,7 +69,7 @@ def test_an_interview_note_is_promoted_to_a_strength_on_the_page(demo_app):
     assert not at.exception and not at.error, [e.value for e in at.error]
     f = next(x for x in S.findings(db, aid) if x["source"] == f"interview:{iid}")
     assert f["kind"] == "strength" and f["section_code"] == "A" and "社工每周来电问候" in f["text"]
-    assert IV.list_interviews(db, aid)[0]["finding_id"] == f["id"]
+    assert next(n for n in IV.list_interviews(db, aid) if n["id"] == iid)["finding_id"] == f["id"]
 
 
 def test_the_upload_box_states_the_cap_in_chinese(demo_app):
