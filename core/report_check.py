@@ -151,8 +151,10 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
                       "site_records"))
     if d.unevidenced:
         n = len(d.unevidenced)
-        listed = "；".join(f"{f['where']}“{f['text'][:24]}{'…' if len(f['text']) > 24 else ''}”"
-                          for f in d.unevidenced[:8]) + ("等" if n > 8 else "")
+        groups: dict[tuple[str, str], int] = {}
+        for f in d.unevidenced:      # by section and author (the findings' text stays out of the message)
+            groups[(f["where"], f["member_name"])] = groups.get((f["where"], f["member_name"]), 0) + 1
+        listed = "、".join(f"{where} {k} 条" + (f"（{who}）" if who else "") for (where, who), k in groups.items())
         add(CheckItem("evidence", f"{n} 条“需要关注”意见没有证据附件（照片或扫描件）：{listed}", False, "scoring"))
     unpromoted = [r for r in d.record_concerns]
     if unpromoted:

@@ -61,8 +61,12 @@ def test_the_check_lists_the_concern_findings_without_evidence(evidenced):
     items = [i for i in RD.preexport_check(db, aid) if i.code == "evidence"]
     assert len(items) == 1 and not items[0].blocking and items[0].page == "scoring"
     msg = items[0].message
-    assert msg.startswith("1 条“需要关注”意见没有证据附件") and "督导记录未归档" in msg
-    assert "消防器材" not in msg and "知情同意书" not in msg and "制度健全" not in msg
+    assert msg == "1 条“需要关注”意见没有证据附件（照片或扫描件）：A 项目管理 1 条（专家乙）"
+    assert [x["text"] for x in RD.gather(db, aid).unevidenced] == ["督导记录未归档"]
+    f4 = S.add_finding(db, aid, m["lead"], "B", "concern", "片区二探访记录缺失", area_code="P2")
+    msg = next(i for i in RD.preexport_check(db, aid) if i.code == "evidence").message
+    assert msg == "2 条“需要关注”意见没有证据附件（照片或扫描件）：A 项目管理 1 条（专家乙）、B 服务质量·片区二 1 条（组长甲）"
+    ATT.add(db, aid, m["lead"], "finding", f4, "探访.pdf", PDF_SCAN)
     ATT.add(db, aid, m["expert"], "finding", f["bare"], "督导.pdf", PDF_SCAN, personal=True)
     assert not [i for i in RD.preexport_check(db, aid) if i.code == "evidence"]
 
