@@ -118,3 +118,24 @@ def test_the_demo_interview_notes_are_edited_on_the_page(demo_app):
     assert not at.exception and not at.error
     note = next(n for n in IV.list_interviews(db, aid) if n["id"] == first["id"])
     assert note["quotes"] == "“典型案例月底前整理完。”" and note["member_name"] == "赵敏"
+
+
+def test_site_record_and_interview_evidence_show_as_thumbnails_on_the_site_records_page(demo_app):
+    from core import station_data as SD
+
+    db, aid, m = demo_app
+    rec = next(r for r in SD.list_site_records(db, aid, "observation"))
+    note = IV.list_interviews(db, aid)[0]
+    ATT.add(db, aid, m["王建华"], "site_record", rec["id"], "功能室.jpg", jpeg(), caption="功能室门口")
+    ATT.add(db, aid, m["王建华"], "interview", note["id"], "访谈.jpg", jpeg(300, 400), personal=True)
+    at = login(aid, m["王建华"], "pages/site_records.py")
+    assert len(at.get("image")) == 2
+    labels = [e.label for e in at.expander]
+    assert "证据附件（照片、扫描件）：共 1 个" in labels and "证据附件（1）" in labels
+    assert any("含个人信息" in c.value for c in at.caption)
+    assert at.get("file_uploader") and [c for c in at.checkbox if c.key.startswith("ev_")]
+    # Staff see the records read-only: thumbnails, no upload form, no delete.
+    at = login(aid, m["黄小燕"], "pages/site_records.py")
+    assert len(at.get("image")) == 2
+    assert not [b for b in at.button if b.key.startswith("ev_") and b.label != "下载原图"]
+    assert not [c for c in at.checkbox if c.key.startswith("ev_")] and not at.get("file_uploader")
