@@ -117,7 +117,7 @@ def checklist(kind: str) -> None:
 def checklist_evidence(kind: str, records: list[dict]) -> None:
     """Photos and scans of the checklist's records: all thumbnails, and the chosen record's upload form."""
     n = sum(len(evidence.get(("site_record", r["id"]), [])) for r in records)
-    with st.expander(f"证据附件（照片、扫描件）：共 {int(n)} 个", expanded=False):
+    with st.expander(f"{ui.esc(SITE_KINDS[kind])}的证据附件（照片、扫描件）：共 {int(n)} 个", expanded=bool(n)):
         for r in records:
             items = evidence.get(("site_record", r["id"]), [])
             if items:

@@ -131,7 +131,7 @@ def test_site_record_and_interview_evidence_show_as_thumbnails_on_the_site_recor
     at = login(aid, m["王建华"], "pages/site_records.py")
     assert len(at.get("image")) == 2
     labels = [e.label for e in at.expander]
-    assert "证据附件（照片、扫描件）：共 1 个" in labels and "证据附件（1）" in labels
+    assert "实地观察的证据附件（照片、扫描件）：共 1 个" in labels and "证据附件（1）" in labels
     assert any("含个人信息" in c.value for c in at.caption)
     assert at.get("file_uploader") and [c for c in at.checkbox if c.key.startswith("ev_")]
     # Staff see the records read-only: thumbnails, no upload form, no delete.

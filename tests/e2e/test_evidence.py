@@ -96,3 +96,44 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     size = thumb.locator("img").evaluate("i => [i.naturalWidth, i.naturalHeight]")
     assert max(size) <= 240 and size[0] > size[1]          # the thumbnail, not the stored photo
     screenshot(lead, "lead-sees-evidence")
+
+
+def test_a_photo_taken_with_the_camera_is_attached_to_a_site_record(server, browser, tmp_path):
+    """Chromium's fake camera stands in for the laptop's: the expert photographs an observation item."""
+    from core import attachments as ATT
+    from core import station_data as SD
+    from db.connection import connect
+
+    from .server import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+
+    aid, ids = _team(server.db_path)
+    cam = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
+    try:
+        ctx = cam.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", permissions=["camera"])
+        ctx.set_default_timeout(WAIT_MS)
+        page = ctx.new_page()
+        ui.login(page, server.url, aid, EXPERT, PIN)
+        ui.go(page, "现场记录")
+        main = ui.main(page)
+        main.get_by_role("tab", name="实地观察").click()
+        ui.open_expander(page, "实地观察的证据附件（照片、扫描件）：共 0 个")
+        db = connect(server.db_path)
+        first = SD.list_site_records(db, aid, "observation")[0]
+        db.conn.close()
+        key = f"ev_sr_up_{first['id']}"
+        ui.widget(page, f"{key}_camera_on").get_by_text("用摄像头拍照").click()
+        shot = ui.widget(page, f"{key}_shot")
+        shot.get_by_role("button", name=re.compile("Take Photo|拍照")).click()
+        expect(shot.locator("img")).to_be_visible()
+        ui.widget(page, f"{key}_caption").locator("input").fill("现场拍照：功能室")
+        ui.click(page, "保存附件")
+        expect(main.get_by_text("实地观察的证据附件（照片、扫描件）：共 1 个")).to_be_visible()
+        screenshot(page, "expert-camera-evidence")
+        db = connect(server.db_path)
+        [att] = ATT.list_for(db, aid, "site_record", first["id"])
+        db.conn.close()
+        assert (att["caption"], att["mime"], att["member_name"]) == ("现场拍照：功能室", "image/jpeg", EXPERT)
+        assert att["width"] and att["thumb"]
+    finally:
+        cam.close()
