@@ -52,7 +52,7 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     ui.widget(expert, "fd_A__newkind").get_by_text("需要关注", exact=True).click()
     ui.widget(expert, "fd_A__newtext").locator("textarea").fill("消防通道堆放杂物，疏散指示不清")
     ui.click(expert, "添加意见")
-    expect(main.locator("textarea").filter(has_text="消防通道堆放杂物").first).to_be_visible()
+    expect(main.get_by_text("证据附件（0）")).to_be_visible()       # shown once the finding is saved
 
     from core import scoresheet as S
     from db.connection import connect
@@ -61,6 +61,7 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     [finding] = S.findings(db, aid, "A")
     db.conn.close()
     fid = finding["id"]
+    assert finding["kind"] == "concern" and finding["text"] == "消防通道堆放杂物，疏散指示不清"
     ui.open_expander(expert, "证据附件（0）")
     expect(main.get_by_text(re.compile(r"每个文件不超过 10 MB"))).to_be_visible()   # the cap, in Chinese
     ui.widget(expert, f"fd_A__ev_{fid}_files").locator("input[type=file]").set_input_files(str(photo))
@@ -93,7 +94,7 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     thumb = lmain.get_by_test_id("stImage").first
     expect(thumb).to_be_visible()
     expect(thumb).to_contain_text("二楼消防通道")
-    size = thumb.locator("img").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    size = thumb.locator("img").evaluate("i => i.decode().then(() => [i.naturalWidth, i.naturalHeight])")
     assert max(size) <= 240 and size[0] > size[1]          # the thumbnail, not the stored photo
     screenshot(lead, "lead-sees-evidence")
 
@@ -124,8 +125,20 @@ def test_a_photo_taken_with_the_camera_is_attached_to_a_site_record(server, brow
         key = f"ev_sr_up_{first['id']}"
         ui.widget(page, f"{key}_camera_on").get_by_text("用摄像头拍照").click()
         shot = ui.widget(page, f"{key}_shot")
-        shot.get_by_role("button", name=re.compile("Take Photo|拍照")).click()
-        expect(shot.locator("img")).to_be_visible()
+        video = shot.locator("video")
+        expect(video).to_be_visible()
+        # The (fake) camera is streaming: a frame can be captured once the video has data.
+        video.evaluate("v => new Promise(r => { const ok = () => v.readyState >= 2 && v.videoWidth > 0;"
+                       " if (ok()) r(true); else v.addEventListener('loadeddata', () => r(true), {once: true}); })")
+        take = shot.get_by_role("button", name=re.compile("Take Photo|拍照"))
+        for attempt in range(3):    # a click while the webcam component is still mounting is ignored by it
+            take.click()
+            try:
+                expect(shot.locator("img")).to_be_visible(timeout=6000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         ui.widget(page, f"{key}_caption").locator("input").fill("现场拍照：功能室")
         ui.click(page, "保存附件")
         expect(main.get_by_text("实地观察的证据附件（照片、扫描件）：共 1 个")).to_be_visible()
