@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from .labels import CALL_OUTCOMES, CALL_STATUSES, RESPONDENTS, SATISFACTION_SCALE
 from .masking import mask_name, mask_phone
-from .numbers import fmt_rate, round_half_up
+from .numbers import D, fmt_interval, fmt_rate, round_half_up
 
 MIN_SAMPLE = 100                 # never fewer than 100 when the register is that large
 MAX_FAILED_ATTEMPTS = 2          # two failed attempts make a client unreachable
@@ -246,6 +246,85 @@ class SurveyResults:
         if not self.reached:
             return "—（尚无接通）"
         return f"{self.satisfaction_text}（{self.satisfied}/{self.reached}）"
+
+
+# ---------- uncertainty: Wilson's interval with the finite-population correction ----------
+
+Z95 = Decimal("1.96")            # two-sided 95%
+
+
+def effective_n(n: int, population: int | None = None) -> Decimal | None:
+    """The sample size the interval uses: n, or with the finite-population correction
+    n_eff = n(N − 1)/(N − n) for a sample of n from a register of N. None for a census
+    (n = N: there is no sampling error left)."""
+    n = int(n)
+    if population is None:
+        return Decimal(n)
+    N = int(population)
+    if N < n:
+        raise ValueError(f"样本数 {n} 大于名册人数 {N}")
+    if N == n:
+        return None
+    return Decimal(n) * (N - 1) / (N - n)
+
+
+def wilson_interval(successes: int, n: int, population: int | None = None, z=Z95) -> tuple[Decimal, Decimal]:
+    """Wilson score interval (low, high) for the proportion successes/n, as Decimal proportions
+    in [0, 1] (not percentages; format them with core.numbers.fmt_interval).
+
+    `population`: the register size N the n respondents were drawn from (without replacement);
+    when given, n is replaced by n_eff = n(N − 1)/(N − n) (finite-population correction), so
+    the interval narrows as the sample approaches the whole register. None: no correction.
+    `z`: the normal quantile (1.96 for 95%).
+
+    92 of 96 reached from a register of 131 → (0.9322…, 0.9746…), i.e. 93.2%–97.5%;
+    without the correction (0.8977…, 0.9837…), 89.8%–98.4%.
+    Edge cases: n = N (a census) → (p, p), the rate itself, with no sampling error;
+    n = 0 → (0, 1): nothing is known. successes outside 0..n, n < 0 or N < n → ValueError.
+    """
+    x, n = int(successes), int(n)
+    if n < 0 or not 0 <= x <= max(n, 0):
+        raise ValueError(f"比率 {x}/{n} 无效")
+    if n == 0:
+        if population is not None and int(population) < 0:
+            raise ValueError(f"名册人数 {population} 无效")
+        return Decimal(0), Decimal(1)
+    p = Decimal(x) / Decimal(n)
+    ne = effective_n(n, population)
+    if ne is None:                      # census: the rate is known exactly
+        return p, p
+    z2 = D(z) * D(z)
+    denom = 1 + z2 / ne
+    centre = (p + z2 / (2 * ne)) / denom
+    half = D(z) * (p * (1 - p) / ne + z2 / (4 * ne * ne)).sqrt() / denom
+    low = Decimal(0) if x == 0 else max(Decimal(0), centre - half)
+    high = Decimal(1) if x == n else min(Decimal(1), centre + half)
+    return low, high
+
+
+def interval_text(successes: int, n: int, population: int | None = None) -> str:
+    """'95% 置信区间 93.2%–97.5%' (finite-population corrected when population is given);
+    '全部调查，无抽样误差' for a census; '' when n = 0."""
+    if not n:
+        return ""
+    if population is not None and int(population) == int(n):
+        return "全部调查，无抽样误差"
+    return "95% 置信区间 " + fmt_interval(*wilson_interval(successes, n, population))
+
+
+def rate_with_interval(successes: int, n: int, population: int | None = None) -> str:
+    """'95.8%（92/96，95% 置信区间 93.2%–97.5%）' — the rate, its count and its interval."""
+    if not n:
+        return "—（尚无接通）"
+    return f"{fmt_rate(successes, n)}（{successes}/{n}，{interval_text(successes, n, population)}）"
+
+
+def margin_of_error(successes: int, n: int, population: int | None = None) -> Decimal | None:
+    """Half the width of the Wilson interval, as a proportion (None before anyone is reached)."""
+    if not n:
+        return None
+    low, high = wilson_interval(successes, n, population)
+    return (high - low) / 2
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
