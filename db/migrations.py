@@ -372,6 +372,20 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+def m014a_survey_design(db: sqlite_utils.Database) -> None:
+    """Issue 15: a sample's design (simple or stratified by 片区 / category), its allocation per
+    stratum (JSON {stratum: {register, sample, reserve}}) and the register size it was drawn from
+    (the finite-population correction of the survey's intervals)."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE survey_samples ADD COLUMN design TEXT NOT NULL DEFAULT '';
+        ALTER TABLE survey_samples ADD COLUMN allocation TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE survey_samples ADD COLUMN register_persons INTEGER;
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -380,6 +394,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("014a_survey_design", m014a_survey_design),
 ]
 
 

@@ -1,6 +1,7 @@
 """The survey's uncertainty: Wilson's interval with the finite-population correction."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -54,3 +55,138 @@ def test_the_rate_is_printed_with_its_count_and_interval():
     assert S.rate_with_interval(92, 96, 131) == "95.8%（92/96，95% 置信区间 93.2%–97.5%）"
     assert S.rate_with_interval(92, 96) == "95.8%（92/96，95% 置信区间 89.8%–98.4%）"
     assert fmt_interval(Decimal("0.93225"), Decimal("0.97464")) == "93.2%–97.5%"
+
+
+# ---------- stratified draw, dispositions, response rate, per-片区 figures, follow-up (a station unlike the demo) ----------
+
+from core import calls as SV  # noqa: E402
+from tests._station_fixtures import station, station_file  # noqa: E402,F401
+
+COMMUNITIES = ["甲社区"] * 170 + ["乙社区"] * 60 + ["丙社区"] * 20      # 丙社区 lies in no 片区
+CATS = ["特困人员、残疾人", "低保对象", "独居老年人", "残疾人", "低保边缘家庭成员"]
+
+
+def messy_register(n: int = 250, reverse: bool = False) -> list[dict]:
+    rows = [{"name": f"{'赵钱孙李周吴郑王冯陈'[i % 10]}{'一二三四五六七八九十'[i // 10 % 10]}{'甲乙丙丁戊'[i // 100]}",
+             "phone": "" if i % 37 == 0 else f"138{i:08d}", "community": COMMUNITIES[i], "category": CATS[i % 5],
+             "household": f"H{i // 2}"} for i in range(n)]
+    return rows[::-1] if reverse else rows
+
+
+def load(db, aid, rows):
+    db["clients"].insert_all([dict(assessment_id=aid, position=k, **r) for k, r in enumerate(rows)])
+
+
+def drawn_names(db, aid):
+    return [(r["name"], r["reserve"]) for r in db.query(
+        "SELECT c.name, i.reserve FROM survey_items i JOIN survey_samples s ON s.id = i.sample_id"
+        " JOIN clients c ON c.id = i.client_id WHERE s.assessment_id = ? AND s.active = 1 ORDER BY i.position", [aid])]
+
+
+def test_stratified_draw_by_area_allocates_in_proportion_and_is_recorded(station):
+    db, aid, m = station
+    load(db, aid, messy_register())
+    SV.draw_sample(db, aid, m["lead"], seed="777", size=100, reserve=10, design="area")
+    res = SV.survey_results(db, aid)
+    assert res.design == "area" and res.design_label.startswith("按片区分层")
+    assert res.allocation == {"片区一": {"register": 170, "sample": 68, "reserve": 7},
+                              "片区二": {"register": 60, "sample": 24, "reserve": 2},
+                              "未归入片区": {"register": 20, "sample": 8, "reserve": 1}}
+    sample = list(db.query("SELECT c.community, i.reserve FROM survey_items i JOIN clients c ON c.id = i.client_id"))
+    main = [r["community"] for r in sample if not r["reserve"]]
+    assert (main.count("甲社区"), main.count("乙社区"), main.count("丙社区")) == (68, 24, 8)
+    stored = db.execute("SELECT design, allocation, register_persons FROM survey_samples WHERE active = 1").fetchone()
+    assert stored[0] == "area" and json.loads(stored[1])["片区二"]["sample"] == 24 and stored[2] == 250
+
+
+def test_stratified_draw_is_reproducible_from_seed_and_register_hash(station, tmp_path):
+    db, aid, m = station
+    load(db, aid, messy_register())
+    SV.draw_sample(db, aid, m["lead"], seed="20250227", size=100, reserve=5, design="area")
+    first, h = drawn_names(db, aid), SV.current_sample(db, aid)["register_hash"]
+    assert SV.verify_sample(db, aid) == {"register_matches": True, "sample_matches": True, "stored_hash": h,
+                                         "current_hash": h}
+    # Another database, the register typed in the other order: same hash, same sample.
+    import shutil
+    shutil.copy(tmp_path / "s.db", tmp_path / "other.db")
+    from db.connection import connect
+    other = connect(tmp_path / "other.db")
+    other.execute("DELETE FROM survey_samples")
+    other.execute("DELETE FROM clients")
+    load(other, aid, messy_register(reverse=True))
+    SV.draw_sample(other, aid, m["lead"], seed="20250227", size=100, reserve=5, design="area")
+    assert SV.current_sample(other, aid)["register_hash"] == h
+    assert drawn_names(other, aid) == first
+    # Another seed: another sample, same allocation.
+    SV.draw_sample(other, aid, m["lead"], seed="20250228", size=100, reserve=5, design="area")
+    assert drawn_names(other, aid) != first
+    assert SV.survey_results(other, aid).allocation == SV.survey_results(db, aid).allocation
+    # The pure rule alone (no database) redraws the same persons from seed and register.
+    clients = [dict(r, id=k) for k, r in enumerate(messy_register())]
+    d = S.draw(clients, "20250227", 100, 5, design="area", area_of={"甲社区": "片区一", "乙社区": "片区二"})
+    assert [(c["name"], 0) for c in d.sample] + [(c["name"], 1) for c in d.reserve] == first
+    assert d.register_hash == h
+
+
+def test_stratified_draw_by_category_uses_the_first_listed_category(station):
+    db, aid, m = station
+    load(db, aid, messy_register())
+    SV.draw_sample(db, aid, m["lead"], seed="1", size=100, design="category")
+    alloc = SV.survey_results(db, aid).allocation
+    assert set(alloc) == {"特困人员", "低保对象", "独居老年人", "残疾人", "低保边缘家庭成员"}
+    assert all(v == {"register": 50, "sample": 20, "reserve": 0} for v in alloc.values())
+
+
+def test_allocation_is_proportional_sums_to_n_and_never_exceeds_a_stratum():
+    assert S.allocate({"a": 1, "b": 1, "c": 1}, 2) == {"a": 1, "b": 1, "c": 0}
+    got = S.allocate({"x": 7, "y": 93, "z": 31}, 100)
+    assert sum(got.values()) == 100 and got == {"x": 5, "y": 71, "z": 24}
+    assert S.allocate({"x": 3, "y": 2}, 9) == {"x": 3, "y": 2}
+
+
+def _calls(*outcomes, overall=5):
+    return [{"attempt": k, "outcome": o, "respondent": "本人", "knows_worker": 1, "overall": overall,
+             "awareness": {}, "satisfaction": {}} for k, o in enumerate(outcomes, 1)]
+
+
+def test_each_call_gets_an_aapor_code_and_each_client_a_disposition_and_rr1_counts_every_case():
+    assert [S.call_code(o) for o in S.CALL_OUTCOMES] == ["completed", "non_contact", "unknown", "refused", "unknown"]
+    stories = [_calls("接通"), _calls("无人接听", "接通"), _calls("拒访"), _calls("无人接听", "无人接听"),
+               _calls("空号", "非本人"), _calls("无人接听"), [], _calls("接通", overall=2)]
+    items = [{"id": k, "reserve": 0, "caller_id": 1, "name": f"王{k}明", "phone": f"1380000000{k}",
+              "community": "甲社区", "category": "低保对象"} for k in range(len(stories))]
+    res = S.compute_results({"seed": "1", "register_hash": "h", "size": 100}, items, dict(enumerate(stories)),
+                            register_size=40)
+    assert res.dispositions == {"completed": 3, "refused": 1, "non_contact": 2, "not_eligible": 0, "unknown": 2}
+    assert (res.response_rate, res.response_rate_text) == (Decimal("37.5"), "37.5%")   # 3 of 8
+    # 兜底 clients unreachable (two failures; a dead and a wrong number) and the dissatisfied one, masked.
+    follow = [(f["name"], f["reason"]) for f in res.priority_follow_up]
+    assert follow == [("王*明", "低保对象，两次拨打均未接通"), ("王*明", "低保对象，两次拨打均未接通"),
+                      ("王*明", "表示不满意")]
+    assert res.satisfaction_ci_text == "66.7%（2/3，95% 置信区间 " + fmt_interval(
+        *S.wilson_interval(2, 3, 40)) + "）"
+
+
+def test_per_area_satisfaction_uses_each_areas_register_for_the_correction(station):
+    db, aid, m = station
+    load(db, aid, messy_register())
+    SV.draw_sample(db, aid, m["lead"], seed="5", size=100, design="area")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    items = SV.my_calls(db, aid, m["staff"])
+    for k, it in enumerate(items[:30]):
+        SV.record_call(db, aid, m["staff"], it["id"], 1, "接通", overall=5 if k % 3 else 1, **{
+            k2: v for k2, v in REACHED.items() if k2 != "overall"})
+    res = SV.survey_results(db, aid)
+    assert [a["area"] for a in res.by_area] == ["片区一", "片区二", "未归入片区"][:len(res.by_area)]
+    for a in res.by_area:
+        assert a["population"] == {"片区一": 170, "片区二": 60, "未归入片区": 20}[a["area"]]
+        assert a["text"] == S.rate_with_interval(a["satisfied"], a["reached"], a["population"])
+    assert sum(a["reached"] for a in res.by_area) == res.reached == 30
+    assert res.population == 250
+    assert res.margin_text.startswith("±") and res.margin_text.endswith("个百分点")
+    unhappy = [f for f in res.priority_follow_up if f["reason"].startswith("表示")]
+    assert len(unhappy) == 10 and all("*" in f["name"] and "****" in f["phone"] for f in unhappy)
+
+
+REACHED = dict(respondent="本人", knows_worker=True, awareness={k: 1 for k in S.AWARENESS_ITEMS},
+               satisfaction={"问题解决": 5}, overall=5)
