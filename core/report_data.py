@@ -86,6 +86,7 @@ class ReportData:
     team_names: list[str] = field(default_factory=list)          # the lead, then the experts
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
+    agreement: object | None = None                              # core.agreement.Agreement (experts' agreement)
 
     @property
     def short_name(self) -> str:
@@ -214,6 +215,7 @@ def gather(db, assessment_id: int) -> ReportData:
         recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
         site_done=site_done, team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
         raw_items=[it["text"] for group in items.values() for it in group],
+        agreement=scoresheet.agreement(db, assessment_id),
     )
 
 

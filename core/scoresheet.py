@@ -230,3 +230,18 @@ def result(db, assessment_id: int) -> Result:
 
 
 assessment_result = result
+
+
+def agreement(db, assessment_id: int):
+    """The experts' agreement (core.agreement): per cell spread and r_wg, Krippendorff's α over
+    every cell with two or more experts' scores, and the framework's one-line reading."""
+    from . import agreement as agreement_rules
+    from .scoring import build_cells
+
+    a = team.get_assessment(db, assessment_id)
+    fw = team.framework_of(db, assessment_id)
+    areas = [x["code"] for x in team.list_areas(db, a["station_id"])]
+    rows = scores_db.scores(db, assessment_id)
+    details = {(r["indicator_code"], r["area_code"] or "", r["member_id"]): r["detail"] for r in rows}
+    cells = build_cells(fw, areas, scores_db.score_values(db, assessment_id))
+    return agreement_rules.compute(cells, fw.report_rules, details)

@@ -190,3 +190,62 @@ def test_per_area_satisfaction_uses_each_areas_register_for_the_correction(stati
 
 REACHED = dict(respondent="本人", knows_worker=True, awareness={k: 1 for k in S.AWARENESS_ITEMS},
                satisfaction={"问题解决": 5}, overall=5)
+
+
+# ---------- the survey in the PDF annex and the Excel export ----------
+
+def _pdf_flat(db, aid) -> str:
+    import io
+    import re
+
+    import pypdf
+
+    from core.report_data import report_pdf
+    reader = pypdf.PdfReader(io.BytesIO(report_pdf(db, aid)))
+    return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+
+
+def test_demo_pdf_prints_the_rates_with_their_interval_response_rate_and_follow_up(demo_db):
+    db, aid = demo_db
+    flat = _pdf_flat(db, aid)
+    assert "95.8%（92/96，95%置信区间93.2%–97.5%）" in flat
+    assert "应答率（AAPORRR1）96.0%" in flat
+    assert "完成访问96，拒访0，未能联系4，不符合条件0，资格未知0" in flat
+    assert "各片区服务对象满意度" in flat and "片区一615894.8%（55/58，95%置信区间90.9%–97.1%）" in flat
+    res = SV.survey_results(db, aid)
+    assert len(res.priority_follow_up) == 2
+    for f in res.priority_follow_up:
+        assert f"{f['name']}{f['phone']}" in flat
+    for c in SV.register(db, aid):
+        assert c["phone"] not in flat
+
+
+def test_excel_lists_the_follow_up_clients_masked_and_codes_each_call(station):
+    import io
+
+    from openpyxl import load_workbook
+
+    from core.exports import export_xlsx
+    db, aid, m = station
+    load(db, aid, messy_register())
+    SV.draw_sample(db, aid, m["lead"], seed="9", size=100, design="category")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    items = SV.my_calls(db, aid, m["staff"])
+    for it in items[:5]:        # two failed attempts each
+        SV.record_call(db, aid, m["staff"], it["id"], 1, "无人接听")
+        SV.record_call(db, aid, m["staff"], it["id"], 2, "空号")
+    SV.record_call(db, aid, m["staff"], items[5]["id"], 1, "接通", **dict(REACHED, overall=1))
+    wb = load_workbook(io.BytesIO(export_xlsx(db, aid)))
+    rows = list(wb["需跟进对象"].iter_rows(min_row=2, values_only=True))
+    res = SV.survey_results(db, aid)
+    expected = [f for f in res.priority_follow_up]
+    assert len(rows) == len(expected) >= 2
+    assert [r[5] for r in rows].count("表示非常不满意") == 1
+    full = {c["phone"] for c in SV.register(db, aid) if c["phone"]} | {c["name"] for c in SV.register(db, aid)}
+    assert not full & {v for r in rows for v in r}
+    safety = [r for r in rows if "未接通" in r[5]]
+    assert all(any(k in r[4] for k in S.SAFETY_NET_CATEGORIES) for r in safety)
+    codes = [r[13] for r in wb["电话回访"].iter_rows(min_row=2, values_only=True)]
+    assert codes.count("未能联系") == 5 and codes.count("资格未知") == 5 and codes.count("完成访问") == 1
+    sample_row = next(wb["满意度抽样"].iter_rows(min_row=2, values_only=True))
+    assert sample_row[7].startswith("按服务对象类别分层") and "特困人员：50/20/0" in sample_row[9]
