@@ -48,7 +48,8 @@ def rwg(values, levels: int) -> Decimal:
 
 def level_index(indicator, value, detail: dict | None = None) -> int | None:
     """1..A (A = number of levels, 1 the lowest share) of a level-scored indicator's score: the level
-    the expert chose, else the level whose score is nearest the value."""
+    named in `detail` when given, else the level whose score is nearest the value (the score that
+    counts; a chosen level gives exactly its level's score)."""
     levels = sorted(indicator.levels, key=lambda lv: lv.share)
     if not levels:
         return None
@@ -135,7 +136,8 @@ class Agreement:
 def compute(cells, rules=None, details: dict | None = None) -> Agreement:
     """The agreement of core.scoring cells (Cell.expert_values: member -> value, None = N/A).
 
-    `details`: {(indicator, area, member): detail dict} for the level each expert chose;
+    `details`: optional {(indicator, area, member): detail dict} naming the level each expert chose
+    (without it a level-scored score is read as the level nearest its value);
     `rules`: the framework's report rules (core.framework.ReportRules) for the reading."""
     details = details or {}
     out = Agreement()

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from .framework import Framework, framework_of_row
 from .labels import SATISFACTION_SCALE
+from .agreement import compute as agreement_compute, fmt_alpha
 from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
 
@@ -177,6 +178,7 @@ class Dashboard:
     survey: Any | None
     area_names: dict[str, str] = field(default_factory=dict)
     locked: bool = False
+    agreement: Any | None = None           # core.agreement.Agreement of the experts' scores
 
     @property
     def third_party(self) -> Decimal | None:
@@ -328,7 +330,26 @@ def build(data: DashboardData) -> Dashboard:
         cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
         indicators=data.indicators, survey=data.survey, area_names=area_names,
         locked=data.assessment.get("status") == "locked",
+        agreement=agreement_compute(result.cells, fw.report_rules),
     )
+
+
+def agreement_rows(dash: Dashboard) -> list[dict]:
+    """The agreement table: every cell two or more experts scored (spread in points, r_wg for
+    level-scored indicators, marked when below the framework's threshold)."""
+    ag = dash.agreement
+    if ag is None:
+        return []
+    out = []
+    for c in ag.cells:
+        if c.n < 2:
+            continue
+        where = f"·{dash.area_names.get(c.area_code, c.area_code)}" if c.area_code else ""
+        low = c.rwg is not None and ag.rwg_threshold is not None and c.rwg < ag.rwg_threshold
+        out.append({"指标": f"{c.indicator_code}{where} {c.indicator_name}", "专家": c.n,
+                    "极差": fmt_number(c.spread), "满分": fmt_number(c.points),
+                    "r_wg": ("—" if c.rwg is None else fmt_alpha(c.rwg) + ("（偏低）" if low else ""))})
+    return out
 
 
 # ---------- survey figures (from core.survey.SurveyResults, or a dict with the same names) ----------

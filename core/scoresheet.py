@@ -241,7 +241,5 @@ def agreement(db, assessment_id: int):
     a = team.get_assessment(db, assessment_id)
     fw = team.framework_of(db, assessment_id)
     areas = [x["code"] for x in team.list_areas(db, a["station_id"])]
-    rows = scores_db.scores(db, assessment_id)
-    details = {(r["indicator_code"], r["area_code"] or "", r["member_id"]): r["detail"] for r in rows}
     cells = build_cells(fw, areas, scores_db.score_values(db, assessment_id))
-    return agreement_rules.compute(cells, fw.report_rules, details)
+    return agreement_rules.compute(cells, fw.report_rules)

@@ -80,6 +80,18 @@ def render(dash: dashboard.Dashboard) -> None:
             if f.override:
                 st.info(ui.esc(f.override_text))
 
+    st.subheader("专家评分一致性")
+    ag = dash.agreement
+    if ag is not None:
+        c1, c2 = st.columns([1, 3])
+        c1.metric("Krippendorff α", ui.esc(ag.alpha_text),
+                  help="区间尺度，按各指标得分占满分的比例计算；只计由两位及以上专家评分的指标。")
+        c2.markdown(ui.esc(ag.reading))
+        c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
+        rows = dashboard.agreement_rows(dash)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="dash_agreement")
+
     st.subheader("协议指标完成情况")
     show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
 

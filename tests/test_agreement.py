@@ -171,3 +171,26 @@ def test_pdf_annex_gives_alpha_with_its_reading_and_each_cells_rwg(three_experts
     assert re.sub(r"\s+", "", ag.reading) in annex
     assert "A2继续教育与内部督导31.50.200（偏低）" in annex
     assert "A5宣传推广30.40.733" in annex
+
+
+def test_dashboard_shows_alpha_reading_and_low_rwg_live(three_experts, tmp_path, monkeypatch):
+    from conftest import ROOT, app_test
+    db, aid, m = three_experts
+    monkeypatch.setenv("ASSESSMENT_DB", str(tmp_path / "s.db"))
+    monkeypatch.chdir(ROOT)
+
+    def page():
+        at = app_test("pages/dashboard.py", auth={"assessment_id": aid, "member_id": m["lead"]})
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    at = page()
+    assert {x.label: x.value for x in at.metric}["Krippendorff α"] == "—"
+    score_all(db, aid, m)
+    at = page()
+    ag = S.agreement(db, aid)
+    assert {x.label: x.value for x in at.metric}["Krippendorff α"].replace("\\", "") == ag.alpha_text
+    assert any(ag.reading.replace("（", "") in md.value.replace("\\", "").replace("（", "") for md in at.markdown)
+    table = next(df.value for df in at.dataframe if "r_wg" in df.value.columns)
+    assert list(table["r_wg"])[:2] == ["—", "0.200（偏低）"]       # A1 (combo), A2 (levels 4, 3, 2)
