@@ -161,6 +161,7 @@ class Flag:
     spread: Decimal
     experts: list[ExpertScore]
     override: dict | None      # {value, na, reason} when the lead decided
+    hidden: bool = False       # blind: the viewer has not scored this cell yet (experts' scores withheld)
 
     @property
     def label(self) -> str:
@@ -191,6 +192,7 @@ class Dashboard:
     area_names: dict[str, str] = field(default_factory=dict)
     locked: bool = False
     agreement: Any | None = None           # core.agreement.Agreement of the experts' scores
+    agreement_visible: set | None = None   # blind_for: the cells an expert viewer may see (None = all)
 
     @property
     def third_party(self) -> Decimal | None:
@@ -347,6 +349,20 @@ def build(data: DashboardData) -> Dashboard:
     )
 
 
+def blind_for(dash: Dashboard, viewer_id: int, is_lead: bool) -> Dashboard:
+    """Blind scoring on an expert's view: the flags of cells the viewer has not scored yet lose
+    their experts' scores and notes (`hidden`), and the agreement table keeps only cells the
+    viewer scored. The lead sees everything (unchanged)."""
+    if is_lead:
+        return dash
+    own = {(c.indicator.code, c.area_code) for c in dash.result.cells if viewer_id in c.expert_values}
+    for f in dash.flags:
+        if (f.indicator_code, f.area_code) not in own:
+            f.hidden, f.experts, f.spread = True, [], Decimal(0)
+    dash.agreement_visible = own
+    return dash
+
+
 def agreement_rows(dash: Dashboard) -> list[dict]:
     """The agreement table: every cell two or more experts scored (spread in points, r_wg for
     level-scored indicators, marked when below the framework's threshold)."""
@@ -354,8 +370,9 @@ def agreement_rows(dash: Dashboard) -> list[dict]:
     if ag is None:
         return []
     out = []
+    visible = dash.agreement_visible
     for c in ag.cells:
-        if c.n < 2:
+        if c.n < 2 or (visible is not None and (c.indicator_code, c.area_code) not in visible):
             continue
         where = f"·{dash.area_names.get(c.area_code, c.area_code)}" if c.area_code else ""
         low = c.rwg is not None and ag.rwg_threshold is not None and c.rwg < ag.rwg_threshold

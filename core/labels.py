@@ -15,6 +15,9 @@ SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document"
 SITE_STATUSES = {"": "未查看", "ok": "符合", "finding": "发现问题"}
 RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改")
 
+# Revising a score after the reveal (issue 15)
+REVISION_REASONS = {"misread_guidance": "误读评分标准", "missed_evidence": "遗漏了证据", "different_judgement": "经讨论改变判断"}
+
 # Satisfaction survey
 CALL_OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
 RESPONDENTS = ("本人", "家属")
@@ -38,7 +41,7 @@ AUDIT_ACTIONS = {
     "lock": "锁定", "unlock": "解锁", "assign": "分配", "reset_pin": "重置 PIN", "override": "组长裁定",
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
-    "rename": "改名", "activate": "启用", "deactivate": "停用", "restore": "恢复",
+    "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
     "submit": "提交评分", "reopen": "退回评分",
 }
 AUDIT_ENTITIES = {

@@ -76,6 +76,10 @@ def render(dash: dashboard.Dashboard) -> None:
         st.success("目前没有需要讨论的分歧。")
     for f in dash.flags:
         with st.container(border=True, key=f"dash_flag_{f.indicator_code}_{f.area_code}"):
+            if f.hidden:
+                st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)}")
+                st.caption("各专家的评分与备注在您保存本项评分后显示。")
+                continue
             st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 {dashboard.fmt_number(f.spread)}")
             for e in f.experts:
                 st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
@@ -113,7 +117,7 @@ def render(dash: dashboard.Dashboard) -> None:
 
 @st.fragment(run_every=every if auto else None)
 def refresh() -> None:
-    render(live.dashboard(ui.get_db(), aid))
+    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid), mid, is_lead))
 
 
 refresh()
