@@ -141,10 +141,18 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
     sheets["片区"] = (["编号", "名称", "社区"], [
         [x["code"], x["name"], "、".join(json.loads(x["communities"] or "[]"))] for x in t["areas"]])
 
-    sheets["专家评分"] = (["专家", "部分", "指标编号", "指标名称", "片区", "满分", "得分", "不适用", "备注", "更新时间"], [
+    def first_score(s):
+        """The score as submitted: the first_* columns once revised, else the score itself."""
+        if not s.get("revised_at"):
+            return s["value"], "是" if s["na"] else ""
+        return s.get("first_value"), "是" if s.get("first_na") else ""
+
+    sheets["专家评分"] = (["专家", "部分", "指标编号", "指标名称", "片区", "满分", "得分", "不适用", "备注", "更新时间",
+                       "初评得分（提交时）", "初评不适用", "复核改分时间", "复核原因", "复核说明"], [
         [who(s["member_id"]), section_name(_section_of(fw, s["indicator_code"])), s["indicator_code"],
          ind_name(s["indicator_code"]), area(s["area_code"]), _points(fw, s["indicator_code"]),
-         s["value"], "是" if s["na"] else "", s["note"], s["updated_at"]]
+         s["value"], "是" if s["na"] else "", s["note"], s["updated_at"], *first_score(s), s.get("revised_at") or "",
+         labels.label(labels.REVISION_REASONS, s.get("revision_reason") or "", ""), s.get("revision_note") or ""]
         for s in sorted(t["scores"], key=lambda s: (s["indicator_code"], s["area_code"], s["member_id"]))])
 
     rows = []
