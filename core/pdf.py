@@ -665,6 +665,11 @@ def agreement_annex(data: ReportData, S, titles: list[str], long: LongTexts | No
         return out
     out.append(_p(f"Krippendorff α（区间尺度）= {ag.alpha_text}（{ag.alpha_cells} 个由两位及以上专家评分的指标单元，"
                   f"{ag.alpha_experts} 位专家）。{ag.reading}", S["body"]))
+    first = data.agreement_first
+    if first is not None:
+        out.append(_p(f"专家提交评分后对照分歧，部分专家复核改分（原因与初评见 Excel 导出“专家评分”表）。"
+                      f"按提交时的独立评分计算，α = {first.alpha_text}（{first.alpha_cells} 个单元）；上述数值按复核后的评分计算。",
+                      S["body"]))
     names = {x["code"]: x["name"] for x in data.areas}
     rows = [["指标", "名称", "评分专家", "极差（分）", "r_wg"]]
     for c in ag.cells:

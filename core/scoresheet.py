@@ -234,17 +234,22 @@ def result(db, assessment_id: int) -> Result:
 assessment_result = result
 
 
-def agreement(db, assessment_id: int):
+def agreement(db, assessment_id: int, first: bool = False):
     """The experts' agreement (core.agreement): per cell spread and r_wg, Krippendorff's α over
-    every cell with two or more experts' scores, and the framework's one-line reading."""
+    every cell with two or more experts' scores, and the framework's one-line reading.
+    `first`: on the scores as submitted (independent, before revisions after the reveal)."""
     from . import agreement as agreement_rules
     from .scoring import build_cells
 
     a = team.get_assessment(db, assessment_id)
     fw = team.framework_of(db, assessment_id)
     areas = [x["code"] for x in team.list_areas(db, a["station_id"])]
-    cells = build_cells(fw, areas, scores_db.score_values(db, assessment_id))
+    cells = build_cells(fw, areas, scores_db.score_values(db, assessment_id, first=first))
     return agreement_rules.compute(cells, fw.report_rules)
+
+
+def any_revision(db, assessment_id: int) -> bool:
+    return scores_db.any_revision(db, assessment_id)
 
 
 # ---------- blind, then reveal (issue 15) ----------

@@ -198,6 +198,12 @@ def score_values(db, assessment_id: int, first: bool = False) -> list[dict]:
         f"SELECT member_id, indicator_code, area_code, {cols} FROM scores WHERE assessment_id = ?", [assessment_id])]
 
 
+def any_revision(db, assessment_id: int) -> bool:
+    """Has any expert revised a score after the reveal?"""
+    return db.execute("SELECT 1 FROM scores WHERE assessment_id = ? AND revised_at IS NOT NULL LIMIT 1",
+                      [assessment_id]).fetchone() is not None
+
+
 def overrides(db, assessment_id: int) -> list[dict]:
     rows = list(db.query("SELECT * FROM overrides WHERE assessment_id = ?", [assessment_id]))
     for r in rows:

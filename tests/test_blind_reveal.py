@@ -154,3 +154,19 @@ def test_json_transfer_round_trip_keeps_first_and_final(pair, tmp_path):
     row = next(r for r in S.scores(other, new) if r["indicator_code"] == "A5" and r["member_name"] == "专家丁")
     assert (row["first_value"], row["value"], row["revision_reason"], row["revision_note"]) == \
         (1.0, 1.6, "misread_guidance", "看错标准")
+
+
+def test_alpha_of_the_scores_as_submitted_stays_beside_the_revised_alpha(pair):
+    db, aid, m = pair
+    score_and_submit(db, aid, m)
+    before = S.agreement(db, aid)
+    S.revise_score(db, aid, m["e2"], "A1", value=4, reason="missed_evidence")
+    after, first = S.agreement(db, aid), S.agreement(db, aid, first=True)
+    assert first.alpha == before.alpha and after.alpha != before.alpha
+    import re
+
+    import pypdf
+
+    from core.report_data import report_pdf
+    flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(db, aid))).pages))
+    assert f"按提交时的独立评分计算，α={first.alpha_text}" in flat and f"={after.alpha_text}（" in flat
