@@ -411,6 +411,9 @@ def survey_progress(survey) -> dict | None:
         "satisfaction_text": _get(survey, "satisfaction_text") or "—",
         "satisfaction_with_n": with_n,
         "awareness_text": _get(survey, "awareness_text") or "—",
+        "satisfaction_interval": _get(survey, "satisfaction_interval_text") or "",   # '95% 置信区间 93.2%–97.5%'
+        "margin": _get(survey, "margin_text") or "",                                 # '±2.1 个百分点'
+        "response_rate": _get(survey, "response_rate_text") or "",                   # AAPOR RR1
     }
 
 

@@ -111,6 +111,9 @@ def render(dash: dashboard.Dashboard) -> None:
             cols[n].metric(ui.esc(label), ui.esc(value))
         cols[-1].metric("满意度（目前）", ui.esc(prog["satisfaction_text"]))
         st.caption(f"满意度：{ui.esc(prog['satisfaction_with_n'])}；知晓率：{ui.esc(prog['awareness_text'])}")
+        if prog["satisfaction_interval"]:
+            st.caption(f"满意度{ui.esc(prog['satisfaction_interval'])}（误差范围 {ui.esc(prog['margin'])}）；"
+                       f"应答率（AAPOR RR1）{ui.esc(prog['response_rate'])}")
         show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
     st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
 

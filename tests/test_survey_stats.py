@@ -249,3 +249,19 @@ def test_excel_lists_the_follow_up_clients_masked_and_codes_each_call(station):
     assert codes.count("未能联系") == 5 and codes.count("资格未知") == 5 and codes.count("完成访问") == 1
     sample_row = next(wb["满意度抽样"].iter_rows(min_row=2, values_only=True))
     assert sample_row[7].startswith("按服务对象类别分层") and "特困人员：50/20/0" in sample_row[9]
+
+
+def test_dashboard_shows_the_satisfaction_interval_and_margin_so_far(demo_db_file, app_env):
+    import shutil
+
+    from core import team as A
+    from db.connection import connect
+    from tests.conftest import app_test
+    shutil.copy(demo_db_file[0], app_env)
+    aid = demo_db_file[1]
+    lead = next(m["id"] for m in A.list_members(connect(app_env), aid) if m["role"] == "lead")
+    at = app_test("pages/dashboard.py", auth={"assessment_id": aid, "member_id": lead})
+    at.run()
+    assert not at.exception
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert "满意度95% 置信区间 93.2%–97.5%（误差范围 ±2.1 个百分点）；应答率（AAPOR RR1）96.0%" in captions
