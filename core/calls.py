@@ -12,6 +12,7 @@ from db.connection import transaction
 
 from . import survey, team
 from .errors import InvalidValue, NotFound, PermissionDenied
+from .labels import AAPOR_CODES
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
 from .register import NO_PHONE, register_summary
@@ -102,6 +103,8 @@ def _masked(item: dict, calls: list[dict]) -> dict:
     out["status"] = survey.client_status(calls, item)
     out["status_label"] = survey.status_label(out["status"])
     out["last_outcome"] = calls[-1]["outcome"] if calls else ""
+    out["disposition"] = survey.disposition(calls, item)
+    out["disposition_label"] = AAPOR_CODES[out["disposition"]]
     return out
 
 
@@ -253,6 +256,7 @@ def export_rows(db, assessment_id: int) -> list[dict]:
         row = {"序号": it["position"], "候补": "是" if it["reserve"] else "", "姓名": mask_name(it["name"]),
                "电话": mask_phone(it["phone"]), "社区": it["community"], "类别": it["category"],
                "回访人": it["caller_name"] or "", "拨打次数": len(cs), "状态": survey.status_label(survey.item_status(cs)),
+               "AAPOR 结果": AAPOR_CODES[survey.disposition(cs, it)],
                "受访者": r["respondent"] if r else "",
                "认识社工": ("是" if r["knows_worker"] else "否") if r else ""}
         for k in survey.AWARENESS_ITEMS:

@@ -113,7 +113,7 @@ if is_lead and not locked:
 st.dataframe(pd.DataFrame([{
     "序号": i["position"], "候补": "是" if i["reserve"] else "", "姓名": i["name"], "电话": i["phone"],
     "社区": i["community"], "类别": i["category"], "回访人": i["caller_name"] or "", "状态": i["status_label"],
-    "拨打次数": i["attempts"],
+    "拨打次数": i["attempts"], "AAPOR 结果": i["disposition_label"],
 } for i in items]), hide_index=True, key="survey_items_table", height=300)
 
 # ---------- results ----------

@@ -184,6 +184,9 @@ def test_per_area_satisfaction_uses_each_areas_register_for_the_correction(stati
     assert sum(a["reached"] for a in res.by_area) == res.reached == 30
     assert res.population == 250
     assert res.margin_text.startswith("±") and res.margin_text.endswith("个百分点")
+    listed = [i["disposition_label"] for i in SV.list_items(db, aid) if not i["reserve"]]
+    assert listed.count("完成访问") == 30 and listed.count("资格未知") == 70      # not called yet: unknown
+    assert [r["AAPOR 结果"] for r in SV.export_rows(db, aid)].count("完成访问") == 30
     unhappy = [f for f in res.priority_follow_up if f["reason"].startswith("表示")]
     assert len(unhappy) == 10 and all("*" in f["name"] and "****" in f["phone"] for f in unhappy)
 
