@@ -194,3 +194,28 @@ def test_dashboard_shows_alpha_reading_and_low_rwg_live(three_experts, tmp_path,
     assert any(ag.reading.replace("（", "") in md.value.replace("\\", "").replace("（", "") for md in at.markdown)
     table = next(df.value for df in at.dataframe if "r_wg" in df.value.columns)
     assert list(table["r_wg"])[:2] == ["—", "0.200（偏低）"]       # A1 (combo), A2 (levels 4, 3, 2)
+
+
+def test_agreement_on_the_2019_framework_with_per_area_cells(fresh_db):
+    db = fresh_db
+    sid = A.create_station(db, "旧框架街社工服务站", communities=["东社区", "西社区"])
+    aid, lead = A.create_assessment(db, sid, "gz-2019-city", "组长", "1111")
+    A.set_areas(db, aid, lead, [{"name": "东片", "communities": ["东社区"]}, {"name": "西片", "communities": ["西社区"]}])
+    e1 = A.add_member(db, aid, lead, "专家一", "expert", "2222", sections=["S", "M"])
+    e2 = A.add_member(db, aid, lead, "专家二", "expert", "3333", sections=["S", "M"])
+    areas = [a["code"] for a in A.list_areas(db, sid)]
+    marks = {("S1", areas[0]): (22, 20), ("S1", areas[1]): (15, 18), ("S2", areas[0]): (18, 17), ("M1", ""): (9, 6)}
+    for (code, area), (v1, v2) in marks.items():
+        S.save_score(db, aid, e1, code, area, value=v1)
+        S.save_score(db, aid, e2, code, area, value=v2)
+    S.save_score(db, aid, e1, "M2", na=True)          # N/A: a missing value, not a score
+    S.save_score(db, aid, e2, "M2", value=8)
+    ag = S.agreement(db, aid)
+    pts = {"S1": 25, "S2": 20, "M1": 10}
+    order = sorted(marks, key=lambda k: [c.indicator_code + c.area_code for c in ag.cells].index(k[0] + k[1]))
+    data = [[Decimal(marks[k][i]) / pts[k[0]] for k in order] for i in (0, 1)]
+    assert ag.alpha == pytest.approx(AG.alpha_interval(data)) and (ag.alpha_cells, ag.alpha_experts) == (4, 2)
+    assert all(c.rwg is None for c in ag.cells)        # no level-scored indicator in this framework
+    assert next(c for c in ag.cells if c.indicator_code == "M2").n == 1
+    assert ag.reading.startswith({"reliable": "专家评分一致性可靠", "tentative": "专家评分一致性尚可",
+                                  "unreliable": "专家评分一致性不足"}[ag.band])
