@@ -27,7 +27,7 @@ from .labels import (AAPOR_CODES, CALL_AAPOR, CALL_OUTCOMES, CALL_STATUSES, RESP
                      SATISFACTION_SCALE, STRATUM_NONE)
 from .masking import mask_name, mask_phone
 from .numbers import D, fmt_interval, fmt_rate, round_half_up
-from .register import categories_of
+from .register import CATEGORIES, categories_of
 
 MIN_SAMPLE = 100                 # never fewer than 100 when the register is that large
 MAX_FAILED_ATTEMPTS = 2          # two failed attempts make a client unreachable
@@ -137,6 +137,17 @@ def stratum_of(client: dict, design: str, area_of: dict[str, str] | None = None)
     return ""
 
 
+def stratum_order(design: str, area_of: dict[str, str] | None = None):
+    """Sort key of strata: 片区 in the station's order (the order of `area_of`'s values) or categories
+    in the 17 categories' order, then any others by name; 未归入片区 / 未注明类别 last."""
+    if design == "area":
+        known = list(dict.fromkeys((area_of or {}).values()))
+    else:
+        known = list(CATEGORIES)
+    rank = {name: k for k, name in enumerate(known)}
+    return lambda s: (s in (STRATUM_NONE, NO_CATEGORY), rank.get(s, len(rank)), s)
+
+
 def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     """Proportional allocation of n over strata of `sizes` (largest remainder; ties in the strata's
     sorted order): sums to min(n, total), and no stratum gets more than it holds."""
@@ -161,7 +172,7 @@ def draw(clients: list[dict], seed, size: int = MIN_SAMPLE, reserve: int = 0, de
     first listed category, with proportional allocation (`allocate`) of the sample and then of the
     reserve over what each stratum has left; within a stratum (its members in canonical order)
     ``random.Random(f"{seed}|{stratum}")`` picks, so the draw is reproducible from the seed, the
-    register (its hash) and the strata. Sample and reserve come stratum by stratum (sorted)."""
+    register (its hash) and the strata. Sample and reserve come stratum by stratum (`stratum_order`)."""
     size = check_size(size)
     if int(reserve or 0) < 0:
         raise ValueError("候补人数不能为负数")
@@ -176,8 +187,9 @@ def draw(clients: list[dict], seed, size: int = MIN_SAMPLE, reserve: int = 0, de
     strata: dict[str, list[dict]] = {}
     for c in ordered:
         strata.setdefault(stratum_of(c, design, area_of), []).append(c)
+    order = sorted(strata, key=stratum_order(design, area_of))
     if n <= size:
-        alloc = {k: {"register": len(v), "sample": len(v), "reserve": 0} for k, v in sorted(strata.items())} \
+        alloc = {k: {"register": len(strata[k]), "sample": len(strata[k]), "reserve": 0} for k in order} \
             if design else {}
         return Draw(sample=list(ordered), reserve=[], register_hash=h, seed=seed, everyone=True, design=design,
                     allocation=alloc)
@@ -190,7 +202,7 @@ def draw(clients: list[dict], seed, size: int = MIN_SAMPLE, reserve: int = 0, de
     main = allocate(sizes, size)
     spare = allocate({s: sizes[s] - main[s] for s in sizes}, k - size)
     sample, reserves, alloc = [], [], {}
-    for s in sorted(strata):
+    for s in order:
         members = strata[s]
         picks = random.Random(f"{seed}|{s}").sample(range(len(members)), main[s] + spare[s])
         sample += [members[i] for i in picks[:main[s]]]

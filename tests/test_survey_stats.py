@@ -268,3 +268,22 @@ def test_dashboard_shows_the_satisfaction_interval_and_margin_so_far(demo_db_fil
     assert not at.exception
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert "满意度95% 置信区间 93.2%–97.5%（误差范围 ±2.1 个百分点）；应答率（AAPOR RR1）96.0%" in captions
+
+
+def test_lead_draws_a_stratified_sample_on_the_survey_page_and_sees_its_allocation(station, tmp_path, monkeypatch):
+    from tests.conftest import ROOT, app_test
+    db, aid, m = station
+    load(db, aid, messy_register())
+    monkeypatch.setenv("ASSESSMENT_DB", str(tmp_path / "s.db"))
+    monkeypatch.chdir(ROOT)
+    at = app_test("pages/survey.py", auth={"assessment_id": aid, "member_id": m["lead"]})
+    at.run()
+    at.text_input(key="survey_seed").set_value("4242")
+    at.radio(key="survey_design").set_value("area")
+    at.button(key="survey_draw_submit").click()
+    at.run()
+    assert not at.exception
+    alloc = next(df.value for df in at.dataframe if "层" in df.value.columns)
+    assert list(alloc["层"]) == ["片区一", "片区二", "未归入片区"] and list(alloc["样本"]) == [68, 24, 8]
+    assert SV.current_sample(db, aid)["design"] == "area"
+    assert any("按片区分层抽样" in md.value for md in at.markdown)
