@@ -92,6 +92,8 @@ class ReportData:
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
     unevidenced: list[dict] = field(default_factory=list)        # 需要关注 findings without evidence: where, text
     evidence_annex: list[dict] | None = None                     # the optional evidence annex (report_pdf(evidence=True))
+    agreement: object | None = None                              # core.agreement.Agreement (experts' agreement)
+    agreement_first: object | None = None                        # the same on the scores as submitted, when revised
 
     @property
     def short_name(self) -> str:
@@ -271,6 +273,9 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         unsigned_names=[m["name"] for m in lead_first if m["id"] in scoring and m["id"] not in signed and m["active"]],
         raw_items=[it["text"] for group in items.values() for it in group],
         unevidenced=unevidenced, evidence_annex=annex,
+        agreement=scoresheet.agreement(db, assessment_id),
+        agreement_first=scoresheet.agreement(db, assessment_id, first=True)
+        if scoresheet.any_revision(db, assessment_id) else None,
     )
 
 

@@ -86,7 +86,7 @@ def test_the_evidence_annex_prints_each_finding_with_its_photos_but_never_a_pers
     db, aid, _, _ = evidenced
     reader = PdfReader(io.BytesIO(RD.report_pdf(db, aid, evidence=True)))
     text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
-    assert "附件4：评估意见证据" in text and "4.评估意见证据" in text
+    assert "附件5：评估意见证据" in text and "5.评估意见证据" in text
     assert "消防器材过期未更换" in text and "灭火器有效期已过" in text
     assert "知情同意书缺监护人签名" in text           # promoted from a record that carries a photo
     assert "PDF 扫描件：巡查记录.pdf" in text and "另有 1 个附件含个人信息，未列入本报告" in text
