@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from core import calls, live, report_edit, scoresheet, station_data, team
+from core import attachments, calls, interviews, live, report_edit, scoresheet, station_data, team
 from core.masking import Scrubber, mask_name, mask_phone
 
 MOBILE, LANDLINE = "13812341234", "020-87654321"
@@ -41,6 +41,13 @@ def typed(demo_db):
     calls.assign(db, aid, lead, [reserve["id"]], staff)
     form = calls.call_form(db, aid, staff, reserve["id"])
     calls.record_call(db, aid, staff, reserve["id"], form["next_attempt"], "无人接听", comment=text)
+    from PIL import Image
+
+    interviews.save_interview(db, aid, expert, group_code="client", role=text, points=text, quotes=text, finding=text)
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(photo, "JPEG")
+    rec = station_data.list_site_records(db, aid, "observation")[0]["id"]
+    attachments.add(db, aid, expert, "site_record", rec, "照片.jpg", photo.getvalue(), caption=text)
     # After submitting, 林晓红 revises A1 with the same text as her reason's note.
     from core import signoff
     signoff.submit_sections(db, aid, expert)
@@ -74,6 +81,9 @@ def test_every_screen_reader_shows_the_same_masked_form(typed):
                             if c.override and c.indicator.code == "A1"],
         "audit page": [e[k] for e in team.audit_entries(db, aid) for k in ("old", "new") if e[k]],
         "survey CSV": [r["备注"] for r in calls.export_rows(db, aid)],
+        "interview note": [v for n in interviews.list_interviews(db, aid) if n["group_code"] == "client"
+                           for v in (n["role"], n["points"], n["quotes"], n["finding"])],
+        "evidence caption": [a["caption"] for a in attachments.list_all(db, aid)],
         "revision note (peers)": [p["revision_note"] for p in scoresheet.peer_view(db, aid, lead)[("A1", "")]["peers"]],
         "revision note (side by side)": [r["note"] for d in scoresheet.disagreements(db, aid, lead) for r in d["rows"]],
     }
