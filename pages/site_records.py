@@ -78,13 +78,14 @@ def checklist(kind: str) -> None:
         ui.run(lambda: station_data.prefill_site_records(db, assessment_id, member_id, kind))
     records = station_data.list_site_records(db, assessment_id, kind)
     df = pd.DataFrame([{"id": r["id"], "项目": r["item"], "结果": SITE_STATUSES[r["status"]], "发现的问题": r["finding"],
-                        "抽查文件": r["file_ref"], "备注": r["notes"], "记录人": r["member_name"] or ""} for r in records],
-                      columns=["id", "项目", "结果", "发现的问题", "抽查文件", "备注", "记录人"])
+                        "抽查文件": r["file_ref"], "备注": r["notes"], "记录人": r["member_name"] or "",
+                        "证据": len(evidence.get(("site_record", r["id"]), []))} for r in records],
+                      columns=["id", "项目", "结果", "发现的问题", "抽查文件", "备注", "记录人", "证据"])
     ver_name = f"{kind}_editor_ver"
     key = f"{kind}_editor_{st.session_state.get(ver_name, 0)}"
     st.data_editor(
         df, key=key, hide_index=True, width="stretch", num_rows="dynamic" if can_edit else "fixed",
-        disabled=True if not can_edit else ["记录人"],
+        disabled=True if not can_edit else ["记录人", "证据"],
         column_config={
             "id": None,
             "项目": st.column_config.TextColumn("项目", required=True, width="medium"),
@@ -94,6 +95,7 @@ def checklist(kind: str) -> None:
             "抽查文件": st.column_config.TextColumn("抽查文件（脱敏）", width="medium"),
             "备注": st.column_config.TextColumn("备注", width="medium"),
             "记录人": st.column_config.TextColumn("记录人", width="small"),
+            "证据": st.column_config.NumberColumn("证据", width="small", help="照片、扫描件的数量（在下方“证据附件”中添加和查看）"),
         },
     )
     delta = st.session_state.get(key) or {}

@@ -134,6 +134,8 @@ def test_site_record_and_interview_evidence_show_as_thumbnails_on_the_site_recor
     assert "实地观察的证据附件（照片、扫描件）：共 1 个" in labels and "证据附件（1）" in labels
     assert any("含个人信息" in c.value for c in at.caption)
     assert at.get("file_uploader") and [c for c in at.checkbox if c.key.startswith("ev_")]
+    table = next(d.value for d in at.dataframe if "证据" in d.value.columns and rec["item"] in list(d.value["项目"]))
+    assert dict(zip(table["项目"], table["证据"]))[rec["item"]] == 1
     # Staff see the records read-only: thumbnails, no upload form, no delete.
     at = login(aid, m["黄小燕"], "pages/site_records.py")
     assert len(at.get("image")) == 2
