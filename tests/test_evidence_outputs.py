@@ -153,8 +153,11 @@ def test_the_json_transfer_carries_attachments_and_interviews(evidenced, tmp_pat
     promoted = next(x for x in fnew.values() if x["source"].startswith("interview:"))
     assert promoted["source"] == f"interview:{after['探访.jpg']['owner_id']}"
     assert IV.list_interviews(target, new)[0]["finding_id"] == promoted["id"]
-    # The imported report has the same evidence annex.
-    assert len(RD.gather(target, new, evidence=True).evidence_annex) == len(RD.gather(db, aid, evidence=True).evidence_annex)
+    # The imported report has the same evidence annex; the interview's photo is the promoted strength's evidence.
+    annex = RD.gather(target, new, evidence=True).evidence_annex
+    assert [(e["text"], [i["filename"] for i in e["items"]]) for e in annex] == \
+           [(e["text"], [i["filename"] for i in e["items"]]) for e in RD.gather(db, aid, evidence=True).evidence_annex]
+    assert any(e["kind"] == "值得肯定" and [i["filename"] for i in e["items"]] == ["探访.jpg"] for e in annex)
     target.conn.close()
 
 
