@@ -23,7 +23,6 @@ PRINT_SIDE = 900                            # long side of a photo in the PDF (a
 JPEG_QUALITY = 82
 MAX_PIXELS = 60_000_000                     # a larger picture is refused (decompression bombs)
 IMAGE_FORMATS = {"JPEG": "JPG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPG"}
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "pdf"]   # for st.file_uploader(type=…)
 CAP_TEXT = (f"可上传照片（JPG、PNG、WebP）或 PDF 扫描件，每个文件不超过 {MAX_UPLOAD_MB} MB；"
             f"照片自动缩小至长边 {MAX_SIDE} 像素，并去除拍摄时间、GPS 位置等元数据。")
 PERSONAL_HELP = "照片或扫描件上能看到服务对象的姓名、面部、证件、电话或住址时请勾选：该附件不会进入 PDF 报告和 Excel。"

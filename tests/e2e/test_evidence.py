@@ -64,6 +64,14 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     assert finding["kind"] == "concern" and finding["text"] == "消防通道堆放杂物，疏散指示不清"
     ui.open_expander(expert, "证据附件（0）")
     expect(main.get_by_text(re.compile(r"每个文件不超过 10 MB"))).to_be_visible()   # the cap, in Chinese
+    # A file that is neither a photo nor a PDF is refused with a Chinese reason; nothing is stored.
+    note = tmp_path / "访谈提纲.docx"
+    note.write_bytes(b"PK\x03\x04 not a photo")
+    ui.widget(expert, f"fd_A__ev_{fid}_files").locator("input[type=file]").set_input_files(str(note))
+    expect(ui.widget(expert, f"fd_A__ev_{fid}_files")).to_contain_text("访谈提纲.docx")
+    ui.click(expert, "保存附件")
+    expect(main.get_by_text("文件“访谈提纲.docx”不是照片（JPG、PNG、WebP）或 PDF 扫描件，无法作为证据附件")).to_be_visible()
+    ui.open_expander(expert, "证据附件（0）")
     ui.widget(expert, f"fd_A__ev_{fid}_files").locator("input[type=file]").set_input_files(str(photo))
     expect(ui.widget(expert, f"fd_A__ev_{fid}_files")).to_contain_text("消防通道.jpg")
     ui.widget(expert, f"fd_A__ev_{fid}_caption").locator("input").fill("二楼消防通道")
