@@ -103,13 +103,18 @@ def finding_evidence(db, assessment_id: int, sources: dict[int, str] | None = No
     return out
 
 
-def evidence_of_findings(db, assessment_id: int) -> dict[int, list[dict]]:
+def evidence_of_findings(db, assessment_id: int, finding_ids=None) -> dict[int, list[dict]]:
     """For the pages: (live) finding id -> its evidence with thumbnails, file names and captions masked
-    (attachments on the finding and on the records it was promoted from)."""
+    (attachments on the finding and on the records it was promoted from); only the given findings'
+    thumbnails are read when `finding_ids` is given."""
     scrub = scrubber(db, assessment_id)
     sources = {f["id"]: f.get("source") or "" for f in scoresheet.findings(db, assessment_id)}
-    return {fid: _shown(items, scrub)
-            for fid, items in finding_evidence(db, assessment_id, sources, with_thumbs=True).items()}
+    ev = finding_evidence(db, assessment_id, sources)
+    if finding_ids is not None:
+        wanted = set(finding_ids)
+        ev = {fid: items for fid, items in ev.items() if fid in wanted}
+    thumbs = attachments_db.thumbs(db, assessment_id, {a["id"] for items in ev.values() for a in items})
+    return {fid: _shown([dict(a, thumb=thumbs.get(a["id"])) for a in items], scrub) for fid, items in ev.items()}
 
 
 def with_data(db, assessment_id: int, attachment_ids: list[int]) -> dict[int, bytes]:

@@ -123,6 +123,16 @@ def delete_attachment(w: Write, attachment_id: int) -> None:
                                                       "filename": old["filename"], "size": old["size"]})
 
 
+def thumbs(db, assessment_id: int, attachment_ids) -> dict[int, bytes | None]:
+    """The thumbnails of the given attachments (id -> JPEG bytes, None for a PDF)."""
+    ids = [int(i) for i in attachment_ids]
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    return {r[0]: r[1] for r in db.execute(f"SELECT id, thumb FROM attachments WHERE assessment_id = ? AND id IN ({marks})",
+                                           [assessment_id, *ids]).fetchall()}
+
+
 def attachment_data(db, assessment_id: int, attachment_id: int) -> dict:
     """The attachment with its stored file (`data`)."""
     return get_attachment(db, assessment_id, attachment_id, with_data=True)

@@ -216,7 +216,7 @@ st.caption("值得肯定 / 需要关注。组长在「报告与导出」中整�
 area_key = area if sec.scope == "area" else ""
 all_f = scoresheet.shown_findings(db, aid, sec.code, area_key, viewer_id=mid)  # others' text through the scrubber
 fk = "fd_" + sec.code + "_" + area_key
-evidence_of = attachments.evidence_of_findings(db, aid)   # on the finding and on the records it came from
+evidence_of = attachments.evidence_of_findings(db, aid, [f["id"] for f in all_f])   # incl. their records' ones
 
 
 def finding_evidence(f: dict) -> None:
