@@ -1,7 +1,7 @@
 """CLI commands for exports (imported by core.cli._load_plugins).
 
     python -m core export ID --db PATH --out FILE.json
-    python -m core import FILE.json --db PATH          (prints the new assessment id as its last line)
+    python -m core import FILE.json --db PATH [--new-station]   (prints the new assessment id as its last line)
     python -m core export-xlsx ID --db PATH --out FILE.xlsx
     python -m core backup --db PATH --out FILE.db
 """
@@ -27,15 +27,28 @@ def cmd_export(argv):
 
 @command("import", "import an assessment from a JSON export; prints the new id as the last line")
 def cmd_import(argv):
+    argv = list(argv)
+    new_station = "--new-station" in argv
+    argv = [a for a in argv if a != "--new-station"]
     args = parse_args("import", argv, positional="file")
-    from .transfer import import_assessment
+    from .transfer import import_to_station
 
     try:
         data = Path(args.file).read_bytes()
     except OSError as e:
         raise DataError(f"无法读取文件 {args.file}：{e.strerror}") from None
-    assessment_id = import_assessment(open_db(args.db), data)
+    db = open_db(args.db)
+    out = import_to_station(db, data, "new" if new_station else "auto")
+    assessment_id = out["assessment_id"]
     print(f"已导入为评估 {assessment_id}。")
+    if out["attached"]:
+        from .stations import assessments_of
+
+        n = len(assessments_of(db, out["station_id"]))
+        print(f"已归入已有社工站 {out['station_id']}（{out['station']}，现有 {n} 次评估）；"
+              "如为另一社工站，请加 --new-station 重新导入。")
+    else:
+        print(f"作为新的社工站 {out['station_id']}（{out['station']}）。")
     print(assessment_id)
     return 0
 

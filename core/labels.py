@@ -13,7 +13,8 @@ YES_NO = {True: "是", False: "否", 1: "是", 0: "否", None: ""}
 
 SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document": "查阅资料", "interview": "访谈"}
 SITE_STATUSES = {"": "未查看", "ok": "符合", "finding": "发现问题"}
-RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改")
+# 未核实: carried over from the station's earlier assessment, not yet checked on site.
+RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改", "未核实")
 
 # Satisfaction survey
 CALL_OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
@@ -37,6 +38,7 @@ AUDIT_ENTITIES = {
     "prev_recommendation": "上期评估意见", "site_record": "现场记录", "site_records": "现场记录",
     "survey_sample": "满意度抽样", "survey_item": "回访对象", "report_item": "报告条目",
     "report_group": "报告部分", "report_text": "报告文本", "framework": "评估框架",
+    "station_identity": "社工站（历次评估）",
 }
 
 

@@ -127,13 +127,23 @@ def create_assessment(db, station_id: int, framework_id: str, lead_name: str, le
     return store.new_assessment(db, station_id, row, lead_name, _pin_hash(lead_pin, lead_name))
 
 
-def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str,
-                   **fields) -> tuple[int, int]:
-    """A new station, its assessment and the lead, all or nothing; return (assessment_id, lead_member_id)."""
+def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str, *,
+                   identity_id: int | None = None, then=None, **fields) -> tuple[int, int]:
+    """A new station row, its assessment and the lead, all or nothing; return (assessment_id,
+    lead_member_id). `identity_id`: the station (across terms) it belongs to (core.stations);
+    `then(assessment_id, lead_id)` runs in the same transaction (the carry-over)."""
     station = _station_fields(dict(station, name=station.get("name", "")))
+    station["identity_id"] = identity_id
     row = _assessment_fields(db, framework_id, fields)
     lead_name = _name(lead_name, "成员姓名不能为空")
-    return store.new_assessment(db, station, row, lead_name, _pin_hash(lead_pin, lead_name))
+    pin_hash = _pin_hash(lead_pin, lead_name)   # slow: hashed before the write transaction
+    with transaction(db):
+        if callable(identity_id):
+            station["identity_id"] = identity_id()
+        ids = store.new_assessment(db, station, row, lead_name, pin_hash)
+        if then is not None:
+            then(*ids)
+    return ids
 
 
 def update_station(db, assessment_id: int, member_id: int, **fields) -> dict:

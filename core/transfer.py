@@ -35,8 +35,10 @@ TABLES = (
     "report_items", "report_texts", "audit_log",
 )
 # The shared framework library and the deleted-assessment records belong to no one assessment
-# (an assessment carries its own frozen framework in assessments.framework_data).
-NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments")
+# (an assessment carries its own frozen framework in assessments.framework_data); station
+# identities are this database's own (the import attaches the station by district + street)
+# and summaries are derived figures.
+NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
@@ -327,6 +329,8 @@ def schema(db) -> dict:
 def export_assessment(db, assessment_id: int) -> dict:
     """The whole assessment as a JSON-ready document (real names and phones included)."""
     tables = _db.read_tables(db, assessment_id, TABLES)
+    for row in tables["stations"]:
+        row.pop("identity_id", None)   # this database's own key; the import attaches the station anew
     for t, rows in tables.items():
         for row in rows:
             for c, v in row.items():
@@ -346,13 +350,23 @@ def export_json(db, assessment_id: int) -> bytes:
     return dumps(export_assessment(db, assessment_id))
 
 
-def import_assessment(db, doc: dict | bytes | str) -> int:
-    """Import an exported assessment as a new one (new station row too); return its id.
+def import_assessment(db, doc: dict | bytes | str, attach="auto") -> int:
+    """Import an exported assessment as a new one (its own station row); return its id.
+    `attach`: "auto" joins the existing station at the same district + street, "new" makes it a
+    new station, an id names the station (core.stations). See import_to_station."""
+    return import_to_station(db, doc, attach)["assessment_id"]
+
+
+def import_to_station(db, doc: dict | bytes | str, attach="auto") -> dict:
+    """Import an exported assessment; return {assessment_id, station_id, attached, station}.
 
     Validates the whole file first and raises ImportRejected listing every problem;
     then remaps the ids above the database's highest and writes everything in one
-    transaction (nothing is written on any error).
+    transaction (nothing is written on any error). The station row joins its station
+    (identity) by district + street unless `attach` says otherwise.
     """
+    from . import stations
+
     if not isinstance(doc, dict):
         doc = loads(doc)
     sch = schema(db)
@@ -360,7 +374,12 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
     if errors:
         raise ImportRejected(errors)
     with transaction(db):
-        tables = remap(doc, sch, _db.max_ids(db, sch))
+        src = doc["tables"]["stations"][0]
+        target = stations.import_target(db, src, attach)
+        identity_id = target if target is not None else stations.new_identity(db, src)
+        tables = remap(doc, sch, _db.max_ids(db, sch))   # ids above every row, the identity's log too
+        st = tables["stations"][0]
+        st["identity_id"] = identity_id
         a = tables["assessments"][0]
         if not a.get("framework_data"):  # a file from before frozen frameworks: freeze its shipped one
             a.update(framework_version=get_framework(a["framework_id"]).version,
@@ -369,7 +388,8 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
         _db.insert_tables(db, {t: tables[t] for t in TABLES}, new_assessment_id=assessment_id, labels=TABLE_LABELS,
                           logged={"source_assessment_id": doc.get("source_assessment_id"),
                                   "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})
-    return assessment_id
+    return {"assessment_id": assessment_id, "station_id": st["identity_id"], "attached": target is not None,
+            "station": st.get("name", "")}
 
 
 def record_export(db, assessment_id: int, member_id: int, what: str) -> None:

@@ -37,8 +37,14 @@ UNGUARDED = {
     "assessments.create_station": "a station belongs to no assessment yet: no member exists to check",
     "transfer.insert_tables": "imports a whole assessment as a new one: no member of it is logged in",
     "migrations.migrate": "schema changes, not data",
+    "migrations.m015_station_history": "schema change; gives each existing station row its identity (no member involved)",
     "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
     "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
+    "stations.create_identity": "part of creating or importing an assessment: no member of it is logged in yet",
+    "stations.carry_over": "part of creating an assessment (its 片区 and 上期评估意见 from the earlier one): "
+                           "the lead is not logged in yet",
+    "stations.save_summaries": "derived figures (the overview's cache) recomputed from audited data: no one's input",
+    "stations.rewrite_publish_copy": "writes the new publish file, never the database in use",
 }
 
 

@@ -372,6 +372,71 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+def m015_station_history(db: sqlite_utils.Database) -> None:
+    """A station's history and the agency's overview (issue 16).
+
+    - station_identities: the station an assessment belongs to across terms, identified by
+      district + street (and an optional agency code); each assessment keeps its own
+      `stations` row (the profile as at that assessment, so a locked report never changes) and
+      points at its identity. No FOREIGN KEY on stations.identity_id: the JSON transfer strips
+      it and the import sets it to the station the file is attached to.
+    - prev_recommendations: status 未核实 (carried over from the earlier assessment, not yet
+      checked on site) and `source` ('assessment:<id>' for a carried-over one). Rebuilt: SQLite
+      cannot change a CHECK constraint.
+    - assessment_summaries: the figures of each assessment the overview and the history show
+      (derived data, recomputed whenever the assessment's audit log moves on).
+    """
+    _run_script(
+        db,
+        """
+        CREATE TABLE station_identities (
+            id INTEGER PRIMARY KEY,
+            district TEXT NOT NULL DEFAULT '',
+            street TEXT NOT NULL DEFAULT '',
+            agency_code TEXT NOT NULL DEFAULT '',   -- the agency's own code of the station, optional
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE stations ADD COLUMN agency_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE stations ADD COLUMN identity_id INTEGER;
+        CREATE INDEX stations_identity ON stations(identity_id);
+        CREATE TABLE prev_recommendations_015 (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL DEFAULT 0,
+            section_code TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT '未整改'
+                CHECK (status IN ('已整改', '部分整改', '未整改', '未核实')),
+            evidence TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT ''         -- 'assessment:<id>' when carried over
+        );
+        INSERT INTO prev_recommendations_015 (id, assessment_id, position, section_code, text, status, evidence)
+            SELECT id, assessment_id, position, section_code, text, status, evidence FROM prev_recommendations;
+        DROP TABLE prev_recommendations;
+        ALTER TABLE prev_recommendations_015 RENAME TO prev_recommendations;
+        CREATE TABLE assessment_summaries (
+            assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
+            stamp TEXT NOT NULL,                    -- what it was computed from (last audit row, code version)
+            summary TEXT NOT NULL,                  -- JSON: scores, grade, completion, staffing, satisfaction
+            calibration TEXT NOT NULL DEFAULT '{}', -- JSON: each expert's deviation per indicator
+            computed_at TEXT NOT NULL
+        );
+        """
+    )
+    # Existing stations: one identity per district + street as typed (trimmed); a station
+    # without both gets an identity of its own. core.stations matches new ones more loosely.
+    now = _dt.datetime.now().isoformat(timespec="seconds")
+    seen: dict = {}
+    for sid, district, street in db.execute(
+            "SELECT id, trim(district), trim(street) FROM stations ORDER BY id").fetchall():
+        key = (district, street) if district and street else ("#", sid)
+        if key not in seen:
+            cur = db.execute("INSERT INTO station_identities (district, street, agency_code, created_at)"
+                             " VALUES (?, ?, '', ?)", [district, street, now])
+            seen[key] = cur.lastrowid
+        db.execute("UPDATE stations SET identity_id = ? WHERE id = ?", [seen[key], sid])
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -380,6 +445,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("015_station_history", m015_station_history),
 ]
 
 
