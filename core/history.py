@@ -235,37 +235,122 @@ def frequent_concerns(rows: list[dict], labels: dict[tuple[str, str], str] | Non
     return out[:top]
 
 
-def expert_calibration(rows: list[dict], calibrations: dict[int, dict], alphas: dict[int, float | None] | None = None) -> list[dict]:
-    """Each expert across assessments: assessments sat, cells compared, mean deviation from the
-    panel mean (signed, in points, and as a share of the indicator's points), mean absolute
-    share, flags raised (flagged cells they sat on), the mean α of their panels (None when
-    no α is known), and per indicator the mean deviation."""
-    alphas = alphas or {}
+def expert_totals(rows: list[dict]) -> list[dict]:
+    """Each expert across the assessments: assessments sat on, cells compared with the panel,
+    mean deviation from the panel mean (signed, in points per indicator, and as a share of the
+    indicator's points), mean absolute share, flags raised (flagged cells they sat on) and the
+    mean α of their panels (None while no α is known). From each summary's `experts_cal`."""
     by: dict[str, dict] = {}
     for r in rows:
-        cal = calibrations.get(r["id"]) or {}
-        for name, e in cal.items():
-            x = by.setdefault(name, {"assessments": [], "devs": defaultdict(list), "rels": [], "flags": 0, "cells": 0})
-            x["assessments"].append(r["id"])
-            x["flags"] += e.get("flags", 0)
-            x["cells"] += e.get("cells", 0)
-            for code, d in e.get("dev", {}).items():
-                x["devs"][code].append(d)
-            x["rels"].extend(e.get("rel", {}).values())
+        for name, e in (r.get("experts_cal") or {}).items():
+            x = by.setdefault(name, {"assessments": 0, "cells": 0, "flags": 0, "n": 0, "sum_dev": 0.0,
+                                     "sum_rel": 0.0, "sum_abs_rel": 0.0, "alphas": []})
+            x["assessments"] += 1
+            for k in ("cells", "flags", "n", "sum_dev", "sum_rel", "sum_abs_rel"):
+                x[k] += e.get(k, 0)
+            if r.get("alpha") is not None:
+                x["alphas"].append(r["alpha"])
     out = []
     for name, x in by.items():
-        al = [alphas[a] for a in x["assessments"] if alphas.get(a) is not None]
-        all_devs = [d for ds in x["devs"].values() for d in ds]
-        out.append({
-            "expert": name, "assessments": len(x["assessments"]), "cells": x["cells"],
-            "mean_deviation": round(mean(all_devs), 3) if all_devs else None,
-            "mean_share": round(mean(x["rels"]) * 100, 1) if x["rels"] else None,
-            "mean_abs_share": round(mean(abs(v) for v in x["rels"]) * 100, 1) if x["rels"] else None,
-            "flags": x["flags"], "alpha": round(mean(al), 3) if al else None,
-            "per_indicator": {code: round(mean(ds), 3) for code, ds in sorted(x["devs"].items())},
-        })
+        n = x["n"]
+        out.append({"expert": name, "assessments": x["assessments"], "cells": x["cells"], "flags": x["flags"],
+                    "mean_deviation": round(x["sum_dev"] / n, 3) if n else None,
+                    "mean_share": round(x["sum_rel"] / n * 100, 1) if n else None,
+                    "mean_abs_share": round(x["sum_abs_rel"] / n * 100, 1) if n else None,
+                    "alpha": round(mean(x["alphas"]), 3) if x["alphas"] else None})
     out.sort(key=lambda e: (-(e["mean_abs_share"] or 0), e["expert"]))
     return out
+
+
+def expert_per_indicator(name: str, calibrations: list[dict]) -> dict[str, float]:
+    """One expert's mean deviation from the panel mean per indicator, over the calibrations
+    (core.history.calibration_of) of the assessments they sat on."""
+    devs: dict[str, list[float]] = defaultdict(list)
+    for cal in calibrations:
+        for code, d in ((cal.get(name) or {}).get("dev") or {}).items():
+            devs[code].append(d)
+    return {code: round(mean(ds), 3) for code, ds in sorted(devs.items())}
+
+
+# ---------- charts (plotly) ----------
+
+def history_charts(rows: list[dict]) -> dict:
+    """Trend charts of a station: final score, section scores, satisfaction (with its interval),
+    completion of each contract indicator — one point per assessment, in term order."""
+    import plotly.graph_objects as go
+
+    if not rows:
+        return {}
+    x = [f"{r['period'] or r['year']}{r['kind']}" for r in rows]
+    figs = {}
+    f = go.Figure(go.Scatter(x=x, y=[r["final"] for r in rows], mode="lines+markers+text", name="最终得分",
+                             text=[r["grade"] for r in rows], textposition="top center"))
+    f.update_layout(title="最终得分", yaxis_title="分", height=320, margin=dict(t=40, b=30, l=40, r=10))
+    figs["final"] = f
+    f = go.Figure()
+    codes = list(dict.fromkeys(c for r in rows for c in r["sections"]))
+    for c in codes:
+        name = next((r["section_names"].get(c) for r in rows if c in r["section_names"]), c)
+        f.add_trace(go.Scatter(x=x, y=[r["sections"].get(c) for r in rows], mode="lines+markers", name=f"{c} {name}"))
+    f.update_layout(title="各部分得分", yaxis_title="分", height=320, margin=dict(t=40, b=30, l=40, r=10))
+    figs["sections"] = f
+    sat = [r["satisfaction"] for r in rows]
+    if any(sat):
+        y = [s["rate"] if s else None for s in sat]
+        hi = [(s["high"] - s["rate"]) if s and s.get("high") is not None else 0 for s in sat]
+        lo = [(s["rate"] - s["low"]) if s and s.get("low") is not None else 0 for s in sat]
+        f = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="满意度",
+                                 error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo)))
+        f.update_layout(title="服务对象满意度（95% 置信区间）", yaxis_title="%", height=320,
+                        margin=dict(t=40, b=30, l=40, r=10))
+        figs["satisfaction"] = f
+    names = list(dict.fromkeys(c["name"] for r in rows for c in r["completion"]))
+    if names:
+        f = go.Figure()
+        for n in names:
+            f.add_trace(go.Scatter(x=x, y=[next((c["rate"] for c in r["completion"] if c["name"] == n), None)
+                                           for r in rows], mode="lines+markers", name=n))
+        f.add_hline(y=100, line_dash="dot")
+        f.update_layout(title="协议指标完成率", yaxis_title="%", height=380, margin=dict(t=40, b=30, l=40, r=10))
+        figs["completion"] = f
+    return figs
+
+
+def overview_charts(rows: list[dict]) -> dict:
+    """Distributions over the filtered assessments: final scores by year, grades, section
+    scores as a share of their points, satisfaction."""
+    import plotly.graph_objects as go
+
+    if not rows:
+        return {}
+    figs = {}
+    f = go.Figure()
+    for y in sorted({r["year"] for r in rows}):
+        f.add_trace(go.Histogram(x=[r["final"] for r in rows if r["year"] == y and r["final"] is not None],
+                                 name=y or "未填年度", xbins=dict(size=2.5), opacity=0.75))
+    f.update_layout(title="最终得分分布（按年度）", barmode="overlay", xaxis_title="最终得分", yaxis_title="评估数",
+                    height=340, margin=dict(t=40, b=30, l=40, r=10))
+    figs["final"] = f
+    grades = Counter(r["grade"] or "未完成" for r in rows)
+    f = go.Figure(go.Bar(x=list(grades), y=list(grades.values())))
+    f.update_layout(title="等级分布", yaxis_title="评估数", height=300, margin=dict(t=40, b=30, l=40, r=10))
+    figs["grades"] = f
+    f = go.Figure()
+    codes = list(dict.fromkeys(c for r in rows for c in r["sections"]))
+    for c in codes:
+        name = next((r["section_names"].get(c) for r in rows if c in r["section_names"]), c)
+        f.add_trace(go.Box(y=[v for r in rows for k, v in r["sections"].items() if k == c and v is not None],
+                           name=f"{c} {name}"))
+    f.update_layout(title="各部分得分分布", yaxis_title="分", height=340, showlegend=False,
+                    margin=dict(t=40, b=30, l=40, r=10))
+    figs["sections"] = f
+    sat = [r["satisfaction"]["rate"] for r in rows if r["satisfaction"] and r["satisfaction"]["rate"] is not None]
+    if sat:
+        f = go.Figure(go.Histogram(x=sat, xbins=dict(size=1)))
+        f.update_layout(title="满意度分布", xaxis_title="%", yaxis_title="评估数", height=300,
+                        margin=dict(t=40, b=30, l=40, r=10))
+        figs["satisfaction"] = f
+    return figs
 
 
 def fmt_score(x) -> str:

@@ -120,6 +120,11 @@ def list_clients(db, assessment_id: int) -> list[dict]:
     return clients_db.list_clients(db, assessment_id)
 
 
+def register_size(db, assessment_id: int) -> int:
+    """How many persons the register holds."""
+    return clients_db.count_clients(db, assessment_id)
+
+
 def register_view(db, assessment_id: int) -> list[dict]:
     """Register rows for the page: name and phone masked, 备注 through the scrubber."""
     return masked_clients(list_clients(db, assessment_id), scrubber(db, assessment_id))

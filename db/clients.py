@@ -24,6 +24,10 @@ def fingerprint(db, assessment_id: int) -> tuple:
                             " FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone())
 
 
+def count_clients(db, assessment_id: int) -> int:
+    return db.execute("SELECT COUNT(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
+
+
 def identities(db, assessment_id: int) -> tuple[list[str], list[str]]:
     """The register's names and phones, second phones included (for the scrubber)."""
     rows = db.execute("SELECT name, phone, phone2 FROM clients WHERE assessment_id = ?", [assessment_id]).fetchall()

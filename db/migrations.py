@@ -417,7 +417,8 @@ def m015_station_history(db: sqlite_utils.Database) -> None:
         CREATE TABLE assessment_summaries (
             assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
             stamp TEXT NOT NULL,                    -- what it was computed from (last audit row, code version)
-            summary TEXT NOT NULL,                  -- JSON: scores, grade, completion, staffing, satisfaction
+            summary TEXT NOT NULL,                  -- JSON: the overview's row (scores, grade, satisfaction, …)
+            detail TEXT NOT NULL DEFAULT '{}',      -- JSON: completion of each indicator, staffing ratios
             calibration TEXT NOT NULL DEFAULT '{}', -- JSON: each expert's deviation per indicator
             computed_at TEXT NOT NULL
         );

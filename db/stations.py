@@ -9,6 +9,7 @@ import json
 import sqlite3
 
 from . import audit
+from .clients import db_file  # noqa: F401  (the file behind a connection)
 from .connection import transaction
 from .errors import NotFound
 
@@ -58,34 +59,33 @@ def identity_assessments(db, identity_id: int) -> list[dict]:
         WHERE s.identity_id = ? AND {_LIVE} ORDER BY a.id""", [identity_id])
 
 
-def live_assessment_ids(db) -> list[int]:
-    return [r[0] for r in db.execute(f"SELECT a.id FROM assessments a WHERE {_LIVE} ORDER BY a.id")]
+def audit_marks(db, ids=None) -> dict[int, int]:
+    """assessment id -> id of its last audit row (0 when none): every change of an assessment
+    logs one, so a summary computed at that mark is still current. One indexed look-up per
+    assessment (audit_assessment (assessment_id, id)), not a scan of the log."""
+    sql = ("SELECT a.id, (SELECT MAX(l.id) FROM audit_log l WHERE l.assessment_id = a.id)"
+           f" FROM assessments a WHERE {_LIVE}")
+    params: list = []
+    if ids is not None:
+        ids = list(ids)
+        sql += f" AND a.id IN ({','.join('?' * len(ids))})"
+        params = ids
+    return {r[0]: r[1] or 0 for r in db.execute(sql, params)}
 
 
-def audit_marks(db) -> dict[int, int]:
-    """assessment id -> id of its last audit row: every change of an assessment logs one,
-    so a cached summary computed at that mark is still current."""
-    return {r[0]: r[1] for r in db.execute(
-        "SELECT assessment_id, MAX(id) FROM audit_log WHERE assessment_id IS NOT NULL GROUP BY assessment_id")}
-
-
-def audit_mark(db, assessment_id: int) -> int:
-    row = db.execute("SELECT MAX(id) FROM audit_log WHERE assessment_id = ?", [assessment_id]).fetchone()
-    return row[0] or 0
-
-
-def cached_summaries(db, ids=None, *, calibration: bool = False) -> dict[int, tuple[str, str, str | None]]:
-    """assessment id -> (stamp, summary JSON, calibration JSON or None) of the cached ones."""
-    cols = "assessment_id, stamp, summary" + (", calibration" if calibration else ", NULL")
-    if ids is None:
-        cur = db.execute(f"SELECT {cols} FROM assessment_summaries")
-    else:
+def cached(db, ids=None, column: str = "summary") -> dict[int, tuple[str, str]]:
+    """assessment id -> (stamp, JSON of `column`: summary, detail or calibration) of the cached ones."""
+    if column not in ("summary", "detail", "calibration"):
+        raise ValueError(column)
+    sql = f"SELECT assessment_id, stamp, {column} FROM assessment_summaries"
+    params: list = []
+    if ids is not None:
         ids = list(ids)
         if not ids:
             return {}
-        cur = db.execute(f"SELECT {cols} FROM assessment_summaries WHERE assessment_id IN"
-                         f" ({','.join('?' * len(ids))})", ids)
-    return {r[0]: (r[1], r[2], r[3]) for r in cur.fetchall()}
+        sql += f" WHERE assessment_id IN ({','.join('?' * len(ids))})"
+        params = ids
+    return {r[0]: (r[1], r[2]) for r in db.execute(sql, params)}
 
 
 # ---------- writers ----------
@@ -121,8 +121,8 @@ def carry_over(db, assessment_id: int, source_assessment_id: int, areas: list[di
                        "prev_recommendations": len(recommendations)})
 
 
-def save_summaries(db, rows: list[tuple[int, str, str, str]]) -> None:
-    """Store computed summaries [(assessment_id, stamp, summary JSON, calibration JSON)].
+def save_summaries(db, rows: list[tuple[int, str, str, str, str]]) -> None:
+    """Store computed summaries [(assessment_id, stamp, summary, detail, calibration JSON)].
     Unguarded (db.guard.UNGUARDED): derived figures recomputed from audited data, no one's input."""
     if not rows:
         return
@@ -130,8 +130,8 @@ def save_summaries(db, rows: list[tuple[int, str, str, str]]) -> None:
         now = audit.now()
         live = {r[0] for r in db.execute("SELECT id FROM assessments")}
         db.conn.executemany(
-            "INSERT OR REPLACE INTO assessment_summaries (assessment_id, stamp, summary, calibration, computed_at)"
-            " VALUES (?, ?, ?, ?, ?)", [(a, s, j, c, now) for a, s, j, c in rows if a in live])
+            "INSERT OR REPLACE INTO assessment_summaries (assessment_id, stamp, summary, detail, calibration,"
+            " computed_at) VALUES (?, ?, ?, ?, ?, ?)", [(a, s, j, d, c, now) for a, s, j, d, c in rows if a in live])
 
 
 # ---------- the publish copy (a separate file, never the live database) ----------
