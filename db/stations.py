@@ -148,12 +148,14 @@ def text_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
     return out
 
 
-def rewrite_publish_copy(path: str, *, drop_tables, empty_columns: dict[str, dict], rewrite) -> None:
+def rewrite_publish_copy(path: str, *, drop_tables, remove_assessments, set_columns: dict[str, dict],
+                         keep_columns: dict[str, set], rewrite, extra_tables: dict[str, tuple[list, list]]) -> None:
     """Turn the backup at `path` (a new file, not the database in use; unguarded, see
-    db.guard.UNGUARDED) into the publishable copy: drop `drop_tables` (with the audit
-    triggers), set `empty_columns` {table: {column: value}}, pass every other text value
-    through `rewrite(table, column, row, value)` (row = the row's assessment id or None),
-    then VACUUM so nothing deleted survives in free pages."""
+    db.guard.UNGUARDED) into the publishable copy: drop the triggers and `drop_tables`, delete
+    every row of `remove_assessments` (deleted ones), set `set_columns` {table: {column: value}},
+    pass every other text value (except `keep_columns`) through `rewrite(table, column,
+    assessment_id or None, value)`, add `extra_tables` {name: (columns, rows)}, then VACUUM so
+    nothing removed survives in free pages."""
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA foreign_keys=OFF")
@@ -162,11 +164,22 @@ def rewrite_publish_copy(path: str, *, drop_tables, empty_columns: dict[str, dic
         for t in drop_tables:
             conn.execute(f"DROP TABLE IF EXISTS {_q(t)}")
         cols = text_columns(conn)
-        for t, sets in empty_columns.items():
+        gone = list(remove_assessments)
+        if gone:
+            marks = ",".join("?" * len(gone))
+            for t in cols:
+                info = [r[1] for r in conn.execute(f"PRAGMA table_info({_q(t)})")]
+                if "assessment_id" in info:
+                    conn.execute(f"DELETE FROM {_q(t)} WHERE assessment_id IN ({marks})", gone)
+            conn.execute(f"DELETE FROM assessments WHERE id IN ({marks})", gone)
+            conn.execute("DELETE FROM areas WHERE station_id NOT IN (SELECT station_id FROM assessments)")
+            conn.execute("DELETE FROM stations WHERE id NOT IN (SELECT station_id FROM assessments)")
+        for t, sets in set_columns.items():
             if t in cols:
                 conn.execute(f"UPDATE {_q(t)} SET " + ", ".join(f"{_q(c)} = ?" for c in sets), list(sets.values()))
         for t, text_cols in cols.items():
-            text_cols = [c for c in text_cols if c not in empty_columns.get(t, {})]
+            skip = set(set_columns.get(t, {})) | set(keep_columns.get(t, ()))
+            text_cols = [c for c in text_cols if c not in skip]
             if not text_cols:
                 continue
             info = [r[1] for r in conn.execute(f"PRAGMA table_info({_q(t)})")]
@@ -181,6 +194,9 @@ def rewrite_publish_copy(path: str, *, drop_tables, empty_columns: dict[str, dic
             if updates:
                 conn.executemany(f"UPDATE {_q(t)} SET " + ", ".join(f"{_q(c)} = ?" for c in text_cols)
                                  + " WHERE rowid = ?", updates)
+        for name, (columns, rows) in extra_tables.items():
+            conn.execute(f"CREATE TABLE {_q(name)} (" + ", ".join(_q(c) for c in columns) + ")")
+            conn.executemany(f"INSERT INTO {_q(name)} VALUES ({','.join('?' * len(columns))})", rows)
         conn.commit()
         conn.execute("VACUUM")
     finally:
