@@ -24,8 +24,9 @@ else:
         nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
         nav["社工站数据"] = [P["station_data"], P["register"], P["survey"]]
         nav["组长"] = [P["setup"], P["frameworks"], P["report"], P["audit"]]
+        nav["历次评估与总览"] = [P["history"], P["overview"]]
     elif role == "expert":
-        nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"]]
+        nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"], P["history"]]
     else:  # staff
         nav["现场评估"] = [P["survey_calls"], P["station_data"], P["register"], P["survey"]]
 
