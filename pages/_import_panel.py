@@ -12,9 +12,12 @@ from pages import _shared as ui
 def render(db) -> None:
     done = st.session_state.pop("import_done", None)
     if done:
-        where = (f"已归入已有社工站“{ui.esc(done['station'])}”的历次评估" if done["attached"]
-                 else f"作为新的社工站“{ui.esc(done['station'])}”")
-        st.success(f"已导入为评估 #{int(done['assessment_id'])}，{where}。请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
+        if done["attached"]:
+            st.success(f"已导入为评估 #{int(done['assessment_id'])}，已归入已有社工站“{ui.esc(done['station'])}”的历次评估。"
+                       "请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
+        else:
+            st.success(f"已导入为评估 #{int(done['assessment_id'])}，作为新的社工站“{ui.esc(done['station'])}”。"
+                       "请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
     with st.expander("从 JSON 文件导入评估（迁移自另一台电脑）", expanded=False):
         st.caption("选择在另一台电脑「报告与导出」页下载的 JSON 迁移文件，导入为本机的一个新评估；"
                    "成员沿用原来的姓名和 PIN。文件有任何问题时整份不导入。")

@@ -27,7 +27,7 @@ chosen = {
 ov = overview.overview(db, **chosen) if any(chosen.values()) else everything
 
 m = st.columns(4)
-m[0].metric("评估次数", f"{len(ov.rows)}/{ov.total}")
+m[0].metric("评估次数", f"{int(len(ov.rows))}/{int(ov.total)}")
 m[1].metric("社工站", len({r["identity_id"] for r in ov.rows}))
 finals = [r["final"] for r in ov.rows if r["final"] is not None]
 m[2].metric("平均最终得分", ui.esc(history.fmt_score(sum(finals) / len(finals)) if finals else "—"))
