@@ -149,6 +149,18 @@ def history_of_assessment(db, assessment_id: int) -> list[dict]:
     return station_history(db, stations.station_of_assessment(db, assessment_id))
 
 
+def report_history(db, assessment_id: int) -> list[dict]:
+    """The report's 历次评估对比: the station's assessments up to and including this one (term
+    order; later ones never), or [] when this is its first — then the report is unchanged."""
+    rows = stations.assessments_of(db, stations.station_of_assessment(db, assessment_id))
+    ids = [r["id"] for r in rows]
+    if assessment_id not in ids or ids.index(assessment_id) == 0:
+        return []
+    ids = ids[:ids.index(assessment_id) + 1]
+    got = summaries(db, ids)
+    return [got[i] for i in ids if i in got]
+
+
 def history_lines(rows: list[dict]) -> list[str]:
     """One line per assessment: date, kind, final, grade (the `history` command)."""
     out = []

@@ -539,12 +539,40 @@ def score_tables(data: ReportData, S, long: LongTexts | None = None) -> list:
                  report_text.num(data.final) if data.final is not None else "—"])
     out += [Spacer(1, 6), _p("表 2  各评估方得分与最终得分", S["caption"]),
             _table(rows, [62 * mm, 22 * mm, 38 * mm, 28 * mm], S, bold_last=True)]
+    n = 3
     if data.veto:
         vrows = [["否决项", "结果", "说明"]] + [[v["name"], ("未通过" if v["failed"] else "通过") if v["checked"] else "未检查",
                                                v["note"]] for v in data.veto]
         out += [Spacer(1, 6), _p("表 3  一票否决项", S["caption"]),
                 _table(vrows, [40 * mm, 25 * mm, 85 * mm], S, align_center_from=1, long=long, where="一票否决项表")]
+        n = 4
+    if data.history:
+        out += history_table(data, S, n, long)
     return out
+
+
+def history_table(data: ReportData, S, number: int, long: LongTexts | None = None) -> list:
+    """表 n 历次评估对比: the station's earlier terms and this one (final, grade, section scores,
+    satisfaction), as recorded in this database (core.overview.report_history)."""
+    from .history import fmt_pct, fmt_score
+
+    rows_ = data.history
+    codes = list(dict.fromkeys(c for r in rows_ for c in r["sections"]))
+    names = {}
+    for r in rows_:
+        names.update(r["section_names"])
+    head = ["评估", "评估日期"] + [names.get(c, c) for c in codes] + ["最终得分", "等级", "满意度"]
+    body = [[f"{r['period']}{r['kind']}评估", r["visit_date"] or "—"] + [fmt_score(r["sections"].get(c)) for c in codes]
+            + [fmt_score(r["final"]) + ("（预计）" if r["projected"] and r["final"] is not None else ""),
+               r["grade"] or "—", fmt_pct(r["satisfaction"]["rate"], 1) if r["satisfaction"] else "—"]
+            for r in rows_]
+    fixed = [34 * mm, 20 * mm]
+    tail = [18 * mm, 14 * mm, 16 * mm]
+    each = max(12 * mm, (150 * mm - sum(fixed) - sum(tail)) / max(1, len(codes)))
+    return [Spacer(1, 6), _p(f"表 {number}  历次评估对比", S["caption"]),
+            _table([head] + body, fixed + [each] * len(codes) + tail, S, align_center_from=1, long=long,
+                   where="历次评估对比表"),
+            _p("注：同一社工站（所在区、街道相同）在本评估系统中的历次评估，按年度和中期、末期排列。", S["note"])]
 
 
 def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = None) -> list:

@@ -86,6 +86,7 @@ class ReportData:
     team_names: list[str] = field(default_factory=list)          # the lead, then the experts
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
+    history: list[dict] = field(default_factory=list)            # 历次评估对比: earlier terms and this one (summaries)
 
     @property
     def short_name(self) -> str:
@@ -201,6 +202,7 @@ def gather(db, assessment_id: int) -> ReportData:
     raw_texts = report_edit.get_texts(db, assessment_id)
 
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
+    from .overview import report_history
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,
         expert_count=sum(1 for m in members if m["role"] in ("lead", "expert")),
@@ -214,6 +216,7 @@ def gather(db, assessment_id: int) -> ReportData:
         recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
         site_done=site_done, team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
         raw_items=[it["text"] for group in items.values() for it in group],
+        history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
     )
 
 

@@ -17,7 +17,7 @@ from .guard import writer
 STATION_FIELDS = ("name", "short_name", "district", "street", "address", "operator", "purchaser",
                   "supervisor", "operating_since", "agency_code")
 ASSESSMENT_FIELDS = ("kind", "period_label", "contract_start", "contract_end", "stats_start", "stats_end",
-                     "visit_date", "funding_wan", "evaluator_org", "framework_id", "name")
+                     "visit_date", "funding_wan", "evaluator_org", "framework_id", "name", "report_history")
 _MEMBER_COLS = "id, assessment_id, name, role, active, created_at"
 # The frozen framework of an assessment: written by new_assessment and set_framework only.
 FRAMEWORK_FIELDS = ("framework_version", "framework_data")

@@ -397,6 +397,8 @@ def m015_station_history(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL
         );
         ALTER TABLE stations ADD COLUMN agency_code TEXT NOT NULL DEFAULT '';
+        -- the report's 历次评估对比 table: NULL/1 printed when the station has an earlier assessment, 0 never
+        ALTER TABLE assessments ADD COLUMN report_history INTEGER;
         ALTER TABLE stations ADD COLUMN identity_id INTEGER;
         CREATE INDEX stations_identity ON stations(identity_id);
         CREATE TABLE prev_recommendations_015 (

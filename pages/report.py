@@ -220,6 +220,17 @@ with tab_build:
         act(lambda: team.set_locked(db, aid, mid, True), "已锁定")
     if data.result.final_projected:
         st.warning("部分评分尚未完成或其他评估方分数未录入，报告中的得分与等级为预计结果。")
+
+    def save_history_switch() -> None:
+        ui.saver("rp_history_err", team.update_assessment, db, aid, mid,
+                 report_history=1 if st.session_state["rp_history"] else 0)
+
+    st.checkbox("在“评估等级”部分加入“历次评估对比”表（本站在本系统中有更早的评估时）",
+                value=data.assessment.get("report_history") != 0, key="rp_history", disabled=locked,
+                on_change=save_history_switch)
+    ui.show_saved_error("rp_history_err")
+    if data.history:
+        st.caption(f"本站有 {len(data.history) - 1} 次更早的评估，报告将列出历次评估对比。")
     st.subheader("导出前检查")
     checks = preexport_check(db, aid, data)
     if blocking(checks):

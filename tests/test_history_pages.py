@@ -122,3 +122,14 @@ def test_home_page_can_make_it_a_new_station(agency_app):
     aid = at.session_state["auth"]["assessment_id"]
     assert stations.station_of_assessment(db, aid) != stations.station_of_assessment(db, ids["demo"])
     assert station_data.list_recommendations(db, aid) == []
+
+
+def test_report_page_switch_turns_the_history_table_off(agency_app):
+    db, ids = agency_app
+    at = _open("pages/report.py", ids["demo"], ids["lead"])
+    box = at.checkbox(key="rp_history")
+    assert box.value is True
+    assert any("更早的评估" in c.value for c in at.caption)
+    box.uncheck().run()
+    assert not at.exception, at.exception
+    assert team.get_assessment(db, ids["demo"])["report_history"] == 0

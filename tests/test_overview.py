@@ -275,3 +275,28 @@ def test_datasette_serves_the_publish_file_read_only(demo_db, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# ---------- the report's 历次评估对比 ----------
+
+def _pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "").replace("\n", "")
+
+
+def test_report_prints_the_history_table_only_with_earlier_terms_and_never_later_ones(agency):
+    db, ids = agency
+    from core.report_data import report_pdf
+
+    first = _pdf_text(report_pdf(db, ids["earlier"]))      # the station's first term: report unchanged
+    assert "历次评估对比" not in first
+    text = _pdf_text(report_pdf(db, ids["demo"]))
+    assert "表4历次评估对比" in text
+    assert "2022—2023年度末期评估" in text and "2023—2024年度末期评估" in text
+    assert "2024—2025年度中期评估" not in text                 # a later term is not this report's history
+    lead = next(m["id"] for m in team.list_members(db, ids["demo"]) if m["role"] == "lead")
+    team.update_assessment(db, ids["demo"], lead, report_history=0)   # the lead's switch
+    assert "历次评估对比" not in _pdf_text(report_pdf(db, ids["demo"]))
