@@ -85,7 +85,8 @@ if fv["can_update"]:
 st.subheader("社工站信息")
 c1, c2 = st.columns(2)
 fields = [("name", "社工站名称"), ("short_name", "简称"), ("district", "所在区"), ("street", "街道"), ("address", "地址"),
-          ("operating_since", "开始运营（年-月）"), ("operator", "承办方"), ("purchaser", "购买方"), ("supervisor", "监督方")]
+          ("operating_since", "开始运营（年-月）"), ("operator", "承办方"), ("purchaser", "购买方"), ("supervisor", "监督方"),
+          ("agency_code", "机构内部编号（可选）")]
 for n, (field, label) in enumerate(fields):
     ui.init_state(f"st_{field}", station[field])
     (c1 if n % 2 == 0 else c2).text_input(label, key=f"st_{field}", disabled=locked, on_change=save_station, args=(field,))
