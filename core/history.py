@@ -17,7 +17,7 @@ from statistics import mean
 from .numbers import D, fmt_number, round_half_up
 
 # Bump when a summary's content changes: cached summaries of an older version are recomputed.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 
 _SPACES = re.compile(r"[\s\u3000]+")
 
@@ -161,8 +161,14 @@ def summarize(*, assessment: dict, station: dict, framework, result, indicators:
                                "below_names": below,
                                "min_rate": _num(min((r["rate"] for r in rates), default=None))},
         "staffing": staff, "satisfaction": sat,
-        "concerns": [[c.get("section_code", ""), c.get("indicator_code", "")] for c in concerns],
+        # 需要关注 findings per (section, indicator): [[section, indicator, count]]
+        "concerns": [[k[0], k[1], n] for k, n in Counter((c.get("section_code", ""), c.get("indicator_code", ""))
+                                                         for c in concerns).items()],
         "flags": len(result.flags),
+        "texts": {"satisfaction": fmt_pct(sat["rate"], 1) if sat else "—",
+                  "interval": f"{fmt_pct(sat['low'], 1)}–{fmt_pct(sat['high'], 1)}" if sat and sat["low"] is not None else "—",
+                  "completion": f"{len(rates) - len(below)}/{len(rates)}",
+                  "min_rate": fmt_pct(_num(min((r["rate"] for r in rates), default=None)))},
         "experts": sorted(set(members.values())),
     }
     return summary, calibration_of(result, members)
@@ -223,10 +229,11 @@ def frequent_concerns(rows: list[dict], labels: dict[tuple[str, str], str] | Non
     stations: dict[tuple, set] = defaultdict(set)
     assessments: dict[tuple, set] = defaultdict(set)
     for r in rows:
-        for sec, ind in r.get("concerns", ()):
+        station = r.get("identity_id") or f"#{r['id']}"
+        for sec, ind, n in r.get("concerns", ()):
             key = (sec, ind)
-            findings[key] += 1
-            stations[key].add(r.get("identity_id") or f"#{r['id']}")
+            findings[key] += n
+            stations[key].add(station)
             assessments[key].add(r["id"])
     labels = labels or {}
     out = [{"section": k[0], "indicator": k[1], "label": labels.get(k, k[1] or k[0]), "findings": n,

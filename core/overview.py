@@ -59,7 +59,7 @@ def compute_summary(db, assessment_id: int) -> tuple[dict, dict]:
         survey=survey if survey.drawn else None, register_size=register, interval=interval,
         concerns=concerns, members=members)
     names = {}
-    for sec, ind in summary["concerns"]:
+    for sec, ind, _n in summary["concerns"]:
         try:
             names[ind] = fw.indicator(ind).name if ind else ""
         except KeyError:
@@ -221,9 +221,10 @@ def overview(db, **filters) -> Overview:
     rows.sort(key=lambda r: (r["year"], r["visit_date"], r["id"]), reverse=True)
     labels = {}
     for r in rows:
-        for sec, ind in r["concerns"]:
-            sec_name = r["section_names"].get(sec, sec)
-            labels.setdefault((sec, ind), f"{sec} {sec_name}" + (f" · {ind} {r['indicator_names'].get(ind, '')}" if ind else ""))
+        for sec, ind, _n in r["concerns"]:
+            if (sec, ind) not in labels:
+                labels[(sec, ind)] = (f"{sec} {r['section_names'].get(sec, sec)}"
+                                      + (f" · {ind} {r['indicator_names'].get(ind, '')}" if ind else ""))
     return Overview(rows, len(everything), history.filter_options(everything),
                     history.frequent_concerns(rows, labels), history.expert_totals(rows))
 
@@ -247,15 +248,13 @@ def overview_table(ov: Overview) -> tuple[list[str], list[list]]:
               + ["满意度", "满意度 95% 置信区间", "协议指标（达标/有完成率）", "未达标指标", "最低完成率", "评估日期"])
     body = []
     for r in ov.rows:
-        cs = r["completion_summary"]
-        sat = r["satisfaction"]
+        tx = r["texts"]
+        sections = r["sections"]
         body.append([r["id"], r["station"], r["district"], r["year"], r["kind"], r["framework_name"],
                      r["grade"] or "—", r["final"]]
-                    + [r["sections"].get(c) for c in sec_codes]
-                    + [history.fmt_pct(sat["rate"], 1) if sat else "—",
-                       f"{history.fmt_pct(sat['low'], 1)}–{history.fmt_pct(sat['high'], 1)}" if sat and sat.get("low") is not None else "—",
-                       f"{cs['with_rate'] - cs['below']}/{cs['with_rate']}", "、".join(cs["below_names"]),
-                       history.fmt_pct(cs["min_rate"]), r["visit_date"]])
+                    + [sections.get(c) for c in sec_codes]
+                    + [tx["satisfaction"], tx["interval"], tx["completion"],
+                       "、".join(r["completion_summary"]["below_names"]), tx["min_rate"], r["visit_date"]])
     return header, body
 
 
@@ -288,3 +287,17 @@ def overview_xlsx(db, **filters) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def overview_download(path: str, assessment_id: int, member_id: int, **filters) -> bytes:
+    """The overview workbook built on its own connection (the download button's callable); the
+    download is logged on the lead's assessment."""
+    from .store import open_db
+    from .transfer import record_export
+
+    db = open_db(path, migrated=False)
+    try:
+        record_export(db, assessment_id, member_id, "overview_xlsx")
+        return overview_xlsx(db, **filters)
+    finally:
+        db.conn.close()

@@ -35,7 +35,8 @@ m[3].metric("分歧提示（合计）", sum(r["flags"] for r in ov.rows))
 
 header, body = overview.overview_table(ov)
 st.dataframe(pd.DataFrame(body, columns=header), hide_index=True, key="ov_table")
-st.download_button("下载总览 Excel", data=overview.overview_xlsx(db, **chosen), file_name="评估总览.xlsx",
+st.download_button("下载总览 Excel（不含个人信息）", file_name="评估总览.xlsx",
+                   data=lambda: overview.overview_download(ui.db_path(), who["assessment_id"], who["member_id"], **chosen),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx")
 
 st.subheader("分布")

@@ -169,6 +169,14 @@ def test_overview_excel_has_no_personal_data_and_no_formulas(agency, tmp_path):
     names = [r[0] for r in db.execute("SELECT name FROM clients")]
     assert names and not any(n in v for n in names if len(n) >= 2 for v in cells)
     assert "赵敏" not in cells and "赵*" in cells
+    # the page's download: built on its own connection, logged on the lead's assessment
+    demo_lead = next(m["id"] for m in team.list_members(db, ids["demo"]) if m["role"] == "lead")
+    data = overview.overview_download(path, ids["demo"], demo_lead, district=["天河区"])
+    rows = list(load_workbook(__import__("io").BytesIO(data))["评估一览"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 3 and all(r[2] == "天河区" for r in rows[1:])
+    last = db.execute("SELECT action, new FROM audit_log WHERE assessment_id = ? ORDER BY id DESC LIMIT 1",
+                      [ids["demo"]]).fetchone()
+    assert last[0] == "export" and "overview_xlsx" in last[1]
 
 
 # ---------- the publish file ----------
