@@ -247,16 +247,24 @@ def expert_totals(rows: list[dict]) -> list[dict]:
     mean deviation from the panel mean (signed, in points per indicator, and as a share of the
     indicator's points), mean absolute share, flags raised (flagged cells they sat on) and the
     mean α of their panels (None while no α is known). From each summary's `experts_cal`."""
-    by: dict[str, dict] = {}
+    acc: dict[str, list] = {}      # name -> [assessments, cells, flags, n, sum_dev, sum_rel, sum_abs_rel, alphas]
     for r in rows:
+        alpha = r.get("alpha")
         for name, e in (r.get("experts_cal") or {}).items():
-            x = by.setdefault(name, {"assessments": 0, "cells": 0, "flags": 0, "n": 0, "sum_dev": 0.0,
-                                     "sum_rel": 0.0, "sum_abs_rel": 0.0, "alphas": []})
-            x["assessments"] += 1
-            for k in ("cells", "flags", "n", "sum_dev", "sum_rel", "sum_abs_rel"):
-                x[k] += e.get(k, 0)
-            if r.get("alpha") is not None:
-                x["alphas"].append(r["alpha"])
+            a = acc.get(name)
+            if a is None:
+                a = acc[name] = [0, 0, 0, 0, 0.0, 0.0, 0.0, []]
+            a[0] += 1
+            a[1] += e["cells"]
+            a[2] += e["flags"]
+            a[3] += e["n"]
+            a[4] += e["sum_dev"]
+            a[5] += e["sum_rel"]
+            a[6] += e["sum_abs_rel"]
+            if alpha is not None:
+                a[7].append(alpha)
+    by = {name: dict(zip(("assessments", "cells", "flags", "n", "sum_dev", "sum_rel", "sum_abs_rel", "alphas"), a))
+          for name, a in acc.items()}
     out = []
     for name, x in by.items():
         n = x["n"]
