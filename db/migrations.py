@@ -372,6 +372,67 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+def m012_day_plan(db: sqlite_utils.Database) -> None:
+    """The day, guided (issue 14): each expert's sign-off of their sections, the agenda of the
+    visit, the caller's script and the time of a second attempt after 无人接听."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE submissions (          -- a member has submitted their sections (read-only for them)
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            submitted_at TEXT NOT NULL,
+            reopened_at TEXT,               -- NULL while submitted; set when the lead reopens
+            reopened_by INTEGER REFERENCES members(id),
+            reopen_reason TEXT NOT NULL DEFAULT '',
+            UNIQUE (assessment_id, member_id)
+        );
+        CREATE TABLE visit_stages (         -- the agenda of the visit day (听取介绍 … 总结反馈)
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            code TEXT NOT NULL DEFAULT '',  -- which data measures its progress; '' = none (a stage the lead added)
+            name TEXT NOT NULL,
+            starts TEXT NOT NULL DEFAULT '',   -- planned 'HH:MM'
+            ends TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX visit_stages_assessment ON visit_stages(assessment_id, position);
+        CREATE TABLE survey_script (        -- the caller's script as edited for this assessment
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,              -- 'opening', 'awareness:社工站地址', 'satisfaction:服务态度', ...
+            text TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            UNIQUE (assessment_id, key)
+        );
+        -- after 无人接听: when to try again ('' = after the other clients; else 'YYYY-MM-DDTHH:MM')
+        ALTER TABLE survey_calls ADD COLUMN retry_at TEXT NOT NULL DEFAULT '';
+        """
+    )
+def _allow_unchecked_status(db) -> None:
+    """prev_recommendations: status may be 未核实, and `source`. SQLite cannot change a CHECK
+    constraint, so the table is rebuilt from its own current definition (whatever columns and
+    indexes earlier migrations gave it), only the CHECK widened."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'prev_recommendations'").fetchone()[0]
+    widened = sql.replace("'部分整改', '未整改')", "'部分整改', '未整改', '未核实')", 1)
+    if widened == sql:
+        raise RuntimeError("prev_recommendations: status CHECK not found")
+    widened = widened.replace("CREATE TABLE prev_recommendations", "CREATE TABLE prev_recommendations_015", 1)
+    cols = ", ".join(f'"{r[1]}"' for r in db.execute("PRAGMA table_info(prev_recommendations)").fetchall())
+    indexes = [r[0] for r in db.execute("SELECT sql FROM sqlite_master WHERE type = 'index'"
+                                        " AND tbl_name = 'prev_recommendations' AND sql IS NOT NULL").fetchall()]
+    db.execute(widened)
+    db.execute(f"INSERT INTO prev_recommendations_015 ({cols}) SELECT {cols} FROM prev_recommendations")
+    db.execute("DROP TABLE prev_recommendations")
+    db.execute("ALTER TABLE prev_recommendations_015 RENAME TO prev_recommendations")
+    for ix in indexes:
+        db.execute(ix)
+    db.execute("ALTER TABLE prev_recommendations ADD COLUMN source TEXT NOT NULL DEFAULT ''")  # 'assessment:<id>' 
+
+
 def m015_station_history(db: sqlite_utils.Database) -> None:
     """A station's history and the agency's overview (issue 16).
 
@@ -401,21 +462,6 @@ def m015_station_history(db: sqlite_utils.Database) -> None:
         ALTER TABLE assessments ADD COLUMN report_history INTEGER;
         ALTER TABLE stations ADD COLUMN identity_id INTEGER;
         CREATE INDEX stations_identity ON stations(identity_id);
-        CREATE TABLE prev_recommendations_015 (
-            id INTEGER PRIMARY KEY,
-            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL DEFAULT 0,
-            section_code TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT '未整改'
-                CHECK (status IN ('已整改', '部分整改', '未整改', '未核实')),
-            evidence TEXT NOT NULL DEFAULT '',
-            source TEXT NOT NULL DEFAULT ''         -- 'assessment:<id>' when carried over
-        );
-        INSERT INTO prev_recommendations_015 (id, assessment_id, position, section_code, text, status, evidence)
-            SELECT id, assessment_id, position, section_code, text, status, evidence FROM prev_recommendations;
-        DROP TABLE prev_recommendations;
-        ALTER TABLE prev_recommendations_015 RENAME TO prev_recommendations;
         CREATE TABLE assessment_summaries (
             assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
             stamp TEXT NOT NULL,                    -- what it was computed from (last audit row, code version)
@@ -426,6 +472,7 @@ def m015_station_history(db: sqlite_utils.Database) -> None:
         );
         """
     )
+    _allow_unchecked_status(db)
     # Existing stations: one identity per district + street as typed (trimmed); a station
     # without both gets an identity of its own. core.stations matches new ones more loosely.
     now = _dt.datetime.now().isoformat(timespec="seconds")
@@ -448,6 +495,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("012_day_plan", m012_day_plan),
     ("015_station_history", m015_station_history),
 ]
 

@@ -175,3 +175,32 @@ def test_first_assessment_of_a_station_starts_empty(fresh_db):
                                        "gz-2024-four-party", "组长", "2468", kind="中期")
     assert again["attached"] and again["station_id"] == out["station_id"] and again["carried_from"] == out["assessment_id"]
     assert again["carried"] == 0        # nothing recorded yet in the first: nothing to carry
+
+
+def test_migration_015_keeps_earlier_rows_and_gives_each_station_its_identity(tmp_path):
+    import sqlite3
+
+    from db import migrations
+
+    db = connect(tmp_path / "old.db")
+    before = [m for m in migrations.MIGRATIONS if m[0] != "015_station_history"]
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, fn in before:
+        fn(db)
+        db.execute("INSERT INTO _migrations VALUES (?, '')", [name])
+    for sid, district, street in ((1, "天河区", "元岗街"), (2, "天河区 ", "元岗街"), (3, "白云区", ""), (4, "", "")):
+        db.execute("INSERT INTO stations (id, name, district, street) VALUES (?, '站', ?, ?)", [sid, district, street])
+        db.execute("INSERT INTO assessments (id, station_id, framework_id, created_at) VALUES (?, ?, 'gz-2024-four-party', '')",
+                   [sid, sid])
+    db.execute("INSERT INTO prev_recommendations (assessment_id, text, status, evidence) VALUES (1, '意见甲', '部分整改', '记录')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO prev_recommendations (assessment_id, text, status) VALUES (1, '意见乙', '未核实')")
+    assert migrations.migrate(db) == ["015_station_history"]
+    row = db.execute("SELECT text, status, evidence, source FROM prev_recommendations").fetchone()
+    assert row == ("意见甲", "部分整改", "记录", "")
+    db.execute("INSERT INTO prev_recommendations (assessment_id, text, status) VALUES (1, '意见乙', '未核实')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO prev_recommendations (assessment_id, text, status) VALUES (1, '意见丙', '不知道')")
+    ident = dict(db.execute("SELECT id, identity_id FROM stations").fetchall())
+    assert ident[1] == ident[2] and len({ident[1], ident[3], ident[4]}) == 3
+    assert stations.find_station(db, "天河", "元岗街道")["id"] == ident[1]
