@@ -37,4 +37,5 @@ with st.sidebar:
         # refresh the login form is pre-filled and only the PIN is asked.
         ui.remember_login(who)
 
-st.navigation(nav).run()
+# Every page listed: a lead has more than twelve, which Streamlit would fold behind 「View more」.
+st.navigation(nav, expanded=True).run()
