@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from statistics import mean
 
-from .numbers import D, fmt_number, round_half_up
+from .numbers import D, fmt_interval, fmt_number, round_half_up
 
 # Bump when a summary's content changes: cached summaries of an older version are recomputed.
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 _SPACES = re.compile(r"[\s\u3000]+")
 
@@ -137,7 +137,9 @@ def summarize(*, assessment: dict, station: dict, framework, result, indicators:
         sat = {"rate": _num(survey.satisfaction_rate), "satisfied": survey.satisfied, "reached": survey.reached,
                "register": register_size,
                "low": _num(interval[0] * 100) if interval else None,
-               "high": _num(interval[1] * 100) if interval else None}
+               "high": _num(interval[1] * 100) if interval else None,
+               "interval_text": ("全部调查，无抽样误差" if interval and register_size == survey.reached
+                                 else fmt_interval(*interval) if interval else "—")}
     staff = None
     if staffing:
         staff = {k: _num(staffing.get(k)) for k in ("cert_ratio", "experience_ratio", "on_post_ratio", "retention",
@@ -166,7 +168,7 @@ def summarize(*, assessment: dict, station: dict, framework, result, indicators:
                                                          for c in concerns).items()],
         "flags": len(result.flags),
         "texts": {"satisfaction": fmt_pct(sat["rate"], 1) if sat else "—",
-                  "interval": f"{fmt_pct(sat['low'], 1)}–{fmt_pct(sat['high'], 1)}" if sat and sat["low"] is not None else "—",
+                  "interval": sat["interval_text"] if sat else "—",
                   "completion": f"{len(rates) - len(below)}/{len(rates)}",
                   "min_rate": fmt_pct(_num(min((r["rate"] for r in rates), default=None)))},
         "experts": sorted(set(members.values())),
@@ -381,6 +383,6 @@ def interval_label(sat: dict | None) -> str:
     if not sat:
         return "—"
     text = f"{fmt_pct(sat['rate'], 1)}（{sat['satisfied']}/{sat['reached']}"
-    if sat.get("low") is not None:
-        text += f"；{fmt_pct(sat['low'], 1)}–{fmt_pct(sat['high'], 1)}"
+    if sat.get("interval_text", "—") != "—":
+        text += f"；{sat['interval_text']}"
     return text + "）"

@@ -249,7 +249,6 @@ def _free_port() -> int:
 
 
 def test_datasette_serves_the_publish_file_read_only(demo_db, tmp_path):
-    pytest.importorskip("datasette")
     db, aid = demo_db
     out = tmp_path / "published.db"
     from core.publish import publish
