@@ -1,6 +1,6 @@
 """One scrubber: the same text typed into every free-text field shows the same masked form in
 every output — the pages' readers, the dashboard, the audit page, the PDF, Excel and the
-survey CSV. Only the JSON transfer file keeps it as typed (documented)."""
+survey CSV, the publish file. Only the JSON transfer file keeps it as typed (documented)."""
 from __future__ import annotations
 
 import io
@@ -107,3 +107,27 @@ def test_the_json_transfer_file_alone_keeps_the_text_as_typed(typed):
     db, aid, text, masked, name = typed
     doc = json.loads(export_json(db, aid))
     assert text in json.dumps(doc, ensure_ascii=False)
+
+
+def test_the_publish_file_shows_the_same_masked_form_in_every_text_field(typed, tmp_path):
+    import sqlite3
+
+    from core.publish import publish
+
+    db, aid, text, masked, name = typed
+    publish(db, tmp_path / "published.db")
+    pub = sqlite3.connect(tmp_path / "published.db")
+    found = set()
+    for (t,) in pub.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        cols = [c[1] for c in pub.execute(f'PRAGMA table_info("{t}")')]
+        for row in pub.execute(f'SELECT * FROM "{t}"'):
+            for c, v in zip(cols, row):
+                if isinstance(v, str):
+                    _clean(v, name)
+                    if masked in v:
+                        found.add(f"{t}.{c}")
+    # score note, finding, override reason, party comment, veto note, report item and text,
+    # site record finding and file, recommendation and evidence, indicator note
+    assert found >= {"scores.note", "findings.text", "overrides.reason", "party_scores.comment", "veto_checks.note",
+                     "report_items.text", "report_texts.text", "site_records.finding", "site_records.file_ref",
+                     "prev_recommendations.text", "prev_recommendations.evidence", "contract_indicators.note"}, found
