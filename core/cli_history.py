@@ -37,7 +37,6 @@ def cmd_history(argv):
 
     db = _existing_db(args.db)
     st = stations.find_station_by_name(db, args.station)
-    print(f"# {stations.station_label(st)}")
     for line in overview.history_lines(overview.station_history(db, st["id"])):
         print(line)
     return 0

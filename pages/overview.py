@@ -15,7 +15,8 @@ who = ui.require_login("lead")
 st.title("机构总览")
 st.caption("本数据库中的全部评估（已删除的除外）。仅组长可见：组长即评估机构的工作人员。不含服务对象的任何个人信息。")
 
-everything = overview.overview(db)
+with st.spinner("正在汇总各次评估的数据（新导入或修改过的评估需重新计算）……"):
+    everything = overview.overview(db)
 opts = everything.options
 c = st.columns(4)
 chosen = {

@@ -104,7 +104,8 @@ def test_history_command_prints_one_line_per_assessment_in_order(agency, tmp_pat
     path = db.execute("PRAGMA database_list").fetchone()[2]
     r = core_cli("history", "--db", path, "--station", "元岗街社工服务站")
     assert r.returncode == 0, r.stderr
-    lines = r.stdout.strip().splitlines()[1:]
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 3                                     # one line per assessment, nothing else
     assert lines == ["2023-03-02  2022—2023 年度末期  " + lines[0].split("  ")[2] + "  " + lines[0].split("  ")[3],
                      "2025-02-27  2023—2024 年度末期  91.17  优秀",
                      lines[2]]
