@@ -29,10 +29,21 @@ from .survey import wilson_interval
 
 # ---------- one assessment ----------
 
+try:  # Krippendorff's α of a panel is issue 15's (core.agreement); until it is merged, α shows as '—'.
+    from . import agreement as _agreement
+except ImportError:  # pragma: no cover - depends on the merge order of issue 15
+    _agreement = None
+
+
 def panel_alpha(result) -> float | None:
-    """Krippendorff's α of the assessment's expert panel — HOOK for issue 15 (agreement
-    statistics): return its α here once core has it; None shows as '—' in the calibration."""
-    return None
+    """Krippendorff's α (interval) of the assessment's expert panel, by issue 15's
+    core.agreement over the scored cells; None while that module is absent or α is undefined."""
+    if _agreement is None:
+        return None
+    try:
+        return _agreement.compute(result.cells).alpha
+    except ImportError:   # its `krippendorff` package not installed
+        return None
 
 
 def compute_summary(db, assessment_id: int) -> tuple[dict, dict]:
@@ -75,7 +86,8 @@ def compute_summary(db, assessment_id: int) -> tuple[dict, dict]:
 
 
 def _stamp(mark: int) -> str:
-    return f"v{history.SUMMARY_VERSION}:{mark}"
+    # α joins the stamp: summaries cached before core.agreement existed are recomputed with it.
+    return f"v{history.SUMMARY_VERSION}{'a' if _agreement is not None else ''}:{mark}"
 
 
 DETAIL_KEYS = ("completion", "staffing")     # what the history shows and the overview does not

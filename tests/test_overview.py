@@ -148,7 +148,14 @@ def test_overview_counts_concerns_across_stations_and_calibrates_each_expert(age
     assert set(by) >= {"林晓红", "王建华", "赵敏"}
     zhao = by["赵敏"]
     assert zhao["assessments"] == 4 and zhao["cells"] > 0 and zhao["mean_deviation"] < 0
-    assert zhao["alpha"] is None                              # the hook for issue 15's α
+    # α of the panels they sat on: issue 15's core.agreement once merged, else '—' (None)
+    if overview._agreement is None:
+        assert zhao["alpha"] is None
+    else:
+        from core import scoresheet
+
+        alpha = overview._agreement.compute(scoresheet.result(db, ids["demo"]).cells).alpha
+        assert alpha is not None and zhao["alpha"] == pytest.approx(alpha, abs=0.01)
     detail = overview.expert_detail(db, ov, "赵敏")
     assert detail and all(isinstance(v, float) for v in detail.values())
 
