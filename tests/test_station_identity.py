@@ -204,3 +204,18 @@ def test_migration_015_keeps_earlier_rows_and_gives_each_station_its_identity(tm
     ident = dict(db.execute("SELECT id, identity_id FROM stations").fetchall())
     assert ident[1] == ident[2] and len({ident[1], ident[3], ident[4]}) == 3
     assert stations.find_station(db, "天河", "元岗街道")["id"] == ident[1]
+
+
+def test_two_stations_in_one_street_are_told_apart_by_agency_code(fresh_db):
+    a = stations.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街",
+                                              "agency_code": "TH-01"}, "gz-2024-four-party", "组长", "2468")
+    b = stations.create_assessment(fresh_db, {"name": "棠下街家庭综合服务中心", "district": "天河区", "street": "棠下街",
+                                              "agency_code": "TH-02"}, "gz-2024-four-party", "组长", "2468")
+    assert not b["attached"] and a["station_id"] != b["station_id"]
+    again = stations.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街道",
+                                                  "agency_code": "th-01"}, "gz-2024-four-party", "组长", "2468")
+    assert again["attached"] and again["station_id"] == a["station_id"]
+    with pytest.raises(Exception, match="对应多个社工站"):
+        stations.find_station_by_name(fresh_db, "棠下街")
+    assert stations.find_station_by_name(fresh_db, str(b["station_id"]))["id"] == b["station_id"]
+    assert stations.find_station_by_name(fresh_db, "棠下街社工服务站")["id"] == a["station_id"]
