@@ -57,8 +57,13 @@ def compute_summary(db, assessment_id: int) -> tuple[dict, dict]:
     staff = staffing_figures(raw_staff) if raw_staff else None
     survey = calls.survey_results(db, assessment_id)
     register = station_data.register_size(db, assessment_id)
-    interval = None
-    if survey.reached:
+    # The survey's own interval (core.survey: Wilson, finite-population corrected by the register
+    # size stored with the sample); computed here only for a sample drawn before that was stored.
+    interval = getattr(survey, "satisfaction_interval", None)
+    population = getattr(survey, "population", None)
+    if population is not None:
+        register = population
+    if interval is None and survey.reached:
         population = register if register >= survey.reached and not survey.register_changed else None
         interval = wilson_interval(survey.satisfied, survey.reached, population)
     concerns = [{"section_code": f["section_code"], "indicator_code": f["indicator_code"]}
