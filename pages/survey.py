@@ -73,6 +73,19 @@ if is_lead and not locked and sample is not None:
             if ui.run(lambda: calls.withdraw_sample(db, aid, me, confirm=sure), success="已撤销抽样"):
                 st.rerun()
 
+# ---------- the caller's script ----------
+with st.expander("回访话术（回访员在电话回访页照读）"):
+    st.caption("默认措辞来自评估框架；组长可按本次评估修改，离开输入框即保存。清空某一项即恢复框架原文。"
+               "可用 {name}（受访对象）、{station}（社工站）、{org}（评估方）。")
+    for line in calls.script(db, aid):
+        key = f"script_{line['key']}"
+        ui.init_state(key, line["text"])
+        st.text_area(line["label"] + ("（已修改）" if line["edited"] else ""), key=key, height=68,
+                     disabled=not is_lead or locked,
+                     on_change=lambda k=line["key"], wk=key: ui.saver("script_err", calls.set_script, db, aid, me, k,
+                                                                     st.session_state[wk]))
+    ui.show_saved_error("script_err")
+
 if sample is None:
     st.stop()
 
