@@ -18,6 +18,7 @@ from db import transfer as _db
 from db.audit import now
 from db.connection import transaction
 
+from . import uploads
 from .errors import ImportRejected
 from .framework import framework_of_row, get_framework, shipped_framework_data
 
@@ -355,6 +356,9 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
     transaction (nothing is written on any error).
     """
     if not isinstance(doc, dict):
+        big = uploads.too_large("transfer", "JSON 迁移文件", len(doc.encode("utf-8") if isinstance(doc, str) else doc))
+        if big:
+            raise ImportRejected([big])
         doc = loads(doc)
     sch = schema(db)
     errors = validate(doc, sch)

@@ -6,6 +6,7 @@ import streamlit as st
 from core.errors import ImportRejected
 from core.transfer import import_assessment
 
+from core import uploads
 from pages import _shared as ui
 
 
@@ -21,7 +22,9 @@ def render(db) -> None:
         # A form: the chosen file and the click arrive together (no race with the
         # uploader's own reruns when a file is replaced).
         with st.form("import_json_form", border=False):
-            up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file")
+            up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file",
+                                  max_upload_size=uploads.max_mb("transfer"))
+            st.caption(ui.esc(uploads.limit_text("transfer")))
             go = st.form_submit_button("导入", key="import_json_go", type="primary")
         if go:
             if up is None:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import framework_library, framework_xlsx, team
 from core.errors import DataError, ImportRejected
+from core import uploads
 from pages import _shared as ui
 
 who = ui.require_login("lead")
@@ -40,7 +41,8 @@ st.download_button("下载 Excel 模板（内置默认框架）", data=framework
 st.subheader("从 Excel 导入指标体系")
 st.caption("按模板填写（部分、指标、分值、评分范围、评分方式与评分标准、需提供材料、评估方权重、等级）。"
            "导入为一个新框架；文件中的框架编号已被使用时自动加后缀。有任何错误则不导入，错误写明工作表、行号和列名。")
-up = st.file_uploader("选择 Excel 文件", type=["xlsx"], key="fw_upload")
+up = st.file_uploader("选择 Excel 文件", type=["xlsx"], key="fw_upload", max_upload_size=uploads.max_mb("framework"))
+st.caption(ui.esc(uploads.limit_text("framework")))
 if up is not None:
     content = up.getvalue()
     try:

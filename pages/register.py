@@ -6,6 +6,7 @@ from core import imports
 from core import station_data
 from core import team
 from core.errors import DataError, ImportRejected
+from core import uploads
 from pages import _shared as ui
 
 who = ui.require_login()
@@ -113,7 +114,8 @@ def _import_section() -> None:
         st.warning(ui.esc(refused), icon=":material/block:")
         return
     st.file_uploader("选择名册文件（.xlsx 或 .csv；可直接用本站原有的名册，标题行、合计行会自动跳过）",
-                     type=["xlsx", "csv"], key="client_upload", on_change=_on_file)
+                     type=["xlsx", "csv"], key="client_upload", on_change=_on_file, max_upload_size=uploads.max_mb("table"))
+    st.caption(ui.esc(uploads.limit_text("table")))
     if not state["file"]:
         return
     name, data = state["file"]
