@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from db import backup as _backup
 
-from . import labels
+from . import audit_text, labels
 from .framework import framework_of_row
 from .masking import Scrubber, mask_name, mask_phone
 from .numbers import ZeroTarget, fmt_number, fmt_percent
@@ -40,27 +40,6 @@ def neutralise(value: str) -> str:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def _mask_json_people(text, entity: str):
-    """In audit snapshots about the register/survey, mask 'name'/'phone' values (even of deleted clients)."""
-    if not text or not any(k in (entity or "") for k in ("client", "register", "survey")):
-        return text
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError):
-        return text
-
-    def walk(x):
-        if isinstance(x, dict):
-            return {k: (mask_name(v) if k in ("name", "client_name") and isinstance(v, str)
-                        else mask_phone(v) if k in ("phone", "client_phone") and isinstance(v, str)
-                        else walk(v)) for k, v in x.items()}
-        if isinstance(x, list):
-            return [walk(v) for v in x]
-        return x
-
-    return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
 
 
 def _num(v):
@@ -228,9 +207,14 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
          r["position"], r["text"], r["source_finding_ids"]]
         for r in sorted(t["report_items"], key=lambda r: (r["section_code"], r["area_code"], r["kind"], r["position"]))])
     sheets["报告文字"] = (["项目", "内容", "时间"], [[r["key"], r["text"], r["updated_at"]] for r in t["report_texts"]])
-    sheets["修改记录"] = (["编号", "时间", "操作人", "操作", "对象", "对象编号", "原值", "新值"], [
-        [r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_key"],
-         _mask_json_people(r["old"], r["entity"]), _mask_json_people(r["new"], r["entity"])]
+    member_names = {m["id"]: m["name"] for m in t["members"]}
+    codes = audit_text.codes_for(fw, t["areas"])
+    sheets["修改记录"] = (["编号", "时间", "操作人", "操作", "对象", "对象编号", "修改前", "修改后"], [
+        [r["id"], (r["at"] or "").replace("T", " ")[:19], audit_text.actor_label(r["actor"]),
+         labels.label(labels.AUDIT_ACTIONS, r["action"]),
+         labels.label(labels.AUDIT_ENTITIES, r["entity"]), r["entity_key"],
+         audit_text.describe(audit_text.mask_people(r["old"], r["entity"]), member_names, r["entity"], codes),
+         audit_text.describe(audit_text.mask_people(r["new"], r["entity"]), member_names, r["entity"], codes)]
         for r in t["audit_log"]])
 
     wb = Workbook()
