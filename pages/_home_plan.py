@@ -44,7 +44,7 @@ def _agenda_editor(db, aid: int, mid: int, locked: bool) -> None:
             column_config={"环节": st.column_config.TextColumn("环节", required=True),
                            "开始": st.column_config.TimeColumn("开始", format="HH:mm", step=300),
                            "结束": st.column_config.TimeColumn("结束", format="HH:mm", step=300),
-                           "备注": st.column_config.TextColumn("备注")})
+                           "备注": st.column_config.TextColumn("备注")}, placeholder="")
         rows = [{"code": r.get("code") or "", "name": r.get("环节"), "starts": r.get("开始"), "ends": r.get("结束"),
                  "note": r.get("备注")} for r in edited.to_dict("records")]
         if not locked:
@@ -106,7 +106,7 @@ def expert(db, who: dict, locked: bool) -> None:
                 text=f"已评 {int(plan['scored'])} / 分配 {int(plan['assigned'])} 个评分单元")
     st.dataframe(pd.DataFrame([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
                                 "状态": "已评完" if s["scored"] == s["assigned"] else "未评完"}
-                               for s in plan["sections"]]), hide_index=True, key="plan_sections")
+                               for s in plan["sections"]]), hide_index=True, key="plan_sections", placeholder="")
     _link("scoring", "去评分")
 
     st.markdown(f"#### 需要讨论的分歧（{len(plan['flags'])}）")

@@ -46,7 +46,7 @@ def render(dash: dashboard.Dashboard) -> None:
     st.dataframe(pd.DataFrame([{
         "评估方": p.name, "权重": float(p.weight), "得分": p.score_text,
         "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
-    } for p in dash.parties]), hide_index=True, key="dash_parties")
+    } for p in dash.parties]), hide_index=True, key="dash_parties", placeholder="")
 
     left, right = st.columns(2)
     with left:
@@ -55,18 +55,18 @@ def render(dash: dashboard.Dashboard) -> None:
             "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
             "最近操作": e.last_activity_text,
         } for e in dash.experts]), hide_index=True, key="dash_experts",
-            column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")})
+            column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
         st.subheader("各部分得分")
         st.dataframe(pd.DataFrame([{
             "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
             "已评": f"{s.cells_scored}/{s.cells_total}",
-        } for s in dash.sections]), hide_index=True, key="dash_sections")
+        } for s in dash.sections]), hide_index=True, key="dash_sections", placeholder="")
         if dash.areas:
             st.subheader("各片区服务质量")
             st.dataframe(pd.DataFrame([{
                 "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
                 "已评": f"{a.cells_scored}/{a.cells_total}",
-            } for a in dash.areas]), hide_index=True, key="dash_areas")
+            } for a in dash.areas]), hide_index=True, key="dash_areas", placeholder="")
     with right:
         show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
 

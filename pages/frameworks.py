@@ -27,7 +27,7 @@ by_id = {e.id: e for e in entries}
 st.subheader("框架库")
 st.dataframe(pd.DataFrame([{"编号": e.id, "名称": e.name, "版本": e.version, "类型": "内置（只读）" if e.shipped else "本机构",
                             "来源": e.origin, "创建人": e.created_by, "创建时间": (e.created_at or "").replace("T", " ")[:16]}
-                           for e in entries]), hide_index=True, width="stretch", key="fw_library")
+                           for e in entries]), hide_index=True, width="stretch", key="fw_library", placeholder="")
 c1, c2 = st.columns([3, 2])
 pick = c1.selectbox("导出框架为 Excel 指标体系", list(by_id), format_func=lambda k: by_id[k].label, placeholder="请选择",
                     key="fw_export_pick")
@@ -90,7 +90,7 @@ for tab, (name, rows) in zip(tabs, sheets.items()):
     df = pd.DataFrame(rows, columns=framework_xlsx.COLUMNS[name], dtype=str)
     with tab:
         edited = st.data_editor(df, num_rows="dynamic", hide_index=True, width="stretch",
-                                key=f"fw_edit_{target}_{by_id[target].version}_{name}")
+                                key=f"fw_edit_{target}_{by_id[target].version}_{name}", placeholder="")
     tables[name] = edited.fillna("").to_dict("records")
 if st.button("保存为新版本", key="fw_save", type="primary"):
     try:

@@ -62,6 +62,7 @@ with tab_ind:
             "完成率": st.column_config.TextColumn("完成率", width="small"),
             "备注": st.column_config.TextColumn("备注", width="large"),
         },
+        placeholder="",
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):

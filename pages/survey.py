@@ -121,7 +121,7 @@ st.dataframe(pd.DataFrame([{
     "序号": i["position"], "候补": "是" if i["reserve"] else "", "姓名": i["name"], "电话": i["phone"],
     "社区": i["community"], "类别": i["category"], "回访人": i["caller_name"] or "", "状态": i["status_label"],
     "拨打次数": i["attempts"],
-} for i in items]), hide_index=True, key="survey_items_table", height=300)
+} for i in items]), hide_index=True, key="survey_items_table", height=300, placeholder="")
 
 # ---------- results ----------
 res = calls.survey_results(db, aid)
@@ -144,15 +144,15 @@ if res.reached:
 if res.reached:
     st.markdown("**满意度分项**")
     st.dataframe(pd.DataFrame([{"项目": item, **counts} for item, counts in res.breakdown.items()]),
-                 hide_index=True, key="survey_breakdown")
+                 hide_index=True, key="survey_breakdown", placeholder="")
     st.markdown("**知晓度分项**")
     st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": survey.rate_text(v, res.reached)}
-                               for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness")
+                               for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness", placeholder="")
 
 st.markdown("**需跟进名单**（无法接通、不了解社工、不满意、拒访）")
 if res.follow_up:
     st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "原因": f["reason"]}
-                               for f in res.follow_up]), hide_index=True, key="survey_follow_up")
+                               for f in res.follow_up]), hide_index=True, key="survey_follow_up", placeholder="")
 else:
     st.caption("暂无。")
 if res.knows_worker_no:

@@ -36,7 +36,7 @@ st.dataframe(pd.DataFrame([{
     "候补": "是" if i["reserve"] else "", "状态": i["status_label"], "已拨打": i["attempts"], "最近结果": i["last_outcome"],
     "拨打顺序": order.get(i["id"]),
 } for i in items]), hide_index=True, key="calls_list",
-    column_config={"拨打顺序": st.column_config.NumberColumn("拨打顺序", help="待拨打对象的建议拨打顺序")})
+    column_config={"拨打顺序": st.column_config.NumberColumn("拨打顺序", help="待拨打对象的建议拨打顺序")}, placeholder="")
 
 labels = {i["id"]: f"第 {i['position']} 号　{i['name']}　{i['community']}　（{i['status_label']}）" for i in items}
 ids = list(labels)
@@ -73,7 +73,7 @@ with st.container(border=True, key="call_card"):
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
             "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(survey.AWARENESS_ITEMS)}" if c["awareness"] else "",
             "总体满意度": SATISFACTION_SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
-        } for c in form["calls"]]), hide_index=True, key="call_history")
+        } for c in form["calls"]]), hide_index=True, key="call_history", placeholder="")
 
 if form["status"] in survey.FINAL_STATUSES:
     st.success(f"该对象已完成回访：{ui.esc(survey.status_label(form['status']))}。")

@@ -66,3 +66,33 @@ def test_the_limit_is_stated_beside_the_json_import_box(app_env):
     at = app_test()
     at.run()
     assert any("文件格式 .json，大小不超过 20 MB" in c.value for c in at.caption)
+
+
+def test_every_grid_shows_empty_cells_blank_not_none():
+    """st.dataframe / st.data_editor show a missing value as the word "None" unless told otherwise."""
+    calls = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("dataframe", "data_editor"):
+                calls.append((path.name, node.lineno, {k.arg: ast.unparse(k.value) for k in node.keywords}))
+    assert len(calls) >= 20
+    bad = [f"{name}:{line}" for name, line, kw in calls if kw.get("placeholder") != "''"]
+    assert not bad, bad
+
+
+def test_an_empty_cell_is_blank_on_the_page(team_file, app_env):
+    """An indicator without its actual figure: the grid is told to show the empty cell as blank."""
+    src, aid, m = team_file
+    shutil.copy(src, app_env)
+    from db.connection import connect
+
+    db = connect(app_env)
+    db["contract_indicators"].insert(dict(assessment_id=aid, position=0, name="个案", unit="个", target=10,
+                                          actual=None, note=""))
+    db.conn.close()
+    at = app_test("pages/station_data.py", auth={"assessment_id": aid, "member_id": m["lead"]})
+    at.run()
+    grid = next(d for d in at.dataframe if "实际完成量" in d.value.columns)
+    assert grid.value["实际完成量"].isna().all()
+    assert grid.proto.HasField("placeholder") and grid.proto.placeholder == ""    # shown blank, not "None"
