@@ -158,5 +158,15 @@ def staff(db, who: dict, locked: bool) -> None:
     _link("survey_calls", "去电话回访")
 
 
+def _agenda_readonly(db, aid: int) -> None:
+    with st.expander("今日议程"):
+        for row in dayplan.agenda(db, aid):
+            times = f"{row['starts']}–{row['ends']}" if row["starts"] and row["ends"] else (row["starts"] or row["ends"])
+            st.markdown(f"- **{ui.esc(row['name'])}**　{ui.esc(times or '未定时间')}"
+                        + (f"　{ui.esc(row['note'])}" if row["note"] else ""))
+
+
 def render(db, who: dict, locked: bool) -> None:
     {"lead": lead, "expert": expert, "staff": staff}[who["role"]](db, who, locked)
+    if who["role"] != "lead":
+        _agenda_readonly(db, who["assessment_id"])

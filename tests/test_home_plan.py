@@ -120,6 +120,8 @@ def test_the_lead_edits_the_agenda_and_every_member_sees_the_new_times(bare):
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'visit_stages'").fetchone()[0] == 1
     at = home(aid, m["lead"])
     assert "**听取介绍**  \n08:30–09:10" in md(at) and "**午餐**  \n12:00–13:00" in md(at)
+    for member in (m["expert"], m["staff"]):                           # read-only for the others
+        assert "- **午餐**　12:00–13:00　社工站食堂" in md(home(aid, member))
     # Bad input is refused in Chinese naming the row; nothing changes.
     bad = [dict(r) for r in saved]
     bad[1]["ends"] = "9点"
