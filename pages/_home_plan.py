@@ -53,12 +53,14 @@ def _agenda_editor(db, aid: int, mid: int, locked: bool) -> None:
             except DataError:     # a bad row: save_agenda below names it
                 changed = True
             if changed and ui.run(lambda: dayplan.save_agenda(db, aid, mid, rows)):
-                st.toast("议程已保存")
+                st.session_state["plan_saved"] = True      # the toast after the rerun (which shows the new agenda)
                 st.rerun()
 
 
 def lead(db, who: dict, locked: bool) -> None:
     aid, mid = who["assessment_id"], who["member_id"]
+    if st.session_state.pop("plan_saved", False):
+        st.toast("议程已保存（已记入修改记录）")
     st.markdown("#### 今日议程与进度")
     for n, stage in enumerate(dayplan.stage_progress(db, aid)):
         with st.container(border=True, key=f"plan_stage_{n}"):

@@ -73,6 +73,8 @@ def test_the_leads_home_shows_the_seven_steps_with_times_and_progress_from_the_d
     assert "专家已提交 0 / 5；现场反馈已记录 1 / 3 方" in texts
     assert any(t.startswith("已评 ") and "已提交 0 / 5 位" in t for t in texts)
     assert ("site_records", "去记录") in links(at) and ("survey", "去记录") in links(at)
+    assert dayplan.is_default(db, aid)          # showing the default agenda writes nothing
+    assert not db.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'visit_stages'").fetchone()[0]
 
 
 def test_the_leads_home_lists_the_open_items_of_the_pre_export_check_each_with_its_page(bare):
