@@ -35,6 +35,8 @@ TABLES = (
     "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls",
     "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
 )
+# Tables added after files were first written: a file from before them imports with none.
+LATER_TABLES = ("submissions", "visit_stages", "survey_script")
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data).
 NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments")
@@ -132,6 +134,14 @@ def check_header(doc: dict) -> list[str]:
     return []
 
 
+def with_later_tables(doc: dict) -> dict:
+    """The file with an empty list for each table added after it was written (LATER_TABLES)."""
+    tables = doc.get("tables")
+    if not isinstance(tables, dict) or all(t in tables for t in LATER_TABLES):
+        return doc
+    return dict(doc, tables=dict(tables, **{t: [] for t in LATER_TABLES if t not in tables}))
+
+
 def validate(doc: dict, schema: dict) -> list[str]:
     """Every problem of the file, in Chinese, naming table, row and column; [] when importable.
 
@@ -141,6 +151,7 @@ def validate(doc: dict, schema: dict) -> list[str]:
     errors = check_header(doc)
     if errors:
         return errors
+    doc = with_later_tables(doc)
     tables = doc.get("tables")
     if not isinstance(tables, dict):
         return ["文件缺少数据（tables）。"]
@@ -360,6 +371,7 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
         if big:
             raise ImportRejected([big])
         doc = loads(doc)
+    doc = with_later_tables(doc)
     sch = schema(db)
     errors = validate(doc, sch)
     if errors:

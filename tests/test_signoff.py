@@ -179,3 +179,23 @@ def test_cli_scoresheet_writes_the_same_sheet_and_refuses_an_unknown_member(demo
     assert cli_main(["scoresheet", str(aid), "--member", "无名氏", "--db", str(path), "--out", str(tmp_path / "x.pdf")]) == 1
     assert "没有成员“无名氏”" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_json_file_from_before_the_sign_off_tables_still_imports(demo_db, tmp_path):
+    import json
+
+    from core import transfer
+    from db.connection import connect
+    from db.migrations import migrate
+
+    db, aid = demo_db
+    doc = json.loads(transfer.export_json(db, aid))
+    for t in transfer.LATER_TABLES:
+        del doc["tables"][t]
+    for call in doc["tables"]["survey_calls"]:
+        del call["retry_at"]                              # the column came with them
+    target = connect(tmp_path / "old.db")
+    migrate(target)
+    new_id = transfer.import_assessment(target, json.dumps(doc, ensure_ascii=False).encode())
+    assert signoff.submitted_members(target, new_id) == []
+    assert len(S.scores(target, new_id)) == len(S.scores(db, aid))
