@@ -109,8 +109,17 @@ refresh()
 # ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
 if is_lead:
     st.divider()
-    st.subheader("退回专家评分")
+    st.subheader("专家评分表与退回")
     db = ui.get_db()
+    scorers = {s["member_id"]: f"{s['name']}（{s['role_label']}，{'已提交' if s['submitted'] else '未提交'}）"
+               for s in signoff.scorers(db, aid)}
+    if scorers:
+        c1, c2 = st.columns([2, 1])
+        pick = c1.selectbox("打印评分表（含签名栏）", list(scorers), format_func=scorers.get, key="sheet_member")
+        path = ui.db_path()
+        c2.download_button("下载评分表 PDF", data=lambda: signoff.score_sheet_download(path, aid, pick),
+                           file_name=f"专家评分表-{scorers[pick].split('（')[0]}.pdf", mime="application/pdf",
+                           key="sheet_download", on_click="ignore", icon=":material/print:")
     if st.session_state.get("reopen_flash"):
         st.success(ui.esc(st.session_state.pop("reopen_flash")))
     done = signoff.submitted_members(db, aid)
