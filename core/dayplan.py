@@ -246,4 +246,4 @@ def staff_plan(db, assessment_id: int, member_id: int) -> dict:
     return {"drawn": calls.current_sample(db, assessment_id) is not None, "assigned": len(mine),
             "reached": count(survey.STATUS_REACHED), "unreachable": count(survey.UNREACHABLE),
             "refused": count(survey.STATUS_REFUSED), "to_call": len(queue), "next": queue[0] if queue else None,
-            "retry": count(survey.RETRY)}
+            "retry": count(survey.RETRY), "queue": queue}

@@ -157,6 +157,9 @@ def staff(db, who: dict, locked: bool) -> None:
     else:
         st.markdown(f"**下一位**：第 {int(nxt['position'])} 号　{ui.esc(nxt['name'])}　{ui.esc(nxt['community'] or '')}"
                     f"（{ui.esc(nxt['status_label'])}）")
+        st.dataframe(pd.DataFrame([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
+                                    "状态": i["status_label"]} for n, i in enumerate(plan["queue"], 1)]),
+                     hide_index=True, key="plan_queue", placeholder="", height=min(400, 38 + 35 * len(plan["queue"])))
     _link("survey_calls", "去电话回访")
 
 

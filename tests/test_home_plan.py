@@ -185,3 +185,6 @@ def test_a_callers_home_shows_their_calls_the_next_client_masked_and_the_counts(
     full = db["clients"].get(third["client_id"])["name"]
     assert full not in nxt and "*" in third["name"]                             # masked on home
     assert ("survey_calls", "去电话回访") in links(at)
+    queue = at.dataframe[0].value                                                # the calling order, masked
+    assert list(queue["序号"]) == [i["position"] for i in SV.my_calls(db, aid, m["staff"])[2:]] + [first["position"]]
+    assert all("*" in name for name in queue["姓名"])
