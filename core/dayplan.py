@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from db import dayplan as plan_db
 
-from . import calls, dashboard, report_edit, report_text, scoresheet, signoff, station_data, survey, team
+from . import calls, report_edit, report_text, scoresheet, signoff, station_data, survey, team
 from .errors import InvalidValue
 from .labels import ROLES
+from .numbers import fmt_number
 
 # code, name, planned start, planned end (the sample report's 评估方法, in its order).
 DEFAULT_STAGES = (
@@ -229,8 +230,8 @@ def expert_plan(db, assessment_id: int, member_id: int) -> dict:
             mine = c.expert_values[member_id]
             others = [v for mid, v in c.expert_values.items() if mid != member_id]
             flags.append({"label": f"{c.indicator.code} {c.indicator.name}{where}",
-                          "mine": "不适用" if mine is None else dashboard.fmt_number(mine),
-                          "others": "、".join("不适用" if v is None else dashboard.fmt_number(v) for v in others),
+                          "mine": "不适用" if mine is None else fmt_number(mine),
+                          "others": "、".join("不适用" if v is None else fmt_number(v) for v in others),
                           "decided": c.override is not None})
     return {"sections": sections, "assigned": p["assigned"], "scored": p["scored"], "missing": p["missing"],
             "flags": flags, "submission": signoff.submission_of(db, assessment_id, member_id),
