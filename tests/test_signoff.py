@@ -199,3 +199,11 @@ def test_a_json_file_from_before_the_sign_off_tables_still_imports(demo_db, tmp_
     new_id = transfer.import_assessment(target, json.dumps(doc, ensure_ascii=False).encode())
     assert signoff.submitted_members(target, new_id) == []
     assert len(S.scores(target, new_id)) == len(S.scores(db, aid))
+
+
+def test_the_score_sheet_of_an_expert_on_the_2019_framework_leaves_unscored_cells_blank(city):
+    db, aid, m = city
+    S.save_score(db, aid, m["expert"], "P1", value=5.5, note="党建阵地规范")
+    text = _text(signoff.score_sheet_pdf(db, aid, m["expert"]))
+    assert "P 党建引领" in text and "党建阵地规范" in text and "5.5" in text
+    assert "已评 1 / 2" in text and "None" not in text and "尚未提交" in text
