@@ -61,7 +61,9 @@ def test_the_score_sheet_downloads_with_the_experts_scores_then_the_expert_submi
     # Submit: the page turns read-only; the lead's home counts it.
     ui.click(page, "提交我的评分")
     expect(ui.main(page).get_by_text("提交评分，评分与意见只读")).to_be_visible()
-    expect(ui.widget(page, "sc_note_A2_").locator("textarea")).to_be_disabled()
+    note_box = ui.widget(page, "sc_note_A2_").locator("textarea")
+    expect(note_box.and_(page.locator("textarea:not([disabled])"))).to_have_count(0)   # read-only now
+    expect(note_box.first).to_be_disabled()
 
     lead = new_page()
     ui.login(lead, server.url, aid, "陈志远", "1111")
