@@ -207,3 +207,15 @@ def test_the_score_sheet_of_an_expert_on_the_2019_framework_leaves_unscored_cell
     text = _text(signoff.score_sheet_pdf(db, aid, m["expert"]))
     assert "P 党建引领" in text and "党建阵地规范" in text and "5.5" in text
     assert "已评 1 / 2" in text and "None" not in text and "尚未提交" in text
+
+
+def test_a_score_revised_after_submitting_shows_the_submitted_score_beside_it_on_the_sheet(demo_db):
+    db, aid = demo_db
+    lin = _ids(db, aid)["林晓红"]
+    signoff.submit_sections(db, aid, lin)
+    first = next(r["value"] for r in S.scores(db, aid, lin) if r["indicator_code"] == "A6")
+    S.revise_score(db, aid, lin, "A6", value=2.0, reason="遗漏了证据", note="补看整改台账")
+    text = _text(signoff.score_sheet_pdf(db, aid, lin)).replace("\n", "")
+    from core.numbers import fmt_number
+    assert f"初评 {fmt_number(first)} → 2" in text
+    assert "复核：遗漏了证据（补看整改台账）" in text
