@@ -21,9 +21,11 @@ else:
     role = who["role"]
     nav = {"": [P["home"]]}
     if role == "lead":
-        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
+        # In the order of the day: set-up first, the report and the log last.
+        nav["准备"] = [P["setup"], P["frameworks"]]
         nav["社工站数据"] = [P["station_data"], P["register"], P["survey"]]
-        nav["组长"] = [P["setup"], P["frameworks"], P["report"], P["audit"]]
+        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
+        nav["报告"] = [P["report"], P["audit"]]
         nav["历次评估与总览"] = [P["history"], P["overview"]]
     elif role == "expert":
         nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"], P["history"]]

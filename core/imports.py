@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from . import uploads
 from .errors import ImportRejected
 from .indicators import DEFAULT_INDICATORS
 from .register import (CATEGORIES, MAX_PHONES, is_ditto, match_community, parse_categories, parse_flag,
@@ -26,7 +27,7 @@ MAX_ERRORS = 50
 # refuse a wrong or hostile file quickly instead of holding the write lock for minutes,
 # and they are enforced while reading: a sheet's declared size is checked before any row
 # is read, the rows and columns are counted as they stream in.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = uploads.max_bytes("table")   # core.uploads: the one place for upload limits
 MAX_SHEET_XML_BYTES = 64 * 1024 * 1024   # uncompressed worksheet (a zip bomb is refused unread)
 MAX_INDICATOR_ROWS = 200
 MAX_CLIENT_ROWS = 20_000
@@ -193,8 +194,7 @@ def read_rows(filename: str, data: bytes, limit: int = MAX_CLIENT_ROWS,
     if not data:
         raise ImportRejected([f"文件“{name}”是空文件"])
     if len(data) > MAX_FILE_BYTES:
-        raise ImportRejected([f"文件“{name}”过大（{len(data) / 1024 / 1024:.1f} MB），上限为 "
-                              f"{MAX_FILE_BYTES // 1024 // 1024} MB：请确认选择了正确的文件"])
+        raise ImportRejected([uploads.too_large("table", name, len(data))])
     reader = _xlsx_rows if ext == ".xlsx" else _csv_rows
     out = []
     for n, cells in reader(name, data, limit, what):

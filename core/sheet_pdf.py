@@ -18,10 +18,12 @@ from .pdf import CELL_LIMIT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, TEXT_W
 
 
 def score_text(row: dict) -> str:
-    """'8.5', '不适用', or '' (not scored): never 'None'."""
-    if row.get("na"):
-        return "不适用"
-    return "" if row.get("value") is None else fmt_number(row["value"])
+    """'8.5', '不适用', or '' (not scored): never 'None'; a score revised after submitting reads
+    '初评 7 → 8.5'."""
+    now = "不适用" if row.get("na") else "" if row.get("value") is None else fmt_number(row["value"])
+    if row.get("first") is not None:
+        return f"初评 {row['first'] or '—'} → {now or '—'}"
+    return now
 
 
 def build_story(sheet: dict, S) -> list:
@@ -36,7 +38,7 @@ def build_story(sheet: dict, S) -> list:
             rows.append([r["code"], r["name"], fmt_number(r["points"]), score_text(r),
                          _p(r["note"][:CELL_LIMIT] + ("……" if len(r["note"]) > CELL_LIMIT else ""), S["cell"])])
         rows.append(["小计", "", fmt_number(g["points"]), g["subtotal"], f"已评 {g['scored']} / {len(g['rows'])}"])
-        story.append(_table(rows, [14 * mm, 52 * mm, 14 * mm, 16 * mm, TEXT_W - 96 * mm], S, align_center_from=2,
+        story.append(_table(rows, [14 * mm, 50 * mm, 13 * mm, 22 * mm, TEXT_W - 99 * mm], S, align_center_from=2,
                             bold_last=True, where=g["label"]))
         for kind, label in FINDING_KINDS.items():
             texts = [f["text"] for f in g["findings"] if f["kind"] == kind]

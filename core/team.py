@@ -17,6 +17,7 @@ from db.connection import transaction
 from db.errors import InvalidValue, LoginFailed, NotFound
 
 from . import framework_library
+from .audit_text import actor_label, codes_for, describe, mask_people
 from .framework import Framework, FrameworkError, framework_of_row
 from .labels import ASSESSMENT_KINDS, AUDIT_ACTIONS, AUDIT_ENTITIES, ROLES, label  # noqa: F401
 from .pins import check_pin_format, hash_pin, verify_pin
@@ -367,10 +368,18 @@ def assigned_cells(db, assessment_id: int, member_id: int) -> list[tuple[str, st
 
 def audit_entries(db, assessment_id: int, limit: int | None = None) -> list[dict]:
     """The assessment's audit rows, newest first, for display: Chinese action and entity labels
-    (codes kept as action_code / entity_code), old and new values masked by the scrubber."""
+    (codes kept as action_code / entity_code), old and new values in words (core.audit_text, never raw
+    JSON), names and phones masked."""
     scrub = scrubber(db, assessment_id)
-    return [{"id": r["id"], "at": (r["at"] or "").replace("T", " "), "actor": r["actor"] or "",
+    names = {m["id"]: m["name"] for m in list_members(db, assessment_id)}
+    codes = codes_for(framework_of(db, assessment_id),
+                      list_areas(db, get_assessment(db, assessment_id)["station_id"]))
+
+    def words(value, entity):
+        return scrub(describe(mask_people(value, entity), names, entity, codes))
+
+    return [{"id": r["id"], "at": (r["at"] or "").replace("T", " ")[:19], "actor": actor_label(r["actor"]),
              "action": label(AUDIT_ACTIONS, r["action"]), "entity": label(AUDIT_ENTITIES, r["entity"]),
              "action_code": r["action"], "entity_code": r["entity"], "key": r["entity_key"],
-             "old": scrub(r["old"] or ""), "new": scrub(r["new"] or "")}
+             "old": words(r["old"], r["entity"]), "new": words(r["new"], r["entity"])}
             for r in audit_db.entries(db, assessment_id, limit)]

@@ -18,6 +18,7 @@ from db import transfer as _db
 from db.audit import now
 from db.connection import transaction
 
+from . import uploads
 from .errors import ImportRejected
 from .framework import framework_of_row, get_framework, shipped_framework_data
 
@@ -34,6 +35,8 @@ TABLES = (
     "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls",
     "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
 )
+# Tables added after files were first written: a file from before them imports with none.
+LATER_TABLES = ("submissions", "visit_stages", "survey_script")
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data); station
 # identities are this database's own (the import attaches the station by district + street)
@@ -133,6 +136,14 @@ def check_header(doc: dict) -> list[str]:
     return []
 
 
+def with_later_tables(doc: dict) -> dict:
+    """The file with an empty list for each table added after it was written (LATER_TABLES)."""
+    tables = doc.get("tables")
+    if not isinstance(tables, dict) or all(t in tables for t in LATER_TABLES):
+        return doc
+    return dict(doc, tables=dict(tables, **{t: [] for t in LATER_TABLES if t not in tables}))
+
+
 def validate(doc: dict, schema: dict) -> list[str]:
     """Every problem of the file, in Chinese, naming table, row and column; [] when importable.
 
@@ -142,6 +153,7 @@ def validate(doc: dict, schema: dict) -> list[str]:
     errors = check_header(doc)
     if errors:
         return errors
+    doc = with_later_tables(doc)
     tables = doc.get("tables")
     if not isinstance(tables, dict):
         return ["文件缺少数据（tables）。"]
@@ -369,7 +381,11 @@ def import_to_station(db, doc: dict | bytes | str, attach="auto") -> dict:
     from . import stations
 
     if not isinstance(doc, dict):
+        big = uploads.too_large("transfer", "JSON 迁移文件", len(doc.encode("utf-8") if isinstance(doc, str) else doc))
+        if big:
+            raise ImportRejected([big])
         doc = loads(doc)
+    doc = with_later_tables(doc)
     sch = schema(db)
     errors = validate(doc, sch)
     if errors:

@@ -283,3 +283,29 @@ def record_call(w: Write, item_id: int, attempt: int, call: dict, called_at: str
     db.execute("UPDATE survey_items SET claimed_by = NULL, claimed_at = NULL WHERE id = ?", [item_id])
     w.log("call", "survey_item", item_id, new={k: v for k, v in row.items() if k != "assessment_id"})
     return call_id
+
+
+# ---------- the caller's script (survey_script) ----------
+
+def script_texts(db, assessment_id: int) -> dict[str, str]:
+    """The lead's edits of the caller's script: {key: text}."""
+    return {r[0]: r[1] for r in db.execute("SELECT key, text FROM survey_script WHERE assessment_id = ?",
+                                           [assessment_id])}
+
+
+@writer("lead", what="回访话术")
+def set_script_text(w: Write, key: str, text: str) -> None:
+    """The lead's wording of one line of the caller's script (key checked by core); '' goes back to
+    the framework's wording. One audit row when it changes."""
+    old = w.db.execute("SELECT text FROM survey_script WHERE assessment_id = ? AND key = ?",
+                       [w.assessment_id, key]).fetchone()
+    old_text = old[0] if old else ""
+    if old_text == text:
+        return
+    if text:
+        w.db.execute("INSERT INTO survey_script (assessment_id, key, text, updated_at) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (assessment_id, key) DO UPDATE SET text = excluded.text,"
+                     " updated_at = excluded.updated_at", [w.assessment_id, key, text, now()])
+    else:
+        w.db.execute("DELETE FROM survey_script WHERE assessment_id = ? AND key = ?", [w.assessment_id, key])
+    w.log("update", "survey_script", key, old={"text": old_text}, new={"text": text})

@@ -6,6 +6,7 @@ import streamlit as st
 from core.errors import ImportRejected
 from core.transfer import import_to_station
 
+from core import uploads
 from pages import _shared as ui
 
 
@@ -26,7 +27,9 @@ def render(db) -> None:
         # A form: the chosen file and the click arrive together (no race with the
         # uploader's own reruns when a file is replaced).
         with st.form("import_json_form", border=False):
-            up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file")
+            up = st.file_uploader("JSON 迁移文件", type=["json"], key="import_json_file",
+                                  max_upload_size=uploads.max_mb("transfer"))
+            st.caption(ui.esc(uploads.limit_text("transfer")))
             as_new = st.checkbox("作为新的社工站（默认：所在区和街道相同则归入已有社工站的历次评估）",
                                  key="import_json_new_station")
             go = st.form_submit_button("导入", key="import_json_go", type="primary")

@@ -13,7 +13,7 @@ st.title("社工站现场评估台")
 
 if who is not None:
     st.subheader(ui.esc(team.assessment_title(db, who["assessment_id"])))
-    st.write(f"您好，{ui.esc(who['name'])}（{ui.esc(ROLES[who['role']])}）。请从左侧菜单进入各项工作。")
+    st.write(f"您好，{ui.esc(who['name'])}（{ui.esc(ROLES[who['role']])}）。以下是您今天的工作，也可从左侧菜单进入各页。")
     if who["role"] in ("lead", "expert"):
         from core import scoresheet
 
@@ -23,6 +23,9 @@ if who is not None:
                   "—" if r.third_party is None else ui.esc(r.third_party))
         c2.metric("最终得分" + ("（预计）" if r.final_projected else ""), "—" if r.final is None else ui.esc(r.final))
         c3.metric("评估等级" + ("（预计）" if r.final_projected else ""), ui.esc(r.grade or "—"))
+    from pages import _home_plan
+
+    _home_plan.render(db, who, team.is_locked(db, who["assessment_id"]))
     st.stop()
 
 assessments = team.list_assessments(db)

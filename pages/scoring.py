@@ -78,7 +78,7 @@ def revision_step() -> None:
                         f"满分 {fmt_number(d['points'])} 分")
             st.dataframe([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
                            "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
-                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table")
+                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table", placeholder="")
             own = next((r for r in d["rows"] if r["own"]), None)
             if own is None or locked:
                 continue

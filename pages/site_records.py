@@ -90,6 +90,7 @@ def checklist(kind: str) -> None:
             "备注": st.column_config.TextColumn("备注", width="medium"),
             "记录人": st.column_config.TextColumn("记录人", width="small"),
         },
+        placeholder="",
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
@@ -171,6 +172,7 @@ def recommendations() -> None:
                                                      required=True, default="未整改"),
             "佐证": st.column_config.TextColumn("佐证", width="large"),
         },
+        placeholder="",
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):

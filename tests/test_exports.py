@@ -71,6 +71,8 @@ def test_the_workbook_has_every_sheet_in_chinese(workbook):
     ("现场记录", "SELECT COUNT(*) FROM site_records WHERE assessment_id = ?"),
     ("电话回访", "SELECT COUNT(*) FROM survey_calls WHERE assessment_id = ?"),
     ("报告意见", "SELECT COUNT(*) FROM report_items WHERE assessment_id = ?"),
+    ("评分提交", "SELECT COUNT(*) FROM submissions WHERE assessment_id = ?"),
+    ("评估日程", "SELECT COUNT(*) FROM visit_stages WHERE assessment_id = ?"),
     ("修改记录", "SELECT COUNT(*) FROM audit_log WHERE assessment_id = ?"
                  " OR (assessment_id IS NULL AND entity = 'station')"),
 ])
@@ -188,3 +190,17 @@ def test_any_mobile_or_landline_typed_in_free_text_is_masked_like_every_output(d
     wb2 = load_workbook(io.BytesIO(export_xlsx(db, aid)))
     texts = [r[4] for r in wb2["评估意见"].iter_rows(min_row=2, values_only=True)]
     assert Scrubber()(typed) in texts and typed not in texts
+
+
+def test_the_sign_off_agenda_and_script_sheets_read_in_chinese(workbook):
+    _, _, wb = workbook
+    subs = list(wb["评分提交"].iter_rows(min_row=2, values_only=True))
+    assert {r[2] for r in subs} == {"已提交", "已退回"}
+    assert any(r[6] == "补充 D 部分意见" and r[5] == "陈志远" for r in subs)
+    assert [r[1] for r in wb["评估日程"].iter_rows(min_row=2, values_only=True)] == ["听取介绍", "午餐"]
+    script = {r[0]: r for r in wb["回访话术"].iter_rows(min_row=2, values_only=True)}
+    assert script["开场白"][1:] == ("您好，我是评估机构的回访员。", "是")
+    assert script["结束语"][1] == "感谢您的配合，祝您生活愉快，再见！" and not script["结束语"][2]
+    calls = list(wb["电话回访"].iter_rows(min_row=1, values_only=True))
+    assert calls[0][-1] == "再次拨打"
+    assert all(r[-1] in ("", None, "排在其他对象之后再拨") or r[-1].endswith("后再拨") for r in calls[1:])

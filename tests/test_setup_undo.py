@@ -39,7 +39,7 @@ def test_a_renamed_member_logs_in_with_the_new_name_and_keeps_their_scores(demo_
     after = scoresheet.result(db, aid)
     assert (after.third_party, after.final) == (before.third_party, before.final)
     last = _last_audit(db, aid)
-    assert (last["action"], last["old"], last["new"]) == ("改名", '{"name": "林晓红"}', '{"name": "林晓虹"}')
+    assert (last["action"], last["old"], last["new"]) == ("改名", "姓名：林晓红", "姓名：林晓虹")
     with pytest.raises(InvalidValue, match="成员“王建华”已存在"):
         team.rename_member(db, aid, lead, ids["林晓红"], "王建华")
 
