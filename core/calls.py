@@ -10,7 +10,7 @@ from __future__ import annotations
 from db import survey as survey_db
 from db.connection import transaction
 
-from . import survey
+from . import derived, survey
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
@@ -23,17 +23,27 @@ call_count = survey_db.call_count
 callers = survey_db.callers
 
 
+def _register_facts(db, assessment_id: int) -> dict:
+    """{persons, households, hash, size} of the current register, computed once per change of
+    the register (core.derived): `hash` is survey.register_hash of its rows, even when empty."""
+    def build() -> dict:
+        clients = survey_db.register(db, assessment_id)
+        summary = register_summary(clients)
+        return {"persons": summary["persons"], "households": summary["households"],
+                "hash": survey.register_hash(clients), "size": len(clients)}
+    return derived.by_register(db, assessment_id, "register_facts", build)
+
+
 def current_register_hash(db, assessment_id: int) -> str:
-    return survey.register_hash(survey_db.register(db, assessment_id))
+    return _register_facts(db, assessment_id)["hash"]
 
 
 def register_overview(db, assessment_id: int) -> dict:
     """{persons, households, register_hash} of the current register (households by the one
     rule, core.register.register_summary); register_hash is None for an empty register."""
-    clients = survey_db.register(db, assessment_id)
-    summary = register_summary(clients)
-    return {"persons": summary["persons"], "households": summary["households"],
-            "register_hash": survey.register_hash(clients) if clients else None}
+    f = _register_facts(db, assessment_id)
+    return {"persons": f["persons"], "households": f["households"],
+            "register_hash": f["hash"] if f["size"] else None}
 
 
 # ---------- sample ----------
@@ -207,9 +217,9 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
     s = survey_db.current_sample(db, assessment_id)
     if s is None:
         return survey.compute_results(None, [], {})
-    clients = survey_db.register(db, assessment_id)
+    facts = _register_facts(db, assessment_id)
     return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                             current_hash=survey.register_hash(clients), register_size=len(clients))
+                                  current_hash=facts["hash"], register_size=facts["size"])
 
 
 def evidence(db, assessment_id: int) -> survey.SurveyResults | None:

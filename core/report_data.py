@@ -194,9 +194,10 @@ def gather(db, assessment_id: int) -> ReportData:
     site_done, record_concerns = _site(db, assessment_id, fw, covered)
     recs = [dict(r, covered=f"prev_recommendation:{r['id']}" in covered)
             for r in station_data.list_recommendations(db, assessment_id)]
-    clients = station_data.list_clients(db, assessment_id)
-    register = station_data.register_summary(db, assessment_id) if clients else None
-    by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"]) for ar in areas} if clients else {}
+    has_register = station_data.has_register(db, assessment_id)
+    register = station_data.register_summary(db, assessment_id) if has_register else None
+    by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"])
+               for ar in areas} if has_register else {}
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
     raw_texts = report_edit.get_texts(db, assessment_id)
 

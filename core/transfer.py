@@ -35,8 +35,9 @@ TABLES = (
     "report_items", "report_texts", "audit_log",
 )
 # The shared framework library and the deleted-assessment records belong to no one assessment
-# (an assessment carries its own frozen framework in assessments.framework_data).
-NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments")
+# (an assessment carries its own frozen framework in assessments.framework_data); data_versions
+# holds change marks kept by triggers (an imported assessment gets its own as its rows arrive).
+NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "data_versions")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",

@@ -372,6 +372,53 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+# Tables whose rows belong to an assessment through another table: (table, SQL giving the
+# assessment ids of a row as x, with {row} = NEW or OLD).
+_VERSION_PARENTS = {
+    "assessments": "SELECT {row}.id AS x",
+    "survey_items": "SELECT assessment_id AS x FROM survey_samples WHERE id = {row}.sample_id",
+    "areas": "SELECT id AS x FROM assessments WHERE station_id = {row}.station_id",
+    "stations": "SELECT id AS x FROM assessments WHERE station_id = {row}.id",
+}
+
+
+def m011_data_versions(db: sqlite_utils.Database) -> None:
+    """Per-assessment change marks kept by triggers (issue 13), so every server process can
+    reuse figures derived from the data until the data changes:
+    `data` changes on any change of a row of the assessment (every table holding an
+    assessment_id, its items, 片区 and station; an audit row, so a table added later with a
+    guarded writer counts too), `register` on any change of its key-client register. Each
+    mark is a fresh random() number, never a counter: a transaction rolled back cannot give
+    a mark back to other data, nor can a new file at the same path."""
+    db.execute("CREATE TABLE data_versions (assessment_id INTEGER PRIMARY KEY, data INTEGER NOT NULL,"
+               " register INTEGER NOT NULL)")
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                       " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_migrations', 'data_versions')"
+                                       " ORDER BY name")]
+    for t in tables:
+        cols = {r[1] for r in db.execute(f'PRAGMA table_info("{t}")')}
+        if t in _VERSION_PARENTS:
+            ids = _VERSION_PARENTS[t]
+        elif "assessment_id" in cols:
+            ids = "SELECT {row}.assessment_id AS x"
+        else:
+            continue
+        register = t == "clients"
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            if t == "audit_log" and event != "INSERT":
+                continue          # append-only
+            sel = ids.format(row=row)
+            on_conflict = ("data = excluded.data, register = excluded.register" if register
+                           else "data = excluded.data")
+            db.execute(
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f" INSERT INTO data_versions (assessment_id, data, register)"
+                f" SELECT x, random(), random() FROM ({sel}) WHERE x IS NOT NULL"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET {on_conflict}; END")
+    db.execute("INSERT INTO data_versions (assessment_id, data, register) SELECT id, random(), random()"
+               " FROM assessments")
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -380,6 +427,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("011_data_versions", m011_data_versions),
 ]
 
 
