@@ -37,6 +37,7 @@ UNGUARDED = {
     "assessments.create_station": "a station belongs to no assessment yet: no member exists to check",
     "transfer.insert_tables": "imports a whole assessment as a new one: no member of it is logged in",
     "migrations.migrate": "schema changes, not data",
+    "migrations.m011_data_versions": "a migration: creates the change-mark table and its triggers, and seeds one mark per assessment",
     "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
     "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
 }

@@ -390,11 +390,10 @@ def m011_data_versions(db: sqlite_utils.Database) -> None:
     guarded writer counts too), `register` on any change of its key-client register. Each
     mark is a fresh random() number, never a counter: a transaction rolled back cannot give
     a mark back to other data, nor can a new file at the same path."""
-    db.execute("CREATE TABLE data_versions (assessment_id INTEGER PRIMARY KEY, data INTEGER NOT NULL,"
-               " register INTEGER NOT NULL)")
+    script = ["CREATE TABLE data_versions (assessment_id INTEGER PRIMARY KEY, data INTEGER NOT NULL,"
+              " register INTEGER NOT NULL);"]
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                       " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_migrations', 'data_versions')"
-                                       " ORDER BY name")]
+                                       " AND name NOT LIKE 'sqlite_%' AND name != '_migrations' ORDER BY name")]
     for t in tables:
         cols = {r[1] for r in db.execute(f'PRAGMA table_info("{t}")')}
         if t in _VERSION_PARENTS:
@@ -407,17 +406,16 @@ def m011_data_versions(db: sqlite_utils.Database) -> None:
         for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
             if t == "audit_log" and event != "INSERT":
                 continue          # append-only
-            sel = ids.format(row=row)
             on_conflict = ("data = excluded.data, register = excluded.register" if register
                            else "data = excluded.data")
-            db.execute(
+            script.append(
                 f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
                 f" INSERT INTO data_versions (assessment_id, data, register)"
-                f" SELECT x, random(), random() FROM ({sel}) WHERE x IS NOT NULL"
-                f" ON CONFLICT (assessment_id) DO UPDATE SET {on_conflict}; END")
-    db.execute("INSERT INTO data_versions (assessment_id, data, register) SELECT id, random(), random()"
-               " FROM assessments")
-
+                f" SELECT x, random(), random() FROM ({ids.format(row=row)}) WHERE x IS NOT NULL"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET {on_conflict}; END;")
+    script.append("INSERT INTO data_versions (assessment_id, data, register)"
+                  " SELECT id, random(), random() FROM assessments;")
+    _run_script(db, "\n".join(script))
 
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
