@@ -29,11 +29,24 @@ def _findings(db, assessment_id: int) -> list[dict]:
         " WHERE f.assessment_id = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id]))
 
 
-def _stored(db, assessment_id: int) -> list[dict]:
-    rows = list(db.query("SELECT * FROM report_items WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
+def _stored(db, assessment_id: int, key: tuple[str, str, str] | None = None) -> list[dict]:
+    """The stored report items (of one group: an indexed read of that group only)."""
+    sql = "SELECT * FROM report_items WHERE assessment_id = ?"
+    params: list = [assessment_id]
+    if key is not None:
+        sql += " AND section_code = ? AND area_code = ? AND kind = ?"
+        params += list(key)
+    rows = list(db.query(sql + " ORDER BY position, id", params))
     for r in rows:
         r["source_finding_ids"] = json.loads(r["source_finding_ids"])
     return rows
+
+
+def _group_findings(db, assessment_id: int, key: tuple[str, str, str]) -> list[dict]:
+    """The (not deleted) findings of one group, in id order (an indexed read of that group only)."""
+    return list(db.query(
+        "SELECT f.id, f.text FROM findings f WHERE f.assessment_id = ? AND f.section_code = ? AND f.area_code = ?"
+        " AND f.kind = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id, *key]))
 
 
 def all_items(db, assessment_id: int) -> dict[tuple[str, str, str], list[dict]]:
@@ -108,13 +121,14 @@ def _materialize(db, assessment_id: int, key: tuple[str, str, str]) -> list[str]
     """
     if key in _edited_groups(db, assessment_id):
         return None
-    derived = all_items(db, assessment_id).get(key, [])
-    for pos, it in enumerate(derived):
-        db["report_items"].insert(dict(
-            assessment_id=assessment_id, section_code=key[0], area_code=key[1], kind=key[2], position=pos,
-            text=it["text"], source_finding_ids=json.dumps(it["source_finding_ids"]), updated_at=audit.now()))
+    derived = _group_findings(db, assessment_id, key)
+    at = audit.now()
+    db.conn.executemany(
+        "INSERT INTO report_items (assessment_id, section_code, area_code, kind, position, text, source_finding_ids,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(assessment_id, *key, pos, f["text"], json.dumps([f["id"]]), at) for pos, f in enumerate(derived)])
     _mark_edited(db, assessment_id, key)
-    return [it["text"] for it in derived]
+    return [f["text"] for f in derived]
 
 
 def _log(w: Write, action: str, entity: str, key, old=None, new=None, taken_over: list[str] | None = None) -> None:
@@ -146,7 +160,7 @@ def _resolve(db, assessment_id: int, ref: str) -> tuple[dict, list[str] | None]:
     key = _group_of_ref(db, assessment_id, ref)
     taken = _materialize(db, assessment_id, key)
     kind_, _, num = ref.partition(":")
-    for it in _stored(db, assessment_id):
+    for it in _stored(db, assessment_id, key):
         if kind_ == "item" and it["id"] == int(num):
             return it, taken
         if kind_ == "finding" and (it["section_code"], it["area_code"], it["kind"]) == key \
@@ -156,7 +170,7 @@ def _resolve(db, assessment_id: int, ref: str) -> tuple[dict, list[str] | None]:
 
 
 def _group_rows(db, assessment_id: int, key) -> list[dict]:
-    return [r for r in _stored(db, assessment_id) if (r["section_code"], r["area_code"], r["kind"]) == tuple(key)]
+    return _stored(db, assessment_id, tuple(key))
 
 
 def _renumber(db, rows: list[dict]) -> None:
