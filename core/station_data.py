@@ -303,7 +303,7 @@ def save_site_record(db, assessment_id: int, member_id: int, kind: str, item: st
     if record_id is None:
         return site_db.save_site_record(db, assessment_id, member_id, kind, fields)
     with transaction(db):
-        old = site_db.get_site_record(db, assessment_id, record_id)
+        old = site_db.site_record_row(db, assessment_id, record_id)
         if old["kind"] != kind:
             raise InvalidValue(f"现场记录 {record_id} 不是“{SITE_KINDS[kind]}”记录")
         return site_db.save_site_record(db, assessment_id, member_id, kind, fields, record_id=record_id)
