@@ -1,6 +1,6 @@
-"""Time one refresh of the lead's dashboard (issue 5).
+"""Time one refresh of the lead's dashboard (issues 5 and 13).
 
-    python bench/dashboard.py [--others 500] [--runs 50] [--db PATH]
+    python bench/dashboard.py [--register N] [--others 500] [--runs 50] [--db PATH]
 
 One refresh = everything the page needs, from opening the connection and the db
 reads (db.dashboard.load: scores, assignments, overrides, parties, contract
@@ -8,14 +8,20 @@ indicators, survey results) to the figures (core.dashboard.build) and the three
 plotly figures (core.dashboard.charts); Streamlit rendering is excluded.
 
 Measured for the demo assessment alone in the database, then again after adding
-`--others` other assessments. Those are generated fast: every row of the demo
+`--others` other assessments and growing the demo's key-client register to
+`--register` persons (rows written straight into `clients`, as a large station's
+import would leave them). The other assessments are generated fast: every row of the demo
 assessment (station, 片区, members, assignments, scores, findings, audit log,
 contract indicators, register, survey sample/items/calls, ...) is copied N times
 with remapped ids (id + k × stride per table, foreign keys remapped through
 PRAGMA foreign_key_list) by executemany inside ONE transaction
 (db.connection.transaction, BEGIN IMMEDIATE). Targets: < 100 ms alone, and the
-time with 500 others no more than 1.5× the time alone (medians of wall time; the
-CPU time of the process is printed too, steadier when the machine is busy).
+time with the others and the register no more than 1.5× the time alone (medians of
+wall time; the CPU time of the process is printed too, steadier when the machine is
+busy). The first refresh after the register grew (it computes the register's hash
+once for every process, core.derived) is printed too. Ends with the line
+
+    refresh X ms; demo alone Y ms; ratio Z
 """
 from __future__ import annotations
 
@@ -69,7 +75,8 @@ def time_refresh(path: str, aid: int, runs: int) -> dict:
 def _tables(db) -> list[str]:
     """User tables in foreign-key dependency order (parents first)."""
     names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                      " AND name NOT LIKE 'sqlite_%' AND name != '_migrations' ORDER BY name")]
+                                      " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_migrations', 'data_versions')"
+                                      " ORDER BY name")]
     deps = {t: {r[2] for r in db.execute(f"PRAGMA foreign_key_list('{t}')") if r[2] != t} for t in names}
     out: list[str] = []
     while len(out) < len(names):
@@ -139,8 +146,27 @@ def clone_demo(db, aid: int, copies: int) -> int:
     return inserted
 
 
+def grow_register(db, aid: int, persons: int) -> int:
+    """Add persons to the assessment's register until it holds `persons`; return rows added."""
+    have = db.execute("SELECT COUNT(*), COALESCE(MAX(position), 0) FROM clients WHERE assessment_id = ?",
+                      [aid]).fetchone()
+    comms = [r[0] for r in db.execute("SELECT DISTINCT community FROM clients WHERE assessment_id = ?", [aid])] or [""]
+    surnames, given = "陈李黄张梁刘林何罗郑王杨吴周谢赵邓冯曾朱叶彭许蔡苏潘卢钟", "志伟明华丽芳秀英建国敏静玉兰婷晓红军强文杰燕霞桂珍"
+    rows = []
+    for n in range(max(0, persons - have[0])):
+        a, b = divmod(n, len(surnames))
+        c, d = divmod(a, len(given))
+        rows.append((aid, have[1] + 1 + n, surnames[b] + given[d] + (given[c % len(given)] if c else ""),
+                     f"139{n:08d}", comms[n % len(comms)], "低保对象", f"G{n // 2}"))
+    with transaction(db):
+        db.conn.executemany("INSERT INTO clients (assessment_id, position, name, phone, community, category, household)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--register", type=int, default=0, help="grow the demo's register to N persons")
     ap.add_argument("--others", type=int, default=500)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--db", help="database file to create (default: a temp file)")
@@ -161,20 +187,25 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     rows = clone_demo(db, aid, args.others)
     gen = time.perf_counter() - t
+    added = grow_register(db, aid, args.register)
     n = db.execute("SELECT COUNT(*) FROM assessments").fetchone()[0]
     scores = db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    persons = db.execute("SELECT COUNT(*) FROM clients WHERE assessment_id = ?", [aid]).fetchone()[0]
     print(f"generated {args.others} other assessments (copies of the demo, ids remapped) in {gen:.1f} s: "
-          f"{rows} rows by executemany in one transaction; now {n} assessments, {scores} scores")
+          f"{rows} rows by executemany in one transaction; now {n} assessments, {scores} scores; "
+          f"demo register {persons} persons ({added} added)")
     db.conn.close()
 
+    t = time.perf_counter()
+    refresh(path, aid)
+    first = (time.perf_counter() - t) * 1000
     crowded = time_refresh(path, aid, args.runs)
     ratio = crowded["median"] / alone["median"]
-    print(f"with {args.others} others: median {crowded['median']:.1f} ms  (p95 {crowded['p95']:.1f}, "
-          f"min {crowded['min']:.1f}, CPU {crowded['cpu']:.1f}); ratio {ratio:.2f}× (target ≤ {TARGET_RATIO}×)")
+    print(f"first refresh after the change {first:.1f} ms; then median {crowded['median']:.1f} ms  "
+          f"(p95 {crowded['p95']:.1f}, min {crowded['min']:.1f}, CPU {crowded['cpu']:.1f}; target ≤ {TARGET_RATIO}× alone)")
     ok = alone["median"] < TARGET_MS and ratio <= TARGET_RATIO
-    print("OK" if ok else "TARGET MISSED")
+    print(f"refresh {crowded['median']:.1f} ms; demo alone {alone['median']:.1f} ms; ratio {ratio:.2f}")
     return 0 if ok else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
