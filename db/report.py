@@ -45,8 +45,19 @@ def _stored(db, assessment_id: int, key: tuple[str, str, str] | None = None) -> 
 def _group_findings(db, assessment_id: int, key: tuple[str, str, str]) -> list[dict]:
     """The (not deleted) findings of one group, in id order (an indexed read of that group only)."""
     return list(db.query(
-        "SELECT f.id, f.text FROM findings f WHERE f.assessment_id = ? AND f.section_code = ? AND f.area_code = ?"
-        " AND f.kind = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id, *key]))
+        "SELECT f.id, f.section_code, f.area_code, f.kind, f.text, f.member_id, m.name AS member_name"
+        " FROM findings f LEFT JOIN members m ON m.id = f.member_id WHERE f.assessment_id = ? AND f.section_code = ?"
+        " AND f.area_code = ? AND f.kind = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id, *key]))
+
+
+def _authors(db, assessment_id: int, finding_ids) -> dict[int, str]:
+    """finding id -> its writer's name, for the (not deleted) findings among `finding_ids`."""
+    ids = sorted(set(finding_ids))
+    if not ids:
+        return {}
+    return {r[0]: r[1] or "" for r in db.execute(
+        f"SELECT f.id, m.name FROM findings f LEFT JOIN members m ON m.id = f.member_id WHERE f.assessment_id = ?"
+        f" AND f.deleted = 0 AND f.id IN ({','.join('?' * len(ids))})", [assessment_id, *ids])}
 
 
 def all_items(db, assessment_id: int) -> dict[tuple[str, str, str], list[dict]]:
@@ -81,7 +92,18 @@ def all_items(db, assessment_id: int) -> dict[tuple[str, str, str], list[dict]]:
 
 
 def group_items(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> list[dict]:
-    return all_items(db, assessment_id).get((section_code, area_code or "", kind), [])
+    """One group's items, as `all_items` gives them, reading that group's rows only."""
+    key = (section_code, area_code or "", kind)
+    if key not in _edited_groups(db, assessment_id):
+        return [dict(ref=f"finding:{f['id']}", id=None, section_code=key[0], area_code=key[1], kind=key[2],
+                     text=f["text"], source_finding_ids=[f["id"]], edited=False, authors=[f["member_name"] or ""])
+                for f in _group_findings(db, assessment_id, key)]
+    rows = _stored(db, assessment_id, key)
+    names = _authors(db, assessment_id, [i for r in rows for i in r["source_finding_ids"]])
+    return [dict(ref=f"item:{r['id']}", id=r["id"], section_code=r["section_code"], area_code=r["area_code"],
+                 kind=r["kind"], text=r["text"], source_finding_ids=r["source_finding_ids"], edited=True,
+                 authors=list(dict.fromkeys(names[i] for i in r["source_finding_ids"] if names.get(i))))
+            for r in rows]
 
 
 def _edited_groups(db, assessment_id: int) -> set[tuple[str, str, str]]:
@@ -108,9 +130,8 @@ def unused_findings(db, assessment_id: int, section_code: str, area_code: str, k
     key = (section_code, area_code or "", kind)
     if key not in _edited_groups(db, assessment_id):
         return []
-    used = {i for it in all_items(db, assessment_id).get(key, []) for i in it["source_finding_ids"]}
-    return [f for f in _findings(db, assessment_id)
-            if (f["section_code"], f["area_code"], f["kind"]) == key and f["id"] not in used]
+    used = {i for it in group_items(db, assessment_id, *key) for i in it["source_finding_ids"]}
+    return [f for f in _group_findings(db, assessment_id, key) if f["id"] not in used]
 
 
 def _materialize(db, assessment_id: int, key: tuple[str, str, str]) -> list[str] | None:
