@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import calls, report_check, report_edit, scoresheet, station_data, team
+from . import calls, derived, report_check, report_edit, report_text, scoresheet, station_data, team
 from .framework import Framework
 from .numbers import D
 from .pdf import build_pdf
@@ -222,6 +222,26 @@ def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> l
     """core.report_check.check of the assessment: every item missing or inconsistent, blocking first."""
     data = data or gather(db, assessment_id)
     return report_check.check(data, scrubber(db, assessment_id))
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What the report page shows of the report: the data, the pre-export check, the 建议 draft."""
+    data: ReportData
+    checks: list
+    closing_draft: list[str]
+
+
+def page_view(db, assessment_id: int) -> ReportPage:
+    """The report page's data, pre-export check and 建议 draft, gathered once per change of the
+    assessment's data (core.derived: any write, from any connection or process, changes the
+    mark stored in the database) and reused by every rerun in between: a widget change reads
+    one mark instead of the whole report. Shared between sessions: read-only. The PDF gathers
+    afresh (`report_pdf`), with the time of its making."""
+    def build():
+        data = gather(db, assessment_id)
+        return ReportPage(data, preexport_check(db, assessment_id, data), report_text.closing_points_draft(data))
+    return derived.by_data(db, assessment_id, "report_page", build)
 
 
 def report_pdf(db, assessment_id: int, progress=None) -> bytes:
