@@ -417,6 +417,9 @@ def m011_data_versions(db: sqlite_utils.Database) -> None:
     script.append("CREATE INDEX findings_group ON findings(assessment_id, section_code, area_code, kind);")
     script.append("CREATE INDEX report_items_group ON report_items(assessment_id, section_code, area_code, kind,"
                   " position);")
+    script.append("CREATE INDEX survey_items_claimed ON survey_items(claimed_by);")
+    script.append("CREATE INDEX survey_items_client ON survey_items(client_id);")   # the register's FK checks
+    script.append("CREATE INDEX prev_recommendations_assessment ON prev_recommendations(assessment_id, position);")
     script.append("INSERT INTO data_versions (assessment_id, data, register)"
                   " SELECT id, random(), random() FROM assessments;")
     _run_script(db, "\n".join(script))
