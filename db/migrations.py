@@ -382,26 +382,29 @@ _VERSION_PARENTS = {
 }
 
 
+# The tables holding an assessment's rows when migration 011 was written (a fixed list, so the
+# migration does the same whatever migrations ran before it). A table added later gets its
+# triggers in its own migration; its guarded writers move the data mark anyway (audit row).
+_VERSIONED_TABLES = (
+    "stations", "assessments", "areas", "members", "assignments", "scores", "overrides", "findings",
+    "party_scores", "veto_checks", "audit_log", "contract_indicators", "staffing", "clients",
+    "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls", "report_items",
+    "report_texts", "deleted_assessments",
+)
+
+
 def m011_data_versions(db: sqlite_utils.Database) -> None:
     """Per-assessment change marks kept by triggers (issue 13), so every server process can
     reuse figures derived from the data until the data changes:
-    `data` changes on any change of a row of the assessment (every table holding an
-    assessment_id, its items, 片区 and station; an audit row, so a table added later with a
-    guarded writer counts too), `register` on any change of its key-client register. Each
+    `data` changes on any change of a row of the assessment (_VERSIONED_TABLES: its rows,
+    sample items, 片区 and station; an audit row, so a table added later with a guarded
+    writer counts too), `register` on any change of its key-client register. Each
     mark is a fresh random() number, never a counter: a transaction rolled back cannot give
     a mark back to other data, nor can a new file at the same path."""
     script = ["CREATE TABLE data_versions (assessment_id INTEGER PRIMARY KEY, data INTEGER NOT NULL,"
               " register INTEGER NOT NULL);"]
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                       " AND name NOT LIKE 'sqlite_%' AND name != '_migrations' ORDER BY name")]
-    for t in tables:
-        cols = {r[1] for r in db.execute(f'PRAGMA table_info("{t}")')}
-        if t in _VERSION_PARENTS:
-            ids = _VERSION_PARENTS[t]
-        elif "assessment_id" in cols:
-            ids = "SELECT {row}.assessment_id AS x"
-        else:
-            continue
+    for t in _VERSIONED_TABLES:
+        ids = _VERSION_PARENTS.get(t, "SELECT {row}.assessment_id AS x")
         register = t == "clients"
         for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
             if t == "audit_log" and event != "INSERT":
@@ -423,6 +426,7 @@ def m011_data_versions(db: sqlite_utils.Database) -> None:
     script.append("INSERT INTO data_versions (assessment_id, data, register)"
                   " SELECT id, random(), random() FROM assessments;")
     _run_script(db, "\n".join(script))
+
 
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
