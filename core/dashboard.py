@@ -16,7 +16,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .framework import Framework, framework_of_row
-from .labels import SATISFACTION_SCALE
+from .agreement import compute as agreement_compute, fmt_alpha
+from .labels import ROLES, SATISFACTION_SCALE
 from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
 
@@ -46,6 +47,7 @@ class DashboardData:
     party_scores: dict[str, float | None]
     veto_failed: list[str]
     finding_activity: dict[int, str] = field(default_factory=dict)  # member -> last finding change
+    submitted: dict[int, str] = field(default_factory=dict)         # member -> when they submitted (core.signoff)
     indicators: list[dict] | None = None   # contract indicators with rate / rate_text (core.indicators.indicator_rows)
     survey: Any | None = None              # core.survey.SurveyResults (core.calls.survey_results)
 
@@ -81,6 +83,11 @@ class ExpertProgress:
     assigned: int
     scored: int
     last_activity: str | None  # ISO time of the last score or finding change
+    submitted_at: str | None = None   # when they submitted their sections (None: not submitted)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
 
     @property
     def share(self) -> float:
@@ -88,7 +95,13 @@ class ExpertProgress:
 
     @property
     def progress_text(self) -> str:
-        return f"{self.scored}/{self.assigned}"
+        return f"{self.scored}/{self.assigned}" if self.assigned else "不参与评分"
+
+    @property
+    def submitted_text(self) -> str:
+        if not self.assigned:
+            return ""
+        return f"已提交 {activity_text(self.submitted_at)}" if self.submitted_at else "未提交"
 
     @property
     def last_activity_text(self) -> str:
@@ -148,6 +161,7 @@ class Flag:
     spread: Decimal
     experts: list[ExpertScore]
     override: dict | None      # {value, na, reason} when the lead decided
+    hidden: bool = False       # blind: the viewer has not scored this cell yet (experts' scores withheld)
 
     @property
     def label(self) -> str:
@@ -177,6 +191,8 @@ class Dashboard:
     survey: Any | None
     area_names: dict[str, str] = field(default_factory=dict)
     locked: bool = False
+    agreement: Any | None = None           # core.agreement.Agreement of the experts' scores
+    agreement_visible: set | None = None   # blind_for: the cells an expert viewer may see (None = all)
 
     @property
     def third_party(self) -> Decimal | None:
@@ -303,11 +319,12 @@ def build(data: DashboardData) -> Dashboard:
     experts = []
     for m in data.members:
         cells = assigned.get(m["id"], [])
-        if not cells:
-            continue  # nothing to score (staff, or a lead who scores nothing): no 0/0 line
+        if not cells and m["role"] != "lead":
+            continue  # nothing to score (staff): no 0/0 line; the lead is listed as 组长 all the same
         done = answered.get(m["id"], set())
         experts.append(ExpertProgress(m["id"], m["name"], m["role"], len(cells),
-                                      sum(1 for c in cells if c in done), last.get(m["id"])))
+                                      sum(1 for c in cells if c in done), last.get(m["id"]),
+                                      data.submitted.get(m["id"])))
 
     by_section: dict[str, list[Cell]] = {}
     for c in result.cells:
@@ -328,7 +345,41 @@ def build(data: DashboardData) -> Dashboard:
         cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
         indicators=data.indicators, survey=data.survey, area_names=area_names,
         locked=data.assessment.get("status") == "locked",
+        agreement=agreement_compute(result.cells, fw.report_rules),
     )
+
+
+def blind_for(dash: Dashboard, viewer_id: int, is_lead: bool) -> Dashboard:
+    """Blind scoring on an expert's view: the flags of cells the viewer has not scored yet lose
+    their experts' scores and notes (`hidden`), and the agreement table keeps only cells the
+    viewer scored. The lead sees everything (unchanged)."""
+    if is_lead:
+        return dash
+    own = {(c.indicator.code, c.area_code) for c in dash.result.cells if viewer_id in c.expert_values}
+    for f in dash.flags:
+        if (f.indicator_code, f.area_code) not in own:
+            f.hidden, f.experts, f.spread = True, [], Decimal(0)
+    dash.agreement_visible = own
+    return dash
+
+
+def agreement_rows(dash: Dashboard) -> list[dict]:
+    """The agreement table: every cell two or more experts scored (spread in points, r_wg for
+    level-scored indicators, marked when below the framework's threshold)."""
+    ag = dash.agreement
+    if ag is None:
+        return []
+    out = []
+    visible = dash.agreement_visible
+    for c in ag.cells:
+        if c.n < 2 or (visible is not None and (c.indicator_code, c.area_code) not in visible):
+            continue
+        where = f"·{dash.area_names.get(c.area_code, c.area_code)}" if c.area_code else ""
+        low = c.rwg is not None and ag.rwg_threshold is not None and c.rwg < ag.rwg_threshold
+        out.append({"指标": f"{c.indicator_code}{where} {c.indicator_name}", "专家": c.n,
+                    "极差": fmt_number(c.spread), "满分": fmt_number(c.points),
+                    "r_wg": ("—" if c.rwg is None else fmt_alpha(c.rwg) + ("（偏低）" if low else ""))})
+    return out
 
 
 # ---------- survey figures (from core.survey.SurveyResults, or a dict with the same names) ----------
@@ -360,6 +411,9 @@ def survey_progress(survey) -> dict | None:
         "satisfaction_text": _get(survey, "satisfaction_text") or "—",
         "satisfaction_with_n": with_n,
         "awareness_text": _get(survey, "awareness_text") or "—",
+        "satisfaction_interval": _get(survey, "satisfaction_interval_text") or "",   # '95% 置信区间 93.2%–97.5%'
+        "margin": _get(survey, "margin_text") or "",                                 # '±2.1 个百分点'
+        "response_rate": _get(survey, "response_rate_text") or "",                   # AAPOR RR1
     }
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from core import dashboard
 from core import live
 from core import scoresheet
+from core import signoff
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")
@@ -51,7 +52,8 @@ def render(dash: dashboard.Dashboard) -> None:
     with left:
         st.subheader("专家评分进度")
         st.dataframe(pd.DataFrame([{
-            "专家": e.name, "进度": e.share, "已评/分配": e.progress_text, "最近操作": e.last_activity_text,
+            "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
+            "最近操作": e.last_activity_text,
         } for e in dash.experts]), hide_index=True, key="dash_experts",
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")})
         st.subheader("各部分得分")
@@ -74,11 +76,27 @@ def render(dash: dashboard.Dashboard) -> None:
         st.success("目前没有需要讨论的分歧。")
     for f in dash.flags:
         with st.container(border=True, key=f"dash_flag_{f.indicator_code}_{f.area_code}"):
+            if f.hidden:
+                st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)}")
+                st.caption("各专家的评分与备注在您保存本项评分后显示。")
+                continue
             st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 {dashboard.fmt_number(f.spread)}")
             for e in f.experts:
                 st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
             if f.override:
                 st.info(ui.esc(f.override_text))
+
+    st.subheader("专家评分一致性")
+    ag = dash.agreement
+    if ag is not None:
+        c1, c2 = st.columns([1, 3])
+        c1.metric("Krippendorff α", ui.esc(ag.alpha_text),
+                  help="区间尺度，按各指标得分占满分的比例计算；只计由两位及以上专家评分的指标。")
+        c2.markdown(ui.esc(ag.reading))
+        c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
+        rows = dashboard.agreement_rows(dash)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="dash_agreement")
 
     st.subheader("协议指标完成情况")
     show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
@@ -93,16 +111,40 @@ def render(dash: dashboard.Dashboard) -> None:
             cols[n].metric(ui.esc(label), ui.esc(value))
         cols[-1].metric("满意度（目前）", ui.esc(prog["satisfaction_text"]))
         st.caption(f"满意度：{ui.esc(prog['satisfaction_with_n'])}；知晓率：{ui.esc(prog['awareness_text'])}")
+        if prog["satisfaction_interval"]:
+            st.caption(f"满意度{ui.esc(prog['satisfaction_interval'])}（误差范围 {ui.esc(prog['margin'])}）；"
+                       f"应答率（AAPOR RR1）{ui.esc(prog['response_rate'])}")
         show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
     st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
 
 
 @st.fragment(run_every=every if auto else None)
 def refresh() -> None:
-    render(live.dashboard(ui.get_db(), aid))
+    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid), mid, is_lead))
 
 
 refresh()
+
+# ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
+if is_lead:
+    st.divider()
+    st.subheader("退回专家评分")
+    db = ui.get_db()
+    if st.session_state.get("reopen_flash"):
+        st.success(ui.esc(st.session_state.pop("reopen_flash")))
+    done = signoff.submitted_members(db, aid)
+    if not done:
+        st.caption("尚无成员提交评分。专家评完自己负责的指标后在「专家评分」页提交，提交后其评分与意见只读。")
+    else:
+        names = {m["member_id"]: m["name"] for m in done}
+        with st.form("reopen_form"):
+            target = st.selectbox("已提交的成员", list(names), format_func=names.get, placeholder="请选择",
+                                  key="reopen_member")
+            why = st.text_input("退回理由（必填，记入修改记录）", key="reopen_reason")
+            go = st.form_submit_button("退回修改", key="reopen_submit")
+        if go and ui.run(lambda: signoff.reopen_submission(db, aid, mid, target, why)):
+            st.session_state["reopen_flash"] = f"已退回{names[target]}的评分，其可修改后重新提交（已记入修改记录）"
+            st.rerun()
 
 # ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
 if is_lead:

@@ -2,8 +2,9 @@
 import streamlit as st
 
 from core import scoresheet
+from core import signoff
 from core import team
-from core.labels import FINDING_KINDS
+from core.labels import FINDING_KINDS, REVISION_REASONS
 from core.numbers import fmt_number
 from core.scoring import score_from_detail
 from core.station_data import evidence as load_evidence
@@ -27,8 +28,79 @@ if not cells:
 mine = {(r["indicator_code"], r["area_code"]): r for r in scoresheet.scores(db, aid, mid)}
 done = sum(1 for c in cells if c in mine and (mine[c]["value"] is not None or mine[c]["na"]))
 st.progress(done / len(cells), text=f"评分进度：已评 {int(done)} / 分配 {len(cells)}")
+sub = signoff.submission_of(db, aid, mid)
+submitted = bool(sub and sub["submitted"])
 if locked:
     st.warning("评估已锁定，所有内容只读。", icon=":material/lock:")
+
+
+def submit_step() -> None:
+    """The sign-off: submit when everything assigned is scored; then read-only until the lead reopens."""
+    with st.container(border=True, key="sc_submit_box"):
+        if submitted:
+            st.success(f"您已于 {ui.esc(sub['submitted_at'].replace('T', ' ')[:16])} 提交评分，评分与意见只读。"
+                       "如需修改，请联系组长在「实时总览」中退回。", icon=":material/task_alt:")
+        else:
+            if sub and sub["reopened_at"]:
+                st.info(f"组长{ui.esc(sub['reopened_by_name'])}已退回您的评分（理由：{ui.esc(sub['reopen_reason'])}），"
+                        "修改后请重新提交。", icon=":material/undo:")
+            left = len(cells) - done
+            st.markdown("**提交评分**：评完分配给您的全部指标后提交，提交后评分与意见只读，组长可见。"
+                        + (f"　还有 **{int(left)}** 个评分单元未评。" if left else "　全部已评，可以提交。"))
+            if st.button("提交我的评分", key="sc_submit", type="primary", disabled=locked or left > 0):
+                if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
+                    st.rerun()
+        path = ui.db_path()
+        st.download_button("下载我的评分表（PDF，含签名栏）", data=lambda: signoff.score_sheet_download(path, aid, mid),
+                           file_name=f"专家评分表-{who['name']}.pdf", mime="application/pdf", key="sc_sheet_pdf",
+                           on_click="ignore", icon=":material/print:")
+
+
+submit_step()
+readonly = locked or submitted
+
+
+def revision_step() -> None:
+    """After submitting: the cells where experts disagree, side by side, and the revision form."""
+    rows = scoresheet.disagreements(db, aid, mid)
+    if not submitted:
+        return
+    st.subheader(f"分歧对照与复核（{len(rows)}）")
+    if not rows:
+        st.caption("您评分的指标中，目前没有与其他专家不一致的评分。")
+        return
+    st.caption("以下指标各专家评分不一致。如需修改自己的评分，请选择原因并说明；提交时的评分（初评）与复核后的评分都会保留。")
+    for d in rows:
+        where = f" · {areas[d['area_code']]['name']}" if d["area_code"] in areas else ""
+        rk = f"rv_{d['indicator_code']}_{d['area_code']}"
+        with st.container(border=True, key=f"{rk}_box"):
+            st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
+                        f"满分 {fmt_number(d['points'])} 分")
+            st.dataframe([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+                           "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
+                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table")
+            own = next((r for r in d["rows"] if r["own"]), None)
+            if own is None or locked:
+                continue
+            ind = fw.indicator(d["indicator_code"])
+            with st.form(f"{rk}_form"):
+                c1, c2 = st.columns(2)
+                current = mine.get((d["indicator_code"], d["area_code"])) or {}
+                value = c1.number_input(f"复核后得分（0–{ind.points:g}）", min_value=0.0, max_value=float(ind.points),
+                                        value=float(current.get("value") or 0), step=float(ind.step or 0.5), format="%g",
+                                        key=f"{rk}_value")
+                na = c1.checkbox("不适用（N/A）", value=bool(current.get("na")), key=f"{rk}_na")
+                reason = c2.selectbox("原因", list(REVISION_REASONS), format_func=REVISION_REASONS.get, index=None,
+                                      placeholder="请选择", key=f"{rk}_reason")
+                note = c2.text_input("说明", key=f"{rk}_note")
+                if st.form_submit_button("保存复核", key=f"{rk}_save"):
+                    if ui.run(lambda: scoresheet.revise_score(db, aid, mid, d["indicator_code"], d["area_code"],
+                                                             value=None if na else value, na=na, reason=reason or "",
+                                                             note=note), success="已保存复核（初评保留）"):
+                        st.rerun()
+
+
+revision_step()
 
 # Sections (and 片区) this member scores, in framework order.
 groups = []
@@ -44,6 +116,7 @@ if area in areas and areas[area]["communities"]:
     st.caption("片区范围：" + ui.esc("、".join(areas[area]["communities"])))
 
 evidence = load_evidence(db, aid)
+peers = scoresheet.peer_view(db, aid, mid)   # blind: others' scores of a cell only after saving one's own
 
 
 def k(*parts) -> str:
@@ -94,35 +167,46 @@ for ind in sec.indicators:
             st.caption("评估标准：" + ui.esc(ind.guidance))
         if ind.evidence:
             st.caption("需提供材料：" + ui.esc("；".join(ind.evidence)))
-        na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=locked,
+        na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=readonly,
                          on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
         if not na:
             if ind.rule_type == "combo":
                 ticked = set(row["detail"].get("criteria", []))
                 for n, c in enumerate(ind.criteria):
                     ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
-                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=locked,
+                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=readonly,
                                 on_change=on_criteria, args=(ind, cell_area))
             elif ind.rule_type == "level":
                 names = [lv.name for lv in ind.levels]
                 ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
-                st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=locked,
+                st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=readonly,
                          format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
                          on_change=on_level, args=(ind, cell_area))
             else:
                 ui.init_state(k("value", ind.code, cell_area), row["value"])
                 st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
-                                format="%g", disabled=locked, on_change=on_value, args=(ind, cell_area))
+                                format="%g", disabled=readonly, on_change=on_value, args=(ind, cell_area))
             if ind.suggest:
                 sug = suggest(ind, evidence, cell_area)
                 if sug is not None:
                     c1, c2 = st.columns([4, 1])
                     c1.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
-                    c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=locked,
+                    c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=readonly,
                               on_click=adopt, args=(ind, cell_area, sug))
-        st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=locked,
+        st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=readonly,
                      on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
         ui.show_saved_error(k("err", ind.code, cell_area))
+        seen = peers.get((ind.code, cell_area))
+        if seen and not seen["visible"]:
+            st.caption(f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。")
+        elif seen:
+            for p in seen["peers"]:
+                v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
+                first = ""
+                if p["revised_at"]:
+                    f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
+                    first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
+                st.text(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else ""))
 
 # Findings for this section (and 片区): the member's own are editable, others' are shown read-only.
 st.subheader("评估意见")
@@ -136,10 +220,10 @@ for kind, kind_label in FINDING_KINDS.items():
         if f["own"]:
             c1, c2 = st.columns([10, 1])
             c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
-                         disabled=locked,
+                         disabled=readonly,
                          on_change=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.update_finding, db, aid, mid, fid,
                                                                 text=st.session_state[f"{fk}_text_{fid}"]))
-            c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=locked,
+            c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=readonly,
                       on_click=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.delete_finding, db, aid, mid, fid))
         else:
             st.text(f"{f['member_name']}：{f['shown']}")
@@ -158,7 +242,7 @@ def add_new_finding():
 
 with st.container(border=True):
     st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind",
-             disabled=locked)
-    st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", disabled=locked, on_change=add_new_finding)
-    st.button("添加意见", key=f"{fk}_newadd", disabled=locked, on_click=add_new_finding)
+             disabled=readonly)
+    st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", disabled=readonly, on_change=add_new_finding)
+    st.button("添加意见", key=f"{fk}_newadd", disabled=readonly, on_click=add_new_finding)
 ui.show_saved_error(fk + "_err")

@@ -59,7 +59,7 @@ def test_page_figures_follow_two_experts_saving_scores(team_app):
     assert m["预计最终得分"] == "60" and m["预计等级"] == "合格"     # other parties projected at the same rate
     assert "林专家：4（档案齐全）" in texts(at) and "王专家：2" in texts(at)
     progress = at.dataframe[1].value                              # 专家评分进度
-    assert dict(zip(progress["专家"], progress["已评/分配"])) == {"组长甲": "0/7", "林专家": "1/11",
+    assert dict(zip(progress["成员"], progress["已评/分配"])) == {"组长甲": "0/7", "林专家": "1/11",
                                                                "王专家": "1/11", "赵专家": "0/5"}
 
     S.save_score(db, aid, ids["wang"], "A1", value=4)            # they now agree
@@ -116,9 +116,14 @@ def test_expert_sees_the_figures_read_only(team_app):
     S.save_score(db, aid, ids["wang"], "A1", value=2)
     at = open_page(aid, ids["zhao"])
     assert metrics(at)["分歧提示"] == "1"
-    assert "林专家：5" in texts(at)
+    # Blind: 赵专家 (B in 片区二) has not scored A1, so its experts' scores stay hidden from him…
+    assert "林专家：5" not in texts(at)
+    assert any("在您保存本项评分后显示" in c.value for c in at.caption)
     assert not at.button and not at.selectbox                    # no override form
     assert any("只读" in c.value for c in at.caption)
+    # …while 林专家, who scored it, sees both.
+    at = open_page(aid, ids["lin"])
+    assert {"林专家：5", "王专家：2"} <= set(texts(at))
 
 
 def test_demo_dashboard_shows_its_disagreement_and_charts(demo_db, app_env):
