@@ -363,7 +363,12 @@ def promote_to_finding(db, assessment_id: int, member_id: int, record_id: int, s
 # ---------- evidence for suggested scores ----------
 
 def evidence(db, assessment_id: int) -> Evidence:
-    """Everything the suggested-score rules read (core.suggest.Evidence)."""
+    """Everything the suggested-score rules read (core.suggest.Evidence), gathered once per change
+    of the assessment's data (core.derived) — the scoring page asks on every rerun. Read-only."""
+    return derived.by_data(db, assessment_id, "evidence", lambda: _evidence(db, assessment_id))
+
+
+def _evidence(db, assessment_id: int) -> Evidence:
     areas = _area_communities(db, assessment_id)
     staffing = get_staffing(db, assessment_id)
     survey = calls.survey_results(db, assessment_id)

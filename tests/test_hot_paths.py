@@ -282,3 +282,18 @@ def test_a_long_report_group_is_shown_five_items_at_a_time(report_app):
     at.run()
     assert not at.exception, at.exception
     assert [v for v in shown() if v in concerns] == concerns[10:15]
+
+
+def test_the_suggested_scores_evidence_follows_writes_from_another_connection(station, db_path):
+    db, aid, lead, staff = station
+    first = station_data.evidence(db, aid)
+    assert station_data.evidence(db, aid) is first          # reused while nothing changed
+    assert first.staffing is None and first.register["persons"] == 2
+    other = connect(db_path)
+    try:
+        station_data.save_staffing(other, aid, staff, required=12, on_post=11)
+        station_data.replace_clients(other, aid, staff, _rows(["黄子昕", "李明华", "周立新"]))
+    finally:
+        other.conn.close()
+    now = station_data.evidence(db, aid)
+    assert now.staffing is not None and now.register["persons"] == 3
