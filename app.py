@@ -5,6 +5,7 @@ from pages import _shared as ui
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
 ui.ensure_migrated(ui.db_path())
+ui.freeze_startup_objects()
 
 who = ui.current_user()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from db import survey as survey_db
 from db.connection import transaction
 
-from . import survey, team
+from . import derived, survey, team
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .labels import AAPOR_CODES
 from .masking import mask_name, mask_phone
@@ -24,17 +24,39 @@ call_count = survey_db.call_count
 callers = survey_db.callers
 
 
+def _register_facts(db, assessment_id: int) -> dict:
+    """{persons, households, hash, size} of the current register, computed once per change of
+    the register (core.derived): `hash` is survey.register_hash of its rows, even when empty."""
+    def build() -> dict:
+        clients = survey_db.register(db, assessment_id)
+        summary = register_summary(clients)
+        return {"persons": summary["persons"], "households": summary["households"],
+                "hash": survey.register_hash(clients), "size": len(clients)}
+    return derived.by_register(db, assessment_id, "register_facts", build)
+
+
+def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[str, int]:
+    """Persons of the register per 片区 (through their community), once per change of the register
+    and of the 片区' communities."""
+    def build() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in survey_db.register(db, assessment_id):
+            a = survey.area_name(c, area_of)
+            out[a] = out.get(a, 0) + 1
+        return out
+    return derived.by_register(db, assessment_id, ("area_population", tuple(sorted(area_of.items()))), build)
+
+
 def current_register_hash(db, assessment_id: int) -> str:
-    return survey.register_hash(survey_db.register(db, assessment_id))
+    return _register_facts(db, assessment_id)["hash"]
 
 
 def register_overview(db, assessment_id: int) -> dict:
     """{persons, households, register_hash} of the current register (households by the one
     rule, core.register.register_summary); register_hash is None for an empty register."""
-    clients = survey_db.register(db, assessment_id)
-    summary = register_summary(clients)
-    return {"persons": summary["persons"], "households": summary["households"],
-            "register_hash": survey.register_hash(clients) if clients else None}
+    f = _register_facts(db, assessment_id)
+    return {"persons": f["persons"], "households": f["households"],
+            "register_hash": f["hash"] if f["size"] else None}
 
 
 # ---------- sample ----------
@@ -277,15 +299,11 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
     s = survey_db.current_sample(db, assessment_id)
     if s is None:
         return survey.compute_results(None, [], {})
-    clients = survey_db.register(db, assessment_id)
+    facts = _register_facts(db, assessment_id)
     area_of = area_map(db, assessment_id)
-    area_population: dict[str, int] = {}
-    for c in clients:
-        a = survey.area_name(c, area_of)
-        area_population[a] = area_population.get(a, 0) + 1
     return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                                  current_hash=survey.register_hash(clients), register_size=len(clients),
-                                  area_of=area_of, area_population=area_population)
+                                  current_hash=facts["hash"], register_size=facts["size"],
+                                  area_of=area_of, area_population=dict(_area_population(db, assessment_id, area_of)))
 
 
 def evidence(db, assessment_id: int) -> survey.SurveyResults | None:

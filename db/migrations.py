@@ -372,6 +372,62 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+# Tables whose rows belong to an assessment through another table: (table, SQL giving the
+# assessment ids of a row as x, with {row} = NEW or OLD).
+_VERSION_PARENTS = {
+    "assessments": "SELECT {row}.id AS x",
+    "survey_items": "SELECT assessment_id AS x FROM survey_samples WHERE id = {row}.sample_id",
+    "areas": "SELECT id AS x FROM assessments WHERE station_id = {row}.station_id",
+    "stations": "SELECT id AS x FROM assessments WHERE station_id = {row}.id",
+}
+
+
+# The tables holding an assessment's rows when migration 011 was written (a fixed list, so the
+# migration does the same whatever migrations ran before it). A table added later gets its
+# triggers in its own migration; its guarded writers move the data mark anyway (audit row).
+_VERSIONED_TABLES = (
+    "stations", "assessments", "areas", "members", "assignments", "scores", "overrides", "findings",
+    "party_scores", "veto_checks", "audit_log", "contract_indicators", "staffing", "clients",
+    "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls", "report_items",
+    "report_texts", "deleted_assessments",
+)
+
+
+def m011_data_versions(db: sqlite_utils.Database) -> None:
+    """Per-assessment change marks kept by triggers (issue 13), so every server process can
+    reuse figures derived from the data until the data changes:
+    `data` changes on any change of a row of the assessment (_VERSIONED_TABLES: its rows,
+    sample items, 片区 and station; an audit row, so a table added later with a guarded
+    writer counts too), `register` on any change of its key-client register. Each
+    mark is a fresh random() number, never a counter: a transaction rolled back cannot give
+    a mark back to other data, nor can a new file at the same path."""
+    script = ["CREATE TABLE data_versions (assessment_id INTEGER PRIMARY KEY, data INTEGER NOT NULL,"
+              " register INTEGER NOT NULL);"]
+    for t in _VERSIONED_TABLES:
+        ids = _VERSION_PARENTS.get(t, "SELECT {row}.assessment_id AS x")
+        register = t == "clients"
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            if t == "audit_log" and event != "INSERT":
+                continue          # append-only
+            on_conflict = ("data = excluded.data, register = excluded.register" if register
+                           else "data = excluded.data")
+            script.append(
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f" INSERT INTO data_versions (assessment_id, data, register)"
+                f" SELECT x, random(), random() FROM ({ids.format(row=row)}) WHERE x IS NOT NULL"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET {on_conflict}; END;")
+    # Saves read only the rows they change: a report group's findings and items, one record's promotion.
+    script.append("CREATE INDEX findings_group ON findings(assessment_id, section_code, area_code, kind);")
+    script.append("CREATE INDEX report_items_group ON report_items(assessment_id, section_code, area_code, kind,"
+                  " position);")
+    script.append("CREATE INDEX survey_items_claimed ON survey_items(claimed_by);")
+    script.append("CREATE INDEX survey_items_client ON survey_items(client_id);")   # the register's FK checks
+    script.append("CREATE INDEX prev_recommendations_assessment ON prev_recommendations(assessment_id, position);")
+    script.append("INSERT INTO data_versions (assessment_id, data, register)"
+                  " SELECT id, random(), random() FROM assessments;")
+    _run_script(db, "\n".join(script))
+
+
 def m012_day_plan(db: sqlite_utils.Database) -> None:
     """The day, guided (issue 14): each expert's sign-off of their sections, the agenda of the
     visit, the caller's script and the time of a second attempt after 无人接听."""
@@ -525,6 +581,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("011_data_versions", m011_data_versions),
     ("012_day_plan", m012_day_plan),
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),

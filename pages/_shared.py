@@ -38,6 +38,25 @@ def ensure_migrated(path: str) -> bool:
     return True
 
 
+@st.cache_resource(show_spinner=False)
+def freeze_startup_objects() -> bool:
+    """Once per server process: import what the pages use (pandas, plotly, reportlab via the
+    report, openpyxl via the exports) and move every object alive now out of the garbage
+    collector's reach (gc.freeze). The full collection Streamlit makes after every script run
+    (runner.postScriptGC, kept on: it holds memory flat, bench/gc.py) then walks only what the
+    runs themselves create instead of every module and class of the process."""
+    import gc
+
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+
+    from core import dashboard, exports, report_data  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 def get_db():
     """A connection for this script run (cheap; SQLite connections are not shared across threads)."""
     return store.open_db(db_path(), migrated=False)

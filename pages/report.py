@@ -12,14 +12,16 @@ from core import scoresheet
 from core import team
 from core.labels import FINDING_KINDS
 from core.report_check import blocking
-from core.report_data import gather, preexport_check, report_pdf
+from core.report_data import page_view, report_pdf
 from pages import _exports_panel
 from pages import _shared as ui
 
 who = ui.require_login("lead")
 aid, mid = who["assessment_id"], who["member_id"]
 db = ui.get_db()
-data = gather(db, aid)
+view = page_view(db, aid)      # gathered once per change of the data, not on every rerun
+data, checks = view.data, view.checks
+PAGE_SIZE = 5                  # report items shown at a time in one group (the rerun stays flat)
 locked = team.is_locked(db, aid)
 
 st.title("报告与导出")
@@ -95,7 +97,12 @@ with tab_text:
         ui.show_saved_error("rp_err")
         if not items:
             st.caption("暂无条目。")
-        for n, it in enumerate(items):
+        first = 0
+        if len(items) > PAGE_SIZE:
+            first = st.selectbox(
+                f"{ui.esc(word)}：显示", list(range(0, len(items), PAGE_SIZE)), key=f"rp_page_{sec_code}_{area_code}_{kind}",
+                format_func=lambda f, total=len(items): f"第 {f + 1}–{min(total, f + PAGE_SIZE)} 条（共 {total} 条）")
+        for n, it in enumerate(items[first:first + PAGE_SIZE], first):
             ref = it["ref"]
             with st.container(border=True):
                 src = "、".join(a for a in it["authors"] if a) or "组长"
@@ -192,7 +199,7 @@ with tab_free:
     st.caption("留空则使用系统根据数据生成的默认表述；结语的总体判断按评估等级选用框架中的表述。")
     for key, label in report_text.TEXT_KEYS.items():
         if key == "closing_points":
-            draft = "\n".join(f"{n}. {t}" for n, t in enumerate(report_text.closing_points_draft(data), 1))
+            draft = "\n".join(f"{n}. {t}" for n, t in enumerate(view.closing_draft, 1))
             left, right = st.columns(2)
             left.text_area(label + "（离开输入框即保存）", value=data.texts.get(key, ""), key="rp_free_closing_points",
                            height=220, disabled=locked, on_change=save_text, args=(key,))
@@ -232,7 +239,6 @@ with tab_build:
     if data.history:
         st.caption(f"本站有 {len(data.history) - 1} 次更早的评估，报告将列出历次评估对比。")
     st.subheader("导出前检查")
-    checks = preexport_check(db, aid, data)
     if blocking(checks):
         st.error(f"尚有 {len(blocking(checks))} 项须处理，生成的报告将带“草稿”水印。", icon=":material/error:")
     else:

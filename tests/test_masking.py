@@ -138,3 +138,39 @@ def test_the_publish_file_shows_the_same_masked_form_in_every_text_field(typed, 
     assert found >= {"scores.note", "findings.text", "overrides.reason", "party_scores.comment", "veto_checks.note",
                      "report_items.text", "report_texts.text", "site_records.finding", "site_records.file_ref",
                      "prev_recommendations.text", "prev_recommendations.evidence", "contract_indicators.note"}, found
+
+
+# ---------- the scrubber's one pattern (a trie) masks as every name tried longest first ----------
+
+def _reference_scrub(names, phones, text: str) -> str:
+    """Masking as the longest registered name or phone at each position wins, tried one by one."""
+    ref = Scrubber()
+    pairs = Scrubber(names, phones)._map
+    keys = sorted(pairs, key=len, reverse=True)
+    out, i = [], 0
+    while i < len(text):
+        hit = next((k for k in keys if text.startswith(k, i)), None)
+        if hit:
+            out.append(pairs[hit])
+            i += len(hit)
+        else:
+            out.append(text[i])
+            i += 1
+    return ref("".join(out))
+
+
+def test_the_scrubber_masks_every_registered_name_longest_first_as_one_by_one_would():
+    import random
+
+    rnd = random.Random(13)
+    alphabet = "黄子昕欧阳明李王张 -()[]^\\.*+?13890"
+    for _ in range(300):
+        names = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 5))) for _ in range(rnd.randint(0, 25))]
+        phones = [f"13{rnd.randint(0, 999999999):09d}" for _ in range(rnd.randint(0, 4))]
+        scrub = Scrubber(names, phones)
+        for _ in range(10):
+            text = "".join(rnd.choice(alphabet + "0123456789") for _ in range(rnd.randint(0, 50)))
+            text += rnd.choice(names + phones + [""])
+            assert scrub(text) == _reference_scrub(names, phones, text), (names, phones, text)
+    scrub = Scrubber(["欧阳子昕", "欧阳", "阳子"], [])
+    assert scrub("欧阳子昕和欧阳、阳子") == "欧**昕和欧*、阳*"
