@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .cells import neutralise_workbook, restore
 from .framework import THIRD_PARTY, Framework, FrameworkError, parse_framework
 from .numbers import D
 from .suggest import RULES as SUGGEST_RULES
@@ -163,6 +164,7 @@ def to_xlsx(fw: Framework) -> bytes:
             dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True)
             dv.add(f"F2:F{ws.max_row + 20}")
             ws.add_data_validation(dv)
+    neutralise_workbook(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -195,7 +197,8 @@ def read_xlsx(data: bytes) -> tuple[dict[str, list[Row]], list[str]]:
             continue
         out = []
         for n, values in enumerate(rows[1:], 2):
-            cells = {h: values[k] if k < len(values) else None for k, h in enumerate(header) if h in COLUMNS[name]}
+            cells = {h: restore(values[k]) if k < len(values) else None for k, h in enumerate(header)
+                     if h in COLUMNS[name]}
             if all(_text(v) == "" for v in cells.values()):
                 continue
             out.append(Row(n, cells))

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .cells import csv_bytes, neutralise_sheet, restore
 from .errors import ImportRejected
 from .indicators import DEFAULT_INDICATORS
 from .register import (CATEGORIES, MAX_PHONES, is_ditto, match_community, parse_categories, parse_flag,
@@ -88,7 +89,7 @@ def _cell_text(v) -> str:
         return format(v, ".15g")
     if isinstance(v, (_dt.datetime, _dt.date)):
         return v.strftime("%Y-%m-%d")
-    return str(v).strip()
+    return restore(str(v).strip())   # our own exports' neutralised "'=..." reads back as written
 
 
 def _ext(filename: str) -> str:
@@ -175,7 +176,7 @@ def _csv_rows(name: str, data: bytes, limit: int, what: str):
                 raise _too_many_rows(name, what, limit)
             if len(r) > MAX_COLUMNS and any(c.strip() for c in r[MAX_COLUMNS:]):
                 raise _too_many_columns(name, f"第 {n} 行有 {len(r)}")
-            yield n, [c.strip() for c in r[:MAX_COLUMNS]]
+            yield n, [restore(c.strip()) for c in r[:MAX_COLUMNS]]
     except csv.Error as e:
         raise ImportRejected([f"文件“{name}”的 CSV 格式有误：{e}"]) from None
 
@@ -605,6 +606,7 @@ def _xlsx(header: list[str], rows: list[list], sheet: str, widths: list[int],
         c.font = Font(bold=True)
     for r in rows:
         ws.append(r)
+    neutralise_sheet(ws)
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = w
     if notes:
@@ -618,11 +620,7 @@ def _xlsx(header: list[str], rows: list[list], sheet: str, widths: list[int],
 
 
 def _csv(header: list[str], rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+    return csv_bytes(header, rows)  # BOM: Excel opens it as UTF-8; every field neutralised
 
 
 def indicator_template(kind: str = "xlsx", rows: list[dict] | None = None) -> bytes:
