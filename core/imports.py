@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from .cells import csv_bytes, neutralise_sheet, restore
 from .errors import ImportRejected
+from .numbers import MAX_DECIMALS, MAX_NUMBER, bounded_decimal  # noqa: F401 (bounds owned by core/numbers.py)
 from .indicators import DEFAULT_INDICATORS
 from .register import (CATEGORIES, MAX_PHONES, is_ditto, match_community, parse_categories, parse_flag,
                        parse_phone, register_summary)
@@ -34,8 +35,6 @@ MAX_CLIENT_ROWS = 20_000
 MAX_COLUMNS = 100
 HEADER_SCAN_ROWS = 15                    # the header is looked for in the first rows (titles above it)
 BLANK_ROW_SLACK = 1_000                  # blank rows tolerated between rows (beyond the row cap)
-MAX_NUMBER = Decimal(10) ** 12           # no station figure comes near; 2^63, 1e308 … are refused
-MAX_DECIMALS = 4                         # 1922.5 hours is fine; 1e-400 is not a target
 ALLOWED = (".xlsx", ".csv")
 
 # canonical field -> (column title in templates, accepted header aliases)
@@ -279,20 +278,8 @@ def _mapping_errors(mapping: dict, columns: dict, required: tuple[str, ...], hea
 
 
 def _number(text: str) -> Decimal:
-    """A figure typed in a cell; ValueError with the Chinese reason when it is not a usable number:
-    not a number, NaN or infinite, beyond ±10^12 (2^63, 1e308 …), more than 4 decimals (1e-400)."""
-    t = text.replace(",", "").replace("，", "").strip()
-    try:
-        d = Decimal(t)
-    except InvalidOperation:
-        raise ValueError(f"“{text}”不是数字") from None
-    if not d.is_finite():
-        raise ValueError(f"“{text}”不是数字（不接受 NaN、无穷大）")
-    if abs(d) >= MAX_NUMBER:
-        raise ValueError(f"“{text}”超出允许范围（绝对值应小于 {MAX_NUMBER:,.0f}）")
-    if d != 0 and d.as_tuple().exponent < -MAX_DECIMALS and d != round(d, MAX_DECIMALS):
-        raise ValueError(f"“{text}”小数位过多（最多 {MAX_DECIMALS} 位）")
-    return d
+    """A figure typed in a cell (core.numbers.bounded_decimal: ValueError with the Chinese reason)."""
+    return bounded_decimal(text)
 
 
 def _reject(errors: list[str]) -> None:
