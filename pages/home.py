@@ -23,6 +23,10 @@ if who is not None:
                   "—" if r.third_party is None else ui.esc(r.third_party))
         c2.metric("最终得分" + ("（预计）" if r.final_projected else ""), "—" if r.final is None else ui.esc(r.final))
         c3.metric("评估等级" + ("（预计）" if r.final_projected else ""), ui.esc(r.grade or "—"))
+    if who["role"] == "lead":  # importing a whole assessment: a logged-in lead (or an empty database) only
+        from pages import _import_panel
+
+        _import_panel.render(db)
     st.stop()
 
 assessments = team.list_assessments(db)
@@ -103,6 +107,7 @@ with st.expander("新建评估（组长）", expanded=not assessments):
                 ui.log_in(team.get_member(db, created[1]))
                 st.rerun()
 
-from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
+if not assessments:  # an empty database: importing is how a migrated assessment arrives (else: a lead's tool)
+    from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
 
-_import_panel.render(db)
+    _import_panel.render(db)
