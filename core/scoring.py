@@ -279,7 +279,7 @@ def check_value(ind: Indicator, value) -> str | None:
         v = D(value)
     except Exception:
         return f"指标 {ind.code}「{ind.name}」：分数“{value}”不是数字"
-    if not v.is_finite():
+    if v.is_nan():
         return f"指标 {ind.code}「{ind.name}」：分数“{value}”不是数字"
     if v < 0:
         return f"指标 {ind.code}「{ind.name}」：分数不能小于 0（输入为 {value}）"
