@@ -38,6 +38,7 @@ LIGHT = colors.HexColor("#eeeeee")
 GRID = colors.black
 CHART = colors.HexColor("#1f4e79")   # chart bars keep a colour
 CELL_LIMIT = 600                      # characters a table cell shows; longer text goes to 附件 长文本
+CELL_MAX_LINES = 36                   # …and no more lines than fit well inside one page (9 pt on 12 pt leading)
 LABEL_LIMIT = 24                      # characters of a chart label or the running header
 
 Progress = Callable[[float, str], None]
@@ -247,14 +248,19 @@ class _NumberedCanvas(Canvas):
 def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align_center_from: int = 1,
            zebra: bool = True, bold_last: bool = False, long: LongTexts | None = None, where: str = "") -> Table:
     data = []
+    # A row cannot split across pages: a cell holds at most CELL_MAX_LINES lines of its column's
+    # width (a full-width CJK character per 9 pt), so a long text in a narrow column (a 单位 of
+    # 10,000 characters) is cut where a wide one would be, the rest going to the annex.
+    limits = [min(CELL_LIMIT, max(20, int(w // 9.5) * CELL_MAX_LINES)) for w in widths]
     for r, row in enumerate(rows):
         cells = []
         for c, v in enumerate(row):
             if isinstance(v, str):
+                limit = limits[c] if c < len(limits) else CELL_LIMIT
                 if long is not None:
-                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格")
-                elif len(v) > CELL_LIMIT:
-                    v = v[:CELL_LIMIT] + "……"
+                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格", limit)
+                elif len(v) > limit:
+                    v = v[:limit] + "……"
                 st = S["cell_h"] if r < header_rows else (S["cell_c"] if c >= align_center_from else S["cell"])
                 v = _p(v, st)
             cells.append(v)
