@@ -74,6 +74,7 @@ CASES = [
     ("export-xlsx-out-is-db", None, "export-xlsx {aid} --db {db} --out {db}", "数据库"),
     ("export-framework-out-is-db", None, "export-framework gz-2024-four-party --db {db} --out {db}", "数据库"),
     ("backup-out-is-db", None, "backup --db {db} --out {db}", "数据库"),
+    ("scoresheet-out-is-db", None, "scoresheet {aid} --member 王建华 --db {db} --out {db}", "数据库"),
     ("backup-out-is-wal", None, "backup --db {db} --out {db}-wal", "数据库"),
     # --out an existing file of another kind
     ("report-over-json", lambda d: (d / "notes.json").write_bytes(_fake("json")),
