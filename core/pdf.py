@@ -146,6 +146,23 @@ class LongTexts:
         return text[:limit] + f"……（全文见附件“长文本全文”第 {len(self.items)} 项）"
 
 
+def cell_limit(width: float) -> int:
+    """Characters a table cell of this width shows before the rest goes to the annex: CELL_MAX_LINES
+    lines of full-width characters (9 pt), at most CELL_LIMIT."""
+    return min(CELL_LIMIT, max(20, int(width // 9.5) * CELL_MAX_LINES))
+
+
+def long_text_annex(long: LongTexts, S) -> list:
+    """The annex 长文本全文: every text shortened in a table or on the cover, in full."""
+    if not long.items:
+        return []
+    out = [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
+           _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
+    for i, (where, text) in enumerate(long.items, 1):
+        out += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    return out
+
+
 def _short(text: str, limit: int = LABEL_LIMIT) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -251,7 +268,7 @@ def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align
     # A row cannot split across pages: a cell holds at most CELL_MAX_LINES lines of its column's
     # width (a full-width CJK character per 9 pt), so a long text in a narrow column (a 单位 of
     # 10,000 characters) is cut where a wide one would be, the rest going to the annex.
-    limits = [min(CELL_LIMIT, max(20, int(w // 9.5) * CELL_MAX_LINES)) for w in widths]
+    limits = [cell_limit(w) for w in widths]
     for r, row in enumerate(rows):
         cells = []
         for c, v in enumerate(row):
@@ -503,11 +520,7 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
 
     # 附件
     story += annexes(data, S, titles, long)
-    if long.items:
-        story += [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
-                  _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
-        for i, (where, text) in enumerate(long.items, 1):
-            story += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    story += long_text_annex(long, S)
     if draft_items:
         story += [Spacer(1, 10), _p("草稿说明：导出前检查未通过的项目", S["h2"])]
         _items(story, draft_items, S, "dot")

@@ -5,6 +5,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -73,14 +74,14 @@ def check_file(path: str | os.PathLike, *, create: bool = False) -> bool:
         raise UnusableDatabase(f"{p} 不是 SQLite 数据库文件（文件头不符），未作任何修改。")
     problem = _quick_check(p)
     if problem:
-        raise UnusableDatabase(f"数据库文件 {p} 已损坏或不完整（{problem}），未作任何修改；请用备份恢复。")
+        raise UnusableDatabase(f"数据库文件 {p} 已损坏、不完整或无法读取（{problem}），未作任何修改；请用备份恢复。")
     return False
 
 
 def _quick_check(p: Path) -> str:
     """'' when the file passes PRAGMA quick_check and is one of ours (or holds no table); else the problem."""
     try:
-        conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as e:
         return str(e)
     try:

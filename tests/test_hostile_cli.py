@@ -238,3 +238,16 @@ def test_a_database_from_newer_code_is_refused_by_migrate_and_left_as_it_was(dem
     _newer(tmp_path / "n.db")
     with pytest.raises(UnusableDatabase, match="999_from_a_newer_version"):
         open_db(str(tmp_path / "n.db"))
+
+
+def test_the_app_on_a_database_from_newer_code_shows_one_message_and_touches_nothing(demo_db_file, app_env):
+    from conftest import app_test
+
+    shutil.copy(demo_db_file[0], app_env)
+    _newer(app_env)
+    before = snapshot(app_env.parent)
+    at = app_test()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("更新版本" in e.value for e in at.error)
+    assert snapshot(app_env.parent) == before

@@ -5,7 +5,8 @@ contract indicators, report items, the framework's own texts) is filled with 10,
 Chinese, one unbroken Latin word, a URL — on the demo, and the report must still lay out: a real
 PDF, and where the field is printed its end is there (shortened cells go to the annex 长文本全文).
 tests/test_report_stations.py fills all fields at once; this sweep fills them one by one, which
-is how a narrow column met alone breaks a table. The count of cases is in README's "Reliability:
+is how a narrow column met alone breaks a table. The expert's name and a score note are also read back
+from the expert's score sheet PDF. The count of cases is in README's "Reliability:
 hostile inputs" table (tests/test_hostile_sweep_counts.py).
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl import load_workbook
 
 from core import framework_library as FL
 from core import report_edit as R
+from core import signoff
 from core import scoresheet as S
 from core import station_data as SD
 from core import team as A
@@ -79,7 +81,8 @@ FIELDS = {
     "assessment-name": (lambda db, aid, t: A.rename_assessment(db, aid, 1, t), False),
     "area-name": (lambda db, aid, t: _first_area(db, aid, name=t), True),
     "area-communities": (lambda db, aid, t: _first_area(db, aid, communities=[t]), True),
-    "expert-name": (lambda db, aid, t: A.rename_member(db, aid, 1, 2, t), True),
+    "expert-name": (lambda db, aid, t: (A.rename_member(db, aid, 1, 2, t), signoff.submit_sections(db, aid, 2)), True),
+    "score-note": (lambda db, aid, t: S.save_score(db, aid, 2, "A1", note=t), False),
     "lead-name": (lambda db, aid, t: A.rename_member(db, aid, 1, 1, t), True),
     "finding": (lambda db, aid, t: S.add_finding(db, aid, 2, "A", "concern", t), True),
     "area-finding": (lambda db, aid, t: S.add_finding(db, aid, 2, "B", "concern", t,
@@ -99,6 +102,8 @@ FIELDS = {
     "framework-party-name": (_framework_text("评估方", "名称"), True),
     "framework-veto-name": (_framework_text("否决项", "名称"), True),
 }
+# Fields that also reach the expert's score sheet (signoff.score_sheet_pdf of member 2), built and read too.
+SHEET_FIELDS = {"expert-name", "score-note"}
 CASES = [(f, k) for f in FIELDS for k in (LONG if f in ("finding", "indicator-unit") else ("cn",))]
 
 
@@ -113,3 +118,6 @@ def test_ten_thousand_characters_in_one_field_still_lay_out_the_report(demo_db, 
     if printed:
         text = re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
         assert END in text, f"{field}: the end of the text is printed nowhere"
+    if field in SHEET_FIELDS:
+        sheet = pypdf.PdfReader(io.BytesIO(signoff.score_sheet_pdf(db, aid, 2)))
+        assert END in re.sub(r"\s+", "", "".join(p.extract_text() for p in sheet.pages)), f"{field}: not on the score sheet"
