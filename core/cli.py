@@ -162,10 +162,16 @@ def main(argv=None) -> int:
         print("usage: python -m core <command> [options]\n\ncommands:")
         for name, (help_, _) in COMMANDS.items():
             print(f"  {name:12} {help_}")
+        if argv and argv[0] not in ("-h", "--help"):
+            print(f"错误：未知命令“{argv[0]}”（可用的命令见上）。", file=sys.stderr)
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
     _OPENED.clear()
+    plain_error = argparse.ArgumentParser.error
+    argparse.ArgumentParser.error = _argument_error   # every command's parser, for this run only
     try:
         return COMMANDS[argv[0]][1](argv[1:]) or 0
+    except SystemExit as e:                            # argparse: --help (0) or a wrong argument (2)
+        return e.code if isinstance(e.code, int) else 2
     except DataError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
@@ -177,6 +183,15 @@ def main(argv=None) -> int:
             raise
         print(f"错误：{_explain(e)}", file=sys.stderr)
         return 1
+    finally:
+        argparse.ArgumentParser.error = plain_error
+
+
+def _argument_error(parser: argparse.ArgumentParser, message: str):
+    """A wrong or missing argument: one Chinese line (with the command's usage) and exit status 2."""
+    print(f"错误：命令参数有误（{message}）。用法：{parser.format_usage().strip().removeprefix('usage: ')}",
+          file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _explain(e: Exception) -> str:

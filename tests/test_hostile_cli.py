@@ -151,6 +151,10 @@ CASES = [
     ("import-register-file-missing", None, "import-register {aid} {dir}/none.xlsx --db {db}", "无法读取"),
     ("import-framework-file-is-folder", lambda d: (d / "sub").mkdir(),
      "import-framework {dir}/sub --db {db}", "无法读取"),
+    # wrong commands and arguments
+    ("report-without-out", None, "report {aid} --db {db}", "命令参数有误"),
+    ("score-id-not-a-number", None, "score abc --db {db}", "命令参数有误"),
+    ("unknown-command", None, "reprot {aid} --db {db}", "未知命令"),
 ]
 
 
