@@ -83,7 +83,7 @@ FIELDS = {
     "area-communities": (lambda db, aid, t: _first_area(db, aid, communities=[t]), True),
     "expert-name": (lambda db, aid, t: (A.rename_member(db, aid, 1, 2, t), signoff.submit_sections(db, aid, 2)), True),
     "score-note": (lambda db, aid, t: S.save_score(db, aid, 2, "A1", note=t), False),
-    "lead-name": (lambda db, aid, t: A.rename_member(db, aid, 1, 1, t), True),
+    "lead-name": (lambda db, aid, t: A.rename_member(db, aid, 1, 1, t), False),   # 落款 lists who submitted
     "finding": (lambda db, aid, t: S.add_finding(db, aid, 2, "A", "concern", t), True),
     "area-finding": (lambda db, aid, t: S.add_finding(db, aid, 2, "B", "concern", t,
                                                        area_code=_areas(db, aid)[0]["code"]), True),
