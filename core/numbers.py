@@ -79,3 +79,13 @@ def bounded_decimal(text) -> Decimal:
     if d != 0 and d.as_tuple().exponent < -MAX_DECIMALS and d != round(d, MAX_DECIMALS):
         raise ValueError(f"“{str(text)[:40]}”小数位过多（最多 {MAX_DECIMALS} 位）")
     return d
+
+
+def fmt_fraction(x, places: int = 1) -> str:
+    """A proportion (0–1) as a percentage with fixed decimals, half-up: 0.93224… -> '93.2%'."""
+    return f"{round_half_up(_dec(x) * 100, places)}%"
+
+
+def fmt_interval(low, high, places: int = 1) -> str:
+    """An interval of proportions as percentages: (0.93224, 0.97464) -> '93.2%–97.5%'."""
+    return f"{fmt_fraction(low, places)}–{fmt_fraction(high, places)}"
