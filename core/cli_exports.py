@@ -37,9 +37,27 @@ def cmd_import(argv):
         data = Path(args.file).read_bytes()
     except OSError as e:
         raise DataError(f"无法读取文件 {args.file}：{e.strerror}") from None
-    db = open_db(args.db)
-    out = import_to_station(db, data, "new" if new_station else "auto")
-    assessment_id = out["assessment_id"]
+    from . import store
+
+    db_file = Path(args.db or store.db_path())
+    created = [d for d in (db_file, *db_file.parents) if not d.exists()]
+    db = open_db(args.db, create=True, announce=False)
+    try:
+        out = import_to_station(db, data, "new" if new_station else "auto")
+        assessment_id = out["assessment_id"]
+    except BaseException:
+        if created:  # a refused import leaves behind no database (nor folder) that it created
+            db.conn.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(db_file) + suffix).unlink(missing_ok=True)
+            for d in created[1:]:
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
+        raise
+    if created:
+        print(f"已新建数据库文件 {db_file}。")
     print(f"已导入为评估 {assessment_id}。")
     if out["attached"]:
         from .stations import assessments_of
@@ -66,8 +84,10 @@ def cmd_export_xlsx(argv):
 @command("backup", "write a consistent copy of the database file (safe while the app runs)")
 def cmd_backup(argv):
     args = parse_args("backup", argv, out="backup file to write")
+    from .cli import check_out
     from .exports import backup_file
 
-    out = backup_file(open_db(args.db), args.out)
+    db = open_db(args.db)
+    out = backup_file(db, check_out(args.out, "sqlite", args.db))
     print(f"已备份数据库到 {out}（{out.stat().st_size} 字节）。")
     return 0

@@ -12,13 +12,13 @@ import json
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from db import backup as _backup
 
 from . import audit_text, labels, survey
+from .cells import FORMULA_PREFIXES, neutralise  # noqa: F401 (the one owner: core/cells.py)
 from .framework import framework_of_row
 from .masking import Scrubber, mask_name, mask_phone
 from .numbers import ZeroTarget, fmt_number, fmt_percent
@@ -33,13 +33,6 @@ SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项�
           "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "满意度抽样", "电话回访", "需跟进对象", "报告意见",
           "报告文字", "评分提交", "评估日程", "回访话术", "修改记录")
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _num(v):

@@ -38,6 +38,7 @@ LIGHT = colors.HexColor("#eeeeee")
 GRID = colors.black
 CHART = colors.HexColor("#1f4e79")   # chart bars keep a colour
 CELL_LIMIT = 600                      # characters a table cell shows; longer text goes to 附件 长文本
+CELL_MAX_LINES = 36                   # …and no more lines than fit well inside one page (9 pt on 12 pt leading)
 LABEL_LIMIT = 24                      # characters of a chart label or the running header
 
 Progress = Callable[[float, str], None]
@@ -145,6 +146,23 @@ class LongTexts:
         return text[:limit] + f"……（全文见附件“长文本全文”第 {len(self.items)} 项）"
 
 
+def cell_limit(width: float) -> int:
+    """Characters a table cell of this width shows before the rest goes to the annex: CELL_MAX_LINES
+    lines of full-width characters (9 pt), at most CELL_LIMIT."""
+    return min(CELL_LIMIT, max(20, int(width // 9.5) * CELL_MAX_LINES))
+
+
+def long_text_annex(long: LongTexts, S) -> list:
+    """The annex 长文本全文: every text shortened in a table or on the cover, in full."""
+    if not long.items:
+        return []
+    out = [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
+           _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
+    for i, (where, text) in enumerate(long.items, 1):
+        out += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    return out
+
+
 def _short(text: str, limit: int = LABEL_LIMIT) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -247,14 +265,19 @@ class _NumberedCanvas(Canvas):
 def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align_center_from: int = 1,
            zebra: bool = True, bold_last: bool = False, long: LongTexts | None = None, where: str = "") -> Table:
     data = []
+    # A row cannot split across pages: a cell holds at most CELL_MAX_LINES lines of its column's
+    # width (a full-width CJK character per 9 pt), so a long text in a narrow column (a 单位 of
+    # 10,000 characters) is cut where a wide one would be, the rest going to the annex.
+    limits = [cell_limit(w) for w in widths]
     for r, row in enumerate(rows):
         cells = []
         for c, v in enumerate(row):
             if isinstance(v, str):
+                limit = limits[c] if c < len(limits) else CELL_LIMIT
                 if long is not None:
-                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格")
-                elif len(v) > CELL_LIMIT:
-                    v = v[:CELL_LIMIT] + "……"
+                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格", limit)
+                elif len(v) > limit:
+                    v = v[:limit] + "……"
                 st = S["cell_h"] if r < header_rows else (S["cell_c"] if c >= align_center_from else S["cell"])
                 v = _p(v, st)
             cells.append(v)
@@ -497,11 +520,7 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
 
     # 附件
     story += annexes(data, S, titles, long)
-    if long.items:
-        story += [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
-                  _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
-        for i, (where, text) in enumerate(long.items, 1):
-            story += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    story += long_text_annex(long, S)
     if draft_items:
         story += [Spacer(1, 10), _p("草稿说明：导出前检查未通过的项目", S["h2"])]
         _items(story, draft_items, S, "dot")

@@ -10,6 +10,7 @@ import datetime as _dt
 import sqlite_utils
 
 from .connection import transaction
+from .errors import UnusableDatabase
 
 
 def _run_script(db: sqlite_utils.Database, sql: str) -> None:
@@ -589,9 +590,20 @@ MIGRATIONS = [
 ]
 
 
+def check_not_newer(db: sqlite_utils.Database) -> None:
+    """Refuse a database that a newer version of the code has migrated (a migration this code does not know):
+    this code would read and write it without knowing its newer tables and rules."""
+    known = {name for name, _ in MIGRATIONS}
+    unknown = sorted(r[0] for r in db.execute("SELECT name FROM _migrations").fetchall() if r[0] not in known)
+    if unknown:
+        raise UnusableDatabase(f"数据库已由更新版本的程序升级（本程序不认识其迁移 {'、'.join(unknown)}），"
+                               "请先升级本程序再打开它；数据库未作任何修改。")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the missing migrations in order; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    check_not_newer(db)
     applied = []
     for name, fn in MIGRATIONS:
         with transaction(db):

@@ -9,7 +9,7 @@ import json
 import sqlite3
 
 from . import audit
-from .clients import db_file  # noqa: F401  (the file behind a connection)
+from .backup import db_file  # noqa: F401  (the file behind a connection)
 from .connection import transaction
 from .errors import NotFound
 

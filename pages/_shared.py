@@ -33,7 +33,7 @@ def db_path() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def ensure_migrated(path: str) -> bool:
+def _migrated(path: str) -> bool:
     store.open_db(path).conn.close()
     return True
 
@@ -55,6 +55,16 @@ def freeze_startup_objects() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+def ensure_migrated(path: str) -> bool:
+    """Migrate once per process; a database the app cannot use (made by a newer version) stops
+    every page with one Chinese message instead of being used as if it were current."""
+    try:
+        return _migrated(path)
+    except DataError as e:
+        st.error(esc(str(e)))
+        st.stop()
 
 
 def get_db():

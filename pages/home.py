@@ -26,6 +26,10 @@ if who is not None:
     from pages import _home_plan
 
     _home_plan.render(db, who, team.is_locked(db, who["assessment_id"]))
+    if who["role"] == "lead":  # importing a whole assessment: a logged-in lead (or an empty database) only
+        from pages import _import_panel
+
+        _import_panel.render(db)
     st.stop()
 
 assessments = team.list_assessments(db)
@@ -135,6 +139,7 @@ with st.expander("新建评估（组长）", expanded=not assessments or "pendin
             st.session_state.pop("pending_create", None)
             st.rerun()
 
-from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
+if not assessments:  # an empty database: importing is how a migrated assessment arrives (else: a lead's tool)
+    from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
 
-_import_panel.render(db)
+    _import_panel.render(db)

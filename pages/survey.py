@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls
+from core import calls, cells
 from core import survey
 from core import team
 from core.labels import AAPOR_CODES, ROLES, SAMPLE_DESIGNS
@@ -195,5 +195,5 @@ if res.knows_worker_no:
 
 rows = calls.export_rows(db, aid)
 if rows:
-    st.download_button("导出回访结果（CSV，已脱敏）", pd.DataFrame(rows).to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("导出回访结果（CSV，已脱敏）", cells.csv_from_dicts(rows),
                        file_name="满意度回访结果.csv", mime="text/csv", key="survey_export")

@@ -159,11 +159,9 @@ def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo
 
 
 def test_the_import_panel_asks_for_a_file_before_importing(app_env):
-    from streamlit.testing.v1 import AppTest
+    from conftest import app_test
 
-    at = AppTest.from_string(
-        "from db.connection import connect, db_path_from_env\nfrom pages import _import_panel\n"
-        "_import_panel.render(connect(db_path_from_env()))\n")
+    at = app_test()           # an empty database: the home page offers the import
     at.run(timeout=30)
     assert not at.exception, at.exception
     assert any("真实姓名和电话" in w.value for w in at.warning)
@@ -204,3 +202,31 @@ def test_the_sign_off_agenda_and_script_sheets_read_in_chinese(workbook):
     calls = list(wb["电话回访"].iter_rows(min_row=1, values_only=True))
     assert calls[0][-1] == "再次拨打"
     assert all(r[-1] in ("", None, "排在其他对象之后再拨") or r[-1].endswith("后再拨") for r in calls[1:])
+
+
+def _import_panel_shown(at) -> bool:
+    return any("从 JSON 文件导入评估" in e.label for e in at.expander)
+
+
+def test_the_import_panel_is_offered_only_to_a_logged_in_lead_or_on_an_empty_database(app_env):
+    """A visitor on a database holding assessments cannot import one (it needs no PIN otherwise)."""
+    from conftest import app_test
+    from core import team as A
+    from core.store import open_db
+
+    at = app_test()
+    at.run()
+    assert not at.exception and _import_panel_shown(at)          # empty database: the way in for a migration
+    db = open_db(str(app_env))
+    sid = A.create_station(db, "测试街社工服务站")
+    aid, lead = A.create_assessment(db, sid, "gz-2024-four-party", "组长甲", "1111")
+    expert = A.add_member(db, aid, lead, "专家乙", "expert", "2222", sections=["A"])
+    db.conn.close()
+    at = app_test()
+    at.run()
+    assert not at.exception and not _import_panel_shown(at)      # not logged in
+    for member, role, shown in ((expert, "expert", False), (lead, "lead", True)):
+        at = app_test(auth={"assessment_id": aid, "member_id": member, "name": "x", "role": role})
+        at.run()
+        assert not at.exception, at.exception
+        assert _import_panel_shown(at) is shown, role
