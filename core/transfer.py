@@ -36,7 +36,8 @@ TABLES = (
 )
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data).
-NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments")
+# Wrong-PIN counters (login_throttle) are the state of one server, not content of the assessment.
+NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "login_throttle")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",

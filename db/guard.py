@@ -39,6 +39,9 @@ UNGUARDED = {
     "migrations.migrate": "schema changes, not data",
     "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
     "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
+    "logins.record_attempt": "a login attempt has no logged-in member yet: it stores its wrong-PIN counters and a "
+                             "failed login's audit row (member_id NULL) itself, in core.team.login's transaction",
+    "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 
 

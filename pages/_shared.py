@@ -56,6 +56,15 @@ def current_user() -> dict | None:
     return member
 
 
+def client_address() -> str | None:
+    """The browser's IP address as the server sees it (the TCP peer; None on the server's own
+    machine): the wrong-PIN throttle counts per address as well as per member."""
+    try:
+        return st.context.ip_address
+    except Exception:   # no client context (e.g. a bare script run)
+        return None
+
+
 def log_in(member: dict) -> None:
     st.session_state["auth"] = {"assessment_id": member["assessment_id"], "member_id": member["id"]}
     st.query_params["a"] = str(member["assessment_id"])
