@@ -5,6 +5,10 @@ from pages import _shared as ui
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
 ui.ensure_migrated(ui.db_path())
+if ui.plain_http_from_another_computer():
+    st.error("为保护 PIN 和服务对象信息，其他电脑只能通过 HTTPS 访问本系统。请组长用 `python -m core serve` "
+             "启动（自动生成本机证书），再打开它显示的 https:// 地址。")
+    st.stop()
 
 who = ui.current_user()
 

@@ -34,3 +34,59 @@ def cmd_unlock_member(argv):
     if still:
         print("仍被锁定的设备地址：" + "、".join(still) + "（可用 --address 地址 解除）")
     return 0
+
+
+@command("serve", "start the app for the team: HTTPS on the LAN with the laptop's own certificate (made on first start)")
+def cmd_serve(argv):
+    p = argparse.ArgumentParser(
+        prog="python -m core serve",
+        description="Serve the app over HTTPS on every address of this laptop (port 8501). The self-signed "
+                    "certificate is made on first start beside the database; its SHA-256 fingerprint is printed. "
+                    "Arguments after -- go to `streamlit run`.")
+    p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db); created on first start")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="0.0.0.0", help="address to listen on (default: every address)")
+    p.add_argument("--http", action="store_true",
+                   help="plain HTTP on the LAN, unencrypted: PINs and client names cross the Wi-Fi in clear text")
+    argv = list(argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = p.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    import os
+    import sys
+    from pathlib import Path
+
+    from . import store, tls
+
+    db_path = Path(args.db or store.db_path()).resolve()
+    if db_path.is_dir():
+        raise DataError(f"--db 指向一个文件夹：{db_path}")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, ASSESSMENT_DB=str(db_path))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.address", args.address,
+           "--server.port", str(args.port), "--server.headless", "true"]
+    local_only = args.address in ("127.0.0.1", "localhost", "::1")
+    if args.http:
+        env["ASSESSMENT_ALLOW_HTTP"] = "1"
+        print("警告：以明文 HTTP 提供服务（--http）。同一 Wi-Fi 上的人可以看到 PIN、评分和服务对象信息。")
+        print(f"数据库：{db_path}")
+        print(f"地址：http://{'127.0.0.1' if local_only else '<本机IP>'}:{args.port}")
+    else:
+        addresses = tls.local_addresses()
+        cert, key, made = tls.ensure_certificate(db_path, addresses)
+        cmd += ["--server.sslCertFile", str(cert), "--server.sslKeyFile", str(key)]
+        print(f"数据库：{db_path}")
+        print(("已生成" if made else "使用") + f"本机 HTTPS 证书：{cert}")
+        print(f"证书 SHA-256 指纹：{tls.fingerprint(cert)}")
+        print("浏览器首次打开时会提示“连接不是私密连接”：核对证书指纹与上面一致后，选择“继续访问”。")
+        shown = ["127.0.0.1"] if local_only else [a for a in addresses if a not in ("127.0.0.1", "::1")] or ["127.0.0.1"]
+        for a in shown:
+            print(f"地址：https://{'[' + a + ']' if ':' in a else a}:{args.port}")
+    sys.stdout.flush()
+    cmd += extra
+    if os.name == "posix":
+        os.chdir(root)
+        os.execve(sys.executable, cmd, env)
+    import subprocess
+
+    return subprocess.call(cmd, env=env, cwd=root)

@@ -4,6 +4,8 @@ No SQL and no rules here: pages read, write and compute through core/ (never db/
 """
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from core import store, team
@@ -63,6 +65,18 @@ def client_address() -> str | None:
         return st.context.ip_address
     except Exception:   # no client context (e.g. a bare script run)
         return None
+
+
+def certificate_file() -> str:
+    """The HTTPS certificate the server was started with ('' = plain HTTP)."""
+    return st.get_option("server.sslCertFile") or ""
+
+
+def plain_http_from_another_computer() -> bool:
+    """True when a browser on another computer reached the app over plain HTTP without the
+    explicit flag (`python -m core serve --http` sets ASSESSMENT_ALLOW_HTTP=1): refused."""
+    return (client_address() is not None and not certificate_file()
+            and os.environ.get("ASSESSMENT_ALLOW_HTTP") != "1")
 
 
 def log_in(member: dict) -> None:

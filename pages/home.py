@@ -32,6 +32,14 @@ if who is not None:
                        icon=":material/lock_person:")
         if failed:
             st.caption(f"登录失败记录 {int(failed)} 次（详见「修改记录」与「评估设置」→ 登录安全）。")
+        cert = ui.certificate_file()
+        if cert:
+            from core import tls
+
+            st.caption("本机 HTTPS 证书 SHA-256 指纹（其他电脑首次打开时，核对浏览器显示的证书指纹与此一致）：")
+            st.code(tls.fingerprint(cert), language=None)
+        else:
+            st.caption("当前以明文 HTTP 运行（仅限本机访问）；团队使用请用 python -m core serve 启动 HTTPS。")
     st.stop()
 
 assessments = team.list_assessments(db)
