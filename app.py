@@ -4,6 +4,7 @@ import streamlit as st
 from pages import _shared as ui
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
+ui.entered_through_app()
 ui.ensure_migrated(ui.db_path())
 if ui.plain_http_from_another_computer():
     st.error("为保护 PIN 和服务对象信息，其他电脑只能通过 HTTPS 访问本系统。请组长用 `python -m core serve` "
@@ -33,11 +34,13 @@ else:
     else:  # staff
         nav["现场评估"] = [P["survey_calls"], P["station_data"], P["register"], P["survey"]]
 
+page = st.navigation(nav, position="hidden")
 with st.sidebar:
+    ui.nav_menu(nav)
     if who is not None:
         ui.sidebar_identity(who)
         # Navigation clears query parameters; keep ?a=&m= so that after a browser
         # refresh the login form is pre-filled and only the PIN is asked.
         ui.remember_login(who)
 
-st.navigation(nav).run()
+page.run()

@@ -5,6 +5,8 @@ No SQL and no rules here: pages read, write and compute through core/ (never db/
 from __future__ import annotations
 
 import os
+import runpy
+from pathlib import Path
 
 import streamlit as st
 
@@ -28,6 +30,37 @@ PAGES = {
 }
 
 
+APP = Path(__file__).resolve().parent.parent / "app.py"
+_VIA_APP = "_ui_via_app"
+
+
+def entered_through_app() -> None:
+    """app.py's mark, first thing in every run: this session's pages run inside its navigation."""
+    st.session_state[_VIA_APP] = True
+
+
+def through_app() -> None:
+    """Run app.py instead when a page file is run on its own: after a server start, until app.py
+    has run once in the process, Streamlit runs the pages/ file a deep link names (e.g. /scoring)
+    directly, without app.py's login and navigation. app.py then shows the PIN form for that
+    address (and the same address opens the page once logged in)."""
+    if st.session_state.get(_VIA_APP):
+        return
+    runpy.run_path(str(APP), run_name="__main__")
+    st.stop()
+
+
+def nav_menu(sections: dict) -> None:
+    """The menu in the sidebar ({section: [st.Page]}), drawn with st.page_link: Streamlit's own
+    sidebar navigation is switched off (client.showSidebarNavigation = false in
+    .streamlit/config.toml) so that its automatic list of pages/ never shows."""
+    for section, pages in sections.items():
+        if section:
+            st.caption(section)
+        for page in pages:
+            st.page_link(page)
+
+
 def db_path() -> str:
     return store.db_path()
 
@@ -40,6 +73,7 @@ def ensure_migrated(path: str) -> bool:
 
 def get_db():
     """A connection for this script run (cheap; SQLite connections are not shared across threads)."""
+    through_app()
     return store.open_db(db_path(), migrated=False)
 
 
@@ -49,6 +83,7 @@ def current_user() -> dict | None:
     Lives in session state (UI state); the URL keeps ?a=&m= so that after a
     browser refresh only the PIN is asked again.
     """
+    through_app()
     who = st.session_state.get("auth")
     if who is None:
         return None
@@ -160,3 +195,7 @@ def esc(text) -> str:
     metrics): every Markdown/HTML special character is escaped, so it shows literally (never as
     formatting or HTML; a bare URL may still be auto-linked). None shows as ''."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in ("" if text is None else str(text)))
+
+
+if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once
+    through_app()
