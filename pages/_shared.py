@@ -56,7 +56,7 @@ def nav_menu(sections: dict) -> None:
     .streamlit/config.toml) so that its automatic list of pages/ never shows."""
     for section, pages in sections.items():
         if section:
-            st.caption(section)
+            st.caption(esc(section))
         for page in pages:
             st.page_link(page)
 
@@ -97,9 +97,10 @@ def client_address() -> str | None:
     """The browser's IP address as the server sees it (the TCP peer; None on the server's own
     machine): the wrong-PIN throttle counts per address as well as per member."""
     try:
-        return st.context.ip_address
+        ip = st.context.ip_address
     except Exception:   # no client context (e.g. a bare script run)
         return None
+    return ip if isinstance(ip, str) and ip else None   # (AppTest has no real connection)
 
 
 def certificate_file() -> str:
