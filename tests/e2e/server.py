@@ -56,19 +56,20 @@ class Server:
 
 
 def start_server(db_path: Path, log_path: Path, timeout: float = 60, env: dict | None = None,
-                 https: bool = True) -> Server:
+                 https: bool = True, address: str = "127.0.0.1", http_flag: bool = False) -> Server:
     """Start the app as the README does (`python -m core serve`: HTTPS with the certificate made
-    beside the database) on a free localhost port; return once /_stcore/health answers.
-    `https=False`: plain `python -m streamlit run app.py` (this laptop only)."""
+    beside the database) on a free port of `address`; return once /_stcore/health answers.
+    `https=False`: plain `python -m streamlit run app.py`; `http_flag`: `python -m core serve --http`."""
     port = free_port()
     env = dict(os.environ, ASSESSMENT_DB=str(db_path), PYTHONUNBUFFERED="1", **(env or {}))
     quiet = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    if https:
+    if https or http_flag:
         cmd = [sys.executable, "-m", "core", "serve", "--db", str(db_path), "--port", str(port),
-               "--address", "127.0.0.1", "--", *quiet]
+               "--address", address, *(["--http"] if http_flag else []), "--", *quiet]
+        https = not http_flag
     else:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", *quiet]
+               "--server.port", str(port), "--server.address", address, *quiet]
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()
