@@ -269,8 +269,10 @@ def add_member(db, assessment_id: int, actor_id: int, name: str, role: str, pin:
 
 
 def set_pin(db, assessment_id: int, actor_id: int, member_id: int, pin: str) -> None:
-    """The lead sets a member's new PIN."""
+    """The lead sets a member's new PIN; a wrong-PIN lock of the member is lifted with it."""
     store.set_pin(db, assessment_id, actor_id, member_id, _pin_hash(pin))
+    if logins.counters(db, assessment_id, [(logins.MEMBER, str(member_id))]):
+        unlock_login(db, assessment_id, actor_id, logins.MEMBER, str(member_id))
 
 
 def set_assignments(db, assessment_id: int, actor_id: int, member_id: int, sections) -> list:

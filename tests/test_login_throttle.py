@@ -152,6 +152,17 @@ def test_the_lead_lifts_a_lock_in_the_app_and_it_is_logged(team, app_env, monkey
     assert [(u["actor"], u["key"]) for u in unlocks] == [("陈组长", "192.168.1.50"), ("陈组长", "林专家")]
 
 
+def test_a_new_pin_from_the_lead_lifts_the_members_lock(team):
+    db, aid, lead, expert, _ = team
+    import time as _time
+
+    now = _time.time()
+    _lock(db, aid, "林专家", now)
+    A.set_pin(db, aid, lead, expert, "97531")
+    assert A.login(db, aid, "林专家", "97531", address="10.1.1.1")["id"] == expert
+    assert [e["action_code"] for e in A.audit_entries(db, aid, 2)] == ["unlock", "reset_pin"]
+
+
 def test_the_command_line_lifts_the_leads_own_lock(team, db_path):
     db, aid, lead, *_ = team
     import time as _time
