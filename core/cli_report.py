@@ -29,3 +29,23 @@ def cmd_check(argv):
         return 1
     print("导出前检查通过" + (f"（另有 {len(items)} 项提示）" if items else "") + "。")
     return 0
+
+
+@command("scoresheet", "write one expert's score sheet PDF: scoresheet ID --member NAME --db PATH --out FILE.pdf")
+def cmd_scoresheet(argv):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m core scoresheet")
+    p.add_argument("id", type=int)
+    p.add_argument("--member", required=True, help="the expert's name as entered in the assessment")
+    p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
+    p.add_argument("--out", required=True, help="PDF file to write")
+    args = p.parse_args(argv)
+    from .signoff import member_by_name, score_sheet_pdf
+
+    db = open_db(args.db)
+    member = member_by_name(db, args.id, args.member)
+    data = score_sheet_pdf(db, args.id, member["id"])
+    out = write_file(args.out, data)
+    print(f"评分表已生成：{out}（{member['name']}，{len(data) / 1024:.0f} KB）")
+    return 0

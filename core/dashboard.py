@@ -16,7 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .framework import Framework, framework_of_row
-from .labels import SATISFACTION_SCALE
+from .labels import ROLES, SATISFACTION_SCALE
 from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
 
@@ -46,6 +46,7 @@ class DashboardData:
     party_scores: dict[str, float | None]
     veto_failed: list[str]
     finding_activity: dict[int, str] = field(default_factory=dict)  # member -> last finding change
+    submitted: dict[int, str] = field(default_factory=dict)         # member -> when they submitted (core.signoff)
     indicators: list[dict] | None = None   # contract indicators with rate / rate_text (core.indicators.indicator_rows)
     survey: Any | None = None              # core.survey.SurveyResults (core.calls.survey_results)
 
@@ -81,6 +82,11 @@ class ExpertProgress:
     assigned: int
     scored: int
     last_activity: str | None  # ISO time of the last score or finding change
+    submitted_at: str | None = None   # when they submitted their sections (None: not submitted)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
 
     @property
     def share(self) -> float:
@@ -88,7 +94,13 @@ class ExpertProgress:
 
     @property
     def progress_text(self) -> str:
-        return f"{self.scored}/{self.assigned}"
+        return f"{self.scored}/{self.assigned}" if self.assigned else "不参与评分"
+
+    @property
+    def submitted_text(self) -> str:
+        if not self.assigned:
+            return ""
+        return f"已提交 {activity_text(self.submitted_at)}" if self.submitted_at else "未提交"
 
     @property
     def last_activity_text(self) -> str:
@@ -303,11 +315,12 @@ def build(data: DashboardData) -> Dashboard:
     experts = []
     for m in data.members:
         cells = assigned.get(m["id"], [])
-        if not cells:
-            continue  # nothing to score (staff, or a lead who scores nothing): no 0/0 line
+        if not cells and m["role"] != "lead":
+            continue  # nothing to score (staff): no 0/0 line; the lead is listed as 组长 all the same
         done = answered.get(m["id"], set())
         experts.append(ExpertProgress(m["id"], m["name"], m["role"], len(cells),
-                                      sum(1 for c in cells if c in done), last.get(m["id"])))
+                                      sum(1 for c in cells if c in done), last.get(m["id"]),
+                                      data.submitted.get(m["id"])))
 
     by_section: dict[str, list[Cell]] = {}
     for c in result.cells:

@@ -29,7 +29,7 @@ AUDIT_ACTIONS = {
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "activate": "启用", "deactivate": "停用", "restore": "恢复",
-    "login_failed": "登录失败",
+    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -38,6 +38,7 @@ AUDIT_ENTITIES = {
     "prev_recommendation": "上期评估意见", "site_record": "现场记录", "site_records": "现场记录",
     "survey_sample": "满意度抽样", "survey_item": "回访对象", "report_item": "报告条目",
     "report_group": "报告部分", "report_text": "报告文本", "framework": "评估框架",
+    "submission": "评分提交", "visit_stage": "评估日程", "visit_stages": "评估日程", "survey_script": "回访话术",
     "login": "登录",
 }
 

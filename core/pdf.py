@@ -510,9 +510,10 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
 
 
 def signature(data: ReportData, S) -> list:
-    """落款 on the last page: 评估方, the expert team, the date the report was produced."""
+    """落款 on the last page: 评估方, the experts who submitted their scores (core.signoff), the date
+    the report was produced."""
     org = data.assessment.get("evaluator_org") or "（评估方未填写）"
-    team = "、".join(data.team_names) or "（未录入）"
+    team = "、".join(data.signed_names) or "（尚无专家提交评分）"
     date = report_text.date_cn(data.generated_at[:10], spaced=False)
     return [KeepTogether([Spacer(1, 16 * mm), _p(f"评估方：{org}", S["sign"]), _p(f"评估专家：{team}", S["sign"]),
                           _p(date, S["sign"])])]

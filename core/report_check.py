@@ -143,6 +143,9 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
         if hits:
             add(CheckItem("personal", f"有 {hits} 段报告文字中写有服务对象的姓名或电话（报告中已自动脱敏，建议改写）",
                           False, "report"))
+    if d.unsigned_names:
+        add(CheckItem("signoff", f"{len(d.unsigned_names)} 位评估专家尚未提交评分（{'、'.join(d.unsigned_names)}），"
+                      "报告落款只列出已提交评分的专家", False, "dashboard"))
     if not d.site_done:
         add(CheckItem("site", "现场记录（听取介绍、实地观察、查阅资料、访谈）尚未填写，评估方法中不会列出这些步骤", False,
                       "site_records"))

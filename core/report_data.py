@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import calls, report_check, report_edit, scoresheet, station_data, team
+from . import calls, report_check, report_edit, scoresheet, signoff, station_data, team
 from .framework import Framework
 from .numbers import D
 from .pdf import build_pdf
@@ -84,6 +84,8 @@ class ReportData:
     register_by_area: dict = field(default_factory=dict)         # 片区 code -> register_summary
     site_done: dict = field(default_factory=dict)                # site-record kind -> items recorded (done)
     team_names: list[str] = field(default_factory=list)          # the lead, then the experts
+    signed_names: list[str] = field(default_factory=list)        # those of them who submitted (core.signoff), lead first
+    unsigned_names: list[str] = field(default_factory=list)      # members with sections to score who have not
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
 
@@ -198,6 +200,8 @@ def gather(db, assessment_id: int) -> ReportData:
     register = station_data.register_summary(db, assessment_id) if clients else None
     by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"]) for ar in areas} if clients else {}
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
+    signed = {m["member_id"] for m in signoff.submitted_members(db, assessment_id)}
+    scoring = {r["member_id"] for r in team.assignments(db, assessment_id)}
     raw_texts = report_edit.get_texts(db, assessment_id)
 
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
@@ -213,6 +217,8 @@ def gather(db, assessment_id: int) -> ReportData:
         generated_at=_dt.datetime.now().isoformat(timespec="seconds"),
         recommendations=recs, record_concerns=record_concerns, register=register, register_by_area=by_area,
         site_done=site_done, team_names=[m["name"] for m in lead_first], raw_texts=raw_texts,
+        signed_names=[m["name"] for m in lead_first if m["id"] in signed],
+        unsigned_names=[m["name"] for m in lead_first if m["id"] in scoring and m["id"] not in signed and m["active"]],
         raw_items=[it["text"] for group in items.values() for it in group],
     )
 

@@ -32,7 +32,7 @@ TABLES = (
     "stations", "assessments", "areas", "members", "assignments", "scores", "overrides",
     "findings", "party_scores", "veto_checks", "contract_indicators", "staffing", "clients",
     "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls",
-    "report_items", "report_texts", "audit_log",
+    "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
 )
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data).
@@ -46,7 +46,7 @@ TABLE_LABELS = {
     "staffing": "人员配置", "clients": "重点服务对象名册", "prev_recommendations": "上期评估意见",
     "site_records": "现场记录", "survey_samples": "满意度抽样", "survey_items": "抽样对象",
     "survey_calls": "电话回访记录", "report_items": "报告意见", "report_texts": "报告文字",
-    "audit_log": "修改记录",
+    "submissions": "评分提交", "visit_stages": "评估日程", "survey_script": "回访话术", "audit_log": "修改记录",
 }
 
 # References without a FOREIGN KEY constraint (audit_log keeps history, so it has none).
@@ -68,7 +68,8 @@ AUDIT_ENTITIES = {
     "finding": "findings", "site_record": "site_records", "client": "clients",
     "contract_indicator": "contract_indicators", "prev_recommendation": "prev_recommendations",
     "survey_sample": "survey_samples", "survey_item": "survey_items", "survey_call": "survey_calls",
-    "report_item": "report_items",
+    "report_item": "report_items", "submission": "members", "visit_stage": "visit_stages",
+    "visit_stages": "assessments", "survey_script": "assessments",
     "staffing": "assessments", "clients": "assessments", "contract_indicators": "assessments",
     "site_records": "assessments", "prev_recommendations": "assessments", "survey": "assessments",
 }

@@ -14,7 +14,7 @@ def _rows(db, sql: str, params) -> list[dict]:
 
 def load(db, assessment_id: int) -> dict:
     """{assessment, areas, members, assignments, scores, overrides, party_scores, veto_failed,
-    finding_activity}: the rows of one refresh (assessment = its row + station_name)."""
+    finding_activity, submitted (member -> time of the submission in force)}: the rows of one refresh (assessment = its row + station_name)."""
     rows = _rows(db, "SELECT a.*, s.name AS station_name FROM assessments a JOIN stations s ON s.id = a.station_id"
                      " WHERE a.id = ?", [assessment_id])
     if not rows:
@@ -36,9 +36,13 @@ def load(db, assessment_id: int) -> dict:
     activity = {r[0]: r[1] for r in db.execute(
         "SELECT member_id, MAX(updated_at) FROM findings WHERE assessment_id = ? AND member_id IS NOT NULL"
         " GROUP BY member_id", [assessment_id])}
+    submitted = {r[0]: r[1] for r in db.execute(
+        "SELECT member_id, submitted_at FROM submissions WHERE assessment_id = ? AND reopened_at IS NULL",
+        [assessment_id])}
     for s in scores:
         s["na"] = bool(s["na"])
     for o in overrides:
         o["na"] = bool(o["na"])
     return dict(assessment=a, areas=areas, members=members, assignments=assignments, scores=scores,
-                overrides=overrides, party_scores=party, veto_failed=veto, finding_activity=activity)
+                overrides=overrides, party_scores=party, veto_failed=veto, finding_activity=activity,
+                submitted=submitted)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import audit
 from .errors import NotFound
 from .guard import Write, writer
+from .submissions import refuse_if_submitted
 
 _LOGGED = ("section_code", "area_code", "indicator_code", "kind", "text")
 
@@ -19,6 +20,7 @@ def add_finding(w: Write, section_code: str, kind: str, text: str, area_code: st
     """Insert a finding of the member (`source` e.g. 'site_record:12' when promoted); returns its id."""
     if section_code.startswith("party:") and w.role != "lead":
         w.deny("其他评估方的意见由组长录入")
+    refuse_if_submitted(w, section_code)
     at = audit.now()
     row = dict(assessment_id=w.assessment_id, member_id=w.member_id, section_code=section_code,
                area_code=area_code or "", indicator_code=indicator_code or "", kind=kind, text=text,
@@ -32,6 +34,7 @@ def _own(w: Write, finding_id: int) -> dict:
     f = get_finding(w.db, w.assessment_id, finding_id)
     if f["member_id"] != w.member_id:
         w.deny("只能修改自己填写的意见")
+    refuse_if_submitted(w, f["section_code"])
     return f
 
 

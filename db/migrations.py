@@ -396,6 +396,48 @@ def m010_login_throttle(db: sqlite_utils.Database) -> None:
     )
 
 
+def m012_day_plan(db: sqlite_utils.Database) -> None:
+    """The day, guided (issue 14): each expert's sign-off of their sections, the agenda of the
+    visit, the caller's script and the time of a second attempt after 无人接听."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE submissions (          -- a member has submitted their sections (read-only for them)
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            submitted_at TEXT NOT NULL,
+            reopened_at TEXT,               -- NULL while submitted; set when the lead reopens
+            reopened_by INTEGER REFERENCES members(id),
+            reopen_reason TEXT NOT NULL DEFAULT '',
+            UNIQUE (assessment_id, member_id)
+        );
+        CREATE TABLE visit_stages (         -- the agenda of the visit day (听取介绍 … 总结反馈)
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            code TEXT NOT NULL DEFAULT '',  -- which data measures its progress; '' = none (a stage the lead added)
+            name TEXT NOT NULL,
+            starts TEXT NOT NULL DEFAULT '',   -- planned 'HH:MM'
+            ends TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX visit_stages_assessment ON visit_stages(assessment_id, position);
+        CREATE TABLE survey_script (        -- the caller's script as edited for this assessment
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,              -- 'opening', 'awareness:社工站地址', 'satisfaction:服务态度', ...
+            text TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            UNIQUE (assessment_id, key)
+        );
+        -- after 无人接听: when to try again ('' = after the other clients; else 'YYYY-MM-DDTHH:MM')
+        ALTER TABLE survey_calls ADD COLUMN retry_at TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -405,6 +447,7 @@ MIGRATIONS = [
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
     ("010_login_throttle", m010_login_throttle),
+    ("012_day_plan", m012_day_plan),
 ]
 
 

@@ -11,6 +11,7 @@ import json
 from . import audit
 from .findings import add_finding, delete_finding, findings, update_finding  # noqa: F401  (transitional)
 from .guard import Write, writer
+from .submissions import refuse_if_submitted
 
 _UNSET = object()
 _FIELDS = ("value", "na", "note", "detail")
@@ -35,7 +36,8 @@ def save_score(w: Write, indicator_code: str, area_code: str, section_code: str,
     {value, na, note, detail} as saved. `value` comes checked from core (N/A clears it).
 
     Ownership: the member has an assignment of the indicator's section (`section_code`,
-    given by core) for the cell's 片区, or for every 片区 ('').
+    given by core) for the cell's 片区, or for every 片区 (''); and has not submitted their
+    sections (db.submissions), unless the lead reopened them.
     """
     area_code = area_code or ""
     mine = w.db.execute(
@@ -43,6 +45,7 @@ def save_score(w: Write, indicator_code: str, area_code: str, section_code: str,
         [w.member_id, section_code, area_code]).fetchone()
     if not mine:
         w.deny(f"指标 {indicator_code} 未分配给 {w.member['name']}，不能修改（只能修改自己负责的评分）")
+    refuse_if_submitted(w)
     old = _score_row(w.db, w.member_id, indicator_code, area_code)
     new = {k: v for k, v in (old or {"value": None, "na": False, "note": "", "detail": {}}).items() if k in _FIELDS}
     for k, v in (("value", value), ("na", na), ("note", note), ("detail", detail)):

@@ -8,6 +8,7 @@ import streamlit as st
 from core import dashboard
 from core import live
 from core import scoresheet
+from core import signoff
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")
@@ -51,7 +52,8 @@ def render(dash: dashboard.Dashboard) -> None:
     with left:
         st.subheader("专家评分进度")
         st.dataframe(pd.DataFrame([{
-            "专家": e.name, "进度": e.share, "已评/分配": e.progress_text, "最近操作": e.last_activity_text,
+            "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
+            "最近操作": e.last_activity_text,
         } for e in dash.experts]), hide_index=True, key="dash_experts",
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")})
         st.subheader("各部分得分")
@@ -103,6 +105,27 @@ def refresh() -> None:
 
 
 refresh()
+
+# ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
+if is_lead:
+    st.divider()
+    st.subheader("退回专家评分")
+    db = ui.get_db()
+    if st.session_state.get("reopen_flash"):
+        st.success(ui.esc(st.session_state.pop("reopen_flash")))
+    done = signoff.submitted_members(db, aid)
+    if not done:
+        st.caption("尚无成员提交评分。专家评完自己负责的指标后在「专家评分」页提交，提交后其评分与意见只读。")
+    else:
+        names = {m["member_id"]: m["name"] for m in done}
+        with st.form("reopen_form"):
+            target = st.selectbox("已提交的成员", list(names), format_func=names.get, placeholder="请选择",
+                                  key="reopen_member")
+            why = st.text_input("退回理由（必填，记入修改记录）", key="reopen_reason")
+            go = st.form_submit_button("退回修改", key="reopen_submit")
+        if go and ui.run(lambda: signoff.reopen_submission(db, aid, mid, target, why)):
+            st.session_state["reopen_flash"] = f"已退回{names[target]}的评分，其可修改后重新提交（已记入修改记录）"
+            st.rerun()
 
 # ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
 if is_lead:

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from core import scoresheet
+from core import signoff
 from core import team
 from core.labels import FINDING_KINDS
 from core.numbers import fmt_number
@@ -27,8 +28,36 @@ if not cells:
 mine = {(r["indicator_code"], r["area_code"]): r for r in scoresheet.scores(db, aid, mid)}
 done = sum(1 for c in cells if c in mine and (mine[c]["value"] is not None or mine[c]["na"]))
 st.progress(done / len(cells), text=f"评分进度：已评 {int(done)} / 分配 {len(cells)}")
+sub = signoff.submission_of(db, aid, mid)
+submitted = bool(sub and sub["submitted"])
 if locked:
     st.warning("评估已锁定，所有内容只读。", icon=":material/lock:")
+
+
+def submit_step() -> None:
+    """The sign-off: submit when everything assigned is scored; then read-only until the lead reopens."""
+    with st.container(border=True, key="sc_submit_box"):
+        if submitted:
+            st.success(f"您已于 {ui.esc(sub['submitted_at'].replace('T', ' ')[:16])} 提交评分，评分与意见只读。"
+                       "如需修改，请联系组长在「实时总览」中退回。", icon=":material/task_alt:")
+        else:
+            if sub and sub["reopened_at"]:
+                st.info(f"组长{ui.esc(sub['reopened_by_name'])}已退回您的评分（理由：{ui.esc(sub['reopen_reason'])}），"
+                        "修改后请重新提交。", icon=":material/undo:")
+            left = len(cells) - done
+            st.markdown("**提交评分**：评完分配给您的全部指标后提交，提交后评分与意见只读，组长可见。"
+                        + (f"　还有 **{int(left)}** 个评分单元未评。" if left else "　全部已评，可以提交。"))
+            if st.button("提交我的评分", key="sc_submit", type="primary", disabled=locked or left > 0):
+                if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
+                    st.rerun()
+        path = ui.db_path()
+        st.download_button("下载我的评分表（PDF，含签名栏）", data=lambda: signoff.score_sheet_download(path, aid, mid),
+                           file_name=f"专家评分表-{who['name']}.pdf", mime="application/pdf", key="sc_sheet_pdf",
+                           on_click="ignore", icon=":material/print:")
+
+
+submit_step()
+readonly = locked or submitted
 
 # Sections (and 片区) this member scores, in framework order.
 groups = []
@@ -95,33 +124,33 @@ for ind in sec.indicators:
             st.caption("评估标准：" + ui.esc(ind.guidance))
         if ind.evidence:
             st.caption("需提供材料：" + ui.esc("；".join(ind.evidence)))
-        na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=locked,
+        na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=readonly,
                          on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
         if not na:
             if ind.rule_type == "combo":
                 ticked = set(row["detail"].get("criteria", []))
                 for n, c in enumerate(ind.criteria):
                     ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
-                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=locked,
+                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=readonly,
                                 on_change=on_criteria, args=(ind, cell_area))
             elif ind.rule_type == "level":
                 names = [lv.name for lv in ind.levels]
                 ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
-                st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=locked,
+                st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=readonly,
                          format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
                          on_change=on_level, args=(ind, cell_area))
             else:
                 ui.init_state(k("value", ind.code, cell_area), row["value"])
                 st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
-                                format="%g", disabled=locked, on_change=on_value, args=(ind, cell_area))
+                                format="%g", disabled=readonly, on_change=on_value, args=(ind, cell_area))
             if ind.suggest:
                 sug = suggest(ind, evidence, cell_area)
                 if sug is not None:
                     c1, c2 = st.columns([4, 1])
                     c1.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
-                    c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=locked,
+                    c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=readonly,
                               on_click=adopt, args=(ind, cell_area, sug))
-        st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=locked,
+        st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=readonly,
                      on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
         ui.show_saved_error(k("err", ind.code, cell_area))
 
@@ -137,10 +166,10 @@ for kind, kind_label in FINDING_KINDS.items():
         if f["own"]:
             c1, c2 = st.columns([10, 1])
             c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
-                         disabled=locked,
+                         disabled=readonly,
                          on_change=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.update_finding, db, aid, mid, fid,
                                                                 text=st.session_state[f"{fk}_text_{fid}"]))
-            c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=locked,
+            c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=readonly,
                       on_click=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.delete_finding, db, aid, mid, fid))
         else:
             st.text(f"{f['member_name']}：{f['shown']}")
@@ -159,7 +188,7 @@ def add_new_finding():
 
 with st.container(border=True):
     st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind",
-             disabled=locked)
-    st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", disabled=locked, on_change=add_new_finding)
-    st.button("添加意见", key=f"{fk}_newadd", disabled=locked, on_click=add_new_finding)
+             disabled=readonly)
+    st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", disabled=readonly, on_change=add_new_finding)
+    st.button("添加意见", key=f"{fk}_newadd", disabled=readonly, on_click=add_new_finding)
 ui.show_saved_error(fk + "_err")

@@ -94,3 +94,20 @@ def fill_empty_tables(db, aid: int) -> None:
     with transaction(db):
         if not _count(db, "report_texts", params=p):
             db["report_texts"].insert(dict(assessment_id=aid, key="feedback", text="现场反馈：……", updated_at=now))
+    with transaction(db):
+        expert = db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'expert' ORDER BY id",
+                            p).fetchone()[0]
+        if not _count(db, "submissions", params=p):
+            # One expert submitted, was reopened by the lead, and submitted again (reopen fields kept blank);
+            # the lead's own submission reopened (a reason kept).
+            db["submissions"].insert(dict(assessment_id=aid, member_id=expert, submitted_at=now))
+            db["submissions"].insert(dict(assessment_id=aid, member_id=lead, submitted_at=now, reopened_at=now,
+                                          reopened_by=lead, reopen_reason="补充 D 部分意见"))
+        if not _count(db, "visit_stages", params=p):
+            for pos, (code, name, starts, ends) in enumerate([("intro", "听取介绍", "09:00", "09:40"),
+                                                               ("", "午餐", "12:00", "13:00")]):
+                db["visit_stages"].insert(dict(assessment_id=aid, position=pos, code=code, name=name, starts=starts,
+                                               ends=ends, note="", updated_at=now))
+        if not _count(db, "survey_script", params=p):
+            db["survey_script"].insert(dict(assessment_id=aid, key="opening", text="您好，我是评估机构的回访员。",
+                                            updated_at=now))

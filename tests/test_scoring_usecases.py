@@ -125,9 +125,11 @@ def test_dashboard_shows_notes_and_reasons_scrubbed_and_no_line_for_a_member_wit
     assert [e.note for e in flag.experts if e.member_id == lin] == ["联系电话138****1234"]
     assert "139****5678" in flag.override_text and "13912345678" not in flag.override_text
     assert "13912345678" not in dash.result.cell("A1").override["reason"]
-    listed = {e.member_id for e in dash.experts}
-    assert ids["陈志远"] not in listed and ids["黄小燕"] not in listed   # the lead and staff score nothing here
-    assert all(e.assigned > 0 for e in dash.experts)
+    listed = {e.member_id: e for e in dash.experts}
+    assert ids["黄小燕"] not in listed                                   # staff score nothing: no line
+    lead = listed[ids["陈志远"]]                                        # the lead: 组长, never "0/0"
+    assert (lead.role_label, lead.progress_text, lead.submitted_text) == ("组长", "不参与评分", "")
+    assert all(e.assigned > 0 for e in dash.experts if e.role != "lead")
 
 
 def test_each_writer_logs_one_row_with_the_cell_key(demo):
