@@ -43,8 +43,10 @@ def through_app() -> None:
     """Run app.py instead when a page file is run on its own: after a server start, until app.py
     has run once in the process, Streamlit runs the pages/ file a deep link names (e.g. /scoring)
     directly, without app.py's login and navigation. app.py then shows the PIN form for that
-    address (and the same address opens the page once logged in)."""
-    if st.session_state.get(_VIA_APP):
+    address (and the same address opens the page once logged in). A logged-in session has been
+    through app.py already (logging in happens on its home page), so only a session with neither
+    the mark nor a login is sent there (AppTest's page tests inject a login and run a page alone)."""
+    if st.session_state.get(_VIA_APP) or "auth" in st.session_state:
         return
     runpy.run_path(str(APP), run_name="__main__")
     st.stop()

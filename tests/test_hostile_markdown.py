@@ -104,9 +104,15 @@ def test_markdown_in_user_text_is_shown_escaped_on_every_page(hostile, capsys):
     seen_tags, bad = set(), []
     for role, pages in ROLE_PAGES.items():
         for page in pages:
-            at = app_test(f"pages/{page}.py", auth={"assessment_id": aid, "member_id": members[role]})
+            # through app.py's navigation (its sidebar: station, member name, menu), as a browser gets it
+            at = app_test(auth={"assessment_id": aid, "member_id": members[role]})
             at.run()
+            if page != "home":
+                at.switch_page(f"pages/{page}.py")
+                at.run()
             assert not at.exception, f"{role} {page}: {at.exception}"
+            if page == "home":   # (AppTest keeps the sidebar of the entry page's own run only)
+                assert any(b.key == "logout" for b in at.button), f"{role}: the sidebar was not rendered"
             renders += 1
             for text in rendered_markdown(at):
                 if TAG not in text:
