@@ -135,6 +135,11 @@ def test_the_lead_lifts_a_lock_in_the_app_and_it_is_logged(team, app_env, monkey
     # an expert cannot lift it
     with pytest.raises(Exception):
         A.unlock_login(db, aid, expert, "member", expert)
+    home = app_test(auth={"assessment_id": aid, "member_id": lead})
+    home.run()
+    assert not home.exception
+    assert any("登录受限" in w.value and "林专家（已锁定）" in w.value for w in home.warning)
+    assert any("登录失败记录 10 次" in c.value for c in home.caption)
     at = app_test("pages/setup.py", auth={"assessment_id": aid, "member_id": lead})
     at.run()
     assert not at.exception
