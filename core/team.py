@@ -325,6 +325,10 @@ def login(db, assessment_id: int, name: str, pin: str, address: str | None = Non
     now = time.time() if now is None else now
     name = (name or "").strip()
     address = (address or "").strip() or LOCAL_ADDRESS
+    try:
+        get_assessment(db, assessment_id)
+    except NotFound:
+        raise LoginFailed("姓名或 PIN 不正确") from None
     row = store.login_credentials(db, assessment_id, name)
     keys = [(logins.ADDRESS, address)] + ([(logins.MEMBER, str(row["id"]))] if row else [])
     who = {logins.ADDRESS: "本设备", logins.MEMBER: "该成员"}
@@ -357,7 +361,8 @@ def login(db, assessment_id: int, name: str, pin: str, address: str | None = Non
         del detail["连续输错"]
         detail["说明"] = "无此成员"
     with transaction(db):
-        logins.record_attempt(db, assessment_id, {}, failed={"name": name, "address": address, "detail": detail})
+        logins.record_attempt(db, assessment_id, {}, failed={"name": name[:100], "address": address[:100],
+                                                             "detail": detail})
     raise LoginFailed("姓名或 PIN 不正确")
 
 

@@ -210,5 +210,13 @@ def test_pin_length_is_4_to_8_digits(team, pin, ok):
             A.add_member(db, aid, lead, f"成员{pin}", "expert", pin)
 
 
+@pytest.mark.parametrize("aid,name,pin", [(999, "林专家", "2222"), (-1, "", ""), (1, None, None),
+                                          (1, "林专家" * 1000, "9" * 10_000), (1, "林专家", "２２２２")])
+def test_odd_login_input_is_a_plain_refusal(team, aid, name, pin):
+    db = team[0]
+    with pytest.raises(LoginFailed, match="姓名或 PIN 不正确"):
+        A.login(db, aid, name, pin, address="10.0.0.1", now=T0)
+
+
 def test_the_rule_schedule():
     assert [pins.delay_after(n) for n in range(12)] == [0, 0, 0, 0, 0, 15, 30, 60, 120, 240, 900, 900]
