@@ -79,9 +79,14 @@ def cmd_serve(argv):
         print(("已生成" if made else "使用") + f"本机 HTTPS 证书：{cert}")
         print(f"证书 SHA-256 指纹：{tls.fingerprint(cert)}")
         print("浏览器首次打开时会提示“连接不是私密连接”：核对证书指纹与上面一致后，选择“继续访问”。")
-        shown = ["127.0.0.1"] if local_only else [a for a in addresses if a not in ("127.0.0.1", "::1")] or ["127.0.0.1"]
-        for a in shown:
-            print(f"地址：https://{'[' + a + ']' if ':' in a else a}:{args.port}")
+        if local_only:
+            shown = [args.address]
+        elif ":" in args.address:        # an IPv6 listen address: the laptop's IPv6 addresses
+            shown = [f"[{a}]" for a in addresses if ":" in a and a != "::1"]
+        else:
+            shown = [a for a in addresses if ":" not in a and a != "127.0.0.1"]
+        for a in shown or ["127.0.0.1"]:
+            print(f"地址：https://{a}:{args.port}")
     sys.stdout.flush()
     cmd += extra
     if os.name == "posix":
