@@ -70,7 +70,11 @@ def cmd_serve(argv):
         env["ASSESSMENT_ALLOW_HTTP"] = "1"
         print("警告：以明文 HTTP 提供服务（--http）。同一 Wi-Fi 上的人可以看到 PIN、评分和服务对象信息。")
         print(f"数据库：{db_path}")
-        print(f"地址：http://{'127.0.0.1' if local_only else '<本机IP>'}:{args.port}")
+        lan = [a for a in tls.local_addresses() if ":" not in a and a != "127.0.0.1"]
+        for a in ([args.address] if local_only else lan) or ["127.0.0.1"]:
+            print(f"地址：http://{a}:{args.port}")
+        if not local_only and lan:   # (see below: no "External URL" lookup on the internet)
+            cmd += ["--browser.serverAddress", lan[0], "--browser.serverPort", str(args.port)]
     else:
         addresses = tls.local_addresses()
         cert, key, made = tls.ensure_certificate(db_path, addresses)
@@ -87,6 +91,11 @@ def cmd_serve(argv):
             shown = [a for a in addresses if ":" not in a and a != "127.0.0.1"]
         for a in shown or ["127.0.0.1"]:
             print(f"地址：https://{a}:{args.port}")
+        if not local_only and shown:
+            # The address Streamlit prints and checks origins against: without it, listening on every
+            # address makes Streamlit ask checkip.amazonaws.com for an "External URL" (nothing may
+            # call out to the internet on site).
+            cmd += ["--browser.serverAddress", shown[0].strip("[]"), "--browser.serverPort", str(args.port)]
     sys.stdout.flush()
     cmd += extra
     if os.name == "posix":

@@ -137,6 +137,8 @@ def test_plain_http_from_another_computer_is_refused_unless_explicitly_allowed(t
     server = start_server(path, tmp_path / "log2.txt", address="0.0.0.0", http_flag=True)
     try:
         assert "明文 HTTP" in server.log()
+        # listening on every address, it never asked the internet for an "External URL"
+        assert "External URL" not in server.log() and "external IP" not in server.log()
         port = server.url.rsplit(":", 1)[1]
         page = new_page()
         page.goto(f"http://{lan}:{port}/?a={aid}")
