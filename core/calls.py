@@ -10,8 +10,9 @@ from __future__ import annotations
 from db import survey as survey_db
 from db.connection import transaction
 
-from . import survey
+from . import survey, team
 from .errors import InvalidValue, NotFound, PermissionDenied
+from .labels import AAPOR_CODES
 from .masking import mask_name, mask_phone
 from .privacy import scrubber
 from .register import NO_PHONE, register_summary
@@ -38,9 +39,17 @@ def register_overview(db, assessment_id: int) -> dict:
 
 # ---------- sample ----------
 
+def area_map(db, assessment_id: int) -> dict[str, str]:
+    """{community: 片区 name} of the assessment's station."""
+    return survey.area_of_community(team.list_areas(db, team.get_assessment(db, assessment_id)["station_id"]))
+
+
 def draw_sample(db, assessment_id: int, member_id: int, seed: str | None = None, size: int = survey.MIN_SAMPLE,
-                reserve: int = 0, confirm_redraw: bool = False) -> int:
+                reserve: int = 0, confirm_redraw: bool = False, design: str = "") -> int:
     """Draw (or redraw) the sample from the current register; return the sample id.
+
+    `design`: "" simple random, "area" stratified by 片区 (the client's community), "category" by
+    the client's first category — proportional allocation, recorded with the sample.
 
     The lead or staff may draw while no call has been recorded; once calls exist only
     the lead may redraw, with `confirm_redraw=True` (the old sample and its calls are
@@ -51,12 +60,13 @@ def draw_sample(db, assessment_id: int, member_id: int, seed: str | None = None,
         if not clients:
             raise InvalidValue("重点服务对象名册为空，请先导入名册再抽样")
         try:
-            d = survey.draw(clients, seed, size, reserve)
+            d = survey.draw(clients, seed, size, reserve, design=design or "",
+                            area_of=area_map(db, assessment_id) if design == "area" else None)
         except ValueError as e:
             raise InvalidValue(str(e)) from None
         drawn = {"seed": d.seed, "register_hash": d.register_hash, "size": int(size),
                  "sample": [c["id"] for c in d.sample], "reserve": [c["id"] for c in d.reserve],
-                 "register_persons": len(clients)}
+                 "register_persons": len(clients), "design": d.design, "allocation": d.allocation}
         return survey_db.draw(db, assessment_id, member_id, drawn, confirm_redraw=confirm_redraw)
 
 
@@ -68,7 +78,9 @@ def verify_sample(db, assessment_id: int) -> dict:
     if s is None:
         raise NotFound("尚未抽样")
     clients = survey_db.register(db, assessment_id)
-    d = survey.draw(clients, s["seed"], s["size"], s["reserve_size"]) if clients else None
+    design = s.get("design") or ""
+    d = survey.draw(clients, s["seed"], s["size"], s["reserve_size"], design=design,
+                    area_of=area_map(db, assessment_id) if design == "area" else None) if clients else None
     redrawn = [] if d is None else [(c["id"], 0) for c in d.sample] + [(c["id"], 1) for c in d.reserve]
     current = survey.register_hash(clients)
     return {"register_matches": current == s["register_hash"], "sample_matches": survey_db.sample_members(db, s["id"]) == redrawn,
@@ -91,6 +103,8 @@ def _masked(item: dict, calls: list[dict]) -> dict:
     out["status"] = survey.client_status(calls, item)
     out["status_label"] = survey.status_label(out["status"])
     out["last_outcome"] = calls[-1]["outcome"] if calls else ""
+    out["disposition"] = survey.disposition(calls, item)
+    out["disposition_label"] = AAPOR_CODES[out["disposition"]]
     return out
 
 
@@ -208,8 +222,14 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
     if s is None:
         return survey.compute_results(None, [], {})
     clients = survey_db.register(db, assessment_id)
+    area_of = area_map(db, assessment_id)
+    area_population: dict[str, int] = {}
+    for c in clients:
+        a = survey.area_name(c, area_of)
+        area_population[a] = area_population.get(a, 0) + 1
     return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                             current_hash=survey.register_hash(clients), register_size=len(clients))
+                                  current_hash=survey.register_hash(clients), register_size=len(clients),
+                                  area_of=area_of, area_population=area_population)
 
 
 def evidence(db, assessment_id: int) -> survey.SurveyResults | None:
@@ -236,6 +256,7 @@ def export_rows(db, assessment_id: int) -> list[dict]:
         row = {"序号": it["position"], "候补": "是" if it["reserve"] else "", "姓名": mask_name(it["name"]),
                "电话": mask_phone(it["phone"]), "社区": it["community"], "类别": it["category"],
                "回访人": it["caller_name"] or "", "拨打次数": len(cs), "状态": survey.status_label(survey.item_status(cs)),
+               "AAPOR 结果": AAPOR_CODES[survey.disposition(cs, it)],
                "受访者": r["respondent"] if r else "",
                "认识社工": ("是" if r["knows_worker"] else "否") if r else ""}
         for k in survey.AWARENESS_ITEMS:

@@ -77,6 +77,28 @@ def cmd_score(argv):
     return 0
 
 
+@command("agreement", "print each indicator's spread and r_wg; last line `alpha X (N cells, K experts)`")
+def cmd_agreement(argv):
+    args = parse_args("agreement", argv, assessment_id=True)
+    from .agreement import fmt_alpha
+    from .numbers import fmt_number
+    from .scoresheet import agreement
+    from .team import get_assessment, list_areas
+
+    db = open_db(args.db)
+    ag = agreement(db, args.id)
+    names = {x["code"]: x["name"] for x in list_areas(db, get_assessment(db, args.id)["station_id"])}
+    for c in ag.cells:
+        where = f"·{names.get(c.area_code, c.area_code)}" if c.area_code else ""
+        spread = fmt_number(c.spread) if c.spread is not None else "—"
+        rwg = "—（非程度分）" if c.rule_type != "level" else "—（仅一位专家）" if c.rwg is None else fmt_alpha(c.rwg)
+        print(f"{c.indicator_code}{where} {c.indicator_name}：{c.n} 位专家，极差 {spread} 分，r_wg {rwg}")
+    if ag.reading:
+        print(ag.reading)
+    print(ag.cli_line)
+    return 0
+
+
 def _load_plugins():
     # Commands that live in other core modules register on import.
     from . import cli_exports, cli_framework, cli_report, cli_server, cli_station  # noqa: F401

@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .framework import Framework, framework_of_row
+from .agreement import compute as agreement_compute, fmt_alpha
 from .labels import ROLES, SATISFACTION_SCALE
 from .numbers import D, fmt_number, round_half_up
 from .scoring import STATION, Cell, Result, compute
@@ -160,6 +161,7 @@ class Flag:
     spread: Decimal
     experts: list[ExpertScore]
     override: dict | None      # {value, na, reason} when the lead decided
+    hidden: bool = False       # blind: the viewer has not scored this cell yet (experts' scores withheld)
 
     @property
     def label(self) -> str:
@@ -189,6 +191,8 @@ class Dashboard:
     survey: Any | None
     area_names: dict[str, str] = field(default_factory=dict)
     locked: bool = False
+    agreement: Any | None = None           # core.agreement.Agreement of the experts' scores
+    agreement_visible: set | None = None   # blind_for: the cells an expert viewer may see (None = all)
 
     @property
     def third_party(self) -> Decimal | None:
@@ -341,7 +345,41 @@ def build(data: DashboardData) -> Dashboard:
         cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
         indicators=data.indicators, survey=data.survey, area_names=area_names,
         locked=data.assessment.get("status") == "locked",
+        agreement=agreement_compute(result.cells, fw.report_rules),
     )
+
+
+def blind_for(dash: Dashboard, viewer_id: int, is_lead: bool) -> Dashboard:
+    """Blind scoring on an expert's view: the flags of cells the viewer has not scored yet lose
+    their experts' scores and notes (`hidden`), and the agreement table keeps only cells the
+    viewer scored. The lead sees everything (unchanged)."""
+    if is_lead:
+        return dash
+    own = {(c.indicator.code, c.area_code) for c in dash.result.cells if viewer_id in c.expert_values}
+    for f in dash.flags:
+        if (f.indicator_code, f.area_code) not in own:
+            f.hidden, f.experts, f.spread = True, [], Decimal(0)
+    dash.agreement_visible = own
+    return dash
+
+
+def agreement_rows(dash: Dashboard) -> list[dict]:
+    """The agreement table: every cell two or more experts scored (spread in points, r_wg for
+    level-scored indicators, marked when below the framework's threshold)."""
+    ag = dash.agreement
+    if ag is None:
+        return []
+    out = []
+    visible = dash.agreement_visible
+    for c in ag.cells:
+        if c.n < 2 or (visible is not None and (c.indicator_code, c.area_code) not in visible):
+            continue
+        where = f"·{dash.area_names.get(c.area_code, c.area_code)}" if c.area_code else ""
+        low = c.rwg is not None and ag.rwg_threshold is not None and c.rwg < ag.rwg_threshold
+        out.append({"指标": f"{c.indicator_code}{where} {c.indicator_name}", "专家": c.n,
+                    "极差": fmt_number(c.spread), "满分": fmt_number(c.points),
+                    "r_wg": ("—" if c.rwg is None else fmt_alpha(c.rwg) + ("（偏低）" if low else ""))})
+    return out
 
 
 # ---------- survey figures (from core.survey.SurveyResults, or a dict with the same names) ----------
@@ -373,6 +411,9 @@ def survey_progress(survey) -> dict | None:
         "satisfaction_text": _get(survey, "satisfaction_text") or "—",
         "satisfaction_with_n": with_n,
         "awareness_text": _get(survey, "awareness_text") or "—",
+        "satisfaction_interval": _get(survey, "satisfaction_interval_text") or "",   # '95% 置信区间 93.2%–97.5%'
+        "margin": _get(survey, "margin_text") or "",                                 # '±2.1 个百分点'
+        "response_rate": _get(survey, "response_rate_text") or "",                   # AAPOR RR1
     }
 
 

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from db import backup as _backup
 
-from . import labels
+from . import labels, survey
 from .framework import framework_of_row
 from .masking import Scrubber, mask_name, mask_phone
 from .numbers import ZeroTarget, fmt_number, fmt_percent
@@ -30,7 +30,7 @@ from .transfer import export_assessment, export_json, record_export
 
 # Sheet names (Chinese), in workbook order; tests rely on these.
 SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项得分", "组长裁定", "评估意见", "其他方评分", "否决项",
-          "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "满意度抽样", "电话回访", "报告意见",
+          "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "满意度抽样", "电话回访", "需跟进对象", "报告意见",
           "报告文字", "修改记录")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -141,10 +141,18 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
     sheets["片区"] = (["编号", "名称", "社区"], [
         [x["code"], x["name"], "、".join(json.loads(x["communities"] or "[]"))] for x in t["areas"]])
 
-    sheets["专家评分"] = (["专家", "部分", "指标编号", "指标名称", "片区", "满分", "得分", "不适用", "备注", "更新时间"], [
+    def first_score(s):
+        """The score as submitted: the first_* columns once revised, else the score itself."""
+        if not s.get("revised_at"):
+            return s["value"], "是" if s["na"] else ""
+        return s.get("first_value"), "是" if s.get("first_na") else ""
+
+    sheets["专家评分"] = (["专家", "部分", "指标编号", "指标名称", "片区", "满分", "得分", "不适用", "备注", "更新时间",
+                       "初评得分（提交时）", "初评不适用", "复核改分时间", "复核原因", "复核说明"], [
         [who(s["member_id"]), section_name(_section_of(fw, s["indicator_code"])), s["indicator_code"],
          ind_name(s["indicator_code"]), area(s["area_code"]), _points(fw, s["indicator_code"]),
-         s["value"], "是" if s["na"] else "", s["note"], s["updated_at"]]
+         s["value"], "是" if s["na"] else "", s["note"], s["updated_at"], *first_score(s), s.get("revised_at") or "",
+         labels.label(labels.REVISION_REASONS, s.get("revision_reason") or "", ""), s.get("revision_note") or ""]
         for s in sorted(t["scores"], key=lambda s: (s["indicator_code"], s["area_code"], s["member_id"]))])
 
     rows = []
@@ -208,9 +216,11 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         [labels.label(labels.SITE_KINDS, r["kind"]), r["item"], labels.label(labels.SITE_STATUSES, r["status"]), r["finding"],
          r["file_ref"], r["notes"], who(r["member_id"]), r["updated_at"]]
         for r in sorted(t["site_records"], key=lambda r: (r["kind"], r["position"], r["id"]))])
-    sheets["满意度抽样"] = (["随机种子", "名册校验值", "样本量", "备用量", "当前有效", "抽样人", "时间"], [
+    sheets["满意度抽样"] = (["随机种子", "名册校验值", "样本量", "备用量", "当前有效", "抽样人", "时间", "抽样方式",
+                          "名册人数", "分层分配（层：名册/样本/候补）"], [
         [s["seed"], s["register_hash"], s["size"], s["reserve_size"], "是" if s["active"] else "否",
-         who(s["member_id"]), s["created_at"]] for s in t["survey_samples"]])
+         who(s["member_id"]), s["created_at"], labels.label(labels.SAMPLE_DESIGNS, s.get("design") or ""),
+         s.get("register_persons"), _allocation_text(s.get("allocation"))] for s in t["survey_samples"]])
 
     crows = []
     for c in t["survey_calls"]:
@@ -219,9 +229,13 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         crows.append([it.get("position", 0) + 1 if it else "", mask_name(cl.get("name", "")),
                       mask_phone(cl.get("phone", "")), who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
                       c["respondent"], labels.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
-                      c["overall"], c["comment"]])
+                      c["overall"], c["comment"], labels.AAPOR_CODES[labels.CALL_AAPOR[c["outcome"]]]])
     sheets["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
-                        "知晓情况", "满意度", "总体满意度", "意见"], crows)
+                        "知晓情况", "满意度", "总体满意度", "意见", "AAPOR 代码"], crows)
+    res = survey_results_of(t)
+    sheets["需跟进对象"] = (["序号", "服务对象", "电话", "社区", "类别", "跟进原因"], [
+        [n, f["name"], f["phone"], f["community"], f["category"], f["reason"]]
+        for n, f in enumerate(res.priority_follow_up, 1)])
 
     sheets["报告意见"] = (["部分", "片区", "类型", "顺序", "内容", "来源意见编号"], [
         [section_name(r["section_code"]), area(r["area_code"]) if r["area_code"] else "", labels.label(labels.FINDING_KINDS, r["kind"]),
@@ -239,6 +253,31 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         header, body = sheets[name]
         _write_sheet(wb.create_sheet(name), header, body, scrub)
     return wb
+
+
+def _allocation_text(text) -> str:
+    try:
+        alloc = json.loads(text or "{}")
+    except (TypeError, ValueError):
+        return ""
+    return "；".join(f"{k}：{v['register']}/{v['sample']}/{v['reserve']}" for k, v in alloc.items())
+
+
+def survey_results_of(t: dict) -> survey.SurveyResults:
+    """The active sample's results from the tables of an export document (as core.calls computes
+    them from the database): used for the follow-up sheet."""
+    sample = next((s for s in t["survey_samples"] if s["active"]), None)
+    if sample is None:
+        return survey.compute_results(None, [], {})
+    clients = {c["id"]: c for c in t["clients"]}
+    items = [dict(i, **{k: clients[i["client_id"]][k] for k in ("name", "phone", "community", "category")})
+             for i in t["survey_items"] if i["sample_id"] == sample["id"] and i["client_id"] in clients]
+    calls: dict = {}
+    for c in sorted(t["survey_calls"], key=lambda c: (c["item_id"], c["attempt"])):
+        calls.setdefault(c["item_id"], []).append(
+            dict(c, awareness=json.loads(c["awareness"] or "{}"), satisfaction=json.loads(c["satisfaction"] or "{}")))
+    area_of = survey.area_of_community(t["areas"])
+    return survey.compute_results(sample, items, calls, register_size=len(clients), area_of=area_of)
 
 
 def _section_of(fw, code):

@@ -353,6 +353,18 @@ DEFAULT_BASIS = (
     "评估标准依据：《广州市社工站购买服务项目评估指标体系》。",
 )
 DEFAULT_STANDARD = "《广州市社工站购买服务项目评估指标体系》"
+# Experts' agreement (issue 15): Krippendorff's α thresholds (Krippendorff 2004: ≥ 0.800 reliable,
+# ≥ 0.667 tentative) and the conventional r_wg threshold (≥ 0.70); the one-line reading per band
+# ({alpha} the value, {cells} the cells, {experts} the experts).
+DEFAULT_AGREEMENT = {"reliable": "0.800", "tentative": "0.667", "rwg": "0.70"}
+DEFAULT_AGREEMENT_READINGS = {
+    "reliable": "专家评分一致性可靠（Krippendorff α = {alpha}，不低于 0.800），评分结果可作为评估结论的依据。",
+    "tentative": "专家评分一致性尚可（Krippendorff α = {alpha}，介于 0.667 与 0.800 之间），结论可作参考，"
+                 "分歧较大的指标宜由组长复核。",
+    "unreliable": "专家评分一致性不足（Krippendorff α = {alpha}，低于 0.667），评分结果不宜单独作为结论依据，"
+                  "须由组长复核分歧较大的指标。",
+    "none": "由两位及以上专家评分的指标不足，无法计算专家评分一致性。",
+}
 
 
 @dataclass(frozen=True)
@@ -365,6 +377,22 @@ class ReportRules:
     basis: tuple[str, ...]
     standard: str
     document_sections: dict = field(default_factory=dict)   # 查阅资料 item -> section code; 'default'
+    agreement: dict = field(default_factory=lambda: {k: D(v) for k, v in DEFAULT_AGREEMENT.items()})
+    agreement_readings: dict = field(default_factory=lambda: dict(DEFAULT_AGREEMENT_READINGS))
+
+    def agreement_band(self, alpha) -> str:
+        """'reliable' / 'tentative' / 'unreliable' for an α, 'none' when α cannot be computed."""
+        if alpha is None:
+            return "none"
+        a = D(alpha)
+        if a >= self.agreement["reliable"]:
+            return "reliable"
+        return "tentative" if a >= self.agreement["tentative"] else "unreliable"
+
+    def agreement_reading(self, alpha, alpha_text: str = "", cells: int = 0, experts: int = 0) -> str:
+        """The one-line reading of α, chosen by the band its value falls in."""
+        return self.agreement_readings[self.agreement_band(alpha)].format(
+            alpha=alpha_text or (str(alpha) if alpha is not None else "—"), cells=cells, experts=experts)
 
     def document_section(self, item: str) -> str:
         return self.document_sections.get(item) or self.document_sections.get("default") or ""
@@ -438,6 +466,34 @@ def parse_report_rules(block, fw: "Framework | None" = None) -> ReportRules:
         if bad:
             raise FrameworkError(f"report.document_sections：未知部分代码（{'；'.join(bad)}）")
         docs.setdefault("default", next((s.code for s in fw.sections if s.scope == "station"), ""))
+    ag = block.get("agreement") or {}
+    if not isinstance(ag, dict):
+        raise FrameworkError("report.agreement：应为键值对象")
+    agreement = dict(DEFAULT_AGREEMENT)
+    readings = dict(DEFAULT_AGREEMENT_READINGS)
+    for k, v in ag.items():
+        if k == "readings":
+            if not isinstance(v, dict) or not set(v) <= set(readings):
+                raise FrameworkError(f"report.agreement.readings：应为 {'、'.join(readings)} 的表述")
+            for rk, rv in v.items():
+                try:
+                    str(rv).format(alpha="", cells=0, experts=0)
+                except (KeyError, IndexError, ValueError):
+                    raise FrameworkError(f"report.agreement.readings.{rk}：表述中只能使用 {{alpha}} {{cells}} {{experts}} 占位") from None
+                readings[rk] = str(rv)
+            continue
+        if k not in DEFAULT_AGREEMENT:
+            raise FrameworkError(f"report.agreement：未知的阈值“{k}”（可用：{'、'.join(DEFAULT_AGREEMENT)}、readings）")
+        try:
+            d = D(v)
+        except Exception:
+            d = None
+        if d is None or not d.is_finite() or not -1 <= d <= 1:
+            raise FrameworkError(f"report.agreement.{k}：应为 -1 到 1 之间的数字，实际为“{v}”")
+        agreement[k] = v
+    agreement = {k: D(v) for k, v in agreement.items()}
+    if agreement["tentative"] > agreement["reliable"]:
+        raise FrameworkError("report.agreement：tentative 阈值不能高于 reliable 阈值")
     return ReportRules(thresholds=th, judgements=judgements, veto_judgement=veto,
                        basis=tuple(str(b) for b in basis), standard=str(block.get("standard") or DEFAULT_STANDARD),
-                       document_sections=docs)
+                       document_sections=docs, agreement=agreement, agreement_readings=readings)

@@ -15,10 +15,23 @@ SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document"
 SITE_STATUSES = {"": "未查看", "ok": "符合", "finding": "发现问题"}
 RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改")
 
+# Revising a score after the reveal (issue 15)
+REVISION_REASONS = {"misread_guidance": "误读评分标准", "missed_evidence": "遗漏了证据", "different_judgement": "经讨论改变判断"}
+
 # Satisfaction survey
 CALL_OUTCOMES = ("接通", "无人接听", "空号", "拒访", "非本人")
 RESPONDENTS = ("本人", "家属")
 SATISFACTION_SCALE = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+# AAPOR Standard Definitions: the final disposition of a sampled client and the code of each call.
+AAPOR_CODES = {"completed": "完成访问", "refused": "拒访", "non_contact": "未能联系", "not_eligible": "不符合条件",
+               "unknown": "资格未知"}
+# Each stored call outcome's AAPOR code. The register lists known key clients, so a client is eligible
+# unless shown otherwise: an unanswered phone is a non-contact (2.20); a dead number (空号) or a number
+# that belongs to someone else (非本人) leaves it unknown whether the person can still be surveyed (3.x).
+CALL_AAPOR = {"接通": "completed", "拒访": "refused", "无人接听": "non_contact", "空号": "unknown",
+              "非本人": "unknown"}
+SAMPLE_DESIGNS = {"": "简单随机抽样", "area": "按片区分层抽样（比例分配）", "category": "按服务对象类别分层抽样（比例分配）"}
+STRATUM_NONE = "未归入片区"
 CALL_STATUSES = {"pending": "未拨打", "retry": "待再拨", "reached": "已接通", "refused": "拒访",
                  "unreachable": "无法接通"}
 
@@ -28,7 +41,7 @@ AUDIT_ACTIONS = {
     "lock": "锁定", "unlock": "解锁", "assign": "分配", "reset_pin": "重置 PIN", "override": "组长裁定",
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
-    "rename": "改名", "activate": "启用", "deactivate": "停用", "restore": "恢复",
+    "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
     "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
 }
 AUDIT_ENTITIES = {

@@ -52,3 +52,13 @@ def fmt_rate(numerator, denominator, places: int = 1) -> str:
         raise ZeroTarget("分母为 0，无法计算比率")
     d = round_half_up(_dec(numerator) * 100 / _dec(denominator), places)
     return f"{d}%"
+
+
+def fmt_fraction(x, places: int = 1) -> str:
+    """A proportion (0–1) as a percentage with fixed decimals, half-up: 0.93224… -> '93.2%'."""
+    return f"{round_half_up(_dec(x) * 100, places)}%"
+
+
+def fmt_interval(low, high, places: int = 1) -> str:
+    """An interval of proportions as percentages: (0.93224, 0.97464) -> '93.2%–97.5%'."""
+    return f"{fmt_fraction(low, places)}–{fmt_fraction(high, places)}"

@@ -505,7 +505,9 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
     if draft_items:
         story += [Spacer(1, 10), _p("草稿说明：导出前检查未通过的项目", S["h2"])]
         _items(story, draft_items, S, "dot")
-    story += signature(data, S)
+    # The 落款 never stands alone on a last page: it keeps the story's last paragraph with it.
+    last = story.pop() if story and isinstance(story[-1], Paragraph) else None
+    story += [KeepTogether(([last] if last is not None else []) + signature(data, S))]
     return story
 
 
@@ -597,25 +599,92 @@ def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = Non
     out.append(_p(f"附件3：{titles[2]}", S["h2"]))
     r = data.survey
     if r is not None:
+        from .labels import AAPOR_CODES
+
         rows = [["项目", "内容"],
-                ["抽样方式", f"全覆盖（名册共 {r.sample_size} 人）" if r.everyone else f"随机抽样 {r.sample_size} 人"],
+                ["抽样方式", (f"全覆盖（名册共 {r.sample_size} 人）" if r.everyone else
+                          f"{r.design_label}，{r.sample_size} 人（名册 {r.population or '—'} 人）")],
                 ["随机种子", str(r.seed)],
                 ["名册校验值（SHA-256）", str(r.register_hash)],
                 ["成功访问 / 无法接通 / 拒访", f"{r.reached} / {r.unreachable} / {r.refused}"],
-                ["总体满意度", r.satisfaction_with_n],
-                ["服务知晓度（知晓 5 项中 3 项以上）", r.awareness_text],
+                ["访问结果（AAPOR 标准定义）", "，".join(f"{AAPOR_CODES[k]} {v}" for k, v in r.dispositions.items())],
+                ["应答率（AAPOR RR1）", r.response_rate_text],
+                ["总体满意度", r.satisfaction_ci_text],
+                ["服务知晓度（知晓 5 项中 3 项以上）", r.awareness_ci_text],
                 ["不了解社工", f"{len(r.knows_worker_no)} 人"]]
         out.append(_table(rows, [58 * mm, 102 * mm], S, align_center_from=9))
         out.append(_p("注：按相同随机种子和相同名册可重新抽取同一样本，名册校验值用于核对名册未被改动。"
-                      "下表所列服务对象（姓名、电话已脱敏）请社工站持续跟进。", S["note"]))
+                      "置信区间按 Wilson 法计算，并按名册人数作有限总体校正（n_eff = n(N−1)/(N−n)，n 为成功访问人数，"
+                      "N 为名册人数）。应答率 RR1 = 完成访问 ÷ 全部样本（拒访、未能联系、资格未知均计入分母）；"
+                      "无人接听计为未能联系，空号、非本人及未拨打计为资格未知。", S["note"]))
+        if r.allocation:
+            rows = [["层", "名册人数", "样本", "候补"]] + [
+                [k, str(v["register"]), str(v["sample"]), str(v["reserve"])] for k, v in r.allocation.items()]
+            out += [Spacer(1, 6), _p(f"分层抽样分配（{r.design_label}）", S["caption"]),
+                    _table(rows, [70 * mm, 30 * mm, 30 * mm, 30 * mm], S, align_center_from=1, long=long,
+                           where="分层抽样分配表")]
+        if r.by_area and r.reached:
+            rows = [["片区", "样本", "成功访问", "满意率（95% 置信区间）"]] + [
+                [a["area"], str(a["sample"]), str(a["reached"]), a["text"]] for a in r.by_area]
+            out += [Spacer(1, 6), _p("各片区服务对象满意度", S["caption"]),
+                    _table(rows, [34 * mm, 18 * mm, 22 * mm, 86 * mm], S, align_center_from=1, long=long,
+                           where="各片区满意度表")]
+        out.append(Spacer(1, 6))
+        out.append(_p("请社工站跟进：兜底保障对象（特困、低保、低保边缘、支出型困难）无法接通者及表示不满意的受访者"
+                      "（姓名、电话已脱敏）", S["caption"]))
+        if r.priority_follow_up:
+            rows = [["序号", "服务对象", "电话", "社区", "类别", "跟进原因"]] + [
+                [str(i), f["name"], f["phone"], f.get("community") or "", f.get("category") or "", f["reason"]]
+                for i, f in enumerate(r.priority_follow_up, 1)]
+            out.append(_table(rows, [12 * mm, 20 * mm, 28 * mm, 26 * mm, 30 * mm, 44 * mm], S, align_center_from=1,
+                              long=long, where="请社工站跟进表"))
+        else:
+            out.append(_p("无（兜底保障对象均已接通，受访者中无人表示不满意）。" if r.reached or r.unreachable
+                          else "尚无。", S["note"]))
         if r.follow_up:
             rows = [["序号", "服务对象", "电话", "社区", "跟进原因"]] + [
                 [str(i), f["name"], f["phone"], f.get("community") or "", f["reason"]] for i, f in enumerate(r.follow_up, 1)]
-            out += [Spacer(1, 6), _p("需跟进服务对象（已脱敏）", S["caption"]),
+            out += [Spacer(1, 6), _p("全部需跟进服务对象（已脱敏）", S["caption"]),
                     _table(rows, [12 * mm, 22 * mm, 32 * mm, 30 * mm, 64 * mm], S, align_center_from=1, long=long,
                            where="需跟进服务对象表")]
     else:
         out.append(_p("尚未进行满意度抽样。", S["body"]))
+    out += agreement_annex(data, S, titles, long)
+    return out
+
+
+def agreement_annex(data: ReportData, S, titles: list[str], long: LongTexts | None = None) -> list:
+    """附件4: Krippendorff's α with the framework's one-line reading, then per cell the spread and r_wg."""
+    from .agreement import fmt_alpha
+    from .numbers import fmt_number
+
+    ag = data.agreement
+    out = [Spacer(1, 10), _p(f"附件4：{titles[3]}", S["h2"])]
+    if ag is None or not ag.cells:
+        out.append(_p("尚无专家评分。", S["body"]))
+        return out
+    out.append(_p(f"Krippendorff α（区间尺度）= {ag.alpha_text}（{ag.alpha_cells} 个由两位及以上专家评分的指标单元，"
+                  f"{ag.alpha_experts} 位专家）。{ag.reading}", S["body"]))
+    first = data.agreement_first
+    if first is not None:
+        out.append(_p(f"专家提交评分后对照分歧，部分专家复核改分（原因与初评见 Excel 导出“专家评分”表）。"
+                      f"按提交时的独立评分计算，α = {first.alpha_text}（{first.alpha_cells} 个单元）；上述数值按复核后的评分计算。",
+                      S["body"]))
+    names = {x["code"]: x["name"] for x in data.areas}
+    rows = [["指标", "名称", "评分专家", "极差（分）", "r_wg"]]
+    for c in ag.cells:
+        where = f"·{names.get(c.area_code, c.area_code)}" if c.area_code else ""
+        rwg = "—" if c.rule_type != "level" else ("—" if c.rwg is None else fmt_alpha(c.rwg) +
+                                                   ("" if ag.rwg_threshold is None or c.rwg >= ag.rwg_threshold else "（偏低）"))
+        rows.append([f"{c.indicator_code}{where}", c.indicator_name, str(c.n),
+                     fmt_number(c.spread) if c.spread is not None else "—", rwg])
+    out.append(_table(rows, [24 * mm, 76 * mm, 18 * mm, 20 * mm, 22 * mm], S, align_center_from=2, long=long,
+                      where="专家评分一致性表"))
+    th = data.framework.report_rules.agreement
+    out.append(_p(f"注：α 以各指标得分占该指标满分的比例计算（未评分或“不适用”视为缺失），不低于 "
+                  f"{fmt_alpha(th['reliable'])} 为可靠、不低于 {fmt_alpha(th['tentative'])} 为尚可，低于为不可靠。"
+                  "r_wg = 1 − s²/σ²_EU，σ²_EU = (A² − 1)/12，A 为程度分等级数，仅适用于程度分指标；低于 "
+                  f"{fmt_number(th['rwg'])} 标为“偏低”。", S["note"]))
     return out
 
 

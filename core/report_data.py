@@ -88,6 +88,8 @@ class ReportData:
     unsigned_names: list[str] = field(default_factory=list)      # members with sections to score who have not
     raw_texts: dict = field(default_factory=dict)                # the lead's edited texts as typed (for the check)
     raw_items: list[str] = field(default_factory=list)           # every report item as typed (for the check)
+    agreement: object | None = None                              # core.agreement.Agreement (experts' agreement)
+    agreement_first: object | None = None                        # the same on the scores as submitted, when revised
 
     @property
     def short_name(self) -> str:
@@ -220,6 +222,9 @@ def gather(db, assessment_id: int) -> ReportData:
         signed_names=[m["name"] for m in lead_first if m["id"] in signed],
         unsigned_names=[m["name"] for m in lead_first if m["id"] in scoring and m["id"] not in signed and m["active"]],
         raw_items=[it["text"] for group in items.values() for it in group],
+        agreement=scoresheet.agreement(db, assessment_id),
+        agreement_first=scoresheet.agreement(db, assessment_id, first=True)
+        if scoresheet.any_revision(db, assessment_id) else None,
     )
 
 

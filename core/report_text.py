@@ -523,10 +523,10 @@ def survey_strength(d: ReportData) -> str | None:
     sat_ok = meets(d, "satisfaction", r.satisfaction_rate) if r.reached else None
     if sat_ok:
         parts.append(_sample_sentence(r) + f"调查结果显示，受访服务对象的总体满意度为 {r.satisfaction_text}（成功访问 "
-                     f"{r.reached} 人，其中 {r.satisfied} 人表示满意或非常满意）。")
+                     f"{r.reached} 人，其中 {r.satisfied} 人表示满意或非常满意；{r.satisfaction_interval_text}）。")
     if r.reached and meets(d, "awareness", r.awareness_rate):
         parts.append(f"服务知晓度方面，{r.aware} 名受访者知晓社工站地址、服务内容等 5 项中的 3 项以上，知晓度为 "
-                     f"{r.awareness_text}。")
+                     f"{r.awareness_text}（{r.awareness_interval_text}）。")
     return "".join(parts) or None
 
 
@@ -541,10 +541,10 @@ def survey_concern(d: ReportData) -> str | None:
         parts.append(_sample_sentence(r) + "截至报告生成时尚无成功访问的服务对象，满意度尚无法统计。")
     elif not meets(d, "satisfaction", r.satisfaction_rate):
         parts.append(_sample_sentence(r) + f"调查结果显示，受访服务对象的总体满意度为 {r.satisfaction_text}（成功访问 "
-                     f"{r.reached} 人，其中 {r.satisfied} 人表示满意或非常满意），低于 "
+                     f"{r.reached} 人，其中 {r.satisfied} 人表示满意或非常满意；{r.satisfaction_interval_text}），低于 "
                      f"{pct(threshold(d, 'satisfaction'))} 的要求。")
     if r.reached and r.awareness_rate is not None and not meets(d, "awareness", r.awareness_rate):
-        parts.append(f"服务知晓度为 {r.awareness_text}（{r.aware} 名受访者知晓 5 项中的 3 项以上），低于 "
+        parts.append(f"服务知晓度为 {r.awareness_text}（{r.aware} 名受访者知晓 5 项中的 3 项以上；{r.awareness_interval_text}），低于 "
                      f"{pct(threshold(d, 'awareness'))} 的要求，建议加强社工站服务的宣传。")
     own = sum(1 for x in r.knows_worker_no if x.get("respondent") != "家属")
     family = sum(1 for x in r.knows_worker_no if x.get("respondent") == "家属")
@@ -803,4 +803,4 @@ def annex_titles(d: ReportData) -> list[str]:
     street = d.station.get("street") or d.short_name
     return [f"广州市{street}“双百工程”社工站购买服务项目指标完成情况统计表",
             f"广州市{street}“双百工程”社工站购买服务项目社工到岗情况统计表",
-            "服务对象满意度抽样记录"]
+            "服务对象满意度抽样记录", "专家评分一致性"]

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from db import findings as findings_db
 from db import scores as scores_db
+from db import submissions as sub_db
 from .errors import InvalidValue
 
 from . import team
 from .framework import Framework, Indicator
 from .labels import FINDING_KINDS
+from .numbers import fmt_number
 from .privacy import scrubber
 from .scoring import Result, check_value, compute, score_from_detail
 
@@ -230,3 +232,122 @@ def result(db, assessment_id: int) -> Result:
 
 
 assessment_result = result
+
+
+def agreement(db, assessment_id: int, first: bool = False):
+    """The experts' agreement (core.agreement): per cell spread and r_wg, Krippendorff's α over
+    every cell with two or more experts' scores, and the framework's one-line reading.
+    `first`: on the scores as submitted (independent, before revisions after the reveal)."""
+    from . import agreement as agreement_rules
+    from .scoring import build_cells
+
+    a = team.get_assessment(db, assessment_id)
+    fw = team.framework_of(db, assessment_id)
+    areas = [x["code"] for x in team.list_areas(db, a["station_id"])]
+    cells = build_cells(fw, areas, scores_db.score_values(db, assessment_id, first=first))
+    return agreement_rules.compute(cells, fw.report_rules)
+
+
+def any_revision(db, assessment_id: int) -> bool:
+    return scores_db.any_revision(db, assessment_id)
+
+
+# ---------- blind, then reveal (issue 15) ----------
+
+def revise_score(db, assessment_id: int, member_id: int, indicator_code: str, area_code: str = "",
+                 value=None, na: bool = False, detail: dict | None = None, reason: str = "", note: str = "") -> dict:
+    """After submitting, revise the member's own score of a cell with a reason from
+    core.labels.REVISION_REASONS (code or label) and a note; the submitted score is kept as the
+    first score. `detail` sets the value from the indicator's rule unless `value` is given."""
+    from .labels import REVISION_REASONS
+
+    fw = framework(db, assessment_id)
+    ind = _indicator(fw, indicator_code)
+    area_code = area_code or ""
+    _check_cell(db, assessment_id, ind, area_code)
+    code = reason if reason in REVISION_REASONS else next((k for k, v in REVISION_REASONS.items() if v == reason), None)
+    if code is None:
+        raise InvalidValue(f"指标 {indicator_code}：请选择复核改分的原因（{'、'.join(REVISION_REASONS.values())}）")
+    if detail and value is None and not na:
+        value = score_from_detail(ind, detail)
+    if not na and value is not None:
+        value = _checked_value(ind, value)
+    return scores_db.revise_score(db, assessment_id, member_id, indicator_code, area_code, value=value, na=bool(na),
+                                  detail=dict(detail or {}), reason=code, note=(note or "").strip())
+
+
+def _scored(r: dict) -> bool:
+    return r["value"] is not None or bool(r["na"])
+
+
+def peer_view(db, assessment_id: int, viewer_id: int) -> dict:
+    """What the viewer may see of other members' scores, per cell (indicator_code, area_code):
+    {"visible": bool, "peers": [{member_id, member_name, value, na, note (scrubbed), first_value,
+    first_na, revised_at, revision_reason, revision_note (scrubbed)}]} — `peers` is empty while
+    hidden; "waiting": how many peers have scored it. Blind rule: an expert sees others' scores and
+    notes of a cell only once they have saved their own score (a value or 不适用) for it; the lead
+    sees everything."""
+    viewer = team.get_member(db, viewer_id)
+    rows = shown_scores(db, assessment_id)
+    scrub = scrubber(db, assessment_id)
+    own = {(r["indicator_code"], r["area_code"]) for r in rows if r["member_id"] == viewer_id and _scored(r)}
+    out: dict = {}
+    for r in rows:
+        if r["member_id"] == viewer_id or not (_scored(r) or r["note"]):
+            continue
+        key = (r["indicator_code"], r["area_code"])
+        cell = out.setdefault(key, {"visible": viewer["role"] == "lead" or key in own, "peers": [], "waiting": 0})
+        cell["waiting"] += 1
+        if cell["visible"]:
+            cell["peers"].append({k: r.get(k) for k in ("member_id", "member_name", "value", "na", "note", "first_value",
+                                                         "first_na", "revised_at", "revision_reason")}
+                                 | {"revision_note": scrub(r.get("revision_note") or "")})
+    return out
+
+
+def disagreements(db, assessment_id: int, viewer_id: int) -> list[dict]:
+    """After the viewer has submitted: every cell they scored that another expert scored differently
+    (another value, or 不适用 against a value), side by side — [{indicator_code, indicator_name,
+    area_code, points, rows: [{member_id, member_name, own, first, final, revised_at, reason, note,
+    score_note}]}] in framework order. [] before the viewer has submitted (the lead: every cell
+    with a disagreement)."""
+    from .labels import REVISION_REASONS
+
+    viewer = team.get_member(db, viewer_id)
+    lead = viewer["role"] == "lead"
+    if not lead and not sub_db.is_submitted(db, assessment_id, viewer_id):
+        return []
+    fw = framework(db, assessment_id)
+    scrub = scrubber(db, assessment_id)
+    by_cell: dict = {}
+    for r in scores_db.scores(db, assessment_id):
+        if _scored(r):
+            by_cell.setdefault((r["indicator_code"], r["area_code"]), []).append(r)
+    order = {ind.code: n for n, ind in enumerate(fw.indicators)}
+    out = []
+    for (code, area), rs in sorted(by_cell.items(), key=lambda kv: (order.get(kv[0][0], 1e9), kv[0][1])):
+        if len(rs) < 2 or (not lead and viewer_id not in {r["member_id"] for r in rs}):
+            continue
+        finals = {("na" if r["na"] else r["value"]) for r in rs}
+        firsts = {(("na" if r["first_na"] else r["first_value"]) if r["revised_at"] else ("na" if r["na"] else r["value"]))
+                  for r in rs}
+        if len(finals) < 2 and len(firsts) < 2:
+            continue
+        try:
+            ind = fw.indicator(code)
+        except KeyError:
+            continue
+
+        def shown(value, na):
+            return "不适用" if na else fmt_number(value)
+
+        rows = []
+        for r in sorted(rs, key=lambda r: (r["member_id"] != viewer_id, r["member_id"])):
+            first = shown(r["first_value"], r["first_na"]) if r["revised_at"] else shown(r["value"], r["na"])
+            rows.append({"member_id": r["member_id"], "member_name": r["member_name"], "own": r["member_id"] == viewer_id,
+                         "first": first, "final": shown(r["value"], r["na"]), "revised_at": r["revised_at"],
+                         "reason": REVISION_REASONS.get(r["revision_reason"], ""),
+                         "note": scrub(r["revision_note"] or ""), "score_note": scrub(r["note"] or "")})
+        out.append({"indicator_code": code, "indicator_name": ind.name, "area_code": area, "points": ind.points,
+                    "rule_type": ind.rule_type, "rows": rows})
+    return out

@@ -23,9 +23,11 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .labels import CALL_OUTCOMES, CALL_STATUSES, RESPONDENTS, SATISFACTION_SCALE
+from .labels import (AAPOR_CODES, CALL_AAPOR, CALL_OUTCOMES, CALL_STATUSES, RESPONDENTS, SAMPLE_DESIGNS,
+                     SATISFACTION_SCALE, STRATUM_NONE)
 from .masking import mask_name, mask_phone
-from .numbers import fmt_rate, round_half_up
+from .numbers import D, fmt_interval, fmt_rate, round_half_up
+from .register import CATEGORIES, categories_of
 
 MIN_SAMPLE = 100                 # never fewer than 100 when the register is that large
 MAX_FAILED_ATTEMPTS = 2          # two failed attempts make a client unreachable
@@ -98,25 +100,116 @@ class Draw:
     register_hash: str
     seed: str
     everyone: bool          # the register was smaller than the size: all persons surveyed
+    design: str = ""        # "" simple random; "area" / "category": stratified (core.labels.SAMPLE_DESIGNS)
+    allocation: dict = field(default_factory=dict)   # stratum -> {"register": N_h, "sample": n_h, "reserve": r_h}
 
 
-def draw(clients: list[dict], seed, size: int = MIN_SAMPLE, reserve: int = 0) -> Draw:
-    """Draw `size` persons (all when the register is smaller) and up to `reserve` more."""
+DESIGNS = tuple(SAMPLE_DESIGNS)
+NO_CATEGORY = "未注明类别"
+# 兜底保障 categories: unreachable clients of these are listed for the station to follow up.
+SAFETY_NET_CATEGORIES = ("特困人员", "低保对象", "低保边缘家庭成员", "支出型困难家庭成员")
+
+
+def area_of_community(areas: list[dict]) -> dict[str, str]:
+    """{community: 片区 name} from the station's 片区 rows ({name, communities: list or JSON text})."""
+    out = {}
+    for a in areas:
+        comms = a.get("communities") or []
+        if isinstance(comms, str):
+            comms = json.loads(comms or "[]")
+        for c in comms:
+            out.setdefault(str(c).strip(), a["name"])
+    return out
+
+
+def area_name(client: dict, area_of: dict[str, str] | None) -> str:
+    """The 片区 of a client through its community (STRATUM_NONE when the community is in no 片区)."""
+    return (area_of or {}).get(str(client.get("community") or "").strip(), STRATUM_NONE)
+
+
+def stratum_of(client: dict, design: str, area_of: dict[str, str] | None = None) -> str:
+    """The client's stratum: its 片区 (design "area") or its first listed category ("category")."""
+    if design == "area":
+        return area_name(client, area_of)
+    if design == "category":
+        cats = categories_of(client)
+        return cats[0] if cats else NO_CATEGORY
+    return ""
+
+
+def stratum_order(design: str, area_of: dict[str, str] | None = None):
+    """Sort key of strata: 片区 in the station's order (the order of `area_of`'s values) or categories
+    in the 17 categories' order, then any others by name; 未归入片区 / 未注明类别 last."""
+    if design == "area":
+        known = list(dict.fromkeys((area_of or {}).values()))
+    else:
+        known = list(CATEGORIES)
+    rank = {name: k for k, name in enumerate(known)}
+    return lambda s: (s in (STRATUM_NONE, NO_CATEGORY), rank.get(s, len(rank)), s)
+
+
+def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
+    """Proportional allocation of n over strata of `sizes` (largest remainder; ties in the strata's
+    sorted order): sums to min(n, total), and no stratum gets more than it holds."""
+    total = sum(sizes.values())
+    n = min(int(n), total)
+    if not total:
+        return {h: 0 for h in sizes}
+    quota = {h: Decimal(n) * sizes[h] / total for h in sizes}
+    out = {h: int(q) for h, q in quota.items()}
+    left = n - sum(out.values())
+    for h in sorted(sizes, key=lambda h: (-(quota[h] - out[h]), h))[:left]:
+        out[h] += 1
+    return out
+
+
+def draw(clients: list[dict], seed, size: int = MIN_SAMPLE, reserve: int = 0, design: str = "",
+         area_of: dict[str, str] | None = None) -> Draw:
+    """Draw `size` persons (all when the register is smaller) and up to `reserve` more.
+
+    design "" : ``random.Random(seed).sample`` over the canonical register.
+    design "area" / "category": stratified by 片区 (through `area_of`, community -> 片区) or by the
+    first listed category, with proportional allocation (`allocate`) of the sample and then of the
+    reserve over what each stratum has left; within a stratum (its members in canonical order)
+    ``random.Random(f"{seed}|{stratum}")`` picks, so the draw is reproducible from the seed, the
+    register (its hash) and the strata. Sample and reserve come stratum by stratum (`stratum_order`)."""
     size = check_size(size)
     if int(reserve or 0) < 0:
         raise ValueError("候补人数不能为负数")
+    if design not in DESIGNS:
+        raise ValueError(f"抽样方式“{design}”无效")
     seed = str(seed).strip()
     if not seed:
         raise ValueError("随机种子不能为空")
     ordered = canonical_order(clients)
     n = len(ordered)
     h = register_hash(clients)
+    strata: dict[str, list[dict]] = {}
+    for c in ordered:
+        strata.setdefault(stratum_of(c, design, area_of), []).append(c)
+    order = sorted(strata, key=stratum_order(design, area_of))
     if n <= size:
-        return Draw(sample=list(ordered), reserve=[], register_hash=h, seed=seed, everyone=True)
+        alloc = {k: {"register": len(strata[k]), "sample": len(strata[k]), "reserve": 0} for k in order} \
+            if design else {}
+        return Draw(sample=list(ordered), reserve=[], register_hash=h, seed=seed, everyone=True, design=design,
+                    allocation=alloc)
     k = min(n, size + int(reserve or 0))
-    picks = random.Random(seed).sample(range(n), k)
-    return Draw(sample=[ordered[i] for i in picks[:size]], reserve=[ordered[i] for i in picks[size:]],
-                register_hash=h, seed=seed, everyone=False)
+    if not design:
+        picks = random.Random(seed).sample(range(n), k)
+        return Draw(sample=[ordered[i] for i in picks[:size]], reserve=[ordered[i] for i in picks[size:]],
+                    register_hash=h, seed=seed, everyone=False)
+    sizes = {s: len(m) for s, m in strata.items()}
+    main = allocate(sizes, size)
+    spare = allocate({s: sizes[s] - main[s] for s in sizes}, k - size)
+    sample, reserves, alloc = [], [], {}
+    for s in order:
+        members = strata[s]
+        picks = random.Random(f"{seed}|{s}").sample(range(len(members)), main[s] + spare[s])
+        sample += [members[i] for i in picks[:main[s]]]
+        reserves += [members[i] for i in picks[main[s]:]]
+        alloc[s] = {"register": sizes[s], "sample": main[s], "reserve": spare[s]}
+    return Draw(sample=sample, reserve=reserves, register_hash=h, seed=seed, everyone=False, design=design,
+                allocation=alloc)
 
 
 # ---------- calls ----------
@@ -151,6 +244,33 @@ def final_label(calls: list[dict]) -> str | None:
     """The label of the item's final status (no more calls to make), or None while calls are due."""
     status = item_status(calls)
     return status_label(status) if status in FINAL_STATUSES else None
+
+
+def call_code(outcome: str) -> str:
+    """The AAPOR code of one call outcome (core.labels.CALL_AAPOR)."""
+    return CALL_AAPOR[outcome]
+
+
+def disposition(calls: list[dict], item: dict | None = None) -> str:
+    """The AAPOR final disposition of one sampled client from its calls: completed if any call was
+    answered (接通), refused if refused, non-contact if the phone rang unanswered at least once,
+    otherwise unknown (dead or someone else's number, no number, or not called yet)."""
+    codes = {call_code(c["outcome"]) for c in calls}
+    for code in ("completed", "refused", "non_contact"):
+        if code in codes:
+            return code
+    return "unknown"
+
+
+def response_rate_rr1(dispositions: dict[str, int]) -> Decimal | None:
+    """AAPOR Response Rate 1, as a percentage (one decimal, half-up): completed interviews over
+    every sampled case that is not known to be ineligible (refusals, non-contacts and unknowns
+    all counted as eligible; no partial interviews exist here). RR1 is the most conservative
+    rate; RR3 would need an estimate of the eligible share of unknowns, which a register of
+    known clients does not give."""
+    I = dispositions.get("completed", 0)
+    denom = sum(v for k, v in dispositions.items() if k != "not_eligible")
+    return rate(I, denom)
 
 
 def claim_times(now: _dt.datetime | None = None) -> tuple[str, str, str]:
@@ -235,6 +355,47 @@ class SurveyResults:
     breakdown: dict = field(default_factory=dict)        # item -> {scale label -> count}; OVERALL included
     awareness_breakdown: dict = field(default_factory=dict)  # awareness item -> count knowing
     follow_up: list = field(default_factory=list)        # [{name, phone, community, reason}] masked
+    population: int | None = None                        # register size N (finite-population correction)
+    satisfaction_interval: tuple | None = None           # Wilson (low, high) proportions, FPC
+    awareness_interval: tuple | None = None
+    dispositions: dict = field(default_factory=dict)     # AAPOR code -> sampled clients
+    response_rate: Decimal | None = None                 # AAPOR RR1 (percent)
+    design: str = ""                                     # "" / "area" / "category"
+    allocation: dict = field(default_factory=dict)       # stratum -> {register, sample, reserve}
+    by_area: list = field(default_factory=list)          # [{area, sample, reached, satisfied, population, text}]
+    priority_follow_up: list = field(default_factory=list)   # 兜底 unreachable + dissatisfied, masked
+
+    @property
+    def satisfaction_ci_text(self) -> str:
+        """'95.8%（92/96，95% 置信区间 93.2%–97.5%）'."""
+        return rate_with_interval(self.satisfied, self.reached, self.population)
+
+    @property
+    def awareness_ci_text(self) -> str:
+        return rate_with_interval(self.aware, self.reached, self.population)
+
+    @property
+    def satisfaction_interval_text(self) -> str:
+        """'95% 置信区间 93.2%–97.5%' ('' before anyone is reached)."""
+        return interval_text(self.satisfied, self.reached, self.population)
+
+    @property
+    def awareness_interval_text(self) -> str:
+        return interval_text(self.aware, self.reached, self.population)
+
+    @property
+    def margin_text(self) -> str:
+        """The satisfaction rate's margin so far: '±2.2 个百分点' ('—' before anyone is reached)."""
+        m = margin_of_error(self.satisfied, self.reached, self.population)
+        return "—" if m is None else f"±{round_half_up(m * 100, 1)} 个百分点"
+
+    @property
+    def response_rate_text(self) -> str:
+        return "—" if self.response_rate is None else f"{self.response_rate}%"
+
+    @property
+    def design_label(self) -> str:
+        return SAMPLE_DESIGNS.get(self.design, self.design)
 
     @property
     def drawn(self) -> bool:
@@ -246,6 +407,85 @@ class SurveyResults:
         if not self.reached:
             return "—（尚无接通）"
         return f"{self.satisfaction_text}（{self.satisfied}/{self.reached}）"
+
+
+# ---------- uncertainty: Wilson's interval with the finite-population correction ----------
+
+Z95 = Decimal("1.96")            # two-sided 95%
+
+
+def effective_n(n: int, population: int | None = None) -> Decimal | None:
+    """The sample size the interval uses: n, or with the finite-population correction
+    n_eff = n(N − 1)/(N − n) for a sample of n from a register of N. None for a census
+    (n = N: there is no sampling error left)."""
+    n = int(n)
+    if population is None:
+        return Decimal(n)
+    N = int(population)
+    if N < n:
+        raise ValueError(f"样本数 {n} 大于名册人数 {N}")
+    if N == n:
+        return None
+    return Decimal(n) * (N - 1) / (N - n)
+
+
+def wilson_interval(successes: int, n: int, population: int | None = None, z=Z95) -> tuple[Decimal, Decimal]:
+    """Wilson score interval (low, high) for the proportion successes/n, as Decimal proportions
+    in [0, 1] (not percentages; format them with core.numbers.fmt_interval).
+
+    `population`: the register size N the n respondents were drawn from (without replacement);
+    when given, n is replaced by n_eff = n(N − 1)/(N − n) (finite-population correction), so
+    the interval narrows as the sample approaches the whole register. None: no correction.
+    `z`: the normal quantile (1.96 for 95%).
+
+    92 of 96 reached from a register of 131 → (0.9322…, 0.9746…), i.e. 93.2%–97.5%;
+    without the correction (0.8977…, 0.9837…), 89.8%–98.4%.
+    Edge cases: n = N (a census) → (p, p), the rate itself, with no sampling error;
+    n = 0 → (0, 1): nothing is known. successes outside 0..n, n < 0 or N < n → ValueError.
+    """
+    x, n = int(successes), int(n)
+    if n < 0 or not 0 <= x <= max(n, 0):
+        raise ValueError(f"比率 {x}/{n} 无效")
+    if n == 0:
+        if population is not None and int(population) < 0:
+            raise ValueError(f"名册人数 {population} 无效")
+        return Decimal(0), Decimal(1)
+    p = Decimal(x) / Decimal(n)
+    ne = effective_n(n, population)
+    if ne is None:                      # census: the rate is known exactly
+        return p, p
+    z2 = D(z) * D(z)
+    denom = 1 + z2 / ne
+    centre = (p + z2 / (2 * ne)) / denom
+    half = D(z) * (p * (1 - p) / ne + z2 / (4 * ne * ne)).sqrt() / denom
+    low = Decimal(0) if x == 0 else max(Decimal(0), centre - half)
+    high = Decimal(1) if x == n else min(Decimal(1), centre + half)
+    return low, high
+
+
+def interval_text(successes: int, n: int, population: int | None = None) -> str:
+    """'95% 置信区间 93.2%–97.5%' (finite-population corrected when population is given);
+    '全部调查，无抽样误差' for a census; '' when n = 0."""
+    if not n:
+        return ""
+    if population is not None and int(population) == int(n):
+        return "全部调查，无抽样误差"
+    return "95% 置信区间 " + fmt_interval(*wilson_interval(successes, n, population))
+
+
+def rate_with_interval(successes: int, n: int, population: int | None = None) -> str:
+    """'95.8%（92/96，95% 置信区间 93.2%–97.5%）' — the rate, its count and its interval."""
+    if not n:
+        return "—（尚无接通）"
+    return f"{fmt_rate(successes, n)}（{successes}/{n}，{interval_text(successes, n, population)}）"
+
+
+def margin_of_error(successes: int, n: int, population: int | None = None) -> Decimal | None:
+    """Half the width of the Wilson interval, as a proportion (None before anyone is reached)."""
+    if not n:
+        return None
+    low, high = wilson_interval(successes, n, population)
+    return (high - low) / 2
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
@@ -265,7 +505,9 @@ def masked_person(client: dict) -> dict:
 
 
 def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[int, list[dict]],
-                    current_hash: str | None = None, register_size: int | None = None) -> SurveyResults:
+                    current_hash: str | None = None, register_size: int | None = None,
+                    area_of: dict[str, str] | None = None, area_population: dict[str, int] | None = None
+                    ) -> SurveyResults:
     """Results from the active sample, its items (with client fields) and their calls.
 
     `items`: dicts with id, reserve, caller_id, name, phone, community.
@@ -273,12 +515,21 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
     awareness dict, satisfaction dict, overall).
     Counted: every main item, and reserve items once assigned or called.
     `current_hash` / `register_size`: the register as it is now (register_changed, everyone).
+    The intervals use the register size the sample was drawn from (sample["register_persons"],
+    else `register_size`) for the finite-population correction. `area_of` (community -> 片区) and
+    `area_population` (片区 -> persons in the register) give the per-片区 satisfaction.
     """
     if sample is None:
         return SurveyResults()
     res = SurveyResults(seed=sample["seed"], register_hash=sample["register_hash"],
                         reserve_size=sum(1 for i in items if i["reserve"]),
                         register_changed=current_hash is not None and current_hash != sample["register_hash"])
+    res.population = sample.get("register_persons") or register_size
+    res.design = sample.get("design") or ""
+    alloc = sample.get("allocation") or {}
+    res.allocation = json.loads(alloc) if isinstance(alloc, str) else dict(alloc)
+    res.dispositions = {k: 0 for k in AAPOR_CODES}
+    per_area: dict[str, dict] = {}
     res.breakdown = {k: {lbl: 0 for lbl in SATISFACTION_SCALE.values()} for k in (*SATISFACTION_ITEMS, OVERALL)}
     res.awareness_breakdown = {k: 0 for k in AWARENESS_ITEMS}
     res.respondents = {r: 0 for r in RESPONDENTS}
@@ -293,14 +544,20 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
         status = client_status(calls, it)
         if calls:
             res.called += 1
+        res.dispositions[disposition(calls, it)] += 1
+        area = per_area.setdefault(area_name(it, area_of), {"sample": 0, "reached": 0, "satisfied": 0})
+        area["sample"] += 1
+        safety_net = [c for c in categories_of(it) if c in SAFETY_NET_CATEGORIES]
         reasons = []
         if status == STATUS_REACHED:
             res.reached += 1
             c = next(c for c in calls if c["outcome"] == REACHED)
             res.respondents[c["respondent"]] = res.respondents.get(c["respondent"], 0) + 1
             overall = c.get("overall")
+            area["reached"] += 1
             if overall is not None and overall >= SATISFIED_MIN:
                 res.satisfied += 1
+                area["satisfied"] += 1
             if overall in SATISFACTION_SCALE:
                 res.breakdown[OVERALL][SATISFACTION_SCALE[overall]] += 1
             for k, v in (c.get("satisfaction") or {}).items():
@@ -317,9 +574,15 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
                 reasons.append(f"不了解社工（{c['respondent']}）")
             if overall is not None and overall <= DISSATISFIED_MAX:
                 reasons.append(f"不满意（{SATISFACTION_SCALE[overall]}）")
+                res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
+                                               "reason": f"表示{SATISFACTION_SCALE[overall]}"})
         elif status == UNREACHABLE:
             res.unreachable += 1
             reasons.append("两次拨打均未接通" if calls else "名册中无联系电话")
+            if safety_net:
+                res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
+                                               "reason": f"{'、'.join(safety_net)}，"
+                                                         f"{'两次拨打均未接通' if calls else '名册中无联系电话'}"})
         elif status == STATUS_REFUSED:
             res.refused += 1
             reasons.append("拒访")
@@ -332,4 +595,17 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
     res.satisfaction_text = rate_text(res.satisfied, res.reached)
     res.awareness_rate = rate(res.aware, res.reached)
     res.awareness_text = rate_text(res.aware, res.reached)
+    if res.reached:
+        res.satisfaction_interval = wilson_interval(res.satisfied, res.reached, res.population)
+        res.awareness_interval = wilson_interval(res.aware, res.reached, res.population)
+    res.response_rate = response_rate_rr1(res.dispositions)
+    pops = area_population or {}
+    order = {a: k for k, a in enumerate(dict.fromkeys((area_of or {}).values()))}
+    for name in sorted(per_area, key=lambda a: (a == STRATUM_NONE, order.get(a, len(order)), a)):
+        a = per_area[name]
+        pop = pops.get(name)
+        if pop is not None and pop < a["reached"]:
+            pop = None
+        res.by_area.append({"area": name, "population": pop, **a,
+                            "text": rate_with_interval(a["satisfied"], a["reached"], pop)})
     return res

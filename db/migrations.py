@@ -438,6 +438,36 @@ def m012_day_plan(db: sqlite_utils.Database) -> None:
     )
 
 
+def m014a_survey_design(db: sqlite_utils.Database) -> None:
+    """Issue 15: a sample's design (simple or stratified by 片区 / category), its allocation per
+    stratum (JSON {stratum: {register, sample, reserve}}) and the register size it was drawn from
+    (the finite-population correction of the survey's intervals)."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE survey_samples ADD COLUMN design TEXT NOT NULL DEFAULT '';
+        ALTER TABLE survey_samples ADD COLUMN allocation TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE survey_samples ADD COLUMN register_persons INTEGER;
+        """
+    )
+
+
+def m014_score_revisions(db: sqlite_utils.Database) -> None:
+    """Issue 15 (blind, then reveal): after submitting, an expert may revise a score with a reason;
+    the score as submitted (first) is kept beside the revised (final) one in the same row."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE scores ADD COLUMN first_value REAL;          -- the submitted score, set at the first revision
+        ALTER TABLE scores ADD COLUMN first_na INTEGER;
+        ALTER TABLE scores ADD COLUMN first_detail TEXT;
+        ALTER TABLE scores ADD COLUMN revised_at TEXT;           -- NULL: never revised (first = final)
+        ALTER TABLE scores ADD COLUMN revision_reason TEXT NOT NULL DEFAULT '';   -- code, core.labels.REVISION_REASONS
+        ALTER TABLE scores ADD COLUMN revision_note TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -448,6 +478,8 @@ MIGRATIONS = [
     ("009_frameworks", m009_frameworks),
     ("010_login_throttle", m010_login_throttle),
     ("012_day_plan", m012_day_plan),
+    ("014a_survey_design", m014a_survey_design),
+    ("014_score_revisions", m014_score_revisions),
 ]
 
 

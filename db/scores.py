@@ -10,6 +10,7 @@ import json
 
 from . import audit
 from .findings import add_finding, delete_finding, findings, update_finding  # noqa: F401  (transitional)
+from .errors import InvalidValue
 from .guard import Write, writer
 from .submissions import refuse_if_submitted
 
@@ -70,6 +71,44 @@ def save_score(w: Write, indicator_code: str, area_code: str, section_code: str,
         [w.assessment_id, w.member_id, indicator_code, area_code, new["value"], int(new["na"]), new["note"],
          json.dumps(new["detail"], ensure_ascii=False), audit.now()])
     w.log("update" if old else "create", "score", _cell_key(indicator_code, area_code), old=old_cmp, new=new)
+    return new
+
+
+@writer("lead", "expert", what="复核改分")
+def revise_score(w: Write, indicator_code: str, area_code: str, value, na: bool, detail: dict, reason: str,
+                 note: str = "") -> dict:
+    """After submitting, the member revises their own score of one cell (value and reason checked by
+    core). The score as submitted is kept (first_value / first_na / first_detail, set at the first
+    revision and never changed after); one audit row. Refused before the member has submitted and
+    for a cell the member did not score."""
+    area_code = area_code or ""
+    sub = w.db.execute("SELECT 1 FROM submissions WHERE assessment_id = ? AND member_id = ? AND reopened_at IS NULL",
+                       [w.assessment_id, w.member_id]).fetchone()
+    if not sub:
+        w.deny(f"{w.member['name']}尚未提交评分：提交前请直接修改评分，提交后才可复核改分")
+    row = w.db.execute("SELECT id, value, na, detail, first_value, first_na, revised_at FROM scores"
+                       " WHERE member_id = ? AND indicator_code = ? AND area_code = ?",
+                       [w.member_id, indicator_code, area_code]).fetchone()
+    if row is None or (row[1] is None and not row[2]):
+        raise InvalidValue(f"指标 {_cell_key(indicator_code, area_code)}：您没有评过这一项，无法复核改分")
+    value = None if na else (float(value) if value is not None else None)
+    if value is None and not na:
+        raise InvalidValue(f"指标 {_cell_key(indicator_code, area_code)}：请填写复核后的分数或标为不适用")
+    old = {"value": row[1], "na": bool(row[2]), "detail": json.loads(row[3])}
+    new = {"value": value, "na": bool(na), "detail": detail or {}}
+    if old["value"] == new["value"] and old["na"] == new["na"]:
+        raise InvalidValue(f"指标 {_cell_key(indicator_code, area_code)}：复核后的分数与原分数相同，无需修改")
+    first = row[6] is None
+    w.db.execute(
+        "UPDATE scores SET value = ?, na = ?, detail = ?, revised_at = ?, revision_reason = ?, revision_note = ?,"
+        " first_value = CASE WHEN revised_at IS NULL THEN value ELSE first_value END,"
+        " first_na = CASE WHEN revised_at IS NULL THEN na ELSE first_na END,"
+        " first_detail = CASE WHEN revised_at IS NULL THEN detail ELSE first_detail END,"
+        " updated_at = ? WHERE id = ?",
+        [new["value"], int(new["na"]), json.dumps(new["detail"], ensure_ascii=False), audit.now(), reason, note or "",
+         audit.now(), row[0]])
+    w.log("revise", "score", _cell_key(indicator_code, area_code), old=old,
+          new=dict(new, reason=reason, note=note or "", first=first))
     return new
 
 
@@ -145,13 +184,24 @@ def scores(db, assessment_id: int, member_id: int | None = None) -> list[dict]:
     for r in rows:
         r["detail"] = json.loads(r["detail"])
         r["na"] = bool(r["na"])
+        r["first_detail"] = json.loads(r["first_detail"]) if r.get("first_detail") else None
+        r["first_na"] = bool(r["first_na"]) if r.get("first_na") is not None else None
     return rows
 
 
-def score_values(db, assessment_id: int) -> list[dict]:
-    """The fields scoring needs: {member_id, indicator_code, area_code, value, na} per score row."""
+def score_values(db, assessment_id: int, first: bool = False) -> list[dict]:
+    """The fields scoring needs: {member_id, indicator_code, area_code, value, na} per score row.
+    `first`: the scores as submitted (before any revision after the reveal) instead of the final ones."""
+    cols = ("CASE WHEN revised_at IS NULL THEN value ELSE first_value END, "
+            "CASE WHEN revised_at IS NULL THEN na ELSE first_na END") if first else "value, na"
     return [dict(member_id=r[0], indicator_code=r[1], area_code=r[2], value=r[3], na=bool(r[4])) for r in db.execute(
-        "SELECT member_id, indicator_code, area_code, value, na FROM scores WHERE assessment_id = ?", [assessment_id])]
+        f"SELECT member_id, indicator_code, area_code, {cols} FROM scores WHERE assessment_id = ?", [assessment_id])]
+
+
+def any_revision(db, assessment_id: int) -> bool:
+    """Has any expert revised a score after the reveal?"""
+    return db.execute("SELECT 1 FROM scores WHERE assessment_id = ? AND revised_at IS NOT NULL LIMIT 1",
+                      [assessment_id]).fetchone() is not None
 
 
 def overrides(db, assessment_id: int) -> list[dict]:

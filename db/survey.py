@@ -119,7 +119,7 @@ def draw(w: Write, drawn: dict, confirm_redraw: bool = False) -> int:
     """Store a sample drawn by core (replacing the active one); return its id.
 
     `drawn`: {seed, register_hash, size, sample: [client ids], reserve: [client ids],
-    register_persons}. The lead or staff may draw while no call is recorded; once calls
+    register_persons, design ("" / "area" / "category"), allocation ({stratum: {register, sample, reserve}})}. The lead or staff may draw while no call is recorded; once calls
     exist only the lead may redraw, with `confirm_redraw=True`. The old sample (and its
     calls) is kept inactive; one audit row (draw or redraw) records both.
     """
@@ -139,13 +139,17 @@ def draw(w: Write, drawn: dict, confirm_redraw: bool = False) -> int:
     sample_id = db["survey_samples"].insert(dict(
         assessment_id=assessment_id, seed=drawn["seed"], register_hash=drawn["register_hash"],
         size=int(drawn["size"]), reserve_size=len(drawn["reserve"]), active=1, member_id=w.member_id,
-        created_at=now())).last_pk
+        created_at=now(), design=drawn.get("design") or "",
+        allocation=json.dumps(drawn.get("allocation") or {}, ensure_ascii=False),
+        register_persons=drawn.get("register_persons"))).last_pk
     db["survey_items"].insert_all(
         [dict(sample_id=sample_id, client_id=cid, position=n, reserve=int(n > len(drawn["sample"])))
          for n, cid in enumerate(ids, 1)])
     new = {"seed": drawn["seed"], "register_hash": drawn["register_hash"], "size": int(drawn["size"]),
            "drawn": len(drawn["sample"]), "reserve": len(drawn["reserve"]),
            "register_persons": drawn.get("register_persons")}
+    if drawn.get("design"):
+        new.update(design=drawn["design"], allocation=drawn.get("allocation") or {})
     old_v = None if old is None else {"seed": old["seed"], "register_hash": old["register_hash"],
                                       "size": old["size"], "calls": calls}
     w.log("redraw" if old else "draw", "survey_sample", sample_id, old=old_v, new=new)

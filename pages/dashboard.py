@@ -76,11 +76,27 @@ def render(dash: dashboard.Dashboard) -> None:
         st.success("目前没有需要讨论的分歧。")
     for f in dash.flags:
         with st.container(border=True, key=f"dash_flag_{f.indicator_code}_{f.area_code}"):
+            if f.hidden:
+                st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)}")
+                st.caption("各专家的评分与备注在您保存本项评分后显示。")
+                continue
             st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 {dashboard.fmt_number(f.spread)}")
             for e in f.experts:
                 st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
             if f.override:
                 st.info(ui.esc(f.override_text))
+
+    st.subheader("专家评分一致性")
+    ag = dash.agreement
+    if ag is not None:
+        c1, c2 = st.columns([1, 3])
+        c1.metric("Krippendorff α", ui.esc(ag.alpha_text),
+                  help="区间尺度，按各指标得分占满分的比例计算；只计由两位及以上专家评分的指标。")
+        c2.markdown(ui.esc(ag.reading))
+        c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
+        rows = dashboard.agreement_rows(dash)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="dash_agreement")
 
     st.subheader("协议指标完成情况")
     show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
@@ -95,13 +111,16 @@ def render(dash: dashboard.Dashboard) -> None:
             cols[n].metric(ui.esc(label), ui.esc(value))
         cols[-1].metric("满意度（目前）", ui.esc(prog["satisfaction_text"]))
         st.caption(f"满意度：{ui.esc(prog['satisfaction_with_n'])}；知晓率：{ui.esc(prog['awareness_text'])}")
+        if prog["satisfaction_interval"]:
+            st.caption(f"满意度{ui.esc(prog['satisfaction_interval'])}（误差范围 {ui.esc(prog['margin'])}）；"
+                       f"应答率（AAPOR RR1）{ui.esc(prog['response_rate'])}")
         show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
     st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
 
 
 @st.fragment(run_every=every if auto else None)
 def refresh() -> None:
-    render(live.dashboard(ui.get_db(), aid))
+    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid), mid, is_lead))
 
 
 refresh()

@@ -4,7 +4,7 @@ import streamlit as st
 from core import scoresheet
 from core import signoff
 from core import team
-from core.labels import FINDING_KINDS
+from core.labels import FINDING_KINDS, REVISION_REASONS
 from core.numbers import fmt_number
 from core.scoring import score_from_detail
 from core.station_data import evidence as load_evidence
@@ -59,6 +59,49 @@ def submit_step() -> None:
 submit_step()
 readonly = locked or submitted
 
+
+def revision_step() -> None:
+    """After submitting: the cells where experts disagree, side by side, and the revision form."""
+    rows = scoresheet.disagreements(db, aid, mid)
+    if not submitted:
+        return
+    st.subheader(f"分歧对照与复核（{len(rows)}）")
+    if not rows:
+        st.caption("您评分的指标中，目前没有与其他专家不一致的评分。")
+        return
+    st.caption("以下指标各专家评分不一致。如需修改自己的评分，请选择原因并说明；提交时的评分（初评）与复核后的评分都会保留。")
+    for d in rows:
+        where = f" · {areas[d['area_code']]['name']}" if d["area_code"] in areas else ""
+        rk = f"rv_{d['indicator_code']}_{d['area_code']}"
+        with st.container(border=True, key=f"{rk}_box"):
+            st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
+                        f"满分 {fmt_number(d['points'])} 分")
+            st.dataframe([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+                           "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
+                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table")
+            own = next((r for r in d["rows"] if r["own"]), None)
+            if own is None or locked:
+                continue
+            ind = fw.indicator(d["indicator_code"])
+            with st.form(f"{rk}_form"):
+                c1, c2 = st.columns(2)
+                current = mine.get((d["indicator_code"], d["area_code"])) or {}
+                value = c1.number_input(f"复核后得分（0–{ind.points:g}）", min_value=0.0, max_value=float(ind.points),
+                                        value=float(current.get("value") or 0), step=float(ind.step or 0.5), format="%g",
+                                        key=f"{rk}_value")
+                na = c1.checkbox("不适用（N/A）", value=bool(current.get("na")), key=f"{rk}_na")
+                reason = c2.selectbox("原因", list(REVISION_REASONS), format_func=REVISION_REASONS.get, index=None,
+                                      placeholder="请选择", key=f"{rk}_reason")
+                note = c2.text_input("说明", key=f"{rk}_note")
+                if st.form_submit_button("保存复核", key=f"{rk}_save"):
+                    if ui.run(lambda: scoresheet.revise_score(db, aid, mid, d["indicator_code"], d["area_code"],
+                                                             value=None if na else value, na=na, reason=reason or "",
+                                                             note=note), success="已保存复核（初评保留）"):
+                        st.rerun()
+
+
+revision_step()
+
 # Sections (and 片区) this member scores, in framework order.
 groups = []
 for sec in fw.sections:
@@ -74,6 +117,7 @@ if area in areas and areas[area]["communities"]:
     st.caption("片区范围：" + ui.esc("、".join(areas[area]["communities"])))
 
 evidence = load_evidence(db, aid)
+peers = scoresheet.peer_view(db, aid, mid)   # blind: others' scores of a cell only after saving one's own
 
 
 def k(*parts) -> str:
@@ -153,6 +197,17 @@ for ind in sec.indicators:
         st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=readonly,
                      on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
         ui.show_saved_error(k("err", ind.code, cell_area))
+        seen = peers.get((ind.code, cell_area))
+        if seen and not seen["visible"]:
+            st.caption(f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。")
+        elif seen:
+            for p in seen["peers"]:
+                v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
+                first = ""
+                if p["revised_at"]:
+                    f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
+                    first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
+                st.text(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else ""))
 
 # Findings for this section (and 片区): the member's own are editable, others' are shown read-only.
 st.subheader("评估意见")

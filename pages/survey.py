@@ -5,7 +5,7 @@ import streamlit as st
 from core import calls
 from core import survey
 from core import team
-from core.labels import ROLES
+from core.labels import AAPOR_CODES, ROLES, SAMPLE_DESIGNS
 from pages import _shared as ui
 
 who = ui.require_login("lead", "staff")
@@ -38,6 +38,8 @@ else:
                     f"候补：{int(sample['reserve_size'])} 人　抽样人：{ui.esc(sample['member_name'] or '—')}　"
                     f"时间：{ui.esc(sample['created_at'][:16].replace('T', ' '))}")
         st.markdown(f"名册哈希（SHA-256）：`{ui.esc(sample['register_hash'])}`")
+        if sample.get("design"):
+            st.markdown(f"抽样方式：{ui.esc(SAMPLE_DESIGNS.get(sample['design'], sample['design']))}")
         if sample["register_hash"] != reg_hash:
             st.warning("名册在抽样后已被修改：当前名册哈希与抽样时不一致，同一种子将抽出不同样本。", icon=":material/warning:")
         if st.button("用保存的种子重新验证抽样", key="survey_verify"):
@@ -57,10 +59,14 @@ if is_lead and not locked and overview["persons"]:
             seed = c1.text_input("随机种子（留空自动生成）", key="survey_seed")
             size = c2.number_input("抽样人数", min_value=survey.MIN_SAMPLE, value=survey.MIN_SAMPLE, step=1, key="survey_size")
             reserve = c3.number_input("候补人数", min_value=0, value=0, step=1, key="survey_reserve")
+            design = st.radio("抽样方式", list(SAMPLE_DESIGNS), format_func=SAMPLE_DESIGNS.get, horizontal=True,
+                              key="survey_design",
+                              help="分层抽样：按片区（服务对象所在社区）或服务对象类别（名册中所列第一个类别）分层，"
+                                   "各层按名册人数比例分配样本；用同一种子和同一名册可重新抽出相同样本。")
             confirm = st.checkbox("确认作废当前样本并重新抽样", key="survey_confirm") if n_calls else False
             if st.form_submit_button("抽样", type="primary", key="survey_draw_submit"):
                 if ui.run(lambda: calls.draw_sample(db, aid, me, seed=seed or None, size=int(size), reserve=int(reserve),
-                                                 confirm_redraw=confirm), success="抽样完成"):
+                                                 confirm_redraw=confirm, design=design), success="抽样完成"):
                     st.rerun()
 elif is_lead and not overview["persons"]:
     st.info("重点服务对象名册为空，请先在“重点服务对象名册”页面导入名册。")
@@ -107,7 +113,7 @@ if is_lead and not locked:
 st.dataframe(pd.DataFrame([{
     "序号": i["position"], "候补": "是" if i["reserve"] else "", "姓名": i["name"], "电话": i["phone"],
     "社区": i["community"], "类别": i["category"], "回访人": i["caller_name"] or "", "状态": i["status_label"],
-    "拨打次数": i["attempts"],
+    "拨打次数": i["attempts"], "AAPOR 结果": i["disposition_label"],
 } for i in items]), hide_index=True, key="survey_items_table", height=300)
 
 # ---------- results ----------
@@ -120,13 +126,33 @@ c[2].metric("已接通", int(res.reached))
 c[3].metric("无法接通", int(res.unreachable), help="两次拨打均未接通")
 c[4].metric("拒访", int(res.refused))
 c[5].metric("待拨打/待再拨", int(res.pending))
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 c1.metric("满意率", ui.esc(res.satisfaction_text), help="总体满意度为“满意”或“非常满意”的人数 ÷ 接通人数")
-c1.caption(f"满意或非常满意 {int(res.satisfied)} 人 ÷ 接通 {int(res.reached)} 人（n={int(res.reached)}）")
+c1.caption(ui.esc(res.satisfaction_ci_text))
 c2.metric("知晓率", ui.esc(res.awareness_text), help="了解 5 项中至少 3 项的人数 ÷ 接通人数")
-c2.caption(f"知晓 {int(res.aware)} 人 ÷ 接通 {int(res.reached)} 人（n={int(res.reached)}）")
+c2.caption(ui.esc(res.awareness_ci_text))
+c3.metric("满意率误差范围（目前）", ui.esc(res.margin_text),
+          help="95% 置信区间（Wilson 法，按名册人数作有限总体校正）的半宽；接通的人越多，误差越小。")
+c3.caption(f"接通 {int(res.reached)} 人，名册 {int(res.population or 0)} 人")
+st.caption("置信区间：Wilson 法，有限总体校正 n_eff = n(N−1)/(N−n)（n 为接通人数，N 为名册人数）。")
 if res.reached:
     st.caption("受访者：" + "，".join(f"{ui.esc(k)} {int(v)} 人" for k, v in res.respondents.items()))
+
+st.markdown(f"**访问结果（AAPOR 标准定义）**　应答率 RR1：{ui.esc(res.response_rate_text)}")
+st.caption("RR1 = 完成访问 ÷ 全部样本（拒访、未能联系、资格未知均计为合格，最保守的应答率）。"
+           "无人接听计为“未能联系”；空号、非本人及未拨打计为“资格未知”。")
+st.dataframe(pd.DataFrame([{"结果": AAPOR_CODES[k], "人数": v} for k, v in res.dispositions.items()]),
+             hide_index=True, key="survey_dispositions")
+if res.by_area:
+    st.markdown("**各片区满意度**")
+    st.dataframe(pd.DataFrame([{"片区": a["area"], "样本": a["sample"], "接通": a["reached"], "满意": a["satisfied"],
+                                "名册人数": a["population"] if a["population"] is not None else "",
+                                "满意率（95% 置信区间）": a["text"]} for a in res.by_area]),
+                 hide_index=True, key="survey_by_area")
+if res.allocation:
+    st.markdown(f"**分层抽样分配**（{ui.esc(res.design_label)}）")
+    st.dataframe(pd.DataFrame([{"层": k, "名册人数": v["register"], "样本": v["sample"], "候补": v["reserve"]}
+                               for k, v in res.allocation.items()]), hide_index=True, key="survey_allocation")
 
 if res.reached:
     st.markdown("**满意度分项**")
@@ -136,6 +162,13 @@ if res.reached:
     st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": survey.rate_text(v, res.reached)}
                                for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness")
 
+st.markdown("**请社工站跟进**（兜底保障对象无法接通、受访者表示不满意）")
+if res.priority_follow_up:
+    st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "类别": f["category"],
+                                "原因": f["reason"]} for f in res.priority_follow_up]),
+                 hide_index=True, key="survey_priority_follow_up")
+else:
+    st.caption("暂无。")
 st.markdown("**需跟进名单**（无法接通、不了解社工、不满意、拒访）")
 if res.follow_up:
     st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "原因": f["reason"]}

@@ -20,7 +20,7 @@ PAGE_FILES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
 # core modules that hold rules only: pure functions, no database, no streamlit.
 RULE_MODULES = {"framework", "scoring", "numbers", "masking", "labels", "pins", "survey", "suggest",
                 "report_text", "fonts", "imports", "indicators", "staffing", "register", "site", "dashboard",
-                "pdf", "framework_xlsx", "report_check"}
+                "pdf", "framework_xlsx", "report_check", "agreement"}
 
 
 def _tree(path: Path) -> ast.Module:

@@ -116,9 +116,14 @@ def test_expert_sees_the_figures_read_only(team_app):
     S.save_score(db, aid, ids["wang"], "A1", value=2)
     at = open_page(aid, ids["zhao"])
     assert metrics(at)["分歧提示"] == "1"
-    assert "林专家：5" in texts(at)
+    # Blind: 赵专家 (B in 片区二) has not scored A1, so its experts' scores stay hidden from him…
+    assert "林专家：5" not in texts(at)
+    assert any("在您保存本项评分后显示" in c.value for c in at.caption)
     assert not at.button and not at.selectbox                    # no override form
     assert any("只读" in c.value for c in at.caption)
+    # …while 林专家, who scored it, sees both.
+    at = open_page(aid, ids["lin"])
+    assert {"林专家：5", "王专家：2"} <= set(texts(at))
 
 
 def test_demo_dashboard_shows_its_disagreement_and_charts(demo_db, app_env):

@@ -41,6 +41,11 @@ def typed(demo_db):
     calls.assign(db, aid, lead, [reserve["id"]], staff)
     form = calls.call_form(db, aid, staff, reserve["id"])
     calls.record_call(db, aid, staff, reserve["id"], form["next_attempt"], "无人接听", comment=text)
+    # After submitting, 林晓红 revises A1 with the same text as her reason's note.
+    from core import signoff
+    signoff.submit_sections(db, aid, expert)
+    a1 = next(r for r in scoresheet.scores(db, aid, expert) if r["indicator_code"] == "A1")
+    scoresheet.revise_score(db, aid, expert, "A1", value=0 if a1["value"] else 1, reason="missed_evidence", note=text)
     masked = f"联系电话{mask_phone(MOBILE)}，座机{mask_phone(LANDLINE)}，{mask_name(name)}"
     return db, aid, text, masked, name
 
@@ -69,6 +74,8 @@ def test_every_screen_reader_shows_the_same_masked_form(typed):
                             if c.override and c.indicator.code == "A1"],
         "audit page": [e[k] for e in team.audit_entries(db, aid) for k in ("old", "new") if e[k]],
         "survey CSV": [r["备注"] for r in calls.export_rows(db, aid)],
+        "revision note (peers)": [p["revision_note"] for p in scoresheet.peer_view(db, aid, lead)[("A1", "")]["peers"]],
+        "revision note (side by side)": [r["note"] for d in scoresheet.disagreements(db, aid, lead) for r in d["rows"]],
     }
     for where, values in shown.items():
         joined = "\n".join(str(v) for v in values)

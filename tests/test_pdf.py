@@ -168,7 +168,8 @@ def test_rendered_pages_show_chinese_glyphs_not_blanks_or_boxes(demo_pdf):
     try:
         # every page carries visible ink (a non-embedded CID font renders blank in pdfium)
         for i in range(len(pdf)):
-            assert _ink(pdf[i].render(scale=0.6).to_pil()) > 0.004, f"page {i + 1} renders (almost) blank"
+            # (a last page holding a three-line note and the 落款 has ~0.0036; a blank font gives ~0)
+            assert _ink(pdf[i].render(scale=0.6).to_pil()) > 0.002, f"page {i + 1} renders (almost) blank"
         # the cover title's characters: each has ink, and they differ from one another
         # (missing glyphs would all be the same .notdef box)
         page = pdf[0]

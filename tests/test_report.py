@@ -211,7 +211,7 @@ def test_result_explanation_uses_the_frameworks_weights_and_bands(fresh_db, fram
 def test_survey_paragraphs_give_sample_reached_and_follow_up_counts(demo_db):
     d = gather(*demo_db)
     assert "随机抽取 100 名服务对象开展了满意度调查" in T.survey_strength(d)
-    assert "总体满意度为 95.8%（成功访问 96 人，其中 92 人表示满意或非常满意）" in T.survey_strength(d)
+    assert "总体满意度为 95.8%（成功访问 96 人，其中 92 人表示满意或非常满意；95% 置信区间 93.2%–97.5%）" in T.survey_strength(d)
     assert T.survey_concern(d) == ("在满意度调查过程中，有1名服务对象及1名服务对象家属表示不了解社工，"
                                    "另有4名服务对象经两次电话联系均未能接通（已脱敏名单见附件 3）。")
     monitoring = d.section_with("satisfaction")

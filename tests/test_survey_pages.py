@@ -187,8 +187,9 @@ def test_results_page_shows_the_demo_rate_with_n(demo_db_file, tmp_path, monkeyp
     assert metrics["满意率"] == "95.8%"
     assert (metrics["样本量"], metrics["已接通"], metrics["无法接通"]) == ("100", "96", "4")
     text = page_text(at)
-    assert "满意或非常满意 92 人 ÷ 接通 96 人（n=96）" in text
-    follow = next(df.value for df in at.dataframe if "原因" in df.value.columns)
+    assert "95.8%（92/96，95% 置信区间 93.2%–97.5%）" in text
+    assert metrics["满意率误差范围（目前）"] == "±2.1 个百分点"
+    follow = next(df.value for df in at.dataframe if "原因" in df.value.columns and "类别" not in df.value.columns)
     assert list(follow["原因"]).count("两次拨打均未接通") == 4
     assert {"不了解社工（本人）", "不了解社工（家属）"} <= set(follow["原因"])
     assert all("*" in n for n in follow["姓名"])

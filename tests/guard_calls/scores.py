@@ -13,6 +13,12 @@ def _finding_of(ctx, member: str) -> int:
     return fid
 
 
+def _submitted_a1(ctx) -> None:
+    """林晓红 has scored A1 (the demo) and submitted her sections."""
+    ctx.db.execute("INSERT OR REPLACE INTO submissions (assessment_id, member_id, submitted_at) VALUES (?, ?, ?)",
+                   [ctx.aid, ctx.ids["expert"], "2025-02-27T15:00:00.000"])
+
+
 CALLS = [
     # An expert's own cell; staff may not score.
     Call("scores.save_score", "expert", "staff", lambda ctx: (("A1", "", "A"), {"note": "守卫测试备注"})),
@@ -20,6 +26,9 @@ CALLS = [
     Call("scores.save_score", "expert", "expert2", lambda ctx: (("A1", "", "A"), {"note": "守卫测试备注"})),
     # A per-片区 cell of an expert assigned the section in that 片区.
     Call("scores.save_score", "expert2", "expert", lambda ctx: (("B1", "P1", "B"), {"note": "片区备注"})),
+    # After submitting, an expert revises their own score with a reason; staff score nothing.
+    Call("scores.revise_score", "expert", "staff",
+         lambda ctx: (("A1", "", 1.0, False, {}, "missed_evidence", "补看了培训记录"), {}), prepare=_submitted_a1),
     Call("scores.save_override", "lead", "expert",
          lambda ctx: (("A1", ""), {"value": 1.0, "reason": "组长复核后调整"})),
     Call("scores.save_party_score", "lead", "expert", lambda ctx: (("purchaser", 77.0, "守卫测试评语"), {})),
