@@ -174,7 +174,7 @@ def cmd_agreement(argv):
 
 def _load_plugins():
     # Commands that live in other core modules register on import.
-    from . import cli_exports, cli_framework, cli_history, cli_report, cli_station  # noqa: F401
+    from . import cli_exports, cli_framework, cli_history, cli_report, cli_server, cli_station  # noqa: F401
 
 
 def main(argv=None) -> int:

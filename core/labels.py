@@ -43,7 +43,7 @@ AUDIT_ACTIONS = {
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
-    "submit": "提交评分", "reopen": "退回评分",
+    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -54,6 +54,7 @@ AUDIT_ENTITIES = {
     "report_group": "报告部分", "report_text": "报告文本", "framework": "评估框架",
     "submission": "评分提交", "visit_stage": "评估日程", "visit_stages": "评估日程", "survey_script": "回访话术",
     "station_identity": "社工站（历次评估）",
+    "login": "登录",
 }
 
 

@@ -45,10 +45,11 @@ LATER_TABLES = ("submissions", "visit_stages", "survey_script")
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data); station
 # identities are this database's own (the import attaches the station by district + street),
-# summaries are derived figures, and data_versions holds change marks kept by triggers (an
-# imported assessment gets its own as its rows arrive).
+# summaries are derived figures, data_versions holds change marks kept by triggers (an
+# imported assessment gets its own as its rows arrive), and the wrong-PIN counters
+# (login_throttle) are the state of one server, not content of the assessment.
 NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries",
-                "data_versions")
+                "data_versions", "login_throttle")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",

@@ -373,6 +373,30 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+def m010_login_throttle(db: sqlite_utils.Database) -> None:
+    """Wrong-PIN counters per member and per client address (issue 17), in the database so that
+    every server process agrees: `failures` since the last successful login or unlock, the time
+    before which no attempt is taken (`wait_until`, the growing delay) and the lockout
+    (`locked_until`), all epoch seconds; `refused` counts attempts turned away while waiting or
+    locked. Failed logins themselves are audit_log rows (action 'login_failed')."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE login_throttle (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('member', 'address')),
+            subject TEXT NOT NULL,          -- members.id, or the client's IP address ('本机' for localhost)
+            failures INTEGER NOT NULL DEFAULT 0,
+            refused INTEGER NOT NULL DEFAULT 0,
+            last_failure_at REAL,
+            wait_until REAL,
+            locked_until REAL,
+            PRIMARY KEY (assessment_id, kind, subject)
+        );
+        """
+    )
+
+
 # Tables whose rows belong to an assessment through another table: (table, SQL giving the
 # assessment ids of a row as x, with {row} = NEW or OLD).
 _VERSION_PARENTS = {
@@ -582,6 +606,7 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("010_login_throttle", m010_login_throttle),
     ("011_data_versions", m011_data_versions),
     ("012_day_plan", m012_day_plan),
     ("014a_survey_design", m014a_survey_design),

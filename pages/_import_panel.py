@@ -48,3 +48,7 @@ def render(db) -> None:
             st.session_state["import_done"] = done
             st.query_params["a"] = str(done["assessment_id"])
             st.rerun()
+
+
+if __name__ == "__main__":   # this file opened as a page before app.py ran once: the PIN form
+    ui.through_app()

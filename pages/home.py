@@ -23,6 +23,23 @@ if who is not None:
                   "—" if r.third_party is None else ui.esc(r.third_party))
         c2.metric("最终得分" + ("（预计）" if r.final_projected else ""), "—" if r.final is None else ui.esc(r.final))
         c3.metric("评估等级" + ("（预计）" if r.final_projected else ""), ui.esc(r.grade or "—"))
+    if who["role"] == "lead":
+        failed = team.failed_login_count(db, who["assessment_id"])
+        blocked = [c for c in team.login_counters(db, who["assessment_id"]) if c["state"] != "clear"]
+        if blocked:
+            st.warning("登录受限：" + "、".join(f"{ui.esc(c['label'])}（{'已锁定' if c['state'] == 'locked' else '须等待'}）"
+                                             for c in blocked) + "。可在「评估设置」→ 登录安全中解除。",
+                       icon=":material/lock_person:")
+        if failed:
+            st.caption(f"登录失败记录 {int(failed)} 次（详见「修改记录」与「评估设置」→ 登录安全）。")
+        cert = ui.certificate_file()
+        if cert:
+            from core import tls
+
+            st.caption("本机 HTTPS 证书 SHA-256 指纹（其他电脑首次打开时，核对浏览器显示的证书指纹与此一致）：")
+            st.code(tls.fingerprint(cert), language=None)
+        else:
+            st.caption("当前以明文 HTTP 运行（仅限本机访问）；团队使用请用 python -m core serve 启动 HTTPS。")
     from pages import _home_plan
 
     _home_plan.render(db, who, team.is_locked(db, who["assessment_id"]))
@@ -87,7 +104,7 @@ if assessments:
         pin = st.text_input("PIN", type="password", key="login_pin")
         if st.form_submit_button("登录", type="primary", key="login_submit"):
             member = {}
-            if ui.run(lambda: member.update(team.login(db, aid, name, pin))):
+            if ui.run(lambda: member.update(team.login(db, aid, name, pin, address=ui.client_address()))):
                 ui.log_in(member)
                 st.rerun()
 
@@ -113,7 +130,7 @@ with st.expander("新建评估（组长）", expanded=not assessments or "pendin
         fw_id = st.selectbox("评估框架", list(fws), index=0, format_func=lambda k: fws[k].label,
                              placeholder="请选择", key="new_framework")
         lead = c1.text_input("组长姓名", placeholder="例：张三", key="new_lead")
-        lead_pin = c2.text_input("组长 PIN（4–12 位数字）", type="password", key="new_lead_pin")
+        lead_pin = c2.text_input("组长 PIN（4–8 位数字，建议 6 位）", type="password", key="new_lead_pin")
         st.caption("所在区与街道相同的社工站视为同一社工站：新评估归入其历次评估，并带入上期评估的站点信息、片区，"
                    "以及上期的“需要关注”和“建议”（作为上期评估意见，整改情况为“未核实”，均可修改）。")
         if st.form_submit_button("创建评估", type="primary", key="create_submit"):

@@ -110,7 +110,8 @@ for sec in fw.sections:
         label = f"{sec.code} {sec.name}" + (f" · {areas[ac]['name']}" if ac in areas else "")
         groups.append((sec, ac, label))
 labels = [g[2] for g in groups]
-choice = st.radio("评分部分", labels, horizontal=True, key="scoring_group")
+# Radio options render Markdown: the 片区 name is the station's own text.
+choice = st.radio("评分部分", labels, horizontal=True, key="scoring_group", format_func=ui.esc)
 sec, area, _ = groups[labels.index(choice)]
 if area in areas and areas[area]["communities"]:
     st.caption("片区范围：" + ui.esc("、".join(areas[area]["communities"])))
