@@ -4,7 +4,13 @@ import streamlit as st
 from pages import _shared as ui
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
+ui.entered_through_app()
 ui.ensure_migrated(ui.db_path())
+ui.freeze_startup_objects()
+if ui.plain_http_from_another_computer():
+    st.error("为保护 PIN 和服务对象信息，其他电脑只能通过 HTTPS 访问本系统。请组长用 `python -m core serve` "
+             "启动（自动生成本机证书），再打开它显示的 https:// 地址。")
+    st.stop()
 
 who = ui.current_user()
 
@@ -21,19 +27,24 @@ else:
     role = who["role"]
     nav = {"": [P["home"]]}
     if role == "lead":
-        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
+        # In the order of the day: set-up first, the report and the log last.
+        nav["准备"] = [P["setup"], P["frameworks"]]
         nav["社工站数据"] = [P["station_data"], P["register"], P["survey"]]
-        nav["组长"] = [P["setup"], P["frameworks"], P["report"], P["audit"]]
+        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
+        nav["报告"] = [P["report"], P["audit"]]
+        nav["历次评估与总览"] = [P["history"], P["overview"]]
     elif role == "expert":
-        nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"]]
+        nav["现场评估"] = [P["scoring"], P["site_records"], P["survey_calls"], P["dashboard"], P["history"]]
     else:  # staff
         nav["现场评估"] = [P["survey_calls"], P["station_data"], P["register"], P["survey"]]
 
+page = st.navigation(nav, position="hidden")
 with st.sidebar:
+    ui.nav_menu(nav)
     if who is not None:
         ui.sidebar_identity(who)
         # Navigation clears query parameters; keep ?a=&m= so that after a browser
         # refresh the login form is pre-filled and only the PIN is asked.
         ui.remember_login(who)
 
-st.navigation(nav).run()
+page.run()

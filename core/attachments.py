@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from db import attachments as attachments_db
 
-from . import scoresheet
+from . import derived, scoresheet
 from .errors import InvalidValue
 from .evidence import prepare
 from .labels import ATTACHMENT_OWNERS
@@ -115,6 +115,13 @@ def evidence_of_findings(db, assessment_id: int, finding_ids=None) -> dict[int, 
         ev = {fid: items for fid, items in ev.items() if fid in wanted}
     thumbs = attachments_db.thumbs(db, assessment_id, {a["id"] for items in ev.values() for a in items})
     return {fid: _shown([dict(a, thumb=thumbs.get(a["id"])) for a in items], scrub) for fid, items in ev.items()}
+
+
+def evidence_of_all_findings(db, assessment_id: int) -> dict[int, list[dict]]:
+    """`evidence_of_findings` of every finding, computed once per change of the assessment's data
+    (core.derived; the triggers of migration 013 move the mark on any change of an attachment):
+    the report page's reruns read one change mark, not every thumbnail. Shared: read-only."""
+    return derived.by_data(db, assessment_id, "evidence_of_findings", lambda: evidence_of_findings(db, assessment_id))
 
 
 def with_data(db, assessment_id: int, attachment_ids: list[int]) -> dict[int, bytes]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from db import survey as survey_db
 from db.connection import transaction
 
-from . import survey, team
+from . import derived, survey, team
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .labels import AAPOR_CODES
 from .masking import mask_name, mask_phone
@@ -24,17 +24,39 @@ call_count = survey_db.call_count
 callers = survey_db.callers
 
 
+def _register_facts(db, assessment_id: int) -> dict:
+    """{persons, households, hash, size} of the current register, computed once per change of
+    the register (core.derived): `hash` is survey.register_hash of its rows, even when empty."""
+    def build() -> dict:
+        clients = survey_db.register(db, assessment_id)
+        summary = register_summary(clients)
+        return {"persons": summary["persons"], "households": summary["households"],
+                "hash": survey.register_hash(clients), "size": len(clients)}
+    return derived.by_register(db, assessment_id, "register_facts", build)
+
+
+def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[str, int]:
+    """Persons of the register per 片区 (through their community), once per change of the register
+    and of the 片区' communities."""
+    def build() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in survey_db.register(db, assessment_id):
+            a = survey.area_name(c, area_of)
+            out[a] = out.get(a, 0) + 1
+        return out
+    return derived.by_register(db, assessment_id, ("area_population", tuple(sorted(area_of.items()))), build)
+
+
 def current_register_hash(db, assessment_id: int) -> str:
-    return survey.register_hash(survey_db.register(db, assessment_id))
+    return _register_facts(db, assessment_id)["hash"]
 
 
 def register_overview(db, assessment_id: int) -> dict:
     """{persons, households, register_hash} of the current register (households by the one
     rule, core.register.register_summary); register_hash is None for an empty register."""
-    clients = survey_db.register(db, assessment_id)
-    summary = register_summary(clients)
-    return {"persons": summary["persons"], "households": summary["households"],
-            "register_hash": survey.register_hash(clients) if clients else None}
+    f = _register_facts(db, assessment_id)
+    return {"persons": f["persons"], "households": f["households"],
+            "register_hash": f["hash"] if f["size"] else None}
 
 
 # ---------- sample ----------
@@ -103,6 +125,10 @@ def _masked(item: dict, calls: list[dict]) -> dict:
     out["status"] = survey.client_status(calls, item)
     out["status_label"] = survey.status_label(out["status"])
     out["last_outcome"] = calls[-1]["outcome"] if calls else ""
+    out["last_called_at"] = calls[-1]["called_at"] if calls else ""
+    out["retry_at"] = (calls[-1].get("retry_at") or "") if calls else ""
+    if out["status"] == survey.RETRY:
+        out["status_label"] += f"（{survey.retry_text(out['retry_at'])}）"
     out["disposition"] = survey.disposition(calls, item)
     out["disposition_label"] = AAPOR_CODES[out["disposition"]]
     return out
@@ -124,6 +150,14 @@ def my_calls(db, assessment_id: int, member_id: int) -> list[dict]:
         return []
     calls = survey_db.calls_by_item(db, s["id"])
     return [_masked(it, calls.get(it["id"], [])) for it in survey_db.items(db, s["id"], caller_id=member_id)]
+
+
+def call_queue(db, assessment_id: int, member_id: int, now: str | None = None) -> list[dict]:
+    """The caller's clients still to call, in the order to call them (core.survey.call_order):
+    a second attempt whose time has come, then clients never called, then second attempts
+    "after the others", then those set for a later time. Masked like `my_calls`."""
+    now = now or survey.claim_times()[0]
+    return survey.call_order(my_calls(db, assessment_id, member_id), now)
 
 
 def assignment_counts(items: list[dict]) -> tuple[dict[int, int], int]:
@@ -170,7 +204,8 @@ def call_form(db, assessment_id: int, member_id: int, item_id: int) -> dict:
     return {"item_id": item_id, "position": it["position"], "reserve": bool(it["reserve"]),
             "name": it["name"], "phone": it["phone"], "community": it["community"],
             "category": it["category"], "calls": calls, "next_attempt": len(calls) + 1,
-            "status": survey.item_status(calls), "claimed_by_other": other}
+            "status": survey.item_status(calls), "claimed_by_other": other,
+            "script": caller_script(db, assessment_id, name=it["name"])}
 
 
 def claim(db, assessment_id: int, member_id: int, item_id: int) -> str | None:
@@ -196,15 +231,21 @@ def release(db, assessment_id: int, member_id: int, item_id: int) -> bool:
 def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: int, outcome: str,
                 respondent: str = "", knows_worker: bool | None = None, awareness: dict | None = None,
                 satisfaction: dict | None = None, overall: int | None = None, comment: str = "",
-                called_at: str | None = None) -> int:
+                called_at: str | None = None, retry_at=None) -> int:
     """Save one call attempt as entered; return its id.
 
     `attempt` is the attempt number the caller's form showed: if another save got there
     first the call is refused naming who recorded it. A client whose calls are final
     (reached, refused, two failures) takes no more calls. Answers are kept only for a
-    reached call (接通)."""
+    reached call (接通). After a failed attempt (无人接听, 空号, 非本人) `retry_at` sets when to
+    try again (a time today, a datetime or ISO text; None: after the other clients)."""
     problems = survey.validate_call(outcome, respondent, knows_worker, awareness, satisfaction, overall)
-    row = survey.call_row(outcome, respondent, knows_worker, awareness, satisfaction, overall, comment) \
+    try:
+        retry = survey.retry_time(retry_at)
+    except ValueError as e:
+        problems = problems + [str(e)]
+        retry = ""
+    row = survey.call_row(outcome, respondent, knows_worker, awareness, satisfaction, overall, comment, retry) \
         if not problems else {}
     at, live_after, _ = survey.claim_times()
     with transaction(db):
@@ -214,6 +255,43 @@ def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: i
                               live_after, final=final, problems=problems)
 
 
+# ---------- the caller's script ----------
+
+def script(db, assessment_id: int) -> list[dict]:
+    """Every line of the caller's script: {key, label, text (in force), framework (the framework's
+    wording), edited (the lead changed it for this assessment)}."""
+    from .team import framework_of
+
+    fw_script = survey.merge_script(framework_of(db, assessment_id).survey_script, {})
+    edits = survey_db.script_texts(db, assessment_id)
+    merged = survey.merge_script(fw_script, edits)
+    return [{"key": k, "label": survey.SCRIPT_LABELS[k], "text": merged[k], "framework": fw_script[k],
+             "edited": bool((edits.get(k) or "").strip()) and edits[k] != fw_script[k]} for k in survey.DEFAULT_SCRIPT]
+
+
+def caller_script(db, assessment_id: int, name: str = "") -> dict[str, str]:
+    """The script in force with {station}, {org} and {name} filled in (the call form)."""
+    from .team import get_assessment, get_station
+
+    a = get_assessment(db, assessment_id)
+    station = get_station(db, a["station_id"])
+    values = {"station": station.get("short_name") or station["name"], "org": a.get("evaluator_org") or "评估机构",
+              "name": name or "您"}
+    return {line["key"]: survey.fill_script(line["text"], **values) for line in script(db, assessment_id)}
+
+
+def set_script(db, assessment_id: int, lead_id: int, key: str, text: str) -> None:
+    """The lead rewords one line of the caller's script for this assessment ('' or the framework's
+    wording: back to the framework's)."""
+    if key not in survey.DEFAULT_SCRIPT:
+        raise InvalidValue(f"未知的话术项“{key}”")
+    text = (text or "").strip()
+    with transaction(db):
+        if text == next(line["framework"] for line in script(db, assessment_id) if line["key"] == key):
+            text = ""
+        survey_db.set_script_text(db, assessment_id, lead_id, key, text)
+
+
 # ---------- results and exports ----------
 
 def survey_results(db, assessment_id: int) -> survey.SurveyResults:
@@ -221,15 +299,11 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
     s = survey_db.current_sample(db, assessment_id)
     if s is None:
         return survey.compute_results(None, [], {})
-    clients = survey_db.register(db, assessment_id)
+    facts = _register_facts(db, assessment_id)
     area_of = area_map(db, assessment_id)
-    area_population: dict[str, int] = {}
-    for c in clients:
-        a = survey.area_name(c, area_of)
-        area_population[a] = area_population.get(a, 0) + 1
     return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                                  current_hash=survey.register_hash(clients), register_size=len(clients),
-                                  area_of=area_of, area_population=area_population)
+                                  current_hash=facts["hash"], register_size=facts["size"],
+                                  area_of=area_of, area_population=dict(_area_population(db, assessment_id, area_of)))
 
 
 def evidence(db, assessment_id: int) -> survey.SurveyResults | None:

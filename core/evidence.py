@@ -13,10 +13,11 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import uploads
 from .errors import InvalidValue
 
-MAX_UPLOAD_MB = 10                          # per file, as uploaded (the upload box's max_upload_size too)
-MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_UPLOAD_MB = uploads.max_mb("evidence")  # per file, as uploaded (core.uploads: the upload box's limit too)
+MAX_UPLOAD_BYTES = uploads.max_bytes("evidence")
 MAX_SIDE = 1600                             # long side of a stored photo, pixels
 THUMB_SIDE = 240                            # long side of a thumbnail
 PRINT_SIDE = 900                            # long side of a photo in the PDF (about 300 dpi at 76 mm)

@@ -12,13 +12,13 @@ import json
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from db import backup as _backup
 
-from . import labels, survey
+from . import audit_text, labels, survey
+from .cells import FORMULA_PREFIXES, neutralise  # noqa: F401 (the one owner: core/cells.py)
 from .evidence import size_text
 from .framework import framework_of_row
 from .masking import Scrubber, mask_name, mask_phone
@@ -32,36 +32,7 @@ from .transfer import export_assessment, export_json, record_export
 # Sheet names (Chinese), in workbook order; tests rely on these.
 SHEETS = ("评估概况", "成员与分工", "片区", "专家评分", "分项得分", "组长裁定", "评估意见", "其他方评分", "否决项",
           "协议指标", "人员配置", "服务对象名册", "上期意见整改", "现场记录", "访谈记录", "证据附件", "满意度抽样",
-          "电话回访", "需跟进对象", "报告意见", "报告文字", "修改记录")
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def _mask_json_people(text, entity: str):
-    """In audit snapshots about the register/survey, mask 'name'/'phone' values (even of deleted clients)."""
-    if not text or not any(k in (entity or "") for k in ("client", "register", "survey", "interview")):
-        return text
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError):
-        return text
-
-    def walk(x):
-        if isinstance(x, dict):
-            return {k: (mask_name(v) if k in ("name", "client_name") and isinstance(v, str)
-                        else mask_phone(v) if k in ("phone", "client_phone") and isinstance(v, str)
-                        else walk(v)) for k, v in x.items()}
-        if isinstance(x, list):
-            return [walk(v) for v in x]
-        return x
-
-    return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
+          "电话回访", "需跟进对象", "报告意见", "报告文字", "评分提交", "评估日程", "回访话术", "修改记录")
 
 
 def _hide_personal_file(text, row: dict, personal: set[str]):
@@ -252,9 +223,10 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         crows.append([it.get("position", 0) + 1 if it else "", mask_name(cl.get("name", "")),
                       mask_phone(cl.get("phone", "")), who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
                       c["respondent"], labels.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
-                      c["overall"], c["comment"], labels.AAPOR_CODES[labels.CALL_AAPOR[c["outcome"]]]])
+                      c["overall"], c["comment"], labels.AAPOR_CODES[labels.CALL_AAPOR[c["outcome"]]],
+                      survey.retry_text(c.get("retry_at") or "") if c["outcome"] in survey.FAILED_OUTCOMES else ""])
     sheets["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
-                        "知晓情况", "满意度", "总体满意度", "意见", "AAPOR 代码"], crows)
+                        "知晓情况", "满意度", "总体满意度", "意见", "AAPOR 代码", "再次拨打"], crows)
     res = survey_results_of(t)
     sheets["需跟进对象"] = (["序号", "服务对象", "电话", "社区", "类别", "跟进原因"], [
         [n, f["name"], f["phone"], f["community"], f["category"], f["reason"]]
@@ -265,13 +237,32 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
          r["position"], r["text"], r["source_finding_ids"]]
         for r in sorted(t["report_items"], key=lambda r: (r["section_code"], r["area_code"], r["kind"], r["position"]))])
     sheets["报告文字"] = (["项目", "内容", "时间"], [[r["key"], r["text"], r["updated_at"]] for r in t["report_texts"]])
+    sheets["评分提交"] = (["成员", "角色", "状态", "提交时间", "退回时间", "退回人", "退回理由"], [
+        [who(r["member_id"]), labels.label(labels.ROLES, members.get(r["member_id"], {}).get("role", "")),
+         "已提交" if not r["reopened_at"] else "已退回", (r["submitted_at"] or "").replace("T", " ")[:16],
+         (r["reopened_at"] or "").replace("T", " ")[:16], who(r["reopened_by"]) if r["reopened_by"] else "",
+         r["reopen_reason"]] for r in t.get("submissions", [])])
+    sheets["评估日程"] = (["顺序", "环节", "开始", "结束", "备注"], [
+        [n, r["name"], r["starts"], r["ends"], r["note"]]
+        for n, r in enumerate(sorted(t.get("visit_stages", []), key=lambda r: (r["position"], r["id"])), 1)])
+    edited = {r["key"]: r["text"] for r in t.get("survey_script", [])}
+    script = survey.merge_script(survey.merge_script(fw.survey_script, {}), edited)
+    sheets["回访话术"] = (["项目", "话术", "本次评估已修改"], [
+        [survey.SCRIPT_LABELS[k], script[k], "是" if k in edited else ""] for k in survey.DEFAULT_SCRIPT])
+
     personal = {str(a["id"]) for a in t.get("attachments", []) if a["personal"]}
     personal |= {str(r["entity_key"]) for r in t["audit_log"]
                  if r["entity"] == "attachment" and '"personal": true' in (r["new"] or "")}
-    sheets["修改记录"] = (["编号", "时间", "操作人", "操作", "对象", "对象编号", "原值", "新值"], [
-        [r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_key"],
-         _hide_personal_file(_mask_json_people(r["old"], r["entity"]), r, personal),
-         _hide_personal_file(_mask_json_people(r["new"], r["entity"]), r, personal)]
+    member_names = {m["id"]: m["name"] for m in t["members"]}
+    codes = audit_text.codes_for(fw, t["areas"])
+    sheets["修改记录"] = (["编号", "时间", "操作人", "操作", "对象", "对象编号", "修改前", "修改后"], [
+        [r["id"], (r["at"] or "").replace("T", " ")[:19], audit_text.actor_label(r["actor"]),
+         labels.label(labels.AUDIT_ACTIONS, r["action"]),
+         labels.label(labels.AUDIT_ENTITIES, r["entity"]), r["entity_key"],
+         audit_text.describe(_hide_personal_file(audit_text.mask_people(r["old"], r["entity"]), r, personal),
+                             member_names, r["entity"], codes),
+         audit_text.describe(_hide_personal_file(audit_text.mask_people(r["new"], r["entity"]), r, personal),
+                             member_names, r["entity"], codes)]
         for r in t["audit_log"]])
 
     wb = Workbook()

@@ -95,6 +95,7 @@ class Framework:
     veto: tuple[Veto, ...] = ()
     source: str = ""
     report: "ReportRules | None" = field(default=None, compare=False)   # the `report:` block; None -> defaults
+    survey_script: dict = field(default_factory=dict, compare=False)   # `survey: script:` wording (core.survey)
 
     @property
     def report_rules(self) -> "ReportRules":
@@ -150,6 +151,15 @@ def _num(d: dict, key: str, where: str, positive: bool = True) -> float:
 
 def _same(a: float, b: float) -> bool:
     return abs(a - b) < 1e-6
+
+
+def _survey_script(block) -> dict:
+    """The `survey:` block's `script:` (the caller's wording), flattened by core.survey."""
+    from .survey import script_from_framework
+
+    if block is not None and not isinstance(block, dict):
+        raise FrameworkError("survey 应为键值对象（script: 回访话术）")
+    return script_from_framework((block or {}).get("script"))
 
 
 def parse_framework(data: dict, source: str = "") -> Framework:
@@ -232,6 +242,7 @@ def parse_framework(data: dict, source: str = "") -> Framework:
         id=fid, name=str(_req(data, "name", "框架")), version=int(data.get("version", 1)),
         note=str(data.get("note", "")), parties=tuple(parties), grades=tuple(grades),
         sections=tuple(sections), veto=veto, source=source,
+        survey_script=_survey_script(data.get("survey")),
     )
     fw = replace(fw, report=parse_report_rules(data.get("report"), fw))
     tp = fw.third_party

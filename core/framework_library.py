@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from db import frameworks as store
 from db.errors import ImportRejected, InvalidValue, NotFound
 
-from . import framework_xlsx
+from . import framework_xlsx, uploads
 from .framework import (DEFAULT_FRAMEWORK, Framework, FrameworkError, available_frameworks, parse_framework,
                         shipped_framework_data)
 
@@ -98,6 +98,9 @@ def template_xlsx() -> bytes:
 
 def check_xlsx(data: bytes) -> dict:
     """The framework data of an Excel 指标体系, or ImportRejected listing every error (sheet, row, column)."""
+    big = uploads.too_large("framework", "指标体系 Excel", len(data or b""))
+    if big:
+        raise ImportRejected([big])
     fw_data, errors = framework_xlsx.framework_from_xlsx(data)
     if errors:
         raise ImportRejected(errors)

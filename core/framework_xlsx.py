@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .cells import neutralise_workbook, restore
+from .errors import ImportRejected
 from .framework import THIRD_PARTY, Framework, FrameworkError, parse_framework
 from .numbers import D
 from .suggest import RULES as SUGGEST_RULES
@@ -163,6 +165,7 @@ def to_xlsx(fw: Framework) -> bytes:
             dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True)
             dv.add(f"F2:F{ws.max_row + 20}")
             ws.add_data_validation(dv)
+    neutralise_workbook(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -170,37 +173,57 @@ def to_xlsx(fw: Framework) -> bytes:
 
 # ---------- sheets to a framework ----------
 
+MAX_SHEET_ROWS = 2_000        # a framework has ~100 indicators and a few hundred criteria/levels per sheet
+
+
 def read_xlsx(data: bytes) -> tuple[dict[str, list[Row]], list[str]]:
     """The rows of each known sheet (header in row 1, Excel row numbers kept, empty rows skipped),
-    and the errors of the workbook's shape (not an Excel file, a sheet or a required column missing)."""
-    from openpyxl import load_workbook
+    and the errors of the workbook's shape (not an Excel file, a sheet or a required column missing).
+
+    Bounded before and while reading (core.imports.open_xlsx / sheet_rows): the file's size, each
+    sheet's uncompressed size and declared dimension, then its rows and columns as they stream in."""
+    from .imports import open_xlsx, sheet_rows
+
+    name = "评估框架 Excel"
+
+    def too_many():
+        return ImportRejected([f"文件的工作表超过 {MAX_SHEET_ROWS} 行的上限，不像是评估框架：请确认选择了正确的文件。"])
 
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same Chinese message
-        return {}, ["文件不是有效的 Excel 工作簿（.xlsx），请用本系统导出的模板填写。"]
+        wb = open_xlsx(name, data, MAX_SHEET_ROWS, too_many)
+    except ImportRejected as e:
+        return {}, [e.errors[0] if any(w in e.errors[0] for w in ("过大", "解压", "上限"))
+                    else "文件不是有效的 Excel 工作簿（.xlsx），请用本系统导出的模板填写。"]
     sheets, errors = {}, []
-    for name in COLUMNS:
-        if name not in wb.sheetnames:
-            if name != VETO:
-                errors.append(f"缺少工作表“{name}”。")
-            sheets[name] = []
-            continue
-        rows = list(wb[name].iter_rows(values_only=True))
-        header = [_text(v) for v in (rows[0] if rows else ())]
-        missing = [c for c in REQUIRED[name] if c not in header]
-        if missing:
-            errors.append(f"工作表“{name}”第 1 行：缺少列" + "、".join(f"“{c}”" for c in missing) + "。")
-            sheets[name] = []
-            continue
-        out = []
-        for n, values in enumerate(rows[1:], 2):
-            cells = {h: values[k] if k < len(values) else None for k, h in enumerate(header) if h in COLUMNS[name]}
-            if all(_text(v) == "" for v in cells.values()):
+    try:
+        for sheet in COLUMNS:
+            if sheet not in wb.sheetnames:
+                if sheet != VETO:
+                    errors.append(f"缺少工作表“{sheet}”。")
+                sheets[sheet] = []
                 continue
-            out.append(Row(n, cells))
-        sheets[name] = out
-    wb.close()
+            rows = dict(sheet_rows(name, wb, wb[sheet], MAX_SHEET_ROWS, too_many))
+            header = [_text(v) for v in rows.get(1, ())]
+            missing = [c for c in REQUIRED[sheet] if c not in header]
+            if missing:
+                errors.append(f"工作表“{sheet}”第 1 行：缺少列" + "、".join(f"“{c}”" for c in missing) + "。")
+                sheets[sheet] = []
+                continue
+            out = []
+            for n in sorted(rows):
+                if n == 1:
+                    continue
+                values = rows[n]
+                cells = {h: restore(values[k]) if k < len(values) else None for k, h in enumerate(header)
+                         if h in COLUMNS[sheet]}
+                if all(_text(v) == "" for v in cells.values()):
+                    continue
+                out.append(Row(n, cells))
+            sheets[sheet] = out
+    except ImportRejected as e:
+        return {}, list(e.errors)
+    finally:
+        wb.close()
     return sheets, errors
 
 

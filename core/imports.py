@@ -16,7 +16,10 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from . import uploads
+from .cells import csv_bytes, neutralise_sheet, restore
 from .errors import ImportRejected
+from .numbers import MAX_DECIMALS, MAX_NUMBER, bounded_decimal  # noqa: F401 (bounds owned by core/numbers.py)
 from .indicators import DEFAULT_INDICATORS
 from .register import (CATEGORIES, MAX_PHONES, is_ditto, match_community, parse_categories, parse_flag,
                        parse_phone, register_summary)
@@ -26,15 +29,13 @@ MAX_ERRORS = 50
 # refuse a wrong or hostile file quickly instead of holding the write lock for minutes,
 # and they are enforced while reading: a sheet's declared size is checked before any row
 # is read, the rows and columns are counted as they stream in.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = uploads.max_bytes("table")   # core.uploads: the one place for upload limits
 MAX_SHEET_XML_BYTES = 64 * 1024 * 1024   # uncompressed worksheet (a zip bomb is refused unread)
 MAX_INDICATOR_ROWS = 200
 MAX_CLIENT_ROWS = 20_000
 MAX_COLUMNS = 100
 HEADER_SCAN_ROWS = 15                    # the header is looked for in the first rows (titles above it)
 BLANK_ROW_SLACK = 1_000                  # blank rows tolerated between rows (beyond the row cap)
-MAX_NUMBER = Decimal(10) ** 12           # no station figure comes near; 2^63, 1e308 … are refused
-MAX_DECIMALS = 4                         # 1922.5 hours is fine; 1e-400 is not a target
 ALLOWED = (".xlsx", ".csv")
 
 # canonical field -> (column title in templates, accepted header aliases)
@@ -88,7 +89,7 @@ def _cell_text(v) -> str:
         return format(v, ".15g")
     if isinstance(v, (_dt.datetime, _dt.date)):
         return v.strftime("%Y-%m-%d")
-    return str(v).strip()
+    return restore(str(v).strip())   # our own exports' neutralised "'=..." reads back as written
 
 
 def _ext(filename: str) -> str:
@@ -101,38 +102,85 @@ def _too_many_rows(name: str, what: str, limit: int) -> ImportRejected:
                            "（或删除表格下方多余的行后再导入）"])
 
 
-def _too_many_columns(name: str, n) -> ImportRejected:
-    return ImportRejected([f"文件“{name}”{n} 列，超过上限 {MAX_COLUMNS} 列：请只保留名册或指标表需要的列"])
+def _too_many_columns(name: str, n, limit: int = MAX_COLUMNS) -> ImportRejected:
+    return ImportRejected([f"文件“{name}”{n} 列，超过上限 {limit} 列：请只保留需要的列"])
 
 
-def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
-    """Rows of the first sheet, streamed (openpyxl read-only); caps checked before and while reading."""
+def open_xlsx(name: str, data: bytes, max_row_no: int, too_many_rows, max_columns: int = MAX_COLUMNS):
+    """An .xlsx opened for streaming (openpyxl read-only) after the cheap checks on the raw zip, so
+    nothing big is parsed: the file's size; every worksheet's uncompressed size (a zip bomb is refused
+    unread), its declared size (<dimension ref="A1:XFD1048576"/>) and its number of <row> elements
+    (a byte scan: openpyxl itself would parse a whole sheet that declares no size just to size it).
+    `too_many_rows()` is the ImportRejected raised past `max_row_no` rows."""
     from openpyxl import load_workbook
 
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRejected([f"文件“{name}”过大（{len(data) / 1024 / 1024:.1f} MB），上限为 "
+                              f"{MAX_FILE_BYTES // 1024 // 1024} MB：请确认选择了正确的文件"])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            big = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/") and i.file_size > MAX_SHEET_XML_BYTES]
-        if big:
-            raise ImportRejected([f"文件“{name}”的工作表解压后超过 {MAX_SHEET_XML_BYTES // 1024 // 1024} MB，"
-                                  "不像是名册或指标表：请确认选择了正确的文件"])
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
+            sheets = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+            if any(i.file_size > MAX_SHEET_XML_BYTES for i in sheets):
+                raise ImportRejected([f"文件“{name}”的工作表解压后超过 {MAX_SHEET_XML_BYTES // 1024 // 1024} MB，"
+                                      "不像是名册或指标表：请确认选择了正确的文件"])
+            for info in sheets:
+                rows, cols = _declared_size(z, info.filename)
+                if cols > max_columns:
+                    raise _too_many_columns(name, f"的工作表声明了 {cols}", max_columns)
+                if rows > max_row_no or _count_rows(z, info.filename) > max_row_no:
+                    raise too_many_rows()
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportRejected:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as e:
         raise ImportRejected([f"文件“{name}”不是有效的 Excel（.xlsx）文件，无法读取（{type(e).__name__}）"]) from None
     except Exception as e:  # openpyxl raises assorted errors on damaged files
         raise ImportRejected([f"文件“{name}”已损坏或格式不正确，无法读取（{type(e).__name__}）"]) from None
-    max_row_no = limit + HEADER_SCAN_ROWS + BLANK_ROW_SLACK
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _declared_size(z: zipfile.ZipFile, path: str) -> tuple[int, int]:
+    """(rows, columns) a worksheet declares in the <dimension> near its start; (0, 0) when none."""
+    with z.open(path) as src:
+        head = src.read(8192)
+    m = _DIMENSION.search(head)
+    if not m:
+        return 0, 0
+    col = m.group(3) or m.group(1) or "A"
+    row = m.group(4) or m.group(2) or "0"
+    n = 0
+    for ch in col.decode():
+        n = n * 26 + ord(ch) - 64
+    return int(row), n
+
+
+def _count_rows(z: zipfile.ZipFile, path: str) -> int:
+    """How many <row …> elements a worksheet's XML holds, by scanning its bytes in chunks."""
+    n, tail = 0, b""
+    with z.open(path) as src:
+        while True:
+            chunk = src.read(1 << 20)
+            if not chunk:
+                return n
+            buf = tail + chunk
+            n += buf.count(b"<row ") + buf.count(b"<row>")
+            tail = buf[-4:]   # shorter than '<row ', so a match across chunks is counted once, in the next
+
+
+def sheet_rows(name: str, wb, ws, max_row_no: int, too_many_rows, max_columns: int = MAX_COLUMNS):
+    """(row number, [raw cell values]) of a streamed worksheet's non-empty rows. The declared size
+    (<dimension ref="A1:XFD1048576"/>) is refused before a row is read; then each row's real number
+    and last column are checked before it is turned into values, so neither a far-away row
+    (r="1048576") nor a far-away cell (XFD2) makes anything big. `too_many_rows()` is the
+    ImportRejected raised past `max_row_no`."""
     try:
-        # The declared size (<dimension ref="A1:XFD1048576"/>) is refused before a row is read.
-        if (ws.max_column or 0) > MAX_COLUMNS:
-            raise _too_many_columns(name, f"的工作表声明了 {ws.max_column}")
+        if (ws.max_column or 0) > max_columns:
+            raise _too_many_columns(name, f"的工作表“{ws.title}”声明了 {ws.max_column}", max_columns)
         if (ws.max_row or 0) > max_row_no:
-            raise _too_many_rows(name, what, limit)
-        # The sheet's XML is parsed row by row (openpyxl's streaming parser, openpyxl==3.1.5 pinned):
-        # each row's real number and last column are checked before it is turned into values, so
-        # neither a far-away row (r="1048576") nor a far-away cell (XFD2) makes anything big.
+            raise too_many_rows()
+        # openpyxl's streaming parser (openpyxl==3.1.5 pinned), row by row.
         from openpyxl.worksheet._reader import WorkSheetParser
 
         with wb._archive.open(ws._worksheet_path) as src:
@@ -140,20 +188,34 @@ def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
                                      date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
             for n, cells in parser.parse():
                 if n > max_row_no:
-                    raise _too_many_rows(name, what, limit)
+                    raise too_many_rows()
                 if not cells:
                     continue
                 last = max(c["column"] for c in cells)
-                if last > MAX_COLUMNS:
-                    raise _too_many_columns(name, f"第 {n} 行有 {last}")
-                values = [""] * last
+                if last > max_columns:
+                    raise _too_many_columns(name, f"第 {n} 行有 {last}", max_columns)
+                values = [None] * last
                 for c in cells:
-                    values[c["column"] - 1] = _cell_text(c["value"])
+                    values[c["column"] - 1] = c["value"]
                 yield n, values
     except ImportRejected:
         raise
     except Exception as e:
         raise ImportRejected([f"文件“{name}”已损坏或格式不正确，无法读取（{type(e).__name__}）"]) from None
+
+
+def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
+    """Rows of the first sheet as text, streamed; caps checked before and while reading."""
+    max_row_no = limit + HEADER_SCAN_ROWS + BLANK_ROW_SLACK
+    too_many = lambda: _too_many_rows(name, what, limit)  # noqa: E731
+    wb = open_xlsx(name, data, max_row_no, too_many)
+    try:
+        try:
+            ws = wb.worksheets[0]
+        except IndexError:
+            raise ImportRejected([f"文件“{name}”不是有效的 Excel（.xlsx）文件，无法读取（没有工作表）"]) from None
+        for n, values in sheet_rows(name, wb, ws, max_row_no, too_many):
+            yield n, [_cell_text(v) for v in values]
     finally:
         wb.close()
 
@@ -175,7 +237,7 @@ def _csv_rows(name: str, data: bytes, limit: int, what: str):
                 raise _too_many_rows(name, what, limit)
             if len(r) > MAX_COLUMNS and any(c.strip() for c in r[MAX_COLUMNS:]):
                 raise _too_many_columns(name, f"第 {n} 行有 {len(r)}")
-            yield n, [c.strip() for c in r[:MAX_COLUMNS]]
+            yield n, [restore(c.strip()) for c in r[:MAX_COLUMNS]]
     except csv.Error as e:
         raise ImportRejected([f"文件“{name}”的 CSV 格式有误：{e}"]) from None
 
@@ -193,8 +255,7 @@ def read_rows(filename: str, data: bytes, limit: int = MAX_CLIENT_ROWS,
     if not data:
         raise ImportRejected([f"文件“{name}”是空文件"])
     if len(data) > MAX_FILE_BYTES:
-        raise ImportRejected([f"文件“{name}”过大（{len(data) / 1024 / 1024:.1f} MB），上限为 "
-                              f"{MAX_FILE_BYTES // 1024 // 1024} MB：请确认选择了正确的文件"])
+        raise ImportRejected([uploads.too_large("table", name, len(data))])
     reader = _xlsx_rows if ext == ".xlsx" else _csv_rows
     out = []
     for n, cells in reader(name, data, limit, what):
@@ -278,20 +339,8 @@ def _mapping_errors(mapping: dict, columns: dict, required: tuple[str, ...], hea
 
 
 def _number(text: str) -> Decimal:
-    """A figure typed in a cell; ValueError with the Chinese reason when it is not a usable number:
-    not a number, NaN or infinite, beyond ±10^12 (2^63, 1e308 …), more than 4 decimals (1e-400)."""
-    t = text.replace(",", "").replace("，", "").strip()
-    try:
-        d = Decimal(t)
-    except InvalidOperation:
-        raise ValueError(f"“{text}”不是数字") from None
-    if not d.is_finite():
-        raise ValueError(f"“{text}”不是数字（不接受 NaN、无穷大）")
-    if abs(d) >= MAX_NUMBER:
-        raise ValueError(f"“{text}”超出允许范围（绝对值应小于 {MAX_NUMBER:,.0f}）")
-    if d != 0 and d.as_tuple().exponent < -MAX_DECIMALS and d != round(d, MAX_DECIMALS):
-        raise ValueError(f"“{text}”小数位过多（最多 {MAX_DECIMALS} 位）")
-    return d
+    """A figure typed in a cell (core.numbers.bounded_decimal: ValueError with the Chinese reason)."""
+    return bounded_decimal(text)
 
 
 def _reject(errors: list[str]) -> None:
@@ -605,6 +654,7 @@ def _xlsx(header: list[str], rows: list[list], sheet: str, widths: list[int],
         c.font = Font(bold=True)
     for r in rows:
         ws.append(r)
+    neutralise_sheet(ws)
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = w
     if notes:
@@ -618,11 +668,7 @@ def _xlsx(header: list[str], rows: list[list], sheet: str, widths: list[int],
 
 
 def _csv(header: list[str], rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+    return csv_bytes(header, rows)  # BOM: Excel opens it as UTF-8; every field neutralised
 
 
 def indicator_template(kind: str = "xlsx", rows: list[dict] | None = None) -> bytes:

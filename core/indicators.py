@@ -6,11 +6,11 @@ Pure functions over plain dicts (no I/O). Percentages follow the sample report
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Iterable
 
 from .errors import InvalidValue
-from .numbers import D, D_or_none, ZeroTarget, fmt_number, ratio_percent
+from .numbers import D, D_or_none, ZeroTarget, bounded_decimal, fmt_number, ratio_percent
 
 NO_RATE = "—"
 FIELDS = ("name", "unit", "target", "actual", "note")
@@ -43,18 +43,17 @@ def _blank(v) -> bool:
 def checked_number(v, where: str, *, positive=False, integer=False, allow_none=True):
     """A typed figure as int or float (None when blank); InvalidValue names `where`.
 
-    '1,968' and ' 12 ' are accepted; negatives, non-numbers, infinities are refused;
+    '1,968' and ' 12 ' are accepted; negatives, non-numbers, infinities, figures of 10^12 or more
+    and more than 4 decimals (1e-400) are refused (core.numbers.bounded_decimal);
     `positive` refuses 0; `integer` refuses fractions."""
     if _blank(v):
         if allow_none:
             return None
         raise InvalidValue(f"{where}：不能为空")
     try:
-        d = Decimal(str(v).replace(",", "").strip())
-    except InvalidOperation:
-        raise InvalidValue(f"{where}：“{v}”不是数字") from None
-    if not d.is_finite():
-        raise InvalidValue(f"{where}：“{v}”不是数字")
+        d = bounded_decimal(v)
+    except ValueError as e:
+        raise InvalidValue(f"{where}：{e}") from None
     if positive and d <= 0:
         raise InvalidValue(f"{where}：应大于 0（输入为 {v}）")
     if d < 0:

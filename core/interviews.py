@@ -36,6 +36,14 @@ def list_interviews(db, assessment_id: int, group_code: str | None = None) -> li
                  **{k: scrub(r[k]) for k in _TEXT}) for r in rows]
 
 
+def progress(db, assessment_id: int, groups) -> tuple[int, int, dict[str, int]]:
+    """(notes with something recorded, notes, recorded per group) of the given groups' interviewees:
+    the day plan's 服务访谈 / 机构运营访谈 stages."""
+    notes = [n for n in interviews_db.list_interviews(db, assessment_id) if n["group_code"] in groups]
+    made = interview_counts(notes)
+    return sum(made.values()), len(notes), made
+
+
 def counts(db, assessment_id: int) -> dict[str, int]:
     """Interviewees recorded per group (core.site.interview_counts)."""
     return interview_counts(interviews_db.list_interviews(db, assessment_id))

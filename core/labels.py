@@ -13,7 +13,8 @@ YES_NO = {True: "是", False: "否", 1: "是", 0: "否", None: ""}
 
 SITE_KINDS = {"intro": "听取介绍", "observation": "实地观察", "document": "查阅资料", "interview": "访谈"}
 SITE_STATUSES = {"": "未查看", "ok": "符合", "finding": "发现问题"}
-RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改")
+# 未核实: carried over from the station's earlier assessment, not yet checked on site.
+RECTIFICATION_STATUSES = ("已整改", "部分整改", "未整改", "未核实")
 # Interview groups (访谈), as in the sample report; one note per interviewee.
 INTERVIEW_GROUPS = {"worker": "社工", "manager": "机构管理人员", "client": "服务对象", "partner": "合作方/居委",
                     "street": "街道"}
@@ -48,7 +49,7 @@ AUDIT_ACTIONS = {
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
-    "submit": "提交评分", "reopen": "退回评分",
+    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -59,6 +60,8 @@ AUDIT_ENTITIES = {
     "report_group": "报告部分", "report_text": "报告文本", "framework": "评估框架",
     "submission": "评分提交", "visit_stage": "评估日程", "visit_stages": "评估日程", "survey_script": "回访话术",
     "interview": "访谈记录", "attachment": "证据附件",
+    "station_identity": "社工站（历次评估）",
+    "login": "登录",
 }
 
 

@@ -1,7 +1,13 @@
 """Number formatting in the sample report's convention."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Bounds of a figure typed by a user or read from a file (counts, person-months, hours, 万元): no
+# station figure comes near 10^12, and nothing beyond it reaches SQLite (2^63 overflows its integers,
+# 1e308 its floats); more than 4 decimals is refused, so 1e-400 never becomes a stored 0.
+MAX_NUMBER = Decimal(10) ** 12
+MAX_DECIMALS = 4
 
 
 class ZeroTarget(ValueError):
@@ -52,6 +58,27 @@ def fmt_rate(numerator, denominator, places: int = 1) -> str:
         raise ZeroTarget("分母为 0，无法计算比率")
     d = round_half_up(_dec(numerator) * 100 / _dec(denominator), places)
     return f"{d}%"
+
+
+def bounded_decimal(text) -> Decimal:
+    """A typed figure ('1,968', ' 12 ', 1968.0) as a Decimal; ValueError with the Chinese reason when it
+    is not a usable number: not a number, NaN or infinite, beyond ±10^12 (2^63, 1e308 …), more than
+    4 decimals (1e-400). The one range check of every typed or imported figure."""
+    if isinstance(text, bool):
+        raise ValueError(f"“{text}”不是数字")
+    # a float as a spreadsheet shows it (15 significant digits: 0.30000000000000004 -> 0.3)
+    t = format(text, ".15g") if isinstance(text, float) else str(text).replace(",", "").replace("，", "").strip()
+    try:
+        d = Decimal(t)
+    except InvalidOperation:
+        raise ValueError(f"“{text}”不是数字") from None
+    if not d.is_finite():
+        raise ValueError(f"“{text}”不是数字（不接受 NaN、无穷大）")
+    if abs(d) >= MAX_NUMBER:
+        raise ValueError(f"“{str(text)[:40]}”超出允许范围（绝对值应小于 {MAX_NUMBER:,.0f}）")
+    if d != 0 and d.as_tuple().exponent < -MAX_DECIMALS and d != round(d, MAX_DECIMALS):
+        raise ValueError(f"“{str(text)[:40]}”小数位过多（最多 {MAX_DECIMALS} 位）")
+    return d
 
 
 def fmt_fraction(x, places: int = 1) -> str:

@@ -38,6 +38,7 @@ LIGHT = colors.HexColor("#eeeeee")
 GRID = colors.black
 CHART = colors.HexColor("#1f4e79")   # chart bars keep a colour
 CELL_LIMIT = 600                      # characters a table cell shows; longer text goes to 附件 长文本
+CELL_MAX_LINES = 36                   # …and no more lines than fit well inside one page (9 pt on 12 pt leading)
 LABEL_LIMIT = 24                      # characters of a chart label or the running header
 
 Progress = Callable[[float, str], None]
@@ -145,6 +146,23 @@ class LongTexts:
         return text[:limit] + f"……（全文见附件“长文本全文”第 {len(self.items)} 项）"
 
 
+def cell_limit(width: float) -> int:
+    """Characters a table cell of this width shows before the rest goes to the annex: CELL_MAX_LINES
+    lines of full-width characters (9 pt), at most CELL_LIMIT."""
+    return min(CELL_LIMIT, max(20, int(width // 9.5) * CELL_MAX_LINES))
+
+
+def long_text_annex(long: LongTexts, S) -> list:
+    """The annex 长文本全文: every text shortened in a table or on the cover, in full."""
+    if not long.items:
+        return []
+    out = [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
+           _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
+    for i, (where, text) in enumerate(long.items, 1):
+        out += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    return out
+
+
 def _short(text: str, limit: int = LABEL_LIMIT) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -247,14 +265,19 @@ class _NumberedCanvas(Canvas):
 def _table(rows: list[list], widths: list[float], S, header_rows: int = 1, align_center_from: int = 1,
            zebra: bool = True, bold_last: bool = False, long: LongTexts | None = None, where: str = "") -> Table:
     data = []
+    # A row cannot split across pages: a cell holds at most CELL_MAX_LINES lines of its column's
+    # width (a full-width CJK character per 9 pt), so a long text in a narrow column (a 单位 of
+    # 10,000 characters) is cut where a wide one would be, the rest going to the annex.
+    limits = [cell_limit(w) for w in widths]
     for r, row in enumerate(rows):
         cells = []
         for c, v in enumerate(row):
             if isinstance(v, str):
+                limit = limits[c] if c < len(limits) else CELL_LIMIT
                 if long is not None:
-                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格")
-                elif len(v) > CELL_LIMIT:
-                    v = v[:CELL_LIMIT] + "……"
+                    v = long.cell(v, f"{where}第 {r} 行" if where else "表格", limit)
+                elif len(v) > limit:
+                    v = v[:limit] + "……"
                 st = S["cell_h"] if r < header_rows else (S["cell_c"] if c >= align_center_from else S["cell"])
                 v = _p(v, st)
             cells.append(v)
@@ -499,11 +522,7 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
     story += annexes(data, S, titles, long)
     if data.evidence_annex is not None:
         story += evidence_annex(data, S, len(titles), titles[-1])
-    if long.items:
-        story += [Spacer(1, 10), _p("附件：长文本全文", S["h2"]),
-                  _p("以下文字在正文表格或封面中过长，已缩略显示，全文如下。", S["note"])]
-        for i, (where, text) in enumerate(long.items, 1):
-            story += [_p(f"{i}. {where}：", S["h3"]), _p(text, S["body"])]
+    story += long_text_annex(long, S)
     if draft_items:
         story += [Spacer(1, 10), _p("草稿说明：导出前检查未通过的项目", S["h2"])]
         _items(story, draft_items, S, "dot")
@@ -544,12 +563,40 @@ def score_tables(data: ReportData, S, long: LongTexts | None = None) -> list:
                  report_text.num(data.final) if data.final is not None else "—"])
     out += [Spacer(1, 6), _p("表 2  各评估方得分与最终得分", S["caption"]),
             _table(rows, [62 * mm, 22 * mm, 38 * mm, 28 * mm], S, bold_last=True)]
+    n = 3
     if data.veto:
         vrows = [["否决项", "结果", "说明"]] + [[v["name"], ("未通过" if v["failed"] else "通过") if v["checked"] else "未检查",
                                                v["note"]] for v in data.veto]
         out += [Spacer(1, 6), _p("表 3  一票否决项", S["caption"]),
                 _table(vrows, [40 * mm, 25 * mm, 85 * mm], S, align_center_from=1, long=long, where="一票否决项表")]
+        n = 4
+    if data.history:
+        out += history_table(data, S, n, long)
     return out
+
+
+def history_table(data: ReportData, S, number: int, long: LongTexts | None = None) -> list:
+    """表 n 历次评估对比: the station's earlier terms and this one (final, grade, section scores,
+    satisfaction), as recorded in this database (core.overview.report_history)."""
+    from .history import fmt_pct, fmt_score
+
+    rows_ = data.history
+    codes = list(dict.fromkeys(c for r in rows_ for c in r["sections"]))
+    names = {}
+    for r in rows_:
+        names.update(r["section_names"])
+    head = ["评估", "评估日期"] + [names.get(c, c) for c in codes] + ["最终得分", "等级", "满意度"]
+    body = [[f"{r['period']}{r['kind']}评估", r["visit_date"] or "—"] + [fmt_score(r["sections"].get(c)) for c in codes]
+            + [fmt_score(r["final"]) + ("（预计）" if r["projected"] and r["final"] is not None else ""),
+               r["grade"] or "—", fmt_pct(r["satisfaction"]["rate"], 1) if r["satisfaction"] else "—"]
+            for r in rows_]
+    fixed = [34 * mm, 20 * mm]
+    tail = [18 * mm, 14 * mm, 16 * mm]
+    each = max(12 * mm, (150 * mm - sum(fixed) - sum(tail)) / max(1, len(codes)))
+    return [Spacer(1, 6), _p(f"表 {number}  历次评估对比", S["caption"]),
+            _table([head] + body, fixed + [each] * len(codes) + tail, S, align_center_from=1, long=long,
+                   where="历次评估对比表"),
+            _p("注：同一社工站（所在区、街道相同）在本评估系统中的历次评估，按年度和中期、末期排列。", S["note"])]
 
 
 def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = None) -> list:

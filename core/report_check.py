@@ -132,6 +132,10 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
                           "survey"))
         if d.survey.register_changed:
             add(CheckItem("survey_register", "抽样后名册已被改动，与抽样时的名册校验值不一致", True, "survey"))
+    unchecked = [r for r in d.recommendations if r.get("status") == "未核实"]
+    if unchecked:
+        add(CheckItem("rectification", f"{len(unchecked)} 条上期评估意见（从上期评估带入）尚未现场核实整改情况",
+                      True, "site_records"))
     for label, block in report_text.feedback_missing(d):
         add(CheckItem("feedback", f"评估反馈“{label}”尚未记录", block, "report"))
     for msg in typed_number_mismatches(d):

@@ -12,7 +12,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import attachments, calls, interviews, report_check, report_edit, scoresheet, signoff, station_data, team
+from . import (attachments, calls, derived, interviews, report_check, report_edit, report_text, scoresheet, signoff,
+               station_data, team)
 from .evidence import for_print
 from .framework import Framework
 from .numbers import D
@@ -94,6 +95,7 @@ class ReportData:
     evidence_annex: list[dict] | None = None                     # the optional evidence annex (report_pdf(evidence=True))
     agreement: object | None = None                              # core.agreement.Agreement (experts' agreement)
     agreement_first: object | None = None                        # the same on the scores as submitted, when revised
+    history: list[dict] = field(default_factory=list)            # 历次评估对比: earlier terms and this one (summaries)
 
     @property
     def short_name(self) -> str:
@@ -246,9 +248,10 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     site_done, record_concerns = _site(db, assessment_id, fw, covered)
     recs = [dict(r, covered=f"prev_recommendation:{r['id']}" in covered)
             for r in station_data.list_recommendations(db, assessment_id)]
-    clients = station_data.list_clients(db, assessment_id)
-    register = station_data.register_summary(db, assessment_id) if clients else None
-    by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"]) for ar in areas} if clients else {}
+    has_register = station_data.has_register(db, assessment_id)
+    register = station_data.register_summary(db, assessment_id) if has_register else None
+    by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"])
+               for ar in areas} if has_register else {}
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
     signed = {m["member_id"] for m in signoff.submitted_members(db, assessment_id)}
     scoring = {r["member_id"] for r in team.assignments(db, assessment_id)}
@@ -256,6 +259,7 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
 
     unevidenced, annex = _findings_evidence(db, assessment_id, fw, areas, items, scrub, evidence)
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
+    from .overview import report_history
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,
         expert_count=sum(1 for m in members if m["role"] in ("lead", "expert")),
@@ -276,6 +280,7 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         agreement=scoresheet.agreement(db, assessment_id),
         agreement_first=scoresheet.agreement(db, assessment_id, first=True)
         if scoresheet.any_revision(db, assessment_id) else None,
+        history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
     )
 
 
@@ -283,6 +288,26 @@ def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> l
     """core.report_check.check of the assessment: every item missing or inconsistent, blocking first."""
     data = data or gather(db, assessment_id)
     return report_check.check(data, scrubber(db, assessment_id))
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What the report page shows of the report: the data, the pre-export check, the 建议 draft."""
+    data: ReportData
+    checks: list
+    closing_draft: list[str]
+
+
+def page_view(db, assessment_id: int) -> ReportPage:
+    """The report page's data, pre-export check and 建议 draft, gathered once per change of the
+    assessment's data (core.derived: any write, from any connection or process, changes the
+    mark stored in the database) and reused by every rerun in between: a widget change reads
+    one mark instead of the whole report. Shared between sessions: read-only. The PDF gathers
+    afresh (`report_pdf`), with the time of its making."""
+    def build():
+        data = gather(db, assessment_id)
+        return ReportPage(data, preexport_check(db, assessment_id, data), report_text.closing_points_draft(data))
+    return derived.by_data(db, assessment_id, "report_page", build)
 
 
 def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) -> bytes:

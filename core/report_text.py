@@ -638,7 +638,8 @@ def rectification_summary(d: ReportData) -> str:
 
     c = Counter(r.get("status") for r in recs)
     return (f"上期评估共提出意见 {len(recs)} 条，本期核查：已整改 {c['已整改']} 条，部分整改 {c['部分整改']} 条，"
-            f"未整改 {c['未整改']} 条。未整改及部分整改的意见已写入相应部分的“需要关注的地方”。")
+            f"未整改 {c['未整改']} 条" + (f"，尚未核实 {c['未核实']} 条" if c["未核实"] else "")
+            + "。未整改及部分整改的意见已写入相应部分的“需要关注的地方”。")
 
 
 def section_items(d: ReportData, sec: SectionReport, block_index: int, kind: str) -> list[str]:

@@ -20,7 +20,7 @@ from .framework import Framework, Indicator
 from .labels import FINDING_KINDS
 from .numbers import fmt_number
 from .privacy import scrubber
-from .scoring import Result, check_value, compute, score_from_detail
+from .scoring import Result, check_party_score, check_value, compute, score_from_detail
 
 _UNSET = object()
 
@@ -189,13 +189,9 @@ def save_party_score(db, assessment_id: int, lead_id: int, party_code: str, scor
         raise InvalidValue(f"未知评估方“{party_code}”") from None
     if party.computed:
         raise InvalidValue("第三方评分由专家评分汇总得出，不能直接录入")
-    if score is not None:
-        try:
-            score = float(score)
-        except (TypeError, ValueError):
-            raise InvalidValue(f"{party.label}评分“{score}”不是数字") from None
-        if score != score or not 0 <= score <= party.max:
-            raise InvalidValue(f"{party.label}评分应在 0 到 {party.max:g} 之间（输入为 {score:g}）")
+    score, err = check_party_score(party, score)
+    if err:
+        raise InvalidValue(err)
     scores_db.save_party_score(db, assessment_id, lead_id, party_code, score, comment)
 
 

@@ -273,6 +273,8 @@ def score_from_detail(ind: Indicator, detail: Mapping) -> Decimal | None:
 
 def check_value(ind: Indicator, value) -> str | None:
     """Chinese error for an out-of-range score, or None."""
+    if isinstance(value, bool):
+        return f"指标 {ind.code}「{ind.name}」：分数“{value}”不是数字"
     try:
         v = D(value)
     except Exception:
@@ -284,3 +286,19 @@ def check_value(ind: Indicator, value) -> str | None:
     if v > D(ind.points):
         return f"指标 {ind.code}「{ind.name}」：分数不能超过满分 {ind.points:g} 分（输入为 {value}）"
     return None
+
+
+def check_party_score(party, score) -> tuple[float | None, str | None]:
+    """(the score as stored, None) or (None, Chinese error) for an other party's score on its own
+    scale: a finite number from 0 to the party's maximum, or None (not entered)."""
+    if score is None:
+        return None, None
+    if isinstance(score, bool):
+        return None, f"{party.label}评分“{score}”不是数字"
+    try:
+        v = float(score)
+    except (TypeError, ValueError, OverflowError):
+        return None, f"{party.label}评分“{score}”不是数字"
+    if v != v or not 0 <= v <= party.max:
+        return None, f"{party.label}评分应在 0 到 {party.max:g} 之间（输入为 {score}）"
+    return v, None

@@ -14,14 +14,17 @@ from . import report_text
 from .fonts import register_cjk_font, report_fonts
 from .labels import FINDING_KINDS
 from .numbers import fmt_number
-from .pdf import CELL_LIMIT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, TEXT_W, _NumberedCanvas, _p, _styles, _table
+from .pdf import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, TEXT_W, LongTexts, _NumberedCanvas, _p, _styles, _table,
+                  cell_limit, long_text_annex)
 
 
 def score_text(row: dict) -> str:
-    """'8.5', '不适用', or '' (not scored): never 'None'."""
-    if row.get("na"):
-        return "不适用"
-    return "" if row.get("value") is None else fmt_number(row["value"])
+    """'8.5', '不适用', or '' (not scored): never 'None'; a score revised after submitting reads
+    '初评 7 → 8.5'."""
+    now = "不适用" if row.get("na") else "" if row.get("value") is None else fmt_number(row["value"])
+    if row.get("first") is not None:
+        return f"初评 {row['first'] or '—'} → {now or '—'}"
+    return now
 
 
 def build_story(sheet: dict, S) -> list:
@@ -29,15 +32,16 @@ def build_story(sheet: dict, S) -> list:
              _p(f"评估专家：{sheet['member_name']}（{sheet['role_label']}）　　评估日期：{report_text.date_cn(sheet['visit_date'])}",
                 S["plain"]),
              _p(sheet["status"], S["plain"]), Spacer(1, 4)]
+    long = LongTexts()   # notes too long for their cell: shortened there, in full in 长文本全文 at the end
+    widths = [14 * mm, 50 * mm, 13 * mm, 22 * mm, TEXT_W - 99 * mm]   # 得分 holds '初评 7 → 8.5'
     for g in sheet["groups"]:
         story.append(_p(g["label"], S["h2"]))
         rows = [["指标", "名称", "满分", "得分", "备注"]]
         for r in g["rows"]:
-            rows.append([r["code"], r["name"], fmt_number(r["points"]), score_text(r),
-                         _p(r["note"][:CELL_LIMIT] + ("……" if len(r["note"]) > CELL_LIMIT else ""), S["cell"])])
+            note = long.cell(r["note"], f"{g['label']} {r['code']} 备注", cell_limit(widths[4]))
+            rows.append([r["code"], r["name"], fmt_number(r["points"]), score_text(r), _p(note, S["cell"])])
         rows.append(["小计", "", fmt_number(g["points"]), g["subtotal"], f"已评 {g['scored']} / {len(g['rows'])}"])
-        story.append(_table(rows, [14 * mm, 52 * mm, 14 * mm, 16 * mm, TEXT_W - 96 * mm], S, align_center_from=2,
-                            bold_last=True, where=g["label"]))
+        story.append(_table(rows, widths, S, align_center_from=2, bold_last=True, long=long, where=g["label"]))
         for kind, label in FINDING_KINDS.items():
             texts = [f["text"] for f in g["findings"] if f["kind"] == kind]
             if texts:
@@ -47,6 +51,7 @@ def build_story(sheet: dict, S) -> list:
         story.append(_p("其他意见", S["h2"]))
         story += [_p(f"{n}. 【{f['section_label']}·{FINDING_KINDS.get(f['kind'], f['kind'])}】{f['text']}", S["item"])
                   for n, f in enumerate(sheet["other_findings"], 1)]
+    story += long_text_annex(long, S)
     story.append(Spacer(1, 6))
     story.append(_p(f"合计：已评 {sheet['scored']} / 分配 {sheet['assigned']} 个评分单元。", S["plain"]))
     story.append(KeepTogether([

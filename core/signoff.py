@@ -104,7 +104,7 @@ def score_sheet(db, assessment_id: int, member_id: int) -> dict:
     findings, the dates and their sign-off status. Free text through the assessment's scrubber."""
     import datetime as _dt
 
-    from .labels import section_label
+    from .labels import REVISION_REASONS, label, section_label
     from .numbers import fmt_number
     from .privacy import scrubber
 
@@ -126,8 +126,15 @@ def score_sheet(db, assessment_id: int, member_id: int) -> dict:
                 if (ind.code, cell_area) not in cells:
                     continue
                 r = mine.get((ind.code, cell_area)) or {}
+                note = scrub(r.get("note") or "")
+                first = None
+                if r.get("revised_at"):     # revised after submitting (issue 15): the submitted score kept beside it
+                    first = "不适用" if r.get("first_na") else fmt_number(r["first_value"]) if r.get("first_value") is not None else ""
+                    why = label(REVISION_REASONS, r.get("revision_reason") or "", "")
+                    note = "；".join(x for x in (note, f"复核：{why}" + (f"（{scrub(r['revision_note'])}）"
+                                                                      if r.get("revision_note") else "")) if x)
                 rows.append({"code": ind.code, "name": ind.name, "points": ind.points, "value": r.get("value"),
-                             "na": bool(r.get("na")), "note": scrub(r.get("note") or "")})
+                             "na": bool(r.get("na")), "note": note, "first": first})
             if not rows:
                 continue
             values = [r["value"] for r in rows if r["value"] is not None and not r["na"]]

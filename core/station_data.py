@@ -10,6 +10,8 @@ and experts the site records and previous recommendations.
 """
 from __future__ import annotations
 
+import copy
+
 from db import clients as clients_db
 from db import indicators as indicators_db
 from db import recommendations as recommendations_db
@@ -17,7 +19,7 @@ from db import site_records as site_db
 from db import staffing as staffing_db
 from db.connection import transaction
 
-from . import calls, imports, scoresheet, team
+from . import calls, derived, imports, scoresheet, team
 from .errors import ImportRejected, InvalidValue, PermissionDenied
 from .indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
 from .masking import Scrubber, mask_name, mask_phone
@@ -120,6 +122,11 @@ def list_clients(db, assessment_id: int) -> list[dict]:
     return clients_db.list_clients(db, assessment_id)
 
 
+def register_size(db, assessment_id: int) -> int:
+    """How many persons the register holds."""
+    return clients_db.count_clients(db, assessment_id)
+
+
 def register_view(db, assessment_id: int) -> list[dict]:
     """Register rows for the page: name and phone masked, 备注 through the scrubber."""
     return masked_clients(list_clients(db, assessment_id), scrubber(db, assessment_id))
@@ -130,12 +137,26 @@ def station_communities(db, assessment_id: int) -> list[str]:
     return list(team.get_station(db, a["station_id"])["communities"])
 
 
+def _summary(db, assessment_id: int, communities: tuple[str, ...] | None = None) -> dict | None:
+    """core.register.register_summary of the register (or of the clients of `communities`),
+    None for an empty register; computed once per change of the register (core.derived)."""
+    def build():
+        clients = list_clients(db, assessment_id)
+        if not clients:
+            return None
+        return summarise(clients if communities is None else register_for_communities(clients, communities))
+    return copy.deepcopy(derived.by_register(db, assessment_id, ("register_summary", communities), build))
+
+
+def has_register(db, assessment_id: int) -> bool:
+    return clients_db.has_clients(db, assessment_id)
+
+
 def register_summary(db, assessment_id: int, area_code: str | None = None) -> dict:
     """core.register.register_summary of the register, or of one 片区's communities."""
-    clients = list_clients(db, assessment_id)
-    if area_code:
-        clients = register_for_communities(clients, _area_communities(db, assessment_id).get(area_code, []))
-    return summarise(clients)
+    communities = tuple(_area_communities(db, assessment_id).get(area_code, [])) if area_code else None
+    out = _summary(db, assessment_id, communities)
+    return out if out is not None else summarise([])
 
 
 REPLACE_REFUSED = ("已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
@@ -287,7 +308,7 @@ def save_site_record(db, assessment_id: int, member_id: int, kind: str, item: st
     if record_id is None:
         return site_db.save_site_record(db, assessment_id, member_id, kind, fields)
     with transaction(db):
-        old = site_db.get_site_record(db, assessment_id, record_id)
+        old = site_db.site_record_row(db, assessment_id, record_id)
         if old["kind"] != kind:
             raise InvalidValue(f"现场记录 {record_id} 不是“{SITE_KINDS[kind]}”记录")
         return site_db.save_site_record(db, assessment_id, member_id, kind, fields, record_id=record_id)
@@ -347,17 +368,22 @@ def promote_to_finding(db, assessment_id: int, member_id: int, record_id: int, s
 # ---------- evidence for suggested scores ----------
 
 def evidence(db, assessment_id: int) -> Evidence:
-    """Everything the suggested-score rules read (core.suggest.Evidence)."""
-    clients = list_clients(db, assessment_id)
+    """Everything the suggested-score rules read (core.suggest.Evidence), gathered once per change
+    of the assessment's data (core.derived) — the scoring page asks on every rerun. Read-only."""
+    return derived.by_data(db, assessment_id, "evidence", lambda: _evidence(db, assessment_id))
+
+
+def _evidence(db, assessment_id: int) -> Evidence:
     areas = _area_communities(db, assessment_id)
     staffing = get_staffing(db, assessment_id)
     survey = calls.survey_results(db, assessment_id)
+    register = _summary(db, assessment_id)
     return Evidence(
         indicators=indicator_rows(list_indicators(db, assessment_id)),
         staffing=staffing_figures(staffing) if staffing else None,
         recommendations=recommendations_db.list_recommendations(db, assessment_id),
-        register=summarise(clients) if clients else None,
-        register_by_area={code: summarise(register_for_communities(clients, comms))
-                          for code, comms in areas.items()} if clients else {},
+        register=register,
+        register_by_area={code: _summary(db, assessment_id, tuple(comms))
+                          for code, comms in areas.items()} if register is not None else {},
         survey=survey if survey.reached else None,
     )

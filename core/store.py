@@ -1,7 +1,7 @@
 """Opening the database for the app and the CLI: the layers above never call db.connection."""
 from __future__ import annotations
 
-from db.connection import connect, db_path_from_env
+from db.connection import check_file, connect, db_path_from_env
 from db.migrations import migrate
 
 
@@ -16,3 +16,11 @@ def open_db(path: str | None = None, *, migrated: bool = True):
     if migrated:
         migrate(db)
     return db
+
+
+def open_checked(path: str | None = None, *, create: bool = False):
+    """(connection, new) for a command line: the file is checked first (db.connection.check_file: it exists
+    unless `create`, is SQLite, passes quick_check, is ours) and migrated unless newer than this code."""
+    path = path or db_path_from_env()
+    new = check_file(path, create=create)
+    return open_db(path), new

@@ -246,6 +246,108 @@ def final_label(calls: list[dict]) -> str | None:
     return status_label(status) if status in FINAL_STATUSES else None
 
 
+# ---------- the second attempt, and the order of the caller's list ----------
+
+def retry_time(at, today: _dt.date | None = None) -> str:
+    """The stored time of a second attempt chosen on the form: a datetime.time (today) or a
+    datetime -> 'YYYY-MM-DDTHH:MM'; None or '' -> '' (after the other clients)."""
+    if at in (None, ""):
+        return ""
+    if isinstance(at, _dt.datetime):
+        return at.isoformat(timespec="minutes")
+    if isinstance(at, _dt.time):
+        return _dt.datetime.combine(today or _dt.date.today(), at).isoformat(timespec="minutes")
+    text = str(at).strip()
+    try:
+        return _dt.datetime.fromisoformat(text).isoformat(timespec="minutes")
+    except ValueError:
+        raise ValueError(f"再次拨打时间“{text}”无效") from None
+
+
+def retry_text(retry_at: str) -> str:
+    """'14:30 后再拨' / '排在其他对象之后再拨' (for the status of a client to call again)."""
+    return f"{retry_at[11:16]} 后再拨" if retry_at else "排在其他对象之后再拨"
+
+
+def call_order(items: list[dict], now: str) -> list[dict]:
+    """The clients still to call, in the order the caller should call them. `items` carry
+    `status`, `position`, `retry_at` (of the last call) and `last_called_at`; `now` is ISO.
+
+    1. a second attempt whose chosen time has come (earliest first);
+    2. clients never called, in draw order;
+    3. second attempts set "after the other clients" (the longest waiting first);
+    4. second attempts whose chosen time is still ahead (earliest first).
+    A client just found unreachable (无人接听) therefore never comes straight back."""
+    def key(i):
+        if i["status"] == PENDING:
+            return (1, "", i["position"])
+        at = i.get("retry_at") or ""
+        if at and at <= now:
+            return (0, at, i["position"])
+        if not at:
+            return (2, i.get("last_called_at") or "", i["position"])
+        return (3, at, i["position"])
+    return sorted((i for i in items if i["status"] not in FINAL_STATUSES), key=key)
+
+
+# ---------- the caller's script ----------
+
+# The wording the caller reads out, by key; a framework's `survey: script:` block replaces any of
+# them, and the lead edits them per assessment. {station}, {org} and {name} are filled in.
+DEFAULT_SCRIPT = {
+    "opening": "您好，请问是{name}吗？我是{org}的回访员，受委托了解{station}的社工服务情况，大约占用您 3 分钟，可以吗？",
+    "respondent": "请问您是服务对象本人，还是家属？",
+    "knows_worker": "请问您认识社工站的社工吗？",
+    "awareness_intro": "接下来我念几项社工站的情况，您知道的请告诉我：",
+    **{f"awareness:{k}": q for k, q in zip(AWARENESS_ITEMS, (
+        "您知道社工站在哪里吗？", "您知道社工站提供哪些服务吗？", "您知道为您服务的社工是谁吗？",
+        "您知道有困难时怎样联系社工站吗？", "您知道社工站的服务经费来自政府购买吗？"))},
+    "satisfaction_intro": "请您对以下几方面打分：非常满意、满意、一般、不满意、非常不满意。",
+    **{f"satisfaction:{k}": q for k, q in zip(SATISFACTION_ITEMS, (
+        "社工的服务对解决您的问题满意吗？", "社工的服务对提升您（家庭）的能力满意吗？",
+        "社工帮您联系的支持网络（邻里、社区、资源）满意吗？", "您对社工的服务态度满意吗？"))},
+    "overall": "总体来说，您对社工站的服务满意吗？",
+    "closing": "感谢您的配合，祝您生活愉快，再见！",
+}
+SCRIPT_LABELS = {
+    "opening": "开场白", "respondent": "确认受访者", "knows_worker": "是否认识社工", "awareness_intro": "知晓度引导语",
+    **{f"awareness:{k}": f"知晓度·{k}" for k in AWARENESS_ITEMS},
+    "satisfaction_intro": "满意度引导语", **{f"satisfaction:{k}": f"满意度·{k}" for k in SATISFACTION_ITEMS},
+    "overall": OVERALL, "closing": "结束语",
+}
+
+
+def script_from_framework(block) -> dict[str, str]:
+    """A framework's `survey: script:` block -> {key: text} (nested awareness/satisfaction maps are
+    flattened to 'awareness:<item>'); unknown keys and empty texts are ignored."""
+    out: dict[str, str] = {}
+    for k, v in (block or {}).items() if isinstance(block, dict) else ():
+        if isinstance(v, dict) and k in ("awareness", "satisfaction"):
+            for item, text in v.items():
+                if f"{k}:{item}" in DEFAULT_SCRIPT and str(text or "").strip():
+                    out[f"{k}:{item}"] = str(text).strip()
+        elif k in DEFAULT_SCRIPT and str(v or "").strip():
+            out[k] = str(v).strip()
+    return out
+
+
+def merge_script(framework_script: dict, edited: dict) -> dict[str, str]:
+    """The script in force: the defaults, then the framework's wording, then the lead's edits
+    (an edit emptied falls back to the framework's wording)."""
+    out = dict(DEFAULT_SCRIPT)
+    out.update(framework_script or {})
+    out.update({k: v for k, v in (edited or {}).items() if k in DEFAULT_SCRIPT and (v or "").strip()})
+    return out
+
+
+def fill_script(text: str, **values) -> str:
+    """Fill {station}, {org}, {name} (unknown placeholders are left as typed)."""
+    out = text or ""
+    for k, v in values.items():
+        out = out.replace("{" + k + "}", str(v or ""))
+    return out
+
+
 def call_code(outcome: str) -> str:
     """The AAPOR code of one call outcome (core.labels.CALL_AAPOR)."""
     return CALL_AAPOR[outcome]
@@ -283,11 +385,13 @@ def claim_times(now: _dt.datetime | None = None) -> tuple[str, str, str]:
 
 
 def call_row(outcome: str, respondent: str = "", knows_worker=None, awareness: dict | None = None,
-             satisfaction: dict | None = None, overall=None, comment: str = "") -> dict:
-    """The stored fields of one call: answers are kept only for a reached call (接通)."""
+             satisfaction: dict | None = None, overall=None, comment: str = "", retry_at: str = "") -> dict:
+    """The stored fields of one call: answers are kept only for a reached call (接通); `retry_at`
+    (when to try again: '' = after the other clients) only for a failed one."""
     reached = outcome == REACHED
     return dict(
         outcome=outcome,
+        retry_at=(retry_at or "") if outcome in FAILED_OUTCOMES else "",
         respondent=respondent if reached else "",
         knows_worker=(1 if knows_worker else 0) if reached else None,
         awareness=json.dumps({k: 1 if (awareness or {}).get(k) else 0 for k in AWARENESS_ITEMS}

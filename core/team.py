@@ -7,16 +7,19 @@ write guard (lock, membership and role are checked there, inside the transaction
 from __future__ import annotations
 
 import re
+import time
 
 from db import assessments as store
 from db import audit as audit_db
+from db import logins
 from db.assessments import (  # noqa: F401  (readers, re-exported for the pages and other areas)
     assignments, get_assessment, get_member, get_station, list_areas, list_assessments, list_members,
 )
 from db.connection import transaction
 from db.errors import InvalidValue, LoginFailed, NotFound
 
-from . import framework_library
+from . import framework_library, pins
+from .audit_text import actor_label, codes_for, describe, mask_people
 from .framework import Framework, FrameworkError, framework_of_row
 from .labels import ASSESSMENT_KINDS, AUDIT_ACTIONS, AUDIT_ENTITIES, ROLES, label  # noqa: F401
 from .pins import check_pin_format, hash_pin, verify_pin
@@ -127,13 +130,23 @@ def create_assessment(db, station_id: int, framework_id: str, lead_name: str, le
     return store.new_assessment(db, station_id, row, lead_name, _pin_hash(lead_pin, lead_name))
 
 
-def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str,
-                   **fields) -> tuple[int, int]:
-    """A new station, its assessment and the lead, all or nothing; return (assessment_id, lead_member_id)."""
+def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str, *,
+                   identity_id: int | None = None, then=None, **fields) -> tuple[int, int]:
+    """A new station row, its assessment and the lead, all or nothing; return (assessment_id,
+    lead_member_id). `identity_id`: the station (across terms) it belongs to (core.stations);
+    `then(assessment_id, lead_id)` runs in the same transaction (the carry-over)."""
     station = _station_fields(dict(station, name=station.get("name", "")))
+    station["identity_id"] = identity_id
     row = _assessment_fields(db, framework_id, fields)
     lead_name = _name(lead_name, "成员姓名不能为空")
-    return store.new_assessment(db, station, row, lead_name, _pin_hash(lead_pin, lead_name))
+    pin_hash = _pin_hash(lead_pin, lead_name)   # slow: hashed before the write transaction
+    with transaction(db):
+        if callable(identity_id):
+            station["identity_id"] = identity_id()
+        ids = store.new_assessment(db, station, row, lead_name, pin_hash)
+        if then is not None:
+            then(*ids)
+    return ids
 
 
 def update_station(db, assessment_id: int, member_id: int, **fields) -> dict:
@@ -267,8 +280,10 @@ def add_member(db, assessment_id: int, actor_id: int, name: str, role: str, pin:
 
 
 def set_pin(db, assessment_id: int, actor_id: int, member_id: int, pin: str) -> None:
-    """The lead sets a member's new PIN."""
+    """The lead sets a member's new PIN; a wrong-PIN lock of the member is lifted with it."""
     store.set_pin(db, assessment_id, actor_id, member_id, _pin_hash(pin))
+    if logins.counters(db, assessment_id, [(logins.MEMBER, str(member_id))]):
+        unlock_login(db, assessment_id, actor_id, logins.MEMBER, str(member_id))
 
 
 def set_assignments(db, assessment_id: int, actor_id: int, member_id: int, sections) -> list:
@@ -305,12 +320,121 @@ def active_members(db, assessment_id: int) -> list[dict]:
     return [m for m in list_members(db, assessment_id) if m["active"]]
 
 
-def login(db, assessment_id: int, name: str, pin: str) -> dict:
-    """The member with this name and PIN, or LoginFailed."""
-    row = store.login_credentials(db, assessment_id, (name or "").strip())
-    if row is None or not verify_pin(pin or "", row["pin_hash"]):
-        raise LoginFailed("姓名或 PIN 不正确")
-    return get_member(db, row["id"])
+LOCAL_ADDRESS = "本机"   # the client address of a browser on the server's own machine
+
+
+def login(db, assessment_id: int, name: str, pin: str, address: str | None = None,
+          now: float | None = None) -> dict:
+    """The member with this name and PIN, or LoginFailed.
+
+    Wrong PINs are throttled per member and per client `address` (core.pins: after 5 a growing
+    delay, after 10 a 15-minute lock only the lead or the command line lifts early). The attempt
+    is counted as a failure *before* the PIN is checked (one transaction), so parallel guesses
+    cannot slip past the counters; a correct PIN then resets them. Attempts made while waiting or
+    locked are refused without looking at the PIN (counted as `refused`); every wrong PIN writes
+    a 登录失败 audit row."""
+    now = time.time() if now is None else now
+    name = (name or "").strip()
+    address = (address or "").strip() or LOCAL_ADDRESS
+    try:
+        get_assessment(db, assessment_id)
+    except NotFound:
+        raise LoginFailed("姓名或 PIN 不正确") from None
+    row = store.login_credentials(db, assessment_id, name)
+    keys = [(logins.ADDRESS, address)] + ([(logins.MEMBER, str(row["id"]))] if row else [])
+    who = {logins.ADDRESS: "本设备", logins.MEMBER: "该成员"}
+    with transaction(db):
+        current = logins.counters(db, assessment_id, keys)
+        refused = next(filter(None, (pins.refusal(current.get(k), now, who[k[0]]) for k in keys)), None)
+        if refused:
+            logins.record_attempt(db, assessment_id, {k: {"refused": current[k]["refused"] + 1}
+                                                      for k in keys if k in current})
+        else:
+            logins.record_attempt(db, assessment_id, {
+                k: pins.counters_after_failure((current[k]["failures"] if k in current else 0) + 1, now)
+                for k in keys})
+    if refused:
+        raise LoginFailed(refused)
+    if row is not None and verify_pin(pin or "", row["pin_hash"]):
+        with transaction(db):
+            logins.record_attempt(db, assessment_id, {k: {"failures": 0, "wait_until": None, "locked_until": None}
+                                                      for k in keys})
+        return get_member(db, row["id"])
+    failures = {k[0]: pins.counters_after_failure((current[k]["failures"] if k in current else 0) + 1, now)
+                for k in keys}
+    detail = {"连续输错": failures[logins.MEMBER]["failures"] if row else None,
+              "本设备连续输错": failures[logins.ADDRESS]["failures"]}
+    if any(f["locked_until"] for f in failures.values()):
+        detail["结果"] = f"锁定 {pins.LOCK_SECONDS // 60} 分钟"
+    elif any(f["wait_until"] for f in failures.values()):
+        detail["结果"] = f"须等待 {max(pins.delay_after(f['failures']) for f in failures.values())} 秒"
+    if row is None:
+        del detail["连续输错"]
+        detail["说明"] = "无此成员"
+    with transaction(db):
+        logins.record_attempt(db, assessment_id, {}, failed={"name": name[:100], "address": address[:100],
+                                                             "detail": detail})
+    raise LoginFailed("姓名或 PIN 不正确")
+
+
+def _subject_label(db, assessment_id: int, kind: str, subject: str) -> str:
+    if kind == logins.MEMBER:
+        try:
+            return get_member(db, int(subject))["name"]
+        except (NotFound, ValueError):
+            return f"成员 {subject}"
+    return "本机" if subject == LOCAL_ADDRESS else subject
+
+
+def login_counters(db, assessment_id: int, now: float | None = None) -> list[dict]:
+    """The lead's view of wrong PINs: one row per member or client address with a counter,
+    {kind, subject, label, failures, refused, state ('locked'/'waiting'/'clear'), until, last_failure_at}."""
+    now = time.time() if now is None else now
+    out = []
+    for r in logins.all_counters(db, assessment_id):
+        if not r["failures"] and not r["refused"]:
+            continue
+        st_ = pins.state(r, now)
+        out.append({"kind": r["kind"], "subject": r["subject"],
+                    "label": _subject_label(db, assessment_id, r["kind"], r["subject"]),
+                    "failures": r["failures"], "refused": r["refused"], "state": st_,
+                    "until": r["locked_until"] if st_ == "locked" else r["wait_until"] if st_ == "waiting" else None,
+                    "last_failure_at": r["last_failure_at"]})
+    return out
+
+
+def clock(ts: float | None) -> str:
+    """'14:05:09' (local time) of epoch seconds, '' for None."""
+    return time.strftime("%H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+def failed_login_count(db, assessment_id: int) -> int:
+    """Failed logins recorded in the audit log of the assessment."""
+    return logins.failed_logins(db, assessment_id)
+
+
+def unlock_login(db, assessment_id: int, actor_id: int, kind: str, subject: str) -> bool:
+    """The lead lifts the delay or lockout of a member or a client address (logged)."""
+    return logins.unlock(db, assessment_id, actor_id, kind, str(subject),
+                         _subject_label(db, assessment_id, kind, str(subject)))
+
+
+def unlock_from_command_line(db, assessment_id: int, member_name: str | None = None,
+                             address: str | None = None) -> list[str]:
+    """`python -m core unlock-member`: lift the lock of the named member and/or of a client
+    address; return what was lifted (labels). InvalidValue for an unknown member."""
+    get_assessment(db, assessment_id)
+    lifted = []
+    if member_name:
+        m = next((m for m in list_members(db, assessment_id) if m["name"] == member_name.strip()), None)
+        if m is None:
+            raise InvalidValue(f"评估 {assessment_id} 中没有成员“{member_name}”")
+        if logins.unlock_from_command_line(db, assessment_id, logins.MEMBER, str(m["id"]), m["name"]):
+            lifted.append(m["name"])
+    if address:
+        if logins.unlock_from_command_line(db, assessment_id, logins.ADDRESS, address.strip(), address.strip()):
+            lifted.append(address.strip())
+    return lifted
 
 
 def session_member(db, member_id: int) -> dict | None:
@@ -357,10 +481,18 @@ def assigned_cells(db, assessment_id: int, member_id: int) -> list[tuple[str, st
 
 def audit_entries(db, assessment_id: int, limit: int | None = None) -> list[dict]:
     """The assessment's audit rows, newest first, for display: Chinese action and entity labels
-    (codes kept as action_code / entity_code), old and new values masked by the scrubber."""
+    (codes kept as action_code / entity_code), old and new values in words (core.audit_text, never raw
+    JSON), names and phones masked."""
     scrub = scrubber(db, assessment_id)
-    return [{"id": r["id"], "at": (r["at"] or "").replace("T", " "), "actor": r["actor"] or "",
+    names = {m["id"]: m["name"] for m in list_members(db, assessment_id)}
+    codes = codes_for(framework_of(db, assessment_id),
+                      list_areas(db, get_assessment(db, assessment_id)["station_id"]))
+
+    def words(value, entity):
+        return scrub(describe(mask_people(value, entity), names, entity, codes))
+
+    return [{"id": r["id"], "at": (r["at"] or "").replace("T", " ")[:19], "actor": actor_label(r["actor"]),
              "action": label(AUDIT_ACTIONS, r["action"]), "entity": label(AUDIT_ENTITIES, r["entity"]),
              "action_code": r["action"], "entity_code": r["entity"], "key": r["entity_key"],
-             "old": scrub(r["old"] or ""), "new": scrub(r["new"] or "")}
+             "old": words(r["old"], r["entity"]), "new": words(r["new"], r["entity"])}
             for r in audit_db.entries(db, assessment_id, limit)]

@@ -20,8 +20,15 @@ from db import transfer as _db
 from db.audit import now
 from db.connection import transaction
 
-from .errors import ImportRejected
+from . import pins, uploads
+from .errors import ImportRejected, InvalidValue
 from .framework import framework_of_row, get_framework, shipped_framework_data
+from .indicators import checked_number, clean_indicator
+from .evidence import MAX_UPLOAD_BYTES as MAX_ATTACHMENT_BYTES
+from .labels import ATTACHMENT_TYPES, INTERVIEW_GROUPS, ROLES
+from .scoring import check_party_score, check_value
+from .staffing import STAFFING_FIELDS, clean_staffing
+from .survey import validate_call
 
 FORMAT = "shegongzhan-assessment"
 FORMAT_VERSION = 1
@@ -36,9 +43,16 @@ TABLES = (
     "prev_recommendations", "site_records", "interviews", "attachments", "survey_samples", "survey_items",
     "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
 )
+# Tables added after files were first written: a file from before them imports with none.
+LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments")
 # The shared framework library and the deleted-assessment records belong to no one assessment
-# (an assessment carries its own frozen framework in assessments.framework_data).
-NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments")
+# (an assessment carries its own frozen framework in assessments.framework_data); station
+# identities are this database's own (the import attaches the station by district + street),
+# summaries are derived figures, data_versions holds change marks kept by triggers (an
+# imported assessment gets its own as its rows arrive), and the wrong-PIN counters
+# (login_throttle) are the state of one server, not content of the assessment.
+NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries",
+                "data_versions", "login_throttle")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
@@ -50,8 +64,6 @@ TABLE_LABELS = {
     "submissions": "评分提交", "visit_stages": "评估日程", "survey_script": "回访话术", "audit_log": "修改记录",
     "interviews": "访谈记录", "attachments": "证据附件",
 }
-# Tables added after the format's first files: a file without them imports with none.
-OPTIONAL_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments")
 # Binary columns, written in the file as base64 text (docs/json-format.md).
 BLOB_COLUMNS = {("attachments", "data"), ("attachments", "thumb")}
 
@@ -83,6 +95,12 @@ AUDIT_ENTITIES = {
 }
 _SOURCE_RE = re.compile(r"^([a-z_]+):(\d+)$")
 
+# Limits of a file (checked before and while parsing): a real assessment exports to well under 10 MB.
+MAX_FILE_BYTES = uploads.max_bytes("transfer")   # core.uploads: the import box's limit too
+MAX_TEXT_CHARS = 2_000_000            # one value (the frozen framework's JSON is the largest, ~100 KB)
+MAX_ERRORS = 50                       # a refusal lists this many problems, then says how many more
+INT_MIN, INT_MAX = -(2 ** 63), 2 ** 63 - 1   # SQLite's integers
+
 PRIVACY_NOTICE = ("本文件包含重点服务对象的真实姓名和电话（用于把整个评估迁移到另一台电脑），"
                   "请妥善保管，不得外传；对外提供请使用已脱敏的 Excel 或 PDF。")
 
@@ -108,18 +126,32 @@ def dumps(doc: dict) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
 
 
+def _no_constant(name: str):
+    raise ImportRejected([f"文件含有非有限数值 {name}（JSON 不允许 NaN、Infinity），可能被修改过。"])
+
+
 def loads(data: bytes | str) -> dict:
-    """Parse a file's bytes; a clear Chinese ImportRejected for anything that is not our JSON."""
+    """Parse a file's bytes; a clear Chinese ImportRejected for anything that is not our JSON.
+
+    Bounded: more than MAX_FILE_BYTES is refused unparsed; NaN/Infinity, numbers too big for a float,
+    integers of thousands of digits and nesting too deep for the parser are refused in Chinese."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRejected([f"文件过大（{len(data) / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），"
+                              "不像是本系统导出的评估文件。"])
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportRejected(["文件不是 UTF-8 编码的 JSON 文本，可能不是本系统导出的评估文件。"]) from None
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise ImportRejected([f"文件不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列附近格式错误），"
                               "可能已损坏或不完整。"]) from None
+    except RecursionError:
+        raise ImportRejected(["文件的嵌套层数过深，不是本系统导出的评估文件。"]) from None
+    except ValueError as e:   # an integer of thousands of digits (Python's int limit)
+        raise ImportRejected([f"文件含有无法读取的数值（{str(e)[:80]}），可能被修改过。"]) from None
     if not isinstance(doc, dict):
         raise ImportRejected(["文件内容不是本系统导出的评估文件（顶层应为对象）。"])
     return doc
@@ -140,6 +172,14 @@ def check_header(doc: dict) -> list[str]:
     return []
 
 
+def with_later_tables(doc: dict) -> dict:
+    """The file with an empty list for each table added after it was written (LATER_TABLES)."""
+    tables = doc.get("tables")
+    if not isinstance(tables, dict) or all(t in tables for t in LATER_TABLES):
+        return doc
+    return dict(doc, tables=dict(tables, **{t: [] for t in LATER_TABLES if t not in tables}))
+
+
 def validate(doc: dict, schema: dict) -> list[str]:
     """Every problem of the file, in Chinese, naming table, row and column; [] when importable.
 
@@ -149,14 +189,13 @@ def validate(doc: dict, schema: dict) -> list[str]:
     errors = check_header(doc)
     if errors:
         return errors
+    doc = with_later_tables(doc)
     tables = doc.get("tables")
     if not isinstance(tables, dict):
         return ["文件缺少数据（tables）。"]
     for t in tables:
         if t not in TABLES:
             errors.append(f"文件含有未知的数据表“{t}”，可能来自更新版本的程序。")
-    for t in OPTIONAL_TABLES:
-        tables.setdefault(t, [])
     for t in TABLES:
         if t not in tables:
             errors.append(f"文件缺少数据表“{label(t)}”（{t}）。")
@@ -182,8 +221,13 @@ def validate(doc: dict, schema: dict) -> list[str]:
             for c, v in row.items():
                 if not (v is None or isinstance(v, (str, int, float))):
                     errors.append(f"{where}：列“{c}”的值类型不正确。")
-                elif (t, c) in BLOB_COLUMNS and v is not None and _unbase64(v) is None:
-                    errors.append(f"{where}：列“{c}”应为 base64 编码的文件内容，文件可能已损坏。")
+                elif (t, c) in BLOB_COLUMNS:
+                    if v is not None and _unbase64(v) is None:
+                        errors.append(f"{where}：列“{c}”应为 base64 编码的文件内容，文件可能已损坏。")
+                elif c in cols:
+                    problem = _scalar_problem(v, cols[c].get("type", ""))
+                    if problem:
+                        errors.append(f"{where}“{c}”：{problem}")
             if pk:
                 v = row.get(pk)
                 if not isinstance(v, int) or isinstance(v, bool):
@@ -229,11 +273,156 @@ def validate(doc: dict, schema: dict) -> list[str]:
                 errors.append(f"{label(t)} 第 {n} 条：列“{c}”应为编号列表（JSON），实际为“{row.get(c)}”。")
     a = tables["assessments"][0]
     try:  # the framework frozen in the file (a file from before frozen frameworks: a shipped one)
-        framework_of_row(a)
+        fw = framework_of_row(a)
     except Exception as e:  # noqa: BLE001
         errors.append(f"评估使用的评估框架“{a.get('framework_id')}”无法使用："
                       + (str(e) if a.get("framework_data") else "本程序中不存在，请先升级本程序。"))
+        return errors
+    return errors + value_errors(tables, fw)
+
+
+def _scalar_problem(v, declared: str) -> str | None:
+    """What is wrong with one stored value for its column's declared type (None when fine)."""
+    if isinstance(v, bool):
+        return f"应为{'数字' if _numeric(declared) else '文字'}，不能是 {str(v).lower()}"
+    if isinstance(v, float) and v != v or isinstance(v, float) and v in (float("inf"), float("-inf")):
+        return f"数值 {v} 不是有限的数字"
+    if isinstance(v, int) and not INT_MIN <= v <= INT_MAX:
+        return f"数值 {str(v)[:30]}… 超出数据库整数的范围"
+    if isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
+        return f"文字过长（{len(v):,} 字，上限 {MAX_TEXT_CHARS:,} 字）"
+    if _numeric(declared) and isinstance(v, str):
+        return f"应为数字，实际为“{v[:40]}”"
+    if declared == "TEXT" and isinstance(v, (int, float)):
+        return f"应为文字，实际为数字 {v}"
+    return None
+
+
+def _numeric(declared: str) -> bool:
+    return "INT" in declared or "REAL" in declared
+
+
+def _json_object(v) -> dict | None:
+    try:
+        x = json.loads(v) if isinstance(v, str) else v
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return x if isinstance(x, dict) else None
+
+
+def value_errors(tables: dict, fw) -> list[str]:
+    """The values checked as strictly as the pages check them, through the same rule functions
+    (scoring.check_value, scoring.check_party_score, indicators.clean_indicator, staffing.clean_staffing,
+    survey.validate_call, pins.check_hash_format): each problem names table, row and column."""
+    errors: list[str] = []
+
+    def add(t: str, n: int, c: str, message: str) -> None:
+        errors.append(f"{label(t)} 第 {n} 条“{c}”：{message}")
+
+    indicators = {i.code: i for i in fw.indicators}
+    area_codes = {r.get("code") for r in tables["areas"]}
+    for t in ("scores", "overrides"):
+        for n, r in enumerate(tables[t], 1):
+            ind = indicators.get(r.get("indicator_code"))
+            if ind is None:
+                add(t, n, "indicator_code", f"评估框架中没有指标“{r.get('indicator_code')}”")
+                continue
+            area = r.get("area_code") or ""
+            if (ind.scope == "area") != bool(area) or area and area not in area_codes:
+                add(t, n, "area_code", f"指标 {ind.code} 的片区“{area}”无效")
+            if r.get("na") not in (None, 0, 1):
+                add(t, n, "na", f"应为 0 或 1，实际为 {r.get('na')}")
+            if r.get("value") is not None:
+                problem = check_value(ind, r["value"])
+                if problem:
+                    add(t, n, "value", problem)
+            if t == "scores" and r.get("detail") not in (None, "") and _json_object(r["detail"]) is None:
+                add(t, n, "detail", "应为 JSON 对象（勾选的评分细则或程度）")
+    for n, r in enumerate(tables["party_scores"], 1):
+        try:
+            party = fw.party(r.get("party_code"))
+        except KeyError:
+            add("party_scores", n, "party_code", f"评估框架中没有评估方“{r.get('party_code')}”")
+            continue
+        _, problem = check_party_score(party, r.get("score"))
+        if problem:
+            add("party_scores", n, "score", problem)
+    veto_codes = {v.code for v in fw.veto}
+    for n, r in enumerate(tables["veto_checks"], 1):
+        if r.get("code") not in veto_codes:
+            add("veto_checks", n, "code", f"评估框架中没有否决项“{r.get('code')}”")
+        if r.get("failed") not in (0, 1):
+            add("veto_checks", n, "failed", f"应为 0 或 1，实际为 {r.get('failed')}")
+    for n, r in enumerate(tables["contract_indicators"], 1):
+        for c in ("target", "actual"):   # one field at a time, so each problem names its column
+            try:
+                clean_indicator({"name": r.get("name") or "—", c: r.get(c)}, n)
+            except InvalidValue as e:
+                add("contract_indicators", n, c, str(e))
+    for n, r in enumerate(tables["staffing"], 1):
+        for c in STAFFING_FIELDS:
+            try:
+                clean_staffing({c: r.get(c)})
+            except InvalidValue as e:
+                add("staffing", n, c, str(e))
+    for n, r in enumerate(tables["survey_calls"], 1):
+        aw, sat = _json_object(r.get("awareness") or "{}"), _json_object(r.get("satisfaction") or "{}")
+        if aw is None or sat is None:
+            add("survey_calls", n, "awareness" if aw is None else "satisfaction", "应为 JSON 对象")
+            continue
+        for problem in validate_call(r.get("outcome"), r.get("respondent") or "", r.get("knows_worker"), aw, sat,
+                                     r.get("overall")):
+            add("survey_calls", n, "outcome" if "通话结果" in problem else "satisfaction", problem)
+    for n, r in enumerate(tables["members"], 1):
+        if r.get("role") not in ROLES:
+            add("members", n, "role", f"角色“{r.get('role')}”无效，应为 {'、'.join(ROLES)}")
+        problem = pins.check_hash_format(r.get("pin_hash"))
+        if problem:
+            add("members", n, "pin_hash", problem)
+    for n, r in enumerate(tables["assessments"], 1):
+        try:
+            checked_number(r.get("funding_wan"), "服务经费（万元）")
+        except InvalidValue as e:
+            add("assessments", n, "funding_wan", str(e))
+        if r.get("status") not in ("open", "locked"):
+            add("assessments", n, "status", f"状态“{r.get('status')}”无效")
+    for n, r in enumerate(tables["interviews"], 1):
+        if r.get("group_code") not in INTERVIEW_GROUPS:
+            add("interviews", n, "group_code", f"访谈对象类别“{r.get('group_code')}”无效，应为 "
+                + "、".join(f"{k}（{v}）" for k, v in INTERVIEW_GROUPS.items()))
+    for n, r in enumerate(tables["attachments"], 1):
+        _attachment_errors(r, lambda c, m, n=n: add("attachments", n, c, m))
     return errors
+
+
+# The first bytes of each stored kind of evidence (a photo is always stored as a JPEG).
+_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "application/pdf": b"%PDF-"}
+
+
+def _attachment_errors(r: dict, add) -> None:
+    """An attachment row as the evidence panel stores it: one owner, a known kind whose bytes are
+    that kind, within the upload cap, its stated size true, 含个人信息 0 or 1."""
+    owners = [c for c in ("site_record_id", "interview_id", "finding_id") if r.get(c) is not None]
+    if len(owners) != 1:
+        add("site_record_id", "应恰好附属于一条现场记录、访谈记录或评估意见"
+            + (f"，实际附属于 {len(owners)} 条" if owners else "，实际没有"))
+    mime = r.get("mime")
+    if mime not in ATTACHMENT_TYPES:
+        add("mime", f"文件类型“{mime}”无效，应为 {'、'.join(ATTACHMENT_TYPES)}")
+    if r.get("personal") not in (0, 1):
+        add("personal", f"应为 0 或 1，实际为 {r.get('personal')}")
+    data = _unbase64(r.get("data"))
+    if data is None:
+        return                                           # reported by validate() already
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        add("data", f"文件有 {len(data) / 1024 / 1024:.1f} MB，超过每个附件 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB 的上限")
+    elif mime in _MAGIC and not data.startswith(_MAGIC[mime]):
+        add("data", f"文件内容不是{ATTACHMENT_TYPES[mime]}（{mime}），文件可能已损坏或被修改过")
+    if r.get("size") != len(data):
+        add("size", f"记录的大小 {r.get('size')} 与文件内容的 {len(data)} 字节不符")
+    thumb = _unbase64(r.get("thumb")) if r.get("thumb") is not None else None
+    if thumb is not None and (len(thumb) > MAX_ATTACHMENT_BYTES or not thumb.startswith(_MAGIC["image/jpeg"])):
+        add("thumb", "缩略图不是有效的 JPEG 图片")
 
 
 def fks(schema: dict, table: str) -> dict[str, str]:
@@ -365,6 +554,8 @@ def export_assessment(db, assessment_id: int) -> dict:
     """The whole assessment as a JSON-ready document (real names and phones included)."""
     tables = _db.read_tables(db, assessment_id, TABLES)
     _blobs_to_text(tables)
+    for row in tables["stations"]:
+        row.pop("identity_id", None)   # this database's own key; the import attaches the station anew
     for t, rows in tables.items():
         for row in rows:
             for c, v in row.items():
@@ -384,21 +575,41 @@ def export_json(db, assessment_id: int) -> bytes:
     return dumps(export_assessment(db, assessment_id))
 
 
-def import_assessment(db, doc: dict | bytes | str) -> int:
-    """Import an exported assessment as a new one (new station row too); return its id.
+def import_assessment(db, doc: dict | bytes | str, attach="auto") -> int:
+    """Import an exported assessment as a new one (its own station row); return its id.
+    `attach`: "auto" joins the existing station at the same district + street, "new" makes it a
+    new station, an id names the station (core.stations). See import_to_station."""
+    return import_to_station(db, doc, attach)["assessment_id"]
+
+
+def import_to_station(db, doc: dict | bytes | str, attach="auto") -> dict:
+    """Import an exported assessment; return {assessment_id, station_id, attached, station}.
 
     Validates the whole file first and raises ImportRejected listing every problem;
     then remaps the ids above the database's highest and writes everything in one
-    transaction (nothing is written on any error).
+    transaction (nothing is written on any error). The station row joins its station
+    (identity) by district + street unless `attach` says otherwise.
     """
+    from . import stations
+
     if not isinstance(doc, dict):
+        big = uploads.too_large("transfer", "JSON 迁移文件", len(doc.encode("utf-8") if isinstance(doc, str) else doc))
+        if big:
+            raise ImportRejected([big])
         doc = loads(doc)
+    doc = with_later_tables(doc)
     sch = schema(db)
     errors = validate(doc, sch)
     if errors:
-        raise ImportRejected(errors)
+        more = len(errors) - MAX_ERRORS
+        raise ImportRejected(errors[:MAX_ERRORS] + ([f"……另有 {more} 处问题未列出。"] if more > 0 else []))
     with transaction(db):
-        tables = remap(doc, sch, _db.max_ids(db, sch))
+        src = doc["tables"]["stations"][0]
+        target = stations.import_target(db, src, attach)
+        identity_id = target if target is not None else stations.new_identity(db, src)
+        tables = remap(doc, sch, _db.max_ids(db, sch))   # ids above every row, the identity's log too
+        st = tables["stations"][0]
+        st["identity_id"] = identity_id
         a = tables["assessments"][0]
         if not a.get("framework_data"):  # a file from before frozen frameworks: freeze its shipped one
             a.update(framework_version=get_framework(a["framework_id"]).version,
@@ -408,7 +619,8 @@ def import_assessment(db, doc: dict | bytes | str) -> int:
         _db.insert_tables(db, {t: tables[t] for t in TABLES}, new_assessment_id=assessment_id, labels=TABLE_LABELS,
                           logged={"source_assessment_id": doc.get("source_assessment_id"),
                                   "exported_at": doc.get("exported_at"), "format_version": doc.get("format_version")})
-    return assessment_id
+    return {"assessment_id": assessment_id, "station_id": st["identity_id"], "attached": target is not None,
+            "station": st.get("name", "")}
 
 
 def record_export(db, assessment_id: int, member_id: int, what: str) -> None:

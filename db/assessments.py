@@ -15,9 +15,9 @@ from .errors import InvalidValue, NotFound
 from .guard import writer
 
 STATION_FIELDS = ("name", "short_name", "district", "street", "address", "operator", "purchaser",
-                  "supervisor", "operating_since")
+                  "supervisor", "operating_since", "agency_code")
 ASSESSMENT_FIELDS = ("kind", "period_label", "contract_start", "contract_end", "stats_start", "stats_end",
-                     "visit_date", "funding_wan", "evaluator_org", "framework_id", "name")
+                     "visit_date", "funding_wan", "evaluator_org", "framework_id", "name", "report_history")
 _MEMBER_COLS = "id, assessment_id, name, role, active, created_at"
 # The frozen framework of an assessment: written by new_assessment and set_framework only.
 FRAMEWORK_FIELDS = ("framework_version", "framework_data")
@@ -134,11 +134,20 @@ def list_members(db, assessment_id: int) -> list[dict]:
 
 # ---------- creators (unguarded: no member exists yet; see db.guard.UNGUARDED) ----------
 
+def _new_identity(db, station_row: dict) -> int:
+    """A station identity of its own for a station row created without one (core.stations
+    attaches a new assessment to an existing identity when district and street match)."""
+    return db.execute("INSERT INTO station_identities (district, street, agency_code, created_at) VALUES (?, ?, ?, ?)",
+                      [station_row.get("district") or "", station_row.get("street") or "",
+                       station_row.get("agency_code") or "", audit.now()]).lastrowid
+
+
 def create_station(db, fields: dict) -> int:
     """Insert a station (name and fields already checked); one audit row."""
     row = {k: (fields.get(k) or "") for k in STATION_FIELDS}
     row["communities"] = _json_list(fields.get("communities"))
     with transaction(db):
+        row["identity_id"] = fields.get("identity_id") or _new_identity(db, row)
         station_id = db["stations"].insert(row).last_pk
         audit.log(db, None, None, "create", "station", station_id, new=row, actor="system")
     return station_id
@@ -151,6 +160,7 @@ def new_assessment(db, station: int | dict, assessment: dict, lead_name: str, le
         if isinstance(station, dict):
             row = {k: (station.get(k) or "") for k in STATION_FIELDS}
             row["communities"] = _json_list(station.get("communities"))
+            row["identity_id"] = station.get("identity_id") or _new_identity(db, row)
             station_id = db["stations"].insert(row).last_pk
         else:
             station_id = get_station(db, station)["id"]
@@ -180,7 +190,13 @@ def update_station(w, **fields) -> dict:
     if "communities" in fields:
         new["communities"] = _json_list(fields["communities"])
         old["communities"] = _json_list(old["communities"])
-    return w.update_changed("stations", station_id, old, new, entity="station")
+    changes = w.update_changed("stations", station_id, old, new, entity="station")
+    keys = {k: changes[k] for k in ("district", "street", "agency_code") if k in changes}
+    if keys and old.get("identity_id") is not None and w.db.execute(
+            "SELECT COUNT(*) FROM stations WHERE identity_id = ?", [old["identity_id"]]).fetchone()[0] == 1:
+        # The station's only assessment so far: its identity follows the corrected address.
+        w.db["station_identities"].update(old["identity_id"], keys)
+    return changes
 
 
 @writer("lead", what="评估信息")

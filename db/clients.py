@@ -13,15 +13,8 @@ FIELDS = ("name", "phone", "community", "category", "household", "vacant_househo
 _FLAGS = ("vacant_household", "separated")
 
 
-def db_file(db) -> str:
-    row = db.execute("PRAGMA database_list").fetchone()
-    return row[2] if row else ""
-
-
-def fingerprint(db, assessment_id: int) -> tuple:
-    """Changes whenever the assessment's register rows change (count, last id, last position)."""
-    return tuple(db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(position), 0)"
-                            " FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone())
+def count_clients(db, assessment_id: int) -> int:
+    return db.execute("SELECT COUNT(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
 
 
 def identities(db, assessment_id: int) -> tuple[list[str], list[str]]:
@@ -37,6 +30,11 @@ def list_clients(db, assessment_id: int) -> list[dict]:
         for k in _FLAGS:
             r[k] = bool(r[k])
     return rows
+
+
+def has_clients(db, assessment_id: int) -> bool:
+    """True when the assessment's register has at least one row (one indexed lookup)."""
+    return db.execute("SELECT 1 FROM clients WHERE assessment_id = ? LIMIT 1", [assessment_id]).fetchone() is not None
 
 
 def survey_started(db, assessment_id: int) -> bool:

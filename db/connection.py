@@ -5,8 +5,11 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
+
+from .errors import UnusableDatabase
 
 DEFAULT_DB = "data/assessment.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -34,6 +37,65 @@ def connect(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return sqlite_utils.Database(conn)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_file(path: str | os.PathLike, *, create: bool = False) -> bool:
+    """Refuse (UnusableDatabase, one Chinese sentence) a database file that cannot be used as it is.
+
+    Checks, without writing anything: the path is not a folder and its parent is not a file; the file
+    exists (unless `create`: then a missing file is fine and True is returned); it is readable, starts
+    with SQLite's header and passes `PRAGMA quick_check`; when it holds tables, it is one of ours
+    (`_migrations`). An empty file counts as a new database only when `create`. Returns whether the
+    database is new (missing or empty).
+    """
+    p = Path(path)
+    for parent in p.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UnusableDatabase(f"数据库路径 {p} 无效：{parent} 是一个文件，不是文件夹。")
+    if p.is_dir():
+        raise UnusableDatabase(f"数据库路径 {p} 是一个文件夹，不是数据库文件。")
+    if not p.exists():
+        if create:
+            return True
+        raise UnusableDatabase(f"数据库文件 {p} 不存在（请检查 --db 路径；只有 demo 和 import 会新建数据库）。")
+    try:
+        with open(p, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as e:
+        raise UnusableDatabase(f"无法读取数据库文件 {p}：{e.strerror or e}。") from None
+    if not head:
+        if create:
+            return True
+        raise UnusableDatabase(f"数据库文件 {p} 是空文件，不是评估数据库。")
+    if head != SQLITE_HEADER:
+        raise UnusableDatabase(f"{p} 不是 SQLite 数据库文件（文件头不符），未作任何修改。")
+    problem = _quick_check(p)
+    if problem:
+        raise UnusableDatabase(f"数据库文件 {p} 已损坏、不完整或无法读取（{problem}），未作任何修改；请用备份恢复。")
+    return False
+
+
+def _quick_check(p: Path) -> str:
+    """'' when the file passes PRAGMA quick_check and is one of ours (or holds no table); else the problem."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as e:
+        return str(e)
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            return "；".join(map(str, rows))
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "_migrations" not in tables:
+            return "文件中没有本系统的 _migrations 表，不是评估数据库"
+        return ""
+    except sqlite3.Error as e:
+        return str(e)
+    finally:
+        conn.close()
 
 
 class transaction:

@@ -32,3 +32,7 @@ class ImportRejected(DataError):
     def __init__(self, errors: list[str]):
         self.errors = list(errors)
         super().__init__("导入失败，数据未作任何修改：\n" + "\n".join(self.errors))
+
+
+class UnusableDatabase(DataError):
+    """The database file cannot be used as it is: missing, not SQLite, damaged, or made by newer code."""

@@ -25,7 +25,8 @@ def add_finding(w: Write, section_code: str, kind: str, text: str, area_code: st
     row = dict(assessment_id=w.assessment_id, member_id=w.member_id, section_code=section_code,
                area_code=area_code or "", indicator_code=indicator_code or "", kind=kind, text=text,
                source=source or "", deleted=0, created_at=at, updated_at=at)
-    fid = w.db["findings"].insert(row).last_pk
+    fid = w.db.execute(f"INSERT INTO findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                       list(row.values())).lastrowid
     w.log("create", "finding", fid, new={k: row[k] for k in _LOGGED})
     return fid
 

@@ -37,22 +37,42 @@ UNGUARDED = {
     "assessments.create_station": "a station belongs to no assessment yet: no member exists to check",
     "transfer.insert_tables": "imports a whole assessment as a new one: no member of it is logged in",
     "migrations.migrate": "schema changes, not data",
+    "migrations.m015_station_history": "schema change; gives each existing station row its identity (no member involved)",
+    "migrations.m011_data_versions": "a migration: creates the change-mark table and its triggers, and seeds one mark per assessment",
+    "migrations.m013_evidence_interviews": "a migration: creates the evidence and interview tables and their change-mark triggers",
     "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
     "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
+    "stations.create_identity": "part of creating or importing an assessment: no member of it is logged in yet",
+    "stations.carry_over": "part of creating an assessment (its 片区 and 上期评估意见 from the earlier one): "
+                           "the lead is not logged in yet",
+    "stations.save_summaries": "derived figures (the overview's cache) recomputed from audited data: no one's input",
+    "stations.rewrite_publish_copy": "writes the new publish file, never the database in use",
+    "logins.record_attempt": "a login attempt has no logged-in member yet: it stores its wrong-PIN counters and a "
+                             "failed login's audit row (member_id NULL) itself, in core.team.login's transaction",
+    "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 
 
 class Write:
     """The checked context a guarded writer runs in."""
 
-    def __init__(self, db, assessment: dict, member: dict, what: str):
+    def __init__(self, db, assessment_id: int, member: dict, what: str, status: str = "open"):
         self.db = db
-        self.assessment = assessment
-        self.assessment_id = assessment["id"]
+        self.assessment_id = assessment_id
+        self.status = status
         self.member = member
         self.member_id = member["id"]
         self.what = what
         self.logged = 0
+        self._assessment: dict | None = None
+
+    @property
+    def assessment(self) -> dict:
+        """The assessment's whole row, read on first use (it holds the frozen framework, which
+        most saves never need: the guard's own check reads two columns)."""
+        if self._assessment is None:
+            self._assessment = _row(self.db, "SELECT * FROM assessments WHERE id = ?", [self.assessment_id])
+        return self._assessment
 
     @property
     def role(self) -> str:
@@ -88,22 +108,27 @@ def _row(db, sql: str, params) -> dict | None:
 
 def check(db, assessment_id: int, member_id: int, roles: tuple[str, ...], what: str,
           when_locked: bool = False) -> Write:
-    """The guard's checks (call inside the write transaction)."""
-    a = _row(db, "SELECT * FROM assessments WHERE id = ?", [assessment_id])
-    if a is None:
+    """The guard's checks (call inside the write transaction): one indexed read of the
+    assessment's status, its deletion and the member."""
+    row = db.execute(
+        "SELECT a.status, d.assessment_id IS NOT NULL, m.id, m.assessment_id, m.name, m.role, m.active"
+        " FROM assessments a LEFT JOIN deleted_assessments d ON d.assessment_id = a.id"
+        " LEFT JOIN members m ON m.id = ? WHERE a.id = ?", [member_id, assessment_id]).fetchone()
+    if row is None:
         raise NotFound(f"找不到评估 {assessment_id}")
-    if db.execute("SELECT 1 FROM deleted_assessments WHERE assessment_id = ?", [assessment_id]).fetchone():
+    status, deleted = row[0], row[1]
+    if deleted:
         raise NotFound(f"评估 {assessment_id} 已删除")
-    m = _row(db, "SELECT id, assessment_id, name, role, active FROM members WHERE id = ?", [member_id])
+    m = None if row[2] is None else dict(zip(("id", "assessment_id", "name", "role", "active"), row[2:]))
     if m is None or m["assessment_id"] != assessment_id:
         raise PermissionDenied("该成员不属于本评估")
     if not m["active"]:
         raise PermissionDenied(f"{m['name']}已停用")
-    if a["status"] == "locked" and not when_locked:
+    if status == "locked" and not when_locked:
         raise AssessmentLocked()
     if m["role"] not in roles:
         raise PermissionDenied(f"{m['name']}的角色无权修改{what}")
-    return Write(db, a, m, what)
+    return Write(db, assessment_id, m, what, status)
 
 
 def writer(*roles: str, what: str, when_locked: bool = False):

@@ -10,6 +10,7 @@ import datetime as _dt
 import sqlite_utils
 
 from .connection import transaction
+from .errors import UnusableDatabase
 
 
 def _run_script(db: sqlite_utils.Database, sql: str) -> None:
@@ -372,6 +373,86 @@ def m009_frameworks(db: sqlite_utils.Database) -> None:
     )
 
 
+def m010_login_throttle(db: sqlite_utils.Database) -> None:
+    """Wrong-PIN counters per member and per client address (issue 17), in the database so that
+    every server process agrees: `failures` since the last successful login or unlock, the time
+    before which no attempt is taken (`wait_until`, the growing delay) and the lockout
+    (`locked_until`), all epoch seconds; `refused` counts attempts turned away while waiting or
+    locked. Failed logins themselves are audit_log rows (action 'login_failed')."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE login_throttle (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('member', 'address')),
+            subject TEXT NOT NULL,          -- members.id, or the client's IP address ('本机' for localhost)
+            failures INTEGER NOT NULL DEFAULT 0,
+            refused INTEGER NOT NULL DEFAULT 0,
+            last_failure_at REAL,
+            wait_until REAL,
+            locked_until REAL,
+            PRIMARY KEY (assessment_id, kind, subject)
+        );
+        """
+    )
+
+
+# Tables whose rows belong to an assessment through another table: (table, SQL giving the
+# assessment ids of a row as x, with {row} = NEW or OLD).
+_VERSION_PARENTS = {
+    "assessments": "SELECT {row}.id AS x",
+    "survey_items": "SELECT assessment_id AS x FROM survey_samples WHERE id = {row}.sample_id",
+    "areas": "SELECT id AS x FROM assessments WHERE station_id = {row}.station_id",
+    "stations": "SELECT id AS x FROM assessments WHERE station_id = {row}.id",
+}
+
+
+# The tables holding an assessment's rows when migration 011 was written (a fixed list, so the
+# migration does the same whatever migrations ran before it). A table added later gets its
+# triggers in its own migration; its guarded writers move the data mark anyway (audit row).
+_VERSIONED_TABLES = (
+    "stations", "assessments", "areas", "members", "assignments", "scores", "overrides", "findings",
+    "party_scores", "veto_checks", "audit_log", "contract_indicators", "staffing", "clients",
+    "prev_recommendations", "site_records", "survey_samples", "survey_items", "survey_calls", "report_items",
+    "report_texts", "deleted_assessments",
+)
+
+
+def m011_data_versions(db: sqlite_utils.Database) -> None:
+    """Per-assessment change marks kept by triggers (issue 13), so every server process can
+    reuse figures derived from the data until the data changes:
+    `data` changes on any change of a row of the assessment (_VERSIONED_TABLES: its rows,
+    sample items, 片区 and station; an audit row, so a table added later with a guarded
+    writer counts too), `register` on any change of its key-client register. Each
+    mark is a fresh random() number, never a counter: a transaction rolled back cannot give
+    a mark back to other data, nor can a new file at the same path."""
+    script = ["CREATE TABLE data_versions (assessment_id INTEGER PRIMARY KEY, data INTEGER NOT NULL,"
+              " register INTEGER NOT NULL);"]
+    for t in _VERSIONED_TABLES:
+        ids = _VERSION_PARENTS.get(t, "SELECT {row}.assessment_id AS x")
+        register = t == "clients"
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            if t == "audit_log" and event != "INSERT":
+                continue          # append-only
+            on_conflict = ("data = excluded.data, register = excluded.register" if register
+                           else "data = excluded.data")
+            script.append(
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f" INSERT INTO data_versions (assessment_id, data, register)"
+                f" SELECT x, random(), random() FROM ({ids.format(row=row)}) WHERE x IS NOT NULL"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET {on_conflict}; END;")
+    # Saves read only the rows they change: a report group's findings and items, one record's promotion.
+    script.append("CREATE INDEX findings_group ON findings(assessment_id, section_code, area_code, kind);")
+    script.append("CREATE INDEX report_items_group ON report_items(assessment_id, section_code, area_code, kind,"
+                  " position);")
+    script.append("CREATE INDEX survey_items_claimed ON survey_items(claimed_by);")
+    script.append("CREATE INDEX survey_items_client ON survey_items(client_id);")   # the register's FK checks
+    script.append("CREATE INDEX prev_recommendations_assessment ON prev_recommendations(assessment_id, position);")
+    script.append("INSERT INTO data_versions (assessment_id, data, register)"
+                  " SELECT id, random(), random() FROM assessments;")
+    _run_script(db, "\n".join(script))
+
+
 def m012_day_plan(db: sqlite_utils.Database) -> None:
     """The day, guided (issue 14): each expert's sign-off of their sections, the agenda of the
     visit, the caller's script and the time of a second attempt after 无人接听."""
@@ -412,6 +493,79 @@ def m012_day_plan(db: sqlite_utils.Database) -> None:
         ALTER TABLE survey_calls ADD COLUMN retry_at TEXT NOT NULL DEFAULT '';
         """
     )
+def _allow_unchecked_status(db) -> None:
+    """prev_recommendations: status may be 未核实, and `source`. SQLite cannot change a CHECK
+    constraint, so the table is rebuilt from its own current definition (whatever columns and
+    indexes earlier migrations gave it), only the CHECK widened."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'prev_recommendations'").fetchone()[0]
+    widened = sql.replace("'部分整改', '未整改')", "'部分整改', '未整改', '未核实')", 1)
+    if widened == sql:
+        raise RuntimeError("prev_recommendations: status CHECK not found")
+    widened = widened.replace("CREATE TABLE prev_recommendations", "CREATE TABLE prev_recommendations_015", 1)
+    cols = ", ".join(f'"{r[1]}"' for r in db.execute("PRAGMA table_info(prev_recommendations)").fetchall())
+    indexes = [r[0] for r in db.execute("SELECT sql FROM sqlite_master WHERE type = 'index'"
+                                        " AND tbl_name = 'prev_recommendations' AND sql IS NOT NULL").fetchall()]
+    db.execute(widened)
+    db.execute(f"INSERT INTO prev_recommendations_015 ({cols}) SELECT {cols} FROM prev_recommendations")
+    db.execute("DROP TABLE prev_recommendations")
+    db.execute("ALTER TABLE prev_recommendations_015 RENAME TO prev_recommendations")
+    for ix in indexes:
+        db.execute(ix)
+    db.execute("ALTER TABLE prev_recommendations ADD COLUMN source TEXT NOT NULL DEFAULT ''")  # 'assessment:<id>' 
+
+
+def m015_station_history(db: sqlite_utils.Database) -> None:
+    """A station's history and the agency's overview (issue 16).
+
+    - station_identities: the station an assessment belongs to across terms, identified by
+      district + street (and an optional agency code); each assessment keeps its own
+      `stations` row (the profile as at that assessment, so a locked report never changes) and
+      points at its identity. No FOREIGN KEY on stations.identity_id: the JSON transfer strips
+      it and the import sets it to the station the file is attached to.
+    - prev_recommendations: status 未核实 (carried over from the earlier assessment, not yet
+      checked on site) and `source` ('assessment:<id>' for a carried-over one). Rebuilt: SQLite
+      cannot change a CHECK constraint.
+    - assessment_summaries: the figures of each assessment the overview and the history show
+      (derived data, recomputed whenever the assessment's audit log moves on).
+    """
+    _run_script(
+        db,
+        """
+        CREATE TABLE station_identities (
+            id INTEGER PRIMARY KEY,
+            district TEXT NOT NULL DEFAULT '',
+            street TEXT NOT NULL DEFAULT '',
+            agency_code TEXT NOT NULL DEFAULT '',   -- the agency's own code of the station, optional
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE stations ADD COLUMN agency_code TEXT NOT NULL DEFAULT '';
+        -- the report's 历次评估对比 table: NULL/1 printed when the station has an earlier assessment, 0 never
+        ALTER TABLE assessments ADD COLUMN report_history INTEGER;
+        ALTER TABLE stations ADD COLUMN identity_id INTEGER;
+        CREATE INDEX stations_identity ON stations(identity_id);
+        CREATE TABLE assessment_summaries (
+            assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
+            stamp TEXT NOT NULL,                    -- what it was computed from (last audit row, code version)
+            summary TEXT NOT NULL,                  -- JSON: the overview's row (scores, grade, satisfaction, …)
+            detail TEXT NOT NULL DEFAULT '{}',      -- JSON: completion of each indicator, staffing ratios
+            calibration TEXT NOT NULL DEFAULT '{}', -- JSON: each expert's deviation per indicator
+            computed_at TEXT NOT NULL
+        );
+        """
+    )
+    _allow_unchecked_status(db)
+    # Existing stations: one identity per district + street as typed (trimmed); a station
+    # without both gets an identity of its own. core.stations matches new ones more loosely.
+    now = _dt.datetime.now().isoformat(timespec="seconds")
+    seen: dict = {}
+    for sid, district, street in db.execute(
+            "SELECT id, trim(district), trim(street) FROM stations ORDER BY id").fetchall():
+        key = (district, street) if district and street else ("#", sid)
+        if key not in seen:
+            cur = db.execute("INSERT INTO station_identities (district, street, agency_code, created_at)"
+                             " VALUES (?, ?, '', ?)", [district, street, now])
+            seen[key] = cur.lastrowid
+        db.execute("UPDATE stations SET identity_id = ? WHERE id = ?", [seen[key], sid])
 
 
 def m013_evidence_interviews(db: sqlite_utils.Database) -> None:
@@ -459,6 +613,25 @@ def m013_evidence_interviews(db: sqlite_utils.Database) -> None:
         CREATE INDEX attachments_assessment ON attachments(assessment_id);
         """
     )
+    # Change marks (as migration 011 keeps them for the tables it knew): any change of a note or
+    # an attachment moves the assessment's data mark (the report page's cache); a note added,
+    # deleted or renamed moves the register mark too, since the scrubber masks the interviewees'
+    # names (core.privacy, cached by that mark).
+    script = []
+    for t in ("interviews", "attachments"):
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            if t == "attachments":
+                register = "register"
+            elif event == "UPDATE":
+                register = "CASE WHEN NEW.name IS NOT OLD.name THEN excluded.register ELSE register END"
+            else:
+                register = "excluded.register"
+            script.append(
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f" INSERT INTO data_versions (assessment_id, data, register)"
+                f" SELECT {row}.assessment_id, random(), random()"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET data = excluded.data, register = {register}; END;")
+    _run_script(db, "\n".join(script))
 
 
 def m014a_survey_design(db: sqlite_utils.Database) -> None:
@@ -499,16 +672,30 @@ MIGRATIONS = [
     ("005_dashboard_indexes", m005_dashboard_indexes),
     ("008_register_details", m008_register_details),
     ("009_frameworks", m009_frameworks),
+    ("010_login_throttle", m010_login_throttle),
+    ("011_data_versions", m011_data_versions),
     ("012_day_plan", m012_day_plan),
     ("013_evidence_interviews", m013_evidence_interviews),
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),
+    ("015_station_history", m015_station_history),
 ]
+
+
+def check_not_newer(db: sqlite_utils.Database) -> None:
+    """Refuse a database that a newer version of the code has migrated (a migration this code does not know):
+    this code would read and write it without knowing its newer tables and rules."""
+    known = {name for name, _ in MIGRATIONS}
+    unknown = sorted(r[0] for r in db.execute("SELECT name FROM _migrations").fetchall() if r[0] not in known)
+    if unknown:
+        raise UnusableDatabase(f"数据库已由更新版本的程序升级（本程序不认识其迁移 {'、'.join(unknown)}），"
+                               "请先升级本程序再打开它；数据库未作任何修改。")
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the missing migrations in order; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    check_not_newer(db)
     applied = []
     for name, fn in MIGRATIONS:
         with transaction(db):

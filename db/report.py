@@ -29,11 +29,35 @@ def _findings(db, assessment_id: int) -> list[dict]:
         " WHERE f.assessment_id = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id]))
 
 
-def _stored(db, assessment_id: int) -> list[dict]:
-    rows = list(db.query("SELECT * FROM report_items WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
+def _stored(db, assessment_id: int, key: tuple[str, str, str] | None = None) -> list[dict]:
+    """The stored report items (of one group: an indexed read of that group only)."""
+    sql = "SELECT * FROM report_items WHERE assessment_id = ?"
+    params: list = [assessment_id]
+    if key is not None:
+        sql += " AND section_code = ? AND area_code = ? AND kind = ?"
+        params += list(key)
+    rows = list(db.query(sql + " ORDER BY position, id", params))
     for r in rows:
         r["source_finding_ids"] = json.loads(r["source_finding_ids"])
     return rows
+
+
+def _group_findings(db, assessment_id: int, key: tuple[str, str, str]) -> list[dict]:
+    """The (not deleted) findings of one group, in id order (an indexed read of that group only)."""
+    return list(db.query(
+        "SELECT f.id, f.section_code, f.area_code, f.kind, f.text, f.member_id, m.name AS member_name"
+        " FROM findings f LEFT JOIN members m ON m.id = f.member_id WHERE f.assessment_id = ? AND f.section_code = ?"
+        " AND f.area_code = ? AND f.kind = ? AND f.deleted = 0 ORDER BY f.id", [assessment_id, *key]))
+
+
+def _authors(db, assessment_id: int, finding_ids) -> dict[int, str]:
+    """finding id -> its writer's name, for the (not deleted) findings among `finding_ids`."""
+    ids = sorted(set(finding_ids))
+    if not ids:
+        return {}
+    return {r[0]: r[1] or "" for r in db.execute(
+        f"SELECT f.id, m.name FROM findings f LEFT JOIN members m ON m.id = f.member_id WHERE f.assessment_id = ?"
+        f" AND f.deleted = 0 AND f.id IN ({','.join('?' * len(ids))})", [assessment_id, *ids])}
 
 
 def all_items(db, assessment_id: int) -> dict[tuple[str, str, str], list[dict]]:
@@ -68,7 +92,18 @@ def all_items(db, assessment_id: int) -> dict[tuple[str, str, str], list[dict]]:
 
 
 def group_items(db, assessment_id: int, section_code: str, area_code: str, kind: str) -> list[dict]:
-    return all_items(db, assessment_id).get((section_code, area_code or "", kind), [])
+    """One group's items, as `all_items` gives them, reading that group's rows only."""
+    key = (section_code, area_code or "", kind)
+    if key not in _edited_groups(db, assessment_id):
+        return [dict(ref=f"finding:{f['id']}", id=None, section_code=key[0], area_code=key[1], kind=key[2],
+                     text=f["text"], source_finding_ids=[f["id"]], edited=False, authors=[f["member_name"] or ""])
+                for f in _group_findings(db, assessment_id, key)]
+    rows = _stored(db, assessment_id, key)
+    names = _authors(db, assessment_id, [i for r in rows for i in r["source_finding_ids"]])
+    return [dict(ref=f"item:{r['id']}", id=r["id"], section_code=r["section_code"], area_code=r["area_code"],
+                 kind=r["kind"], text=r["text"], source_finding_ids=r["source_finding_ids"], edited=True,
+                 authors=list(dict.fromkeys(names[i] for i in r["source_finding_ids"] if names.get(i))))
+            for r in rows]
 
 
 def _edited_groups(db, assessment_id: int) -> set[tuple[str, str, str]]:
@@ -95,9 +130,8 @@ def unused_findings(db, assessment_id: int, section_code: str, area_code: str, k
     key = (section_code, area_code or "", kind)
     if key not in _edited_groups(db, assessment_id):
         return []
-    used = {i for it in all_items(db, assessment_id).get(key, []) for i in it["source_finding_ids"]}
-    return [f for f in _findings(db, assessment_id)
-            if (f["section_code"], f["area_code"], f["kind"]) == key and f["id"] not in used]
+    used = {i for it in group_items(db, assessment_id, *key) for i in it["source_finding_ids"]}
+    return [f for f in _group_findings(db, assessment_id, key) if f["id"] not in used]
 
 
 def _materialize(db, assessment_id: int, key: tuple[str, str, str]) -> list[str] | None:
@@ -108,13 +142,14 @@ def _materialize(db, assessment_id: int, key: tuple[str, str, str]) -> list[str]
     """
     if key in _edited_groups(db, assessment_id):
         return None
-    derived = all_items(db, assessment_id).get(key, [])
-    for pos, it in enumerate(derived):
-        db["report_items"].insert(dict(
-            assessment_id=assessment_id, section_code=key[0], area_code=key[1], kind=key[2], position=pos,
-            text=it["text"], source_finding_ids=json.dumps(it["source_finding_ids"]), updated_at=audit.now()))
+    derived = _group_findings(db, assessment_id, key)
+    at = audit.now()
+    db.conn.executemany(
+        "INSERT INTO report_items (assessment_id, section_code, area_code, kind, position, text, source_finding_ids,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(assessment_id, *key, pos, f["text"], json.dumps([f["id"]]), at) for pos, f in enumerate(derived)])
     _mark_edited(db, assessment_id, key)
-    return [it["text"] for it in derived]
+    return [f["text"] for f in derived]
 
 
 def _log(w: Write, action: str, entity: str, key, old=None, new=None, taken_over: list[str] | None = None) -> None:
@@ -146,7 +181,7 @@ def _resolve(db, assessment_id: int, ref: str) -> tuple[dict, list[str] | None]:
     key = _group_of_ref(db, assessment_id, ref)
     taken = _materialize(db, assessment_id, key)
     kind_, _, num = ref.partition(":")
-    for it in _stored(db, assessment_id):
+    for it in _stored(db, assessment_id, key):
         if kind_ == "item" and it["id"] == int(num):
             return it, taken
         if kind_ == "finding" and (it["section_code"], it["area_code"], it["kind"]) == key \
@@ -156,7 +191,7 @@ def _resolve(db, assessment_id: int, ref: str) -> tuple[dict, list[str] | None]:
 
 
 def _group_rows(db, assessment_id: int, key) -> list[dict]:
-    return [r for r in _stored(db, assessment_id) if (r["section_code"], r["area_code"], r["kind"]) == tuple(key)]
+    return _stored(db, assessment_id, tuple(key))
 
 
 def _renumber(db, rows: list[dict]) -> None:

@@ -30,12 +30,18 @@ def list_site_records(db, assessment_id: int, kind: str | None = None) -> list[d
     return rows
 
 
-def get_site_record(db, assessment_id: int, record_id: int) -> dict:
+def site_record_row(db, assessment_id: int, record_id: int) -> dict:
+    """One record of the assessment (one primary-key read; NotFound otherwise)."""
     rows = [r for r in db.query("SELECT * FROM site_records WHERE id = ? AND assessment_id = ?",
                                 [record_id, assessment_id])]
     if not rows:
         raise NotFound(f"找不到现场记录 {record_id}")
-    r = rows[0]
+    return rows[0]
+
+
+def get_site_record(db, assessment_id: int, record_id: int) -> dict:
+    """One record with `finding_id` (the finding it was promoted to, or None)."""
+    r = site_record_row(db, assessment_id, record_id)
     r["finding_id"] = _promoted(db, assessment_id).get(record_id)
     return r
 
@@ -72,7 +78,7 @@ def save_site_record(w: Write, kind: str, fields: dict, record_id: int | None = 
         rid, row = _insert(db, w.assessment_id, w.member_id, kind, fields)
         w.log("create", "site_record", rid, new=dict(row, kind=kind))
         return rid
-    old = get_site_record(db, w.assessment_id, record_id)
+    old = site_record_row(db, w.assessment_id, record_id)
     w.update_changed("site_records", record_id, old, dict(fields), entity="site_record",
                      stamp={"member_id": w.member_id, "updated_at": audit.now()})
     return record_id
@@ -80,7 +86,7 @@ def save_site_record(w: Write, kind: str, fields: dict, record_id: int | None = 
 
 @writer(*EDITORS, what="现场记录")
 def delete_site_record(w: Write, record_id: int) -> None:
-    old = get_site_record(w.db, w.assessment_id, record_id)
+    old = site_record_row(w.db, w.assessment_id, record_id)
     n = w.db.execute("SELECT COUNT(*) FROM attachments WHERE site_record_id = ?", [record_id]).fetchone()[0]
     if n:
         raise InvalidValue(f"现场记录“{old['item']}”附有 {n} 个证据附件，请先删除附件再删除记录")

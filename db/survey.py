@@ -47,6 +47,13 @@ def sample_members(db, sample_id: int) -> list[tuple[int, int]]:
         "SELECT client_id, reserve FROM survey_items WHERE sample_id = ? ORDER BY position", [sample_id])]
 
 
+def _dicts(db, sql: str, params) -> list[dict]:
+    """Rows as dicts through one plain statement (the savers' reads: no savepoint around them)."""
+    cur = db.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
 def _decode(call: dict) -> dict:
     call["awareness"] = json.loads(call["awareness"] or "{}")
     call["satisfaction"] = json.loads(call["satisfaction"] or "{}")
@@ -65,8 +72,8 @@ def calls_by_item(db, sample_id: int) -> dict[int, list[dict]]:
 
 def item_calls(db, item_id: int) -> list[dict]:
     """The calls of one item (attempt order): one indexed read (UNIQUE (item_id, attempt))."""
-    return [_decode(c) for c in db.query(
-        "SELECT c.*, m.name AS member_name FROM survey_calls c LEFT JOIN members m ON m.id = c.member_id"
+    return [_decode(c) for c in _dicts(
+        db, "SELECT c.*, m.name AS member_name FROM survey_calls c LEFT JOIN members m ON m.id = c.member_id"
         " WHERE c.item_id = ? ORDER BY c.attempt", [item_id])]
 
 
@@ -99,8 +106,8 @@ def callers(db, assessment_id: int) -> list[dict]:
 def item(db, assessment_id: int, item_id: int) -> dict:
     """One item of the assessment's active sample, with its client's fields and the names of
     its caller and claimer (NotFound / InvalidValue otherwise)."""
-    row = next(iter(db.query(
-        "SELECT i.*, s.assessment_id, s.active, c.name, c.phone, c.community, c.category,"
+    row = next(iter(_dicts(
+        db, "SELECT i.*, s.assessment_id, s.active, c.name, c.phone, c.community, c.category,"
         " mc.name AS caller_name, mk.name AS claimer_name"
         " FROM survey_items i JOIN survey_samples s ON s.id = i.sample_id JOIN clients c ON c.id = i.client_id"
         " LEFT JOIN members mc ON mc.id = i.caller_id LEFT JOIN members mk ON mk.id = i.claimed_by"
@@ -277,9 +284,36 @@ def record_call(w: Write, item_id: int, attempt: int, call: dict, called_at: str
     row = dict(call, assessment_id=w.assessment_id, item_id=item_id, member_id=w.member_id, attempt=attempt,
                called_at=called_at)
     try:
-        call_id = db["survey_calls"].insert(row).last_pk
+        call_id = db.execute(f"INSERT INTO survey_calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                             list(row.values())).lastrowid
     except sqlite3.IntegrityError:
         raise InvalidValue(f"{label}的第 {attempt} 次拨打已被他人记录，请刷新后再填写") from None
     db.execute("UPDATE survey_items SET claimed_by = NULL, claimed_at = NULL WHERE id = ?", [item_id])
     w.log("call", "survey_item", item_id, new={k: v for k, v in row.items() if k != "assessment_id"})
     return call_id
+
+
+# ---------- the caller's script (survey_script) ----------
+
+def script_texts(db, assessment_id: int) -> dict[str, str]:
+    """The lead's edits of the caller's script: {key: text}."""
+    return {r[0]: r[1] for r in db.execute("SELECT key, text FROM survey_script WHERE assessment_id = ?",
+                                           [assessment_id])}
+
+
+@writer("lead", what="回访话术")
+def set_script_text(w: Write, key: str, text: str) -> None:
+    """The lead's wording of one line of the caller's script (key checked by core); '' goes back to
+    the framework's wording. One audit row when it changes."""
+    old = w.db.execute("SELECT text FROM survey_script WHERE assessment_id = ? AND key = ?",
+                       [w.assessment_id, key]).fetchone()
+    old_text = old[0] if old else ""
+    if old_text == text:
+        return
+    if text:
+        w.db.execute("INSERT INTO survey_script (assessment_id, key, text, updated_at) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (assessment_id, key) DO UPDATE SET text = excluded.text,"
+                     " updated_at = excluded.updated_at", [w.assessment_id, key, text, now()])
+    else:
+        w.db.execute("DELETE FROM survey_script WHERE assessment_id = ? AND key = ?", [w.assessment_id, key])
+    w.log("update", "survey_script", key, old={"text": old_text}, new={"text": text})

@@ -37,7 +37,8 @@ def schema(db, tables) -> dict:
         info = db.execute(f"PRAGMA table_info({_q(t)})").fetchall()
         if not info:
             raise RuntimeError(f"table {t} missing: database not migrated")
-        cols = {r[1]: {"notnull": bool(r[3]), "default": r[4] is not None} for r in info}
+        cols = {r[1]: {"notnull": bool(r[3]), "default": r[4] is not None, "type": (r[2] or "").upper()}
+                for r in info}
         pks = [r[1] for r in info if r[5]]
         pk = pks[0] if len(pks) == 1 and pks[0] == "id" else None
         fk = {r[3]: r[2] for r in db.execute(f"PRAGMA foreign_key_list({_q(t)})").fetchall()}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import attachments
-from core.evidence import CAP_TEXT, MAX_UPLOAD_MB, PERSONAL_HELP, size_text
+from core import attachments, uploads
+from core.evidence import CAP_TEXT, PERSONAL_HELP, size_text
 from pages import _shared as ui
 
 THUMB_PX = 160
@@ -56,8 +56,9 @@ def upload_form(db, assessment_id: int, member_id: int, owner_kind: str, owner_i
     use_camera = st.toggle("用摄像头拍照", key=f"{key}_camera_on")
     with st.form(f"{key}_form", clear_on_submit=True, border=False):
         # No type= filter: a file of another kind reaches core.evidence, which refuses it in Chinese.
-        files = st.file_uploader(f"选择照片或 PDF 扫描件（每个不超过 {MAX_UPLOAD_MB} MB）",
-                                 accept_multiple_files=True, max_upload_size=MAX_UPLOAD_MB, key=f"{key}_files")
+        files = st.file_uploader(f"选择照片或 PDF 扫描件（每个不超过 {uploads.max_mb('evidence')} MB）",
+                                 accept_multiple_files=True, max_upload_size=uploads.max_mb("evidence"),
+                                 key=f"{key}_files")
         shot = st.camera_input("拍照", key=f"{key}_shot") if use_camera else None
         caption = st.text_input("说明（可选，如“消防通道堆放杂物”）", key=f"{key}_caption")
         personal = st.checkbox("含个人信息（服务对象的面部、姓名、证件、电话或住址）", key=f"{key}_personal",

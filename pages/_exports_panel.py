@@ -42,3 +42,7 @@ def render(db, who: dict) -> None:
         st.download_button("一键备份数据库", data=lambda: backup_download(path, aid, mid),
                            file_name=panel["backup_name"], mime="application/vnd.sqlite3",
                            key="exp_backup", on_click="ignore", icon=":material/backup:")
+
+
+if __name__ == "__main__":   # this file opened as a page before app.py ran once: the PIN form
+    ui.through_app()

@@ -4,6 +4,10 @@ No SQL and no rules here: pages read, write and compute through core/ (never db/
 """
 from __future__ import annotations
 
+import os
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 from core import store, team
@@ -23,7 +27,42 @@ PAGES = {
     "survey_calls": st.Page("pages/survey_calls.py", title="电话回访", icon=":material/call:"),
     "report": st.Page("pages/report.py", title="报告与导出", icon=":material/picture_as_pdf:"),
     "audit": st.Page("pages/audit.py", title="修改记录", icon=":material/history:"),
+    "history": st.Page("pages/history.py", title="历次评估", icon=":material/timeline:"),
+    "overview": st.Page("pages/overview.py", title="机构总览", icon=":material/insights:"),
 }
+
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+_VIA_APP = "_ui_via_app"
+
+
+def entered_through_app() -> None:
+    """app.py's mark, first thing in every run: this session's pages run inside its navigation."""
+    st.session_state[_VIA_APP] = True
+
+
+def through_app() -> None:
+    """Run app.py instead when a page file is run on its own: after a server start, until app.py
+    has run once in the process, Streamlit runs the pages/ file a deep link names (e.g. /scoring)
+    directly, without app.py's login and navigation. app.py then shows the PIN form for that
+    address (and the same address opens the page once logged in). A logged-in session has been
+    through app.py already (logging in happens on its home page), so only a session with neither
+    the mark nor a login is sent there (AppTest's page tests inject a login and run a page alone)."""
+    if st.session_state.get(_VIA_APP) or "auth" in st.session_state:
+        return
+    runpy.run_path(str(APP), run_name="__main__")
+    st.stop()
+
+
+def nav_menu(sections: dict) -> None:
+    """The menu in the sidebar ({section: [st.Page]}), drawn with st.page_link: Streamlit's own
+    sidebar navigation is switched off (client.showSidebarNavigation = false in
+    .streamlit/config.toml) so that its automatic list of pages/ never shows."""
+    for section, pages in sections.items():
+        if section:
+            st.caption(esc(section))
+        for page in pages:
+            st.page_link(page)
 
 
 def db_path() -> str:
@@ -31,13 +70,43 @@ def db_path() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def ensure_migrated(path: str) -> bool:
+def _migrated(path: str) -> bool:
     store.open_db(path).conn.close()
     return True
 
 
+@st.cache_resource(show_spinner=False)
+def freeze_startup_objects() -> bool:
+    """Once per server process: import what the pages use (pandas, plotly, reportlab via the
+    report, openpyxl via the exports) and move every object alive now out of the garbage
+    collector's reach (gc.freeze). The full collection Streamlit makes after every script run
+    (runner.postScriptGC, kept on: it holds memory flat, bench/gc.py) then walks only what the
+    runs themselves create instead of every module and class of the process."""
+    import gc
+
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+
+    from core import dashboard, exports, report_data  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+    return True
+
+
+def ensure_migrated(path: str) -> bool:
+    """Migrate once per process; a database the app cannot use (made by a newer version) stops
+    every page with one Chinese message instead of being used as if it were current."""
+    try:
+        return _migrated(path)
+    except DataError as e:
+        st.error(esc(str(e)))
+        st.stop()
+
+
 def get_db():
     """A connection for this script run (cheap; SQLite connections are not shared across threads)."""
+    through_app()
     return store.open_db(db_path(), migrated=False)
 
 
@@ -47,6 +116,7 @@ def current_user() -> dict | None:
     Lives in session state (UI state); the URL keeps ?a=&m= so that after a
     browser refresh only the PIN is asked again.
     """
+    through_app()
     who = st.session_state.get("auth")
     if who is None:
         return None
@@ -54,6 +124,28 @@ def current_user() -> dict | None:
     if member is None:
         st.session_state.pop("auth", None)
     return member
+
+
+def client_address() -> str | None:
+    """The browser's IP address as the server sees it (the TCP peer; None on the server's own
+    machine): the wrong-PIN throttle counts per address as well as per member."""
+    try:
+        ip = st.context.ip_address
+    except Exception:   # no client context (e.g. a bare script run)
+        return None
+    return ip if isinstance(ip, str) and ip else None   # (AppTest has no real connection)
+
+
+def certificate_file() -> str:
+    """The HTTPS certificate the server was started with ('' = plain HTTP)."""
+    return st.get_option("server.sslCertFile") or ""
+
+
+def plain_http_from_another_computer() -> bool:
+    """True when a browser on another computer reached the app over plain HTTP without the
+    explicit flag (`python -m core serve --http` sets ASSESSMENT_ALLOW_HTTP=1): refused."""
+    return (client_address() is not None and not certificate_file()
+            and os.environ.get("ASSESSMENT_ALLOW_HTTP") != "1")
 
 
 def log_in(member: dict) -> None:
@@ -137,3 +229,7 @@ def esc(text) -> str:
     metrics): every Markdown/HTML special character is escaped, so it shows literally (never as
     formatting or HTML; a bare URL may still be auto-linked). None shows as ''."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in ("" if text is None else str(text)))
+
+
+if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once
+    through_app()

@@ -9,7 +9,7 @@ who = ui.require_login("lead")
 db = ui.get_db()
 
 st.title("修改记录")
-st.caption("所有评分、意见和数据的修改都记录在此（只增不改）。个人信息已隐藏。")
+st.caption("所有评分、意见和数据的修改都记录在此（只增不改）：修改前与修改后的内容逐项列出。服务对象姓名和电话已脱敏。")
 rows = team.audit_entries(db, who["assessment_id"])
 actors = sorted({r["actor"] for r in rows if r["actor"]})
 entities = sorted({r["entity"] for r in rows})
@@ -20,6 +20,6 @@ shown = [r for r in rows if (not sel_actor or r["actor"] in sel_actor) and (not 
 st.caption(f"共 {len(shown)} 条")
 df = pd.DataFrame([{
     "时间": r["at"], "操作人": r["actor"], "操作": r["action"], "对象": r["entity"],
-    "编号": r["key"], "原值": r["old"], "新值": r["new"],
+    "编号": r["key"], "修改前": r["old"], "修改后": r["new"],
 } for r in shown[:2000]])
-st.dataframe(df, key="audit_table", hide_index=True, width="stretch")
+st.dataframe(df, key="audit_table", hide_index=True, width="stretch", placeholder="")

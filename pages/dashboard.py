@@ -46,7 +46,7 @@ def render(dash: dashboard.Dashboard) -> None:
     st.dataframe(pd.DataFrame([{
         "评估方": p.name, "权重": float(p.weight), "得分": p.score_text,
         "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
-    } for p in dash.parties]), hide_index=True, key="dash_parties")
+    } for p in dash.parties]), hide_index=True, key="dash_parties", placeholder="")
 
     left, right = st.columns(2)
     with left:
@@ -55,18 +55,18 @@ def render(dash: dashboard.Dashboard) -> None:
             "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
             "最近操作": e.last_activity_text,
         } for e in dash.experts]), hide_index=True, key="dash_experts",
-            column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")})
+            column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
         st.subheader("各部分得分")
         st.dataframe(pd.DataFrame([{
             "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
             "已评": f"{s.cells_scored}/{s.cells_total}",
-        } for s in dash.sections]), hide_index=True, key="dash_sections")
+        } for s in dash.sections]), hide_index=True, key="dash_sections", placeholder="")
         if dash.areas:
             st.subheader("各片区服务质量")
             st.dataframe(pd.DataFrame([{
                 "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
                 "已评": f"{a.cells_scored}/{a.cells_total}",
-            } for a in dash.areas]), hide_index=True, key="dash_areas")
+            } for a in dash.areas]), hide_index=True, key="dash_areas", placeholder="")
     with right:
         show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
 
@@ -96,7 +96,7 @@ def render(dash: dashboard.Dashboard) -> None:
         c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
         rows = dashboard.agreement_rows(dash)
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, key="dash_agreement")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="dash_agreement", placeholder="")
 
     st.subheader("协议指标完成情况")
     show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
@@ -128,8 +128,17 @@ refresh()
 # ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
 if is_lead:
     st.divider()
-    st.subheader("退回专家评分")
+    st.subheader("专家评分表与退回")
     db = ui.get_db()
+    scorers = {s["member_id"]: f"{s['name']}（{s['role_label']}，{'已提交' if s['submitted'] else '未提交'}）"
+               for s in signoff.scorers(db, aid)}
+    if scorers:
+        c1, c2 = st.columns([2, 1])
+        pick = c1.selectbox("打印评分表（含签名栏）", list(scorers), format_func=scorers.get, key="sheet_member")
+        path = ui.db_path()
+        c2.download_button("下载评分表 PDF", data=lambda: signoff.score_sheet_download(path, aid, pick),
+                           file_name=f"专家评分表-{scorers[pick].split('（')[0]}.pdf", mime="application/pdf",
+                           key="sheet_download", on_click="ignore", icon=":material/print:")
     if st.session_state.get("reopen_flash"):
         st.success(ui.esc(st.session_state.pop("reopen_flash")))
     done = signoff.submitted_members(db, aid)

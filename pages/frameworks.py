@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import framework_library, framework_xlsx, team
 from core.errors import DataError, ImportRejected
+from core import uploads
 from pages import _shared as ui
 
 who = ui.require_login("lead")
@@ -26,7 +27,7 @@ by_id = {e.id: e for e in entries}
 st.subheader("框架库")
 st.dataframe(pd.DataFrame([{"编号": e.id, "名称": e.name, "版本": e.version, "类型": "内置（只读）" if e.shipped else "本机构",
                             "来源": e.origin, "创建人": e.created_by, "创建时间": (e.created_at or "").replace("T", " ")[:16]}
-                           for e in entries]), hide_index=True, width="stretch", key="fw_library")
+                           for e in entries]), hide_index=True, width="stretch", key="fw_library", placeholder="")
 c1, c2 = st.columns([3, 2])
 pick = c1.selectbox("导出框架为 Excel 指标体系", list(by_id), format_func=lambda k: by_id[k].label, placeholder="请选择",
                     key="fw_export_pick")
@@ -40,7 +41,8 @@ st.download_button("下载 Excel 模板（内置默认框架）", data=framework
 st.subheader("从 Excel 导入指标体系")
 st.caption("按模板填写（部分、指标、分值、评分范围、评分方式与评分标准、需提供材料、评估方权重、等级）。"
            "导入为一个新框架；文件中的框架编号已被使用时自动加后缀。有任何错误则不导入，错误写明工作表、行号和列名。")
-up = st.file_uploader("选择 Excel 文件", type=["xlsx"], key="fw_upload")
+up = st.file_uploader("选择 Excel 文件", type=["xlsx"], key="fw_upload", max_upload_size=uploads.max_mb("framework"))
+st.caption(ui.esc(uploads.limit_text("framework")))
 if up is not None:
     content = up.getvalue()
     try:
@@ -88,7 +90,7 @@ for tab, (name, rows) in zip(tabs, sheets.items()):
     df = pd.DataFrame(rows, columns=framework_xlsx.COLUMNS[name], dtype=str)
     with tab:
         edited = st.data_editor(df, num_rows="dynamic", hide_index=True, width="stretch",
-                                key=f"fw_edit_{target}_{by_id[target].version}_{name}")
+                                key=f"fw_edit_{target}_{by_id[target].version}_{name}", placeholder="")
     tables[name] = edited.fillna("").to_dict("records")
 if st.button("保存为新版本", key="fw_save", type="primary"):
     try:

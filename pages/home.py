@@ -1,7 +1,7 @@
 """Home: log in to an assessment, create one, or load the demo."""
 import streamlit as st
 
-from core import team
+from core import stations, team
 from core import framework_library
 from core.labels import ASSESSMENT_KINDS, ROLES
 from pages import _shared as ui
@@ -13,7 +13,7 @@ st.title("社工站现场评估台")
 
 if who is not None:
     st.subheader(ui.esc(team.assessment_title(db, who["assessment_id"])))
-    st.write(f"您好，{ui.esc(who['name'])}（{ui.esc(ROLES[who['role']])}）。请从左侧菜单进入各项工作。")
+    st.write(f"您好，{ui.esc(who['name'])}（{ui.esc(ROLES[who['role']])}）。以下是您今天的工作，也可从左侧菜单进入各页。")
     if who["role"] in ("lead", "expert"):
         from core import scoresheet
 
@@ -23,6 +23,30 @@ if who is not None:
                   "—" if r.third_party is None else ui.esc(r.third_party))
         c2.metric("最终得分" + ("（预计）" if r.final_projected else ""), "—" if r.final is None else ui.esc(r.final))
         c3.metric("评估等级" + ("（预计）" if r.final_projected else ""), ui.esc(r.grade or "—"))
+    if who["role"] == "lead":
+        failed = team.failed_login_count(db, who["assessment_id"])
+        blocked = [c for c in team.login_counters(db, who["assessment_id"]) if c["state"] != "clear"]
+        if blocked:
+            st.warning("登录受限：" + "、".join(f"{ui.esc(c['label'])}（{'已锁定' if c['state'] == 'locked' else '须等待'}）"
+                                             for c in blocked) + "。可在「评估设置」→ 登录安全中解除。",
+                       icon=":material/lock_person:")
+        if failed:
+            st.caption(f"登录失败记录 {int(failed)} 次（详见「修改记录」与「评估设置」→ 登录安全）。")
+        cert = ui.certificate_file()
+        if cert:
+            from core import tls
+
+            st.caption("本机 HTTPS 证书 SHA-256 指纹（其他电脑首次打开时，核对浏览器显示的证书指纹与此一致）：")
+            st.code(tls.fingerprint(cert), language=None)
+        else:
+            st.caption("当前以明文 HTTP 运行（仅限本机访问）；团队使用请用 python -m core serve 启动 HTTPS。")
+    from pages import _home_plan
+
+    _home_plan.render(db, who, team.is_locked(db, who["assessment_id"]))
+    if who["role"] == "lead":  # importing a whole assessment: a logged-in lead (or an empty database) only
+        from pages import _import_panel
+
+        _import_panel.render(db)
     st.stop()
 
 assessments = team.list_assessments(db)
@@ -80,29 +104,59 @@ if assessments:
         pin = st.text_input("PIN", type="password", key="login_pin")
         if st.form_submit_button("登录", type="primary", key="login_submit"):
             member = {}
-            if ui.run(lambda: member.update(team.login(db, aid, name, pin))):
+            if ui.run(lambda: member.update(team.login(db, aid, name, pin, address=ui.client_address()))):
                 ui.log_in(member)
                 st.rerun()
 
-with st.expander("新建评估（组长）", expanded=not assessments):
+def _create(form: dict, attach) -> None:
+    created = {}
+    if ui.run(lambda: created.update(stations.create_assessment(
+            db, form["station"], form["framework"], form["lead"], form["pin"], attach=attach, **form["fields"]))):
+        st.session_state.pop("pending_create", None)
+        ui.log_in(team.get_member(db, created["lead_id"]))
+        st.rerun()
+
+
+with st.expander("新建评估（组长）", expanded=not assessments or "pending_create" in st.session_state):
     fws = {e.id: e for e in framework_library.list_frameworks(db)}
     with st.form("create_form"):
         c1, c2 = st.columns(2)
         station = c1.text_input("社工站名称", placeholder="例：某某街社工服务站", key="new_station")
         district = c2.text_input("所在区", placeholder="例：某某区", key="new_district")
+        street = c1.text_input("街道（镇）", placeholder="例：某某街", key="new_street")
+        code = c2.text_input("机构内部编号（可选）", placeholder="同一街道有两个站点时用于区分", key="new_agency_code")
         kind = c1.selectbox("评估类型", list(ASSESSMENT_KINDS), placeholder="请选择", key="new_kind")
         period = c2.text_input("年度", placeholder="例：2024—2025 年度", key="new_period")
         fw_id = st.selectbox("评估框架", list(fws), index=0, format_func=lambda k: fws[k].label,
                              placeholder="请选择", key="new_framework")
         lead = c1.text_input("组长姓名", placeholder="例：张三", key="new_lead")
-        lead_pin = c2.text_input("组长 PIN（4–12 位数字）", type="password", key="new_lead_pin")
+        lead_pin = c2.text_input("组长 PIN（4–8 位数字，建议 6 位）", type="password", key="new_lead_pin")
+        st.caption("所在区与街道相同的社工站视为同一社工站：新评估归入其历次评估，并带入上期评估的站点信息、片区，"
+                   "以及上期的“需要关注”和“建议”（作为上期评估意见，整改情况为“未核实”，均可修改）。")
         if st.form_submit_button("创建评估", type="primary", key="create_submit"):
-            created = []
-            if ui.run(lambda: created.extend(team.new_assessment(db, {"name": station, "district": district}, fw_id,
-                                                                 lead, lead_pin, kind=kind, period_label=period))):
-                ui.log_in(team.get_member(db, created[1]))
-                st.rerun()
+            form = {"station": {"name": station, "district": district, "street": street, "agency_code": code},
+                    "framework": fw_id, "lead": lead, "pin": lead_pin,
+                    "fields": {"kind": kind, "period_label": period}}
+            found = stations.find_station(db, district, street, code)
+            if found is None:
+                _create(form, stations.NEW)
+            else:
+                st.session_state["pending_create"] = {"form": form, "station": found}
+    pending = st.session_state.get("pending_create")
+    if pending:
+        s = pending["station"]
+        st.info(f"已有同一社工站：{ui.esc(stations.station_label(s))}（最近一次：{ui.esc(s.get('last_seen') or '—')}）。"
+                "归入该社工站后，新评估带入其最近一次评估的站点信息、片区和上期评估意见（未核实）。")
+        b1, b2, b3 = st.columns(3)
+        if b1.button("归入该社工站", type="primary", key="create_attach"):
+            _create(pending["form"], s["id"])
+        if b2.button("作为新的社工站", key="create_as_new"):
+            _create(pending["form"], stations.NEW)
+        if b3.button("取消", key="create_cancel"):
+            st.session_state.pop("pending_create", None)
+            st.rerun()
 
-from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
+if not assessments:  # an empty database: importing is how a migrated assessment arrives (else: a lead's tool)
+    from pages import _import_panel  # noqa: E402  (below the login: rarely needed on site)
 
-_import_panel.render(db)
+    _import_panel.render(db)

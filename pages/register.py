@@ -6,6 +6,7 @@ from core import imports
 from core import station_data
 from core import team
 from core.errors import DataError, ImportRejected
+from core import uploads
 from pages import _shared as ui
 
 who = ui.require_login()
@@ -39,11 +40,11 @@ else:
         st.markdown("**按社区**")
         st.dataframe(pd.DataFrame([{"社区": k, "户数": v["households"], "人数": v["persons"]}
                                    for k, v in summary["by_community"].items()]),
-                     hide_index=True, width="stretch", key="register_by_community")
+                     hide_index=True, width="stretch", key="register_by_community", placeholder="")
     with right:
         st.markdown("**按对象类别**")
         st.dataframe(pd.DataFrame([{"类别": k, "人数": v} for k, v in summary["by_category"].items()]),
-                     hide_index=True, width="stretch", key="register_by_category")
+                     hide_index=True, width="stretch", key="register_by_category", placeholder="")
         if summary["several_categories"]:
             st.caption(ui.esc(f"{summary['several_categories']} 人属于多个类别，在每个类别中各计一次。"))
     if summary["no_phone"]:
@@ -65,7 +66,7 @@ else:
                                 "户号": r["household"], "空挂户": "是" if r["vacant_household"] else "",
                                 "人户分离": "是" if r["separated"] else "", "备注": r["note"]} for r in shown],
                               columns=["姓名", "电话", "社区", "类别", "户号", "空挂户", "人户分离", "备注"]),
-                 hide_index=True, width="stretch", key="register_table")
+                 hide_index=True, width="stretch", key="register_table", placeholder="")
     st.caption(f"显示 {len(shown)} 人")
 
 def _import_state() -> dict:
@@ -113,7 +114,8 @@ def _import_section() -> None:
         st.warning(ui.esc(refused), icon=":material/block:")
         return
     st.file_uploader("选择名册文件（.xlsx 或 .csv；可直接用本站原有的名册，标题行、合计行会自动跳过）",
-                     type=["xlsx", "csv"], key="client_upload", on_change=_on_file)
+                     type=["xlsx", "csv"], key="client_upload", on_change=_on_file, max_upload_size=uploads.max_mb("table"))
+    st.caption(ui.esc(uploads.limit_text("table")))
     if not state["file"]:
         return
     name, data = state["file"]
@@ -192,7 +194,7 @@ def _import_section() -> None:
         "问题": "；".join(f"{col}：{msg}" for _, col, msg in r["errors"]),
         "修改": "；".join(r["changes"])} for r in rows],
         columns=["行号", "姓名", "电话", "第二电话", "社区", "类别", "户号", "空挂户", "人户分离", "问题", "修改"])
-    st.dataframe(table, hide_index=True, width="stretch", key="register_preview_table")
+    st.dataframe(table, hide_index=True, width="stretch", key="register_preview_table", placeholder="")
 
     ok = view["ok"]
     if st.button(f"确认导入：替换名册（{view['persons']} 人，{view['households']} 户）", key="client_import",

@@ -13,7 +13,7 @@ from core import scoresheet
 from core import team
 from core.labels import FINDING_KINDS
 from core.report_check import blocking
-from core.report_data import gather, preexport_check, report_pdf
+from core.report_data import page_view, report_pdf
 from pages import _evidence
 from pages import _exports_panel
 from pages import _shared as ui
@@ -21,7 +21,9 @@ from pages import _shared as ui
 who = ui.require_login("lead")
 aid, mid = who["assessment_id"], who["member_id"]
 db = ui.get_db()
-data = gather(db, aid)
+view = page_view(db, aid)      # gathered once per change of the data, not on every rerun
+data, checks = view.data, view.checks
+PAGE_SIZE = 5                  # report items shown at a time in one group (the rerun stays flat)
 locked = team.is_locked(db, aid)
 
 st.title("报告与导出")
@@ -80,7 +82,7 @@ with tab_text:
         area_names = {a["code"]: a["name"] for a in data.areas}
         area_code = c2.selectbox("片区", list(area_names), format_func=lambda c: area_names[c], placeholder="请选择", key="rp_area")
     sec = next((s for s in data.sections if s.code == sec_code), None)
-    evidence_of = attachments.evidence_of_findings(db, aid)
+    evidence_of = attachments.evidence_of_all_findings(db, aid)   # cached per change of the data
 
     for kind, word in FINDING_KINDS.items():
         st.subheader(ui.esc(word))
@@ -98,7 +100,12 @@ with tab_text:
         ui.show_saved_error("rp_err")
         if not items:
             st.caption("暂无条目。")
-        for n, it in enumerate(items):
+        first = 0
+        if len(items) > PAGE_SIZE:
+            first = st.selectbox(
+                f"{ui.esc(word)}：显示", list(range(0, len(items), PAGE_SIZE)), key=f"rp_page_{sec_code}_{area_code}_{kind}",
+                format_func=lambda f, total=len(items): f"第 {f + 1}–{min(total, f + PAGE_SIZE)} 条（共 {total} 条）")
+        for n, it in enumerate(items[first:first + PAGE_SIZE], first):
             ref = it["ref"]
             with st.container(border=True):
                 src = "、".join(a for a in it["authors"] if a) or "组长"
@@ -199,7 +206,7 @@ with tab_free:
     st.caption("留空则使用系统根据数据生成的默认表述；结语的总体判断按评估等级选用框架中的表述。")
     for key, label in report_text.TEXT_KEYS.items():
         if key == "closing_points":
-            draft = "\n".join(f"{n}. {t}" for n, t in enumerate(report_text.closing_points_draft(data), 1))
+            draft = "\n".join(f"{n}. {t}" for n, t in enumerate(view.closing_draft, 1))
             left, right = st.columns(2)
             left.text_area(label + "（离开输入框即保存）", value=data.texts.get(key, ""), key="rp_free_closing_points",
                            height=220, disabled=locked, on_change=save_text, args=(key,))
@@ -227,8 +234,18 @@ with tab_build:
         act(lambda: team.set_locked(db, aid, mid, True), "已锁定")
     if data.result.final_projected:
         st.warning("部分评分尚未完成或其他评估方分数未录入，报告中的得分与等级为预计结果。")
+
+    def save_history_switch() -> None:
+        ui.saver("rp_history_err", team.update_assessment, db, aid, mid,
+                 report_history=1 if st.session_state["rp_history"] else 0)
+
+    st.checkbox("在“评估等级”部分加入“历次评估对比”表（本站在本系统中有更早的评估时）",
+                value=data.assessment.get("report_history") != 0, key="rp_history", disabled=locked,
+                on_change=save_history_switch)
+    ui.show_saved_error("rp_history_err")
+    if data.history:
+        st.caption(f"本站有 {len(data.history) - 1} 次更早的评估，报告将列出历次评估对比。")
     st.subheader("导出前检查")
-    checks = preexport_check(db, aid, data)
     if blocking(checks):
         st.error(f"尚有 {len(blocking(checks))} 项须处理，生成的报告将带“草稿”水印。", icon=":material/error:")
     else:

@@ -80,7 +80,7 @@ def revision_step() -> None:
                         f"满分 {fmt_number(d['points'])} 分")
             st.dataframe([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
                            "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
-                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table")
+                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table", placeholder="")
             own = next((r for r in d["rows"] if r["own"]), None)
             if own is None or locked:
                 continue
@@ -112,7 +112,8 @@ for sec in fw.sections:
         label = f"{sec.code} {sec.name}" + (f" · {areas[ac]['name']}" if ac in areas else "")
         groups.append((sec, ac, label))
 labels = [g[2] for g in groups]
-choice = st.radio("评分部分", labels, horizontal=True, key="scoring_group")
+# Radio options render Markdown: the 片区 name is the station's own text.
+choice = st.radio("评分部分", labels, horizontal=True, key="scoring_group", format_func=ui.esc)
 sec, area, _ = groups[labels.index(choice)]
 if area in areas and areas[area]["communities"]:
     st.caption("片区范围：" + ui.esc("、".join(areas[area]["communities"])))

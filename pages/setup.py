@@ -85,7 +85,8 @@ if fv["can_update"]:
 st.subheader("社工站信息")
 c1, c2 = st.columns(2)
 fields = [("name", "社工站名称"), ("short_name", "简称"), ("district", "所在区"), ("street", "街道"), ("address", "地址"),
-          ("operating_since", "开始运营（年-月）"), ("operator", "承办方"), ("purchaser", "购买方"), ("supervisor", "监督方")]
+          ("operating_since", "开始运营（年-月）"), ("operator", "承办方"), ("purchaser", "购买方"), ("supervisor", "监督方"),
+          ("agency_code", "机构内部编号（可选）")]
 for n, (field, label) in enumerate(fields):
     ui.init_state(f"st_{field}", station[field])
     (c1 if n % 2 == 0 else c2).text_input(label, key=f"st_{field}", disabled=locked, on_change=save_station, args=(field,))
@@ -169,7 +170,7 @@ with st.form("add_member", clear_on_submit=True):
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("姓名", key="new_member_name")
     role = c2.selectbox("角色", ["expert", "staff", "lead"], format_func=ROLES.get, placeholder="请选择", key="new_member_role")
-    pin = c3.text_input("PIN（4–12 位数字）", type="password", key="new_member_pin")
+    pin = c3.text_input("PIN（4–8 位数字；组长建议 6 位）", type="password", key="new_member_pin")
     secs = st.multiselect("负责评分的部分", options, format_func=opt_label, placeholder="请选择", key="new_member_sections")
     if st.form_submit_button("添加", disabled=locked, key="add_member_submit"):
         # Rerun only on success: a refused entry keeps its Chinese message on screen.
@@ -205,9 +206,31 @@ with st.expander("重置成员 PIN"):
     c1, c2, c3 = st.columns([2, 2, 1])
     target = c1.selectbox("成员", [m["id"] for m in members], format_func=lambda i: next(m["name"] for m in members if m["id"] == i),
                           placeholder="请选择", key="reset_pin_member")
-    new_pin = c2.text_input("新 PIN", type="password", key="reset_pin_value")
+    new_pin = c2.text_input("新 PIN（4–8 位数字）", type="password", key="reset_pin_value")
     if c3.button("重置", key="reset_pin_btn"):
         ui.run(lambda: team.set_pin(db, assessment_id, lead_id, target, new_pin), "PIN 已重置")
+
+# ---- wrong PINs ----
+st.subheader("登录安全")
+st.caption("同一成员或同一台设备连续输错 PIN 5 次后须等待（15 秒起逐次加倍），输错 10 次锁定 15 分钟；"
+           "组长可在此提前解除（组长本人被锁定时，在服务器上运行 python -m core unlock-member）。每次输错都记入修改记录。")
+counters = team.login_counters(db, assessment_id)
+st.caption(f"本评估共记录登录失败 {int(team.failed_login_count(db, assessment_id))} 次。")
+_STATES = {"locked": "已锁定", "waiting": "须等待", "clear": "可登录"}
+for r in counters:
+    c1, c2, c3 = st.columns([2, 3, 1])
+    what = "成员" if r["kind"] == "member" else "设备地址"
+    c1.markdown(f"{ui.esc(what)} **{ui.esc(r['label'])}**")
+    until = f"，至 {team.clock(r['until'])}" if r["until"] else ""
+    c2.caption(f"{ui.esc(_STATES[r['state']] + until)}；连续输错 {int(r['failures'])} 次，"
+               f"等待或锁定期间被拒 {int(r['refused'])} 次")
+    if r["state"] != "clear" or r["failures"]:
+        if c3.button("解除", key=f"unlock_{r['kind']}_{r['subject']}"):
+            if ui.run(lambda r=r: team.unlock_login(db, assessment_id, lead_id, r["kind"], r["subject"]),
+                      f"已解除 {r['label']} 的登录限制"):
+                st.rerun()
+if not counters:
+    st.caption("目前没有成员或设备输错 PIN。")
 
 # ---- lock ----
 st.subheader("锁定评估")

@@ -97,6 +97,7 @@ def checklist(kind: str) -> None:
             "记录人": st.column_config.TextColumn("记录人", width="small"),
             "证据": st.column_config.NumberColumn("证据", width="small", help="照片、扫描件的数量（在下方“证据附件”中添加和查看）"),
         },
+        placeholder="",
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
@@ -262,6 +263,12 @@ def recommendations() -> None:
     recs = station_data.list_recommendations(db, assessment_id)
     counts = rectification_counts(recs)
     st.caption(f"共 {len(recs)} 条：" + "，".join(f"{ui.esc(k)} {int(v)} 条" for k, v in counts.items()))
+    carried = [r for r in recs if (r.get("source") or "").startswith("assessment:")]
+    unchecked = sum(1 for r in carried if r["status"] == "未核实")
+    if carried:
+        st.info(f"其中 {len(carried)} 条从本站上期评估带入（上期报告的“需要关注”和“建议”）；"
+                f"尚有 {int(unchecked)} 条“未核实”，请现场核实后选择整改情况并填写佐证，不适用的可删除。"
+                "有“未核实”的意见时，报告为草稿。", icon=":material/history:")
     sec_label = {s.code: f"{s.code} {s.name}" for s in fw.sections}
     df = pd.DataFrame([{"id": r["id"], "意见内容": r["text"], "所属部分": sec_label.get(r["section_code"], ""),
                         "整改情况": r["status"], "佐证": r["evidence"]} for r in recs],
@@ -279,6 +286,7 @@ def recommendations() -> None:
                                                      required=True, default="未整改"),
             "佐证": st.column_config.TextColumn("佐证", width="large"),
         },
+        placeholder="",
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):

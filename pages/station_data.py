@@ -8,6 +8,7 @@ from core import team
 from core.errors import DataError, ImportRejected
 from core.indicators import fmt_value
 from core.staffing import STAFFING_FIELDS, staffing_figures
+from core import uploads
 from pages import _shared as ui
 
 who = ui.require_login()
@@ -61,6 +62,7 @@ with tab_ind:
             "完成率": st.column_config.TextColumn("完成率", width="small"),
             "备注": st.column_config.TextColumn("备注", width="large"),
         },
+        placeholder="",
     )
     delta = st.session_state.get(key) or {}
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
@@ -95,7 +97,8 @@ with tab_ind:
         if can_edit:
             st.caption("表头须包含：指标名称、协议指标量、实际完成量（单位、备注可选）。导入将整表替换现有指标；"
                        "任何一行有误则整份不导入。")
-            up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="ind_upload")
+            up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="ind_upload", max_upload_size=uploads.max_mb("table"))
+            st.caption(ui.esc(uploads.limit_text("table")))
             if st.button("导入并替换现有指标", key="ind_import", disabled=up is None):
                 try:
                     n = station_data.import_indicators(db, assessment_id, member_id, up.name, up.getvalue())

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls
+from core import calls, cells
 from core import survey
 from core import team
 from core.labels import AAPOR_CODES, ROLES, SAMPLE_DESIGNS
@@ -79,6 +79,19 @@ if is_lead and not locked and sample is not None:
             if ui.run(lambda: calls.withdraw_sample(db, aid, me, confirm=sure), success="已撤销抽样"):
                 st.rerun()
 
+# ---------- the caller's script ----------
+with st.expander("回访话术（回访员在电话回访页照读）"):
+    st.caption("默认措辞来自评估框架；组长可按本次评估修改，离开输入框即保存。清空某一项即恢复框架原文。"
+               "可用 {name}（受访对象）、{station}（社工站）、{org}（评估方）。")
+    for line in calls.script(db, aid):
+        key = f"script_{line['key']}"
+        ui.init_state(key, line["text"])
+        st.text_area(line["label"] + ("（已修改）" if line["edited"] else ""), key=key, height=68,
+                     disabled=not is_lead or locked,
+                     on_change=lambda k=line["key"], wk=key: ui.saver("script_err", calls.set_script, db, aid, me, k,
+                                                                     st.session_state[wk]))
+    ui.show_saved_error("script_err")
+
 if sample is None:
     st.stop()
 
@@ -114,7 +127,7 @@ st.dataframe(pd.DataFrame([{
     "序号": i["position"], "候补": "是" if i["reserve"] else "", "姓名": i["name"], "电话": i["phone"],
     "社区": i["community"], "类别": i["category"], "回访人": i["caller_name"] or "", "状态": i["status_label"],
     "拨打次数": i["attempts"], "AAPOR 结果": i["disposition_label"],
-} for i in items]), hide_index=True, key="survey_items_table", height=300)
+} for i in items]), hide_index=True, key="survey_items_table", height=300, placeholder="")
 
 # ---------- results ----------
 res = calls.survey_results(db, aid)
@@ -142,37 +155,37 @@ st.markdown(f"**访问结果（AAPOR 标准定义）**　应答率 RR1：{ui.esc
 st.caption("RR1 = 完成访问 ÷ 全部样本（拒访、未能联系、资格未知均计为合格，最保守的应答率）。"
            "无人接听计为“未能联系”；空号、非本人及未拨打计为“资格未知”。")
 st.dataframe(pd.DataFrame([{"结果": AAPOR_CODES[k], "人数": v} for k, v in res.dispositions.items()]),
-             hide_index=True, key="survey_dispositions")
+             hide_index=True, key="survey_dispositions", placeholder="")
 if res.by_area:
     st.markdown("**各片区满意度**")
     st.dataframe(pd.DataFrame([{"片区": a["area"], "样本": a["sample"], "接通": a["reached"], "满意": a["satisfied"],
                                 "名册人数": a["population"] if a["population"] is not None else "",
                                 "满意率（95% 置信区间）": a["text"]} for a in res.by_area]),
-                 hide_index=True, key="survey_by_area")
+                 hide_index=True, key="survey_by_area", placeholder="")
 if res.allocation:
     st.markdown(f"**分层抽样分配**（{ui.esc(res.design_label)}）")
     st.dataframe(pd.DataFrame([{"层": k, "名册人数": v["register"], "样本": v["sample"], "候补": v["reserve"]}
-                               for k, v in res.allocation.items()]), hide_index=True, key="survey_allocation")
+                               for k, v in res.allocation.items()]), hide_index=True, key="survey_allocation", placeholder="")
 
 if res.reached:
     st.markdown("**满意度分项**")
     st.dataframe(pd.DataFrame([{"项目": item, **counts} for item, counts in res.breakdown.items()]),
-                 hide_index=True, key="survey_breakdown")
+                 hide_index=True, key="survey_breakdown", placeholder="")
     st.markdown("**知晓度分项**")
     st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": survey.rate_text(v, res.reached)}
-                               for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness")
+                               for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness", placeholder="")
 
 st.markdown("**请社工站跟进**（兜底保障对象无法接通、受访者表示不满意）")
 if res.priority_follow_up:
     st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "类别": f["category"],
                                 "原因": f["reason"]} for f in res.priority_follow_up]),
-                 hide_index=True, key="survey_priority_follow_up")
+                 hide_index=True, key="survey_priority_follow_up", placeholder="")
 else:
     st.caption("暂无。")
 st.markdown("**需跟进名单**（无法接通、不了解社工、不满意、拒访）")
 if res.follow_up:
     st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "原因": f["reason"]}
-                               for f in res.follow_up]), hide_index=True, key="survey_follow_up")
+                               for f in res.follow_up]), hide_index=True, key="survey_follow_up", placeholder="")
 else:
     st.caption("暂无。")
 if res.knows_worker_no:
@@ -182,5 +195,5 @@ if res.knows_worker_no:
 
 rows = calls.export_rows(db, aid)
 if rows:
-    st.download_button("导出回访结果（CSV，已脱敏）", pd.DataFrame(rows).to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("导出回访结果（CSV，已脱敏）", cells.csv_from_dicts(rows),
                        file_name="满意度回访结果.csv", mime="text/csv", key="survey_export")

@@ -29,19 +29,21 @@ if not items:
 done = sum(1 for i in items if i["status"] in survey.FINAL_STATUSES)
 st.progress(done / len(items), text=f"已完成 {int(done)} / {len(items)}（接通、拒访或两次未接通即完成）")
 
+queue = survey.call_order(items, survey.claim_times()[0])   # who to call next: 无人接听 waits its turn
+order = {i["id"]: n for n, i in enumerate(queue, 1)}
 st.dataframe(pd.DataFrame([{
     "序号": i["position"], "姓名": i["name"], "电话": i["phone"], "社区": i["community"], "类别": i["category"],
     "候补": "是" if i["reserve"] else "", "状态": i["status_label"], "已拨打": i["attempts"], "最近结果": i["last_outcome"],
-} for i in items]), hide_index=True, key="calls_list")
+    "拨打顺序": order.get(i["id"]),
+} for i in items]), hide_index=True, key="calls_list",
+    column_config={"拨打顺序": st.column_config.NumberColumn("拨打顺序", help="待拨打对象的建议拨打顺序")}, placeholder="")
 
 labels = {i["id"]: f"第 {i['position']} 号　{i['name']}　{i['community']}　（{i['status_label']}）" for i in items}
 ids = list(labels)
 if st.session_state.get("call_item") not in ids or st.session_state.pop("call_advance", False):
-    # First visit, or the client just saved is done: go to the next client still to call.
-    current = st.session_state.get("call_item")
-    todo = [i["id"] for i in items if i["status"] not in survey.FINAL_STATUSES]
-    st.session_state["call_item"] = (current if current in todo else None) or next(
-        (t for t in todo if current not in ids or ids.index(t) > ids.index(current)), todo[0] if todo else ids[0])
+    # First visit, or a call was just saved: the next client in the calling order (a client who
+    # did not answer comes back after the others, or at the time chosen, never straight away).
+    st.session_state["call_item"] = queue[0]["id"] if queue else ids[0]
 
 
 def leave_client(previous: int | None) -> None:
@@ -71,7 +73,7 @@ with st.container(border=True, key="call_card"):
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
             "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(survey.AWARENESS_ITEMS)}" if c["awareness"] else "",
             "总体满意度": SATISFACTION_SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
-        } for c in form["calls"]]), hide_index=True, key="call_history")
+        } for c in form["calls"]]), hide_index=True, key="call_history", placeholder="")
 
 if form["status"] in survey.FINAL_STATUSES:
     st.success(f"该对象已完成回访：{ui.esc(survey.status_label(form['status']))}。")
@@ -86,27 +88,46 @@ if other:
 
 n = form["next_attempt"]
 k = f"{item_id}_{n}"
+say = form["script"]   # the caller's script: read out as written (framework wording, edited by the lead)
+
+
+def read_out(key: str) -> None:
+    st.markdown(f"> 🗣 {ui.esc(say[key])}")
+
+
 st.markdown(f"**第 {int(n)} 次拨打**（两次未接通即记为无法接通）")
+read_out("opening")
 outcome = st.radio("通话结果", CALL_OUTCOMES, index=None, horizontal=True, key=f"call_outcome_{k}")
 answers: dict = {}
 if outcome == survey.REACHED:
-    c1, c2 = st.columns(2)
-    answers["respondent"] = c1.radio("受访者", RESPONDENTS, index=None, horizontal=True, key=f"call_respondent_{k}")
-    knows = c2.radio("是否认识社工", ["是", "否"], index=None, horizontal=True, key=f"call_knows_{k}")
+    read_out("respondent")
+    answers["respondent"] = st.radio("受访者", RESPONDENTS, index=None, horizontal=True, key=f"call_respondent_{k}")
+    read_out("knows_worker")
+    knows = st.radio("是否认识社工", ["是", "否"], index=None, horizontal=True, key=f"call_knows_{k}")
     answers["knows_worker"] = None if knows is None else knows == "是"
     st.markdown("**知晓度**（了解以下 5 项中的至少 3 项视为知晓）")
-    cols = st.columns(len(survey.AWARENESS_ITEMS))
-    answers["awareness"] = {item: int(col.checkbox(item, key=f"call_aware_{n}_{item}_{item_id}"))
-                            for col, item in zip(cols, survey.AWARENESS_ITEMS)}
+    read_out("awareness_intro")
+    answers["awareness"] = {}
+    for item in survey.AWARENESS_ITEMS:
+        answers["awareness"][item] = int(st.checkbox(f"知道 · {say['awareness:' + item]}",
+                                                     key=f"call_aware_{n}_{item}_{item_id}"))
     st.markdown("**满意度**")
+    read_out("satisfaction_intro")
     scale = list(SATISFACTION_SCALE)  # 5 … 1
-    cols = st.columns(len(survey.SATISFACTION_ITEMS))
     answers["satisfaction"] = {
-        item: col.selectbox(item, scale, index=None, format_func=SATISFACTION_SCALE.get, placeholder="请选择",
-                            key=f"call_sat_{n}_{item}_{item_id}")
-        for col, item in zip(cols, survey.SATISFACTION_ITEMS)}
-    answers["overall"] = st.radio(survey.OVERALL, scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
+        item: st.selectbox(f"{item} · {say['satisfaction:' + item]}", scale, index=None,
+                           format_func=SATISFACTION_SCALE.get, placeholder="请选择", key=f"call_sat_{n}_{item}_{item_id}")
+        for item in survey.SATISFACTION_ITEMS}
+    answers["overall"] = st.radio(say["overall"], scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
                                   key=f"call_overall_{k}")
+    read_out("closing")
+elif outcome in survey.FAILED_OUTCOMES and n < survey.MAX_FAILED_ATTEMPTS:
+    # A second attempt comes later: after the other clients, or at a time the caller chooses.
+    when = st.radio("再次拨打", ["排在其他对象之后", "指定时间"], horizontal=True, key=f"call_retry_mode_{k}")
+    if when == "指定时间":
+        answers["retry_at"] = st.time_input("再次拨打时间（今天）", value=None, step=300, key=f"call_retry_at_{k}")
+        if answers["retry_at"] is None:
+            st.caption("请选择时间；未选择则排在其他对象之后。")
 comment = st.text_area("备注", key=f"call_comment_{k}", height=80)
 
 if st.button(f"保存第 {n} 次拨打记录", type="primary", key=f"call_save_{k}", disabled=outcome is None):

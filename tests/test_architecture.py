@@ -18,9 +18,10 @@ CORE_FILES = sorted((ROOT / "core").glob("*.py"))
 PAGE_FILES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
 
 # core modules that hold rules only: pure functions, no database, no streamlit.
-RULE_MODULES = {"framework", "scoring", "numbers", "masking", "labels", "pins", "survey", "suggest",
+RULE_MODULES = {"framework", "cells", "scoring", "numbers", "masking", "labels", "pins", "survey", "suggest",
                 "report_text", "fonts", "imports", "indicators", "staffing", "register", "site", "dashboard",
-                "pdf", "framework_xlsx", "report_check", "agreement", "evidence"}
+                "pdf", "framework_xlsx", "report_check", "agreement", "history", "sheet_pdf", "audit_text",
+                "uploads", "evidence"}
 
 
 def _tree(path: Path) -> ast.Module:

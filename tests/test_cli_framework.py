@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from core import framework_library
 from core.framework import available_frameworks
 from db.connection import connect
+from db.migrations import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,8 +22,16 @@ def core(*args) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+def new_db(path):
+    """An empty assessment database (the CLI creates none but with demo and import)."""
+    db = connect(path)
+    migrate(db)
+    db.conn.close()
+    return path
+
+
 def test_the_shipped_framework_exported_and_imported_from_the_command_line_is_identical(tmp_path):
-    db_file = tmp_path / "a.db"
+    db_file = new_db(tmp_path / "a.db")
     r = core("export-framework", "gz-2024-four-party", "--db", db_file, "--out", tmp_path / "fw.xlsx")
     assert r.returncode == 0, r.stderr
     r = core("import-framework", tmp_path / "fw.xlsx", "--db", db_file)
@@ -40,7 +49,7 @@ def test_the_shipped_framework_exported_and_imported_from_the_command_line_is_id
 
 
 def test_a_wrong_workbook_is_refused_listing_its_errors_and_nothing_is_stored(tmp_path):
-    db_file = tmp_path / "a.db"
+    db_file = new_db(tmp_path / "a.db")
     wb = load_workbook(io.BytesIO(framework_library.template_xlsx()))
     wb["评估方"]["D3"] = 15                                         # weights now 95
     wb.save(tmp_path / "bad.xlsx")

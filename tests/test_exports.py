@@ -71,6 +71,8 @@ def test_the_workbook_has_every_sheet_in_chinese(workbook):
     ("现场记录", "SELECT COUNT(*) FROM site_records WHERE assessment_id = ?"),
     ("电话回访", "SELECT COUNT(*) FROM survey_calls WHERE assessment_id = ?"),
     ("报告意见", "SELECT COUNT(*) FROM report_items WHERE assessment_id = ?"),
+    ("评分提交", "SELECT COUNT(*) FROM submissions WHERE assessment_id = ?"),
+    ("评估日程", "SELECT COUNT(*) FROM visit_stages WHERE assessment_id = ?"),
     ("修改记录", "SELECT COUNT(*) FROM audit_log WHERE assessment_id = ?"
                  " OR (assessment_id IS NULL AND entity = 'station')"),
 ])
@@ -157,11 +159,9 @@ def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo
 
 
 def test_the_import_panel_asks_for_a_file_before_importing(app_env):
-    from streamlit.testing.v1 import AppTest
+    from conftest import app_test
 
-    at = AppTest.from_string(
-        "from db.connection import connect, db_path_from_env\nfrom pages import _import_panel\n"
-        "_import_panel.render(connect(db_path_from_env()))\n")
+    at = app_test()           # an empty database: the home page offers the import
     at.run(timeout=30)
     assert not at.exception, at.exception
     assert any("真实姓名和电话" in w.value for w in at.warning)
@@ -188,3 +188,45 @@ def test_any_mobile_or_landline_typed_in_free_text_is_masked_like_every_output(d
     wb2 = load_workbook(io.BytesIO(export_xlsx(db, aid)))
     texts = [r[4] for r in wb2["评估意见"].iter_rows(min_row=2, values_only=True)]
     assert Scrubber()(typed) in texts and typed not in texts
+
+
+def test_the_sign_off_agenda_and_script_sheets_read_in_chinese(workbook):
+    _, _, wb = workbook
+    subs = list(wb["评分提交"].iter_rows(min_row=2, values_only=True))
+    assert {r[2] for r in subs} == {"已提交", "已退回"}
+    assert any(r[6] == "补充 D 部分意见" and r[5] == "陈志远" for r in subs)
+    assert [r[1] for r in wb["评估日程"].iter_rows(min_row=2, values_only=True)] == ["听取介绍", "午餐"]
+    script = {r[0]: r for r in wb["回访话术"].iter_rows(min_row=2, values_only=True)}
+    assert script["开场白"][1:] == ("您好，我是评估机构的回访员。", "是")
+    assert script["结束语"][1] == "感谢您的配合，祝您生活愉快，再见！" and not script["结束语"][2]
+    calls = list(wb["电话回访"].iter_rows(min_row=1, values_only=True))
+    assert calls[0][-1] == "再次拨打"
+    assert all(r[-1] in ("", None, "排在其他对象之后再拨") or r[-1].endswith("后再拨") for r in calls[1:])
+
+
+def _import_panel_shown(at) -> bool:
+    return any("从 JSON 文件导入评估" in e.label for e in at.expander)
+
+
+def test_the_import_panel_is_offered_only_to_a_logged_in_lead_or_on_an_empty_database(app_env):
+    """A visitor on a database holding assessments cannot import one (it needs no PIN otherwise)."""
+    from conftest import app_test
+    from core import team as A
+    from core.store import open_db
+
+    at = app_test()
+    at.run()
+    assert not at.exception and _import_panel_shown(at)          # empty database: the way in for a migration
+    db = open_db(str(app_env))
+    sid = A.create_station(db, "测试街社工服务站")
+    aid, lead = A.create_assessment(db, sid, "gz-2024-four-party", "组长甲", "1111")
+    expert = A.add_member(db, aid, lead, "专家乙", "expert", "2222", sections=["A"])
+    db.conn.close()
+    at = app_test()
+    at.run()
+    assert not at.exception and not _import_panel_shown(at)      # not logged in
+    for member, role, shown in ((expert, "expert", False), (lead, "lead", True)):
+        at = app_test(auth={"assessment_id": aid, "member_id": member, "name": "x", "role": role})
+        at.run()
+        assert not at.exception, at.exception
+        assert _import_panel_shown(at) is shown, role

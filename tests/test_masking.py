@@ -1,6 +1,6 @@
 """One scrubber: the same text typed into every free-text field shows the same masked form in
 every output — the pages' readers, the dashboard, the audit page, the PDF, Excel and the
-survey CSV. Only the JSON transfer file keeps it as typed (documented)."""
+survey CSV, the publish file. Only the JSON transfer file keeps it as typed (documented)."""
 from __future__ import annotations
 
 import io
@@ -124,3 +124,93 @@ def test_the_json_transfer_file_alone_keeps_the_text_as_typed(typed):
     db, aid, text, masked, name = typed
     doc = json.loads(export_json(db, aid))
     assert text in json.dumps(doc, ensure_ascii=False)
+
+
+def test_the_publish_file_shows_the_same_masked_form_in_every_text_field(typed, tmp_path):
+    import sqlite3
+
+    from core.publish import publish
+
+    db, aid, text, masked, name = typed
+    publish(db, tmp_path / "published.db")
+    pub = sqlite3.connect(tmp_path / "published.db")
+    found = set()
+    for (t,) in pub.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        cols = [c[1] for c in pub.execute(f'PRAGMA table_info("{t}")')]
+        for row in pub.execute(f'SELECT * FROM "{t}"'):
+            for c, v in zip(cols, row):
+                if isinstance(v, str):
+                    _clean(v, name)
+                    if masked in v:
+                        found.add(f"{t}.{c}")
+    # score note, finding, override reason, party comment, veto note, report item and text,
+    # site record finding and file, recommendation and evidence, indicator note
+    assert found >= {"scores.note", "findings.text", "overrides.reason", "party_scores.comment", "veto_checks.note",
+                     "report_items.text", "report_texts.text", "site_records.finding", "site_records.file_ref",
+                     "prev_recommendations.text", "prev_recommendations.evidence", "contract_indicators.note",
+                     "interviews.role", "interviews.points", "interviews.quotes", "interviews.finding",
+                     "attachments.caption"}, found
+
+
+def test_the_publish_file_carries_no_evidence_file_nor_an_interviewee_s_name(typed, tmp_path):
+    """Interviewees are not on the register: their names are masked all the same; no photo or scan
+    is published, and one marked 含个人信息 is not even listed (its file name could name someone)."""
+    import sqlite3
+
+    from PIL import Image
+
+    from core.publish import publish
+
+    db, aid, text, masked, name = typed
+    expert = next(m["id"] for m in team.list_members(db, aid) if m["name"] == "林晓红")
+    note = interviews.save_interview(db, aid, expert, group_code="worker", role="片区社工", name="欧阳春花",
+                                     points="欧阳春花介绍了个案管理流程")
+    photo = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(photo, "JPEG")
+    attachments.add(db, aid, expert, "interview", note, "欧阳春花工作证.jpg", photo.getvalue(), personal=True)
+    kept = attachments.add(db, aid, expert, "interview", note, "活动室.jpg", photo.getvalue())
+    publish(db, tmp_path / "published.db")
+    pub = sqlite3.connect(tmp_path / "published.db")
+    assert pub.execute("SELECT name, points FROM interviews WHERE role = '片区社工'").fetchone() == \
+        (mask_name("欧阳春花"), f"{mask_name('欧阳春花')}介绍了个案管理流程")
+    rows = pub.execute("SELECT id, filename, length(data), thumb FROM attachments").fetchall()
+    assert [r[0] for r in rows if r[1] == "活动室.jpg"] == [kept]
+    assert all(r[2] == 0 and r[3] is None for r in rows), "no evidence file is published"
+    assert not any("欧阳春花" in str(v) for t in ("interviews", "attachments")
+                   for row in pub.execute(f"SELECT * FROM {t}") for v in row)
+
+
+# ---------- the scrubber's one pattern (a trie) masks as every name tried longest first ----------
+
+def _reference_scrub(names, phones, text: str) -> str:
+    """Masking as the longest registered name or phone at each position wins, tried one by one."""
+    ref = Scrubber()
+    pairs = Scrubber(names, phones)._map
+    keys = sorted(pairs, key=len, reverse=True)
+    out, i = [], 0
+    while i < len(text):
+        hit = next((k for k in keys if text.startswith(k, i)), None)
+        if hit:
+            out.append(pairs[hit])
+            i += len(hit)
+        else:
+            out.append(text[i])
+            i += 1
+    return ref("".join(out))
+
+
+def test_the_scrubber_masks_every_registered_name_longest_first_as_one_by_one_would():
+    import random
+
+    rnd = random.Random(13)
+    alphabet = "黄子昕欧阳明李王张 -()[]^\\.*+?13890"
+    for _ in range(300):
+        names = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 5))) for _ in range(rnd.randint(0, 25))]
+        phones = [f"13{rnd.randint(0, 999999999):09d}" for _ in range(rnd.randint(0, 4))]
+        scrub = Scrubber(names, phones)
+        for _ in range(10):
+            text = "".join(rnd.choice(alphabet + "0123456789") for _ in range(rnd.randint(0, 50)))
+            text += rnd.choice(names + phones + [""])
+            assert scrub(text) == _reference_scrub(names, phones, text), (names, phones, text)
+    scrub = Scrubber(["欧阳子昕", "欧阳", "阳子"], [])
+    assert scrub("欧阳子昕和欧阳、阳子") == "欧**昕和欧*、阳*"

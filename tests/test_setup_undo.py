@@ -23,7 +23,8 @@ def _ids(db, aid):
 
 
 def _last_audit(db, aid):
-    return team.audit_entries(db, aid, 1)[0]
+    """The newest audit row of a change (failed logins, also logged, left aside)."""
+    return next(e for e in team.audit_entries(db, aid) if e["action_code"] != "login_failed")
 
 
 # ---------- members ----------
@@ -39,7 +40,7 @@ def test_a_renamed_member_logs_in_with_the_new_name_and_keeps_their_scores(demo_
     after = scoresheet.result(db, aid)
     assert (after.third_party, after.final) == (before.third_party, before.final)
     last = _last_audit(db, aid)
-    assert (last["action"], last["old"], last["new"]) == ("改名", '{"name": "林晓红"}', '{"name": "林晓虹"}')
+    assert (last["action"], last["old"], last["new"]) == ("改名", "姓名：林晓红", "姓名：林晓虹")
     with pytest.raises(InvalidValue, match="成员“王建华”已存在"):
         team.rename_member(db, aid, lead, ids["林晓红"], "王建华")
 
@@ -141,8 +142,8 @@ def test_a_deleted_assessment_disappears_and_the_command_line_restores_it_whole(
     assert team.login(db, aid, "陈志远", "1111")["id"] == lead
     after = scoresheet.result(db, aid)
     assert (after.final, after.grade) == (before.final, before.grade)
-    actions = [e["action_code"] for e in team.audit_entries(db, aid, 2)]
-    assert actions == ["restore", "delete"]
+    actions = [e["action_code"] for e in team.audit_entries(db, aid, 3)]
+    assert actions == ["restore", "login_failed", "delete"]   # the login tried while it was deleted is logged
     r = _core("restore-assessment", aid, "--db", path)
     assert r.returncode == 1 and "没有被删除" in r.stderr
 

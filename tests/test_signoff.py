@@ -179,3 +179,43 @@ def test_cli_scoresheet_writes_the_same_sheet_and_refuses_an_unknown_member(demo
     assert cli_main(["scoresheet", str(aid), "--member", "无名氏", "--db", str(path), "--out", str(tmp_path / "x.pdf")]) == 1
     assert "没有成员“无名氏”" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_json_file_from_before_the_sign_off_tables_still_imports(demo_db, tmp_path):
+    import json
+
+    from core import transfer
+    from db.connection import connect
+    from db.migrations import migrate
+
+    db, aid = demo_db
+    doc = json.loads(transfer.export_json(db, aid))
+    for t in transfer.LATER_TABLES:
+        del doc["tables"][t]
+    for call in doc["tables"]["survey_calls"]:
+        del call["retry_at"]                              # the column came with them
+    target = connect(tmp_path / "old.db")
+    migrate(target)
+    new_id = transfer.import_assessment(target, json.dumps(doc, ensure_ascii=False).encode())
+    assert signoff.submitted_members(target, new_id) == []
+    assert len(S.scores(target, new_id)) == len(S.scores(db, aid))
+
+
+def test_the_score_sheet_of_an_expert_on_the_2019_framework_leaves_unscored_cells_blank(city):
+    db, aid, m = city
+    S.save_score(db, aid, m["expert"], "P1", value=5.5, note="党建阵地规范")
+    text = _text(signoff.score_sheet_pdf(db, aid, m["expert"]))
+    assert "P 党建引领" in text and "党建阵地规范" in text and "5.5" in text
+    assert "已评 1 / 2" in text and "None" not in text and "尚未提交" in text
+
+
+def test_a_score_revised_after_submitting_shows_the_submitted_score_beside_it_on_the_sheet(demo_db):
+    db, aid = demo_db
+    lin = _ids(db, aid)["林晓红"]
+    signoff.submit_sections(db, aid, lin)
+    first = next(r["value"] for r in S.scores(db, aid, lin) if r["indicator_code"] == "A6")
+    S.revise_score(db, aid, lin, "A6", value=2.0, reason="遗漏了证据", note="补看整改台账")
+    text = _text(signoff.score_sheet_pdf(db, aid, lin)).replace("\n", "")
+    from core.numbers import fmt_number
+    assert f"初评 {fmt_number(first)} → 2" in text
+    assert "复核：遗漏了证据（补看整改台账）" in text

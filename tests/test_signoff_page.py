@@ -76,3 +76,13 @@ def test_the_reopen_form_refuses_an_empty_reason_in_chinese(demo):
     dash.run()
     assert any("退回评分须填写理由" in e.value for e in dash.error)
     assert signoff.submission_of(db, aid, ids["赵敏"])["submitted"]
+
+
+def test_the_lead_can_print_any_experts_score_sheet_from_the_dashboard(demo):
+    db, aid, ids = demo
+    signoff.submit_sections(db, aid, ids["王建华"])
+    dash = open_page("pages/dashboard.py", aid, ids["陈志远"])
+    box = dash.selectbox(key="sheet_member")
+    labels = list(box.options)
+    assert "王建华（评估专家，已提交）" in labels and "陈志远（组长，未提交）" in labels
+    assert "黄小燕" not in " ".join(labels)                     # staff score nothing

@@ -158,3 +158,17 @@ def test_site_record_checklists_show_the_three_status_labels(demo_app):
     docs = at.dataframe[1].value
     assert set(docs["结果"]) <= {"未查看", "符合", "发现问题"} and "发现问题" in set(docs["结果"])
     assert any("符合" in c.value and "发现问题" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("value", [2 ** 63, 10 ** 12, 1e308])
+def test_a_huge_staffing_figure_typed_on_the_page_is_refused_with_a_message_and_not_saved(demo_app, value):
+    db, aid, m = demo_app
+    at = login(aid, m["黄小燕"], "pages/station_data.py")
+    before = SD.get_staffing(db, aid)
+    at.number_input(key="staff_on_post").set_value(value).run()
+    assert not at.exception, at.exception
+    assert SD.get_staffing(db, aid) == before
+    if value == 10 ** 12:   # beyond JavaScript's safe integers Streamlit's widget itself keeps the old value
+        assert any("在岗社工数" in e.value and "超出允许范围" in e.value for e in at.error), [e.value for e in at.error]
+    at.run()                                     # the page still renders after the refusal
+    assert not at.exception, at.exception

@@ -70,7 +70,7 @@ def new_page(browser, request):
 
     def make(accept_downloads: bool = True):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
-                                  accept_downloads=accept_downloads)
+                                  accept_downloads=accept_downloads, ignore_https_errors=True)
         ctx.set_default_timeout(WAIT_MS)
         contexts.append(ctx)
         return ctx.new_page()

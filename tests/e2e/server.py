@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The server's certificate is self-signed (made on first start): the tests do not verify it, as a
+# user accepts it once in the browser after checking its fingerprint.
+_UNVERIFIED = ssl._create_unverified_context()
 # Explicit waits (Playwright expect) use this ceiling; a Streamlit rerun normally takes < 1 s.
 WAIT_MS = 20_000
 
@@ -51,25 +55,32 @@ class Server:
                 self.proc.wait(10)
 
 
-def start_server(db_path: Path, log_path: Path, timeout: float = 60, env: dict | None = None) -> Server:
-    """Start `python -m streamlit run app.py` on a free port; return once /_stcore/health answers."""
+def start_server(db_path: Path, log_path: Path, timeout: float = 60, env: dict | None = None,
+                 https: bool = True, address: str = "127.0.0.1", http_flag: bool = False) -> Server:
+    """Start the app as the README does (`python -m core serve`: HTTPS with the certificate made
+    beside the database) on a free port of `address`; return once /_stcore/health answers.
+    `https=False`: plain `python -m streamlit run app.py`; `http_flag`: `python -m core serve --http`."""
     port = free_port()
     env = dict(os.environ, ASSESSMENT_DB=str(db_path), PYTHONUNBUFFERED="1", **(env or {}))
+    quiet = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    if https or http_flag:
+        cmd = [sys.executable, "-m", "core", "serve", "--db", str(db_path), "--port", str(port),
+               "--address", address, *(["--http"] if http_flag else []), "--", *quiet]
+        https = not http_flag
+    else:
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", address, *quiet]
     log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if https else 'http'}://127.0.0.1:{port}"
     server = Server(url, Path(db_path), proc, Path(log_path))
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{server.log()}")
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2, context=_UNVERIFIED) as r:
                 if r.status == 200:
                     return server
         except OSError:

@@ -76,4 +76,9 @@ def login(page: Page, url: str, assessment_id: int, name: str, pin: str) -> None
 
 def go(page: Page, title: str) -> None:
     """Open a page from the sidebar navigation by its title."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(title)).click()
+    menu(page).get_by_role("link", name=re.compile(title)).click()
+
+
+def menu(page: Page):
+    """The app's menu in the sidebar (st.page_link entries; Streamlit's own page list is off)."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink")

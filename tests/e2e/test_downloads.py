@@ -75,7 +75,7 @@ def test_lead_downloads_excel_json_and_backup_and_json_imports_elsewhere(server,
     src.conn.close()
 
 
-def test_a_json_file_is_imported_from_the_home_page(server, new_page, demo_in_server, tmp_path):
+def test_a_json_file_is_imported_from_the_home_page_by_the_lead(server, new_page, demo_in_server, tmp_path):
     from core import team as A
     from db.connection import connect
     from core.transfer import export_json
@@ -88,6 +88,9 @@ def test_a_json_file_is_imported_from_the_home_page(server, new_page, demo_in_se
     home.goto(server.url)
     panel = home.get_by_test_id("stExpander").filter(has_text="从 JSON 文件导入评估")
     expect(home.get_by_text("社工站现场评估台").first).to_be_visible()
+    ui.wait_idle(home)
+    expect(panel).to_have_count(0)          # not logged in, the database holds assessments: no import
+    ui.login(home, server.url, demo_in_server, "陈志远", "1111")
     ui.wait_idle(home)
     expect(panel).to_have_count(1)
     ui.open_expander(home, "从 JSON 文件导入评估")

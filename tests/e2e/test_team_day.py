@@ -218,7 +218,7 @@ def test_a_wrong_pin_is_refused(server, new_page):
     ui.click(page, "登录")
     expect(ui.main(page).get_by_text("姓名或 PIN 不正确")).to_be_visible()
     expect(ui.main(page).get_by_text(f"您好，{EXPERT1}")).to_have_count(0)
-    expect(page.get_by_test_id("stSidebarNav").get_by_text("专家评分")).to_have_count(0)
+    expect(ui.menu(page).get_by_text("专家评分")).to_have_count(0)
     assert "m" not in _query(page)
 
 

@@ -47,3 +47,21 @@ CALLS = [
     Call("assessments.set_member_active", "lead", "expert", lambda ctx: ((ctx.ids["expert2"], False), {})),
     Call("assessments.delete_assessment", "lead", "staff", lambda ctx: (("#1 示例",), {})),
 ]
+
+
+def _locked_out(ctx):
+    """The demo's first expert has wrong-PIN counters (a lockout) to lift."""
+    import time
+
+    expert = ctx.one("SELECT id FROM members WHERE assessment_id = ? AND role = 'expert' ORDER BY id", [ctx.aid])
+    ctx.db.execute("INSERT OR REPLACE INTO login_throttle (assessment_id, kind, subject, failures, refused,"
+                   " last_failure_at, locked_until) VALUES (?, 'member', ?, 10, 3, ?, ?)",
+                   [ctx.aid, str(expert), time.time(), time.time() + 900])
+
+
+def _the_expert(ctx):
+    expert = ctx.one("SELECT id FROM members WHERE assessment_id = ? AND role = 'expert' ORDER BY id", [ctx.aid])
+    return ("member", str(expert), "专家"), {}
+
+
+CALLS.append(Call("logins.unlock", "lead", "expert", _the_expert, when_locked=True, prepare=_locked_out))

@@ -16,3 +16,8 @@ CALLS = [
     # Only the lead reopens.
     Call("submissions.reopen", "lead", "expert2", lambda ctx: ((ctx.ids["expert"], "补评 A3"), {}), prepare=_submitted),
 ]
+
+# The agenda of the day is the lead's.
+CALLS.append(Call("dayplan.replace_stages", "lead", "expert", lambda ctx: (([
+    {"code": "intro", "name": "听取介绍", "starts": "09:00", "ends": "09:30", "note": ""},
+    {"code": "", "name": "午餐", "starts": "12:00", "ends": "13:00", "note": "社工站食堂"}],), {})))

@@ -59,3 +59,6 @@ CALLS = [
          lambda ctx: ((_reserve_item(ctx), 1, NO_ANSWER, "2030-01-01T09:00:00", LIVE_AFTER), {}),
          prepare=_give_staff_a_reserve),
 ]
+
+# The caller's script is the lead's to word.
+CALLS.append(Call("survey.set_script_text", "lead", "staff", lambda ctx: (("opening", "您好，我是评估机构的回访员。"), {})))

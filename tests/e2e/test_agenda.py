@@ -1,0 +1,55 @@
+"""Browser: the lead edits the day's agenda on the home page; the change is saved at once (no
+button) and logged, and an expert's home shows it."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from . import st_ui as ui
+
+
+@pytest.fixture(scope="module")
+def demo_in_server(server):
+    from core.demo import create_demo
+    from db.connection import connect
+
+    db = connect(server.db_path)
+    aid = create_demo(db)
+    db.conn.close()
+    return aid
+
+
+def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(server, new_page, demo_in_server):
+    from core import dayplan
+    from db.connection import connect
+
+    aid = demo_in_server
+    page = new_page()
+    ui.login(page, server.url, aid, "陈志远", "1111")
+    ui.open_expander(page, "编辑议程")
+    grid = ui.widget(page, "plan_editor").get_by_test_id("stDataFrameResizable")
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    # Select a cell of the 环节 column (the grid is a canvas), go to the first row, type over it.
+    page.mouse.click(box["x"] + 80, box["y"] + 70)
+    page.keyboard.press("ControlOrMeta+ArrowUp")
+    page.keyboard.press("Enter")                      # opens the cell's editor, its text selected
+    editor = page.locator("#portal textarea, #portal input").first
+    expect(editor).to_be_visible()
+    editor.fill("听取社工站介绍")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("议程已保存").first).to_be_visible()
+    expect(ui.main(page).locator("strong", has_text="听取社工站介绍")).to_be_visible()   # the stage card
+    db = connect(server.db_path)
+    try:
+        rows = dayplan.agenda(db, aid)
+        assert rows[0]["name"] == "听取社工站介绍" and rows[0]["code"] == "intro"   # still measured by its records
+        assert [r["name"] for r in rows[1:]] == ["实地观察", "查阅资料", "服务访谈", "机构运营访谈", "满意度调查", "总结反馈"]
+        assert db.execute("SELECT COUNT(*) FROM audit_log WHERE assessment_id = ? AND entity = 'visit_stages'",
+                          [aid]).fetchone()[0] == 1
+    finally:
+        db.conn.close()
+    expert = new_page()
+    ui.login(expert, server.url, aid, "林晓红", "2222")
+    ui.open_expander(expert, "今日议程")
+    expect(ui.main(expert).get_by_text("听取社工站介绍")).to_be_visible()

@@ -1,0 +1,56 @@
+"""The laptop's HTTPS certificate (core/tls.py, `python -m core serve`): made on first start beside
+the database for the laptop's addresses, kept across restarts, remade for a new network; the
+fingerprint is the one a browser shows (SHA-256 of the certificate)."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import ssl
+import subprocess
+import sys
+
+from core import tls
+from tests.conftest import ROOT
+
+
+def _browser_fingerprint(cert_path) -> str:
+    der = ssl.PEM_cert_to_DER_cert(cert_path.read_text())
+    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+
+def test_the_certificate_is_made_beside_the_database_for_the_laptops_addresses(tmp_path):
+    cert, key, made = tls.ensure_certificate(tmp_path / "data" / "assessment.db", ["127.0.0.1", "192.168.5.20"])
+    assert made and cert == tmp_path / "data" / "https-cert.pem" and key == tmp_path / "data" / "https-key.pem"
+    assert set(tls.certificate_addresses(cert)) == {"127.0.0.1", "192.168.5.20"}
+    assert key.stat().st_mode & 0o077 == 0, "the private key is readable by its owner only"
+    assert tls.fingerprint(cert) == _browser_fingerprint(cert)
+    # an ssl server accepts the pair (what streamlit's sslCertFile/sslKeyFile load)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+
+
+def test_a_restart_keeps_the_certificate_and_a_new_network_remakes_it(tmp_path):
+    db = tmp_path / "assessment.db"
+    cert, _, _ = tls.ensure_certificate(db, ["127.0.0.1", "192.168.5.20"])
+    first = tls.fingerprint(cert)
+    assert tls.ensure_certificate(db, ["127.0.0.1", "192.168.5.20"])[2] is False
+    assert tls.fingerprint(cert) == first
+    # the laptop joined the station's Wi-Fi with another address
+    assert tls.ensure_certificate(db, ["127.0.0.1", "10.1.2.3"])[2] is True
+    assert tls.fingerprint(cert) != first and "10.1.2.3" in tls.certificate_addresses(cert)
+    # a damaged certificate file is remade, not a crash
+    cert.write_text("not a certificate")
+    assert tls.ensure_certificate(db, ["127.0.0.1"])[2] is True
+
+
+def test_local_addresses_are_ip_addresses_with_loopback_first():
+    found = tls.local_addresses()
+    assert found[:2] == ["127.0.0.1", "::1"]
+    for a in found:
+        ipaddress.ip_address(a)
+
+
+def test_serve_refuses_a_folder_as_database(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "core", "serve", "--db", str(tmp_path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "文件夹" in r.stderr and "Traceback" not in r.stderr
