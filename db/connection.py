@@ -87,7 +87,8 @@ def _quick_check(p: Path) -> str:
     try:
         rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
         if rows != ["ok"]:
-            return "；".join(map(str, rows))
+            # one line: quick_check's own messages may hold newlines ("*** in database main ***\n…")
+            return "；".join(" ".join(str(r).split()) for r in rows)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "_migrations" not in tables:
             return "文件中没有本系统的 _migrations 表，不是评估数据库"

@@ -175,3 +175,7 @@ def render(db, who: dict, locked: bool) -> None:
     {"lead": lead, "expert": expert, "staff": staff}[who["role"]](db, who, locked)
     if who["role"] != "lead":
         _agenda_readonly(db, who["assessment_id"])
+
+
+if __name__ == "__main__":   # this file opened as a page before app.py ran once: the PIN form
+    ui.through_app()
