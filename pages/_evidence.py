@@ -91,3 +91,7 @@ def panel(db, assessment_id: int, member_id: int, owner_kind: str, owner_id: int
         upload_form(db, assessment_id, member_id, owner_kind, owner_id, key)
     elif not items:
         st.caption("暂无证据附件。")
+
+
+if __name__ == "__main__":   # this file opened as a page before app.py ran once: the PIN form
+    ui.through_app()
