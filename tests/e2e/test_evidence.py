@@ -119,7 +119,8 @@ def test_a_photo_taken_with_the_camera_is_attached_to_a_site_record(server, brow
     cam = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + [
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
     try:
-        ctx = cam.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", permissions=["camera"])
+        ctx = cam.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", permissions=["camera"],
+                              ignore_https_errors=True)   # the server is HTTPS (self-signed)
         ctx.set_default_timeout(WAIT_MS)
         page = ctx.new_page()
         ui.login(page, server.url, aid, EXPERT, PIN)
