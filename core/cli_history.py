@@ -11,20 +11,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .cli import command, open_db, write_file
-from .errors import DataError
-
-
-def _existing_db(path: str | None):
-    """The database of --db; refused when the file does not exist (never invented)."""
-    from .store import db_path
-
-    p = Path(path or db_path())
-    if not p.exists():
-        raise DataError(f"找不到数据库文件 {p}")
-    return open_db(str(p))
+from .cli import command, open_db, parse_args, write_file
 
 
 @command("history", "print a station's assessments in order (date, kind, final, grade), one a line")
@@ -35,7 +23,7 @@ def cmd_history(argv):
     args = p.parse_args(argv)
     from . import overview, stations
 
-    db = _existing_db(args.db)
+    db = open_db(args.db)
     st = stations.find_station_by_name(db, args.station)
     for line in overview.history_lines(overview.station_history(db, st["id"])):
         print(line)
@@ -44,13 +32,10 @@ def cmd_history(argv):
 
 @command("overview", "write the agency's overview of every assessment as Excel (no personal data)")
 def cmd_overview(argv):
-    p = argparse.ArgumentParser(prog="python -m core overview")
-    p.add_argument("--db")
-    p.add_argument("--out", required=True)
-    args = p.parse_args(argv)
+    args = parse_args("overview", argv, out="the Excel file to write")
     from . import overview
 
-    db = _existing_db(args.db)
+    db = open_db(args.db)
     data = overview.overview_xlsx(db)
     out = write_file(args.out, data)
     print(f"已写入评估总览 {out}（{len(overview.overview(db).rows)} 次评估）")
@@ -59,13 +44,10 @@ def cmd_overview(argv):
 
 @command("publish", "write a copy with no personal data for Datasette (refuses --out equal to the db)")
 def cmd_publish(argv):
-    p = argparse.ArgumentParser(prog="python -m core publish")
-    p.add_argument("--db")
-    p.add_argument("--out", required=True)
-    args = p.parse_args(argv)
+    args = parse_args("publish", argv, out="the SQLite file to write (never the database itself)")
     from .publish import publish
 
-    out = publish(_existing_db(args.db), args.out)
+    out = publish(open_db(args.db), args.out)
     print(f"已写入发布文件 {args.out}：{out['assessments']} 次评估；已删除名册、电话回访、修改记录和 PIN，文字已脱敏。")
     print(f"datasette serve --immutable {args.out}")
     return 0

@@ -11,7 +11,7 @@ from db import interviews as interviews_db
 from db.connection import transaction
 
 from . import scoresheet, team
-from .errors import InvalidValue, PermissionDenied
+from .errors import InvalidValue
 from .labels import FINDING_KINDS, INTERVIEW_GROUPS
 from .privacy import scrubber
 from .site import check_section, clean_interview, interview_counts, interview_promotable_text
@@ -70,11 +70,7 @@ def promote_to_finding(db, assessment_id: int, member_id: int, interview_id: int
     if kind not in FINDING_KINDS:
         raise InvalidValue(f"意见类型应为{'、'.join(FINDING_KINDS.values())}之一")
     with transaction(db):
-        m = team.get_member(db, member_id)
-        if m["assessment_id"] != assessment_id:
-            raise PermissionDenied("该成员不属于本评估")
-        if m["role"] not in EDITORS:
-            raise PermissionDenied(f"{m['name']}的角色无权修改访谈记录")
+        team.require_member(db, assessment_id, member_id, EDITORS, "访谈记录")
         note = interviews_db.get_interview(db, assessment_id, interview_id)
         who = note["role"] or INTERVIEW_GROUPS.get(note["group_code"], "")
         text = interview_promotable_text(note)

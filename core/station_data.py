@@ -20,7 +20,7 @@ from db import staffing as staffing_db
 from db.connection import transaction
 
 from . import calls, derived, imports, scoresheet, team
-from .errors import ImportRejected, InvalidValue, PermissionDenied
+from .errors import ImportRejected, InvalidValue
 from .indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
 from .masking import Scrubber, mask_name, mask_phone
 from .privacy import scrubber
@@ -348,11 +348,7 @@ def promote_to_finding(db, assessment_id: int, member_id: int, record_id: int, s
                        area_code: str = "") -> int:
     """Turn a site record's finding into a 需要关注 finding of a section (source site_record:<id>)."""
     with transaction(db):
-        m = team.get_member(db, member_id)
-        if m["assessment_id"] != assessment_id:
-            raise PermissionDenied("该成员不属于本评估")
-        if m["role"] not in SITE_EDITORS:
-            raise PermissionDenied(f"{m['name']}的角色无权修改现场记录")
+        team.require_member(db, assessment_id, member_id, SITE_EDITORS, "现场记录")
         rec = site_db.get_site_record(db, assessment_id, record_id)
         text = promotable_text(rec)
         if not text:

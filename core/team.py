@@ -16,7 +16,7 @@ from db.assessments import (  # noqa: F401  (readers, re-exported for the pages 
     assignments, get_assessment, get_member, get_station, list_areas, list_assessments, list_members,
 )
 from db.connection import transaction
-from db.errors import InvalidValue, LoginFailed, NotFound
+from db.errors import InvalidValue, LoginFailed, NotFound, PermissionDenied
 
 from . import framework_library, pins
 from .audit_text import actor_label, codes_for, describe, mask_people
@@ -313,6 +313,17 @@ def set_member_active(db, assessment_id: int, actor_id: int, member_id: int, act
     """The lead deactivates a member (cannot log in, not offered for assignments or calls;
     everything they recorded is kept) or reactivates them."""
     store.set_member_active(db, assessment_id, actor_id, member_id, bool(active))
+
+
+def require_member(db, assessment_id: int, member_id: int, roles, what: str) -> dict:
+    """The member, when they belong to the assessment and hold one of `roles`; else PermissionDenied
+    naming `what` (for use cases that read before reaching a guarded writer, which checks again)."""
+    m = get_member(db, member_id)
+    if m["assessment_id"] != assessment_id:
+        raise PermissionDenied("该成员不属于本评估")
+    if m["role"] not in roles:
+        raise PermissionDenied(f"{m['name']}的角色无权修改{what}")
+    return m
 
 
 def active_members(db, assessment_id: int) -> list[dict]:
