@@ -209,6 +209,17 @@ def _fallback_strings(node):
     return node
 
 
+def draw_draft_mark(canvas, grey: str) -> None:
+    """「草稿」 diagonally across the middle of the page, in the given grey (the report's and the
+    expert's score sheet's draft mark)."""
+    canvas.saveState()
+    canvas.setFillColor(colors.HexColor(grey))
+    canvas.translate(PAGE_W / 2, PAGE_H / 2)
+    canvas.rotate(40)
+    _draw_runs(canvas, 0, -30, "草稿", 110, "middle")
+    canvas.restoreState()
+
+
 class _NumberedCanvas(Canvas):
     """Draws header and footer with 第 x 页 / 共 y 页 once the page count is known."""
 
@@ -238,12 +249,7 @@ class _NumberedCanvas(Canvas):
 
     def _watermark(self) -> None:
         """「草稿」 across the page while the pre-export check has blocking items."""
-        self.saveState()
-        self.setFillColor(colors.HexColor("#bbbbbb"))
-        self.translate(PAGE_W / 2, PAGE_H / 2)
-        self.rotate(40)
-        _draw_runs(self, 0, -30, "草稿", 110, "middle")
-        self.restoreState()
+        draw_draft_mark(self, "#bbbbbb")
 
     def _decorate(self, total: int) -> None:
         self.saveState()

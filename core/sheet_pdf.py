@@ -15,7 +15,7 @@ from .fonts import register_cjk_font, report_fonts
 from .labels import FINDING_KINDS
 from .numbers import fmt_number
 from .pdf import (MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PAGE_H, TEXT_W, LongTexts, _NumberedCanvas, _p, _styles, _table,
-                  cell_limit, long_text_annex)
+                  cell_limit, draw_draft_mark, long_text_annex)
 
 
 def score_text(row: dict) -> str:
@@ -109,12 +109,4 @@ class _SheetCanvas(_NumberedCanvas):
 def _watermark(canvas, doc) -> None:
     """A light 「草稿」 drawn before the page's content (the scores stay legible) while the expert
     has not submitted."""
-    from reportlab.lib import colors
-
-    from .pdf import PAGE_W, _draw_runs
-    canvas.saveState()
-    canvas.setFillColor(colors.HexColor("#e8e8e8"))
-    canvas.translate(PAGE_W / 2, PAGE_H / 2)
-    canvas.rotate(40)
-    _draw_runs(canvas, 0, -30, "草稿", 110, "middle")
-    canvas.restoreState()
+    draw_draft_mark(canvas, "#e8e8e8")

@@ -36,6 +36,18 @@ def server(e2e_db, tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def demo_in_server(server):
+    """The demo created in the server's database, once per test module (its id)."""
+    from core.demo import create_demo
+    from db.connection import connect
+
+    db = connect(server.db_path)
+    aid = create_demo(db)
+    db.conn.close()
+    return aid
+
+
 @pytest.fixture(scope="session")
 def browser():
     # No skip: a missing browser must fail the run (bash .ci/run installs it).

@@ -2,21 +2,9 @@
 button) and logged, and an expert's home shows it."""
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from . import st_ui as ui
-
-
-@pytest.fixture(scope="module")
-def demo_in_server(server):
-    from core.demo import create_demo
-    from db.connection import connect
-
-    db = connect(server.db_path)
-    aid = create_demo(db)
-    db.conn.close()
-    return aid
 
 
 def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(server, new_page, demo_in_server):

@@ -6,21 +6,9 @@ import io
 import sqlite3
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from . import st_ui as ui
-
-
-@pytest.fixture(scope="module")
-def demo_in_server(server):
-    from core.demo import create_demo
-    from db.connection import connect
-
-    db = connect(server.db_path)
-    aid = create_demo(db)
-    db.conn.close()
-    return aid
 
 
 def _download(page, key: str) -> tuple[str, bytes]:

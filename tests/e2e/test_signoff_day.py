@@ -5,22 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from . import st_ui as ui
-
-
-@pytest.fixture(scope="module")
-def demo_in_server(server):
-    from core.demo import create_demo
-    from db.connection import connect
-
-    db = connect(server.db_path)
-    aid = create_demo(db)
-    db.conn.close()
-    return aid
 
 
 def _pdf_text(data: bytes) -> str:
