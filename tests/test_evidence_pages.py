@@ -3,34 +3,15 @@ thumbnails shown to the lead on 报告与导出 and to other experts on 专家�
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from PIL import Image
 
-from conftest import app_test
 from core import attachments as ATT
 from core import interviews as IV
 from core import scoresheet as S
-from core import team as A
 from core.evidence import CAP_TEXT
-from db.connection import connect
-
-
-@pytest.fixture
-def demo_app(demo_db_file, app_env):
-    src, aid = demo_db_file
-    shutil.copy(src, app_env)
-    db = connect(app_env)
-    yield db, aid, {m["name"]: m["id"] for m in A.list_members(db, aid)}
-    db.conn.close()
-
-
-def login(aid, mid, page):
-    at = app_test(page, auth={"assessment_id": aid, "member_id": mid})
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from test_station_pages import demo_app, login  # noqa: F401  (the fixture and the page login)
 
 
 def jpeg(w=400, h=300) -> bytes:
