@@ -41,10 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.framework import get_framework  # noqa: E402
-from core import calls as survey  # noqa: E402
-from core import scoresheet as S  # noqa: E402
-from core import team as A  # noqa: E402
+from core.framework.model import get_framework  # noqa: E402
+from core.survey import calls as survey  # noqa: E402
+from core.scoring import scoresheet as S  # noqa: E402
+from core.assessment import team as A  # noqa: E402
 from core.store import open_db  # noqa: E402
 
 FRAMEWORK = "gz-2024-four-party"
@@ -70,7 +70,7 @@ def setup(db_path, procs: int, writes: int = 200, calls: int = 0, register: int 
     sections = [s.code for s in get_framework(FRAMEWORK).sections]
     ids = [A.add_member(db, aid, lead, f"专家{n + 1}", "expert", "2222", sections) for n in range(procs)]
     # The register is written straight into its real table (the import path is
-    # exercised elsewhere); sampling and assignment go through core.calls.
+    # exercised elsewhere); sampling and assignment go through core.survey.calls.
     per_writer = -(-(-(-writes // len(OPS))) // 2)
     prior = -(-calls // 2)                      # clients already called (two attempts each)
     sampled = max(100, procs * per_writer + prior)
@@ -102,7 +102,7 @@ def _name(n: int) -> str:
 def _record_prior_calls(db, aid: int, lead: int, items: list[int], calls: int) -> None:
     """`calls` calls on `items` as the lead recorded them earlier in the day (rows written straight
     into survey_calls in one transaction: the save path is what the run measures)."""
-    from core.survey import call_row
+    from core.survey.rules import call_row
     from db.connection import transaction
 
     rows = []

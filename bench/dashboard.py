@@ -4,8 +4,8 @@
 
 One refresh = everything the page needs, from opening the connection and the db
 reads (db.dashboard.load: scores, assignments, overrides, parties, contract
-indicators, survey results) to the figures (core.dashboard.build) and the three
-plotly figures (core.dashboard.charts); Streamlit rendering is excluded.
+indicators, survey results) to the figures (core.day.dashboard.build) and the three
+plotly figures (core.day.dashboard.charts); Streamlit rendering is excluded.
 
 Measured for the demo assessment alone in its database file, and in a copy grown by adding
 `--others` other assessments and growing the demo's key-client register to
@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import dashboard as D  # noqa: E402
-from core.demo import create_demo  # noqa: E402
-from core import live as DB  # noqa: E402
+from core.day import dashboard as D  # noqa: E402
+from core.demo.make import create_demo  # noqa: E402
+from core.day import live as DB  # noqa: E402
 from db.connection import connect, transaction  # noqa: E402
 from db.migrations import migrate  # noqa: E402
 

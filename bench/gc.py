@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from core.demo import create_demo  # noqa: E402
+from core.demo.make import create_demo  # noqa: E402
 from core.store import open_db  # noqa: E402
 from e2e.server import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
 from e2e.st_ui import go, login  # noqa: E402

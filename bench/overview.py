@@ -10,12 +10,12 @@ scaled by its own factor and its panel drawn from 40 experts, so scores, grades 
 calibrations differ.
 
 Measured (medians of wall time, each on a new connection as a page rerun would open):
-- overview: `core.overview.overview(db)` — every assessment's summary, filter options, the
+- overview: `core.agency.overview.overview(db)` — every assessment's summary, filter options, the
   most frequent concerns and each expert's calibration — plus the overview table's rows
   (the page's data; plotly rendering excluded), with the summaries cached;
-- station history: `core.overview.station_history` of one station (ten assessments) plus its
+- station history: `core.agency.overview.station_history` of one station (ten assessments) plus its
   table rows;
-- one assessment: `core.overview.compute_summary` of one assessment from its data (scores,
+- one assessment: `core.agency.overview.compute_summary` of one assessment from its data (scores,
   grade, completion, staffing, satisfaction) — the work the overview avoids repeating.
 The first overview (every summary computed and cached) is timed once and printed.
 Targets: overview and history < 200 ms each; ratio overview / one assessment ≤ 20.
@@ -38,8 +38,8 @@ for p in (ROOT, ROOT / "bench"):
 
 from dashboard import clone_demo  # noqa: E402  (bench/dashboard.py)
 
-from core import overview as O  # noqa: E402
-from core.demo import create_demo  # noqa: E402
+from core.agency import overview as O  # noqa: E402
+from core.demo.make import create_demo  # noqa: E402
 from db.connection import connect, transaction  # noqa: E402
 from db.migrations import migrate  # noqa: E402
 

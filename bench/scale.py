@@ -2,7 +2,7 @@
 
     build_station(db, K) -> assessment id
 
-K = 1 is the demo itself (core.demo.create_demo). K > 1 starts from the demo and grows it
+K = 1 is the demo itself (core.demo.make.create_demo). K > 1 starts from the demo and grows it
 to 3K 片区 (each with its own two communities and every per-片区 score), 100K findings
 (texts naming registered clients and phones now and then, as experts write them), a
 register of 500K persons spread over the 片区, and 200K survey calls on a sample of 100K
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import random
 
-from core import calls as survey
-from core import team
-from core.demo import create_demo
-from core.survey import call_row
+from core.survey import calls as survey
+from core.assessment import team
+from core.demo.make import create_demo
+from core.survey.rules import call_row
 from db.audit import now
 from db.connection import transaction
 

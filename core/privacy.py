@@ -11,8 +11,8 @@ from __future__ import annotations
 from db import clients as clients_db
 from db import interviews as interviews_db
 
-from . import derived
-from .masking import Scrubber
+from core import derived
+from core.masking import Scrubber
 
 
 def scrubber(db, assessment_id: int) -> Scrubber:

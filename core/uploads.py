@@ -17,7 +17,7 @@ LIMITS = {
     # JSON 迁移文件: a whole assessment with its audit log and its evidence files (base64)
     "transfer": (100, (".json",)),
     # 证据附件: a photo or PDF scan; the box has no type filter, so a file of another kind reaches
-    # core.evidence.prepare and is refused there in Chinese
+    # core.station.evidence.prepare and is refused there in Chinese
     "evidence": (10, (".jpg", ".png", ".webp", ".pdf")),
 }
 

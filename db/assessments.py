@@ -2,7 +2,7 @@
 
 Readers return plain rows. Writers are guarded (`db.guard.writer`): the guard checks the
 lock, the membership and the role inside the write transaction, and each writer logs one
-audit row. The rules (framework, PIN format and hashing, names, kinds) live in core.team,
+audit row. The rules (framework, PIN format and hashing, names, kinds) live in core.assessment.team,
 which calls these with values it has already checked.
 """
 from __future__ import annotations
@@ -110,7 +110,7 @@ def find_member(db, assessment_id: int, name: str) -> dict | None:
 
 
 def login_credentials(db, assessment_id: int, name: str) -> dict | None:
-    """{id, pin_hash} of the active member with this name (for core.team.login), or None:
+    """{id, pin_hash} of the active member with this name (for core.assessment.team.login), or None:
     a deactivated member, or one of a deleted assessment, cannot log in."""
     return _one(db, "SELECT id, pin_hash FROM members WHERE assessment_id = ? AND name = ? AND active = 1"
                 " AND assessment_id NOT IN (SELECT assessment_id FROM deleted_assessments)", [assessment_id, name])
@@ -135,7 +135,7 @@ def list_members(db, assessment_id: int) -> list[dict]:
 # ---------- creators (unguarded: no member exists yet; see db.guard.UNGUARDED) ----------
 
 def _new_identity(db, station_row: dict) -> int:
-    """A station identity of its own for a station row created without one (core.stations
+    """A station identity of its own for a station row created without one (core.agency.stations
     attaches a new assessment to an existing identity when district and street match)."""
     return db.execute("INSERT INTO station_identities (district, street, agency_code, created_at) VALUES (?, ?, ?, ?)",
                       [station_row.get("district") or "", station_row.get("street") or "",
@@ -267,7 +267,7 @@ def _replace_assignments(db, assessment_id: int, member_id: int, pairs) -> tuple
 
 @writer("lead", what="评估成员")
 def add_member(w, name: str, role: str, pin_hash: str, sections=()) -> int:
-    """Add a member (name, role and uniqueness checked by core.team; PIN already hashed) with its
+    """Add a member (name, role and uniqueness checked by core.assessment.team; PIN already hashed) with its
     (section, 片区) pairs; return its id."""
     member_id = w.db["members"].insert(dict(assessment_id=w.assessment_id, name=name, role=role,
                                             pin_hash=pin_hash, created_at=audit.now())).last_pk
@@ -328,7 +328,7 @@ def set_framework(w, framework_id: str, version, data: str) -> None:
 
 @writer("lead", what="评估成员")
 def rename_member(w, target_id: int, name: str) -> None:
-    """Rename member `target_id` (name checked and unique: core.team); scores and records keep
+    """Rename member `target_id` (name checked and unique: core.assessment.team); scores and records keep
     pointing at the member, the audit log keeps the name each entry was made under."""
     m = _own_member(w, target_id)
     if m["name"] == name:

@@ -1,7 +1,7 @@
 """Evidence attachments (证据附件): photos and PDF scans in `attachments`, each owned by one site
 record, interview note or finding.
 
-Storage only: core.evidence checks and downscales the file, core.attachments decides who may
+Storage only: core.station.evidence checks and downscales the file, core.station.attachments decides who may
 attach to what. Writers go through the one write guard and log one audit row (the file's
 name, type and size; never its bytes).
 """
@@ -86,7 +86,7 @@ def _may_change(w: Write, owner_kind: str, owner: dict, uploader_id: int | None 
 @writer(*EDITORS, what="证据附件")
 def add_attachment(w: Write, owner_kind: str, owner_id: int, file: dict, personal: bool = False,
                    caption: str = "") -> int:
-    """Store a checked file (core.evidence.prepare: filename, mime, data, thumb, width, height, size,
+    """Store a checked file (core.station.evidence.prepare: filename, mime, data, thumb, width, height, size,
     original_size) for the owner; returns its id."""
     owner = owner_row(w.db, w.assessment_id, owner_kind, owner_id)
     _may_change(w, owner_kind, owner)

@@ -1,6 +1,6 @@
 """The key-client register (重点服务对象名册): rows of `clients`.
 
-Storage only: core.station_data validates the rows (core.register, core.imports).
+Storage only: core.station.data validates the rows (core.station.register, core.station.register_import).
 The writer (lead and staff) goes through the one write guard; its audit row holds
 counts, never personal data.
 """
@@ -47,7 +47,7 @@ def survey_started(db, assessment_id: int) -> bool:
 def replace_clients(w: Write, rows: list[dict], source: str = "", counts: dict | None = None) -> int:
     """Replace the whole register with clean `rows`; returns the person count.
 
-    (core.station_data refuses it once a survey sample was drawn: `survey_started`.) The
+    (core.station.data refuses it once a survey sample was drawn: `survey_started`.) The
     one audit row keeps the file name and counts (`counts`: households, flags … computed
     by core), never names or phones.
     """

@@ -1,5 +1,5 @@
 """The reads for one dashboard refresh: a fixed handful of indexed queries per assessment
-(never one per indicator or per member), returned as plain rows; core.live builds the
+(never one per indicator or per member), returned as plain rows; core.day.live builds the
 dashboard from them."""
 from __future__ import annotations
 

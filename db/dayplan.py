@@ -1,6 +1,6 @@
 """The agenda of the visit day (`visit_stages`): storage only.
 
-The rules (names, times, the default seven steps) are core.dayplan's; the lead replaces the
+The rules (names, times, the default seven steps) are core.day.plan's; the lead replaces the
 whole agenda in one guarded, logged write.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Findings rows (值得肯定 / 需要关注): storage only.
 
-The rules (finding kinds, non-empty text) live in core.scoresheet; the writers here check
+The rules (finding kinds, non-empty text) live in core.scoring.scoresheet; the writers here check
 the guard's lock, membership and role, and ownership (own findings only; 'party:'
 sections are the lead's), and log one audit row each.
 """

@@ -2,7 +2,7 @@
 
 A framework here is a `code` (the id assessments use) with numbered versions; an edit adds
 a version, nothing is overwritten. `data` is JSON with the structure of a framework YAML file;
-core.framework checks it before it is stored. The shipped YAML frameworks are not stored here
+core.framework.model checks it before it is stored. The shipped YAML frameworks are not stored here
 (core refuses their ids). Each assessment keeps its own frozen copy (assessments.framework_data),
 so a new version never changes an assessment already set up.
 """

@@ -48,7 +48,7 @@ UNGUARDED = {
     "stations.save_summaries": "derived figures (the overview's cache) recomputed from audited data: no one's input",
     "stations.rewrite_publish_copy": "writes the new publish file, never the database in use",
     "logins.record_attempt": "a login attempt has no logged-in member yet: it stores its wrong-PIN counters and a "
-                             "failed login's audit row (member_id NULL) itself, in core.team.login's transaction",
+                             "failed login's audit row (member_id NULL) itself, in core.assessment.team.login's transaction",
     "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 

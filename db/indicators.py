@@ -1,6 +1,6 @@
 """Contract indicators (协议指标): rows of `contract_indicators`.
 
-Storage only: core.station_data validates the rows (core.indicators) and passes clean
+Storage only: core.station.data validates the rows (core.station.indicators) and passes clean
 values. Writers (lead and staff) go through the one write guard and log one audit row.
 """
 from __future__ import annotations
@@ -97,7 +97,7 @@ def save_indicator(w: Write, name: str, unit: str = "", target=None, actual=None
 def prefill_indicators(w: Write, items: list[tuple[str, str]]) -> bool:
     """Append the (name, unit) items not in the table yet, without figures. True if any was added.
 
-    core.station_data prefills only an empty table (the check and this call in one transaction)."""
+    core.station.data prefills only an empty table (the check and this call in one transaction)."""
     rows = list_indicators(w.db, w.assessment_id)
     have = {r["name"] for r in rows}
     pos = max((r["position"] for r in rows), default=-1) + 1

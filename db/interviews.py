@@ -1,7 +1,7 @@
 """Interview notes (访谈记录): one row of `interviews` per interviewee.
 
-Storage only: core.interviews checks the group, the fields and the promotion to a finding
-(core.site). Writers (lead and experts) go through the one write guard and log one audit
+Storage only: core.station.interviews checks the group, the fields and the promotion to a finding
+(core.station.site). Writers (lead and experts) go through the one write guard and log one audit
 row. Names and text are stored as typed; every output masks them (core.privacy.scrubber,
 which reads `identities` here).
 """

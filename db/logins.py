@@ -2,7 +2,7 @@
 (table login_throttle, migration 010) and the audit rows of failed logins.
 
 Kept in the database, not in the server's memory, so that every server process (and a restart)
-sees the same counters. The rule (how long to wait, when to lock) is core.pins'; core.team.login
+sees the same counters. The rule (how long to wait, when to lock) is core.assessment.pins'; core.assessment.team.login
 reads the counters, applies it and stores the result here inside one transaction.
 
 A login attempt has no logged-in member, so `record_attempt` cannot pass the write guard (it is in
@@ -55,7 +55,7 @@ def _store(db, assessment_id: int, kind: str, subject: str, values: dict) -> Non
 
 def record_attempt(db, assessment_id: int, updates: dict, failed: dict | None = None) -> None:
     """Store new counters {(kind, subject): {failures, refused, …}} and, for a failed login, its
-    audit row `failed` = {name, member_id, address, detail}. Called by core.team.login inside
+    audit row `failed` = {name, member_id, address, detail}. Called by core.assessment.team.login inside
     its transaction (unguarded: nobody is logged in yet)."""
     for (kind, subject), values in updates.items():
         _store(db, assessment_id, kind, subject, values)

@@ -555,7 +555,7 @@ def m015_station_history(db: sqlite_utils.Database) -> None:
     )
     _allow_unchecked_status(db)
     # Existing stations: one identity per district + street as typed (trimmed); a station
-    # without both gets an identity of its own. core.stations matches new ones more loosely.
+    # without both gets an identity of its own. core.agency.stations matches new ones more loosely.
     now = _dt.datetime.now().isoformat(timespec="seconds")
     seen: dict = {}
     for sid, district, street in db.execute(

@@ -1,6 +1,6 @@
 """Previous recommendations (上期评估意见): rows of `prev_recommendations`.
 
-Storage only: core.station_data validates status and section. Writers (lead and
+Storage only: core.station.data validates status and section. Writers (lead and
 experts) go through the one write guard and log one audit row. Text is stored as
 typed; outputs mask it (core.privacy.scrubber).
 """

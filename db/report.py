@@ -212,7 +212,7 @@ def _log_taken_over(w: Write, key, taken: list[str] | None) -> None:
 
 @writer("lead", what="报告内容")
 def update_item(w: Write, ref: str, text: str) -> str:
-    """Edit an item's wording (text already checked by core.report_edit); returns its (possibly new) ref."""
+    """Edit an item's wording (text already checked by core.report.edits); returns its (possibly new) ref."""
     it, taken = _resolve(w.db, w.assessment_id, ref)
     if it["text"] != text:
         w.db.execute("UPDATE report_items SET text = ?, updated_at = ? WHERE id = ?", [text, audit.now(), it["id"]])
@@ -286,7 +286,7 @@ def add_item(w: Write, section_code: str, area_code: str, kind: str, text: str,
              finding_id: int | None = None) -> str:
     """Append an item to a group: the lead's own text, or an expert's finding (its text when none given).
 
-    Kind and text are checked by core.report_edit.
+    Kind and text are checked by core.report.edits.
     """
     sources: list[int] = []
     if finding_id is not None:

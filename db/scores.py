@@ -1,8 +1,8 @@
 """Score rows, the lead's overrides, other parties' scores and veto checks: storage only.
 
 The rules (indicator exists, value range, detail -> value, party and veto codes) live in
-core.scoresheet, which calls these guarded writers with checked values; the results are
-computed in core (core.scoresheet.result). Findings rows: db/findings.py.
+core.scoring.scoresheet, which calls these guarded writers with checked values; the results are
+computed in core (core.scoring.scoresheet.result). Findings rows: db/findings.py.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Site records (听取介绍 / 实地观察 / 查阅资料 / 访谈): rows of `site_records`.
 
-Storage only: core.station_data checks kinds, statuses and items (core.site). Writers
+Storage only: core.station.data checks kinds, statuses and items (core.station.site). Writers
 (lead and experts) go through the one write guard and log one audit row. Text is
 stored as typed; outputs mask it (core.privacy.scrubber).
 """
@@ -98,7 +98,7 @@ def delete_site_record(w: Write, record_id: int) -> None:
 def prefill_site_records(w: Write, kind: str, items: list[str]) -> bool:
     """Append the items of `kind` not recorded yet. True if any was added (one audit row).
 
-    core.station_data prefills only an empty checklist (the check and this call in one transaction)."""
+    core.station.data prefills only an empty checklist (the check and this call in one transaction)."""
     have = {r["item"] for r in list_site_records(w.db, w.assessment_id, kind)}
     added = []
     for item in items:

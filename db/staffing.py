@@ -1,6 +1,6 @@
 """Staffing (人员配置): the one `staffing` row of an assessment.
 
-Storage only: core.station_data validates the figures (core.staffing). The writer
+Storage only: core.station.data validates the figures (core.station.staffing). The writer
 (lead and staff) goes through the one write guard and logs one audit row.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Station identities across assessments, the overview's cached summaries, the publish copy.
 
 Storage only: which identity a station belongs to and how names are matched are
-core.stations' / core.history's rules.
+core.agency.stations' / core.agency.history's rules.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ A member (expert, or the lead when scoring) submits when done; from then on thei
 findings are read-only for them (`refuse_if_submitted`, called by the score and finding writers
 inside the guard's transaction) until the lead reopens the submission, with a reason. Both are
 logged. Re-submitting after a reopening updates the same row (the audit log keeps the history).
-The rules (everything assigned is scored) are core.signoff's.
+The rules (everything assigned is scored) are core.scoring.signoff's.
 """
 from __future__ import annotations
 

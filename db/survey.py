@@ -1,7 +1,7 @@
 """Satisfaction survey storage: samples, sampled clients (items), their assignment, claims and calls.
 
 Storage only: the rules (the draw, item status, validation, masking) are core's
-(core/survey.py, core/calls.py). Readers return rows as stored — full names and
+(core/survey/rules.py, core/survey/calls.py). Readers return rows as stored — full names and
 phones included — for core to mask. Every writer goes through the write guard.
 """
 from __future__ import annotations
@@ -256,7 +256,7 @@ def record_call(w: Write, item_id: int, attempt: int, call: dict, called_at: str
                 final: str | None = None, problems: list[str] = ()) -> int:
     """Save one call attempt (the assigned caller); return its id.
 
-    `call`: the stored fields (core.survey.call_row). Checked here, in the transaction:
+    `call`: the stored fields (core.survey.rules.call_row). Checked here, in the transaction:
     the item is the member's, nobody else holds a live claim on it (taken after
     `live_after`), `attempt` is the next one (else who recorded it is named). Then
     `final` (core's label of the item's final status, from its calls read in the same

@@ -1,6 +1,6 @@
 """Storage of the JSON transfer: read an assessment's tables, write an imported one.
 
-The format, the table list, validation and id remapping are core/transfer.py's; this
+The format, the table list, validation and id remapping are core/agency/transfer.py's; this
 module discovers the tables' columns (PRAGMA), reads the rows of one assessment in one
 read snapshot, and inserts already-remapped rows. The rows carry real client names and
 phones: see docs/json-format.md.

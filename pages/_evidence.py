@@ -1,13 +1,14 @@
 """The evidence panel (证据附件) shared by 现场记录 (site records, interview notes) and 专家评分 (findings):
 thumbnails of what is attached, each marked whether it shows personal data, and an upload form
-(file or camera) with the cap stated in Chinese beside it. Reads and writes through core.attachments.
+(file or camera) with the cap stated in Chinese beside it. Reads and writes through core.station.attachments.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from core import attachments, uploads
-from core.evidence import CAP_TEXT, PERSONAL_HELP, size_text
+from core import uploads
+from core.station import attachments
+from core.station.evidence import CAP_TEXT, PERSONAL_HELP, size_text
 from pages import _shared as ui
 
 THUMB_PX = 160
@@ -55,7 +56,7 @@ def upload_form(db, assessment_id: int, member_id: int, owner_kind: str, owner_i
     st.caption(ui.esc(CAP_TEXT))
     use_camera = st.toggle("用摄像头拍照", key=f"{key}_camera_on")
     with st.form(f"{key}_form", clear_on_submit=True, border=False):
-        # No type= filter: a file of another kind reaches core.evidence, which refuses it in Chinese.
+        # No type= filter: a file of another kind reaches core.station.evidence, which refuses it in Chinese.
         files = st.file_uploader(f"选择照片或 PDF 扫描件（每个不超过 {uploads.max_mb('evidence')} MB）",
                                  accept_multiple_files=True, max_upload_size=uploads.max_mb("evidence"),
                                  key=f"{key}_files")

@@ -1,15 +1,15 @@
 """Download buttons of 报告与导出: Excel (masked), JSON transfer file (real data), database backup.
 
 `render(db, who)` is called by pages/report.py. Files are built only when a button is
-clicked (deferred `data=` callables; core.exports builds each on its own connection)
+clicked (deferred `data=` callables; core.agency.exports builds each on its own connection)
 and each download is recorded in the audit log.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from core.exports import backup_download, download_panel, excel_download, json_download
-from core.transfer import PRIVACY_NOTICE
+from core.agency.exports import backup_download, download_panel, excel_download, json_download
+from core.agency.transfer import PRIVACY_NOTICE
 from pages import _shared as ui
 
 

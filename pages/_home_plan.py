@@ -1,4 +1,4 @@
-"""The home page after login: the day's plan for the member's role (core.dayplan).
+"""The home page after login: the day's plan for the member's role (core.day.plan).
 
 Lead: the agenda (editable, saved on change), each stage's progress from the data, scoring and
 sign-off, and the pre-export check's open items, each with a link to the page that fixes it.
@@ -12,9 +12,10 @@ import datetime as _dt
 import pandas as pd
 import streamlit as st
 
-from core import dayplan, signoff
+from core.day import plan as dayplan
+from core.scoring import signoff
 from core.errors import DataError
-from core.report_check import blocking
+from core.report.check import blocking
 from pages import _shared as ui
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import ImportRejected
-from core.transfer import import_to_station
+from core.agency.transfer import import_to_station
 
 from core import uploads
 from pages import _shared as ui

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import store, team
+from core import store
+from core.assessment import team
 from core.errors import DataError
 from core.labels import ROLES
 
@@ -87,7 +88,9 @@ def freeze_startup_objects() -> bool:
     import pandas  # noqa: F401
     import plotly.graph_objects  # noqa: F401
 
-    from core import dashboard, exports, report_data  # noqa: F401
+    from core.day import dashboard  # noqa: F401
+    from core.agency import exports
+    from core.report import data as report_data
 
     gc.collect()
     gc.freeze()

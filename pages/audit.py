@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import team
+from core.assessment import team
 from pages import _shared as ui
 
 who = ui.require_login("lead")

@@ -1,14 +1,14 @@
 """实时总览: the lead's live dashboard (experts see it read-only). Refreshes by itself
-(st.fragment(run_every=…)); one refresh is core.live.dashboard, charts come from core.dashboard."""
+(st.fragment(run_every=…)); one refresh is core.day.live.dashboard, charts come from core.day.dashboard."""
 import datetime as _dt
 
 import pandas as pd
 import streamlit as st
 
-from core import dashboard
-from core import live
-from core import scoresheet
-from core import signoff
+from core.day import dashboard
+from core.day import live
+from core.scoring import scoresheet
+from core.scoring import signoff
 from pages import _shared as ui
 
 who = ui.require_login("lead", "expert")

@@ -2,7 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from core import framework_library, framework_xlsx, team
+from core.framework import library as framework_library
+from core.framework import xlsx as framework_xlsx
+from core.assessment import team
 from core.errors import DataError, ImportRejected
 from core import uploads
 from pages import _shared as ui

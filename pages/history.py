@@ -1,10 +1,11 @@
 """历次评估: every assessment of a station — final score, grade, section scores, completion of
 each contract indicator, staffing ratios, satisfaction with its interval — as a table and
-trend charts (core.overview.station_history)."""
+trend charts (core.agency.overview.station_history)."""
 import pandas as pd
 import streamlit as st
 
-from core import overview, stations
+from core.agency import overview
+from core.agency import stations
 from pages import _shared as ui
 
 db = ui.get_db()

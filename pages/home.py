@@ -1,8 +1,9 @@
 """Home: log in to an assessment, create one, or load the demo."""
 import streamlit as st
 
-from core import stations, team
-from core import framework_library
+from core.agency import stations
+from core.assessment import team
+from core.framework import library as framework_library
 from core.labels import ASSESSMENT_KINDS, ROLES
 from pages import _shared as ui
 
@@ -15,7 +16,7 @@ if who is not None:
     st.subheader(ui.esc(team.assessment_title(db, who["assessment_id"])))
     st.write(f"您好，{ui.esc(who['name'])}（{ui.esc(ROLES[who['role']])}）。以下是您今天的工作，也可从左侧菜单进入各页。")
     if who["role"] in ("lead", "expert"):
-        from core import scoresheet
+        from core.scoring import scoresheet
 
         r = scoresheet.result(db, who["assessment_id"])
         c1, c2, c3 = st.columns(3)
@@ -56,7 +57,7 @@ if not assessments:
 
 
 def _load_demo() -> None:
-    from core.demo import create_demo
+    from core.demo.make import create_demo
 
     with st.spinner("正在生成示例评估……"):
         aid = create_demo(db)
@@ -84,7 +85,7 @@ else:
         if st.button("载入示例评估", key="load_demo", disabled=not sure):
             _load_demo()
     if st.session_state.get("demo_created"):
-        from core.demo import DEMO_PINS
+        from core.demo.make import DEMO_PINS
 
         st.success("示例评估已创建（名称标有【示例】）。示例账号（姓名 / PIN）：" + "；".join(f"{ui.esc(n)} / {ui.esc(p)}" for n, p in DEMO_PINS.items()))
 

@@ -1,12 +1,13 @@
 """机构总览 (leads): every assessment in the database file — station, district, year, kind,
 grade, scores, satisfaction, completion — with filters, distributions, the most frequent
-concerns across stations and each expert's calibration; Excel export (core.overview).
+concerns across stations and each expert's calibration; Excel export (core.agency.overview).
 
 Every lead sees it: a lead of any assessment in this file is the agency's staff."""
 import pandas as pd
 import streamlit as st
 
-from core import history, overview
+from core.agency import history
+from core.agency import overview
 from pages import _shared as ui
 
 db = ui.get_db()

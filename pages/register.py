@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from core import imports
-from core import station_data
-from core import team
+from core.station import register_import as imports
+from core.station import data as station_data
+from core.assessment import team
 from core.errors import DataError, ImportRejected
 from core import uploads
 from pages import _shared as ui

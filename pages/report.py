@@ -1,19 +1,19 @@
 """报告与导出: the lead edits the report text, enters the other parties' scores, locks and builds the PDF.
 
-Report items come from core.report_edit (the experts' findings stay untouched in `findings`);
-the numeric paragraphs are written by core.report_text from the data and shown read-only.
+Report items come from core.report.edits (the experts' findings stay untouched in `findings`);
+the numeric paragraphs are written by core.report.words from the data and shown read-only.
 Free text is shown scrubbed (core.privacy's one scrubber), like the PDF prints it.
 """
 import streamlit as st
 
-from core import attachments
-from core import report_edit
-from core import report_text
-from core import scoresheet
-from core import team
+from core.station import attachments
+from core.report import edits as report_edit
+from core.report import words as report_text
+from core.scoring import scoresheet
+from core.assessment import team
 from core.labels import FINDING_KINDS
-from core.report_check import blocking
-from core.report_data import page_view, report_pdf
+from core.report.check import blocking
+from core.report.data import page_view, report_pdf
 from pages import _evidence
 from pages import _exports_panel
 from pages import _shared as ui

@@ -1,15 +1,15 @@
 """Expert scoring: the member's assigned indicators (per 片区 where per-area), findings, progress."""
 import streamlit as st
 
-from core import attachments
-from core import scoresheet
-from core import signoff
-from core import team
+from core.station import attachments
+from core.scoring import scoresheet
+from core.scoring import signoff
+from core.assessment import team
 from core.labels import FINDING_KINDS, REVISION_REASONS
 from core.numbers import fmt_number
-from core.scoring import score_from_detail
-from core.station_data import evidence as load_evidence
-from core.suggest import suggest
+from core.scoring.totals import score_from_detail
+from core.station.data import evidence as load_evidence
+from core.station.suggest import suggest
 from pages import _evidence
 from pages import _shared as ui
 

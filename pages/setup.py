@@ -3,7 +3,8 @@ import datetime as dt
 
 import streamlit as st
 
-from core import framework_library, team
+from core.framework import library as framework_library
+from core.assessment import team
 from core.labels import ASSESSMENT_KINDS, ROLES
 from pages import _shared as ui
 
@@ -32,7 +33,7 @@ def save_assessment(field: str):
 
 
 def save_station(field: str):
-    # 辖内社区 is saved as typed: core.team splits it (顿号, commas or new lines).
+    # 辖内社区 is saved as typed: core.assessment.team splits it (顿号, commas or new lines).
     ui.saver("setup_err", team.update_station, db, assessment_id, lead_id, **{field: st.session_state[f"st_{field}"]})
 
 

@@ -2,12 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from core import attachments
-from core import interviews
-from core import station_data
-from core import team
+from core.station import attachments
+from core.station import interviews
+from core.station import data as station_data
+from core.assessment import team
 from core.labels import FINDING_KINDS, INTERVIEW_GROUPS, RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
-from core.site import rectification_counts, status_code
+from core.station.site import rectification_counts, status_code
 from pages import _evidence
 from pages import _shared as ui
 

@@ -2,12 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from core import imports
-from core import station_data
-from core import team
+from core.station import register_import as imports
+from core.station import data as station_data
+from core.assessment import team
 from core.errors import DataError, ImportRejected
-from core.indicators import fmt_value
-from core.staffing import STAFFING_FIELDS, staffing_figures
+from core.station.indicators import fmt_value
+from core.station.staffing import STAFFING_FIELDS, staffing_figures
 from core import uploads
 from pages import _shared as ui
 

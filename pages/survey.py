@@ -2,9 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls, cells
-from core import survey
-from core import team
+from core import cells
+from core.survey import calls
+from core.survey import rules as survey
+from core.assessment import team
 from core.labels import AAPOR_CODES, ROLES, SAMPLE_DESIGNS
 from pages import _shared as ui
 

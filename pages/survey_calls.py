@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls
-from core import survey
-from core import team
+from core.survey import calls
+from core.survey import rules as survey
+from core.assessment import team
 from core.errors import DataError
 from core.labels import CALL_OUTCOMES, RESPONDENTS, SATISFACTION_SCALE
 from pages import _shared as ui

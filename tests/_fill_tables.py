@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from core.framework import get_framework
+from core.framework.model import get_framework
 from db import audit
 from db import scores as S
 from db.connection import transaction
@@ -63,7 +63,7 @@ def fill_empty_tables(db, aid: int) -> None:
                 db["site_records"].insert(dict(assessment_id=aid, kind=kind, position=pos, item=item, status=status,
                                                finding=finding, member_id=lead, updated_at=now))
     if not _count(db, "findings", "assessment_id = ? AND source LIKE 'site_record:%'", p):
-        from core import station_data as SD
+        from core.station import data as SD
 
         rec = db.execute("SELECT id FROM site_records WHERE assessment_id = ? AND status = 'finding'"
                          " AND finding != '' ORDER BY id", p).fetchone()[0]
@@ -92,7 +92,7 @@ def fill_empty_tables(db, aid: int) -> None:
                         " AND kind = 'strength' AND deleted = 0 ORDER BY id", p)[:2]
         R.merge_items(db, aid, lead, [f"finding:{i}" for i in fids], "人员配置与管理规范（合并两位专家意见）")
     if not _count(db, "interviews", params=p):
-        from core import interviews as IV
+        from core.station import interviews as IV
 
         iid = IV.save_interview(db, aid, lead, group_code="worker", role="片区一社工", name="李明华",
                                 points="熟悉辖区兜底对象", quotes="“每月至少探访一次。”", finding="探访记录未及时录入系统")
@@ -102,7 +102,7 @@ def fill_empty_tables(db, aid: int) -> None:
 
         from PIL import Image
 
-        from core import attachments as ATT
+        from core.station import attachments as ATT
 
         buf = io.BytesIO()
         Image.new("RGB", (320, 240), (30, 160, 90)).save(buf, "JPEG")

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from core import team as A
+from core.assessment import team as A
 from db.connection import connect
 from db.migrations import migrate
 

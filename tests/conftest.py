@@ -32,7 +32,7 @@ def demo_db_file(tmp_path_factory) -> tuple[Path, int]:
     """A database holding the demo assessment, built once per test session.
 
     Tests that write must copy it (see `demo_db`)."""
-    from core.demo import create_demo
+    from core.demo.make import create_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     db = connect(path)

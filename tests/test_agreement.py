@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from core import agreement as AG
-from core import scoresheet as S
-from core import team as A
-from core.framework import Level, parse_report_rules
-from core.scoring import Cell
+from core.scoring import agreement as AG
+from core.scoring import scoresheet as S
+from core.assessment import team as A
+from core.framework.model import Level, parse_report_rules
+from core.scoring.totals import Cell
 from tests._station_fixtures import station, station_file  # noqa: F401
 
 NaN = None
@@ -74,7 +74,7 @@ def test_reading_is_chosen_by_the_frameworks_thresholds():
                                                "readings": {"tentative": "尚可 {alpha}"}}})
     assert strict.agreement_band(0.849) == "unreliable"
     assert strict.agreement_reading(0.86, "0.860") == "尚可 0.860"
-    from core.framework import FrameworkError
+    from core.framework.model import FrameworkError
     with pytest.raises(FrameworkError, match="agreement"):
         parse_report_rules({"agreement": {"reliable": 0.5, "tentative": 0.6}})
 
@@ -160,7 +160,7 @@ def test_pdf_annex_gives_alpha_with_its_reading_and_each_cells_rwg(three_experts
 
     import pypdf
 
-    from core.report_data import report_pdf
+    from core.report.data import report_pdf
     db, aid, m = three_experts
     score_all(db, aid, m)
     ag = S.agreement(db, aid)

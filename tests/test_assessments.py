@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from core import scoresheet as S
-from core import team as A
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from db import audit
 from db.errors import AssessmentLocked, InvalidValue, LoginFailed, NotFound, PermissionDenied
 
@@ -145,7 +145,7 @@ def test_removing_a_pian_qu_removes_its_assignments(team):
     assert not [c for c in A.assigned_cells(db, aid, e2) if c[1] == "P2"]
 
 
-# ---------- the set-up rules in core.team ----------
+# ---------- the set-up rules in core.assessment.team ----------
 
 def test_communities_are_split_on_enumeration_commas_commas_and_new_lines():
     assert A.split_communities("甲社区、乙社区，丙社区, 丁社区\n戊社区、、 ") == ["甲社区", "乙社区", "丙社区", "丁社区", "戊社区"]

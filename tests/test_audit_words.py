@@ -9,9 +9,10 @@ import shutil
 import openpyxl
 import pytest
 
-from core import audit_text, team
-from core import scoresheet as S
-from core.exports import export_xlsx
+from core.assessment import audit_text
+from core.assessment import team
+from core.scoring import scoresheet as S
+from core.agency.exports import export_xlsx
 from db.connection import connect
 from tests.conftest import app_test
 

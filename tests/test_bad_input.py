@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import app_test
-from core import team as A
-from core import scoresheet as S
-from core import station_data as SD
-from core import transfer as TR
+from core.assessment import team as A
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.agency import transfer as TR
 from db.connection import connect
 from core.errors import DataError, ImportRejected, InvalidValue
 from db.migrations import migrate
@@ -292,7 +292,7 @@ FORMULA_TEXTS = [FORMULA, "+1+1", "-2+3", "@SUM(A1:A9)", "=HYPERLINK(\"http://ev
 def test_formula_cells_are_neutralised_in_the_excel_export(case):
     from openpyxl import load_workbook
 
-    from core.exports import export_xlsx
+    from core.agency.exports import export_xlsx
 
     _, db, aid, m = case
     for t in FORMULA_TEXTS:
@@ -318,7 +318,7 @@ def test_formula_cells_are_neutralised_in_the_excel_export(case):
 def _pdf_text(db, aid) -> str:
     from pypdf import PdfReader
 
-    from core.report_data import report_pdf
+    from core.report.data import report_pdf
 
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(db, aid))).pages)
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from core import scoresheet as S
-from core import signoff
-from core import team as A
+from core.scoring import scoresheet as S
+from core.scoring import signoff
+from core.assessment import team as A
 from core.errors import InvalidValue, PermissionDenied
 from tests._station_fixtures import station, station_file  # noqa: F401
 
@@ -128,8 +128,8 @@ def test_disagreements_side_by_side_and_the_revision_kept_beside_the_first_score
     assert S.result(db, aid).cell("A1").value == 2.5
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'revise'").fetchone()[0] == 2
     # Both are exported: JSON (every column) and Excel (初评 beside 得分, with the reason).
-    from core.exports import export_xlsx
-    from core.transfer import export_json
+    from core.agency.exports import export_xlsx
+    from core.agency.transfer import export_json
     doc = json.loads(export_json(db, aid))
     js = next(s for s in doc["tables"]["scores"] if s["member_id"] == m["expert"] and s["indicator_code"] == "A1")
     assert (js["first_value"], js["value"], js["revision_reason"]) == (4, 2.5, "different_judgement")
@@ -145,7 +145,7 @@ def test_json_transfer_round_trip_keeps_first_and_final(pair, tmp_path):
     db, aid, m = pair
     score_and_submit(db, aid, m)
     S.revise_score(db, aid, m["e2"], "A5", detail={"level": "基本达到"}, reason="misread_guidance", note="看错标准")
-    from core.transfer import export_json, import_assessment
+    from core.agency.transfer import export_json, import_assessment
     from db.connection import connect
     from db.migrations import migrate
     other = connect(tmp_path / "other.db")
@@ -167,6 +167,6 @@ def test_alpha_of_the_scores_as_submitted_stays_beside_the_revised_alpha(pair):
 
     import pypdf
 
-    from core.report_data import report_pdf
+    from core.report.data import report_pdf
     flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(db, aid))).pages))
     assert f"按提交时的独立评分计算，α={first.alpha_text}" in flat and f"={after.alpha_text}（" in flat

@@ -6,8 +6,8 @@ import datetime as _dt
 
 import pytest
 
-from core import calls as SV
-from core import survey
+from core.survey import calls as SV
+from core.survey import rules as survey
 from core.errors import InvalidValue, PermissionDenied
 from tests.test_survey import add_register, team_copy, team_file  # noqa: F401 (fixture)
 from tests.test_survey_pages import as_member, page_text
@@ -126,7 +126,7 @@ def test_the_lead_rewords_a_question_for_this_assessment_and_the_caller_reads_th
 
 
 def test_a_framework_without_a_script_uses_the_default_wording_and_a_framework_may_word_its_own():
-    from core.framework import parse_framework, read_framework_file, FRAMEWORK_DIR
+    from core.framework.model import parse_framework, read_framework_file, FRAMEWORK_DIR
 
     data = read_framework_file(FRAMEWORK_DIR / "gz-2019-city.yaml")
     data.pop("survey")

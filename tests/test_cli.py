@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from core.scoresheet import result as assessment_result
+from core.scoring.scoresheet import result as assessment_result
 from db.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent

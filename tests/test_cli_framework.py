@@ -9,8 +9,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from core import framework_library
-from core.framework import available_frameworks
+from core.framework import library as framework_library
+from core.framework.model import available_frameworks
 from db.connection import connect
 from db.migrations import migrate
 

@@ -59,7 +59,7 @@ def test_saves_from_different_writers_really_overlapped_in_time(burst):
 
 
 def test_survey_calls_from_six_callers_are_all_counted(burst):
-    from core import calls as survey
+    from core.survey import calls as survey
 
     path, aid, results, _ = burst
     db = connect(path)

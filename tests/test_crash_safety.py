@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import concurrency as bench  # noqa: E402
 
-from core import scoresheet as S  # noqa: E402
+from core.scoring import scoresheet as S  # noqa: E402
 from db.connection import connect  # noqa: E402
 from db.migrations import migrate  # noqa: E402
 

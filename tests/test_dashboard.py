@@ -7,15 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from core import calls as SV
-from core import dashboard as D
-from core import live as DB
-from core import scoresheet as S
-from core import station_data as SD
-from core import team as A
+from core.survey import calls as SV
+from core.day import dashboard as D
+from core.day import live as DB
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.assessment import team as A
 from core.errors import InvalidValue, PermissionDenied
-from core.framework import get_framework
-from core.survey import SurveyResults
+from core.framework.model import get_framework
+from core.survey.rules import SurveyResults
 from db import audit
 from db.connection import connect
 from db.migrations import migrate

@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 from conftest import app_test
-from core import dashboard as D
-from core import live as DB
-from core import scoresheet as S
-from core import team as A
+from core.day import dashboard as D
+from core.day import live as DB
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from db import audit
 from db.connection import connect
 from test_dashboard import team_db_file  # noqa: F401  (the session fixture is shared)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import team as A
+from core.assessment import team as A
 from db.connection import connect
 from tests.conftest import ROOT
 

@@ -10,12 +10,12 @@ import io
 import pytest
 from PIL import Image
 
-from core import attachments as ATT
-from core import evidence as EV
-from core import interviews as IV
-from core import scoresheet as S
-from core import station_data as SD
-from core import team as A
+from core.station import attachments as ATT
+from core.station import evidence as EV
+from core.station import interviews as IV
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.assessment import team as A
 from core.errors import InvalidValue, PermissionDenied
 
 from _station_fixtures import station, station_file  # noqa: F401  (fixtures)
@@ -179,7 +179,7 @@ def test_a_photo_is_printed_smaller_than_it_is_stored():
 
 
 def test_evidence_of_a_submitted_section_is_read_only_until_the_lead_reopens(demo_db):
-    from core import signoff
+    from core.scoring import signoff
 
     db, aid = demo_db
     m = {x["name"]: x["id"] for x in A.list_members(db, aid)}

@@ -12,14 +12,14 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from core import attachments as ATT
-from core import interviews as IV
-from core import report_data as RD
-from core import scoresheet as S
-from core import station_data as SD
-from core import transfer as X
+from core.station import attachments as ATT
+from core.station import interviews as IV
+from core.report import data as RD
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.agency import transfer as X
 from core.errors import ImportRejected
-from core.exports import backup_file, export_xlsx
+from core.agency.exports import backup_file, export_xlsx
 from db.connection import connect
 from db.migrations import migrate
 
@@ -197,7 +197,7 @@ def test_the_backup_carries_the_attachments(evidenced, tmp_path):
 
 
 def test_the_annex_follows_the_report_as_the_lead_edited_it(evidenced):
-    from core import report_edit as RE
+    from core.report import edits as RE
 
     db, aid, m, f = evidenced
     lead = m["lead"]

@@ -6,10 +6,10 @@ import io
 
 from PIL import Image
 
-from core import attachments as ATT
-from core import interviews as IV
-from core import scoresheet as S
-from core.evidence import CAP_TEXT
+from core.station import attachments as ATT
+from core.station import interviews as IV
+from core.scoring import scoresheet as S
+from core.station.evidence import CAP_TEXT
 from test_station_pages import demo_app, login  # noqa: F401  (the fixture and the page login)
 
 
@@ -101,7 +101,7 @@ def test_the_demo_interview_notes_are_edited_on_the_page(demo_app):
 
 
 def test_site_record_and_interview_evidence_show_as_thumbnails_on_the_site_records_page(demo_app):
-    from core import station_data as SD
+    from core.station import data as SD
 
     db, aid, m = demo_app
     rec = next(r for r in SD.list_site_records(db, aid, "observation"))

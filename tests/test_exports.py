@@ -9,8 +9,8 @@ import pytest
 from _fill_tables import fill_empty_tables
 from openpyxl import load_workbook
 
-from core import scoresheet as S
-from core.exports import SHEETS, export_xlsx
+from core.scoring import scoresheet as S
+from core.agency.exports import SHEETS, export_xlsx
 from core.masking import mask_name, mask_phone
 from db import audit
 from db.backup import db_file
@@ -148,7 +148,7 @@ def test_the_lead_sees_three_download_buttons_and_the_privacy_warning(app_demo):
     ("backup_download", "backup", lambda b: b.startswith(b"SQLite format 3\x00")),
 ])
 def test_each_download_builds_its_file_and_is_recorded_in_the_audit_log(app_demo, make, fmt, check):
-    from core import exports as P
+    from core.agency import exports as P
 
     db, aid, lead = app_demo
     data = getattr(P, make)(db_file(db), aid, lead)
@@ -211,7 +211,7 @@ def _import_panel_shown(at) -> bool:
 def test_the_import_panel_is_offered_only_to_a_logged_in_lead_or_on_an_empty_database(app_env):
     """A visitor on a database holding assessments cannot import one (it needs no PIN otherwise)."""
     from conftest import app_test
-    from core import team as A
+    from core.assessment import team as A
     from core.store import open_db
 
     at = app_test()

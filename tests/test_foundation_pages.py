@@ -1,8 +1,8 @@
 """The first complete path through the real app (AppTest): create, assign, score, lock, audit."""
 import pytest
 
-from core import scoresheet as S
-from core import team as A
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from core.labels import AUDIT_ENTITIES
 from db import audit
 from db.connection import connect

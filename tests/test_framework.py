@@ -4,7 +4,7 @@ import copy
 import pytest
 import yaml
 
-from core.framework import FRAMEWORK_DIR, FrameworkError, available_frameworks, parse_framework
+from core.framework.model import FRAMEWORK_DIR, FrameworkError, available_frameworks, parse_framework
 
 
 def test_both_shipped_frameworks_load_with_their_weights():

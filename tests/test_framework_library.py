@@ -7,10 +7,12 @@ import dataclasses
 
 import pytest
 
-from core import framework_library as L
-from core import scoresheet, team, transfer
+from core.framework import library as L
+from core.scoring import scoresheet
+from core.assessment import team
+from core.agency import transfer
 from core.errors import ImportRejected, InvalidValue
-from core.framework import available_frameworks
+from core.framework.model import available_frameworks
 from db.connection import connect
 from db.migrations import migrate
 

@@ -8,8 +8,8 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from core import framework_xlsx as X
-from core.framework import available_frameworks, parse_framework
+from core.framework import xlsx as X
+from core.framework.model import available_frameworks, parse_framework
 
 FOUR = available_frameworks()["gz-2024-four-party"]
 CITY = available_frameworks()["gz-2019-city"]

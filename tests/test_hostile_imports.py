@@ -19,10 +19,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from _register_files import sheet_xml, xlsx_with_sheet_xml
-from core import framework_library as FL
-from core import imports as IM
-from core import station_data as SD
-from core import team as A
+from core.framework import library as FL
+from core.station import register_import as IM
+from core.station import data as SD
+from core.assessment import team as A
 from core.errors import DataError
 from db.connection import connect
 from db.migrations import migrate

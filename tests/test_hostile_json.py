@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from core import transfer as TR
+from core.agency import transfer as TR
 from core.errors import ImportRejected
-from core.pins import hash_pin
+from core.assessment.pins import hash_pin
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SALT = "00" * 16
@@ -206,7 +206,7 @@ def test_a_hostile_value_in_the_json_import_is_refused_naming_table_row_and_colu
 
 def test_the_unedited_export_imports_and_its_members_can_log_in(demo_db, export_text):
     """The control: the checks refuse nothing a real export holds."""
-    from core import team
+    from core.assessment import team
 
     db, _ = demo_db
     new_id = TR.import_assessment(db, export_text.encode())
@@ -216,7 +216,7 @@ def test_the_unedited_export_imports_and_its_members_can_log_in(demo_db, export_
 
 def test_an_export_with_evidence_imports_its_photo_byte_for_byte(demo_db, export_text):
     """The control of the attachment cases: the same row unedited imports, and the photo is the same."""
-    from core import attachments
+    from core.station import attachments
 
     db, _ = demo_db
     doc = json.loads(export_text)
@@ -228,7 +228,7 @@ def test_an_export_with_evidence_imports_its_photo_byte_for_byte(demo_db, export
 
 
 def test_a_pin_hash_of_the_known_form_with_bounded_iterations_still_works():
-    from core.pins import check_hash_format, verify_pin
+    from core.assessment.pins import check_hash_format, verify_pin
 
     h = hash_pin("2468")
     assert check_hash_format(h) is None and verify_pin("2468", h)

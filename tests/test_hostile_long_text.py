@@ -18,13 +18,13 @@ import pypdf
 import pytest
 from openpyxl import load_workbook
 
-from core import framework_library as FL
-from core import report_edit as R
-from core import signoff
-from core import scoresheet as S
-from core import station_data as SD
-from core import team as A
-from core.report_data import report_pdf
+from core.framework import library as FL
+from core.report import edits as R
+from core.scoring import signoff
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.assessment import team as A
+from core.report.data import report_pdf
 
 END = "ZZENDZZ"
 CHINESE = ("很长的文字" * 1998) + END + "结束。"                # 10,000 characters

@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from core import scoresheet as S
-from core import station_data as SD
-from core import team as A
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.assessment import team as A
 from db.connection import connect
 from tests.conftest import app_test
 

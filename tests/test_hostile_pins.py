@@ -1,6 +1,6 @@
 """Bad-input sweep, PIN guessing (issue 17): attack patterns replayed at the websocket's 7 guesses
 a second for 25 simulated minutes — the time the 4-digit space fell in before — through the same
-core.team.login the PIN form calls. Each must leave every member unbroken: the right PIN, hidden
+core.assessment.team.login the PIN form calls. Each must leave every member unbroken: the right PIN, hidden
 among the guesses, is never accepted, and at most LOCK_AFTER + 2 PINs of a member are ever checked.
 
 README "Reliability: hostile inputs" row: PIN guessing (the counts printed below are asserted)."""
@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from core import pins
-from core import team as A
+from core.assessment import pins
+from core.assessment import team as A
 from core.errors import LoginFailed
 from db.connection import connect
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from conftest import app_test
-from core import calls as survey
-from core import report_data
-from core import report_edit
-from core import scoresheet
-from core import station_data
-from core import team
+from core.survey import calls as survey
+from core.report import data as report_data
+from core.report import edits as report_edit
+from core.scoring import scoresheet
+from core.station import data as station_data
+from core.assessment import team
 from core.privacy import scrubber
 from db import versions
 from db.connection import connect, transaction
@@ -136,7 +136,8 @@ def test_the_scrubber_follows_the_interviewees_names_written_from_another_connec
 
     from PIL import Image
 
-    from core import attachments, interviews
+    from core.station import attachments
+    from core.station import interviews
 
     db, aid, lead, staff = station
     other = connect(db_path)

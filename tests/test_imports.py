@@ -10,10 +10,10 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from core import imports as IM
-from core import indicators as IND
-from core import register as REG
-from core import station_data as SD
+from core.station import register_import as IM
+from core.station import indicators as IND
+from core.station import register as REG
+from core.station import data as SD
 from core.errors import ImportRejected
 
 from _station_fixtures import station, station_file  # noqa: F401  (fixtures)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import interviews as IV
-from core import report_data as RD
-from core import scoresheet as S
+from core.station import interviews as IV
+from core.report import data as RD
+from core.scoring import scoresheet as S
 from core.errors import InvalidValue, PermissionDenied
 from core.labels import INTERVIEW_GROUPS
 from core.privacy import scrubber
@@ -97,7 +97,7 @@ def test_the_report_counts_the_interviewees_recorded_per_group(station):
     IV.save_interview(db, aid, m["expert"], group_code="worker", role="未访谈到的社工")   # nothing recorded
     IV.save_interview(db, aid, m["expert"], group_code="manager", role="机构总干事", points="机构运营情况")
     IV.save_interview(db, aid, m["expert"], group_code="partner", role="居委主任", quotes="“社工很给力”")
-    from core import report_text as RT
+    from core.report import words as RT
 
     d = RD.gather(db, aid)
     assert d.interviews == {"worker": 3, "manager": 1, "partner": 1}
@@ -113,7 +113,7 @@ def test_without_interview_notes_the_report_prints_no_interview_step(station):
     db, aid, m = station
     IV.save_interview(db, aid, m["expert"], group_code="worker", role="社工")    # planned, nothing recorded
     d = RD.gather(db, aid)
-    from core import report_text as RT
+    from core.report import words as RT
 
     assert not any("访谈" in s for s in RT.process_steps(d))
     assert "面谈（访谈）" not in RT.background_intro(d)

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from core import pins
-from core import team as A
+from core.assessment import pins
+from core.assessment import team as A
 from core.errors import InvalidValue, LoginFailed
 from db.connection import connect
 from tests.conftest import ROOT, app_test

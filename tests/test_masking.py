@@ -9,7 +9,14 @@ import re
 
 import pytest
 
-from core import attachments, calls, interviews, live, report_edit, scoresheet, station_data, team
+from core.station import attachments
+from core.survey import calls
+from core.station import interviews
+from core.day import live
+from core.report import edits as report_edit
+from core.scoring import scoresheet
+from core.station import data as station_data
+from core.assessment import team
 from core.masking import Scrubber, mask_name, mask_phone
 
 MOBILE, LANDLINE = "13812341234", "020-87654321"
@@ -49,7 +56,7 @@ def typed(demo_db):
     rec = station_data.list_site_records(db, aid, "observation")[0]["id"]
     attachments.add(db, aid, expert, "site_record", rec, "照片.jpg", photo.getvalue(), caption=text)
     # After submitting, 林晓红 revises A1 with the same text as her reason's note.
-    from core import signoff
+    from core.scoring import signoff
     signoff.submit_sections(db, aid, expert)
     a1 = next(r for r in scoresheet.scores(db, aid, expert) if r["indicator_code"] == "A1")
     scoresheet.revise_score(db, aid, expert, "A1", value=0 if a1["value"] else 1, reason="missed_evidence", note=text)
@@ -96,7 +103,7 @@ def test_every_screen_reader_shows_the_same_masked_form(typed):
 def test_the_pdf_shows_the_same_masked_form(typed):
     from pypdf import PdfReader
 
-    from core.report_data import report_pdf
+    from core.report.data import report_pdf
 
     db, aid, text, masked, name = typed
     pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(db, aid))).pages)
@@ -109,7 +116,7 @@ def test_the_pdf_shows_the_same_masked_form(typed):
 def test_excel_shows_the_same_masked_form(typed):
     from openpyxl import load_workbook
 
-    from core.exports import export_xlsx
+    from core.agency.exports import export_xlsx
 
     db, aid, text, masked, name = typed
     wb = load_workbook(io.BytesIO(export_xlsx(db, aid)))
@@ -119,7 +126,7 @@ def test_excel_shows_the_same_masked_form(typed):
 
 
 def test_the_json_transfer_file_alone_keeps_the_text_as_typed(typed):
-    from core.transfer import export_json
+    from core.agency.transfer import export_json
 
     db, aid, text, masked, name = typed
     doc = json.loads(export_json(db, aid))
@@ -129,7 +136,7 @@ def test_the_json_transfer_file_alone_keeps_the_text_as_typed(typed):
 def test_the_publish_file_shows_the_same_masked_form_in_every_text_field(typed, tmp_path):
     import sqlite3
 
-    from core.publish import publish
+    from core.agency.publish import publish
 
     db, aid, text, masked, name = typed
     publish(db, tmp_path / "published.db")
@@ -159,7 +166,7 @@ def test_the_publish_file_carries_no_evidence_file_nor_an_interviewee_s_name(typ
 
     from PIL import Image
 
-    from core.publish import publish
+    from core.agency.publish import publish
 
     db, aid, text, masked, name = typed
     expert = next(m["id"] for m in team.list_members(db, aid) if m["name"] == "林晓红")

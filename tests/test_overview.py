@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from core import overview, stations, team
-from core.transfer import export_assessment, import_to_station
+from core.agency import overview
+from core.agency import stations
+from core.assessment import team
+from core.agency.transfer import export_assessment, import_to_station
 from db.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +93,7 @@ def test_history_follows_a_change_of_the_assessment(agency):
     station = stations.station_of_assessment(db, ids["demo"])
     before = overview.station_history(db, station)[1]["final"]
     lead = next(m["id"] for m in team.list_members(db, ids["demo"]) if m["role"] == "lead")
-    from core import scoresheet
+    from core.scoring import scoresheet
 
     scoresheet.save_party_score(db, ids["demo"], lead, "purchaser", 10, "")
     after = overview.station_history(db, station)[1]["final"]
@@ -148,11 +150,11 @@ def test_overview_counts_concerns_across_stations_and_calibrates_each_expert(age
     assert set(by) >= {"林晓红", "王建华", "赵敏"}
     zhao = by["赵敏"]
     assert zhao["assessments"] == 4 and zhao["cells"] > 0 and zhao["mean_deviation"] < 0
-    # α of the panels they sat on: issue 15's core.agreement once merged, else '—' (None)
+    # α of the panels they sat on: issue 15's core.scoring.agreement once merged, else '—' (None)
     if overview._agreement is None:
         assert zhao["alpha"] is None
     else:
-        from core import scoresheet
+        from core.scoring import scoresheet
 
         alpha = overview._agreement.compute(scoresheet.result(db, ids["demo"]).cells).alpha
         assert alpha is not None and zhao["alpha"] == pytest.approx(alpha, abs=0.01)
@@ -203,7 +205,8 @@ def test_publish_file_holds_no_register_name_or_phone_in_any_table_or_column(age
     # a name and a phone typed into free text of every kind
     lead = next(m["id"] for m in team.list_members(db, ids["demo"]) if m["role"] == "lead")
     name, phone = sorted(names)[0], sorted(phones)[0]
-    from core import scoresheet, station_data
+    from core.scoring import scoresheet
+    from core.station import data as station_data
 
     scoresheet.add_finding(db, ids["demo"], lead, "A", "concern", f"回访{name}（{phone}）时发现档案缺失")
     station_data.save_recommendation(db, ids["demo"], lead, f"{name}的个案未结案，电话{phone}", "未整改")
@@ -259,7 +262,7 @@ def _free_port() -> int:
 def test_datasette_serves_the_publish_file_read_only(demo_db, tmp_path):
     db, aid = demo_db
     out = tmp_path / "published.db"
-    from core.publish import publish
+    from core.agency.publish import publish
 
     publish(db, out)
     port = _free_port()
@@ -304,7 +307,7 @@ def _pdf_text(pdf: bytes) -> str:
 
 def test_report_prints_the_history_table_only_with_earlier_terms_and_never_later_ones(agency):
     db, ids = agency
-    from core.report_data import report_pdf
+    from core.report.data import report_pdf
 
     first = _pdf_text(report_pdf(db, ids["earlier"]))      # the station's first term: report unchanged
     assert "历次评估对比" not in first

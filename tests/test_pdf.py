@@ -9,12 +9,12 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from core.fonts import missing_glyphs
+from core.report.fonts import missing_glyphs
 from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 from core.numbers import fmt_number
-from core.report_data import report_pdf
-from core import scoresheet as S
-from core import station_data as SD
+from core.report.data import report_pdf
+from core.scoring import scoresheet as S
+from core.station import data as SD
 from db.connection import connect
 
 SAMPLE_RATES = ["110.01%", "158.6%", "99%", "88.2%", "88%", "100%", "141.52%", "250%", "565.5%", "204.17%",
@@ -97,7 +97,7 @@ def test_pdf_has_the_sample_reports_structure(demo_pdf):
 
 
 def test_annex_states_the_sampling_seed_and_register_hash(demo_pdf, demo_db_file):
-    from core import calls as survey
+    from core.survey import calls as survey
 
     path, aid = demo_db_file
     db = connect(path)
@@ -129,9 +129,9 @@ def test_every_font_is_embedded_truetype(demo_pdf):
     fonts = pdf_fonts(demo_pdf["reader"])
     assert fonts
     assert not_embedded_truetype(fonts) == []
-    # The pip font, plus the machine's 黑体/宋体-style faces when it has them (core.fonts.report_fonts).
+    # The pip font, plus the machine's 黑体/宋体-style faces when it has them (core.report.fonts.report_fonts).
     from reportlab.pdfbase import pdfmetrics
-    from core.fonts import report_fonts
+    from core.report.fonts import report_fonts
 
     faces = {pdfmetrics.getFont(f).face.name.decode() + "-0" for f in report_fonts()}
     assert {str(f["/BaseFont"]).split("+")[-1] for f in fonts} <= {"WenQuanYiMicroHei-0"} | faces
@@ -190,7 +190,7 @@ def test_a_blank_page_would_fail_the_ink_check():
     """The ink measure itself: a blank page has none, a page of Chinese text has plenty."""
     from reportlab.pdfgen.canvas import Canvas
 
-    from core.fonts import register_cjk_font
+    from core.report.fonts import register_cjk_font
 
     font = register_cjk_font()
     pages = []
@@ -209,7 +209,7 @@ def test_a_blank_page_would_fail_the_ink_check():
 
 @pytest.mark.parametrize("framework", ["gz-2024-four-party", "gz-2019-city"])
 def test_a_new_assessment_without_data_still_builds_a_draft_report(fresh_db, framework):
-    from core import team as A
+    from core.assessment import team as A
 
     sid = A.create_station(fresh_db, "测试街社工服务站", short_name="测试街社工站", district="天河区")
     aid, _ = A.create_assessment(fresh_db, sid, framework, "组长甲", "1234", visit_date="2025-03-01")

@@ -16,11 +16,11 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 from reportlab.pdfbase import pdfmetrics
 
-from core import fonts
-from core.report_data import report_pdf
-from core import team as A
-from core import scoresheet as S
-from core import station_data as SD
+from core.report import fonts
+from core.report.data import report_pdf
+from core.assessment import team as A
+from core.scoring import scoresheet as S
+from core.station import data as SD
 from db.connection import connect
 from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 

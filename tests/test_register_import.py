@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from core import calls
-from core import imports as IM
-from core import register as REG
-from core import station_data as SD
-from core import team as A
+from core.survey import calls
+from core.station import register_import as IM
+from core.station import register as REG
+from core.station import data as SD
+from core.assessment import team as A
 from core.errors import ImportRejected
 from db.connection import connect
 from db.migrations import migrate

@@ -9,12 +9,12 @@ import re
 import pypdf
 import pytest
 
-from core import report_edit as R
-from core import report_text as T
-from core import scoresheet as S
-from core import team as A
+from core.report import edits as R
+from core.report import words as T
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from core.errors import AssessmentLocked, InvalidValue, PermissionDenied
-from core.report_data import gather
+from core.report.data import gather
 from db import audit
 
 
@@ -229,7 +229,7 @@ def test_staffing_paragraphs_come_first_in_project_management(demo_db):
 
 
 def test_a_register_name_typed_into_a_finding_is_masked_in_the_report(demo_db):
-    from core import station_data as SD
+    from core.station import data as SD
 
     db, aid = demo_db
     lead, expert = lead_and_expert(db, aid)
@@ -256,7 +256,7 @@ def test_grade_and_score_sentences_follow_the_result(demo_db):
 # ---------- command line ----------
 
 def test_report_command_writes_the_pdf(demo_db_file, tmp_path, capsys):
-    from core.cli import main
+    from core.cli.main import main
 
     path, aid = demo_db_file
     out = tmp_path / "out" / "report.pdf"
@@ -267,7 +267,7 @@ def test_report_command_writes_the_pdf(demo_db_file, tmp_path, capsys):
 
 
 def test_report_command_on_a_missing_assessment_fails_with_a_chinese_message(demo_db_file, tmp_path, capsys):
-    from core.cli import main
+    from core.cli.main import main
 
     path, _ = demo_db_file
     assert main(["report", "999", "--db", str(path), "--out", str(tmp_path / "x.pdf")]) == 1
@@ -305,7 +305,7 @@ def test_an_unknown_finding_kind_is_refused_before_anything_is_written(demo_db):
 
 
 def test_a_register_name_in_a_veto_note_or_party_comment_is_masked_in_the_report(demo_db):
-    from core import station_data as SD
+    from core.station import data as SD
 
     db, aid = demo_db
     lead, _ = lead_and_expert(db, aid)

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from conftest import app_test
-from core import team as A
-from core import report_edit as R
-from core import scoresheet as S
+from core.assessment import team as A
+from core.report import edits as R
+from core.scoring import scoresheet as S
 from db.connection import connect
 
 PAGE = "pages/report.py"
@@ -151,7 +151,7 @@ def test_veto_feedback_and_party_findings_are_saved_as_entered(demo_app):
 
 
 def test_a_register_name_in_a_finding_shows_masked_on_the_report_page(demo_app):
-    from core import station_data as SD
+    from core.station import data as SD
 
     db, aid, lead_id, members = demo_app
     c = next(c for c in SD.list_clients(db, aid) if len(c["name"]) == 3)

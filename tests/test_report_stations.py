@@ -12,17 +12,17 @@ from dataclasses import replace
 import pypdf
 import pytest
 
-from core import report_edit as R
-from core import report_text as T
-from core import scoresheet as S
-from core import station_data as SD
-from core import team as A
-from core.cli import main as cli_main
-from core.framework import get_framework
+from core.report import edits as R
+from core.report import words as T
+from core.scoring import scoresheet as S
+from core.station import data as SD
+from core.assessment import team as A
+from core.cli.main import main as cli_main
+from core.framework.model import get_framework
 from core.numbers import D, fmt_number
-from core.report_check import blocking
-from core.report_data import gather, preexport_check, report_pdf
-from core.survey import OVERALL, SurveyResults
+from core.report.check import blocking
+from core.report.data import gather, preexport_check, report_pdf
+from core.survey.rules import OVERALL, SurveyResults
 from db.connection import connect
 from db.migrations import migrate
 
@@ -108,7 +108,7 @@ def _weak(station):
 
 
 def _weak_survey():
-    """69.8% satisfied (30 of 43), 10 dissatisfied, 55.8% aware, 7 unreachable, as core.calls reports them."""
+    """69.8% satisfied (30 of 43), 10 dissatisfied, 55.8% aware, 7 unreachable, as core.survey.calls reports them."""
     return SurveyResults(seed="1", register_hash="x", sample_size=50, called=50, reached=43, unreachable=7,
                          satisfied=30, satisfaction_rate=D("69.8"), satisfaction_text="69.8%", aware=24,
                          awareness_rate=D("55.8"), awareness_text="55.8%",

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.framework import get_framework
-from core.scoring import compute, grade_for
+from core.framework.model import get_framework
+from core.scoring.totals import compute, grade_for
 
 FOUR = get_framework("gz-2024-four-party")
 CITY = get_framework("gz-2019-city")

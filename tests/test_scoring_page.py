@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from core import scoresheet as S
-from core import team as A
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from db.connection import connect
 from tests.conftest import app_test
 

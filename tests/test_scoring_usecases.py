@@ -1,12 +1,12 @@
-"""core.scoresheet: the rules checked before the guarded writers of db/scores.py and
+"""core.scoring.scoresheet: the rules checked before the guarded writers of db/scores.py and
 db/findings.py write, the readers for display (scrubbed), and the result."""
 from __future__ import annotations
 
 import pytest
 
-from core import live
-from core import scoresheet as S
-from core import team as A
+from core.day import live
+from core.scoring import scoresheet as S
+from core.assessment import team as A
 from core.errors import InvalidValue, PermissionDenied
 from db import audit
 from db import scores as scores_db

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import calls, scoresheet, team
+from core.survey import calls
+from core.scoring import scoresheet
+from core.assessment import team
 from core.errors import AssessmentLocked, InvalidValue, LoginFailed, NotFound, PermissionDenied
 from tests.conftest import app_test
 

@@ -7,11 +7,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from core import live, signoff
-from core import scoresheet as S
-from core import team as A
-from core.cli import main as cli_main
-from core.report_data import gather, preexport_check, report_pdf
+from core.day import live
+from core.scoring import signoff
+from core.scoring import scoresheet as S
+from core.assessment import team as A
+from core.cli.main import main as cli_main
+from core.report.data import gather, preexport_check, report_pdf
 from db.errors import InvalidValue, PermissionDenied
 
 
@@ -184,7 +185,7 @@ def test_cli_scoresheet_writes_the_same_sheet_and_refuses_an_unknown_member(demo
 def test_a_json_file_from_before_the_sign_off_tables_still_imports(demo_db, tmp_path):
     import json
 
-    from core import transfer
+    from core.agency import transfer
     from db.connection import connect
     from db.migrations import migrate
 

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from core import scoresheet as S
-from core import signoff
-from core import team as A
+from core.scoring import scoresheet as S
+from core.scoring import signoff
+from core.assessment import team as A
 from db.connection import connect
 from tests.conftest import app_test
 

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from core import indicators as IND
-from core import register as REG
-from core import staffing as STF
-from core import team as A
+from core.station import indicators as IND
+from core.station import register as REG
+from core.station import staffing as STF
+from core.assessment import team as A
 from db import audit
-from core import scoresheet as S
-from core import station_data as SD
+from core.scoring import scoresheet as S
+from core.station import data as SD
 from core.errors import AssessmentLocked, InvalidValue, PermissionDenied
 
 from _station_fixtures import station, station_file  # noqa: F401  (fixtures)
@@ -65,7 +65,7 @@ def test_demo_register_has_131_persons_in_107_households(demo_db):
 
 
 def test_demo_register_is_the_same_every_time():
-    from core.demo_station import register_rows
+    from core.demo.station import register_rows
 
     assert register_rows() == register_rows()
 

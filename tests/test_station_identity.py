@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from core import history, report_data, stations, station_data, team
-from core.demo_content import CLOSING_POINTS
-from core.transfer import export_json, import_to_station
+from core.agency import history
+from core.report import data as report_data
+from core.agency import stations
+from core.station import data as station_data
+from core.assessment import team
+from core.demo.content import CLOSING_POINTS
+from core.agency.transfer import export_json, import_to_station
 from db.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +115,7 @@ def test_a_new_assessment_of_the_station_carries_over_concerns_and_advice_unchec
     # every 建议 of the 结语 and the report's 需要关注, as printed
     for point in CLOSING_POINTS:
         assert point.strip() in texts
-    from core import report_text
+    from core.report import words as report_text
 
     printed = [c for s in before.sections for b in range(len(s.blocks))
                for c in report_text.section_items(before, s, b, "concern")
@@ -154,7 +158,7 @@ def test_unchecked_carried_items_hold_the_report_as_a_draft(demo_db):
     items = report_data.preexport_check(db, new)
     item = next(i for i in items if i.code == "rectification")
     assert item.blocking and "尚未现场核实" in item.message
-    from core import report_text
+    from core.report import words as report_text
 
     assert "尚未核实" in report_text.rectification_summary(report_data.gather(db, new))
 

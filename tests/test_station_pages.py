@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from conftest import app_test
-from core import team as A
-from core import scoresheet as S
-from core import station_data as SD
+from core.assessment import team as A
+from core.scoring import scoresheet as S
+from core.station import data as SD
 from db.connection import connect
 
 from test_station import SAMPLE_RATES

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from core import indicators as IND
-from core import register as REG
-from core import staffing as STF
-from core import suggest as SG
-from core.framework import Criterion, Indicator, Level, get_framework
-from core import station_data as SD
+from core.station import indicators as IND
+from core.station import register as REG
+from core.station import staffing as STF
+from core.station import suggest as SG
+from core.framework.model import Criterion, Indicator, Level, get_framework
+from core.station import data as SD
 
 FW = get_framework("gz-2024-four-party")
 LEVELS = (Level("完全达到", 1.0), Level("基本达到", 0.8), Level("部分达到", 0.5), Level("未达到", 0.0))
@@ -28,7 +28,7 @@ def ev_with(indicators=(), staffing=None, recommendations=(), register=None):
 
 
 def test_every_suggest_key_in_the_shipped_frameworks_has_a_rule_except_the_survey_one():
-    from core.framework import available_frameworks
+    from core.framework.model import available_frameworks
 
     keys = {i.suggest for fw in available_frameworks().values() for i in fw.indicators if i.suggest}
     assert {"contract_completion", "staffing", "training", "rectification", "register", "volunteers"} <= keys

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from core import calls as SV
-from core import survey as S
-from core import team as A
+from core.survey import calls as SV
+from core.survey import rules as S
+from core.assessment import team as A
 from core.masking import mask_name, mask_phone
 from db import audit
 from db.connection import connect
@@ -454,7 +454,7 @@ def test_demo_survey_reproduces_the_sample_report(demo_db):
 
 
 def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
-    from core import station_data as SD
+    from core.station import data as SD
 
     db, aid, m = survey_db
     SV.draw_sample(db, aid, m["lead"], seed="9")
@@ -477,8 +477,8 @@ def test_withdrawing_the_sample_lets_the_register_be_replaced(survey_db):
 
 
 def test_satisfaction_suggestion_reads_the_survey_results(demo_db):
-    from core.framework import get_framework
-    from core.suggest import Evidence, suggest
+    from core.framework.model import get_framework
+    from core.station.suggest import Evidence, suggest
 
     db, aid = demo_db
     ind = get_framework("gz-2024-four-party").indicator("C3")
@@ -594,7 +594,7 @@ def test_call_comments_are_scrubbed_in_the_export_and_the_call_history(survey_db
 
 
 def test_register_overview_counts_households_by_the_register_rule(survey_db):
-    from core.register import register_summary
+    from core.station.register import register_summary
 
     db, aid, m = survey_db
     db.execute("UPDATE clients SET household = '' WHERE assessment_id = ? AND position < 5", [aid])

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from core import calls as SV
+from core.survey import calls as SV
 from db.connection import connect
 from tests.conftest import app_test
 from tests.test_survey import add_register, team_copy, team_file  # noqa: F401 (fixture)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from core import survey as S
+from core.survey import rules as S
 from core.numbers import fmt_interval
 
 
@@ -59,7 +59,7 @@ def test_the_rate_is_printed_with_its_count_and_interval():
 
 # ---------- stratified draw, dispositions, response rate, per-片区 figures, follow-up (a station unlike the demo) ----------
 
-from core import calls as SV  # noqa: E402
+from core.survey import calls as SV  # noqa: E402
 from tests._station_fixtures import station, station_file  # noqa: E402,F401
 
 COMMUNITIES = ["甲社区"] * 170 + ["乙社区"] * 60 + ["丙社区"] * 20      # 丙社区 lies in no 片区
@@ -203,7 +203,7 @@ def _pdf_flat(db, aid) -> str:
 
     import pypdf
 
-    from core.report_data import report_pdf
+    from core.report.data import report_pdf
     reader = pypdf.PdfReader(io.BytesIO(report_pdf(db, aid)))
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
 
@@ -228,7 +228,7 @@ def test_excel_lists_the_follow_up_clients_masked_and_codes_each_call(station):
 
     from openpyxl import load_workbook
 
-    from core.exports import export_xlsx
+    from core.agency.exports import export_xlsx
     db, aid, m = station
     load(db, aid, messy_register())
     SV.draw_sample(db, aid, m["lead"], seed="9", size=100, design="category")
@@ -257,7 +257,7 @@ def test_excel_lists_the_follow_up_clients_masked_and_codes_each_call(station):
 def test_dashboard_shows_the_satisfaction_interval_and_margin_so_far(demo_db_file, app_env):
     import shutil
 
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
     from tests.conftest import app_test
     shutil.copy(demo_db_file[0], app_env)

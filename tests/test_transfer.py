@@ -6,11 +6,11 @@ import json
 import pytest
 from _fill_tables import fill_empty_tables
 
-from core import team as A
-from core import transfer as T
-from core import transfer as X
+from core.assessment import team as A
+from core.agency import transfer as T
+from core.agency import transfer as X
 from core.errors import ImportRejected
-from core.scoresheet import result as assessment_result
+from core.scoring.scoresheet import result as assessment_result
 from db.connection import connect
 from db.migrations import migrate
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core import framework_library, imports, transfer, uploads
+from core import uploads
+from core.framework import library as framework_library
+from core.station import register_import as imports
+from core.agency import transfer
 from core.errors import ImportRejected
 from tests.conftest import app_test
 from tests.test_survey import team_file  # noqa: F401 (fixture)

@@ -117,14 +117,14 @@ def test_writer_writes_exactly_one_audit_row(ctx, call):
 
 def test_nothing_commits_after_the_lead_locks(demo_db_file, tmp_path):
     """Experts keep saving while the lead locks: every save the database kept came before the lock."""
-    from core import team as A
+    from core.assessment import team as A
 
     src, aid = demo_db_file
     path = tmp_path / "race.db"
     shutil.copy(src, path)
     setup = connect(path)
     ctx = Ctx(setup, aid)
-    from core.scoresheet import save_score as saver
+    from core.scoring.scoresheet import save_score as saver
     cells = [r for r in setup.execute(
         "SELECT member_id, indicator_code, area_code FROM scores WHERE assessment_id = ? AND value IS NOT NULL",
         [aid]).fetchall()]

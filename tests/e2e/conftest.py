@@ -39,7 +39,7 @@ def server(e2e_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_in_server(server):
     """The demo created in the server's database, once per test module (its id)."""
-    from core.demo import create_demo
+    from core.demo.make import create_demo
     from db.connection import connect
 
     db = connect(server.db_path)

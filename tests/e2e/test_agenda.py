@@ -8,7 +8,7 @@ from . import st_ui as ui
 
 
 def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(server, new_page, demo_in_server):
-    from core import dayplan
+    from core.day import plan as dayplan
     from db.connection import connect
 
     aid = demo_in_server

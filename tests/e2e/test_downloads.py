@@ -20,9 +20,9 @@ def _download(page, key: str) -> tuple[str, bytes]:
 def test_lead_downloads_excel_json_and_backup_and_json_imports_elsewhere(server, new_page, demo_in_server, tmp_path):
     from openpyxl import load_workbook
 
-    from core import transfer as T
-    from core.exports import SHEETS
-    from core import transfer as X
+    from core.agency import transfer as T
+    from core.agency.exports import SHEETS
+    from core.agency import transfer as X
     from db.connection import connect
     from db.migrations import migrate
 
@@ -64,9 +64,9 @@ def test_lead_downloads_excel_json_and_backup_and_json_imports_elsewhere(server,
 
 
 def test_a_json_file_is_imported_from_the_home_page_by_the_lead(server, new_page, demo_in_server, tmp_path):
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
-    from core.transfer import export_json
+    from core.agency.transfer import export_json
 
     db = connect(server.db_path)
     (tmp_path / "a.json").write_bytes(export_json(db, demo_in_server))

@@ -16,7 +16,7 @@ EXPERT, PIN = "邓专家", "2929"
 
 def _team(db_path) -> tuple[int, dict[str, int]]:
     """Set-up that is not under test: an assessment with a lead and one expert on section A."""
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
 
     db = connect(db_path)
@@ -54,7 +54,7 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     ui.click(expert, "添加意见")
     expect(main.get_by_text("证据附件（0）")).to_be_visible()       # shown once the finding is saved
 
-    from core import scoresheet as S
+    from core.scoring import scoresheet as S
     from db.connection import connect
 
     db = connect(server.db_path)
@@ -83,7 +83,7 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
     # Stored downscaled, without the photo's GPS.
     from PIL import Image
 
-    from core import attachments as ATT
+    from core.station import attachments as ATT
 
     db = connect(server.db_path)
     [att] = ATT.list_for(db, aid, "finding", fid)
@@ -109,8 +109,8 @@ def test_an_expert_attaches_a_photo_to_a_finding_and_the_lead_sees_its_thumbnail
 
 def test_a_photo_taken_with_the_camera_is_attached_to_a_site_record(server, browser, tmp_path):
     """Chromium's fake camera stands in for the laptop's: the expert photographs an observation item."""
-    from core import attachments as ATT
-    from core import station_data as SD
+    from core.station import attachments as ATT
+    from core.station import data as SD
     from db.connection import connect
 
     from .server import CHROMIUM, CHROMIUM_ARGS, WAIT_MS

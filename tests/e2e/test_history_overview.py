@@ -16,8 +16,8 @@ from . import st_ui as ui
 def two_terms(server):
     """The demo (2023—2024 末期) and an earlier term of the same station (2022—2023 末期) in the
     server's database, plus a station of another district."""
-    from core.demo import create_demo
-    from core.transfer import export_assessment, import_to_station
+    from core.demo.make import create_demo
+    from core.agency.transfer import export_assessment, import_to_station
     from db.connection import connect
 
     db = connect(server.db_path)

@@ -30,7 +30,7 @@ new MutationObserver(() => {
 
 def _fresh_db(tmp_path):
     """A new database with one assessment (a lead and an expert), as after a restart."""
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
     from db.migrations import migrate
 
@@ -157,7 +157,7 @@ def _wait_for(check, seconds: float = 20) -> None:
 
 
 def test_pin_guessing_in_the_browser_is_throttled_and_the_lead_sees_it(server, new_page):
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
 
     db = connect(server.db_path)

@@ -13,7 +13,7 @@ from . import st_ui as ui
 
 @pytest.fixture(scope="module")
 def shiliugang_in_server(server):
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
 
     db = connect(server.db_path)
@@ -40,7 +40,7 @@ def _register_file(path) -> None:
 
 
 def test_staff_map_columns_fix_a_row_in_the_preview_and_import_once(server, new_page, shiliugang_in_server, tmp_path):
-    from core import station_data as SD
+    from core.station import data as SD
     from db.connection import connect
 
     aid = shiliugang_in_server

@@ -14,7 +14,7 @@ EXPERT, PIN = "吴专家", "2468"
 
 
 def _labels(code: str) -> list[tuple[str, float]]:
-    from core.framework import get_framework
+    from core.framework.model import get_framework
 
     ind = get_framework("gz-2024-four-party").indicator(code)
     return [(f"{c.text}（{c.points:g} 分）", c.points) for c in ind.criteria]
@@ -26,7 +26,7 @@ def _shown(page, code: str, value: float):
 
 
 def test_server_killed_mid_burst_keeps_every_acknowledged_save(tmp_path, new_page):
-    from core import team as A
+    from core.assessment import team as A
     from db import scores as S
     from db.connection import connect
     from db.migrations import migrate

@@ -16,7 +16,8 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_the_score_sheet_downloads_with_the_experts_scores_then_the_expert_submits(server, new_page, demo_in_server):
-    from core import scoresheet, team
+    from core.scoring import scoresheet
+    from core.assessment import team
     from core.numbers import fmt_number
     from db.connection import connect
 

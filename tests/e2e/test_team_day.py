@@ -63,9 +63,9 @@ def _radio(page, key_prefix: str, option: str) -> None:
 
 def _register_and_sample(db_path, aid: int, caller: str) -> None:
     """A 3-person register, everyone sampled, all assigned to `caller`."""
-    from core import calls as SV
-    from core import station_data as SD
-    from core import team as A
+    from core.survey import calls as SV
+    from core.station import data as SD
+    from core.assessment import team as A
     from db.connection import connect
 
     db = connect(db_path)
@@ -153,7 +153,7 @@ def test_lead_sets_up_experts_score_and_the_dashboard_follows_without_reload(ser
 
 def _team_via_db(db_path, station: str) -> tuple[int, dict[str, int]]:
     """Set-up that is not under test: an assessment with a lead and one expert on section A."""
-    from core import team as A
+    from core.assessment import team as A
     from db.connection import connect
 
     db = connect(db_path)

@@ -10,7 +10,7 @@ from tests.guard_calls import Call
 def _photo() -> dict:
     from PIL import Image
 
-    from core.evidence import prepare
+    from core.station.evidence import prepare
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")

@@ -22,7 +22,7 @@ def _spare(ctx):
 def _city_framework(ctx):
     import json
 
-    from core.framework import shipped_framework_data
+    from core.framework.model import shipped_framework_data
     return (("gz-2019-city", 1, json.dumps(shipped_framework_data()["gz-2019-city"], ensure_ascii=False)), {})
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from core.framework import shipped_framework_data
+from core.framework.model import shipped_framework_data
 
 from . import Call
 

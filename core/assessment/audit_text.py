@@ -1,0 +1,206 @@
+"""The audit log in words: the before/after of each row as a reader sees it (修改记录 page and the
+Excel sheet), never raw JSON. Pure functions; the labels of stored codes are core.labels'.
+
+    describe('{"value": 4.0, "na": false, "note": ""}')  ->  '分数：4；不适用：否；备注：（空）'
+"""
+from __future__ import annotations
+
+import json
+
+from core.labels import (ASSESSMENT_STATUS, ATTACHMENT_TYPES, AUDIT_ACTIONS, CALL_STATUSES, FINDING_KINDS,
+                     INTERVIEW_GROUPS, ROLES, SATISFACTION_SCALE, SITE_KINDS, SITE_STATUSES)
+from core.masking import mask_name, mask_phone
+from core.numbers import fmt_number
+
+EMPTY = "（空）"
+
+# Field names written by the guarded writers -> Chinese.
+FIELD_LABELS = {
+    # scores, overrides, findings, parties, veto
+    "value": "分数", "na": "不适用", "note": "备注", "detail": "评分明细", "criteria": "达标项", "level": "达到程度",
+    "reason": "理由", "score": "评分", "comment": "意见", "failed": "未通过", "text": "内容", "kind": "类型",
+    "section_code": "部分", "area_code": "片区", "indicator_code": "指标", "source": "来源",
+    # members, assessments, stations
+    "name": "姓名", "role": "角色", "sections": "负责部分", "active": "启用", "member": "成员", "lead": "组长",
+    "assessment": "评估", "status": "状态", "kind_label": "评估类型", "period_label": "年度", "visit_date": "评估日期",
+    "evaluator_org": "评估方", "framework_id": "评估框架", "framework_version": "框架版本", "code": "代码",
+    "address": "地址", "communities": "社区", "district": "所在区", "street": "街道", "operator": "承办方",
+    "purchaser": "购买方", "supervisor": "监督方", "short_name": "简称", "operating_since": "开始运营",
+    "contract_start": "合同期开始", "contract_end": "合同期结束", "stats_start": "统计期开始", "stats_end": "统计截止",
+    "funding_wan": "服务经费（万元）", "label": "名称", "confirm": "确认",
+    # station data
+    "item": "项目", "finding": "发现", "file_ref": "资料", "notes": "记录", "evidence": "佐证", "position": "顺序",
+    "unit": "单位", "target": "协议指标量", "actual": "实际完成量", "rows": "行数", "persons": "人数",
+    "households": "户数", "separated": "人户分离", "vacant_household": "空挂户", "file": "文件", "required": "应配备社工",
+    "on_post": "在岗社工", "cert_intermediate": "中级社工师", "cert_assistant": "助理社工师", "non_certified": "未持证",
+    "experienced": "两年以上经验", "attendance_due": "应出勤", "attendance_actual": "实际出勤",
+    "attendance_cert_due": "持证社工应出勤", "attendance_cert_actual": "持证社工实际出勤",
+    "attendance_noncert_due": "未持证人员应出勤", "attendance_noncert_actual": "未持证人员实际出勤",
+    "training_due": "应培训", "training_actual": "实际培训", "continuous": "全期在岗人数",
+    "phone": "电话", "phone2": "电话二", "community": "社区", "category": "类别", "household": "户号",
+    # survey
+    "seed": "随机种子", "register_hash": "名册校验值", "size": "样本量", "drawn": "抽中", "reserve": "候补",
+    "register_persons": "名册人数", "samples": "样本数", "calls": "通话数", "items": "抽样对象", "caller_id": "回访人",
+    "claimed_by": "记录人", "claimed_at": "开始记录时间", "released": "释放", "item_id": "抽样对象", "member_id": "成员",
+    "attempt": "第几次", "called_at": "拨打时间", "outcome": "结果", "respondent": "受访者", "knows_worker": "认识社工",
+    "awareness": "知晓", "satisfaction": "满意度", "overall": "总体满意度", "retry_at": "再次拨打时间",
+    # report, sign-off, agenda, script
+    "source_finding_ids": "来源意见", "format": "格式", "submitted_at": "提交时间", "reopened_at": "退回时间",
+    "reopen_reason": "退回理由", "starts": "开始", "ends": "结束",
+    # interview notes, evidence attachments
+    "group_code": "访谈对象类别", "points": "访谈要点", "quotes": "原话摘录", "filename": "文件名", "mime": "文件类型",
+    "personal": "含个人信息", "caption": "说明", "original_size": "原文件大小", "width": "宽（像素）",
+    "height": "高（像素）", "site_record_id": "现场记录", "interview_id": "访谈记录", "finding_id": "评估意见",
+    # bookkeeping
+    "id": "编号", "action": "操作", "created_at": "创建时间", "updated_at": "修改时间", "station_id": "社工站",
+    "assessment_id": "评估", "deleted": "已删除",
+}
+_PERSON_ENTITIES = ("member", "client", "clients", "survey_item", "submission", "interview")
+_BOOL_FIELDS = {"na", "failed", "active", "knows_worker", "confirm", "deleted", "personal"}
+_JSON_FIELDS = {"awareness", "satisfaction", "detail", "source_finding_ids", "communities"}
+_CODE_LABELS = {"kind": {**FINDING_KINDS, **SITE_KINDS}, "role": ROLES, "action": AUDIT_ACTIONS,
+                "status": {**SITE_STATUSES, **CALL_STATUSES, **ASSESSMENT_STATUS, "": EMPTY},
+                "overall": SATISFACTION_SCALE, "group_code": INTERVIEW_GROUPS, "mime": ATTACHMENT_TYPES}
+_MEMBER_FIELDS = {"member_id", "caller_id", "claimed_by", "reopened_by"}
+_PEOPLE_ENTITIES = ("client", "register", "survey", "interview")
+
+
+class _Ctx:
+    """What the words need beyond the value: member names, labels of section / 片区 codes, and
+    whether `name` is a person's (姓名) or a thing's (名称)."""
+
+    def __init__(self, names=None, codes=None, person=False):
+        self.names = names or {}
+        self.codes = codes or {}
+        self.person = person
+
+
+def actor_label(actor: str | None) -> str:
+    """Who made a change: the member's name, 系统 for the app's own rows (imports, set-up)."""
+    return "系统" if actor == "system" else (actor or "")
+
+
+def label_of(field: str, ctx: _Ctx | None = None) -> str:
+    if field == "name" and ctx is not None and not ctx.person:
+        return "名称"
+    return FIELD_LABELS.get(field, field)
+
+
+def _scalar(field: str, v, ctx: _Ctx) -> str:
+    if v is None or v == "":
+        return EMPTY
+    if field in _BOOL_FIELDS or isinstance(v, bool):
+        return "是" if v else "否"
+    if field in _MEMBER_FIELDS and isinstance(v, int):
+        return ctx.names.get(v, f"成员 {v}")
+    if field in _CODE_LABELS and v in _CODE_LABELS[field]:
+        return _CODE_LABELS[field][v]
+    if field in ctx.codes and v in ctx.codes[field]:
+        return ctx.codes[field][v]
+    if field in ("called_at", "submitted_at", "reopened_at", "claimed_at", "retry_at") and isinstance(v, str):
+        return v.replace("T", " ")[:16]
+    if isinstance(v, float):
+        return fmt_number(v)
+    return str(v)
+
+
+def _value(field: str, v, ctx: _Ctx) -> str:
+    if field in _JSON_FIELDS and isinstance(v, str) and v[:1] in "{[":
+        try:
+            v = json.loads(v)
+        except ValueError:
+            pass
+    if isinstance(v, dict):
+        if field == "awareness":
+            known = [k for k, x in v.items() if x]
+            return ("知道：" + "、".join(known)) if known else "均不知道"
+        if field == "satisfaction":
+            return "；".join(f"{k}：{SATISFACTION_SCALE.get(x, x)}" for k, x in v.items()) or EMPTY
+        if field == "detail":
+            if "criteria" in v:
+                return "达标项：" + ("、".join(f"第 {int(n) + 1} 项" for n in v["criteria"]) or "无")
+            if "level" in v:
+                return f"达到程度：{v['level'] or EMPTY}"
+        return "｛" + _fields(v, ctx) + "｝" if v else EMPTY
+    if isinstance(v, (list, tuple)):
+        if not v:
+            return EMPTY
+        if field == "criteria":
+            return "、".join(f"第 {int(n) + 1} 项" for n in v)
+        return _list(field, v, ctx)
+    return _scalar(field, v, ctx)
+
+
+def _list(field: str, v, ctx: _Ctx) -> str:
+    """Pairs such as [section, 片区] as 'B·片区一'; records as ｛…｝, each; scalars joined by 、."""
+    out = []
+    for x in v:
+        if isinstance(x, (list, tuple)) and all(not isinstance(y, (list, tuple, dict)) for y in x):
+            out.append("·".join(_scalar("section_code" if n == 0 else "area_code", y, ctx)
+                                for n, y in enumerate(x) if y not in (None, "")))
+        elif isinstance(x, dict):
+            out.append("｛" + _fields(x, ctx) + "｝")
+        else:
+            out.append(_value(field, x, ctx))
+    return "、".join(out)
+
+
+_ORDER = {k: n for n, k in enumerate(FIELD_LABELS)}
+
+
+def _fields(d: dict, ctx: _Ctx) -> str:
+    """'字段：值；…' in the order of FIELD_LABELS (the log stores keys sorted alphabetically)."""
+    keys = sorted(d, key=lambda k: (_ORDER.get(k, len(_ORDER)), k))
+    return "；".join(f"{label_of(k, ctx)}：{_value(k, d[k], ctx)}" for k in keys)
+
+
+def describe(text, names: dict | None = None, entity: str = "", codes: dict | None = None) -> str:
+    """A logged value (JSON text, or the parsed value) in words: '字段：值；…'. '' for nothing logged;
+    text that is not JSON is shown as it is. `names`: member id -> name; `entity`: the audit row's
+    entity (a member's or client's `name` is 姓名, anything else's 名称); `codes`: field -> {code:
+    label} (e.g. section_code -> 'A 项目管理', area_code -> '片区一')."""
+    if text is None or text == "":
+        return ""
+    data = text
+    if isinstance(text, str):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return text
+    ctx = _Ctx(names, codes, person=any(entity.startswith(p) for p in _PERSON_ENTITIES))
+    if isinstance(data, dict):
+        return _fields(data, ctx) if data else EMPTY
+    if isinstance(data, list):
+        return _list("", data, ctx) or EMPTY
+    return _scalar("", data, ctx)
+
+
+def mask_people(text, entity: str):
+    """In logged values about the register or the survey, names and phones masked by their field
+    (also of clients deleted since, whom the assessment's scrubber no longer knows)."""
+    if not text or not any(k in (entity or "") for k in _PEOPLE_ENTITIES):
+        return text
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+    def walk(x):
+        if isinstance(x, dict):
+            return {k: (mask_name(v) if k in ("name", "client_name") and isinstance(v, str)
+                        else mask_phone(v) if k in ("phone", "phone2", "client_phone") and isinstance(v, str)
+                        else walk(v)) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
+
+
+def codes_for(framework, areas) -> dict:
+    """field -> {code: label} for `describe`: sections (and other parties' 'party:<code>'), 片区."""
+    from core.labels import section_label
+
+    sections = {s.code: section_label(framework, s.code) for s in framework.sections}
+    sections.update({f"party:{p.code}": p.label for p in framework.parties})
+    return {"section_code": sections, "area_code": {a["code"]: a["name"] for a in areas}}

@@ -1,0 +1,38 @@
+"""The lead's live dashboard: one refresh = the reads of db.dashboard (plus contract indicators
+and survey results through their use cases), then core.day.dashboard.build; the free text it shows
+(experts' notes, the lead's reasons) passes through the assessment's scrubber."""
+from __future__ import annotations
+
+from db import dashboard as dashboard_db
+
+from core.survey import calls
+from core.station import data as station_data
+from core.day.dashboard import Dashboard, DashboardData, build
+from core.privacy import scrubber
+
+from core.station.indicators import indicator_rows
+
+
+def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bool = True) -> DashboardData:
+    """Everything one refresh reads (a fixed handful of indexed queries), as DashboardData."""
+    rows = dashboard_db.load(db, assessment_id)
+    return DashboardData(
+        **rows,
+        indicators=indicator_rows(station_data.list_indicators(db, assessment_id)) if with_station_data else None,
+        survey=calls.survey_results(db, assessment_id) if with_survey else None,
+    )
+
+
+def dashboard(db, assessment_id: int) -> Dashboard:
+    """One refresh: the reads above, core.day.dashboard.build, and the shown free text scrubbed."""
+    dash = build(load(db, assessment_id))
+    scrub = scrubber(db, assessment_id)
+    for f in dash.flags:
+        for e in f.experts:
+            e.note = scrub(e.note) if e.note else ""
+        if f.override:
+            f.override["reason"] = scrub(f.override.get("reason", ""))
+    for c in dash.result.cells:
+        if c.override is not None and c.override.get("reason"):
+            c.override["reason"] = scrub(c.override["reason"])
+    return dash
