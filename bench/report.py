@@ -5,7 +5,7 @@
 Builds the demo and a station of scale K (bench/scale.py: K = 10 is 30 片区, 1,000
 findings, 5,000 register rows, 2,000 calls) in two temp files, then alternately (so a busy
 machine slows both alike):
-- the report PDF (core.report.data.report_pdf: gather, pre-export check, layout), after a
+- the report PDF (core.report.make.report_pdf: gather, pre-export check, layout), after a
   first build of each (fonts, caches); median of `--runs`;
 - the 报告与导出 page's rerun after a widget change (the section chosen in 报告正文),
   through Streamlit's AppTest on the real app; median of `--reruns`.
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from core.assessment import team  # noqa: E402
-from core.report.data import report_pdf  # noqa: E402
+from core.report.make import report_pdf  # noqa: E402
 from core.store import open_db  # noqa: E402
 from scale import build_station, counts  # noqa: E402
 

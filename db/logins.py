@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import audit
 from .guard import writer
+from .connection import transaction
 
 MEMBER, ADDRESS = "member", "address"
 _COUNTERS = ("failures", "refused", "last_failure_at", "wait_until", "locked_until")
@@ -96,8 +97,6 @@ def unlock(w, kind: str, subject: str, label: str = "") -> bool:
 def unlock_from_command_line(db, assessment_id: int, kind: str, subject: str, label: str = "") -> bool:
     """`python -m core unlock-member`: the same as `unlock`, for the lead locked out of the app
     (nobody logged in: logged as 命令行)."""
-    from .connection import transaction
-
     with transaction(db):
         old = _clear(db, assessment_id, kind, subject)
         if old is None:

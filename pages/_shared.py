@@ -88,9 +88,11 @@ def freeze_startup_objects() -> bool:
     import pandas  # noqa: F401
     import plotly.graph_objects  # noqa: F401
 
-    from core.day import dashboard  # noqa: F401
-    from core.agency import exports
-    from core.report import data as report_data
+    # The heavy modules every page will need, loaded here so that gc.freeze() below keeps them out of
+    # every later collection (importing them at the top would load them before the login form).
+    from core.agency import exports  # noqa: F401  (imported to be frozen, see above)
+    from core.day import dashboard  # noqa: F401  (imported to be frozen, see above)
+    from core.report import make  # noqa: F401  (imported to be frozen, see above)
 
     gc.collect()
     gc.freeze()

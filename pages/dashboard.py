@@ -5,6 +5,7 @@ import datetime as _dt
 import pandas as pd
 import streamlit as st
 
+from core.report import make as report_make
 from core.day import dashboard
 from core.day import live
 from core.scoring import scoresheet
@@ -136,7 +137,7 @@ if is_lead:
         c1, c2 = st.columns([2, 1])
         pick = c1.selectbox("打印评分表（含签名栏）", list(scorers), format_func=scorers.get, key="sheet_member")
         path = ui.db_path()
-        c2.download_button("下载评分表 PDF", data=lambda: signoff.score_sheet_download(path, aid, pick),
+        c2.download_button("下载评分表 PDF", data=lambda: report_make.score_sheet_download(path, aid, pick),
                            file_name=f"专家评分表-{scorers[pick].split('（')[0]}.pdf", mime="application/pdf",
                            key="sheet_download", on_click="ignore", icon=":material/print:")
     if st.session_state.get("reopen_flash"):

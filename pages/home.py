@@ -1,6 +1,7 @@
 """Home: log in to an assessment, create one, or load the demo."""
 import streamlit as st
 
+from core.terms import start as terms
 from core.agency import stations
 from core.assessment import team
 from core.framework import library as framework_library
@@ -57,7 +58,7 @@ if not assessments:
 
 
 def _load_demo() -> None:
-    from core.demo.make import create_demo
+    from core.demo.make import create_demo  # only on the demo button: the demo's content stays off every rerun
 
     with st.spinner("正在生成示例评估……"):
         aid = create_demo(db)
@@ -111,7 +112,7 @@ if assessments:
 
 def _create(form: dict, attach) -> None:
     created = {}
-    if ui.run(lambda: created.update(stations.create_assessment(
+    if ui.run(lambda: created.update(terms.create_assessment(
             db, form["station"], form["framework"], form["lead"], form["pin"], attach=attach, **form["fields"]))):
         st.session_state.pop("pending_create", None)
         ui.log_in(team.get_member(db, created["lead_id"]))

@@ -13,7 +13,7 @@ from core.scoring import scoresheet
 from core.assessment import team
 from core.labels import FINDING_KINDS
 from core.report.check import blocking
-from core.report.data import page_view, report_pdf
+from core.report.make import page_view, report_pdf
 from pages import _evidence
 from pages import _exports_panel
 from pages import _shared as ui

@@ -1,6 +1,7 @@
 """Expert scoring: the member's assigned indicators (per 片区 where per-area), findings, progress."""
 import streamlit as st
 
+from core.report import make as report_make
 from core.station import attachments
 from core.scoring import scoresheet
 from core.scoring import signoff
@@ -8,7 +9,7 @@ from core.assessment import team
 from core.labels import FINDING_KINDS, REVISION_REASONS
 from core.numbers import fmt_number
 from core.scoring.totals import score_from_detail
-from core.station.data import evidence as load_evidence
+from core.day.hints import evidence as load_evidence
 from core.station.suggest import suggest
 from pages import _evidence
 from pages import _shared as ui
@@ -53,7 +54,7 @@ def submit_step() -> None:
                 if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
                     st.rerun()
         path = ui.db_path()
-        st.download_button("下载我的评分表（PDF，含签名栏）", data=lambda: signoff.score_sheet_download(path, aid, mid),
+        st.download_button("下载我的评分表（PDF，含签名栏）", data=lambda: report_make.score_sheet_download(path, aid, mid),
                            file_name=f"专家评分表-{who['name']}.pdf", mime="application/pdf", key="sc_sheet_pdf",
                            on_click="ignore", icon=":material/print:")
 

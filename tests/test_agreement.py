@@ -160,7 +160,7 @@ def test_pdf_annex_gives_alpha_with_its_reading_and_each_cells_rwg(three_experts
 
     import pypdf
 
-    from core.report.data import report_pdf
+    from core.report.make import report_pdf
     db, aid, m = three_experts
     score_all(db, aid, m)
     ag = S.agreement(db, aid)

@@ -22,7 +22,7 @@ RULE_MODULES = {"agency/history", "assessment/audit_text", "assessment/pins", "c
                 "framework/model", "framework/xlsx", "labels", "masking", "numbers", "report/check",
                 "report/fonts", "report/pdf", "report/sheet_pdf", "report/words", "scoring/agreement",
                 "scoring/totals", "station/evidence", "station/indicators", "station/register",
-                "station/register_import", "station/site", "station/staffing", "station/suggest",
+                "sheets", "framework/script", "station/register_import", "station/site", "station/staffing", "station/suggest",
                 "survey/rules", "uploads"}
 
 
@@ -231,3 +231,153 @@ def test_architecture_doc_names_the_test_of_each_rule():
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     for test in [n for n in globals() if n.startswith("test_") and n != "test_architecture_doc_names_the_test_of_each_rule"]:
         assert test in doc, f"docs/architecture.md does not name {test}"
+
+
+# ---------- core/ grouped by what it owns (issue 22) ----------
+
+# The subpackages of core/, lowest first: a module may import core modules of its own subpackage, of a
+# lower one, or the shared helpers at the top of core/ — never of a higher one. docs/architecture.md's
+# table lists them in this order.
+CORE_ORDER = ("framework", "assessment", "scoring", "station", "survey", "agency", "report", "day", "terms",
+              "demo", "cli")
+MAX_TOP_MODULES = 15
+MAX_IMPORTS_IN_FUNCTIONS = 10
+PROJECT = ("core", "db", "pages")
+
+
+def _module_name(p: Path) -> str:
+    name = ".".join(p.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def _project_files() -> list[Path]:
+    return sorted(p for d in PROJECT for p in (ROOT / d).rglob("*.py")) + [ROOT / "app.py"]
+
+
+def _resolve(importer: Path, node: ast.ImportFrom | ast.Import) -> list[str]:
+    """The project modules an import statement loads (a package's module when a name is one)."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names if _top(a.name) in PROJECT]
+    if node.level:
+        pkg = _module_name(importer).split(".")
+        base = pkg[: len(pkg) - node.level + (1 if importer.name == "__init__.py" else 0)]
+        module = ".".join(base + ([node.module] if node.module else []))
+    else:
+        module = node.module or ""
+    if _top(module) not in PROJECT:
+        return []
+    out = []
+    for a in node.names:
+        full = f"{module}.{a.name}"
+        out.append(full if (ROOT / (full.replace(".", "/") + ".py")).exists()
+                   or (ROOT / full.replace(".", "/")).is_dir() else module)
+    return out
+
+
+def _import_nodes(path: Path):
+    """(node, inside_a_function) for every import statement of a file."""
+    def walk(node, inside):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                yield child, inside
+            yield from walk(child, inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    yield from walk(_tree(path), False)
+
+
+def _subpackage(module: str) -> str:
+    """'core.report.pdf' -> 'report'; a shared helper at the top of core/ -> ''."""
+    parts = module.split(".")
+    if len(parts) >= 3 or (len(parts) == 2 and (ROOT / "core" / parts[1]).is_dir()):
+        return parts[1]
+    return ""
+
+
+def test_core_keeps_at_most_15_modules_at_its_top_level():
+    top = sorted(p.name for p in (ROOT / "core").glob("*.py"))
+    assert len(top) <= MAX_TOP_MODULES, top
+
+
+def test_every_core_subpackage_is_in_the_order_and_says_what_it_owns_and_may_import():
+    found = {p.name for p in (ROOT / "core").iterdir() if (p / "__init__.py").exists()}
+    assert found == set(CORE_ORDER)
+    for name in CORE_ORDER:
+        doc = ast.get_docstring(_tree(ROOT / "core" / name / "__init__.py")) or ""
+        assert "Owns:" in doc and "May import:" in doc, name
+
+
+@pytest.mark.parametrize("path", [p for p in CORE_FILES if p.name != "__main__.py"], ids=_rel)
+def test_core_subpackages_import_one_way(path):
+    mine = _subpackage(_module_name(path))
+    rank = ("",) + CORE_ORDER
+    bad = [f"{_rel(path)}:{node.lineno} imports {target}" for node, _ in _import_nodes(path)
+           for target in _resolve(path, node)
+           if _top(target) == "core" and rank.index(_subpackage(target)) > rank.index(mine)]
+    assert not bad, bad
+
+
+def _import_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in _project_files():
+        me = _module_name(path)
+        for node, _ in _import_nodes(path):
+            for target in _resolve(path, node):
+                if target != me and not me.startswith(target + "."):   # a package's own __init__
+                    graph.setdefault(me, set()).add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycle_among_project_modules_counting_imports_inside_functions():
+    assert _cycles(_import_graph()) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_at_most_ten_project_imports_inside_functions_each_saying_why():
+    inner = []
+    for path in _project_files():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node, inside in _import_nodes(path):
+            if inside and _resolve(path, node):
+                said = "#" in lines[node.lineno - 1] or lines[node.lineno - 2].strip().startswith("#")
+                inner.append((f"{_rel(path)}:{node.lineno}", said))
+    assert len(inner) <= MAX_IMPORTS_IN_FUNCTIONS, inner
+    assert all(said for _, said in inner), [where for where, said in inner if not said]
+
+
+def test_the_architecture_doc_lists_every_subpackage_in_order():
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `core/(\w+)/` \|", doc, re.M)
+    assert tuple(rows) == CORE_ORDER

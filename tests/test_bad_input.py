@@ -318,7 +318,7 @@ def test_formula_cells_are_neutralised_in_the_excel_export(case):
 def _pdf_text(db, aid) -> str:
     from pypdf import PdfReader
 
-    from core.report.data import report_pdf
+    from core.report.make import report_pdf
 
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(db, aid))).pages)
 

@@ -167,6 +167,6 @@ def test_alpha_of_the_scores_as_submitted_stays_beside_the_revised_alpha(pair):
 
     import pypdf
 
-    from core.report.data import report_pdf
+    from core.report.make import report_pdf
     flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(db, aid))).pages))
     assert f"按提交时的独立评分计算，α={first.alpha_text}" in flat and f"={after.alpha_text}（" in flat

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
+from core.report import make as report_make
 from core.station import attachments as ATT
 from core.station import interviews as IV
 from core.report import data as RD
@@ -58,17 +59,17 @@ def evidenced(station):
 
 def test_the_check_lists_the_concern_findings_without_evidence(evidenced):
     db, aid, m, f = evidenced
-    items = [i for i in RD.preexport_check(db, aid) if i.code == "evidence"]
+    items = [i for i in report_make.preexport_check(db, aid) if i.code == "evidence"]
     assert len(items) == 1 and not items[0].blocking and items[0].page == "scoring"
     msg = items[0].message
     assert msg == "1 条“需要关注”意见没有证据附件（照片或扫描件）：A 项目管理 1 条（专家乙）"
     assert [x["text"] for x in RD.gather(db, aid).unevidenced] == ["督导记录未归档"]
     f4 = S.add_finding(db, aid, m["lead"], "B", "concern", "片区二探访记录缺失", area_code="P2")
-    msg = next(i for i in RD.preexport_check(db, aid) if i.code == "evidence").message
+    msg = next(i for i in report_make.preexport_check(db, aid) if i.code == "evidence").message
     assert msg == "2 条“需要关注”意见没有证据附件（照片或扫描件）：A 项目管理 1 条（专家乙）、B 服务质量·片区二 1 条（组长甲）"
     ATT.add(db, aid, m["lead"], "finding", f4, "探访.pdf", PDF_SCAN)
     ATT.add(db, aid, m["expert"], "finding", f["bare"], "督导.pdf", PDF_SCAN, personal=True)
-    assert not [i for i in RD.preexport_check(db, aid) if i.code == "evidence"]
+    assert not [i for i in report_make.preexport_check(db, aid) if i.code == "evidence"]
 
 
 def _images(reader) -> list[tuple[int, int]]:
@@ -77,14 +78,14 @@ def _images(reader) -> list[tuple[int, int]]:
 
 def test_the_default_report_has_no_evidence_annex(evidenced):
     db, aid, _, _ = evidenced
-    reader = PdfReader(io.BytesIO(RD.report_pdf(db, aid)))
+    reader = PdfReader(io.BytesIO(report_make.report_pdf(db, aid)))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "评估意见证据" not in text and _images(reader) == []
 
 
 def test_the_evidence_annex_prints_each_finding_with_its_photos_but_never_a_personal_one(evidenced):
     db, aid, _, _ = evidenced
-    reader = PdfReader(io.BytesIO(RD.report_pdf(db, aid, evidence=True)))
+    reader = PdfReader(io.BytesIO(report_make.report_pdf(db, aid, evidence=True)))
     text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
     assert "附件5：评估意见证据" in text and "5.评估意见证据" in text
     assert "消防器材过期未更换" in text and "灭火器有效期已过" in text

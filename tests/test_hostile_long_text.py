@@ -18,13 +18,14 @@ import pypdf
 import pytest
 from openpyxl import load_workbook
 
+from core.report import make as report_make
 from core.framework import library as FL
 from core.report import edits as R
 from core.scoring import signoff
 from core.scoring import scoresheet as S
 from core.station import data as SD
 from core.assessment import team as A
-from core.report.data import report_pdf
+from core.report.make import report_pdf
 
 END = "ZZENDZZ"
 CHINESE = ("很长的文字" * 1998) + END + "结束。"                # 10,000 characters
@@ -102,7 +103,7 @@ FIELDS = {
     "framework-party-name": (_framework_text("评估方", "名称"), True),
     "framework-veto-name": (_framework_text("否决项", "名称"), True),
 }
-# Fields that also reach the expert's score sheet (signoff.score_sheet_pdf of member 2), built and read too.
+# Fields that also reach the expert's score sheet (report_make.score_sheet_pdf of member 2), built and read too.
 SHEET_FIELDS = {"expert-name", "score-note"}
 CASES = [(f, k) for f in FIELDS for k in (LONG if f in ("finding", "indicator-unit") else ("cn",))]
 
@@ -119,5 +120,5 @@ def test_ten_thousand_characters_in_one_field_still_lay_out_the_report(demo_db, 
         text = re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
         assert END in text, f"{field}: the end of the text is printed nowhere"
     if field in SHEET_FIELDS:
-        sheet = pypdf.PdfReader(io.BytesIO(signoff.score_sheet_pdf(db, aid, 2)))
+        sheet = pypdf.PdfReader(io.BytesIO(report_make.score_sheet_pdf(db, aid, 2)))
         assert END in re.sub(r"\s+", "", "".join(p.extract_text() for p in sheet.pages)), f"{field}: not on the score sheet"

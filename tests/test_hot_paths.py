@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import app_test
+from core.day import hints
+from core.report import make as report_make
 from core.survey import calls as survey
 from core.report import data as report_data
 from core.report import edits as report_edit
@@ -111,8 +113,8 @@ def test_caches_never_serve_stale_data_after_a_write_from_another_connection(sta
     other = connect(db_path)
     try:
         assert scrubber(db, aid)("周立新来电") == "周立新来电"
-        page = report_data.page_view(db, aid)
-        assert report_data.page_view(db, aid) is page            # reused while nothing changed
+        page = report_make.page_view(db, aid)
+        assert report_make.page_view(db, aid) is page            # reused while nothing changed
         hash_before = survey.current_register_hash(db, aid)
 
         station_data.replace_clients(other, aid, staff, _rows(["周立新"]))   # the other server process
@@ -120,7 +122,7 @@ def test_caches_never_serve_stale_data_after_a_write_from_another_connection(sta
 
         assert scrubber(db, aid)("周立新来电") == "周*新来电"
         assert survey.current_register_hash(db, aid) != hash_before
-        page = report_data.page_view(db, aid)
+        page = report_make.page_view(db, aid)
         purchaser = next(p for p in page.data.parties if p.code == "purchaser")
         assert purchaser.comment == "购买方意见" and float(purchaser.score) == 18.5
         assert page.data.register["persons"] == 1
@@ -324,8 +326,8 @@ def test_a_long_report_group_is_shown_five_items_at_a_time(report_app):
 
 def test_the_suggested_scores_evidence_follows_writes_from_another_connection(station, db_path):
     db, aid, lead, staff = station
-    first = station_data.evidence(db, aid)
-    assert station_data.evidence(db, aid) is first          # reused while nothing changed
+    first = hints.evidence(db, aid)
+    assert hints.evidence(db, aid) is first          # reused while nothing changed
     assert first.staffing is None and first.register["persons"] == 2
     other = connect(db_path)
     try:
@@ -333,5 +335,5 @@ def test_the_suggested_scores_evidence_follows_writes_from_another_connection(st
         station_data.replace_clients(other, aid, staff, _rows(["黄子昕", "李明华", "周立新"]))
     finally:
         other.conn.close()
-    now = station_data.evidence(db, aid)
+    now = hints.evidence(db, aid)
     assert now.staffing is not None and now.register["persons"] == 3

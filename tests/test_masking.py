@@ -103,7 +103,7 @@ def test_every_screen_reader_shows_the_same_masked_form(typed):
 def test_the_pdf_shows_the_same_masked_form(typed):
     from pypdf import PdfReader
 
-    from core.report.data import report_pdf
+    from core.report.make import report_pdf
 
     db, aid, text, masked, name = typed
     pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(db, aid))).pages)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from core.terms import start as terms
 from core.agency import overview
 from core.agency import stations
 from core.assessment import team
@@ -120,7 +121,7 @@ def test_history_command_prints_one_line_per_assessment_in_order(agency, tmp_pat
 
 def test_overview_filters_by_district_year_grade_and_framework(agency):
     db, ids = agency
-    city = stations.create_assessment(db, {"name": "石牌街社工服务站", "district": "天河区", "street": "石牌街"},
+    city = terms.create_assessment(db, {"name": "石牌街社工服务站", "district": "天河区", "street": "石牌街"},
                                       "gz-2019-city", "组长", "2468", period_label="2024—2025 年度")["assessment_id"]
     everything = overview.overview(db)
     assert everything.total == 5 and len(everything.rows) == 5
@@ -307,7 +308,7 @@ def _pdf_text(pdf: bytes) -> str:
 
 def test_report_prints_the_history_table_only_with_earlier_terms_and_never_later_ones(agency):
     db, ids = agency
-    from core.report.data import report_pdf
+    from core.report.make import report_pdf
 
     first = _pdf_text(report_pdf(db, ids["earlier"]))      # the station's first term: report unchanged
     assert "历次评估对比" not in first

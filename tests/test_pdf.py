@@ -12,7 +12,7 @@ import pytest
 from core.report.fonts import missing_glyphs
 from tests.pdf_helpers import not_embedded_truetype, pdf_fonts
 from core.numbers import fmt_number
-from core.report.data import report_pdf
+from core.report.make import report_pdf
 from core.scoring import scoresheet as S
 from core.station import data as SD
 from db.connection import connect

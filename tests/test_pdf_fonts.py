@@ -17,7 +17,7 @@ import pytest
 from reportlab.pdfbase import pdfmetrics
 
 from core.report import fonts
-from core.report.data import report_pdf
+from core.report.make import report_pdf
 from core.assessment import team as A
 from core.scoring import scoresheet as S
 from core.station import data as SD

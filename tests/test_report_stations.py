@@ -21,7 +21,8 @@ from core.cli.main import main as cli_main
 from core.framework.model import get_framework
 from core.numbers import D, fmt_number
 from core.report.check import blocking
-from core.report.data import gather, preexport_check, report_pdf
+from core.report.data import gather
+from core.report.make import preexport_check, report_pdf
 from core.survey.rules import OVERALL, SurveyResults
 from db.connection import connect
 from db.migrations import migrate

@@ -7,12 +7,14 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from core.report import make as report_make
 from core.day import live
 from core.scoring import signoff
 from core.scoring import scoresheet as S
 from core.assessment import team as A
 from core.cli.main import main as cli_main
-from core.report.data import gather, preexport_check, report_pdf
+from core.report.data import gather
+from core.report.make import preexport_check, report_pdf
 from db.errors import InvalidValue, PermissionDenied
 
 
@@ -149,7 +151,7 @@ def test_the_score_sheet_carries_the_experts_scores_notes_findings_and_a_signatu
     lin = ids["林晓红"]
     S.save_score(db, aid, lin, "A3", value=2.5, note="消防演练记录缺 11 月")
     S.save_score(db, aid, lin, "A5", na=True)
-    text = _text(signoff.score_sheet_pdf(db, aid, lin))
+    text = _text(report_make.score_sheet_pdf(db, aid, lin))
     assert "专家评分表" in text and "林晓红" in text and "签名" in text and "2025 年 2 月 27 日" in text
     assert "尚未提交" in text
     assert "消防演练记录缺 11 月" in text and "不适用" in text and "None" not in text
@@ -160,14 +162,14 @@ def test_the_score_sheet_carries_the_experts_scores_notes_findings_and_a_signatu
     others = [f for f in S.findings(db, aid) if f["member_id"] != lin]
     assert not any(f["text"][:20] in text.replace("\n", "") for f in others if len(f["text"]) > 20)
     signoff.submit_sections(db, aid, lin)
-    assert "已于" in _text(signoff.score_sheet_pdf(db, aid, lin))
+    assert "已于" in _text(report_make.score_sheet_pdf(db, aid, lin))
 
 
 def test_the_score_sheet_masks_names_and_phones_typed_into_notes(demo_db):
     db, aid = demo_db
     lin = _ids(db, aid)["林晓红"]
     S.save_score(db, aid, lin, "A4", note="回访 13812345678 无人接听")
-    text = _text(signoff.score_sheet_pdf(db, aid, lin))
+    text = _text(report_make.score_sheet_pdf(db, aid, lin))
     assert "13812345678" not in text and "138****5678" in text
 
 
@@ -205,7 +207,7 @@ def test_a_json_file_from_before_the_sign_off_tables_still_imports(demo_db, tmp_
 def test_the_score_sheet_of_an_expert_on_the_2019_framework_leaves_unscored_cells_blank(city):
     db, aid, m = city
     S.save_score(db, aid, m["expert"], "P1", value=5.5, note="党建阵地规范")
-    text = _text(signoff.score_sheet_pdf(db, aid, m["expert"]))
+    text = _text(report_make.score_sheet_pdf(db, aid, m["expert"]))
     assert "P 党建引领" in text and "党建阵地规范" in text and "5.5" in text
     assert "已评 1 / 2" in text and "None" not in text and "尚未提交" in text
 
@@ -216,7 +218,7 @@ def test_a_score_revised_after_submitting_shows_the_submitted_score_beside_it_on
     signoff.submit_sections(db, aid, lin)
     first = next(r["value"] for r in S.scores(db, aid, lin) if r["indicator_code"] == "A6")
     S.revise_score(db, aid, lin, "A6", value=2.0, reason="遗漏了证据", note="补看整改台账")
-    text = _text(signoff.score_sheet_pdf(db, aid, lin)).replace("\n", "")
+    text = _text(report_make.score_sheet_pdf(db, aid, lin)).replace("\n", "")
     from core.numbers import fmt_number
     assert f"初评 {fmt_number(first)} → 2" in text
     assert "复核：遗漏了证据（补看整改台账）" in text

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.terms import start as terms
+from core.report import make as report_make
 from core.agency import history
 from core.report import data as report_data
 from core.agency import stations
@@ -98,7 +100,7 @@ def test_import_command_says_which_station_and_keeps_the_id_last(demo_db_file, t
 # ---------- creating an assessment: attach and carry over ----------
 
 def _next_term(db, **kw):
-    return stations.create_assessment(db, {"name": "元岗街社工服务站", "district": "天河", "street": "元岗街道"},
+    return terms.create_assessment(db, {"name": "元岗街社工服务站", "district": "天河", "street": "元岗街道"},
                                       "gz-2024-four-party", "组长乙", "2468", kind="中期",
                                       period_label="2024—2025 年度", **kw)
 
@@ -155,7 +157,7 @@ def test_carried_items_are_editable_and_the_earlier_assessment_is_untouched(demo
 def test_unchecked_carried_items_hold_the_report_as_a_draft(demo_db):
     db, aid = demo_db
     new = _next_term(db)["assessment_id"]
-    items = report_data.preexport_check(db, new)
+    items = report_make.preexport_check(db, new)
     item = next(i for i in items if i.code == "rectification")
     assert item.blocking and "尚未现场核实" in item.message
     from core.report import words as report_text
@@ -172,10 +174,10 @@ def test_as_a_new_station_nothing_is_carried(demo_db):
 
 
 def test_first_assessment_of_a_station_starts_empty(fresh_db):
-    out = stations.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街"},
+    out = terms.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街"},
                                      "gz-2024-four-party", "组长", "2468")
     assert not out["attached"] and out["carried_from"] is None
-    again = stations.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街"},
+    again = terms.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街"},
                                        "gz-2024-four-party", "组长", "2468", kind="中期")
     assert again["attached"] and again["station_id"] == out["station_id"] and again["carried_from"] == out["assessment_id"]
     assert again["carried"] == 0        # nothing recorded yet in the first: nothing to carry
@@ -211,12 +213,12 @@ def test_migration_015_keeps_earlier_rows_and_gives_each_station_its_identity(tm
 
 
 def test_two_stations_in_one_street_are_told_apart_by_agency_code(fresh_db):
-    a = stations.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街",
+    a = terms.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街",
                                               "agency_code": "TH-01"}, "gz-2024-four-party", "组长", "2468")
-    b = stations.create_assessment(fresh_db, {"name": "棠下街家庭综合服务中心", "district": "天河区", "street": "棠下街",
+    b = terms.create_assessment(fresh_db, {"name": "棠下街家庭综合服务中心", "district": "天河区", "street": "棠下街",
                                               "agency_code": "TH-02"}, "gz-2024-four-party", "组长", "2468")
     assert not b["attached"] and a["station_id"] != b["station_id"]
-    again = stations.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街道",
+    again = terms.create_assessment(fresh_db, {"name": "棠下街社工服务站", "district": "天河区", "street": "棠下街道",
                                                   "agency_code": "th-01"}, "gz-2024-four-party", "组长", "2468")
     assert again["attached"] and again["station_id"] == a["station_id"]
     with pytest.raises(Exception, match="对应多个社工站"):

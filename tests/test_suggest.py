@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from core.day import hints
 from core.station import indicators as IND
 from core.station import register as REG
 from core.station import staffing as STF
 from core.station import suggest as SG
 from core.framework.model import Criterion, Indicator, Level, get_framework
-from core.station import data as SD
 
 FW = get_framework("gz-2024-four-party")
 LEVELS = (Level("完全达到", 1.0), Level("基本达到", 0.8), Level("部分达到", 0.5), Level("未达到", 0.0))
@@ -37,7 +37,7 @@ def test_every_suggest_key_in_the_shipped_frameworks_has_a_rule_except_the_surve
 
 def test_demo_suggestions_follow_the_sample_report_figures(demo_db):
     db, aid = demo_db
-    ev = SD.evidence(db, aid)
+    ev = hints.evidence(db, aid)
     got = {(i.code, a): SG.suggest(i, ev, a) for i in FW.indicators
            for a in (["P1", "P2", "P3"] if i.scope == "area" else [""])}
     # C1: mean of capped completion 98.35% × 8 = 7.87 -> 8 (step 0.5)
@@ -115,12 +115,26 @@ def test_register_rule_uses_register_completeness():
     assert s.value == Decimal("5") and "2 户 2 人" in s.explanation
 
 
-def test_a_new_rule_can_be_registered():
-    @SG.rule("test_only_rule")
+def test_a_rule_registered_under_a_framework_name_is_used():
+    kept = SG.RULES["volunteers"]
+
+    @SG.rule("volunteers")
     def _r(indicator, evidence):
         return SG.Suggestion(Decimal(1), "测试")
 
     try:
-        assert SG.suggest(ind("test_only_rule"), ev_with()).value == Decimal(1)
+        assert SG.suggest(ind("volunteers"), ev_with()).value == Decimal(1)
     finally:
-        SG.RULES.pop("test_only_rule")
+        SG.RULES["volunteers"] = kept
+
+
+def test_a_rule_the_framework_cannot_name_is_refused():
+    with pytest.raises(ValueError):
+        SG.rule("test_only_rule")
+
+
+def test_the_framework_knows_exactly_the_suggestion_rules_the_station_implements():
+    from core.framework.model import SUGGEST_RULES
+    from core.station.suggest import RULES
+
+    assert set(RULES) == set(SUGGEST_RULES)

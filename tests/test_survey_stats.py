@@ -203,7 +203,7 @@ def _pdf_flat(db, aid) -> str:
 
     import pypdf
 
-    from core.report.data import report_pdf
+    from core.report.make import report_pdf
     reader = pypdf.PdfReader(io.BytesIO(report_pdf(db, aid)))
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
 

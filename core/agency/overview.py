@@ -30,6 +30,10 @@ from core.assessment import team
 from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.survey.rules import wilson_interval
+from core.agency.exports import _write_sheet
+from core.masking import mask_name
+from core.store import open_db
+from core.agency.transfer import record_export
 
 
 # ---------- one assessment ----------
@@ -289,9 +293,6 @@ def overview_xlsx(db, **filters) -> bytes:
     experts masked like every export), text cells neutralised against formulas."""
     from openpyxl import Workbook
 
-    from core.agency.exports import _write_sheet
-    from core.masking import mask_name
-
     ov = overview(db, **filters)
     wb = Workbook()
     ws = wb.active
@@ -314,9 +315,6 @@ def overview_xlsx(db, **filters) -> bytes:
 def overview_download(path: str, assessment_id: int, member_id: int, **filters) -> bytes:
     """The overview workbook built on its own connection (the download button's callable); the
     download is logged on the lead's assessment."""
-    from core.store import open_db
-    from core.agency.transfer import record_export
-
     db = open_db(path, migrated=False)
     try:
         record_export(db, assessment_id, member_id, "overview_xlsx")

@@ -30,6 +30,7 @@ from core.labels import ATTACHMENT_TYPES, INTERVIEW_GROUPS, ROLES
 from core.scoring.totals import check_party_score, check_value
 from core.station.staffing import STAFFING_FIELDS, clean_staffing
 from core.survey.rules import validate_call
+from core.agency import stations
 
 FORMAT = "shegongzhan-assessment"
 FORMAT_VERSION = 1
@@ -591,8 +592,6 @@ def import_to_station(db, doc: dict | bytes | str, attach="auto") -> dict:
     transaction (nothing is written on any error). The station row joins its station
     (identity) by district + street unless `attach` says otherwise.
     """
-    from core.agency import stations
-
     if not isinstance(doc, dict):
         big = uploads.too_large("transfer", "JSON 迁移文件", len(doc.encode("utf-8") if isinstance(doc, str) else doc))
         if big:

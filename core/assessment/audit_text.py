@@ -11,6 +11,7 @@ from core.labels import (ASSESSMENT_STATUS, ATTACHMENT_TYPES, AUDIT_ACTIONS, CAL
                      INTERVIEW_GROUPS, ROLES, SATISFACTION_SCALE, SITE_KINDS, SITE_STATUSES)
 from core.masking import mask_name, mask_phone
 from core.numbers import fmt_number
+from core.labels import section_label
 
 EMPTY = "（空）"
 
@@ -199,8 +200,6 @@ def mask_people(text, entity: str):
 
 def codes_for(framework, areas) -> dict:
     """field -> {code: label} for `describe`: sections (and other parties' 'party:<code>'), 片区."""
-    from core.labels import section_label
-
     sections = {s.code: section_label(framework, s.code) for s in framework.sections}
     sections.update({f"party:{p.code}": p.label for p in framework.parties})
     return {"section_code": sections, "area_code": {a["code"]: a["name"] for a in areas}}

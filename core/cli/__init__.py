@@ -1,6 +1,7 @@
 """`python -m core …`: the command line.
 
-Owns: argument parsing, opening the database checked, writing outputs atomically, and one
-module per group of commands. It calls the same use cases the pages call.
-May import: every core subpackage.
+Owns: `python -m core …`: the command table (main.py), what every command shares (base.py: the checked
+database, the checked atomic output), and one module per group of commands, each calling the same use
+cases the pages call.
+May import: every core subpackage, db/.
 """

@@ -1,4 +1,4 @@
-"""CLI commands for exports (imported by core.cli.main._load_plugins).
+"""CLI commands for exports (loaded by core.cli.main when one of them runs).
 
     python -m core export ID --db PATH --out FILE.json
     python -m core import FILE.json --db PATH [--new-station]   (prints the new assessment id as its last line)
@@ -10,14 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from core.cli.main import command, open_db, parse_args, write_file
+from core.cli.base import command, open_db, parse_args, write_file
 from core.errors import DataError
+from core import store
+from core.agency.exports import backup_file
+from core.agency.exports import export_xlsx
+from core.agency.stations import assessments_of
+from core.agency.transfer import export_json
+from core.agency.transfer import import_to_station
+from core.cli.base import check_out
 
 
-@command("export", "export a whole assessment as JSON (real names and phones: keep it private)")
+@command("export")
 def cmd_export(argv):
     args = parse_args("export", argv, assessment_id=True, out="JSON file to write")
-    from core.agency.transfer import export_json
 
     out = write_file(args.out, export_json(open_db(args.db), args.id))
     print(f"已导出评估 {args.id} 到 {out}（{out.stat().st_size} 字节）。")
@@ -25,19 +31,17 @@ def cmd_export(argv):
     return 0
 
 
-@command("import", "import an assessment from a JSON export; prints the new id as the last line")
+@command("import")
 def cmd_import(argv):
     argv = list(argv)
     new_station = "--new-station" in argv
     argv = [a for a in argv if a != "--new-station"]
     args = parse_args("import", argv, positional="file")
-    from core.agency.transfer import import_to_station
 
     try:
         data = Path(args.file).read_bytes()
     except OSError as e:
         raise DataError(f"无法读取文件 {args.file}：{e.strerror}") from None
-    from core import store
 
     db_file = Path(args.db or store.db_path())
     created = [d for d in (db_file, *db_file.parents) if not d.exists()]
@@ -60,7 +64,6 @@ def cmd_import(argv):
         print(f"已新建数据库文件 {db_file}。")
     print(f"已导入为评估 {assessment_id}。")
     if out["attached"]:
-        from core.agency.stations import assessments_of
 
         n = len(assessments_of(db, out["station_id"]))
         print(f"已归入已有社工站 {out['station_id']}（{out['station']}，现有 {n} 次评估）；"
@@ -71,21 +74,18 @@ def cmd_import(argv):
     return 0
 
 
-@command("export-xlsx", "export an assessment's tables to Excel (names and phones masked)")
+@command("export-xlsx")
 def cmd_export_xlsx(argv):
     args = parse_args("export-xlsx", argv, assessment_id=True, out="xlsx file to write")
-    from core.agency.exports import export_xlsx
 
     out = write_file(args.out, export_xlsx(open_db(args.db), args.id))
     print(f"已导出评估 {args.id} 的 Excel 到 {out}（服务对象姓名、电话已脱敏）。")
     return 0
 
 
-@command("backup", "write a consistent copy of the database file (safe while the app runs)")
+@command("backup")
 def cmd_backup(argv):
     args = parse_args("backup", argv, out="backup file to write")
-    from core.cli.main import check_out
-    from core.agency.exports import backup_file
 
     db = open_db(args.db)
     out = backup_file(db, check_out(args.out, "sqlite", args.db))

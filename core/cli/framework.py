@@ -1,4 +1,4 @@
-"""CLI commands for frameworks and deleted assessments (imported by core.cli.main._load_plugins).
+"""CLI commands for frameworks and deleted assessments (loaded by core.cli.main when one of them runs).
 
     python -m core frameworks --db PATH                                  list the frameworks
     python -m core export-framework FRAMEWORK_ID --db PATH --out FILE.xlsx
@@ -12,38 +12,40 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.cli.main import command, open_db, parse_args, write_file
+from core.cli.base import command, open_db, parse_args, write_file
 from core.errors import DataError, ImportRejected
+from core.assessment.team import deleted_assessments
+from core.assessment.team import restore_assessment
+from core.framework.library import export_xlsx
+from core.framework.library import import_xlsx_cli
+from core.framework.library import list_frameworks
 
 
-@command("frameworks", "list the frameworks: shipped (read-only) and the agency's own")
+@command("frameworks")
 def cmd_frameworks(argv):
     args = parse_args("frameworks", argv)
-    from core.framework.library import list_frameworks
 
     for e in list_frameworks(open_db(args.db)):
         print(f"{e.id}\t{'内置' if e.shipped else '第 ' + str(e.version) + ' 版'}\t{e.name}")
     return 0
 
 
-@command("export-framework", "export a framework to an Excel 指标体系 (the template format)")
+@command("export-framework")
 def cmd_export_framework(argv):
     p = argparse.ArgumentParser(prog="python -m core export-framework")
     p.add_argument("framework_id")
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
     p.add_argument("--out", required=True, help="xlsx file to write")
     args = p.parse_args(argv)
-    from core.framework.library import export_xlsx
 
     out = write_file(args.out, export_xlsx(open_db(args.db), args.framework_id))
     print(f"已导出评估框架 {args.framework_id} 到 {out}。")
     return 0
 
 
-@command("import-framework", "import an Excel 指标体系 as a new framework; prints its id as the last line")
+@command("import-framework")
 def cmd_import_framework(argv):
     args = parse_args("import-framework", argv, positional="file")
-    from core.framework.library import import_xlsx_cli
 
     try:
         data = Path(args.file).read_bytes()
@@ -61,10 +63,9 @@ def cmd_import_framework(argv):
     return 0
 
 
-@command("deleted-assessments", "list the deleted assessments (kept whole, restorable)")
+@command("deleted-assessments")
 def cmd_deleted(argv):
     args = parse_args("deleted-assessments", argv)
-    from core.assessment.team import deleted_assessments
 
     rows = deleted_assessments(open_db(args.db))
     if not rows:
@@ -74,10 +75,9 @@ def cmd_deleted(argv):
     return 0
 
 
-@command("restore-assessment", "restore a deleted assessment as it was; prints its id as the last line")
+@command("restore-assessment")
 def cmd_restore(argv):
     args = parse_args("restore-assessment", argv, assessment_id=True)
-    from core.assessment.team import restore_assessment
 
     row = restore_assessment(open_db(args.db), args.id)
     print(f"已恢复评估 {args.id}（{row['label']}，{row['deleted_by']} 删除）。")

@@ -1,4 +1,4 @@
-"""CLI commands of a station's history and the agency's overview (imported by core.cli.main._load_plugins).
+"""CLI commands of a station's history and the agency's overview (loaded by core.cli.main when one of them runs).
 
     python -m core history --db PATH --station NAME
         the station's assessments in term order, one a line: date, kind, final, grade
@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli.main import command, open_db, parse_args, write_file
+from core.cli.base import command, open_db, parse_args, write_file
+from core.agency import overview
+from core.agency import stations
+from core.agency.publish import publish
 
 
-@command("history", "print a station's assessments in order (date, kind, final, grade), one a line")
+@command("history")
 def cmd_history(argv):
     p = argparse.ArgumentParser(prog="python -m core history")
     p.add_argument("--db")
     p.add_argument("--station", required=True, help="station name, street or id")
     args = p.parse_args(argv)
-    from core.agency import overview
-    from core.agency import stations
 
     db = open_db(args.db)
     st = stations.find_station_by_name(db, args.station)
@@ -31,10 +32,9 @@ def cmd_history(argv):
     return 0
 
 
-@command("overview", "write the agency's overview of every assessment as Excel (no personal data)")
+@command("overview")
 def cmd_overview(argv):
     args = parse_args("overview", argv, out="the Excel file to write")
-    from core.agency import overview
 
     db = open_db(args.db)
     data = overview.overview_xlsx(db)
@@ -43,10 +43,9 @@ def cmd_overview(argv):
     return 0
 
 
-@command("publish", "write a copy with no personal data for Datasette (refuses --out equal to the db)")
+@command("publish")
 def cmd_publish(argv):
     args = parse_args("publish", argv, out="the SQLite file to write (never the database itself)")
-    from core.agency.publish import publish
 
     out = publish(open_db(args.db), args.out)
     print(f"已写入发布文件 {args.out}：{out['assessments']} 次评估；已删除名册、电话回访、修改记录和 PIN，文字已脱敏。")

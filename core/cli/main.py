@@ -1,206 +1,66 @@
 """Command line behind `python -m core <command> …` — what scripts and tests need without the browser.
 
-Each command calls the same functions the pages call. Commands register
-themselves in COMMANDS: name -> (add_arguments(parser), run(args) -> exit code).
+Each command calls the same functions the pages call. COMMANDS says which module of core/cli/ holds each
+command; only that module is imported when the command runs (so `report` does not load what `overview`
+needs), and it registers its handler in core.cli.base with `@command(name)`.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sqlite3
 import sys
-import tempfile
-from pathlib import Path
 
-from core import store
+from core.cli import base
 from core.errors import DataError
 
-COMMANDS: dict = {}
-# Database files opened by this command (resolved): an --out may never be one of them or their -wal/-shm.
-_OPENED: set[Path] = set()
-KIND_LABELS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "json": "JSON", "sqlite": "SQLite 数据库", "other": "其他类型"}
+# name -> (module in core/cli/, help shown by `python -m core --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("assessment", "create the demo assessment (元岗街) and print its id as the last line"),
+    "score": ("assessment", "print the third-party score, final score and grade of an assessment"),
+    "agreement": ("assessment", "print each indicator's spread and r_wg; last line `alpha X (N cells, K experts)`"),
+    "export": ("exports", "export a whole assessment as JSON (real names and phones: keep it private)"),
+    "import": ("exports", "import an assessment from a JSON export; prints the new id as the last line"),
+    "export-xlsx": ("exports", "export an assessment's tables to Excel (names and phones masked)"),
+    "backup": ("exports", "write a consistent copy of the database file (safe while the app runs)"),
+    "frameworks": ("framework", "list the frameworks: shipped (read-only) and the agency's own"),
+    "export-framework": ("framework", "export a framework to an Excel 指标体系 (the template format)"),
+    "import-framework": ("framework", "import an Excel 指标体系 as a new framework; prints its id as the last line"),
+    "deleted-assessments": ("framework", "list the deleted assessments (kept whole, restorable)"),
+    "restore-assessment": ("framework", "restore a deleted assessment as it was; prints its id as the last line"),
+    "history": ("history", "print a station's assessments in order (date, kind, final, grade), one a line"),
+    "overview": ("history", "write the agency's overview of every assessment as Excel (no personal data)"),
+    "publish": ("history", "write a copy with no personal data for Datasette (refuses --out equal to the db)"),
+    "report": ("report", "write the final report PDF of an assessment: report ID --db PATH --out FILE.pdf [--evidence]"),
+    "check": ("report", "pre-export check of the report: check ID --db PATH (exit 1 while blocking items remain)"),
+    "scoresheet": ("report", "write one expert's score sheet PDF: scoresheet ID --member NAME --db PATH --out FILE.pdf"),
+    "unlock-member": ("server", "lift the wrong-PIN lockout of a member (--member NAME) or a client address (--address IP)"),
+    "serve": ("server", "start the app for the team: HTTPS on the LAN with the laptop's own certificate (made on first start)"),
+    "import-register": ("station", "import a register file (.xlsx/.csv) into an assessment; last line 'persons N; households M'"),
+}
 
 
-def command(name: str, help: str):
-    def deco(fn):
-        COMMANDS[name] = (help, fn)
-        return fn
-    return deco
-
-
-def open_db(path: str | None, *, create: bool = False, announce: bool = True):
-    """The database file of --db (else $ASSESSMENT_DB), checked and migrated.
-
-    Only `demo` and `import` pass create=True (and say so when they create the file); every
-    other command refuses a missing, empty, non-SQLite, damaged or newer-than-this-code file
-    with one Chinese sentence (db.connection.check_file, db.migrations.check_not_newer).
-    """
-    path = path or store.db_path()
-    db, new = store.open_checked(path, create=create)
-    _OPENED.add(Path(path).resolve())
-    if new and announce:
-        print(f"已新建数据库文件 {path}。")
-    return db
-
-
-def file_kind(head: bytes) -> str:
-    """What a file's first bytes say it is: pdf, xlsx, sqlite, json, other ('' for an empty file)."""
-    if not head:
-        return ""
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"SQLite format 3\x00"):
-        return "sqlite"
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-        return "json"
-    return "other"
-
-
-def check_out(path: str, kind: str, db_path: str | None = None) -> Path:
-    """Refuse (DataError) an --out that would destroy something: a database opened by this command or
-    its -wal/-shm/-journal, a folder, a path under a file, an existing file of another type, or a live
-    database (with -wal/-shm beside it) as a backup target. Returns the path."""
-    p = Path(path)
-    target = p.resolve()
-    dbs = set(_OPENED) | ({Path(db_path or store.db_path()).resolve()})
-    for db in dbs:
-        if target in (db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))):
-            raise DataError(f"输出文件 {p} 就是数据库文件 {db.name}（或其日志文件），写入会毁掉数据库；请换一个文件名。")
-    for parent in p.parents:
-        if parent.exists() and not parent.is_dir():
-            raise DataError(f"无法写入 {p}：{parent} 是一个文件，不是文件夹。")
-    if p.is_dir():
-        raise DataError(f"输出路径 {p} 是一个文件夹；请给出文件名，例如 {p / ('output.' + kind.replace('sqlite', 'db'))}。")
-    if p.exists():
-        if not p.is_file():
-            raise DataError(f"输出路径 {p} 不是普通文件，未写入。")
-        try:
-            with open(p, "rb") as f:
-                existing = file_kind(f.read(64))
-        except OSError as e:
-            raise DataError(f"无法写入 {p}：{e.strerror or e}。") from None
-        if existing and existing != kind:
-            raise DataError(f"{p} 已存在且是{KIND_LABELS[existing]}文件，不是{KIND_LABELS[kind]}文件；"
-                            "为免毁掉它未写入，请换一个文件名。")
-        if kind == "sqlite" and any(p.with_name(p.name + s).exists() for s in ("-wal", "-shm")):
-            raise DataError(f"{p} 是一个正在使用的数据库（旁边有 -wal/-shm 文件），备份不能覆盖它；请换一个文件名。")
-    return p
-
-
-def parse_args(name: str, argv, *, assessment_id: bool = False, out: str | None = None, positional: str | None = None,
-               flags: dict[str, str] | None = None):
-    """The arguments every command shares: [positional] [ID] --db PATH [--out FILE], plus the
-    command's own on/off `flags` ({'--evidence': help})."""
-    p = argparse.ArgumentParser(prog=f"python -m core {name}")
-    if positional:
-        p.add_argument(positional)
-    if assessment_id:
-        p.add_argument("id", type=int)
-    p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
-    if out:
-        p.add_argument("--out", required=True, help=out)
-    for flag, help_ in (flags or {}).items():
-        p.add_argument(flag, action="store_true", help=help_)
-    return p.parse_args(argv)
-
-
-def write_file(path: str, data: bytes) -> Path:
-    """Write atomically: a temporary file in the target folder, flushed, then renamed over the target,
-    so an interrupted command never leaves half a file. The target is checked first (check_out, the kind
-    being what `data` is), so no database and no file of another type is ever overwritten."""
-    p = check_out(path, file_kind(data[:64]) or "other")
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-    except OSError as e:
-        raise DataError(f"无法写入 {p}：{e.strerror or e}（请检查文件夹是否存在、是否有写权限）。") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise DataError(f"无法写入 {p}：{e.strerror or e}。") from None
-    return p
-
-
-@command("demo", "create the demo assessment (元岗街) and print its id as the last line")
-def cmd_demo(argv):
-    args = parse_args("demo", argv)
-    from core.demo.make import DEMO_PINS, create_demo
-
-    db = open_db(args.db, create=True)
-    assessment_id = create_demo(db)
-    print("示例评估已创建。示例账号（姓名 PIN 角色）：")
-    from core.demo.content import MEMBERS
-
-    for m in MEMBERS:
-        print(f"  {m['name']}  {DEMO_PINS[m['name']]}  {m['role']}")
-    print(assessment_id)
-    return 0
-
-
-@command("score", "print the third-party score, final score and grade of an assessment")
-def cmd_score(argv):
-    args = parse_args("score", argv, assessment_id=True)
-    from core.scoring.scoresheet import result
-
-    r = result(open_db(args.db), args.id)
-    print(f"第三方评分 {r.third_party}  最终得分 {r.final}  等级 {r.grade}" + ("（预计）" if r.final_projected else ""))
-    return 0
-
-
-@command("agreement", "print each indicator's spread and r_wg; last line `alpha X (N cells, K experts)`")
-def cmd_agreement(argv):
-    args = parse_args("agreement", argv, assessment_id=True)
-    from core.scoring.agreement import fmt_alpha
-    from core.numbers import fmt_number
-    from core.scoring.scoresheet import agreement
-    from core.assessment.team import get_assessment, list_areas
-
-    db = open_db(args.db)
-    ag = agreement(db, args.id)
-    names = {x["code"]: x["name"] for x in list_areas(db, get_assessment(db, args.id)["station_id"])}
-    for c in ag.cells:
-        where = f"·{names.get(c.area_code, c.area_code)}" if c.area_code else ""
-        spread = fmt_number(c.spread) if c.spread is not None else "—"
-        rwg = "—（非程度分）" if c.rule_type != "level" else "—（仅一位专家）" if c.rwg is None else fmt_alpha(c.rwg)
-        print(f"{c.indicator_code}{where} {c.indicator_name}：{c.n} 位专家，极差 {spread} 分，r_wg {rwg}")
-    if ag.reading:
-        print(ag.reading)
-    print(ag.cli_line)
-    return 0
-
-
-def _load_plugins():
-    # Commands that live in other core modules register on import.
-    from core.cli import exports as cli_exports  # noqa: F401
-    from core.cli import framework as cli_framework
-    from core.cli import history as cli_history
-    from core.cli import report as cli_report
-    from core.cli import server as cli_server
-    from core.cli import station as cli_station
+def handler(name: str):
+    """The function that runs command `name` (its module imported on first use)."""
+    importlib.import_module(f"core.cli.{COMMANDS[name][0]}")
+    return base.HANDLERS[name]
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    _load_plugins()
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: python -m core <command> [options]\n\ncommands:")
-        for name, (help_, _) in COMMANDS.items():
+        for name, (_, help_) in COMMANDS.items():
             print(f"  {name:12} {help_}")
         if argv and argv[0] not in ("-h", "--help"):
             print(f"错误：未知命令“{argv[0]}”（可用的命令见上）。", file=sys.stderr)
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
-    _OPENED.clear()
+    base.clear_opened()
     plain_error = argparse.ArgumentParser.error
     argparse.ArgumentParser.error = _argument_error   # every command's parser, for this run only
     try:
-        return COMMANDS[argv[0]][1](argv[1:]) or 0
+        return handler(argv[0])(argv[1:]) or 0
     except SystemExit as e:                            # argparse: --help (0) or a wrong argument (2)
         return e.code if isinstance(e.code, int) else 2
     except DataError as e:

@@ -1,14 +1,18 @@
 """`python -m core report ID --db PATH --out FILE.pdf` — the final report as a PDF."""
 from __future__ import annotations
 
-from core.cli.main import command, open_db, parse_args, write_file
+from core.cli.base import command, open_db, parse_args, write_file
+from core.report.check import blocking
+from core.report.make import preexport_check
+from core.report.make import report_pdf
+from core.report.make import score_sheet_pdf
+from core.scoring.signoff import member_by_name
 
 
-@command("report", "write the final report PDF of an assessment: report ID --db PATH --out FILE.pdf [--evidence]")
+@command("report")
 def cmd_report(argv):
     args = parse_args("report", argv, assessment_id=True, out="PDF file to write",
                       flags={"--evidence": "add the evidence annex (photos not marked personal, PDF scans by name)"})
-    from core.report.data import report_pdf
 
     data = report_pdf(open_db(args.db), args.id, evidence=args.evidence)
     out = write_file(args.out, data)
@@ -16,11 +20,9 @@ def cmd_report(argv):
     return 0
 
 
-@command("check", "pre-export check of the report: check ID --db PATH (exit 1 while blocking items remain)")
+@command("check")
 def cmd_check(argv):
     args = parse_args("check", argv, assessment_id=True)
-    from core.report.check import blocking
-    from core.report.data import preexport_check
 
     items = preexport_check(open_db(args.db), args.id)
     for item in items:
@@ -32,7 +34,7 @@ def cmd_check(argv):
     return 0
 
 
-@command("scoresheet", "write one expert's score sheet PDF: scoresheet ID --member NAME --db PATH --out FILE.pdf")
+@command("scoresheet")
 def cmd_scoresheet(argv):
     import argparse
 
@@ -42,7 +44,6 @@ def cmd_scoresheet(argv):
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
     p.add_argument("--out", required=True, help="PDF file to write")
     args = p.parse_args(argv)
-    from core.scoring.signoff import member_by_name, score_sheet_pdf
 
     db = open_db(args.db)
     member = member_by_name(db, args.id, args.member)

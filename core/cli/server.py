@@ -1,4 +1,4 @@
-"""CLI commands around the server and logins (imported by core.cli.main._load_plugins).
+"""CLI commands around the server and logins (loaded by core.cli.main when one of them runs).
 
     python -m core unlock-member ID --member NAME [--address IP] --db PATH
         lifts the wrong-PIN delay or lockout of a member (e.g. the lead's own, who cannot reach
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli.main import command, open_db
+from core.cli.base import command, open_db
 from core.errors import DataError
+from core import store, tls
+from core.assessment import team
 
 
-@command("unlock-member", "lift the wrong-PIN lockout of a member (--member NAME) or a client address (--address IP)")
+@command("unlock-member")
 def cmd_unlock_member(argv):
     p = argparse.ArgumentParser(prog="python -m core unlock-member")
     p.add_argument("id", type=int)
@@ -22,7 +24,6 @@ def cmd_unlock_member(argv):
     args = p.parse_args(argv)
     if not args.member and not args.address:
         raise DataError("请用 --member 姓名 或 --address 地址 指明要解除锁定的对象")
-    from core.assessment import team
 
     db = open_db(args.db)
     lifted = team.unlock_from_command_line(db, args.id, args.member, args.address)
@@ -36,7 +37,7 @@ def cmd_unlock_member(argv):
     return 0
 
 
-@command("serve", "start the app for the team: HTTPS on the LAN with the laptop's own certificate (made on first start)")
+@command("serve")
 def cmd_serve(argv):
     p = argparse.ArgumentParser(
         prog="python -m core serve",
@@ -54,8 +55,6 @@ def cmd_serve(argv):
     import os
     import sys
     from pathlib import Path
-
-    from core import store, tls
 
     db_path = Path(args.db or store.db_path()).resolve()
     if db_path.is_dir():

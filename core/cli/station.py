@@ -1,4 +1,4 @@
-"""CLI commands for station data (imported by core.cli.main._load_plugins).
+"""CLI commands for station data (loaded by core.cli.main when one of them runs).
 
     python -m core import-register ID FILE --db PATH
         imports a key-client register (.xlsx or .csv, the station's own file as it is) into
@@ -13,12 +13,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.cli.main import command, open_db
+from core.cli.base import command, open_db
 from core.errors import DataError, ImportRejected
+from core.assessment import team
+from core.masking import Scrubber
+from core.privacy import scrubber
+from core.station import data as station_data
 
 
 def _lead_id(db, assessment_id: int) -> int:
-    from core.assessment import team
 
     team.get_assessment(db, assessment_id)          # NotFound names the id
     leads = [m for m in team.list_members(db, assessment_id) if m["role"] == "lead"]
@@ -27,14 +30,13 @@ def _lead_id(db, assessment_id: int) -> int:
     return leads[0]["id"]
 
 
-@command("import-register", "import a register file (.xlsx/.csv) into an assessment; last line 'persons N; households M'")
+@command("import-register")
 def cmd_import_register(argv):
     p = argparse.ArgumentParser(prog="python -m core import-register")
     p.add_argument("id", type=int)
     p.add_argument("file")
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
     args = p.parse_args(argv)
-    from core.station import data as station_data
 
     path = Path(args.file)
     try:
@@ -64,8 +66,6 @@ def cmd_import_register(argv):
 
 def _masked(db, assessment_id: int, text: str, preview) -> str:
     """Terminal output is masked like every other output (names and phones of the file)."""
-    from core.masking import Scrubber
-    from core.privacy import scrubber
 
     local = Scrubber([r["written"]["name"] for r in preview.rows] if preview else [], [])
     return scrubber(db, assessment_id)(local(text))

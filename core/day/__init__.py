@@ -1,6 +1,6 @@
-"""The day on site: the plan per role, the live dashboard.
+"""The day on site.
 
-Owns: the agenda and each role's plan (plan.py), the dashboard's figures (dashboard.py, pure) and
-their use case (live.py).
-May import: shared helpers, framework, assessment, station, survey, scoring, report, db/.
+Owns: the day on site: the agenda and each role's plan (plan.py), the dashboard's figures (dashboard.py,
+pure) and their use case (live.py), the suggested-score hints of the scoring page (hints.py).
+May import: shared helpers, framework, assessment, scoring, station, survey, agency, report, db/.
 """

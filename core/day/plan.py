@@ -26,6 +26,7 @@ from core.assessment import team
 from core.errors import InvalidValue
 from core.labels import INTERVIEW_GROUPS, ROLES
 from core.numbers import fmt_number
+from core.report.make import preexport_check
 
 # code, name, planned start, planned end (the sample report's 评估方法, in its order).
 DEFAULT_STAGES = (
@@ -208,8 +209,6 @@ def scoring_progress(db, assessment_id: int) -> dict:
 def open_items(db, assessment_id: int) -> list:
     """The pre-export check's open items (core.report.check.CheckItem, blocking first), each naming
     the page that fixes it."""
-    from core.report.data import preexport_check
-
     return preexport_check(db, assessment_id)
 
 

@@ -1,5 +1,6 @@
-"""The demo assessment (元岗街, from the sample report).
+"""The demo assessment.
 
-Owns: building the demo through the same use cases the pages call.
-May import: every core subpackage except cli.
+Owns: the demo assessment (元岗街, from the sample report), built through the same use cases the pages
+call.
+May import: every subpackage except cli, db/.
 """

@@ -1,6 +1,7 @@
 """Frameworks: the indicator system as data.
 
-Owns: the framework model and its validation (model.py, YAML files in yaml/), the agency's stored
-frameworks (library.py) and the Excel 指标体系 (xlsx.py).
-May import: core's shared helpers (numbers, labels, cells, errors) and db/.
+Owns: the framework model and its validation (model.py, the shipped YAML files in yaml/), the survey
+questionnaire and caller's script a framework words (script.py), the agency's stored frameworks
+(library.py) and the Excel 指标体系 (xlsx.py).
+May import: core's shared helpers (the modules at the top of core/), db/.
 """

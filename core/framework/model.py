@@ -8,9 +8,15 @@ from pathlib import Path
 
 import yaml
 
+from core.framework.script import script_from_framework
 from core.numbers import D
 
 FRAMEWORK_DIR = Path(__file__).parent / "yaml"
+# The names an indicator's `suggest:` may take: the rules core.station.suggest implements (it registers
+# exactly these; tests/test_suggest.py checks both lists agree). Kept here so that reading a framework
+# (YAML or Excel) never needs the station's code.
+SUGGEST_RULES = ("contract_completion", "staffing", "training", "rectification", "register", "volunteers",
+                 "satisfaction")
 DEFAULT_FRAMEWORK = "gz-2024-four-party"
 THIRD_PARTY = "third_party"
 
@@ -154,9 +160,7 @@ def _same(a: float, b: float) -> bool:
 
 
 def _survey_script(block) -> dict:
-    """The `survey:` block's `script:` (the caller's wording), flattened by core.survey.rules."""
-    from core.survey.rules import script_from_framework
-
+    """The `survey:` block's `script:` (the caller's wording), flattened by core.framework.script."""
     if block is not None and not isinstance(block, dict):
         raise FrameworkError("survey 应为键值对象（script: 回访话术）")
     return script_from_framework((block or {}).get("script"))

@@ -27,9 +27,9 @@ from decimal import Decimal, InvalidOperation
 
 from core.cells import neutralise_workbook, restore
 from core.errors import ImportRejected
-from core.framework.model import THIRD_PARTY, Framework, FrameworkError, parse_framework
+from core.framework.model import SUGGEST_RULES, THIRD_PARTY, Framework, FrameworkError, parse_framework
 from core.numbers import D
-from core.station.suggest import RULES as SUGGEST_RULES
+from core.sheets import open_xlsx, sheet_rows
 
 INFO, PARTIES, GRADES, VETO, INDICATORS, CRITERIA = "框架信息", "评估方", "等级", "否决项", "指标", "评分标准"
 README = "说明"
@@ -180,10 +180,8 @@ def read_xlsx(data: bytes) -> tuple[dict[str, list[Row]], list[str]]:
     """The rows of each known sheet (header in row 1, Excel row numbers kept, empty rows skipped),
     and the errors of the workbook's shape (not an Excel file, a sheet or a required column missing).
 
-    Bounded before and while reading (core.station.register_import.open_xlsx / sheet_rows): the file's size, each
+    Bounded before and while reading (core.sheets.open_xlsx / sheet_rows): the file's size, each
     sheet's uncompressed size and declared dimension, then its rows and columns as they stream in."""
-    from core.station.register_import import open_xlsx, sheet_rows
-
     name = "评估框架 Excel"
 
     def too_many():

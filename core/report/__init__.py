@@ -1,7 +1,8 @@
 """The final report.
 
-Owns: gathering the report data (data.py), its words (words.py, rules from the framework), the
-pre-export check (check.py), the lead's edits (edits.py), the PDF layout (pdf.py), fonts and the
-expert's score-sheet PDF (sheet_pdf.py).
-May import: everything below it: shared helpers, framework, assessment, station, survey, scoring, db/.
+Owns: the final report: gathering its data (data.py), its words (words.py, rules from the framework),
+the pre-export check (check.py), the lead's edits (edits.py), the PDF layout (pdf.py), fonts, the
+expert's score-sheet layout (sheet_pdf.py), and making the outputs from them (make.py: check, page view,
+PDF, score sheet). Gathering never calls the layout or the check.
+May import: shared helpers, framework, assessment, scoring, station, survey, agency, db/.
 """

@@ -12,13 +12,10 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core import derived
 from core.station import attachments
 from core.survey import calls
 from core.station import interviews
-from core.report import check as report_check
 from core.report import edits as report_edit
-from core.report import words as report_text
 from core.scoring import scoresheet
 from core.scoring import signoff
 from core.station import data as station_data
@@ -26,11 +23,12 @@ from core.assessment import team
 from core.station.evidence import for_print
 from core.framework.model import Framework
 from core.numbers import D
-from core.report.pdf import build_pdf
 from core.privacy import scrubber
 from core.scoring.totals import Result
 from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
+from core.labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
+from core.agency.overview import report_history
 
 
 @dataclass
@@ -175,8 +173,6 @@ def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict],
     The annex follows the report: each report item (in report order, as the lead edited it) whose
     findings have evidence, with its photos not marked personal (their files), its PDF scans by
     name, and the count of attachments marked personal it leaves out."""
-    from core.labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
-
     live = [f for f in scoresheet.findings(db, assessment_id)]
     ev = attachments.finding_evidence(db, assessment_id, {f["id"]: f.get("source") or "" for f in live})
     area_name = {a["code"]: a["name"] for a in areas}
@@ -268,7 +264,6 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
 
     unevidenced, annex = _findings_evidence(db, assessment_id, fw, areas, items, scrub, evidence)
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
-    from core.agency.overview import report_history
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,
         expert_count=sum(1 for m in members if m["role"] in ("lead", "expert")),
@@ -291,40 +286,3 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         if scoresheet.any_revision(db, assessment_id) else None,
         history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
     )
-
-
-def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> list:
-    """core.report.check.check of the assessment: every item missing or inconsistent, blocking first."""
-    data = data or gather(db, assessment_id)
-    return report_check.check(data, scrubber(db, assessment_id))
-
-
-@dataclass(frozen=True)
-class ReportPage:
-    """What the report page shows of the report: the data, the pre-export check, the 建议 draft."""
-    data: ReportData
-    checks: list
-    closing_draft: list[str]
-
-
-def page_view(db, assessment_id: int) -> ReportPage:
-    """The report page's data, pre-export check and 建议 draft, gathered once per change of the
-    assessment's data (core.derived: any write, from any connection or process, changes the
-    mark stored in the database) and reused by every rerun in between: a widget change reads
-    one mark instead of the whole report. Shared between sessions: read-only. The PDF gathers
-    afresh (`report_pdf`), with the time of its making."""
-    def build():
-        data = gather(db, assessment_id)
-        return ReportPage(data, preexport_check(db, assessment_id, data), report_text.closing_points_draft(data))
-    return derived.by_data(db, assessment_id, "report_page", build)
-
-
-def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) -> bytes:
-    """The final report of an assessment as PDF bytes (gathered, then laid out by core.report.pdf); a draft
-    with a 「草稿」 watermark while the pre-export check has blocking items. `evidence=True` adds the
-    evidence annex (each finding's evidence; photos marked personal are never printed)."""
-    progress = progress or (lambda f, m: None)
-    progress(0.0, "读取评估数据")
-    data = gather(db, assessment_id, evidence=evidence)
-    items = report_check.blocking(preexport_check(db, assessment_id, data))
-    return build_pdf(data, progress, [i.message for i in items])

@@ -26,6 +26,10 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, Image, Ke
 
 from core.report import words as report_text
 from core.report.fonts import markup, register_cjk_font, report_fonts, runs, string_width
+from core.agency.history import fmt_pct, fmt_score
+from core.labels import AAPOR_CODES
+from core.scoring.agreement import fmt_alpha
+from core.numbers import fmt_number
 
 if TYPE_CHECKING:  # the data class lives with the use case that gathers it
     from core.report.data import ReportData
@@ -584,8 +588,6 @@ def score_tables(data: ReportData, S, long: LongTexts | None = None) -> list:
 def history_table(data: ReportData, S, number: int, long: LongTexts | None = None) -> list:
     """表 n 历次评估对比: the station's earlier terms and this one (final, grade, section scores,
     satisfaction), as recorded in this database (core.agency.overview.report_history)."""
-    from core.agency.history import fmt_pct, fmt_score
-
     rows_ = data.history
     codes = list(dict.fromkeys(c for r in rows_ for c in r["sections"]))
     names = {}
@@ -654,8 +656,6 @@ def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = Non
     out.append(_p(f"附件3：{titles[2]}", S["h2"]))
     r = data.survey
     if r is not None:
-        from core.labels import AAPOR_CODES
-
         rows = [["项目", "内容"],
                 ["抽样方式", (f"全覆盖（名册共 {r.sample_size} 人）" if r.everyone else
                           f"{r.design_label}，{r.sample_size} 人（名册 {r.population or '—'} 人）")],
@@ -710,9 +710,6 @@ def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = Non
 
 def agreement_annex(data: ReportData, S, titles: list[str], long: LongTexts | None = None) -> list:
     """附件4: Krippendorff's α with the framework's one-line reading, then per cell the spread and r_wg."""
-    from core.scoring.agreement import fmt_alpha
-    from core.numbers import fmt_number
-
     ag = data.agreement
     out = [Spacer(1, 10), _p(f"附件4：{titles[3]}", S["h2"])]
     if ag is None or not ag.cells:

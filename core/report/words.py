@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from core.labels import FINDING_KINDS
 from core.numbers import fmt_number
+from core.survey.rules import MIN_SAMPLE
+from core.survey.rules import OVERALL
 
 if TYPE_CHECKING:  # the data classes live with the use case that gathers them
     from core.report.data import PartyReport, ReportData, SectionReport
@@ -227,8 +229,6 @@ def _org_interview_step(d: ReportData) -> str:
 
 def process_steps(d: ReportData) -> list[str]:
     """The method steps that were done (recorded), in the sample report's order and words."""
-    from core.survey.rules import MIN_SAMPLE
-
     done = d.site_done
     service, org = _interviews(d)
     steps = []
@@ -535,8 +535,6 @@ def _sample_sentence(r) -> str:
 
 
 def _dissatisfied(r) -> int:
-    from core.survey.rules import OVERALL
-
     b = (r.breakdown or {}).get(OVERALL) or {}
     return int(b.get("不满意", 0) or 0) + int(b.get("非常不满意", 0) or 0)
 

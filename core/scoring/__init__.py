@@ -1,6 +1,7 @@
 """Scores and the result.
 
-Owns: the result of an assessment from its cells (totals.py, pure), the agreement statistics,
-the score sheet use cases (scores, overrides, findings, veto, blind peer view) and sign-off.
-May import: core's shared helpers, core.framework, core.assessment, core.station, core.survey, db/.
+Owns: the result of an assessment from its cells (totals.py, pure), the experts' agreement
+(agreement.py), the score sheet's use cases — scores, overrides, findings, parties, veto, the blind peer
+view (scoresheet.py) — and sign-off (signoff.py).
+May import: shared helpers, core.framework, core.assessment, db/.
 """

@@ -21,6 +21,9 @@ from core.labels import FINDING_KINDS
 from core.numbers import fmt_number
 from core.privacy import scrubber
 from core.scoring.totals import Result, check_party_score, check_value, compute, score_from_detail
+from core.scoring import agreement as agreement_rules
+from core.scoring.totals import build_cells
+from core.labels import REVISION_REASONS
 
 _UNSET = object()
 
@@ -234,9 +237,6 @@ def agreement(db, assessment_id: int, first: bool = False):
     """The experts' agreement (core.scoring.agreement): per cell spread and r_wg, Krippendorff's α over
     every cell with two or more experts' scores, and the framework's one-line reading.
     `first`: on the scores as submitted (independent, before revisions after the reveal)."""
-    from core.scoring import agreement as agreement_rules
-    from core.scoring.totals import build_cells
-
     a = team.get_assessment(db, assessment_id)
     fw = team.framework_of(db, assessment_id)
     areas = [x["code"] for x in team.list_areas(db, a["station_id"])]
@@ -255,8 +255,6 @@ def revise_score(db, assessment_id: int, member_id: int, indicator_code: str, ar
     """After submitting, revise the member's own score of a cell with a reason from
     core.labels.REVISION_REASONS (code or label) and a note; the submitted score is kept as the
     first score. `detail` sets the value from the indicator's rule unless `value` is given."""
-    from core.labels import REVISION_REASONS
-
     fw = framework(db, assessment_id)
     ind = _indicator(fw, indicator_code)
     area_code = area_code or ""
@@ -307,8 +305,6 @@ def disagreements(db, assessment_id: int, viewer_id: int) -> list[dict]:
     area_code, points, rows: [{member_id, member_name, own, first, final, revised_at, reason, note,
     score_note}]}] in framework order. [] before the viewer has submitted (the lead: every cell
     with a disagreement)."""
-    from core.labels import REVISION_REASONS
-
     viewer = team.get_member(db, viewer_id)
     lead = viewer["role"] == "lead"
     if not lead and not sub_db.is_submitted(db, assessment_id, viewer_id):

@@ -15,6 +15,9 @@ from core.scoring import scoresheet
 from core.assessment import team
 from core.errors import InvalidValue
 from core.labels import ROLES
+from core.labels import REVISION_REASONS, label, section_label
+from core.numbers import fmt_number
+from core.privacy import scrubber
 
 
 def progress(db, assessment_id: int, member_id: int) -> dict:
@@ -105,10 +108,6 @@ def score_sheet(db, assessment_id: int, member_id: int) -> dict:
     findings, the dates and their sign-off status. Free text through the assessment's scrubber."""
     import datetime as _dt
 
-    from core.labels import REVISION_REASONS, label, section_label
-    from core.numbers import fmt_number
-    from core.privacy import scrubber
-
     a = team.get_assessment(db, assessment_id)
     m = team.get_member(db, member_id)
     fw = team.framework_of(db, assessment_id)
@@ -165,13 +164,6 @@ def score_sheet(db, assessment_id: int, member_id: int) -> dict:
             "printed_at": _dt.datetime.now().isoformat(timespec="seconds")}
 
 
-def score_sheet_pdf(db, assessment_id: int, member_id: int) -> bytes:
-    """The member's score sheet as PDF bytes (the scoring page's button and `python -m core scoresheet`)."""
-    from core.report.sheet_pdf import build_sheet_pdf
-
-    return build_sheet_pdf(score_sheet(db, assessment_id, member_id))
-
-
 def member_by_name(db, assessment_id: int, name: str) -> dict:
     """The member of the assessment with this name (InvalidValue naming the members otherwise)."""
     members = team.list_members(db, assessment_id)
@@ -179,15 +171,3 @@ def member_by_name(db, assessment_id: int, name: str) -> dict:
         if m["name"] == (name or "").strip():
             return m
     raise InvalidValue(f"评估 {assessment_id} 中没有成员“{name}”（成员：{'、'.join(m['name'] for m in members)}）")
-
-
-def score_sheet_download(path: str, assessment_id: int, member_id: int) -> bytes:
-    """score_sheet_pdf on its own connection to the database file (the page's deferred download
-    button builds the file outside the page's script run)."""
-    from core.store import open_db
-
-    db = open_db(path, migrated=False)
-    try:
-        return score_sheet_pdf(db, assessment_id, member_id)
-    finally:
-        db.conn.close()

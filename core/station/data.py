@@ -20,7 +20,6 @@ from db import staffing as staffing_db
 from db.connection import transaction
 
 from core import derived
-from core.survey import calls
 from core.station import register_import as imports
 from core.scoring import scoresheet
 from core.assessment import team
@@ -367,16 +366,11 @@ def promote_to_finding(db, assessment_id: int, member_id: int, record_id: int, s
 
 # ---------- evidence for suggested scores ----------
 
-def evidence(db, assessment_id: int) -> Evidence:
-    """Everything the suggested-score rules read (core.station.suggest.Evidence), gathered once per change
-    of the assessment's data (core.derived) — the scoring page asks on every rerun. Read-only."""
-    return derived.by_data(db, assessment_id, "evidence", lambda: _evidence(db, assessment_id))
-
-
-def _evidence(db, assessment_id: int) -> Evidence:
+def suggestion_evidence(db, assessment_id: int, survey) -> Evidence:
+    """Everything the suggested-score rules read (core.station.suggest.Evidence) from the station's data,
+    with `survey` (core.survey.calls.survey_results) as the survey's part. core.day.hints caches it."""
     areas = _area_communities(db, assessment_id)
     staffing = get_staffing(db, assessment_id)
-    survey = calls.survey_results(db, assessment_id)
     register = _summary(db, assessment_id)
     return Evidence(
         indicators=indicator_rows(list_indicators(db, assessment_id)),

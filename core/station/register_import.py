@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from core import uploads
+from core.sheets import MAX_COLUMNS, MAX_SHEET_XML_BYTES, open_xlsx, sheet_rows, too_many_columns  # noqa: F401
 from core.cells import csv_bytes, neutralise_sheet, restore
 from core.errors import ImportRejected
 from core.numbers import MAX_DECIMALS, MAX_NUMBER, bounded_decimal  # noqa: F401 (bounds owned by core/numbers.py)
@@ -30,10 +31,8 @@ MAX_ERRORS = 50
 # and they are enforced while reading: a sheet's declared size is checked before any row
 # is read, the rows and columns are counted as they stream in.
 MAX_FILE_BYTES = uploads.max_bytes("table")   # core.uploads: the one place for upload limits
-MAX_SHEET_XML_BYTES = 64 * 1024 * 1024   # uncompressed worksheet (a zip bomb is refused unread)
 MAX_INDICATOR_ROWS = 200
 MAX_CLIENT_ROWS = 20_000
-MAX_COLUMNS = 100
 HEADER_SCAN_ROWS = 15                    # the header is looked for in the first rows (titles above it)
 BLANK_ROW_SLACK = 1_000                  # blank rows tolerated between rows (beyond the row cap)
 ALLOWED = (".xlsx", ".csv")
@@ -102,108 +101,6 @@ def _too_many_rows(name: str, what: str, limit: int) -> ImportRejected:
                            "（或删除表格下方多余的行后再导入）"])
 
 
-def _too_many_columns(name: str, n, limit: int = MAX_COLUMNS) -> ImportRejected:
-    return ImportRejected([f"文件“{name}”{n} 列，超过上限 {limit} 列：请只保留需要的列"])
-
-
-def open_xlsx(name: str, data: bytes, max_row_no: int, too_many_rows, max_columns: int = MAX_COLUMNS):
-    """An .xlsx opened for streaming (openpyxl read-only) after the cheap checks on the raw zip, so
-    nothing big is parsed: the file's size; every worksheet's uncompressed size (a zip bomb is refused
-    unread), its declared size (<dimension ref="A1:XFD1048576"/>) and its number of <row> elements
-    (a byte scan: openpyxl itself would parse a whole sheet that declares no size just to size it).
-    `too_many_rows()` is the ImportRejected raised past `max_row_no` rows."""
-    from openpyxl import load_workbook
-
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportRejected([f"文件“{name}”过大（{len(data) / 1024 / 1024:.1f} MB），上限为 "
-                              f"{MAX_FILE_BYTES // 1024 // 1024} MB：请确认选择了正确的文件"])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            sheets = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
-            if any(i.file_size > MAX_SHEET_XML_BYTES for i in sheets):
-                raise ImportRejected([f"文件“{name}”的工作表解压后超过 {MAX_SHEET_XML_BYTES // 1024 // 1024} MB，"
-                                      "不像是名册或指标表：请确认选择了正确的文件"])
-            for info in sheets:
-                rows, cols = _declared_size(z, info.filename)
-                if cols > max_columns:
-                    raise _too_many_columns(name, f"的工作表声明了 {cols}", max_columns)
-                if rows > max_row_no or _count_rows(z, info.filename) > max_row_no:
-                    raise too_many_rows()
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportRejected:
-        raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as e:
-        raise ImportRejected([f"文件“{name}”不是有效的 Excel（.xlsx）文件，无法读取（{type(e).__name__}）"]) from None
-    except Exception as e:  # openpyxl raises assorted errors on damaged files
-        raise ImportRejected([f"文件“{name}”已损坏或格式不正确，无法读取（{type(e).__name__}）"]) from None
-
-
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-
-
-def _declared_size(z: zipfile.ZipFile, path: str) -> tuple[int, int]:
-    """(rows, columns) a worksheet declares in the <dimension> near its start; (0, 0) when none."""
-    with z.open(path) as src:
-        head = src.read(8192)
-    m = _DIMENSION.search(head)
-    if not m:
-        return 0, 0
-    col = m.group(3) or m.group(1) or "A"
-    row = m.group(4) or m.group(2) or "0"
-    n = 0
-    for ch in col.decode():
-        n = n * 26 + ord(ch) - 64
-    return int(row), n
-
-
-def _count_rows(z: zipfile.ZipFile, path: str) -> int:
-    """How many <row …> elements a worksheet's XML holds, by scanning its bytes in chunks."""
-    n, tail = 0, b""
-    with z.open(path) as src:
-        while True:
-            chunk = src.read(1 << 20)
-            if not chunk:
-                return n
-            buf = tail + chunk
-            n += buf.count(b"<row ") + buf.count(b"<row>")
-            tail = buf[-4:]   # shorter than '<row ', so a match across chunks is counted once, in the next
-
-
-def sheet_rows(name: str, wb, ws, max_row_no: int, too_many_rows, max_columns: int = MAX_COLUMNS):
-    """(row number, [raw cell values]) of a streamed worksheet's non-empty rows. The declared size
-    (<dimension ref="A1:XFD1048576"/>) is refused before a row is read; then each row's real number
-    and last column are checked before it is turned into values, so neither a far-away row
-    (r="1048576") nor a far-away cell (XFD2) makes anything big. `too_many_rows()` is the
-    ImportRejected raised past `max_row_no`."""
-    try:
-        if (ws.max_column or 0) > max_columns:
-            raise _too_many_columns(name, f"的工作表“{ws.title}”声明了 {ws.max_column}", max_columns)
-        if (ws.max_row or 0) > max_row_no:
-            raise too_many_rows()
-        # openpyxl's streaming parser (openpyxl==3.1.5 pinned), row by row.
-        from openpyxl.worksheet._reader import WorkSheetParser
-
-        with wb._archive.open(ws._worksheet_path) as src:
-            parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-            for n, cells in parser.parse():
-                if n > max_row_no:
-                    raise too_many_rows()
-                if not cells:
-                    continue
-                last = max(c["column"] for c in cells)
-                if last > max_columns:
-                    raise _too_many_columns(name, f"第 {n} 行有 {last}", max_columns)
-                values = [None] * last
-                for c in cells:
-                    values[c["column"] - 1] = c["value"]
-                yield n, values
-    except ImportRejected:
-        raise
-    except Exception as e:
-        raise ImportRejected([f"文件“{name}”已损坏或格式不正确，无法读取（{type(e).__name__}）"]) from None
-
-
 def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
     """Rows of the first sheet as text, streamed; caps checked before and while reading."""
     max_row_no = limit + HEADER_SCAN_ROWS + BLANK_ROW_SLACK
@@ -236,7 +133,7 @@ def _csv_rows(name: str, data: bytes, limit: int, what: str):
             if n > max_row_no:
                 raise _too_many_rows(name, what, limit)
             if len(r) > MAX_COLUMNS and any(c.strip() for c in r[MAX_COLUMNS:]):
-                raise _too_many_columns(name, f"第 {n} 行有 {len(r)}")
+                raise too_many_columns(name, f"第 {n} 行有 {len(r)}")
             yield n, [restore(c.strip()) for c in r[:MAX_COLUMNS]]
     except csv.Error as e:
         raise ImportRejected([f"文件“{name}”的 CSV 格式有误：{e}"]) from None

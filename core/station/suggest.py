@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
-from core.framework.model import Indicator
+from core.framework.model import SUGGEST_RULES, Indicator
 from core.station.indicators import capped_share
 from core.numbers import D, fmt_number
 from core.station.site import RECTIFICATION_SHARE
@@ -29,7 +29,7 @@ from core.station.site import RECTIFICATION_SHARE
 
 @dataclass
 class Evidence:
-    """The figures of one assessment the rules read (built by core.station.data.evidence)."""
+    """The figures of one assessment the rules read (built by core.day.hints.evidence)."""
     indicators: list[dict] = field(default_factory=list)        # core.station.indicators.indicator_rows
     staffing: dict | None = None                                 # core.station.staffing.staffing_figures
     recommendations: list[dict] = field(default_factory=list)    # prev_recommendations rows
@@ -57,6 +57,9 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(name: str):
+    if name not in SUGGEST_RULES:
+        raise ValueError(f"suggest rule {name!r} is not in core.framework.model.SUGGEST_RULES")
+
     def deco(fn: Rule) -> Rule:
         RULES[name] = fn
         return fn

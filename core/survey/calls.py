@@ -18,6 +18,8 @@ from core.labels import AAPOR_CODES
 from core.masking import mask_name, mask_phone
 from core.privacy import scrubber
 from core.station.register import NO_PHONE, register_summary
+from core.assessment.team import framework_of
+from core.assessment.team import get_assessment, get_station
 
 # Readers used as they are.
 register = survey_db.register            # (db, assessment_id) -> full register rows (for drawing and hashing only)
@@ -262,8 +264,6 @@ def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: i
 def script(db, assessment_id: int) -> list[dict]:
     """Every line of the caller's script: {key, label, text (in force), framework (the framework's
     wording), edited (the lead changed it for this assessment)}."""
-    from core.assessment.team import framework_of
-
     fw_script = survey.merge_script(framework_of(db, assessment_id).survey_script, {})
     edits = survey_db.script_texts(db, assessment_id)
     merged = survey.merge_script(fw_script, edits)
@@ -273,8 +273,6 @@ def script(db, assessment_id: int) -> list[dict]:
 
 def caller_script(db, assessment_id: int, name: str = "") -> dict[str, str]:
     """The script in force with {station}, {org} and {name} filled in (the call form)."""
-    from core.assessment.team import get_assessment, get_station
-
     a = get_assessment(db, assessment_id)
     station = get_station(db, a["station_id"])
     values = {"station": station.get("short_name") or station["name"], "org": a.get("evaluator_org") or "评估机构",

@@ -1,0 +1,58 @@
+"""Commands about one assessment as a whole: the demo, its score, the experts' agreement.
+
+    python -m core demo --db PATH                 (prints the new assessment id as its last line)
+    python -m core score ID --db PATH
+    python -m core agreement ID --db PATH         (last line `alpha X (N cells, K experts)`)
+"""
+from __future__ import annotations
+
+from core.cli.base import command, open_db, parse_args
+from core.assessment.team import get_assessment, list_areas
+from core.demo.content import MEMBERS
+from core.demo.make import DEMO_PINS, create_demo
+from core.numbers import fmt_number
+from core.scoring.agreement import fmt_alpha
+from core.scoring.scoresheet import agreement
+from core.scoring.scoresheet import result
+
+@command("demo")
+def cmd_demo(argv):
+    args = parse_args("demo", argv)
+
+    db = open_db(args.db, create=True)
+    assessment_id = create_demo(db)
+    print("示例评估已创建。示例账号（姓名 PIN 角色）：")
+
+    for m in MEMBERS:
+        print(f"  {m['name']}  {DEMO_PINS[m['name']]}  {m['role']}")
+    print(assessment_id)
+    return 0
+
+
+@command("score")
+def cmd_score(argv):
+    args = parse_args("score", argv, assessment_id=True)
+
+    r = result(open_db(args.db), args.id)
+    print(f"第三方评分 {r.third_party}  最终得分 {r.final}  等级 {r.grade}" + ("（预计）" if r.final_projected else ""))
+    return 0
+
+
+@command("agreement")
+def cmd_agreement(argv):
+    args = parse_args("agreement", argv, assessment_id=True)
+
+    db = open_db(args.db)
+    ag = agreement(db, args.id)
+    names = {x["code"]: x["name"] for x in list_areas(db, get_assessment(db, args.id)["station_id"])}
+    for c in ag.cells:
+        where = f"·{names.get(c.area_code, c.area_code)}" if c.area_code else ""
+        spread = fmt_number(c.spread) if c.spread is not None else "—"
+        rwg = "—（非程度分）" if c.rule_type != "level" else "—（仅一位专家）" if c.rwg is None else fmt_alpha(c.rwg)
+        print(f"{c.indicator_code}{where} {c.indicator_name}：{c.n} 位专家，极差 {spread} 分，r_wg {rwg}")
+    if ag.reading:
+        print(ag.reading)
+    print(ag.cli_line)
+    return 0
+
+

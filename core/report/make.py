@@ -1,0 +1,73 @@
+"""The report's outputs, made from the gathered data: the pre-export check, the report page's view,
+the PDF, and an expert's score sheet.
+
+core.report.data gathers (and knows nothing of the layout or the check); this module puts the pieces
+together, so gathering never calls the PDF builder or the check back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import derived
+from core.privacy import scrubber
+from core.report import check as report_check
+from core.report import words as report_text
+from core.report.data import ReportData, gather
+from core.report.pdf import build_pdf
+from core.report.sheet_pdf import build_sheet_pdf
+from core.scoring import signoff
+from core.store import open_db
+
+
+def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> list:
+    """core.report.check.check of the assessment: every item missing or inconsistent, blocking first."""
+    data = data or gather(db, assessment_id)
+    return report_check.check(data, scrubber(db, assessment_id))
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What the report page shows of the report: the data, the pre-export check, the 建议 draft."""
+    data: ReportData
+    checks: list
+    closing_draft: list[str]
+
+
+def page_view(db, assessment_id: int) -> ReportPage:
+    """The report page's data, pre-export check and 建议 draft, gathered once per change of the
+    assessment's data (core.derived: any write, from any connection or process, changes the
+    mark stored in the database) and reused by every rerun in between: a widget change reads
+    one mark instead of the whole report. Shared between sessions: read-only. The PDF gathers
+    afresh (`report_pdf`), with the time of its making."""
+    def build():
+        data = gather(db, assessment_id)
+        return ReportPage(data, preexport_check(db, assessment_id, data), report_text.closing_points_draft(data))
+    return derived.by_data(db, assessment_id, "report_page", build)
+
+
+def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) -> bytes:
+    """The final report of an assessment as PDF bytes (gathered, then laid out by core.report.pdf); a draft
+    with a 「草稿」 watermark while the pre-export check has blocking items. `evidence=True` adds the
+    evidence annex (each finding's evidence; photos marked personal are never printed)."""
+    progress = progress or (lambda f, m: None)
+    progress(0.0, "读取评估数据")
+    data = gather(db, assessment_id, evidence=evidence)
+    items = report_check.blocking(preexport_check(db, assessment_id, data))
+    return build_pdf(data, progress, [i.message for i in items])
+
+
+# ---------- an expert's score sheet ----------
+
+def score_sheet_pdf(db, assessment_id: int, member_id: int) -> bytes:
+    """The member's score sheet as PDF bytes (the scoring page's button and `python -m core scoresheet`)."""
+    return build_sheet_pdf(signoff.score_sheet(db, assessment_id, member_id))
+
+
+def score_sheet_download(path: str, assessment_id: int, member_id: int) -> bytes:
+    """score_sheet_pdf on its own connection to the database file (the page's deferred download
+    button builds the file outside the page's script run)."""
+    db = open_db(path, migrated=False)
+    try:
+        return score_sheet_pdf(db, assessment_id, member_id)
+    finally:
+        db.conn.close()

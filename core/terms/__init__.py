@@ -1,0 +1,6 @@
+"""A station's terms.
+
+Owns: a station's next term: a new assessment attached to its station, starting from the last one's
+profile, 片区 and 上期评估意见 (start.py).
+May import: every subpackage above except demo and cli, db/.
+"""

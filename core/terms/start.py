@@ -1,0 +1,79 @@
+"""A station's next term: a new assessment of a station that has earlier ones starts from them.
+
+`create_assessment` attaches the new assessment to its station (core.agency.stations' identity rule) and,
+when the station has an earlier assessment, starts it with that assessment's profile, 片区 and
+communities, and with its report's 需要关注 and 建议 as 上期评估意见 (status 未核实 until checked on site),
+read from the report as printed (`carry_over_of`, through core.report.data).
+"""
+from __future__ import annotations
+
+from db import assessments as assessments_db
+from db import stations as _db
+
+from core.agency import history, stations
+from core.assessment import team
+from core.report import data as report_data
+from core.report import words as report_text
+
+
+def carry_over_of(db, assessment_id: int) -> dict:
+    """What a new assessment of the same station starts with from assessment `assessment_id`:
+    {station: its profile, areas: 片区 with communities, recommendations: 需要关注 and 建议 as
+    上期评估意见 (未核实)}. The concerns are the report's 需要关注 as printed (the lead's edited
+    items and the app's paragraphs placed by the framework, scrubbed), its own not-rectified
+    previous recommendations by their text; the 建议 are the 结语's points."""
+    d = report_data.gather(db, assessment_id)
+    rectification = {s.code: set(report_text.rectification_concerns(d, s.code)) for s in d.sections}
+    concerns = []
+    for sec in d.sections:
+        for b_i in range(len(sec.blocks)):
+            for text in report_text.section_items(d, sec, b_i, "concern"):
+                if text not in rectification[sec.code]:
+                    concerns.append({"section_code": sec.code, "text": text})
+    unresolved = [r for r in d.recommendations if r.get("status") in ("未整改", "部分整改", "未核实")]
+    recs = history.carried_recommendations(concerns, report_text.closing_points(d), unresolved)
+    station = {k: d.station.get(k) for k in assessments_db.STATION_FIELDS}
+    station["communities"] = list(d.station.get("communities") or [])
+    areas = [{"code": a["code"], "name": a["name"], "communities": list(a["communities"])} for a in d.areas]
+    return {"from": assessment_id, "station": station, "areas": areas, "recommendations": recs}
+
+
+def create_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str, *,
+                      attach=stations.AUTO, **fields) -> dict:
+    """Create an assessment with its lead, attached to its station.
+
+    `station`: {name, district, street, agency_code, …}; `attach`: AUTO (the existing station
+    at the same district + street, else a new one), NEW (a new station even when one matches)
+    or an identity id. When the station has an earlier assessment, the new one starts with its
+    profile (fields given here win), 片区 and 上期评估意见 (未核实). Returns {assessment_id,
+    lead_id, station_id (identity), attached, carried_from, carried}."""
+    district, street = station.get("district") or "", station.get("street") or ""
+    code = station.get("agency_code") or ""
+    if attach == stations.AUTO:
+        found = stations.find_station(db, district, street, code)
+        identity_id = found["id"] if found else None
+    elif attach == stations.NEW or attach is None:
+        identity_id = None
+    else:
+        identity_id = _db.get_identity(db, int(attach))["id"]
+    plan = None
+    if identity_id is not None:
+        earlier = stations.latest_assessment(db, identity_id)
+        if earlier is not None:
+            plan = carry_over_of(db, earlier["id"])
+    profile = dict(station)
+    if plan is not None:
+        profile = {**plan["station"], **{k: v for k, v in station.items() if v not in (None, "", [])}}
+
+    def then(assessment_id, lead_id):
+        if plan is not None:
+            _db.carry_over(db, assessment_id, plan["from"], plan["areas"], plan["recommendations"])
+
+    def identity():
+        return identity_id or _db.create_identity(db, district, street, code)
+
+    aid, lead = team.new_assessment(db, profile, framework_id, lead_name, lead_pin,
+                                    identity_id=identity, then=then, **fields)
+    return {"assessment_id": aid, "lead_id": lead, "station_id": stations.station_of_assessment(db, aid),
+            "attached": identity_id is not None, "carried_from": plan["from"] if plan else None,
+            "carried": len(plan["recommendations"]) if plan else 0}
