@@ -50,6 +50,7 @@ AUDIT_ACTIONS = {
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
     "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
+    "join": "建立笔记本副本", "issue": "导出任务包", "pull": "接收组长更新", "decide": "裁定",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -62,7 +63,16 @@ AUDIT_ENTITIES = {
     "interview": "访谈记录", "attachment": "证据附件",
     "station_identity": "社工站（历次评估）",
     "login": "登录",
+    "sync": "同步", "sync_pack": "任务包", "sync_conflict": "同步冲突",
 }
+
+# Issue 23: the tables that travel between laptops, why a change was kept for the lead, the decision.
+SYNC_TABLES = {"site_records": "现场记录", "interviews": "访谈记录", "findings": "评估意见", "scores": "评分",
+               "attachments": "证据附件", "survey_calls": "电话回访", "submissions": "评分提交"}
+SYNC_KINDS = {"conflict": "冲突（双方都改了）", "late": "锁定后到达", "owner": "非本人数据（不予采用）",
+              "missing": "缺少关联记录"}
+SYNC_CHOICES = {"open": "待裁定", "theirs": "采用成员版本", "ours": "保留组长版本"}
+SYNC_VIA = {"network": "网络", "file": "文件", "": "—"}
 
 
 def label(mapping: dict, code, default: str | None = None) -> str:

@@ -664,6 +664,145 @@ def m014_score_revisions(db: sqlite_utils.Database) -> None:
     )
 
 
+# Issue 23 (each laptop works alone): the tables whose rows travel between laptops, with the key
+# every laptop gives the same row. Rows made on a laptop get a random uid; a score, a call
+# attempt and a submission have a natural key (the member and cell, the sample item and attempt,
+# the member), so the same row made on two laptops has the same uid and meets as one row.
+SYNC_UIDS = {
+    "site_records": None,
+    "interviews": None,
+    "findings": None,
+    "scores": "'s:' || NEW.member_id || ':' || NEW.indicator_code || ':' || NEW.area_code",
+    "attachments": None,
+    "survey_calls": "'c:' || NEW.item_id || ':' || NEW.attempt",
+    "submissions": "'m:' || NEW.member_id",
+}
+_RANDOM_UID = "lower(hex(randomblob(16)))"
+
+
+def _sync_uid_script() -> list[str]:
+    script = ["ALTER TABLE assessments ADD COLUMN uid TEXT;",
+              f"UPDATE assessments SET uid = {_RANDOM_UID};",
+              "CREATE UNIQUE INDEX assessments_uid ON assessments(uid);",
+              'CREATE TRIGGER "assessments_uid" AFTER INSERT ON assessments WHEN NEW.uid IS NULL BEGIN'
+              f" UPDATE assessments SET uid = {_RANDOM_UID} WHERE id = NEW.id; END;"]
+    for t, natural in SYNC_UIDS.items():
+        expr = natural or _RANDOM_UID
+        script += [f"ALTER TABLE {t} ADD COLUMN uid TEXT;",
+                   f"UPDATE {t} SET uid = {(natural or _RANDOM_UID).replace('NEW.', '')};",
+                   f"CREATE UNIQUE INDEX {t}_uid ON {t}(uid);",
+                   f'CREATE TRIGGER "{t}_uid" AFTER INSERT ON {t} WHEN NEW.uid IS NULL BEGIN'
+                   f" UPDATE {t} SET uid = {expr} WHERE id = NEW.id; END;"]
+        # A joined laptop records every change of a travelling row (not the rows a merge or pull
+        # writes: sync_applying holds a row only inside that transaction).
+        recorded = ("EXISTS (SELECT 1 FROM sync_peer) AND NOT EXISTS (SELECT 1 FROM sync_applying)")
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            script.append(
+                f'CREATE TRIGGER "{t}_sync_{event.lower()}" AFTER {event} ON {t}'
+                f" WHEN {row}.uid IS NOT NULL AND {recorded} BEGIN"
+                f" INSERT INTO sync_changes (assessment_id, tbl, uid, at)"
+                f" VALUES ({row}.assessment_id, '{t}', {row}.uid, strftime('%Y-%m-%dT%H:%M:%f', 'now', 'localtime'));"
+                " END;")
+    return script
+
+
+_SYNC_TABLES = """
+CREATE TABLE sync_peer (            -- on a joined laptop: whose copy this is (one row)
+    assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
+    member_id INTEGER NOT NULL REFERENCES members(id),
+    secret TEXT NOT NULL,             -- the member's key from the pack: signs bundles (HMAC-SHA256)
+    lead_urls TEXT NOT NULL DEFAULT '[]',   -- JSON list: the lead's sync addresses (https://IP:PORT)
+    fingerprint TEXT NOT NULL DEFAULT '',   -- the lead's certificate SHA-256, pinned
+    pack_id TEXT NOT NULL,
+    joined_at TEXT NOT NULL,
+    last_met_at TEXT,                 -- last exchange with the lead's server that succeeded
+    last_tried_at TEXT,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE sync_applying (x INTEGER);   -- a row only inside a merge / pull transaction
+CREATE TABLE sync_changes (         -- on a laptop: every change of a travelling row, not yet confirmed
+    id INTEGER PRIMARY KEY AUTOINCREMENT,   -- the change's sequence number, never reused
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    at TEXT NOT NULL,
+    audit_id INTEGER                  -- the audit row of the write (who, what)
+);
+CREATE INDEX sync_changes_row ON sync_changes(assessment_id, tbl, uid);
+CREATE TABLE sync_base (            -- on a laptop: the version of each row last agreed with the lead
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (assessment_id, tbl, uid)
+);
+CREATE TABLE sync_members (         -- on the lead's: each member's pack and laptop
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    member_id INTEGER NOT NULL REFERENCES members(id),
+    secret TEXT NOT NULL,
+    pack_id TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    last_met_at TEXT,
+    last_via TEXT NOT NULL DEFAULT '',      -- 'network' / 'file'
+    last_address TEXT NOT NULL DEFAULT '',
+    last_received INTEGER NOT NULL DEFAULT 0,   -- changes in the last bundle
+    last_applied INTEGER NOT NULL DEFAULT 0,
+    waiting INTEGER NOT NULL DEFAULT 0,     -- changes the laptop held unconfirmed when it last met
+    PRIMARY KEY (assessment_id, member_id)
+);
+CREATE TABLE sync_applied (         -- on the lead's: the newest change of each row received from each member
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    member_id INTEGER NOT NULL,
+    tbl TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (assessment_id, member_id, tbl, uid)
+);
+CREATE TABLE sync_conflicts (       -- on the lead's: changes not applied, for the lead to decide
+    id INTEGER PRIMARY KEY,
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('conflict', 'late', 'owner', 'missing')),
+    member_id INTEGER NOT NULL REFERENCES members(id),
+    tbl TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    base_version TEXT,
+    theirs_version TEXT,                -- NULL: they deleted the row
+    theirs TEXT,                        -- JSON content sent
+    ours_version TEXT,                  -- the lead's version when it arrived (NULL: no such row)
+    ours TEXT,
+    files TEXT NOT NULL DEFAULT '{}',   -- JSON {sha256: base64} the content needs
+    received_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'theirs', 'ours')),
+    decided_by INTEGER REFERENCES members(id),
+    decided_at TEXT
+);
+CREATE INDEX sync_conflicts_open ON sync_conflicts(assessment_id, status, tbl, uid);
+"""
+
+
+def m016_sync(db: sqlite_utils.Database) -> None:
+    """Each laptop works alone (issue 23): keys the same on every laptop (uid) on the tables that
+    travel and on assessments, the laptop's record of its changes (triggers, so nothing changes
+    without being recorded), the versions agreed with the lead, and on the lead's side the
+    members' keys, what was received and the conflicts (docs/sync.md)."""
+    _run_script(db, _SYNC_TABLES)
+    _run_script(db, "\n".join(_sync_uid_script()))
+    script = []
+    for t in ("sync_peer", "sync_changes", "sync_base", "sync_members", "sync_applied", "sync_conflicts"):
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            script.append(
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f" INSERT INTO data_versions (assessment_id, data, register)"
+                f" SELECT {row}.assessment_id, random(), random()"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET data = excluded.data; END;")
+    # The write's audit row names who and when of the changes it recorded.
+    script.append('CREATE TRIGGER "audit_log_sync" AFTER INSERT ON audit_log'
+                  " WHEN EXISTS (SELECT 1 FROM sync_peer) BEGIN"
+                  " UPDATE sync_changes SET audit_id = NEW.id WHERE audit_id IS NULL; END;")
+    _run_script(db, "\n".join(script))
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -679,6 +818,7 @@ MIGRATIONS = [
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
+    ("016_sync", m016_sync),
 ]
 
 

@@ -37,6 +37,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scoresheet": ("report", "write one expert's score sheet PDF: scoresheet ID --member NAME --db PATH --out FILE.pdf"),
     "unlock-member": ("server", "lift the wrong-PIN lockout of a member (--member NAME) or a client address (--address IP)"),
     "serve": ("server", "start the app for the team: HTTPS on the LAN with the laptop's own certificate (made on first start)"),
+    "join-pack": ("sync", "write a member's 任务包: join-pack ID --member NAME --db PATH --out FILE"),
+    "join": ("sync", "make a laptop's database from a 任务包: join FILE --db PATH [--lead URL]; last line the id"),
+    "changes": ("sync", "write the laptop's changes not yet confirmed by the lead: changes ID --db PATH --out FILE"),
+    "merge": ("sync", "merge a laptop's changes into the lead's database; last line `applied N; unchanged M; conflicts K`"),
+    "conflicts": ("sync", "list the open conflicts of an assessment; last line `conflicts K`"),
+    "sync-service": ("sync", "(started by serve) the lead's sync endpoint, or a joined laptop's push/pull loop"),
     "import-register": ("station", "import a register file (.xlsx/.csv) into an assessment; last line 'persons N; households M'"),
 }
 

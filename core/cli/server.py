@@ -12,6 +12,7 @@ from core.cli.base import command, open_db
 from core.errors import DataError
 from core import store, tls
 from core.assessment import team
+from core.sync import net
 
 
 @command("unlock-member")
@@ -47,6 +48,8 @@ def cmd_serve(argv):
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db); created on first start")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="0.0.0.0", help="address to listen on (default: every address)")
+    p.add_argument("--sync-port", type=int, help="the team's sync endpoint (HTTPS; default: --port + 1)")
+    p.add_argument("--no-sync", action="store_true", help="no sync endpoint / no push-pull loop (docs/sync.md)")
     p.add_argument("--http", action="store_true",
                    help="plain HTTP on the LAN, unencrypted: PINs and client names cross the Wi-Fi in clear text")
     argv = list(argv)
@@ -95,6 +98,8 @@ def cmd_serve(argv):
             # address makes Streamlit ask checkip.amazonaws.com for an "External URL" (nothing may
             # call out to the internet on site).
             cmd += ["--browser.serverAddress", shown[0].strip("[]"), "--browser.serverPort", str(args.port)]
+    if not args.no_sync:    # beside Streamlit: the lead's sync endpoint, or a joined laptop's push/pull loop
+        net.start_beside(db_path, args.address, args.sync_port or args.port + 1)
     sys.stdout.flush()
     cmd += extra
     if os.name == "posix":
