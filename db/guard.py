@@ -49,6 +49,11 @@ UNGUARDED = {
     "stations.rewrite_publish_copy": "writes the new publish file, never the database in use",
     "logins.record_attempt": "a login attempt has no logged-in member yet: it stores its wrong-PIN counters and a "
                              "failed login's audit row (member_id NULL) itself, in core.assessment.team.login's transaction",
+    "migrations.m016_sync": "a migration: keys shared by every laptop, the change-recording triggers, the sync tables",
+    "sync.create_copy": "join makes a laptop's new database from a 任务包: nobody is logged in to it yet "
+                        "(logged as the member's 'join' audit row)",
+    "sync.record_attempt": "the laptop's own connection state (when it last met the lead, the last error), written by "
+                           "the serve loop every few seconds: no content of the assessment, nobody logged in",
     "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 

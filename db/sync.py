@@ -134,12 +134,6 @@ def record_attempt(db, assessment_id: int, ok: bool, error: str = "") -> None:
                        [now, error[:300], assessment_id])
 
 
-def set_lead_urls(db, assessment_id: int, urls: list[str]) -> None:
-    """`join --lead URL` (unguarded, db.guard.UNGUARDED: part of making the laptop's database)."""
-    with transaction(db):
-        db.execute("UPDATE sync_peer SET lead_urls = ? WHERE assessment_id = ?", [json.dumps(urls), assessment_id])
-
-
 # ---------- writing rows by uid (inside a merge or pull) ----------
 
 def _write_row(db, table: str, uid: str, values: dict) -> None:
