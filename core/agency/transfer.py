@@ -54,7 +54,10 @@ LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "a
 # imported assessment gets its own as its rows arrive), and the wrong-PIN counters
 # (login_throttle) are the state of one server, not content of the assessment.
 NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries",
-                "data_versions", "login_throttle")
+                "data_versions", "login_throttle",
+                # issue 23: this database's own meeting with the team's laptops (keys, what was sent and received)
+                "sync_peer", "sync_applying", "sync_changes", "sync_base", "sync_members", "sync_applied",
+                "sync_conflicts")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
@@ -497,6 +500,7 @@ def remap(doc: dict, schema: dict, bases: dict[str, int]) -> dict[str, list[dict
         rows = []
         for row in doc["tables"][t]:
             r = dict(row)
+            r.pop("uid", None)       # an imported assessment is a new one: its rows get keys of their own (issue 23)
             if pk:
                 r[pk] = maps[t][row[pk]]
             for c, parent in fk.items():
