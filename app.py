@@ -2,6 +2,7 @@
 import streamlit as st
 
 from pages import _shared as ui
+from pages import _sync_panel as sync_panel
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
 ui.entered_through_app()
@@ -30,7 +31,7 @@ else:
         # In the order of the day: set-up first, the report and the log last.
         nav["准备"] = [P["setup"], P["frameworks"]]
         nav["社工站数据"] = [P["station_data"], P["register"], P["survey"]]
-        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"]]
+        nav["现场评估"] = [P["dashboard"], P["scoring"], P["site_records"], P["survey_calls"], P["sync"]]
         nav["报告"] = [P["report"], P["audit"]]
         nav["历次评估与总览"] = [P["history"], P["overview"]]
     elif role == "expert":
@@ -38,11 +39,14 @@ else:
     else:  # staff
         nav["现场评估"] = [P["survey_calls"], P["station_data"], P["register"], P["survey"]]
 
+    if role != "lead" and sync_panel.is_laptop(ui.get_db()):
+        nav["现场评估"].append(P["sync"])        # a member's own laptop: sync now, or a changes file
 page = st.navigation(nav, position="hidden")
 with st.sidebar:
     ui.nav_menu(nav)
     if who is not None:
         ui.sidebar_identity(who)
+        sync_panel.laptop_banner(ui.get_db())    # a member's own laptop (issue 23): whose copy, last met
         # Navigation clears query parameters; keep ?a=&m= so that after a browser
         # refresh the login form is pre-filled and only the PIN is asked.
         ui.remember_login(who)

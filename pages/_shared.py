@@ -28,6 +28,7 @@ PAGES = {
     "survey_calls": st.Page("pages/survey_calls.py", title="电话回访", icon=":material/call:"),
     "report": st.Page("pages/report.py", title="报告与导出", icon=":material/picture_as_pdf:"),
     "audit": st.Page("pages/audit.py", title="修改记录", icon=":material/history:"),
+    "sync": st.Page("pages/sync.py", title="团队同步", icon=":material/sync:"),
     "history": st.Page("pages/history.py", title="历次评估", icon=":material/timeline:"),
     "overview": st.Page("pages/overview.py", title="机构总览", icon=":material/insights:"),
 }

@@ -11,6 +11,7 @@ from core.day import live
 from core.scoring import scoresheet
 from core.scoring import signoff
 from pages import _shared as ui
+from pages import _sync_panel as sync_panel
 
 who = ui.require_login("lead", "expert")
 aid, mid = who["assessment_id"], who["member_id"]
@@ -122,6 +123,8 @@ def render(dash: dashboard.Dashboard) -> None:
 @st.fragment(run_every=every if auto else None)
 def refresh() -> None:
     render(dashboard.blind_for(live.dashboard(ui.get_db(), aid), mid, is_lead))
+    if is_lead:
+        sync_panel.team_table(ui.get_db(), aid)     # issue 23: each laptop and when it last met
 
 
 refresh()

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from db import sync as sync_db
 from core import store, tls
 from core.errors import DataError
-from core.sync import bundle, envelope, merge, pull
+from core.sync import bundle, envelope, merge, pack, pull
 
 DEFAULT_SYNC_PORT = 8502
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024
@@ -218,3 +218,9 @@ def run_service(db_path: str, host: str, port: int, cert=None, key=None, parent:
     stop.set()
     time.sleep(0.1)
     sys.exit(0)
+
+
+def pack_for(db, db_path, assessment_id: int, lead_id: int, member_name: str, sync_port: int) -> bytes:
+    """The member's pack as the lead's page exports it: this laptop's sync addresses and certificate."""
+    cert, _, _ = tls.ensure_certificate(db_path)
+    return pack.make_pack(db, assessment_id, lead_id, member_name, lead_urls(sync_port), tls.fingerprint(cert))
