@@ -54,6 +54,9 @@ UNGUARDED = {
                         "(logged as the member's 'join' audit row)",
     "sync.record_attempt": "the laptop's own connection state (when it last met the lead, the last error), written by "
                            "the serve loop every few seconds: no content of the assessment, nobody logged in",
+    "sync.record_sent": "the laptop's own record of the versions its bundles carried (no content, nobody's input)",
+    "sync.note_meeting": "a laptop's heartbeat with nothing to send: when it last met the lead's, no content "
+                         "(a bundle with changes goes through the guarded sync.merge_changes)",
     "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 

@@ -736,6 +736,13 @@ CREATE TABLE sync_base (            -- on a laptop: the version of each row last
     version TEXT NOT NULL,
     PRIMARY KEY (assessment_id, tbl, uid)
 );
+CREATE TABLE sync_sent (            -- on a laptop: versions of a row already sent (a file carries no answer back)
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (assessment_id, tbl, uid, version)
+);
 CREATE TABLE sync_members (         -- on the lead's: each member's pack and laptop
     assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
     member_id INTEGER NOT NULL REFERENCES members(id),
@@ -789,7 +796,7 @@ def m016_sync(db: sqlite_utils.Database) -> None:
     _run_script(db, _SYNC_TABLES)
     _run_script(db, "\n".join(_sync_uid_script()))
     script = []
-    for t in ("sync_peer", "sync_changes", "sync_base", "sync_members", "sync_applied", "sync_conflicts"):
+    for t in ("sync_peer", "sync_changes", "sync_base", "sync_sent", "sync_members", "sync_applied", "sync_conflicts"):
         for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
             script.append(
                 f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'

@@ -90,6 +90,23 @@ def bases(db, assessment_id: int) -> dict[tuple[str, str], str]:
         "SELECT tbl, uid, version FROM sync_base WHERE assessment_id = ?", [assessment_id])}
 
 
+def sent(db, assessment_id: int) -> dict[tuple[str, str], list[str]]:
+    """(table, uid) -> the versions of the row this laptop has already sent (since the lead last confirmed)."""
+    out: dict = {}
+    for t, u, v in db.execute("SELECT tbl, uid, version FROM sync_sent WHERE assessment_id = ?", [assessment_id]):
+        out.setdefault((t, u), []).append(v)
+    return out
+
+
+def record_sent(db, assessment_id: int, versions: list[tuple[str, str, str]]) -> None:
+    """The versions a bundle carries, kept so that a later change of the same row tells the lead it follows
+    them (a file brings no confirmation back). Unguarded (db.guard.UNGUARDED): the laptop's own bookkeeping
+    of what it sent, no content of the assessment."""
+    with transaction(db):
+        db.conn.executemany("INSERT OR IGNORE INTO sync_sent (assessment_id, tbl, uid, version) VALUES (?, ?, ?, ?)",
+                            [(assessment_id, t, u, v) for t, u, v in versions if v is not None])
+
+
 def _mark_applying(db) -> None:
     db.execute("INSERT INTO sync_applying (x) VALUES (1)")
 
@@ -132,6 +149,16 @@ def record_attempt(db, assessment_id: int, ok: bool, error: str = "") -> None:
         else:
             db.execute("UPDATE sync_peer SET last_tried_at = ?, last_error = ? WHERE assessment_id = ?",
                        [now, error[:300], assessment_id])
+
+
+def note_meeting(db, assessment_id: int, member_id: int, via: str, address: str, waiting: int) -> None:
+    """A laptop met the lead's with nothing to send (its heartbeat every few seconds): only when and how.
+    Unguarded (db.guard.UNGUARDED): no content of the assessment changes; the bundle's signature and the
+    member were checked by core.sync.merge in this transaction."""
+    with transaction(db):
+        db.execute("UPDATE sync_members SET last_met_at = ?, last_via = ?, last_address = ?, last_received = 0,"
+                   " last_applied = 0, waiting = ? WHERE assessment_id = ? AND member_id = ?",
+                   [audit.now(), via, address, waiting, assessment_id, member_id])
 
 
 # ---------- writing rows by uid (inside a merge or pull) ----------
@@ -354,3 +381,4 @@ def _confirm(db, assessment_id: int, confirm: list) -> None:
         if seq is not None:
             db.execute("DELETE FROM sync_changes WHERE assessment_id = ? AND tbl = ? AND uid = ? AND id <= ?",
                        [assessment_id, t, u, seq])
+            db.execute("DELETE FROM sync_sent WHERE assessment_id = ? AND tbl = ? AND uid = ?", [assessment_id, t, u])

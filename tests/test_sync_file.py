@@ -341,3 +341,28 @@ def test_kill_9_during_a_merge_leaves_the_leads_database_as_before(team, capsys)
     n = len(scoresheet.scores(laptop, aid, EXPERT_ID))
     assert _merge(capsys, paths, f)[1] == f"applied {n}; unchanged 0; conflicts 0"
     assert all(r["note"] == "复核备注" for r in scoresheet.scores(lead, aid, EXPERT_ID))
+
+
+def test_a_row_changed_again_after_its_bundle_was_merged_by_file_applies_and_a_deletion_follows(team, capsys):
+    """No answer comes back through a USB stick: the next bundle still applies (not a false conflict)."""
+    lead, laptop, aid, paths = team
+    rid = station_data.save_site_record(laptop, aid, EXPERT_ID, "observation", item="档案室", notes="初看")
+    assert _merge(capsys, paths, _changes(capsys, paths, aid, "1.json"))[1] == "applied 1; unchanged 0; conflicts 0"
+    station_data.save_site_record(laptop, aid, EXPERT_ID, "observation", notes="复看：台账齐全", record_id=rid)
+    scoresheet.save_score(laptop, aid, EXPERT_ID, "A1", "", value=2)
+    assert _merge(capsys, paths, _changes(capsys, paths, aid, "2.json"))[1] == "applied 2; unchanged 0; conflicts 0"
+    scoresheet.save_score(laptop, aid, EXPERT_ID, "A1", "", value=3)
+    assert _merge(capsys, paths, _changes(capsys, paths, aid, "3.json"))[1] == "applied 1; unchanged 1; conflicts 0"
+    rec = next(r for r in station_data.list_site_records(lead, aid) if r["item"] == "档案室")
+    assert rec["notes"] == "复看：台账齐全" and _own_score(lead, aid, EXPERT_ID)["value"] == 3
+    station_data.delete_site_record(laptop, aid, EXPERT_ID, rid)
+    assert _merge(capsys, paths, _changes(capsys, paths, aid, "4.json"))[1] == "applied 1; unchanged 1; conflicts 0"
+    assert not [r for r in station_data.list_site_records(lead, aid) if r["item"] == "档案室"]
+    # the lead edits the same note meanwhile: that one is a conflict, the lead's note kept
+    rid2 = station_data.save_site_record(laptop, aid, EXPERT_ID, "observation", item="活动室", notes="甲")
+    _merge(capsys, paths, _changes(capsys, paths, aid, "5.json"))
+    lead_rid = next(r["id"] for r in station_data.list_site_records(lead, aid) if r["item"] == "活动室")
+    station_data.save_site_record(lead, aid, 1, "observation", notes="组长补记", record_id=lead_rid)
+    station_data.save_site_record(laptop, aid, EXPERT_ID, "observation", notes="乙", record_id=rid2)
+    assert _merge(capsys, paths, _changes(capsys, paths, aid, "6.json"))[1].endswith("conflicts 1")
+    assert next(r for r in station_data.list_site_records(lead, aid) if r["item"] == "活动室")["notes"] == "组长补记"

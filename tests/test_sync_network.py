@@ -155,6 +155,14 @@ def test_with_the_lead_unreachable_the_laptop_keeps_working_and_meets_later(lead
         assert sync_db.pending_count(laptop, aid) == 0 and sync_db.peer(laptop, aid)["last_met_at"]
         again = net.exchange(laptop, aid)
         assert again["merge"]["applied"] == 0
+        # Meeting every few seconds with nothing new writes no audit row on either side, only when they met.
+        rows = [db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] for db in (lead, laptop)]
+        met = sync_db.members(lead, aid)[0]["last_met_at"]
+        time.sleep(0.01)
+        net.exchange(laptop, aid)
+        net.exchange(laptop, aid)
+        assert [db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] for db in (lead, laptop)] == rows
+        assert sync_db.members(lead, aid)[0]["last_met_at"] > met
     finally:
         proc.terminate()
         proc.wait(10)

@@ -11,7 +11,8 @@ db.sync.merge_changes — all of it or, on any failure (kill -9 included), none 
 - a change to a row that is not the sender's (another member's score, finding, photo or call), or
   of a table the sender's role may not write: kept for the lead ('owner'), not applied;
 - after the lead has locked the assessment: kept for the lead ('late'), not applied;
-- based on the lead's current version (or a new row): applied;
+- based on the lead's current version (or a new row), or following a version of the row this laptop
+  sent before and the lead still holds (consecutive bundles by file): applied;
 - anything else: a conflict, kept with both versions for the lead to decide (core.sync.conflicts);
   the lead's value stays until then. Never last write wins.
 """
@@ -47,8 +48,8 @@ def decide(change: dict, ours_version: str | None, ours_owner: int | None, sende
         return "unchanged"
     if locked:
         return "late"
-    if change["base"] == ours_version:
-        return "apply"
+    if change["base"] == ours_version or (ours_version is not None and ours_version in change.get("sent", ())):
+        return "apply"                # based on the lead's version, or following a version it sent before
     return "conflict"
 
 
@@ -59,7 +60,8 @@ def _check_changes(body: dict) -> list[dict]:
     for n, c in enumerate(items, 1):
         ok = (isinstance(c, dict) and c.get("tbl") in TABLES and isinstance(c.get("uid"), str) and c["uid"]
               and isinstance(c.get("seq"), int) and (c.get("content") is None or isinstance(c["content"], dict))
-              and (c.get("base") is None or isinstance(c["base"], str)))
+              and (c.get("base") is None or isinstance(c["base"], str))
+              and isinstance(c.get("sent", []), list) and all(isinstance(v, str) for v in c.get("sent", [])))
         if not ok:
             raise envelope.Refused(f"变更文件第 {n} 条变更格式不符，未作任何修改。")
         if version(c["content"]) != c.get("version"):
@@ -79,12 +81,12 @@ def read_bundle(db, data: bytes) -> tuple[int, dict, dict]:
     if sync_db.peer(db, aid):
         raise envelope.Refused("这是成员笔记本上的副本：变更文件只能合并到组长的数据库，未作任何修改。")
     member = body.get("member") if isinstance(body.get("member"), dict) else {}
-    m = db.execute("SELECT id, name, role FROM members WHERE id = ? AND assessment_id = ?",
+    m = db.execute("SELECT id, name, role FROM members WHERE id = ? AND assessment_id = ? AND active = 1",
                    [member.get("id"), aid]).fetchone()
     key = sync_db.member_key(db, aid, m[0]) if m else None
     if m is None or key is None:
-        raise envelope.Refused(f"变更文件的签名人“{member.get('name', '')}”没有本评估的任务包，无法核对签名，"
-                               "未作任何修改。")
+        raise envelope.Refused(f"变更文件的签名人“{member.get('name', '')}”不是本评估在岗的成员或没有任务包，"
+                               "无法核对签名，未作任何修改。")
     envelope.verify(doc, key["secret"], m[1])
     _check_changes(body)
     return aid, {"id": m[0], "name": m[1], "role": m[2]}, body
@@ -146,6 +148,9 @@ def merge(db, data: bytes, via: str = "file", address: str = "") -> dict:
     with transaction(db):
         aid, sender, body = read_bundle(db, data)
         p = plan(db, aid, sender, body, via, address)
-        sync_db.merge_changes(db, aid, sender["id"], p)
+        if body["changes"]:
+            sync_db.merge_changes(db, aid, sender["id"], p)
+        else:                        # a heartbeat: no audit row every few seconds, only when it met
+            sync_db.note_meeting(db, aid, sender["id"], via, address, 0)
         _pause_for_fault_test()
     return dict(p["counts"], assessment_id=aid, member=sender, bundle_id=p["bundle_id"], have=body.get("have"))

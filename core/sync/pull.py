@@ -82,9 +82,32 @@ def plan_take(db, aid: int, reply: dict) -> dict:
             confirm.append((t, u, base[(t, u)], seq))
     order = {t: i for i, t in enumerate(TABLES)}
     ops.sort(key=lambda o: (o["values"] is None, order[o["tbl"]] * (-1 if o["values"] is None else 1)))
-    return {"status": reply.get("status"), "members": reply.get("members", []),
-            "assignments": reply.get("assignments", []), "overrides": reply.get("overrides", []),
-            "ops": ops, "confirm": confirm, "failed": []}
+    out = {"ops": ops, "confirm": confirm, "failed": []}
+    return dict(out, **_team_changes(db, aid, reply))
+
+
+def _team_changes(db, aid: int, reply: dict) -> dict:
+    """The lock, the team, assignments and rulings of the reply where they differ from the laptop's."""
+    out = {}
+    status = db.execute("SELECT status FROM assessments WHERE id = ?", [aid]).fetchone()[0]
+    if reply.get("status") in ("open", "locked") and reply["status"] != status:
+        out["status"] = reply["status"]
+    mine = {m["id"]: {k: m[k] for k in ("name", "role", "active")}
+            for m in db.query("SELECT * FROM members WHERE assessment_id = ?", [aid])}
+    if any(mine.get(m.get("id")) != {k: m.get(k) for k in ("name", "role", "active")}
+           for m in reply.get("members", [])):
+        out["members"] = reply["members"]
+    for t, cols in (("assignments", ("member_id", "section_code", "area_code")),
+                    ("overrides", ("indicator_code", "area_code", "value", "na", "reason", "member_id"))):
+        have = sorted(tuple(r[c] for c in cols) for r in sync_db.rows_of(db, aid, t))
+        got = sorted(tuple(r.get(c) for c in cols) for r in reply.get(t, []))
+        if have != got:
+            out[t] = reply.get(t, [])
+    return out
+
+
+def has_work(plan: dict) -> bool:
+    return any(plan.get(k) for k in ("ops", "confirm", "status", "members", "assignments", "overrides"))
 
 
 def take(db, aid: int, data: bytes) -> dict:
@@ -96,6 +119,7 @@ def take(db, aid: int, data: bytes) -> dict:
         raise envelope.Refused("组长的回复属于另一个评估，未作任何修改。")
     with transaction(db):
         plan = plan_take(db, aid, reply)
-        sync_db.apply_pull(db, aid, p["member_id"], plan)
+        if has_work(plan):           # nothing new: no write, no audit row every few seconds
+            sync_db.apply_pull(db, aid, p["member_id"], plan)
     return {"rows": len(plan["ops"]), "confirmed": len(plan["confirm"]), "failed": plan["failed"],
-            "status": plan["status"]}
+            "status": plan.get("status")}
