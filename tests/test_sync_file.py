@@ -257,7 +257,8 @@ def test_an_experts_pack_has_no_phone_numbers_the_staffs_has_the_call_list(team,
     staff = connect(tmp_path / "staff.db")
     phones = staff.execute("SELECT COUNT(*) FROM clients WHERE phone != ''").fetchone()[0]
     assert phones == lead.execute("SELECT COUNT(*) FROM clients WHERE phone != ''").fetchone()[0]
-    assert staff.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 0
+    for t in ("scores", "findings", "site_records", "interviews", "attachments"):
+        assert staff.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] == 0, t
     # The staff calls alone; the calls merge.
     calls.record_call(staff, aid, STAFF_ID, reserve, 1, "无人接听")
     staff.conn.close()

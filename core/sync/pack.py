@@ -32,11 +32,19 @@ PACK_TABLES = (
     "survey_script",
 )
 PHONE_FIELDS = ("phone", "phone2", "phone_note")
+# The staff calls clients: their pack and pulls hold no scores, findings, notes or photos of the team.
+NOT_FOR_STAFF = ("site_records", "interviews", "findings", "scores", "overrides", "party_scores", "veto_checks",
+                 "attachments", "submissions")
 ROLE_LABELS = {"lead": "组长", "expert": "专家", "staff": "工作人员"}
 
 
 def _scored(r: dict) -> bool:
     return r.get("value") is not None or bool(r.get("na"))
+
+
+def visible_tables(member: dict) -> tuple[str, ...]:
+    """The travelling tables whose rows the member's laptop holds."""
+    return tuple(t for t in TABLES if member["role"] != "staff" or t not in NOT_FOR_STAFF)
 
 
 def visible_scores(rows: list[dict], member: dict) -> list[dict]:
@@ -55,6 +63,8 @@ def _for_member(tables: dict, member: dict) -> dict:
     if member["role"] != "staff" and member["role"] != "lead":
         out["clients"] = [dict(c, **{f: "" for f in PHONE_FIELDS if f in c}) for c in tables["clients"]]
     out["scores"] = visible_scores(tables["scores"], member)
+    if member["role"] == "staff":
+        out.update({t: [] for t in NOT_FOR_STAFF})
     out["stations"] = [dict(s, identity_id=None) for s in tables["stations"]]
     return out
 

@@ -17,15 +17,16 @@ from db.connection import transaction
 from core.sync import envelope
 from core.sync.bundle import laptop
 from core.sync.merge import resolver
-from core.sync.pack import visible_scores
+from core.sync.pack import visible_scores, visible_tables
 from core.sync.rows import TABLES, content, current, pack_files, unpack_files, version
 
 _TEAM = ("id", "name", "role", "active", "created_at")
 
 
 def _visible_rows(db, aid: int, member: dict) -> dict[str, list[dict]]:
-    out = {t: sync_db.rows_of(db, aid, t) for t in TABLES}
-    out["scores"] = visible_scores(out["scores"], member)
+    out = {t: sync_db.rows_of(db, aid, t) for t in visible_tables(member)}
+    if "scores" in out:
+        out["scores"] = visible_scores(out["scores"], member)
     return out
 
 
