@@ -51,6 +51,7 @@ def replace_clients(w: Write, rows: list[dict], source: str = "", counts: dict |
     one audit row keeps the file name and counts (`counts`: households, flags … computed
     by core), never names or phones.
     """
+    w.refuse_on_laptop("这是成员笔记本上的副本：名册在组长的笔记本上导入，随任务包下发")
     db, assessment_id = w.db, w.assessment_id
     old_n = db.execute("SELECT count(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
     db.execute("DELETE FROM clients WHERE assessment_id = ?", [assessment_id])

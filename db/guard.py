@@ -90,6 +90,12 @@ class Write:
         """Refuse (PermissionDenied, rolled back) with a Chinese message."""
         raise PermissionDenied(message)
 
+    def refuse_on_laptop(self, message: str) -> None:
+        """Refuse on a member's laptop (a database made from a 任务包, issue 23): the lead's rows — the
+        register, the sample — are set on the lead's laptop and travel from there only."""
+        if self.db.execute("SELECT 1 FROM sync_peer WHERE assessment_id = ?", [self.assessment_id]).fetchone():
+            self.deny(message)
+
     def log(self, action: str, entity: str, key="", old=None, new=None) -> None:
         """The writer's one audit row, in its transaction."""
         if self.logged:

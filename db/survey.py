@@ -130,6 +130,7 @@ def draw(w: Write, drawn: dict, confirm_redraw: bool = False) -> int:
     exist only the lead may redraw, with `confirm_redraw=True`. The old sample (and its
     calls) is kept inactive; one audit row (draw or redraw) records both.
     """
+    w.refuse_on_laptop("这是成员笔记本上的副本：抽样在组长的笔记本上进行，样本随任务包下发")
     db, assessment_id = w.db, w.assessment_id
     old = current_sample(db, assessment_id)
     calls = _active_calls(db, assessment_id)

@@ -261,6 +261,8 @@ def test_an_experts_pack_has_no_phone_numbers_the_staffs_has_the_call_list(team,
         assert staff.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] == 0, t
     # The staff calls alone; the calls merge.
     calls.record_call(staff, aid, STAFF_ID, reserve, 1, "无人接听")
+    with pytest.raises(Exception, match="抽样在组长的笔记本上进行"):     # the sample is the lead's
+        calls.draw_sample(staff, aid, STAFF_ID, seed="again", confirm_redraw=True)
     staff.conn.close()
     code, _, err = run(capsys, "changes", aid, "--db", tmp_path / "staff.db", "--out", tmp_path / "sc.json")
     assert code == 0, err
