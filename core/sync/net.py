@@ -110,7 +110,15 @@ class _Handler(BaseHTTPRequestHandler):
 def lead_server(db_path: str, host: str, port: int, cert, key) -> ThreadingHTTPServer:
     """The lead's HTTPS sync endpoint (not yet serving: call serve_forever)."""
     handler = type("Handler", (_Handler,), {"db_path": str(db_path), "local": threading.local()})
-    httpd = ThreadingHTTPServer((host, port), handler)
+    deadline = time.monotonic() + 10          # a restarted serve: the old service may still hold the port
+    while True:
+        try:
+            httpd = ThreadingHTTPServer((host, port), handler)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(cert), str(key))
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
@@ -209,7 +217,11 @@ def run_service(db_path: str, host: str, port: int, cert=None, key=None, parent:
         threading.Thread(target=laptop_loop, args=(db_path, stop), daemon=True).start()
         print("同步：本机是成员副本，组长可达时每隔几秒自动推送和接收。", flush=True)
     else:
-        httpd = lead_server(db_path, host, port, cert, key)
+        try:
+            httpd = lead_server(db_path, host, port, cert, key)
+        except OSError as e:
+            print(f"同步服务未能启动（端口 {port}：{e.strerror or e}）；可用 serve --sync-port 换一个端口。", flush=True)
+            return
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         print(f"同步服务：https://{host}:{port}{PATH}（成员笔记本自动推送到这里）", flush=True)
     while parent is None or os.getppid() == parent:
