@@ -39,3 +39,7 @@ def laptop_banner(db) -> None:
 
 def is_laptop(db) -> bool:
     return status.laptop_view(db) is not None
+
+
+if __name__ == "__main__":   # this file opened as a page before app.py ran once: the PIN form
+    ui.through_app()
