@@ -53,7 +53,8 @@ def _conflict_section() -> None:
                         f"来自 {ui.esc(c['member_name'])}，{ui.esc(c['received_at'])}")
             rows = [{"字段": f["label"], "组长的版本（当前）": f["ours"], f"{c['member_name']}的版本": f["theirs"],
                      "": "≠" if f["differs"] else ""} for f in c["fields"]]
-            st.dataframe(rows, hide_index=True, use_container_width=True, key=f"sync_conflict_table_{c['id']}")
+            st.dataframe(rows, hide_index=True, use_container_width=True, key=f"sync_conflict_table_{c['id']}",
+                         placeholder="")
             b1, b2 = st.columns(2)
             if c["kind"] != "owner":
                 b1.button(f"采用{c['member_name']}的版本", key=f"sync_theirs_{c['id']}", on_click=_decide,

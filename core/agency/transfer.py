@@ -56,7 +56,7 @@ LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "a
 NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries",
                 "data_versions", "login_throttle",
                 # issue 23: this database's own meeting with the team's laptops (keys, what was sent and received)
-                "sync_peer", "sync_applying", "sync_changes", "sync_base", "sync_members", "sync_applied",
+                "sync_peer", "sync_applying", "sync_changes", "sync_base", "sync_sent", "sync_members", "sync_applied",
                 "sync_conflicts")
 
 TABLE_LABELS = {
