@@ -358,11 +358,14 @@ def apply_pull(w: Write, plan: dict) -> None:
                 cols = [c for c in r if c in set(columns(db, t))]
                 db.execute(f"INSERT INTO {t} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                            [r[c] for c in cols])
+    confirm = list(plan["confirm"])
     for op in plan["ops"]:
         problem = _apply_one(db, op)
-        if problem:
+        if problem:                   # not confirmed: the lead sends it again at the next pull
             plan["failed"].append(f"{op['tbl']}:{op['uid']}: {problem}")
-    _confirm(db, aid, plan["confirm"])
+        elif op.get("confirm"):
+            confirm.append(op["confirm"])
+    _confirm(db, aid, confirm)
     _unmark_applying(db)
     w.log("pull", "sync", "", new={"rows": len(plan["ops"]), "confirmed": len(plan["confirm"]),
                                    "status": plan.get("status"), "failed": plan["failed"][:20]})

@@ -369,3 +369,40 @@ def test_a_row_changed_again_after_its_bundle_was_merged_by_file_applies_and_a_d
     station_data.save_site_record(laptop, aid, EXPERT_ID, "observation", notes="乙", record_id=rid2)
     assert _merge(capsys, paths, _changes(capsys, paths, aid, "6.json"))[1].endswith("conflicts 1")
     assert next(r for r in station_data.list_site_records(lead, aid) if r["item"] == "活动室")["notes"] == "组长补记"
+
+
+def _meet(lead, laptop, aid, member_id=EXPERT_ID, role="expert"):
+    """What one network meeting does, without the servers: the laptop's bundle merged, the reply taken."""
+    from core.sync import merge, pull
+    from core.sync.envelope import dumps
+    out = merge.merge(lead, bundle.make_bundle(laptop, aid, have=bundle.holdings(laptop, aid)), via="network")
+    reply = pull.pull_for(lead, aid, {"id": member_id, "role": role}, out["have"])
+    pull.take(laptop, aid, dumps("reply", reply, sync_db.member_key(lead, aid, member_id)["secret"]))
+    return out
+
+
+def test_what_others_write_reaches_the_laptop_without_becoming_its_own_changes(team, capsys):
+    lead, laptop, aid, paths = team
+    fid = scoresheet.add_finding(lead, aid, 3, "B", "strength", "王建华：片区活动扎实", area_code="P1")
+    rid = station_data.save_site_record(lead, aid, 1, "document", item="组长查阅的台账", notes="齐全")
+    att = attachments.add(lead, aid, 1, "site_record", rid, "台账.jpg", _jpeg((10, 120, 10)))
+    _meet(lead, laptop, aid)
+    assert any(f["text"] == "王建华：片区活动扎实" for f in scoresheet.findings(laptop, aid))
+    lap_rec = next(r for r in station_data.list_site_records(laptop, aid) if r["item"] == "组长查阅的台账")
+    lap_att = next(a for a in attachments.list_all(laptop, aid) if a["filename"] == "台账.jpg")
+    assert lap_att["owner_id"] == lap_rec["id"]
+    assert attachments.file_of(laptop, aid, lap_att["id"])["data"] == attachments.file_of(lead, aid, att)["data"]
+    assert sync_db.pending_count(laptop, aid) == 0          # received, not the laptop's own changes
+    # The lead deletes them: gone from the laptop at the next meeting.
+    attachments.delete(lead, aid, 1, att)
+    station_data.delete_site_record(lead, aid, 1, rid)
+    scoresheet.delete_finding(lead, aid, 3, fid)
+    _meet(lead, laptop, aid)
+    assert not [r for r in station_data.list_site_records(laptop, aid) if r["item"] == "组长查阅的台账"]
+    assert not [a for a in attachments.list_all(laptop, aid) if a["filename"] == "台账.jpg"]
+    assert sync_db.pending_count(laptop, aid) == 0
+    # Her own change meets once and is confirmed; meeting again changes nothing.
+    scoresheet.save_score(laptop, aid, EXPERT_ID, "A1", "", value=2)
+    assert _meet(lead, laptop, aid)["applied"] == 1
+    assert sync_db.pending_count(laptop, aid) == 0
+    assert _meet(lead, laptop, aid)["applied"] == 0

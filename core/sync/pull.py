@@ -69,14 +69,15 @@ def plan_take(db, aid: int, reply: dict) -> dict:
         mine = version(current(db, aid, r["tbl"], r["uid"])[0])
         if seq is not None and mine != r["version"] and (r["tbl"], r["uid"], mine) not in rejected:
             continue                                  # our change still waits for the lead
-        if mine != r["version"]:
-            ops.append({"tbl": r["tbl"], "uid": r["uid"], "values": resolver(aid, dict(r, content=r["content"]), files)})
-        confirm.append((r["tbl"], r["uid"], r["version"], seq))
+        done = (r["tbl"], r["uid"], r["version"], seq)
+        if mine != r["version"]:       # confirmed only once written (a row it refers to may be missing)
+            ops.append({"tbl": r["tbl"], "uid": r["uid"], "values": resolver(aid, r, files), "confirm": done})
+        else:
+            confirm.append(done)
     for t, u in reply.get("gone", []):
         if (t, u) in pending or t not in TABLES:
             continue
-        ops.append({"tbl": t, "uid": u, "values": None})
-        confirm.append((t, u, None, None))
+        ops.append({"tbl": t, "uid": u, "values": None, "confirm": (t, u, None, None)})
     base = sync_db.bases(db, aid)
     for (t, u), seq in pending.items():                # pending rows the lead holds as our base
         if version(current(db, aid, t, u)[0]) == base.get((t, u)):
