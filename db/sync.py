@@ -10,7 +10,6 @@ transaction).
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from . import audit

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,7 +20,10 @@ from core.cli.main import main as cli_main
 from core.scoring import scoresheet
 from core.station import attachments, data as station_data
 from core.survey import calls
-from core.sync import bundle, conflicts as sync_conflicts
+from core.assessment import team as team_uc
+from core.sync import bundle, conflicts as sync_conflicts, merge, pull
+from core.sync.envelope import dumps, signature
+from core.sync.rows import version
 from db import sync as sync_db
 from db.connection import connect
 from tests._station_fixtures import station, station_file  # noqa: F401  (fixtures)
@@ -145,8 +149,6 @@ def test_the_lead_keeping_their_version_reaches_the_laptop_and_stops_the_conflic
     _merge(capsys, paths, _changes(capsys, paths, aid))
     sync_conflicts.decide(lead, aid, 1, sync_conflicts.listing(lead, aid)[0]["id"], "ours")
     # The laptop meets the lead (the reply a network push gets): it takes the lead's ruling.
-    from core.sync import pull
-    from core.sync.envelope import dumps
     key = sync_db.member_key(lead, aid, EXPERT_ID)
     reply = pull.pull_for(lead, aid, {"id": EXPERT_ID, "role": "expert"}, bundle.holdings(laptop, aid))
     pull.take(laptop, aid, dumps("reply", reply, key["secret"]))
@@ -166,8 +168,6 @@ def test_a_refused_bundle_changes_nothing_and_says_what_is_wrong(team, capsys, d
     cases["edited"] = json.dumps(doc).encode()
     doc = json.loads(good)
     doc["body"]["changes"][0]["content"]["note"] = "伪造"
-    from core.sync.envelope import signature
-    from core.sync.rows import version
     doc["body"]["changes"][0]["version"] = version(doc["body"]["changes"][0]["content"])
     doc["sig"] = signature(doc["body"], "another secret")        # signed with another key
     cases["forged"] = json.dumps(doc).encode()
@@ -190,7 +190,6 @@ def test_changes_arriving_after_the_lock_are_kept_and_listed_not_applied(team, c
     lead, laptop, aid, paths = team
     old = _own_score(lead, aid, EXPERT_ID)["value"]
     scoresheet.save_score(laptop, aid, EXPERT_ID, "A1", "", value=0)
-    from core.assessment import team as team_uc
     team_uc.set_locked(lead, aid, 1, True)
     code, out, _ = run(capsys, "merge", _changes(capsys, paths, aid), "--db", paths["lead"])
     assert code == 0 and out[-1] == "applied 0; unchanged 0; conflicts 1"
@@ -333,7 +332,7 @@ def test_kill_9_during_a_merge_leaves_the_leads_database_as_before(team, capsys)
     f = _changes(capsys, paths, aid)
     lead.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = dump(paths["lead"])
-    env = dict(__import__("os").environ, ASSESSMENT_FAULT_PAUSE_MERGE="60")
+    env = dict(os.environ, ASSESSMENT_FAULT_PAUSE_MERGE="60")
     p = subprocess.Popen([sys.executable, "-m", "core", "merge", str(f), "--db", str(paths["lead"])], cwd=ROOT,
                          env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert "MERGE-PAUSED" in p.stderr.readline()
@@ -373,8 +372,6 @@ def test_a_row_changed_again_after_its_bundle_was_merged_by_file_applies_and_a_d
 
 def _meet(lead, laptop, aid, member_id=EXPERT_ID, role="expert"):
     """What one network meeting does, without the servers: the laptop's bundle merged, the reply taken."""
-    from core.sync import merge, pull
-    from core.sync.envelope import dumps
     out = merge.merge(lead, bundle.make_bundle(laptop, aid, have=bundle.holdings(laptop, aid)), via="network")
     reply = pull.pull_for(lead, aid, {"id": member_id, "role": role}, out["have"])
     pull.take(laptop, aid, dumps("reply", reply, sync_db.member_key(lead, aid, member_id)["secret"]))

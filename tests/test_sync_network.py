@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core import tls
 from core.assessment import team as team_uc
 from core.cli.main import main as cli_main
 from core.scoring import scoresheet
@@ -144,7 +145,7 @@ def test_with_the_lead_unreachable_the_laptop_keeps_working_and_meets_later(lead
     assert scoresheet.result(lead, aid).third_party == before
     assert sync_db.pending_count(laptop, aid) == 1
 
-    cert, key, _ = __import__("core.tls", fromlist=["tls"]).ensure_certificate(lead_path)
+    cert, key, _ = tls.ensure_certificate(lead_path)
     proc = subprocess.Popen([sys.executable, "-m", "core", "sync-service", "--db", str(lead_path), "--address",
                              "127.0.0.1", "--port", str(sync_port), "--cert", str(cert), "--key", str(key)], cwd=ROOT)
     try:
@@ -175,7 +176,7 @@ def test_a_lead_with_another_certificate_gets_nothing(lead_and_laptop, tmp_path)
     impostor = tmp_path / "impostor" / "x.db"
     impostor.parent.mkdir()
     shutil.copy(lead_path, impostor)         # the same data, but not the lead's laptop (another certificate)
-    cert, key, _ = __import__("core.tls", fromlist=["tls"]).ensure_certificate(impostor)
+    cert, key, _ = tls.ensure_certificate(impostor)
     proc = subprocess.Popen([sys.executable, "-m", "core", "sync-service", "--db", str(impostor), "--address",
                              "127.0.0.1", "--port", str(sync_port), "--cert", str(cert), "--key", str(key)], cwd=ROOT)
     laptop, other = connect(laptop_path), connect(impostor)
