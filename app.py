@@ -48,3 +48,5 @@ with st.sidebar:
         ui.remember_login(who)
 
 page.run()
+# A session resumed after a server restart: what the browser sent reaches the page's savers now.
+ui.replay_browser_input()
