@@ -143,14 +143,14 @@ _REPLAY = "_ui_replay_input"
 
 
 def _browser_input() -> dict:
-    """{widget id: value} that the browser sent with this run and no widget has read yet (Streamlit's
-    own store of them, still serialised). Non-empty in the first run of a session only when a page
-    that was open before the session began sent its widgets' values: the server restarted under it
-    (a page opened, reloaded or typed into the address bar starts with none)."""
+    """{widget id: value} that the browser sent with this run, as Streamlit keeps them before any
+    widget of the run has read them. Empty in the first run of a page opened, reloaded or typed into
+    the address bar; not empty when a page that was already showing the app sends its widgets' values
+    (a server restart left it without its session). Values still serialised belong to widgets this
+    session has never drawn: their on_change has not run (replay_browser_input)."""
     ctx = get_script_run_ctx()
     states = getattr(getattr(getattr(ctx, "session_state", None), "_state", None), "_new_widget_state", None)
-    states = getattr(states, "states", None)
-    return {} if states is None else {wid: v for wid, v in states.items() if isinstance(v, Serialized)}
+    return dict(getattr(states, "states", None) or {})
 
 
 def resume_session() -> dict | None:
@@ -169,10 +169,11 @@ def resume_session() -> dict | None:
     if who is None:
         del st.query_params[TOKEN_PARAM]
         return None
-    ctx = get_script_run_ctx()
-    for wid in sent:
-        del ctx.session_state._state._new_widget_state.states[wid]
-    st.session_state[_REPLAY] = WidgetStates(widgets=[v.value for v in sent.values()])
+    unread = {wid: v for wid, v in sent.items() if isinstance(v, Serialized)}
+    states = get_script_run_ctx().session_state._state._new_widget_state.states
+    for wid in unread:
+        del states[wid]
+    st.session_state[_REPLAY] = WidgetStates(widgets=[v.value for v in unread.values()])
     st.session_state["auth"] = {"assessment_id": who["assessment_id"], "member_id": who["member_id"],
                                 "token": token}
     return who
