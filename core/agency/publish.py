@@ -32,7 +32,7 @@ from core.privacy import scrubber
 from core.assessment.team import list_assessments
 
 DROP = ("clients", "survey_items", "survey_calls", "survey_samples", "audit_log", "deleted_assessments",
-        "assessment_summaries")
+        "assessment_summaries", "login_sessions")
 SET = {"members": {"pin_hash": ""}, "frameworks": {"created_by": ""}, "attachments": {"data": b"", "thumb": None}}
 REMOVE_ROWS = {"attachments": "personal != 0"}
 KEEP = {"assessments": {"framework_data", "framework_id", "status", "kind", "created_at"},
