@@ -65,6 +65,8 @@ def test_a_note_typed_across_a_server_restart_is_saved_and_no_pin_is_asked(tmp_p
         box.press_sequentially("社工介绍了本年度")          # typing ...
         port = urlparse(server.url).port
         server.stop(signal.SIGKILL)                         # ... the server dies under the page
+        expect(box).to_be_disabled()                        # the page noticed (Streamlit: "connecting")
+        expect(box).to_have_value("社工介绍了本年度")       # what was typed stays in the box
         server = start_server(path, tmp_path / "s2.log", port=port)
         expect(box).to_be_enabled()                         # the page reconnected by itself
         box.press_sequentially("的服务计划和三图一表")       # ... goes on typing
