@@ -52,9 +52,10 @@ LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "a
 # identities are this database's own (the import attaches the station by district + street),
 # summaries are derived figures, data_versions holds change marks kept by triggers (an
 # imported assessment gets its own as its rows arrive), and the wrong-PIN counters
-# (login_throttle) are the state of one server, not content of the assessment.
+# (login_throttle) and the browsers' sign-ins (login_sessions) are the state of one server, not
+# content of the assessment.
 NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries",
-                "data_versions", "login_throttle")
+                "data_versions", "login_throttle", "login_sessions")
 
 TABLE_LABELS = {
     "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
