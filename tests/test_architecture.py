@@ -381,3 +381,29 @@ def test_the_architecture_doc_lists_every_subpackage_in_order():
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `core/(\w+)/` \|", doc, re.M)
     assert tuple(rows) == CORE_ORDER
+
+
+# ---------- one owner per rule (issue 22) ----------
+
+def _rounding_calls(tree: ast.AST) -> list[str]:
+    """`round(...)` and `<x>.quantize(...)` calls: rounding that does not go through core/numbers.py."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            fn = node.func
+            if (isinstance(fn, ast.Name) and fn.id == "round") or (isinstance(fn, ast.Attribute) and fn.attr == "quantize"):
+                out.append(f"{node.lineno}: {ast.unparse(node)[:70]}")
+    return out
+
+
+def test_the_rounding_check_finds_round_and_quantize():
+    code = "x = round(a, 2)\ny = D(b).quantize(Decimal('0.01'))\nz = numbers.round_half_up(c)\n"
+    assert [c.split(":")[0] for c in _rounding_calls(ast.parse(code))] == ["1", "2"]
+
+
+@pytest.mark.parametrize("path", [p for p in _project_files() if p != ROOT / "core" / "numbers.py"], ids=_rel)
+def test_every_rounding_goes_through_core_numbers(path):
+    """Half-up, the report's format: a round() or .quantize() elsewhere is a second owner of rounding
+    (round() is half-even on floats; a bare quantize() follows the context, half-even too)."""
+    bad = _rounding_calls(_tree(path))
+    assert not bad, f"{_rel(path)} rounds itself (use core.numbers): {bad}"
