@@ -407,3 +407,51 @@ def test_every_rounding_goes_through_core_numbers(path):
     (round() is half-even on floats; a bare quantize() follows the context, half-even too)."""
     bad = _rounding_calls(_tree(path))
     assert not bad, f"{_rel(path)} rounds itself (use core.numbers): {bad}"
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _labelled_codes() -> set:
+    """Every code core/labels.py labels: the keys of its dictionaries."""
+    codes = set()
+    for node in ast.walk(_tree(ROOT / "core" / "labels.py")):
+        if isinstance(node, ast.Dict):
+            codes |= {k.value for k in node.keys if isinstance(k, ast.Constant)}
+    return codes
+
+
+def _label_copies(tree: ast.AST, codes: set) -> list[str]:
+    """Dict literals mapping stored codes to short Chinese labels: at least two string keys, every value a
+    short Chinese string constant, and at least two keys and half of them codes that core/labels.py labels.
+    (Sentences keyed by a code, such as a party's feedback paragraph, are words, not labels.)"""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict) or len(node.keys) < 2:
+            continue
+        keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        values = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        if len(keys) != len(node.keys) or len(values) != len(node.values):
+            continue
+        if not all(_HAN.search(v) and len(v) <= 20 for v in values):
+            continue
+        known = [k for k in keys if k in codes]
+        if len(known) >= 2 and 2 * len(known) >= len(keys):
+            out.append(f"{node.lineno}: {ast.unparse(node)[:80]}")
+    return out
+
+
+def test_the_label_copy_check_finds_a_copy():
+    codes = _labelled_codes()
+    copy = 'ROLE_NAMES = {"lead": "组长", "expert": "专家"}\nX = {"worker": "社工", "street": "街道"}\n'
+    words = 'FEEDBACK = {"purchaser": "购买方代表通过整合利益相关方与社工站沟通合作情况，对社工站作用发挥情况评估的反馈如下：", ' \
+            '"supervisor": "监督方通过日常的督查工作，对社工站项目管理、服务满意度及督查整改落实情况的评估反馈如下："}\n'
+    assert [c.split(":")[0] for c in _label_copies(ast.parse(copy + words), codes)] == ["1", "2"]
+
+
+@pytest.mark.parametrize("path", [p for p in CORE_FILES + PAGE_FILES if p != ROOT / "core" / "labels.py"], ids=_rel)
+def test_labels_of_stored_codes_live_only_in_core_labels(path):
+    """One labels module: a second dictionary of the same codes drifts into a second wording
+    (the interview groups were 合作方/居委 on the pages and 合作方/居委代表 in the report)."""
+    bad = _label_copies(_tree(path), _labelled_codes())
+    assert not bad, f"{_rel(path)} keeps its own labels of stored codes (move them to core/labels.py): {bad}"
