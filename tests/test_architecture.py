@@ -455,3 +455,23 @@ def test_labels_of_stored_codes_live_only_in_core_labels(path):
     (the interview groups were 合作方/居委 on the pages and 合作方/居委代表 in the report)."""
     bad = _label_copies(_tree(path), _labelled_codes())
     assert not bad, f"{_rel(path)} keeps its own labels of stored codes (move them to core/labels.py): {bad}"
+
+
+def _scrubber_constructions(tree: ast.AST) -> list[str]:
+    return [f"{n.lineno}: {ast.unparse(n)[:70]}" for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+        (isinstance(n.func, ast.Name) and n.func.id == "Scrubber")
+        or (isinstance(n.func, ast.Attribute) and n.func.attr == "Scrubber"))]
+
+
+@pytest.mark.parametrize("path", [p for p in _project_files()
+                                  if p not in (ROOT / "core" / "privacy.py", ROOT / "core" / "masking.py")], ids=_rel)
+def test_scrubbers_are_built_only_by_core_privacy(path):
+    """One scrubber: core.privacy builds every Scrubber from the same identities (names, phones and
+    second phones, interviewees) — a Scrubber built elsewhere once forgot the phones."""
+    bad = _scrubber_constructions(_tree(path))
+    assert not bad, f"{_rel(path)} builds its own Scrubber (use core.privacy): {bad}"
+
+
+def test_the_scrubber_check_finds_a_construction():
+    code = "a = Scrubber(names, [])\nb = masking.Scrubber()\nc = scrubber(db, 1)\n"
+    assert [c.split(":")[0] for c in _scrubber_constructions(ast.parse(code))] == ["1", "2"]
