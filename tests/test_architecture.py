@@ -519,3 +519,33 @@ def test_pending_split_names_only_functions_that_exist():
         path, name = entry.split("::")
         names = {n.name for n in ast.walk(_tree(ROOT / path)) if isinstance(n, ast.FunctionDef)}
         assert name in names, entry
+
+
+# ---------- benches judge ratios (issue 22) ----------
+
+def _exit_comparisons(tree: ast.AST) -> list[str]:
+    """Comparisons that decide a bench's exit status (in `ok = …` or a `return`) not made on a ratio."""
+    bad = []
+    for fn in ast.walk(tree):
+        if not (isinstance(fn, ast.FunctionDef) and fn.name == "main"):
+            continue
+        for node in ast.walk(fn):
+            decides = (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ok" for t in node.targets)) \
+                or isinstance(node, ast.Return)
+            if decides and node.value is not None:
+                bad += [ast.unparse(c) for c in ast.walk(node.value)
+                        if isinstance(c, ast.Compare) and "ratio" not in ast.unparse(c).lower()]
+    return bad
+
+
+def test_the_bench_exit_check_finds_an_absolute_time():
+    code = "def main():\n    ok = over['median'] < TARGET_MS and ratio <= TARGET_RATIO\n    return 0 if ok else 1\n"
+    assert _exit_comparisons(ast.parse(code)) == ["over['median'] < TARGET_MS"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bench").glob("*.py")), ids=_rel)
+def test_benches_exit_non_zero_only_on_a_ratio(path):
+    """A loaded machine slows a bench and its baseline alike: the exit status compares ratios, never a
+    time in ms or s (bench/overview.py failed at ratio 2.5 of 20 because 280 ms > 200 ms)."""
+    bad = _exit_comparisons(_tree(path))
+    assert not bad, f"{_rel(path)} exits on: {bad}"
