@@ -27,7 +27,8 @@ from db import stations as _db
 
 from core.agency import overview
 from core.errors import InvalidValue
-from core.masking import Scrubber, mask_name
+from core import privacy
+from core.masking import mask_name
 from core.privacy import scrubber
 from core.assessment.team import list_assessments
 
@@ -65,11 +66,7 @@ def publish(db, out: str) -> dict:
     live = [a["id"] for a in list_assessments(db)]
     deleted = [r[0] for r in db.execute("SELECT assessment_id FROM deleted_assessments")]
     scrubbers = {aid: scrubber(db, aid) for aid in live}
-    names, phones = [], []
-    for r in db.execute("SELECT name, phone, phone2 FROM clients"):
-        names.append(r[0] or "")
-        phones += [r[1] or "", r[2] or ""]
-    everyone = Scrubber(names, phones)
+    everyone = privacy.of_database(db)
     ov = overview.overview(db)
     header, body = overview.overview_table(ov)
 
