@@ -20,7 +20,7 @@ PAGE_FILES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
 # core modules that hold rules only: pure functions, no database, no streamlit.
 RULE_MODULES = {"agency/history", "assessment/audit_text", "assessment/pins", "cells", "day/dashboard",
                 "framework/model", "framework/xlsx", "labels", "masking", "numbers", "report/check",
-                "report/fonts", "report/pdf", "report/sheet_pdf", "report/words", "scoring/agreement",
+                "report/document", "report/fonts", "report/pdf", "report/word", "report/sheet_pdf", "report/words", "scoring/agreement",
                 "scoring/totals", "station/evidence", "station/indicators", "station/register",
                 "sheets", "framework/script", "station/register_import", "station/site", "station/staffing", "station/suggest",
                 "survey/rules", "uploads"}

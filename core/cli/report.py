@@ -1,20 +1,26 @@
-"""`python -m core report ID --db PATH --out FILE.pdf` — the final report as a PDF."""
+"""`python -m core report ID --db PATH --out FILE.pdf|FILE.docx` — the final report as a PDF or an editable
+Word draft (the format follows --out's extension; any other is refused)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.cli.base import command, open_db, parse_args, write_file
+from core.errors import DataError
 from core.report.check import blocking
 from core.report.make import preexport_check
-from core.report.make import report_pdf
+from core.report.make import FORMATS, report_file
 from core.report.make import score_sheet_pdf
 from core.scoring.signoff import member_by_name
 
 
 @command("report")
 def cmd_report(argv):
-    args = parse_args("report", argv, assessment_id=True, out="PDF file to write",
+    args = parse_args("report", argv, assessment_id=True, out="file to write: .pdf (the report) or .docx (Word draft)",
                       flags={"--evidence": "add the evidence annex (photos not marked personal, PDF scans by name)"})
-
-    data = report_pdf(open_db(args.db), args.id, evidence=args.evidence)
+    fmt = FORMATS.get(Path(args.out).suffix.lower())
+    if fmt is None:
+        raise DataError(f"输出文件 {args.out} 的扩展名不是 .pdf 或 .docx：报告只能写成 PDF（.pdf）或 Word 草稿（.docx），未写入。")
+    data = report_file(open_db(args.db), args.id, fmt, evidence=args.evidence)
     out = write_file(args.out, data)
     print(f"报告已生成：{out}（{len(data) / 1024:.0f} KB）")
     return 0

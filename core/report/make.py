@@ -14,6 +14,7 @@ from core.report import check as report_check
 from core.report import words as report_text
 from core.report.data import ReportData, gather
 from core.report.pdf import build_pdf
+from core.report.word import build_docx
 from core.report.sheet_pdf import build_sheet_pdf
 from core.scoring import signoff
 from core.store import open_db
@@ -45,15 +46,34 @@ def page_view(db, assessment_id: int) -> ReportPage:
     return derived.by_data(db, assessment_id, "report_page", build)
 
 
-def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) -> bytes:
+def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False, version: str = "") -> bytes:
     """The final report of an assessment as PDF bytes (gathered, then laid out by core.report.pdf); a draft
     with a 「草稿」 watermark while the pre-export check has blocking items. `evidence=True` adds the
-    evidence annex (each finding's evidence; photos marked personal are never printed)."""
+    evidence annex (each finding's evidence; photos marked personal are never printed); `version` (an
+    issued version's label) is printed on the cover and in the footer."""
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
     data = gather(db, assessment_id, evidence=evidence)
     items = report_check.blocking(preexport_check(db, assessment_id, data))
-    return build_pdf(data, progress, [i.message for i in items])
+    return build_pdf(data, progress, [i.message for i in items], version)
+
+
+def report_docx(db, assessment_id: int, evidence: bool = False, version: str = "") -> bytes:
+    """The same report as an editable Word draft (core.report.word renders the same blocks as the PDF);
+    the draft mark is in its header while the pre-export check has blocking items."""
+    data = gather(db, assessment_id, evidence=evidence)
+    items = report_check.blocking(preexport_check(db, assessment_id, data))
+    return build_docx(data, [i.message for i in items], version)
+
+
+FORMATS = {".pdf": "pdf", ".docx": "docx"}
+
+
+def report_file(db, assessment_id: int, fmt: str, evidence: bool = False, version: str = "") -> bytes:
+    """The report in the format asked for: 'pdf' or 'docx'."""
+    if fmt == "docx":
+        return report_docx(db, assessment_id, evidence, version)
+    return report_pdf(db, assessment_id, evidence=evidence, version=version)
 
 
 # ---------- an expert's score sheet ----------
