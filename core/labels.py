@@ -49,7 +49,7 @@ AUDIT_ACTIONS = {
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
-    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
+    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败", "issue": "发出报告",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -61,8 +61,11 @@ AUDIT_ENTITIES = {
     "submission": "评分提交", "visit_stage": "评估日程", "visit_stages": "评估日程", "survey_script": "回访话术",
     "interview": "访谈记录", "attachment": "证据附件",
     "station_identity": "社工站（历次评估）",
-    "login": "登录",
+    "login": "登录", "report_version": "报告版本",
 }
+# An issued report version's kind and format (db/report_versions.py).
+VERSION_KINDS = {"draft": "初稿", "final": "定稿"}
+REPORT_FORMATS = {"pdf": "PDF", "docx": "Word"}
 
 
 def label(mapping: dict, code, default: str | None = None) -> str:

@@ -43,10 +43,11 @@ TABLES = (
     "stations", "assessments", "areas", "members", "assignments", "scores", "overrides",
     "findings", "party_scores", "veto_checks", "contract_indicators", "staffing", "clients",
     "prev_recommendations", "site_records", "interviews", "attachments", "survey_samples", "survey_items",
-    "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
+    "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "report_versions",
+    "audit_log",
 )
 # Tables added after files were first written: a file from before them imports with none.
-LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments")
+LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments", "report_versions")
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data); station
 # identities are this database's own (the import attaches the station by district + street),
@@ -64,7 +65,7 @@ TABLE_LABELS = {
     "site_records": "现场记录", "survey_samples": "满意度抽样", "survey_items": "抽样对象",
     "survey_calls": "电话回访记录", "report_items": "报告意见", "report_texts": "报告文字",
     "submissions": "评分提交", "visit_stages": "评估日程", "survey_script": "回访话术", "audit_log": "修改记录",
-    "interviews": "访谈记录", "attachments": "证据附件",
+    "interviews": "访谈记录", "attachments": "证据附件", "report_versions": "报告版本",
 }
 # Binary columns, written in the file as base64 text (docs/json-format.md).
 BLOB_COLUMNS = {("attachments", "data"), ("attachments", "thumb")}
@@ -91,7 +92,7 @@ AUDIT_ENTITIES = {
     "survey_sample": "survey_samples", "survey_item": "survey_items", "survey_call": "survey_calls",
     "report_item": "report_items", "submission": "members", "visit_stage": "visit_stages",
     "visit_stages": "assessments", "survey_script": "assessments",
-    "interview": "interviews", "attachment": "attachments",
+    "interview": "interviews", "attachment": "attachments", "report_version": "report_versions",
     "staffing": "assessments", "clients": "assessments", "contract_indicators": "assessments",
     "site_records": "assessments", "prev_recommendations": "assessments", "survey": "assessments",
 }
