@@ -3,7 +3,9 @@
 Pure rules over the gathered ReportData (core.report.data): unscored cells, other parties'
 scores, veto items, empty 建议, missing station and assessment fields, the survey not drawn
 or unfinished, staffing and indicators missing, feedback not recorded, numbers typed into
-the report's text that differ from the data, names or phones typed into free text.
+the report's text that differ from the data, names or phones typed into free text, and the
+reviewer's reading of every printed text (core.report.review: other stations' names, dates of
+another term, contradicted claims, figures beside a known term).
 
 A *blocking* item keeps the PDF a draft (「草稿」 watermark) and makes `python -m core check`
 exit 1. Each item names the page where it is fixed (a key of pages._shared.PAGES).
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Callable
 
+from core.report import review
 from core.report import words as report_text
 from core.numbers import fmt_number
 
@@ -140,6 +143,8 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
         add(CheckItem("feedback", f"评估反馈“{label}”尚未记录", block, "report"))
     for msg in typed_number_mismatches(d):
         add(CheckItem("number", msg, True, "report"))
+    for f in review.review(d, scrub):      # the reviewer's reading of every printed text
+        add(CheckItem(f.code, f"{f.where}：“{f.sentence}”——{f.message}", f.blocking, f.page))
 
     if scrub is not None:
         texts = list(d.raw_items) + list(d.raw_texts.values())
