@@ -27,7 +27,8 @@ def lead_id(db, assessment_id: int) -> int:
 
 
 def _report_args(argv):
-    p = argparse.ArgumentParser(prog="python -m core report")
+    p = argparse.ArgumentParser(prog="python -m core report",
+                                usage="python -m core report ID [--db PATH] --out FILE.pdf|FILE.docx [--evidence] [--issue TO [--final]]")
     p.add_argument("id", type=int)
     p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
     p.add_argument("--out", required=True, help="file to write: .pdf (the report) or .docx (Word draft)")
@@ -41,18 +42,18 @@ def _report_args(argv):
 @command("report")
 def cmd_report(argv):
     args = _report_args(argv)
+    db = open_db(args.db)
     fmt = FORMATS.get(Path(args.out).suffix.lower())
+    check_out(args.out, fmt or "pdf", args.db)     # the database, a folder, a file of another type: refused first
     if fmt is None:
         raise DataError(f"输出文件 {args.out} 的扩展名不是 .pdf 或 .docx：报告只能写成 PDF（.pdf）或 Word 草稿（.docx），未写入。")
     if args.final and not args.issue:
         raise DataError("--final 须与 --issue 发送对象 一起使用（定稿是发出的版本）。")
-    db = open_db(args.db)
     if args.issue is None:
         data = report_file(db, args.id, fmt, evidence=args.evidence)
         out = write_file(args.out, data)
         print(f"报告已生成：{out}（{len(data) / 1024:.0f} KB）")
         return 0
-    check_out(args.out, fmt)       # refuse a bad --out before a version is recorded
     issued = versions.issue(db, args.id, lead_id(db, args.id), "final" if args.final else "draft", args.issue, fmt,
                             evidence=args.evidence)
     out = write_file(args.out, issued.data)

@@ -30,7 +30,6 @@ from core.station.staffing import staffing_figures
 from core.labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
 from core.agency.overview import report_history
 from core.agency.stations import names_elsewhere
-from core.report import words as report_labels
 from db import report_versions
 
 
@@ -214,16 +213,15 @@ def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict],
 
 
 def _printed(fw: Framework, areas: list[dict], items: dict, raw_texts: dict, entered: dict, checks: dict) -> list[dict]:
-    """Every free text the report prints, as typed, with the name of the text and the page it is edited
-    on (the reviewer's check quotes and links it): report items, the lead's texts, the other parties'
-    comments, the veto notes."""
+    """Every free text the report prints, as typed, with the name of the text (a lead's text by its key,
+    which core.report.review names) and the page it is edited on (the reviewer's check quotes and links
+    it): report items, the lead's texts, the other parties' comments, the veto notes."""
     area_name = {a["code"]: a["name"] for a in areas}
     out = []
     for (section_code, area_code, kind), group in items.items():
         where = section_label(fw, section_code, area_name.get(area_code, "")) + "·" + FINDING_KINDS.get(kind, kind)
         out += [{"where": f"{where}第 {n} 条", "text": it["text"], "page": "report"} for n, it in enumerate(group, 1)]
-    labels = {**report_labels.TEXT_KEYS, **report_labels.FEEDBACK_KEYS}
-    out += [{"where": labels.get(k, k), "text": v, "page": "report"} for k, v in raw_texts.items() if v]
+    out += [{"where": k, "text": v, "page": "report"} for k, v in raw_texts.items() if v]   # named by the check
     out += [{"where": f"{section_label(fw, 'party:' + code)}的意见", "text": p.get("comment") or "", "page": "report"}
             for code, p in entered.items() if (p or {}).get("comment")]
     out += [{"where": f"一票否决项说明（{code}）", "text": c.get("note") or "", "page": "report"}

@@ -274,7 +274,9 @@ def review(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Fin
     scrub = scrub or (lambda x: x)
     names, term, terms = other_names(d), term_of(d), figure_terms(d)
     out: list[Finding] = []
+    text_names = {**report_text.TEXT_KEYS, **report_text.FEEDBACK_KEYS}
     for t in d.printed:
+        t = dict(t, where=text_names.get(t["where"], t["where"]))
         for sentence in sentences(t["text"]):
             out += _name_findings(t, sentence, names, scrub)
             if term is not None:
