@@ -1,5 +1,5 @@
 """The report's outputs, made from the gathered data: the pre-export check, the report page's view,
-the PDF, and an expert's score sheet.
+the PDF, the Word draft (the same blocks, core.report.document), and an expert's score sheet.
 
 core.report.data gathers (and knows nothing of the layout or the check); this module puts the pieces
 together, so gathering never calls the PDF builder or the check back.
@@ -74,6 +74,16 @@ def report_file(db, assessment_id: int, fmt: str, evidence: bool = False, versio
     if fmt == "docx":
         return report_docx(db, assessment_id, evidence, version)
     return report_pdf(db, assessment_id, evidence=evidence, version=version)
+
+
+def report_docx_download(path: str, assessment_id: int, evidence: bool = False) -> bytes:
+    """report_docx on its own connection to the database file (the page's deferred Word download builds
+    the file outside the page's script run)."""
+    db = open_db(path, migrated=False)
+    try:
+        return report_docx(db, assessment_id, evidence)
+    finally:
+        db.conn.close()
 
 
 # ---------- an expert's score sheet ----------
