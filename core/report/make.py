@@ -62,7 +62,7 @@ def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False, ve
 def report_docx(db, assessment_id: int, evidence: bool = False, version: str = "") -> bytes:
     """The same report as an editable Word draft (core.report.word renders the same blocks as the PDF);
     the draft mark is in its header while the pre-export check has blocking items."""
-    data = gather(db, assessment_id, evidence=evidence)
+    data = report_data.gather(db, assessment_id, evidence=evidence)
     items = report_check.blocking(preexport_check(db, assessment_id, data))
     return build_docx(data, [i.message for i in items], version)
 
