@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.errors import DataError
 from core.labels import REPORT_FORMATS, VERSION_KINDS
+from core.numbers import fmt_number
 from core.report import versions
 from core.report.make import report_docx_download
 from core.agency.exports import download_panel
@@ -51,7 +52,7 @@ def _save_feedback(db, aid: int, mid: int, version_id: int) -> None:
 def _table(rows: list[dict]) -> None:
     st.dataframe(pd.DataFrame([{
         "版本": v["label"], "发出时间": v["issued_at"][:16].replace("T", " "), "发送对象": v["recipient"],
-        "格式": REPORT_FORMATS[v["format"]], "大小（KB）": round(v["size"] / 1024), "SHA-256": v["sha256"],
+        "格式": REPORT_FORMATS[v["format"]], "大小（KB）": fmt_number(v["size"] / 1024, 0), "SHA-256": v["sha256"],
         "反馈": v["feedback"] or "（尚未记录）"} for v in rows]), hide_index=True, key="rv_table", placeholder="")
 
 
@@ -77,7 +78,8 @@ def render(db, who: dict, title: str, evidence: bool, locked: bool) -> None:
     made = st.session_state.get("rv_file")
     if made:
         label, fmt, data = made
-        st.success(ui.esc(f"已记录{label}（{REPORT_FORMATS[fmt]}，{len(data) / 1024:.0f} KB）"), icon=":material/task_alt:")
+        st.success(ui.esc(f"已记录{label}（{REPORT_FORMATS[fmt]}，{fmt_number(len(data) / 1024, 0)} KB）"),
+                   icon=":material/task_alt:")
         st.download_button(f"下载{label}", data, file_name=f"{title}-{label}.{fmt}", mime=MIME[fmt], key="rv_download",
                            on_click="ignore")
     for v in rows:
