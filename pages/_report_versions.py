@@ -80,12 +80,12 @@ def render(db, who: dict, title: str, evidence: bool, locked: bool) -> None:
         label, fmt, data = made
         st.success(ui.esc(f"已记录{label}（{REPORT_FORMATS[fmt]}，{fmt_number(len(data) / 1024, 0)} KB）"),
                    icon=":material/task_alt:")
-        st.download_button(f"下载{label}", data, file_name=f"{title}-{label}.{fmt}", mime=MIME[fmt], key="rv_download",
+        st.download_button(ui.esc(f"下载{label}"), data, file_name=f"{title}-{label}.{fmt}", mime=MIME[fmt], key="rv_download",
                            on_click="ignore")
     for v in rows:
         if v["kind"] != "draft":
             continue
-        st.text_area(f"{v['label']}（发送 {v['recipient']}）收到的反馈（离开输入框即保存）", value=v["feedback"],
+        st.text_area(ui.esc(f"{v['label']}（发送 {v['recipient']}）收到的反馈（离开输入框即保存）"), value=v["feedback"],
                      key=f"rv_fb_{v['id']}", height=68, placeholder="尚未记录", disabled=locked,
                      on_change=_save_feedback, args=(db, aid, mid, v["id"]))
         ui.show_saved_error(f"rv_fb_err_{v['id']}")

@@ -166,6 +166,9 @@ class _Writer:
         t = self.doc.add_table(rows=len(b.rows), cols=ncols)
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
+        t.autofit = False
+        for c, w in enumerate(b.widths[:ncols]):      # the PDF's column widths (w:gridCol and each w:tcW)
+            t.columns[c].width = Pt(w)
         for r, row in enumerate(b.rows):
             header = r < b.header_rows
             if header:      # repeated at the top of each page
