@@ -74,6 +74,9 @@ def _styles(doc) -> None:
         set_fonts(st, HEADING_FONT)
         st.font.color.rgb = RGBColor(0, 0, 0)
         st.font.italic = False
+        ppr = st.element.pPr
+        for border in ([] if ppr is None else ppr.findall(qn("w:pBdr"))):   # the template's rule under 标题
+            ppr.remove(border)
 
 
 def _field(paragraph, instruction: str) -> None:
