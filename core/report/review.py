@@ -58,12 +58,16 @@ def _quote(sentence: str, scrub: Callable[[str], str]) -> str:
 
 # ---------- names of other stations, streets, districts, people ----------
 
+GENERIC = {"社工站", "社工服务站", "社会工作服务站", "街道", "社区", "民政局", "街道办事处"}
+
+
 def _variants(name: str, kind: str) -> set[str]:
-    """A street 元岗街道 is also written 元岗街; a district 天河区 is kept whole (天河 alone is too common)."""
-    out = {name}
+    """A street 元岗街道 is also written 元岗街; a district 天河区 is kept whole (天河 alone is too common).
+    Generic words and one-character names are never a name."""
+    out = {name.strip()}
     if kind == "streets" and name.endswith("街道"):
         out.add(name[:-1])
-    return {v for v in out if len(v) >= 2}
+    return {v for v in out if len(v) >= 2 and v not in GENERIC}
 
 
 def own_names(d: ReportData) -> set[str]:
@@ -120,7 +124,8 @@ def _name_findings(t: dict, sentence: str, names, scrub) -> list[Finding]:
 
 # ---------- dates outside the term ----------
 
-DATE_RE = re.compile(r"(20\d{2})\s*(?:年\s*(?!度)(?:(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?)?|[-./](\d{1,2})(?:[-./](\d{1,2}))?)")
+DATE_RE = re.compile(r"(?<![\d.])(20\d{2})\s*(?:年\s*(?!度)(?:(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?)?"
+                     r"|[-./](\d{1,2})(?:[-./](\d{1,2}))?(?![\d.]|\s*(?:万|元|%|个|人|次|户|名|小时|平方)))")
 
 
 def _iso(text) -> _dt.date | None:
