@@ -212,3 +212,16 @@ def test_the_report_page_issues_a_draft_version_and_records_its_feedback(demo_db
     at.run()
     assert V.versions(db, aid)[0]["feedback"] == "区民政局：无异议。"
     db.conn.close()
+
+
+def test_feedback_recorded_under_a_draft_is_printed_in_the_feedback_section(demo_db):
+    db, aid = demo_db
+    lead = _lead(db, aid)
+    R.set_text(db, aid, lead, "feedback_draft", "")
+    assert any(i.code == "feedback" and "初稿" in i.message for i in blocking(preexport_check(db, aid)))
+    issued = V.issue(db, aid, lead, "draft", "天河区民政局", "pdf")
+    V.record_feedback(db, aid, lead, issued.version["id"], "建议补充片区三的服务数据。")
+    assert not any(i.code == "feedback" and "初稿" in i.message for i in preexport_check(db, aid))
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report_pdf(db, aid))).pages)
+    flat = _flat(text)
+    assert _flat("2.对评估报告初稿的反馈：初稿1（") in flat and _flat("发送天河区民政局）的反馈：建议补充片区三的服务数据。") in flat

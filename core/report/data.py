@@ -229,6 +229,14 @@ def _printed(fw: Framework, areas: list[dict], items: dict, raw_texts: dict, ent
     return out
 
 
+def _printed_feedback(db, assessment_id: int, raw_texts: dict) -> list[dict]:
+    """The feedback recorded under the issued drafts, printed in 三、评估反馈 when the lead wrote none."""
+    if (raw_texts.get("feedback_draft") or "").strip():
+        return []
+    return [{"where": f"{v['label']}收到的反馈", "text": v["feedback"], "page": "report"}
+            for v in report_versions.list_versions(db, assessment_id) if v["kind"] == "draft" and v["feedback"]]
+
+
 def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     """The report's data; `evidence=True` also gathers the evidence annex (with the photos' files)."""
     a = team.get_assessment(db, assessment_id)
@@ -307,6 +315,7 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         agreement_first=scoresheet.agreement(db, assessment_id, first=True)
         if scoresheet.any_revision(db, assessment_id) else None,
         history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
-        printed=_printed(fw, areas, items, raw_texts, entered, checks),
-        known_names=names_elsewhere(db, assessment_id), issued=report_versions.list_versions(db, assessment_id),
+        printed=_printed(fw, areas, items, raw_texts, entered, checks) + _printed_feedback(db, assessment_id, raw_texts),
+        known_names=names_elsewhere(db, assessment_id),
+        issued=[dict(v, feedback=scrub(v["feedback"])) for v in report_versions.list_versions(db, assessment_id)],
     )
