@@ -15,7 +15,6 @@ from core.report import words as report_text
 from core.report import data as report_data
 from core.report.data import ReportData
 from core.report.pdf import build_pdf
-from core.report.word import build_docx
 from core.report.sheet_pdf import build_sheet_pdf
 from core.scoring import signoff
 from core.store import open_db
@@ -62,6 +61,10 @@ def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False, ve
 def report_docx(db, assessment_id: int, evidence: bool = False, version: str = "") -> bytes:
     """The same report as an editable Word draft (core.report.word renders the same blocks as the PDF);
     the draft mark is in its header while the pre-export check has blocking items."""
+    # Imported here: python-docx and pypdfium2 take ~0.3 s to load, paid only when a Word draft is made,
+    # not by every start of the report page (core.report.word imports nothing that imports this module).
+    from core.report.word import build_docx
+
     data = report_data.gather(db, assessment_id, evidence=evidence)
     items = report_check.blocking(preexport_check(db, assessment_id, data))
     return build_docx(data, [i.message for i in items], version)
