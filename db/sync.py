@@ -283,7 +283,7 @@ def issue_pack(w: Write, target_id: int, secret: str, pack_id: str) -> None:
         "INSERT INTO sync_members (assessment_id, member_id, secret, pack_id, issued_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (assessment_id, member_id) DO UPDATE SET secret = excluded.secret, pack_id = excluded.pack_id,"
         " issued_at = excluded.issued_at", [w.assessment_id, target_id, secret, pack_id, audit.now()])
-    w.log("issue", "sync_pack", pack_id, new={"member": m[0], "role": m[1]})
+    w.log("export_pack", "sync_pack", pack_id, new={"member": m[0], "role": m[1]})
 
 
 @writer(what="同步合并", when_locked=True)

@@ -12,9 +12,9 @@ import json
 
 from db import sync as sync_db
 from db.connection import transaction
-from core.assessment.audit_text import FIELD_LABELS, describe
+from core.assessment.audit_text import describe
 from core.errors import InvalidValue
-from core.labels import SYNC_KINDS, SYNC_TABLES, label
+from core.labels import AUDIT_FIELDS, SYNC_KINDS, SYNC_TABLES, label
 from core.masking import mask_name
 from core.sync.merge import resolver
 from core.sync.rows import unpack_files
@@ -54,7 +54,7 @@ def side_by_side(theirs: dict | None, ours: dict | None, names: dict) -> list[di
     for k in fields:
         o = "（无此记录）" if ours is None else describe({k: ours.get(k)}, names=names).partition("：")[2]
         t = "（已删除）" if theirs is None else describe({k: theirs.get(k)}, names=names).partition("：")[2]
-        out.append({"field": k, "label": FIELD_LABELS.get(k, k), "ours": o, "theirs": t, "differs": o != t})
+        out.append({"field": k, "label": AUDIT_FIELDS.get(k, k), "ours": o, "theirs": t, "differs": o != t})
     return out
 
 
