@@ -28,7 +28,6 @@ from db.connection import transaction
 from core.sync import envelope
 from core.sync.rows import EDITORS, OWNER, TABLES, current, owner_of, pack_files, to_values, unpack_files, version
 
-KIND_LABELS = {"conflict": "冲突", "late": "锁定后到达", "owner": "非本人数据", "missing": "缺少关联记录"}
 
 
 def decide(change: dict, ours_version: str | None, ours_owner: int | None, sender: dict, last_seq: int | None,

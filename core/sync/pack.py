@@ -35,7 +35,6 @@ PHONE_FIELDS = ("phone", "phone2", "phone_note")
 # The staff calls clients: their pack and pulls hold no scores, findings, notes or photos of the team.
 NOT_FOR_STAFF = ("site_records", "interviews", "findings", "scores", "overrides", "party_scores", "veto_checks",
                  "attachments", "submissions")
-ROLE_LABELS = {"lead": "组长", "expert": "专家", "staff": "工作人员"}
 
 
 def _scored(r: dict) -> bool:
