@@ -36,11 +36,15 @@ from core.assessment.team import list_assessments
 # table must be placed in one of them (tests/test_overview.py checks), so nothing reaches the copy unasked.
 DROP = ("clients", "survey_items", "survey_calls", "survey_samples", "audit_log", "deleted_assessments",
         "assessment_summaries", "login_throttle", "login_sessions",   # client addresses, typed names, tokens
-        "report_versions")   # to whom each draft went and what came back: not statistics
+        "report_versions",   # to whom each draft went and what came back: not statistics
+        # issue 23: the members' sync secrets, addresses, what each laptop sent and the conflicts
+        "sync_peer", "sync_applying", "sync_changes", "sync_base", "sync_sent", "sync_members", "sync_applied",
+        "sync_conflicts")
 PUBLISHED = ("_migrations", "areas", "assessments", "assignments", "attachments", "contract_indicators",
              "data_versions", "findings", "frameworks", "interviews", "members", "overrides", "party_scores",
              "prev_recommendations", "report_items", "report_texts", "scores", "site_records", "staffing",
-             "station_identities", "stations", "submissions", "survey_script", "veto_checks", "visit_stages")
+             "station_identities", "stations", "submissions", "survey_script", "veto_checks", "visit_stages",
+             "sqlite_sequence")   # SQLite's own AUTOINCREMENT counters (sync_changes' sequence numbers): no data
 SET = {"members": {"pin_hash": ""}, "frameworks": {"created_by": ""}, "attachments": {"data": b"", "thumb": None}}
 REMOVE_ROWS = {"attachments": "personal != 0"}
 KEEP = {"assessments": {"framework_data", "framework_id", "status", "kind", "created_at"},
