@@ -8,7 +8,7 @@ from __future__ import annotations
 from .errors import InvalidValue, NotFound
 from .guard import Write, writer
 
-FIELDS = ("name", "unit", "target", "actual", "note")
+FIELDS = ("name", "unit", "target", "mid_target", "actual", "note", "target_pending")
 EDITORS = ("lead", "staff")
 
 
@@ -18,16 +18,18 @@ def _int_if_whole(v):
 
 def list_indicators(db, assessment_id: int) -> list[dict]:
     """The indicator rows in table order; whole figures as int (1968, not 1968.0)."""
-    rows = list(db.query("SELECT id, position, name, unit, target, actual, note FROM contract_indicators"
-                         " WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
+    rows = list(db.query("SELECT id, position, name, unit, target, mid_target, actual, note, target_pending"
+                         " FROM contract_indicators WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
     for r in rows:
         r["target"], r["actual"] = _int_if_whole(r["target"]), _int_if_whole(r["actual"])
+        r["mid_target"] = _int_if_whole(r["mid_target"])
     return rows
 
 
 @writer(*EDITORS, what="协议指标")
 def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
-    """Replace the table with clean `rows` ({id?, name, unit, target, actual, note}), in order.
+    """Replace the table with clean `rows` ({id?, name, unit, target, mid_target, actual, note,
+    target_pending}), in order.
 
     A row keeps its id when `id` names an existing indicator. One audit row lists the
     per-row changes (old: updated and deleted rows; new: created and updated rows), or
@@ -72,10 +74,11 @@ def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
 
 @writer(*EDITORS, what="协议指标")
 def save_indicator(w: Write, name: str, unit: str = "", target=None, actual=None, note: str = "",
-                   indicator_id: int | None = None) -> int:
+                   indicator_id: int | None = None, mid_target=None, target_pending: int = 0) -> int:
     """Create or update one (clean) indicator, by id or else by name; returns its id."""
     db, assessment_id = w.db, w.assessment_id
-    c = dict(name=name, unit=unit, target=target, actual=actual, note=note)
+    c = dict(name=name, unit=unit, target=target, mid_target=mid_target, actual=actual, note=note,
+             target_pending=int(bool(target_pending)))
     rows = list_indicators(db, assessment_id)
     if indicator_id is None:
         indicator_id = next((r["id"] for r in rows if r["name"] == name), None)

@@ -664,6 +664,25 @@ def m014_score_revisions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m018_terms(db: sqlite_utils.Database) -> None:
+    """Every kind of assessment, every term (issue 24).
+
+    - contract_indicators.mid_target: the contract's mid-term target (中期指标量) beside the annual
+      one; NULL when the contract states none (a 中期 then pro-rates the annual target by the
+      elapsed share of the contract period).
+    - contract_indicators.target_pending: 1 while a target carried over from the previous term
+      waits for the lead's confirmation (the pre-export check lists it).
+    The table keeps its change-mark triggers (migration 011): ALTER TABLE adds columns only.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE contract_indicators ADD COLUMN mid_target REAL;
+        ALTER TABLE contract_indicators ADD COLUMN target_pending INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -679,6 +698,7 @@ MIGRATIONS = [
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
+    ("018_terms", m018_terms),
 ]
 
 

@@ -25,7 +25,6 @@ from core.framework.model import Framework
 from core.numbers import D
 from core.privacy import scrubber
 from core.scoring.totals import Result
-from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
 from core.agency.overview import report_history
@@ -122,7 +121,7 @@ class ReportData:
 
 
 def _indicators(db, assessment_id: int) -> list[dict]:
-    return indicator_rows(station_data.list_indicators(db, assessment_id))
+    return station_data.indicator_view(db, assessment_id)
 
 
 def _staffing(db, assessment_id: int) -> dict | None:
