@@ -27,6 +27,8 @@ from core.masking import Scrubber, mask_name, mask_phone
 from core.numbers import ZeroTarget, fmt_number, fmt_percent
 from core.privacy import scrubber
 from core.scoring.scoresheet import result as _result
+from core.scoring.totals import projection_note
+from core.station.indicators import indicator_rows, period_of
 from core.store import open_db
 from core.assessment.team import assessment_title
 from core.agency.transfer import export_assessment, export_json, record_export
@@ -63,6 +65,27 @@ def _rate(actual, target) -> str:
         return fmt_percent(actual, target)
     except ZeroTarget:
         return "目标缺失"
+
+
+def _indicator_sheet(assessment: dict, rows: list[dict]) -> tuple[list[str], list[list]]:
+    """协议指标: each indicator's annual target, mid-term target (if the contract states one), actual and rate;
+    a 中期 assessment adds the target due by its statistics date and the rate against it, as its report does."""
+    period = period_of(assessment)
+    ordered = indicator_rows(sorted(rows, key=lambda c: (c["position"], c["id"])), period)
+    header = ["序号", "指标", "单位", "协议目标", "中期指标量", "实际完成", "完成率", "备注", "目标待确认"]
+    if period is not None:
+        header[6] = "占全年"
+        header += ["中期应完成量", "进度完成率", "应完成量依据"]
+    body = []
+    for n, c in enumerate(ordered, 1):
+        row = [n, c["name"], c["unit"], c["target"], c.get("mid_target"), c["actual"], _rate(c["actual"], c["target"]),
+               c["note"], "是" if c.get("target_pending") else ""]
+        if period is not None:
+            basis = {"mid": "合同约定的中期指标量", "prorated": f"按合同期已过 {period.share_text} 折算"}
+            row += [_num(c["due_target"]), c["rate_text"] if c["rate"] is not None else "",
+                    basis.get(c["due_basis"], "无法计算（合同期或统计截止日期未填写）")]
+        body.append(row)
+    return header, body
 
 
 def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
@@ -108,6 +131,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
     if result is not None:
         final = fmt_number(result.final) if result.final is not None else ""
         third = fmt_number(result.third_party) if result.third_party is not None else ""
+        third += "（折算）" if third and projection_note(result) else ""
         grade = (result.grade or "") + ("（预计）" if result.final_projected else "")
     sheets["评估概况"] = (["项目", "内容"], [
         ["社工站", st["name"]], ["所在区", st["district"]], ["街道", st["street"]], ["承办方", st["operator"]],
@@ -116,7 +140,8 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         ["统计期", f"{a['stats_start'] or ''} 至 {a['stats_end'] or ''}"], ["现场评估日期", a["visit_date"] or ""],
         ["服务经费（万元）", _num(a["funding_wan"])], ["评估机构", a["evaluator_org"]],
         ["评估框架", fw.name], ["状态", labels.label(labels.ASSESSMENT_STATUS, a["status"])],
-        ["第三方评分", third], ["最终得分", final], ["等级", grade], ["导出时间", doc.get("exported_at", "")],
+        ["第三方评分", third], *([["第三方评分说明", projection_note(result)]] if result is not None
+                                 and projection_note(result) else []), ["最终得分", final], ["等级", grade], ["导出时间", doc.get("exported_at", "")],
         ["说明", "本文件中服务对象的姓名和电话均已脱敏。"],
     ])
 
@@ -165,9 +190,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         [vetoes.get(v["code"], v["code"]), "是" if v["failed"] else "否", v["note"], v["updated_at"]]
         for v in t["veto_checks"]])
 
-    sheets["协议指标"] = (["序号", "指标", "单位", "协议目标", "实际完成", "完成率", "备注"], [
-        [n, c["name"], c["unit"], c["target"], c["actual"], _rate(c["actual"], c["target"]), c["note"]]
-        for n, c in enumerate(sorted(t["contract_indicators"], key=lambda c: (c["position"], c["id"])), 1)])
+    sheets["协议指标"] = _indicator_sheet(a, t["contract_indicators"])
 
     srows = []
     for s in t["staffing"]:

@@ -102,6 +102,7 @@ class ReportData:
     agreement: object | None = None                              # core.scoring.agreement.Agreement (experts' agreement)
     agreement_first: object | None = None                        # the same on the scores as submitted, when revised
     history: list[dict] = field(default_factory=list)            # 历次评估对比: earlier terms and this one (summaries)
+    period: object | None = None                                 # a 中期's core.station.indicators.Period, None for 末期
 
     @property
     def short_name(self) -> str:
@@ -284,4 +285,5 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         agreement_first=scoresheet.agreement(db, assessment_id, first=True)
         if scoresheet.any_revision(db, assessment_id) else None,
         history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
+        period=station_data.indicator_period(db, assessment_id),
     )

@@ -560,10 +560,12 @@ def score_tables(data: ReportData, S, long: LongTexts | None = None) -> list:
         rows.append([s.name + ("（按片区评分）" if s.scope == "area" else ""), report_text.num(s.points),
                      report_text.num(s.score) if s.score is not None else "未评", rate])
     tp = data.result.third_party
-    rows.append(["第三方评估合计", report_text.num(sum(s.points for s in data.sections)),
+    projected = report_text.projection_sentence(data)
+    rows.append(["第三方评估合计" + ("（折算）" if projected else ""), report_text.num(sum(s.points for s in data.sections)),
                  report_text.num(tp) if tp is not None else "未评", ""])
     out += [Spacer(1, 4), _p("表 1  第三方评估各部分得分", S["caption"]),
             _table(rows, [70 * mm, 25 * mm, 25 * mm, 25 * mm], S, align_center_from=1, bold_last=True)]
+    out += [_p("注：" + t, S["note"]) for t in ([projected] if projected else []) + report_text.na_sentences(data)]
     rows = [["评估方", "权重", "评分（满分）", "加权得分"]]
     for p in data.parties:
         score = (report_text.num(p.score) if p.score is not None else "未录入") + ("（预计）" if p.projected and p.score is not None else "")
@@ -607,18 +609,36 @@ def history_table(data: ReportData, S, number: int, long: LongTexts | None = Non
             _p("注：同一社工站（所在区、街道相同）在本评估系统中的历次评估，按年度和中期、末期排列。", S["note"])]
 
 
+def indicator_annex(data: ReportData, S, long: LongTexts | None = None) -> list:
+    """附件1's table: each contract indicator's target, actual and rate; a 中期 shows the annual target and the
+    target due by its statistics date beside each other, the rate against the due one and the annual share."""
+    n = report_text.num
+    if report_text.midterm(data):
+        rows = [["序号", "服务指标", "单位", "全年协议指标量", "中期应完成量", "完成量", "进度完成率", "占全年"]]
+        for i, r in enumerate(data.indicators, 1):
+            rows.append([str(i), r.get("name") or "", r.get("unit") or "", n(r.get("target")) or "—",
+                         n(r.get("due_target")) or "—", n(r.get("actual")) or "—", r.get("rate_text") or "—",
+                         r.get("annual_rate_text") or "—"])
+        widths = [10 * mm, 40 * mm, 12 * mm, 20 * mm, 20 * mm, 18 * mm, 18 * mm, 18 * mm]
+        basis = report_text.due_basis(data)
+        note = (f"注：中期应完成量{basis or '无法计算（合同期或统计截止日期未填写）'}；进度完成率 = 完成量 ÷ 中期应完成量，"
+                "占全年 = 完成量 ÷ 全年协议指标量，四舍五入保留两位小数。数据由社工站提供。")
+    else:
+        rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
+        for i, r in enumerate(data.indicators, 1):
+            rows.append([str(i), r.get("name") or "", r.get("unit") or "", n(r.get("target")) or "—",
+                         n(r.get("actual")) or "—", r.get("rate_text") or "—"])
+        widths = [12 * mm, 52 * mm, 16 * mm, 26 * mm, 26 * mm, 26 * mm]
+        note = "注：完成率 = 完成量 ÷ 协议指标量，四舍五入保留两位小数。数据由社工站提供。"
+    if len(rows) == 1:
+        rows.append(["", "尚未录入协议指标"] + [""] * (len(rows[0]) - 2))
+    return [_table(rows, widths, S, align_center_from=2, long=long, where="附件1"), _p(note, S["note"])]
+
+
 def annexes(data: ReportData, S, titles: list[str], long: LongTexts | None = None) -> list:
     out: list = [NextPageTemplate("body"), PageBreak()]
     out.append(_p(f"附件1：{titles[0]}", S["h2"]))
-    rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
-    for i, r in enumerate(data.indicators, 1):
-        rows.append([str(i), r.get("name") or "", r.get("unit") or "", report_text.num(r.get("target")) or "—",
-                     report_text.num(r.get("actual")) or "—", r.get("rate_text") or "—"])
-    if len(rows) == 1:
-        rows.append(["", "尚未录入协议指标", "", "", "", ""])
-    out.append(_table(rows, [12 * mm, 52 * mm, 16 * mm, 26 * mm, 26 * mm, 26 * mm], S, align_center_from=2, long=long,
-                      where="附件1"))
-    out.append(_p("注：完成率 = 完成量 ÷ 协议指标量，四舍五入保留两位小数。数据由社工站提供。", S["note"]))
+    out += indicator_annex(data, S, long)
 
     out.append(Spacer(1, 10))
     out.append(_p(f"附件2：{titles[1]}", S["h2"]))
