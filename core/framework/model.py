@@ -398,7 +398,7 @@ DEFAULT_MIDTERM = {
                 "以上数据由社工站提供，见附件 1），按期完成。",
     "concern": "协议指标进度方面，{short} 项协议指标的完成进度低于截至{date}应完成量的 {threshold}（{basis}）：{items}。"
                "建议社工站分析进度滞后的原因，制定追赶计划，在末期评估前完成全年协议指标量。",
-    "item": "{name}完成 {actual} {unit}，为中期应完成量 {due} {unit} 的 {rate}（全年协议指标量 {target} {unit} 的 {annual_rate}）",
+    "item": "{name}完成 {actual} {unit}，中期应完成量 {due} {unit}，进度完成率 {rate}（全年协议指标量 {target} {unit}，占全年 {annual_rate}）",
     "closing_point": "建议社工站在末期评估前重点改进{section}方面：{items}。",
     "closing_intro": "为在末期评估前更好地完成服务，{station}在后续服务中可以更加关注以下几个方面：",
 }
