@@ -72,14 +72,14 @@ def _indicator_sheet(assessment: dict, rows: list[dict]) -> tuple[list[str], lis
     a 中期 assessment adds the target due by its statistics date and the rate against it, as its report does."""
     period = period_of(assessment)
     ordered = indicator_rows(sorted(rows, key=lambda c: (c["position"], c["id"])), period)
-    header = ["序号", "指标", "单位", "协议目标", "中期指标量", "实际完成", "完成率", "备注", "目标待确认"]
+    header = ["序号", "指标", "单位", "协议目标", "实际完成", "完成率", "备注", "中期指标量", "目标待确认"]
     if period is not None:
-        header[6] = "占全年"
+        header[5] = "占全年"
         header += ["中期应完成量", "进度完成率", "应完成量依据"]
     body = []
     for n, c in enumerate(ordered, 1):
-        row = [n, c["name"], c["unit"], c["target"], c.get("mid_target"), c["actual"], _rate(c["actual"], c["target"]),
-               c["note"], "是" if c.get("target_pending") else ""]
+        row = [n, c["name"], c["unit"], c["target"], c["actual"], _rate(c["actual"], c["target"]), c["note"],
+               c.get("mid_target"), "是" if c.get("target_pending") else ""]
         if period is not None:
             basis = {"mid": "合同约定的中期指标量", "prorated": f"按合同期已过 {period.share_text} 折算"}
             row += [_num(c["due_target"]), c["rate_text"] if c["rate"] is not None else "",

@@ -103,6 +103,7 @@ class ReportData:
     agreement_first: object | None = None                        # the same on the scores as submitted, when revised
     history: list[dict] = field(default_factory=list)            # 历次评估对比: earlier terms and this one (summaries)
     period: object | None = None                                 # a 中期's core.station.indicators.Period, None for 末期
+    expert_names: list[str] = field(default_factory=list)        # active members with the expert role (not the lead)
 
     @property
     def short_name(self) -> str:
@@ -286,4 +287,5 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         if scoresheet.any_revision(db, assessment_id) else None,
         history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
         period=station_data.indicator_period(db, assessment_id),
+        expert_names=[m["name"] for m in members if m["role"] == "expert" and m["active"]],
     )

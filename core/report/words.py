@@ -394,7 +394,7 @@ _PHRASES = {
 
 def midterm(d: ReportData) -> bool:
     """A 中期 report: judged against the targets due by its statistics date, worded as progress."""
-    return d.period is not None
+    return getattr(d, "period", None) is not None
 
 
 def mid_words(d: ReportData, key: str, **values) -> str:
