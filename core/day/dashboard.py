@@ -19,7 +19,7 @@ from core.framework.model import Framework, framework_of_row
 from core.scoring.agreement import compute as agreement_compute, fmt_alpha
 from core.labels import ROLES, SATISFACTION_SCALE
 from core.numbers import D, fmt_number, round_half_up
-from core.scoring.totals import STATION, Cell, Result, compute
+from core.scoring.totals import STATION, Cell, Result, compute, projection_note
 
 DEFAULT_REFRESH_SECONDS = 5
 NA_TEXT = "不适用"
@@ -200,7 +200,14 @@ class Dashboard:
 
     @property
     def third_party_text(self) -> str:
-        return "—" if self.result.third_party is None else fmt_number(self.result.third_party)
+        if self.result.third_party is None:
+            return "—"
+        return fmt_number(self.result.third_party) + ("（折算）" if self.projection_note else "")
+
+    @property
+    def projection_note(self) -> str:
+        """On what a projected third-party total rests (the same words as the report's 表 1 and the Excel)."""
+        return projection_note(self.result)
 
     @property
     def final(self) -> Decimal | None:
