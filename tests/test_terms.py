@@ -27,7 +27,9 @@ from core.scoring import scoresheet as S
 from core.station import data as SD
 from core.station import register_import as imports
 from core.terms import nextterm
+from core.errors import ImportRejected
 from db.connection import connect
+from db.errors import LoginFailed
 from db.migrations import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,9 +143,9 @@ def test_mid_term_targets_are_imported_exported_and_carried_in_json(tmp_path):
     rows = {r["name"]: r for r in SD.list_indicators(db, aid)}
     assert rows["电话访问"]["mid_target"] == 900 and rows["入户探访"]["mid_target"] is None
     bad = "指标名称,单位,协议指标量,中期指标量,实际完成量\n电话访问,个,2000,-5,950\n".encode()
-    with pytest.raises(Exception) as e:
+    with pytest.raises(ImportRejected) as e:
         SD.import_indicators(db, aid, lead, "坏.csv", bad)
-    assert "第 2 行“中期指标量”" in str(e.value)
+    assert any("第 2 行“中期指标量”" in x for x in e.value.errors)
     assert SD.list_indicators(db, aid)[0]["mid_target"] == 900          # nothing changed
     back = imports.parse_indicators("导出.xlsx", imports.indicator_template("xlsx", rows=SD.list_indicators(db, aid)))
     assert [(r["name"], r["mid_target"]) for r in back] == [("电话访问", 900), ("入户探访", None)]
@@ -261,7 +263,7 @@ def test_new_term_copies_team_framework_and_evaluator_and_check_lists_the_indica
     # new PINs: the old one no longer opens the new assessment, the printed one does
     pins = dict(re.findall(r"^\s+(\S+)\s+(\d{6})$", r.stdout, re.M))
     assert set(pins) == set(members)
-    with pytest.raises(Exception):
+    with pytest.raises(LoginFailed):
         A.login(db, new, "专家乙", "246802")
     assert A.login(db, new, "专家乙", pins["专家乙"])["name"] == "专家乙"
     db.conn.close()
@@ -334,3 +336,26 @@ def test_the_demo_is_a_finished_day_and_its_next_term_shows_history_and_carry_ov
     assert nd.recommendations and {r["status"] for r in nd.recommendations} == {"未核实"}
     assert [h["id"] for h in nd.history][-2:] == [demo, new]
     assert "进度滞后" in T.text(nd, "progress_comment")
+
+
+def test_the_lead_starts_the_next_term_on_the_setup_page_and_sees_the_new_pins_once(db_path, app_env):
+    from tests.conftest import app_test
+
+    db = connect(db_path)
+    migrate(db)
+    sid = A.create_station(db, "棠下街社工服务站", district="白云区", street="棠下街")
+    aid, lead = A.create_assessment(db, sid, FW, "组长甲", "135790", **MIDTERM)
+    A.add_member(db, aid, lead, "专家乙", "expert", "246802", sections=["A"])
+    A.set_locked(db, aid, lead, True)                      # the term is done: still allowed from a locked one
+    at = app_test("pages/setup.py", auth={"assessment_id": aid, "member_id": lead})
+    at.run()
+    assert at.radio(key="next_term_kind").value == "末期"     # the next kind after a 中期
+    at.button(key="next_term_submit").click()
+    at.run()
+    assert not at.exception
+    assert any("已新建下一次评估（末期" in s.value for s in at.success)
+    new = max(a["id"] for a in A.list_assessments(db))
+    assert new != aid and A.get_assessment(db, new)["kind"] == "末期"
+    pins = next(d.value for d in at.dataframe if "新 PIN" in d.value.columns)   # AppTest keeps no dataframe key
+    assert list(pins["成员"]) == ["组长甲", "专家乙"] and all(len(p) == 6 for p in pins["新 PIN"])
+    assert A.login(db, new, "专家乙", pins["新 PIN"][1])["name"] == "专家乙"
