@@ -12,6 +12,13 @@ FIELDS = ("name", "unit", "target", "mid_target", "actual", "note", "target_pend
 EDITORS = ("lead", "staff")
 
 
+def _row(c: dict) -> dict:
+    """The stored fields of a clean row (a target is confirmed unless it says target_pending)."""
+    out = {k: c.get(k) for k in FIELDS}
+    out["target_pending"] = 1 if c.get("target_pending") else 0
+    return out
+
+
 def _int_if_whole(v):
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
@@ -42,7 +49,7 @@ def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
     kept = set()
     for pos, c in enumerate(rows):
         rid = c.get("id") if c.get("id") in old else None
-        now = {k: c.get(k) for k in FIELDS}
+        now = _row(c)
         if rid is None:
             news.append(dict(now, action="create", position=pos))
             continue
@@ -61,7 +68,7 @@ def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
         return False
     db.execute("DELETE FROM contract_indicators WHERE assessment_id = ?", [assessment_id])
     for pos, c in enumerate(rows):
-        row = dict(assessment_id=assessment_id, position=pos, **{k: c.get(k) for k in FIELDS})
+        row = dict(assessment_id=assessment_id, position=pos, **_row(c))
         if c.get("id") in old:
             row["id"] = c["id"]
         db["contract_indicators"].insert(row)
