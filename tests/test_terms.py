@@ -48,9 +48,9 @@ def core(*args) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def _station(tmp_path, framework_id=FW, **fields):
+def _station(tmp_path, framework_id=FW, file="terms.db", **fields):
     """A station of 白云区 棠下街 with one expert scoring every section: (db, aid, lead, expert)."""
-    db = connect(tmp_path / "terms.db")
+    db = connect(tmp_path / file)
     migrate(db)
     sid = A.create_station(db, "棠下街社工服务站", communities=["甲社区", "乙社区"], short_name="棠下街社工站",
                            district="白云区", street="棠下街", address="广州市白云区某路 2 号",
@@ -359,3 +359,18 @@ def test_the_lead_starts_the_next_term_on_the_setup_page_and_sees_the_new_pins_o
     pins = next(d.value for d in at.dataframe if "新 PIN" in d.value.columns)   # AppTest keeps no dataframe key
     assert list(pins["成员"]) == ["组长甲", "专家乙"] and all(len(p) == 6 for p in pins["新 PIN"])
     assert A.login(db, new, "专家乙", pins["新 PIN"][1])["name"] == "专家乙"
+
+
+def test_the_site_records_page_says_when_the_carried_opinions_come_from_a_term_never_locked(db_path, app_env):
+    from tests.conftest import app_test
+
+    db, aid, lead, expert = _station(db_path.parent, file=db_path.name, kind="末期")
+    S.add_finding(db, aid, expert, "A", "concern", "档案管理需要加强，建议逐月归档。")
+    new = nextterm.start_next_term(db, aid, keep_pins=True)["assessment_id"]
+    lead_new = next(m["id"] for m in A.list_members(db, new) if m["role"] == "lead")
+    at = app_test("pages/site_records.py", auth={"assessment_id": new, "member_id": lead_new})
+    at.run()
+    assert any("从未锁定" in w.value and "2025—2026 年度 末期" in w.value for w in at.warning)
+    A.set_locked(db, aid, lead, True)
+    at.run()
+    assert not any("从未锁定" in w.value for w in at.warning)

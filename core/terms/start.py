@@ -12,6 +12,7 @@ from db import stations as _db
 
 from core.agency import history, stations
 from core.assessment import team
+from core.errors import NotFound
 from core.report import data as report_data
 from core.report import words as report_text
 
@@ -57,6 +58,25 @@ def recommendation_source(db, identity_id: int) -> tuple[dict, str]:
                             f"（{term_label(locked[-1])}）。")
     return latest, (f"上一次评估（{term_label(latest)}）从未锁定，上期评估意见取自其目前的报告内容（并非定稿），"
                     "请在现场核实时留意。")
+
+
+def unlocked_sources(db, recommendations: list[dict]) -> str:
+    """A plain note when 上期评估意见 were carried over from an assessment that is not locked (its report was
+    never final): '' when every source is locked (or nothing was carried)."""
+    ids = sorted({int(r["source"].split(":", 1)[1]) for r in recommendations
+                  if (r.get("source") or "").startswith("assessment:") and r["source"].split(":", 1)[1].isdigit()})
+    open_ = []
+    for i in ids:
+        try:
+            a = team.get_assessment(db, i)
+        except NotFound:    # a source no longer in this file (an imported assessment): nothing to say
+            continue
+        if a.get("status") != "locked":
+            open_.append(term_label(a))
+    if not open_:
+        return ""
+    return (f"带入这些意见的上期评估（{'、'.join(open_)}）从未锁定，意见取自其当时的报告内容（并非定稿），"
+            "请在现场核实时留意。")
 
 
 def create_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pin: str, *,
