@@ -15,6 +15,7 @@ import openpyxl
 import pypdf
 import pytest
 
+from conftest import app_test
 from core.agency import exports, transfer
 from core.assessment import team as A
 from core.day import live
@@ -339,8 +340,6 @@ def test_the_demo_is_a_finished_day_and_its_next_term_shows_history_and_carry_ov
 
 
 def test_the_lead_starts_the_next_term_on_the_setup_page_and_sees_the_new_pins_once(db_path, app_env):
-    from tests.conftest import app_test
-
     db = connect(db_path)
     migrate(db)
     sid = A.create_station(db, "棠下街社工服务站", district="白云区", street="棠下街")
@@ -362,8 +361,6 @@ def test_the_lead_starts_the_next_term_on_the_setup_page_and_sees_the_new_pins_o
 
 
 def test_the_site_records_page_says_when_the_carried_opinions_come_from_a_term_never_locked(db_path, app_env):
-    from tests.conftest import app_test
-
     db, aid, lead, expert = _station(db_path.parent, file=db_path.name, kind="末期")
     S.add_finding(db, aid, expert, "A", "concern", "档案管理需要加强，建议逐月归档。")
     new = nextterm.start_next_term(db, aid, keep_pins=True)["assessment_id"]

@@ -453,7 +453,9 @@ def completion_chart(dash: Dashboard) -> go.Figure | None:
                hovertemplate="%{x}：%{text}<extra></extra>")
     line = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=100, y1=100,
                 line=dict(color="#555", dash="dash"))
-    return _figure([bar], "协议指标完成率（虚线为 100%）", height=420, shapes=[line],
+    midterm = any(r.get("due_basis") in ("mid", "prorated") for r in rows)   # a 中期: against the targets due
+    title = "协议指标进度完成率（占中期应完成量，虚线为 100%）" if midterm else "协议指标完成率（虚线为 100%）"
+    return _figure([bar], title, height=420, shapes=[line],
                    yaxis=dict(title=dict(text="完成率（%）"), rangemode="tozero"), xaxis=dict(tickangle=-35))
 
 

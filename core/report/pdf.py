@@ -438,7 +438,8 @@ def build_story(data: ReportData, S, font: str, progress: Progress, draft_items:
         story.append(_p(comment, S["body"]))
     chart = completion_chart(data, font)
     if chart is not None:
-        story += [KeepTogether([chart, _p("图 1  协议指标完成率（虚线为 100%）", S["caption"])])]
+        what = "协议指标进度完成率（占中期应完成量，虚线为 100%）" if report_text.midterm(data) else "协议指标完成率（虚线为 100%）"
+        story += [KeepTogether([chart, _p(f"图 1  {what}", S["caption"])])]
 
     for sec in data.sections:
         n += 1
