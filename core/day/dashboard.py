@@ -202,7 +202,10 @@ class Dashboard:
     def third_party_text(self) -> str:
         if self.result.third_party is None:
             return "—"
-        return fmt_number(self.result.third_party) + ("（折算）" if self.projection_note else "")
+        # marked 折算 once scoring is complete and a section still has no score (wholly N/A); while scoring goes on
+        # the metric says 目前 and the caption says on what the figure rests
+        done = self.result.third_party_complete and self.projection_note
+        return fmt_number(self.result.third_party) + ("（折算）" if done else "")
 
     @property
     def projection_note(self) -> str:
