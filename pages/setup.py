@@ -268,7 +268,8 @@ if made:
         st.warning(ui.esc(made["carry_note"]))
     if made["pins"]:
         st.caption("各成员的新 PIN（只显示这一次，请转告本人）：")
-        st.dataframe([{"成员": n, "新 PIN": p} for n, p in made["pins"].items()], hide_index=True, key="next_term_pins")
+        st.dataframe([{"成员": n, "新 PIN": p} for n, p in made["pins"].items()], hide_index=True, key="next_term_pins",
+                     placeholder="")
 
 # ---- delete ----
 st.subheader("删除评估")
