@@ -225,7 +225,7 @@ def _finish_term(db, aid, lead, expert):
 
 def test_new_term_copies_team_framework_and_evaluator_and_check_lists_the_indicators(tmp_path):
     db, aid, lead, expert = _station(tmp_path)
-    staff = A.add_member(db, aid, lead, "工作人员丙", "staff", "112233")
+    A.add_member(db, aid, lead, "工作人员丙", "staff", "112233")
     agency = L.copy_framework(db, aid, lead, FW, "tangxia-fw", "棠下机构框架")
     A.use_framework(db, aid, lead, agency)
     used = A.get_assessment(db, aid)
