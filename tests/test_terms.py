@@ -133,7 +133,8 @@ def test_a_midterm_uses_the_contracts_mid_term_targets_where_it_states_them(tmp_
     sheet = list(wb["协议指标"].iter_rows(values_only=True))
     head, body = sheet[0], {r[1]: r for r in sheet[1:]}
     assert body["电话访问"][head.index("中期指标量")] == 1200
-    assert body["电话访问"][head.index("进度完成率")] == "83.33%"
+    assert body["电话访问"][head.index("进度完成率")] == pytest.approx(0.8333)      # a number, as 83.33%
+    assert body["电话访问"][head.index("占全年")] == pytest.approx(0.5)
     assert body["入户探访"][head.index("应完成量依据")] == "按合同期已过 50.41% 折算"
 
 
@@ -198,7 +199,8 @@ def test_a_section_wholly_na_marks_the_total_projected_in_the_pdf_the_dashboard_
     assert dash.projection_note == note and dash.third_party_text.endswith("（折算）")
     wb = openpyxl.load_workbook(io.BytesIO(exports.export_xlsx(db, aid)))
     info = {row[0]: row[1] for row in wb["评估概况"].iter_rows(min_row=2, values_only=True)}
-    assert info["第三方评分"].endswith("（折算）") and info["第三方评分说明"] == note
+    assert info["第三方评估得分（折算）"] == float(r.third_party)          # still a number
+    assert info["第三方评估得分说明"] == f"第三方评估得分为折算分：{note}"
 
 
 def test_na_indicators_in_a_scored_section_are_named_with_their_points(tmp_path):
