@@ -30,7 +30,6 @@ from core.assessment import team
 from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.survey.rules import wilson_interval
-from core.agency.exports import _write_sheet
 from core.masking import mask_name
 from core.store import open_db
 from core.agency.transfer import record_export
@@ -292,6 +291,10 @@ def overview_xlsx(db, **filters) -> bytes:
     """The overview as an Excel workbook: 评估一览, 常见问题, 专家校准 (names of the agency's
     experts masked like every export), text cells neutralised against formulas."""
     from openpyxl import Workbook
+
+    # Imported here, not at the top: this module is on the report's start-up path (core.report.data ->
+    # report_history), which writes no Excel, and exports loads openpyxl (0.3 s of `python -m core report`).
+    from core.agency.exports import _write_sheet
 
     ov = overview(db, **filters)
     wb = Workbook()
