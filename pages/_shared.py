@@ -109,10 +109,30 @@ def ensure_migrated(path: str) -> bool:
         st.stop()
 
 
+_DB_KEY = "_ui_db"
+
+
 def get_db():
-    """A connection for this script run (cheap; SQLite connections are not shared across threads)."""
+    """This session's connection to the database file: opened on the session's first run and kept in its
+    session state, so a rerun (a page switch, a tick) opens nothing — opening one per rerun (and per
+    call: the login check and the sidebar asked for their own) cost about a tenth of every script run.
+    The session's script runs follow one another (fragments and callbacks included), so one connection
+    is never used by two of them at once (check_same_thread=False lets the next run's thread use it).
+    Every statement outside `transaction` autocommits, so a kept connection holds no read snapshot
+    between runs and sees every other laptop's writes; a transaction a stopped run left open is rolled
+    back here. Deferred downloads (st.download_button with a callable) open their own connection.
+    When the session ends its state, and with it the connection, is dropped."""
     through_app()
-    return store.open_db(db_path(), migrated=False)
+    path = db_path()
+    held = st.session_state.get(_DB_KEY)
+    if held is not None and held[0] == path:
+        db = held[1]
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        return db
+    db = store.open_db(path, migrated=False)
+    st.session_state[_DB_KEY] = (path, db)
+    return db
 
 
 def current_user() -> dict | None:
