@@ -1,6 +1,6 @@
 """Page switches and a tick in Chromium, against a hello-world Streamlit app run by this script (issue 27).
 
-    python bench/pages.py [--rounds 12] [--pages 首页,历次评估,机构总览,专家评分,现场记录,实时总览]
+    python bench/page_switch.py [--rounds 12] [--pages 首页,历次评估,机构总览,专家评分,现场记录,实时总览]
 
 Starts two servers on this machine: the real app (`streamlit run app.py`, plain HTTP on 127.0.0.1, a fresh copy
 of the demo) and a hello-world app written by this script into a temporary folder (two pages in st.navigation
@@ -106,8 +106,9 @@ class Runs:
         return time.perf_counter() - t0
 
 
-def start_hello(tmp: Path):
-    """The hello-world app in `tmp` on a free port (plain HTTP on 127.0.0.1), returned once healthy."""
+def start_hello(tmp: Path, extra: list[str] | None = None):
+    """The hello-world app in `tmp` on a free port (plain HTTP on 127.0.0.1), returned once healthy; `extra`:
+    more `streamlit run` options."""
     import urllib.request
 
     (tmp / "hello.py").write_text(HELLO, encoding="utf-8")
@@ -115,7 +116,7 @@ def start_hello(tmp: Path):
     log = open(tmp / "hello.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "hello.py", "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(extra or [])],
                             cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     url = f"http://127.0.0.1:{port}"
