@@ -2,7 +2,7 @@
 
     python bench/memory.py [--sessions 6] [--ttl 5]
 
-Starts the real app (`streamlit run app.py`, plain HTTP on 127.0.0.1, a fresh copy of the demo) and bench/pages.py's
+Starts the real app (`streamlit run app.py`, plain HTTP on 127.0.0.1, a fresh copy of the demo) and bench/page_switch.py's
 hello-world app, both with `--server.disconnectedSessionTTL <ttl>` (Streamlit keeps a closed tab's session 120 s
 for a reconnect; the bench shortens that alike for both so that "closed" can be measured). For each server, in
 Debian's Chromium (Playwright), `--sessions` browser contexts (separate sessions) each open it: on the real app
