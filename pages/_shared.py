@@ -126,10 +126,7 @@ def get_db():
     path = db_path()
     held = st.session_state.get(_DB_KEY)
     if held is not None and held[0] == path:
-        db = held[1]
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        return db
+        return store.ready(held[1])
     db = store.open_db(path, migrated=False)
     st.session_state[_DB_KEY] = (path, db)
     return db

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from db import stations as _db
 
+from core import derived
+
 from core.survey import calls
 from core.agency import history
 from core.scoring import scoresheet
@@ -224,7 +226,9 @@ def history_table(rows: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def history_charts(rows: list[dict]) -> dict:
-    return history.history_charts(rows)
+    """The station's trend charts, built once per distinct history (core.derived.by_value) and shared between
+    reruns and sessions, read-only: plotly's figure building was most of the 历次评估 page's rerun."""
+    return derived.by_value("history_charts", rows, lambda: history.history_charts(rows))
 
 
 # ---------- the agency's overview ----------
@@ -284,7 +288,8 @@ def overview_table(ov: Overview) -> tuple[list[str], list[list]]:
 
 
 def overview_charts(ov: Overview) -> dict:
-    return history.overview_charts(ov.rows)
+    """The overview's charts, built once per distinct set of rows (as history_charts)."""
+    return derived.by_value("overview_charts", ov.rows, lambda: history.overview_charts(ov.rows))
 
 
 def overview_xlsx(db, **filters) -> bytes:
