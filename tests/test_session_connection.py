@@ -77,3 +77,23 @@ def test_a_chart_is_built_once_per_distinct_data_and_a_change_makes_a_new_one(de
     changed = D.charts(live.dashboard(db, aid))
     assert changed["sections"] is not first["sections"]
     assert changed["sections"].to_dict() != first["sections"].to_dict()
+
+
+def test_a_site_records_upload_form_shows_on_request_and_the_checklist_form_stays(demo_db_file, app_env):
+    from core.station import data as SD
+
+    src, aid = demo_db_file
+    shutil.copy(src, app_env)
+    db = connect(app_env)
+    expert = next(m["id"] for m in team.list_members(db, aid) if m["name"] == "王建华")
+    intro = SD.list_site_records(db, aid, "intro")[0]["id"]
+    at = app_test("pages/site_records.py", auth={"assessment_id": aid, "member_id": expert})
+    at.run()
+    assert not at.exception, at.exception
+    uploaders = lambda: {u.proto.id.rsplit("-", 1)[-1] for u in at.get("file_uploader")}  # noqa: E731
+    assert not any(f"ev_sr_{intro}_files" in u for u in uploaders())      # not drawn until asked for
+    assert any(u.startswith("ev_sr_up_") or "ev_sr_up_" in u for u in uploaders())   # the checklist's one form
+    at.toggle(key=f"ev_sr_{intro}_add").set_value(True).run()
+    assert not at.exception, at.exception
+    assert any(f"ev_sr_{intro}_files" in u for u in uploaders())
+    db.conn.close()
