@@ -49,6 +49,10 @@ UNGUARDED = {
     "stations.rewrite_publish_copy": "writes the new publish file, never the database in use",
     "logins.record_attempt": "a login attempt has no logged-in member yet: it stores its wrong-PIN counters and a "
                              "failed login's audit row (member_id NULL) itself, in core.assessment.team.login's transaction",
+    "login_sessions.start": "a sign-in is stored at login, before anybody is logged in; it is this laptop's "
+                            "sign-in, not the assessment's data (no audit row, no change mark)",
+    "login_sessions.end": "logout ends the browser's own sign-in, also for a member just deactivated or on a "
+                          "locked assessment (the guard would refuse both); not the assessment's data",
     "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 

@@ -664,6 +664,29 @@ def m014_score_revisions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m017_login_sessions(db: sqlite_utils.Database) -> None:
+    """Browser sessions that survive a server restart (issue 23, item 5): a signed-in browser keeps
+    a random token (the URL's `s`); only its SHA-256 is stored, with the member, the assessment and an
+    expiry (epoch seconds). Revoked by deleting the row: on logout, when the lead sets the member's
+    PIN, deactivates or removes the member. Like login_throttle these rows are this laptop's sign-ins,
+    not the assessment's data: no change-mark triggers (a sign-in must not make every cached figure
+    stale), never exported, never sent to another laptop; members.id ON DELETE CASCADE."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE login_sessions (
+            token_hash TEXT PRIMARY KEY,    -- hex SHA-256 of the browser's token (the token is never stored)
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX login_sessions_member ON login_sessions(member_id);
+        CREATE INDEX login_sessions_expiry ON login_sessions(expires_at);
+        """
+    )
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -679,6 +702,7 @@ MIGRATIONS = [
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
+    ("017_login_sessions", m017_login_sessions),
 ]
 
 

@@ -23,8 +23,9 @@ from core.survey import rules as survey
 from core.cells import FORMULA_PREFIXES, neutralise  # noqa: F401 (the one owner: core/cells.py)
 from core.station.evidence import size_text
 from core.framework.model import framework_of_row
-from core.masking import Scrubber, mask_name, mask_phone
+from core.masking import mask_name, mask_phone
 from core.numbers import ZeroTarget, fmt_number, fmt_percent
+from core import privacy
 from core.privacy import scrubber
 from core.scoring.scoresheet import result as _result
 from core.store import open_db
@@ -78,9 +79,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
     areas = {x["code"]: x["name"] for x in t["areas"]}
     clients = {c["id"]: c for c in t["clients"]}
     items = {i["id"]: i for i in t["survey_items"]}
-    scrub = scrub or Scrubber([c.get("name") or "" for c in t["clients"]]
-                              + [r.get("name") or "" for r in t.get("interviews", [])],
-                              [c.get("phone") or "" for c in t["clients"]])
+    scrub = scrub or privacy.of_document(doc)
 
     def who(mid):
         return members[mid]["name"] if mid in members else ""

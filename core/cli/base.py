@@ -15,11 +15,11 @@ from pathlib import Path
 
 from core import store
 from core.errors import DataError
+from core.labels import FILE_KINDS
 
 HANDLERS: dict = {}   # command name -> run(argv) -> exit code, filled by @command in the command modules
 # Database files opened by this command (resolved): an --out may never be one of them or their -wal/-shm.
 _OPENED: set[Path] = set()
-KIND_LABELS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "json": "JSON", "sqlite": "SQLite 数据库", "other": "其他类型"}
 
 
 def command(name: str):
@@ -90,7 +90,7 @@ def check_out(path: str, kind: str, db_path: str | None = None) -> Path:
         except OSError as e:
             raise DataError(f"无法写入 {p}：{e.strerror or e}。") from None
         if existing and existing != kind:
-            raise DataError(f"{p} 已存在且是{KIND_LABELS[existing]}文件，不是{KIND_LABELS[kind]}文件；"
+            raise DataError(f"{p} 已存在且是{FILE_KINDS[existing]}文件，不是{FILE_KINDS[kind]}文件；"
                             "为免毁掉它未写入，请换一个文件名。")
         if kind == "sqlite" and any(p.with_name(p.name + s).exists() for s in ("-wal", "-shm")):
             raise DataError(f"{p} 是一个正在使用的数据库（旁边有 -wal/-shm 文件），备份不能覆盖它；请换一个文件名。")

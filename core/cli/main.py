@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("assessment", "create the demo assessment (元岗街) and print its id as the last line"),
     "score": ("assessment", "print the third-party score, final score and grade of an assessment"),
     "agreement": ("assessment", "print each indicator's spread and r_wg; last line `alpha X (N cells, K experts)`"),
+    "score-set": ("assessment", "set a member's score as the scoring page would (a paper score sheet): "
+                                "score-set ID --member NAME --indicator CODE [--area CODE] (--value V | --na) --db PATH"),
     "export": ("exports", "export a whole assessment as JSON (real names and phones: keep it private)"),
     "import": ("exports", "import an assessment from a JSON export; prints the new id as the last line"),
     "export-xlsx": ("exports", "export an assessment's tables to Excel (names and phones masked)"),

@@ -7,6 +7,7 @@ findings' wording come from the sample report. Findings that carry figures
 from __future__ import annotations
 
 from core.framework.model import get_framework
+from core.numbers import round_to_step
 
 FRAMEWORK_ID = "gz-2024-four-party"
 
@@ -68,7 +69,7 @@ _NOTES = {
 
 
 def _round_half(x: float) -> float:
-    return round(x * 2) / 2
+    return float(round_to_step(x, "0.5"))
 
 
 def _detail_for(ind, target: float) -> dict:

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Callable
 
 from core.report import words as report_text
+from core.labels import ASSESSMENT_FIELDS, STATION_FIELDS
 from core.numbers import fmt_number
 
 if TYPE_CHECKING:
@@ -34,11 +35,10 @@ class CheckItem:
         return ("【须处理】" if self.blocking else "【提示】") + self.message
 
 
-STATION_FIELDS = {"address": "社工站地址", "operator": "承办机构", "purchaser": "购买方（街道办事处）",
-                  "supervisor": "监督方（区民政局）", "district": "所在区", "operating_since": "开始运营年月"}
-ASSESSMENT_FIELDS = {"visit_date": "评估日期", "evaluator_org": "评估方", "contract_start": "合同期开始",
-                     "contract_end": "合同期结束", "stats_start": "统计期开始", "stats_end": "统计截止日期",
-                     "funding_wan": "服务经费（万元）", "period_label": "年度"}
+# The fields the report prints, named as the set-up page names them (core.labels).
+REPORT_STATION_FIELDS = ("address", "operator", "purchaser", "supervisor", "district", "operating_since")
+REPORT_ASSESSMENT_FIELDS = ("visit_date", "evaluator_org", "contract_start", "contract_end", "stats_start", "stats_end",
+                            "funding_wan", "period_label")
 
 
 def _dec(text: str) -> Decimal | None:
@@ -111,8 +111,8 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
             add(CheckItem(f"veto:{v['code']}", f"一票否决项“{v['name']}”尚未检查", True, "report"))
     if not report_text.closing_points(d):
         add(CheckItem("closing_points", "结语中的发展建议为空（可先采用系统草拟的建议再修改）", True, "report"))
-    missing = [label for k, label in STATION_FIELDS.items() if not (d.station.get(k) or "")]
-    missing += [label for k, label in ASSESSMENT_FIELDS.items()
+    missing = [STATION_FIELDS[k] for k in REPORT_STATION_FIELDS if not (d.station.get(k) or "")]
+    missing += [ASSESSMENT_FIELDS[k] for k in REPORT_ASSESSMENT_FIELDS
                 if d.assessment.get(k) is None or d.assessment.get(k) == ""]
     if missing:
         add(CheckItem("fields", "社工站或评估信息未填写：" + "、".join(missing), True, "setup"))

@@ -26,10 +26,9 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, Image, Ke
 
 from core.report import words as report_text
 from core.report.fonts import markup, register_cjk_font, report_fonts, runs, string_width
-from core.agency.history import fmt_pct, fmt_score
 from core.labels import AAPOR_CODES
 from core.scoring.agreement import fmt_alpha
-from core.numbers import fmt_number
+from core.numbers import fmt_number, fmt_pct, fmt_score
 
 if TYPE_CHECKING:  # the data class lives with the use case that gathers it
     from core.report.data import ReportData
