@@ -72,10 +72,10 @@ def main(argv=None) -> int:
         steps.append((a, b, ratio))
         print(f"{a}→{b}: ratio {ratio:.2f} (min {min(paired):.2f}, max {max(paired):.2f})")
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    worst = max(r for _, _, r in steps)
+    worst_ratio = max(r for _, _, r in steps)
     print("report CPU per doubling: " + ", ".join(f"{a}→{b} {r:.2f}" for a, b, r in steps)
-          + f"; worst {worst:.2f} (target {TARGET})")
-    return 0 if worst <= TARGET else 1
+          + f"; worst {worst_ratio:.2f} (target {TARGET})")
+    return 0 if worst_ratio <= TARGET else 1
 
 
 if __name__ == "__main__":
