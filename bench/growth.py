@@ -5,7 +5,8 @@
 Builds bench/scale.py's station at each scale (K: 3K 片区, 500K register rows, 100K findings, 200K calls; 80× is
 240 片区, 40,000 persons, 8,000 findings, 16,000 calls) in its own temporary database, makes one report of each
 (fonts, first reads; not counted), then `--runs` rounds; in each round every scale's report is made once, the
-order of the scales rotating from round to round, and the CPU time of this process for it is taken
+order of the scales rotating from round to round, with the figures cached by the change marks (core.derived)
+cleared before each, as a fresh `python -m core report` process has none, and the CPU time of this process for it is taken
 (time.process_time: the whole report, core.report.make.report_pdf — gathering, the pre-export check, layout,
 writing; steadier than wall time on a busy machine). A doubling's ratio is the median CPU at 2K ÷ the median
 at K, with min/max over the rounds of the paired ratios. Target: ≤ 2.2 at every doubling (linear in the
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from core import derived  # noqa: E402
 from core.report.make import report_pdf  # noqa: E402
 from core.store import open_db  # noqa: E402
 from scale import build_station, counts  # noqa: E402
@@ -57,6 +59,7 @@ def main(argv=None) -> int:
             order = scales[n % len(scales):] + scales[:n % len(scales)]
             for k in order:
                 db, aid = dbs[k]
+                derived.clear()          # nothing cached from the last report: as `python -m core report` makes it
                 t0 = time.process_time()
                 report_pdf(db, aid)
                 cpu[k].append(time.process_time() - t0)
