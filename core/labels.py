@@ -50,7 +50,7 @@ AUDIT_ACTIONS = {
     "draw": "抽样", "redraw": "重新抽样", "withdraw": "撤销抽样", "call": "电话回访", "claim": "开始记录",
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
-    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
+    "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败", "issue": "发出报告",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -62,8 +62,11 @@ AUDIT_ENTITIES = {
     "submission": "评分提交", "visit_stage": "评估日程", "visit_stages": "评估日程", "survey_script": "回访话术",
     "interview": "访谈记录", "attachment": "证据附件",
     "station_identity": "社工站（历次评估）",
-    "login": "登录",
+    "login": "登录", "report_version": "报告版本",
 }
+# An issued report version's kind and format (db/report_versions.py).
+VERSION_KINDS = {"draft": "初稿", "final": "定稿"}
+REPORT_FORMATS = {"pdf": "PDF", "docx": "Word"}
 
 # The tables of an assessment's file (JSON transfer, import messages)
 TABLE_LABELS = {
@@ -74,7 +77,7 @@ TABLE_LABELS = {
     "site_records": "现场记录", "survey_samples": "满意度抽样", "survey_items": "抽样对象",
     "survey_calls": "电话回访记录", "report_items": "报告意见", "report_texts": "报告文字",
     "submissions": "评分提交", "visit_stages": "评估日程", "survey_script": "回访话术", "audit_log": "修改记录",
-    "interviews": "访谈记录", "attachments": "证据附件",
+    "interviews": "访谈记录", "attachments": "证据附件", "report_versions": "报告版本",
 }
 
 # Station and assessment fields in the set-up page's words (where they are typed): the page, the
@@ -103,7 +106,7 @@ FEEDBACK_KEYS = {
 # A login's state on the set-up page (wrong-PIN throttle)
 LOGIN_STATES = {"locked": "已锁定", "waiting": "须等待", "clear": "可登录"}
 # Kinds of file an output path may already hold (the command line refuses to overwrite another kind)
-FILE_KINDS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "json": "JSON", "sqlite": "SQLite 数据库", "other": "其他类型"}
+FILE_KINDS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "docx": "Word（docx）", "json": "JSON", "sqlite": "SQLite 数据库", "other": "其他类型"}
 
 # Field names written by the guarded writers (the audit page's words)
 AUDIT_FIELDS = {

@@ -687,6 +687,39 @@ def m017_login_sessions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m019_report_versions(db: sqlite_utils.Database) -> None:
+    """Issue 25: each report sent out is a version (初稿 1, 初稿 2, …, 定稿) with its date, recipient,
+    format and the SHA-256 of the file; the feedback that came back is attached to the version it
+    answers. Its rows belong to the assessment, so they move its data mark (as migration 013)."""
+    script = ["""
+        CREATE TABLE report_versions (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,                  -- 1, 2, … in the order issued
+            kind TEXT NOT NULL CHECK (kind IN ('draft', 'final')),
+            label TEXT NOT NULL,                   -- 初稿 1, 初稿 2, 定稿 (printed on the cover and footer)
+            issued_at TEXT NOT NULL,
+            recipient TEXT NOT NULL DEFAULT '',    -- to whom: 天河区民政局, 元岗街道办事处, …
+            format TEXT NOT NULL CHECK (format IN ('pdf', 'docx')),
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            member_id INTEGER REFERENCES members(id),
+            note TEXT NOT NULL DEFAULT '',
+            feedback TEXT NOT NULL DEFAULT '',     -- what the recipients answered to this version
+            feedback_at TEXT,
+            UNIQUE (assessment_id, seq)
+        );
+        CREATE INDEX report_versions_assessment ON report_versions(assessment_id, seq);
+    """]
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        script.append(
+            f'CREATE TRIGGER "report_versions_version_{event.lower()}" AFTER {event} ON "report_versions" BEGIN'
+            f" INSERT INTO data_versions (assessment_id, data, register)"
+            f" SELECT {row}.assessment_id, random(), random()"
+            f" ON CONFLICT (assessment_id) DO UPDATE SET data = excluded.data; END;")
+    _run_script(db, "\n".join(script))
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -703,6 +736,7 @@ MIGRATIONS = [
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
     ("017_login_sessions", m017_login_sessions),
+    ("019_report_versions", m019_report_versions),
 ]
 
 

@@ -173,3 +173,8 @@ def _fill_texts_and_plan(db, aid: int, lead: int, now: str) -> None:
         if not _count(db, "survey_script", params=p):
             db["survey_script"].insert(dict(assessment_id=aid, key="opening", text="您好，我是评估机构的回访员。",
                                             updated_at=now))
+    if not _count(db, "report_versions", params=p):
+        from db import report_versions as RV
+
+        vid = RV.issue_version(db, aid, lead, "draft", "初稿 1", "天河区民政局", "docx", "ab" * 32, 12345)
+        RV.record_feedback(db, aid, lead, vid, "对初稿无异议。")

@@ -43,10 +43,11 @@ TABLES = (
     "stations", "assessments", "areas", "members", "assignments", "scores", "overrides",
     "findings", "party_scores", "veto_checks", "contract_indicators", "staffing", "clients",
     "prev_recommendations", "site_records", "interviews", "attachments", "survey_samples", "survey_items",
-    "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
+    "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "report_versions",
+    "audit_log",
 )
 # Tables added after files were first written: a file from before them imports with none.
-LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments")
+LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments", "report_versions")
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data); station
 # identities are this database's own (the import attaches the station by district + street),
@@ -82,7 +83,7 @@ AUDIT_ENTITIES = {
     "survey_sample": "survey_samples", "survey_item": "survey_items", "survey_call": "survey_calls",
     "report_item": "report_items", "submission": "members", "visit_stage": "visit_stages",
     "visit_stages": "assessments", "survey_script": "assessments",
-    "interview": "interviews", "attachment": "attachments",
+    "interview": "interviews", "attachment": "attachments", "report_version": "report_versions",
     "staffing": "assessments", "clients": "assessments", "contract_indicators": "assessments",
     "site_records": "assessments", "prev_recommendations": "assessments", "survey": "assessments",
 }

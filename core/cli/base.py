@@ -7,10 +7,12 @@ imports a command module back.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sqlite3
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from core import store
@@ -52,13 +54,18 @@ def open_db(path: str | None, *, create: bool = False, announce: bool = True):
 
 
 def file_kind(head: bytes) -> str:
-    """What a file's first bytes say it is: pdf, xlsx, sqlite, json, other ('' for an empty file)."""
+    """What a file's bytes say it is: pdf, xlsx, docx, sqlite, json, other ('' for an empty file). A zip
+    is told apart by its members when the whole file is given (word/… is a docx), else taken as xlsx."""
     if not head:
         return ""
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+        try:
+            names = zipfile.ZipFile(io.BytesIO(head)).namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "xlsx"
+        return "docx" if any(n.startswith("word/") for n in names) else "xlsx"
     if head.startswith(b"SQLite format 3\x00"):
         return "sqlite"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
@@ -86,7 +93,8 @@ def check_out(path: str, kind: str, db_path: str | None = None) -> Path:
             raise DataError(f"输出路径 {p} 不是普通文件，未写入。")
         try:
             with open(p, "rb") as f:
-                existing = file_kind(f.read(64))
+                head = f.read(64)
+                existing = file_kind(head + f.read() if head.startswith(b"PK") else head)
         except OSError as e:
             raise DataError(f"无法写入 {p}：{e.strerror or e}。") from None
         if existing and existing != kind:
@@ -118,7 +126,7 @@ def write_file(path: str, data: bytes) -> Path:
     """Write atomically: a temporary file in the target folder, flushed, then renamed over the target,
     so an interrupted command never leaves half a file. The target is checked first (check_out, the kind
     being what `data` is), so no database and no file of another type is ever overwritten."""
-    p = check_out(path, file_kind(data[:64]) or "other")
+    p = check_out(path, file_kind(data if data.startswith(b"PK") else data[:64]) or "other")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)

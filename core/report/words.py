@@ -703,9 +703,17 @@ def feedback_onsite(d: ReportData) -> str:
             + "；".join(f"{who}表示{t}" for who, t in recorded) + "。")
 
 
+def version_feedback(d: ReportData) -> str:
+    """The feedback recorded under each issued 初稿 (报告版本), in issue order, or ''."""
+    said = [(v, _said(v.get("feedback") or "")) for v in d.issued if v["kind"] == "draft"]
+    return "；".join(f"{v['label']}（{date_cn(v['issued_at'][:10], False)}发送{v['recipient']}）的反馈：{t}"
+                    for v, t in said if t) + ("。" if any(t for _, t in said) else "")
+
+
 def feedback_draft(d: ReportData) -> str:
+    """The lead's text on the 初稿's feedback; without one, the feedback recorded under the issued drafts."""
     t = (d.texts.get("feedback_draft") or "").strip()
-    return t if t else f"评估报告初稿的反馈{NOT_RECORDED}。"
+    return t or version_feedback(d) or f"评估报告初稿的反馈{NOT_RECORDED}。"
 
 
 ONSITE_KEYS = ("feedback_onsite", "feedback_onsite_street", "feedback_onsite_bureau")
@@ -721,7 +729,7 @@ def feedback_missing(d: ReportData) -> list[tuple[str, bool]]:
     for key in ONSITE_KEYS:
         if key not in have:
             out.append((FEEDBACK_KEYS[key], not onsite_any and key == "feedback_onsite"))
-    if "feedback_draft" not in have:
+    if "feedback_draft" not in have and not version_feedback(d):
         out.append((FEEDBACK_KEYS["feedback_draft"], True))
     return out
 
