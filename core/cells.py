@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+# The control characters an xlsx cannot hold: openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE, copied so that
+# this module (imported on every start-up path, e.g. `python -m core report`) does not load openpyxl
+# (tests/test_startup.py checks the two stay equal).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -10,7 +10,9 @@ Values are shared between sessions: callers must treat them as read-only.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from typing import Callable, TypeVar
 
 from db import versions as versions_db
@@ -51,6 +53,29 @@ def by_data(db, assessment_id: int, name, build: Callable[[], T]) -> T:
     return _cached(db, assessment_id, name, 0, build)
 
 
+_BY_VALUE: "OrderedDict[tuple, object]" = OrderedDict()
+BY_VALUE_ENTRIES = 64
+
+
+def by_value(name, value, build: Callable[[], T]) -> T:
+    """`build()` once per distinct `value` (plain data: lists, dicts, numbers, text; compared by its repr), the
+    64 most recent kept: for what is made from data already read, e.g. a chart's plotly figure — the same
+    figures give the same chart, whichever session or page asks, without rebuilding it on every rerun."""
+    key = (name, hashlib.sha1(repr(value).encode("utf-8", "surrogatepass")).digest())
+    with _LOCK:
+        hit = _BY_VALUE.get(key)
+        if hit is not None:
+            _BY_VALUE.move_to_end(key)
+            return hit
+    made = build()
+    with _LOCK:
+        _BY_VALUE[key] = made
+        while len(_BY_VALUE) > BY_VALUE_ENTRIES:
+            _BY_VALUE.popitem(last=False)
+    return made
+
+
 def clear() -> None:
     with _LOCK:
         _CACHE.clear()
+        _BY_VALUE.clear()

@@ -24,3 +24,11 @@ def open_checked(path: str | None = None, *, create: bool = False):
     path = path or db_path_from_env()
     new = check_file(path, create=create)
     return open_db(path), new
+
+
+def ready(db):
+    """A kept connection (a browser session's, pages/_shared.get_db) made ready for the next script run: a
+    transaction that a stopped run left open is rolled back, so nothing of it lingers or holds the lock."""
+    if db.conn.in_transaction:
+        db.conn.rollback()
+    return db

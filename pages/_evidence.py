@@ -83,12 +83,14 @@ def upload_form(db, assessment_id: int, member_id: int, owner_kind: str, owner_i
 
 
 def panel(db, assessment_id: int, member_id: int, owner_kind: str, owner_id: int, key: str, can_edit: bool,
-          items: list[dict] | None = None) -> None:
-    """Thumbnails of one record's / finding's evidence, and (when editable) the upload form."""
+          items: list[dict] | None = None, on_request: bool = False) -> None:
+    """Thumbnails of one record's / finding's evidence, and (when editable) the upload form. `on_request`: the
+    form shows once 「添加照片或扫描件」 is switched on — a page with one panel per record (现场记录) would
+    otherwise draw a file uploader for every record on every rerun (three quarters of its run)."""
     items = attachments.list_for(db, assessment_id, owner_kind, owner_id) if items is None else items
     ui.show_saved_error(f"{key}_err")
     thumbnails(items, key, db, assessment_id, member_id, can_edit)
-    if can_edit:
+    if can_edit and (not on_request or st.toggle("添加照片或扫描件", key=f"{key}_add")):
         upload_form(db, assessment_id, member_id, owner_kind, owner_id, key)
     elif not items:
         st.caption("暂无证据附件。")

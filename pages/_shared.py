@@ -114,10 +114,27 @@ def ensure_migrated(path: str) -> bool:
         st.stop()
 
 
+_DB_KEY = "_ui_db"
+
+
 def get_db():
-    """A connection for this script run (cheap; SQLite connections are not shared across threads)."""
+    """This session's connection to the database file: opened on the session's first run and kept in its
+    session state, so a rerun (a page switch, a tick) opens nothing — opening one per rerun (and per
+    call: the login check and the sidebar asked for their own) cost about a tenth of every script run.
+    The session's script runs follow one another (fragments and callbacks included), so one connection
+    is never used by two of them at once (check_same_thread=False lets the next run's thread use it).
+    Every statement outside `transaction` autocommits, so a kept connection holds no read snapshot
+    between runs and sees every other laptop's writes; a transaction a stopped run left open is rolled
+    back here. Deferred downloads (st.download_button with a callable) open their own connection.
+    When the session ends its state, and with it the connection, is dropped."""
     through_app()
-    return store.open_db(db_path(), migrated=False)
+    path = db_path()
+    held = st.session_state.get(_DB_KEY)
+    if held is not None and held[0] == path:
+        return store.ready(held[1])
+    db = store.open_db(path, migrated=False)
+    st.session_state[_DB_KEY] = (path, db)
+    return db
 
 
 def current_user() -> dict | None:
@@ -165,7 +182,7 @@ def resume_session() -> dict | None:
     if not token:
         return None
     sent = _browser_input()
-    who = sessions.resume(store.open_db(db_path(), migrated=False), token, st.query_params.get("a"),
+    who = sessions.resume(get_db(), token, st.query_params.get("a"),
                           st.query_params.get("m")) if sent else None
     if who is None:
         del st.query_params[TOKEN_PARAM]
@@ -221,7 +238,7 @@ def plain_http_from_another_computer() -> bool:
 def log_in(member: dict) -> None:
     """Sign the member in for this session and give the browser a sign-in token (?s=, kept with
     ?a=&m=): a page left open through a server restart comes back signed in (resume_session)."""
-    token = sessions.start(store.open_db(db_path(), migrated=False), member)
+    token = sessions.start(get_db(), member)
     st.session_state["auth"] = {"assessment_id": member["assessment_id"], "member_id": member["id"],
                                 "token": token}
     st.query_params["a"] = str(member["assessment_id"])
@@ -242,7 +259,7 @@ def log_out() -> None:
     """Sign out: the session's login and the browser's token (revoked, so no restart brings it back)."""
     auth = st.session_state.pop("auth", None) or {}
     if auth.get("token"):
-        sessions.end(store.open_db(db_path(), migrated=False), auth["token"])
+        sessions.end(get_db(), auth["token"])
     st.query_params.clear()
 
 

@@ -120,7 +120,6 @@ if area in areas and areas[area]["communities"]:
     st.caption("片区范围：" + ui.esc("、".join(areas[area]["communities"])))
 
 evidence = load_evidence(db, aid)
-peers = scoresheet.peer_view(db, aid, mid)   # blind: others' scores of a cell only after saving one's own
 
 
 def k(*parts) -> str:
@@ -158,11 +157,23 @@ def on_value(ind, area_code):
     save(ind, area_code, value=v)
 
 
-for ind in sec.indicators:
-    cell_area = area if ind.scope == "area" else ""
-    if (ind.code, cell_area) not in cells:
-        continue
-    row = mine.get((ind.code, cell_area)) or {"value": None, "na": False, "note": "", "detail": {}}
+def _row(cell) -> dict:
+    return {(r["indicator_code"], r["area_code"]): r for r in scoresheet.scores(db, aid, mid)}.get(cell) \
+        or {"value": None, "na": False, "note": "", "detail": {}}
+
+
+def _scored(row: dict) -> bool:
+    return row["value"] is not None or bool(row["na"])
+
+
+@st.fragment
+def indicator_card(ind, cell_area: str, scored_on_page: bool) -> None:
+    """One indicator's card. A tick, a level, a value or a note reruns this card alone (st.fragment), not
+    the page: an expert clicks hundreds of times a day. When the cell turns scored or unscored, the whole
+    page reruns (its progress bar and the submit step count the cells)."""
+    row = _row((ind.code, cell_area))
+    if _scored(row) != scored_on_page:
+        st.rerun(scope="app")
     with st.container(border=True):
         st.markdown(f"**{ui.esc(ind.code)} {ui.esc(ind.name)}**　满分 {fmt_number(ind.points)} 分"
                     + ("　·　不适用" if row["na"] else
@@ -174,43 +185,58 @@ for ind in sec.indicators:
         na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=readonly,
                          on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
         if not na:
-            if ind.rule_type == "combo":
-                ticked = set(row["detail"].get("criteria", []))
-                for n, c in enumerate(ind.criteria):
-                    ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
-                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=readonly,
-                                on_change=on_criteria, args=(ind, cell_area))
-            elif ind.rule_type == "level":
-                names = [lv.name for lv in ind.levels]
-                ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
-                st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=readonly,
-                         format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
-                         on_change=on_level, args=(ind, cell_area))
-            else:
-                ui.init_state(k("value", ind.code, cell_area), row["value"])
-                st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
-                                format="%g", disabled=readonly, on_change=on_value, args=(ind, cell_area))
-            if ind.suggest:
-                sug = suggest(ind, evidence, cell_area)
-                if sug is not None:
-                    c1, c2 = st.columns([4, 1])
-                    c1.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
-                    c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=readonly,
-                              on_click=adopt, args=(ind, cell_area, sug))
+            score_widgets(ind, cell_area, row)
         st.text_area("备注", value=row["note"], key=k("note", ind.code, cell_area), height=68, disabled=readonly,
                      on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
         ui.show_saved_error(k("err", ind.code, cell_area))
-        seen = peers.get((ind.code, cell_area))
-        if seen and not seen["visible"]:
-            st.caption(f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。")
-        elif seen:
-            for p in seen["peers"]:
-                v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
-                first = ""
-                if p["revised_at"]:
-                    f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
-                    first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
-                st.text(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else ""))
+        peer_lines(scoresheet.peer_view_now(db, aid, mid).get((ind.code, cell_area)))
+
+
+def score_widgets(ind, cell_area: str, row: dict) -> None:
+    """The criteria, the level or the value of a cell, and the data-suggested score."""
+    if ind.rule_type == "combo":
+        ticked = set(row["detail"].get("criteria", []))
+        for n, c in enumerate(ind.criteria):
+            ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
+            st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=readonly,
+                        on_change=on_criteria, args=(ind, cell_area))
+    elif ind.rule_type == "level":
+        names = [lv.name for lv in ind.levels]
+        ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
+        st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=readonly,
+                 format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
+                 on_change=on_level, args=(ind, cell_area))
+    else:
+        ui.init_state(k("value", ind.code, cell_area), row["value"])
+        st.number_input(f"得分（0–{ind.points:g}）", key=k("value", ind.code, cell_area), step=ind.step,
+                        format="%g", disabled=readonly, on_change=on_value, args=(ind, cell_area))
+    if ind.suggest:
+        sug = suggest(ind, evidence, cell_area)
+        if sug is not None:
+            c1, c2 = st.columns([4, 1])
+            c1.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
+            c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=readonly,
+                      on_click=adopt, args=(ind, cell_area, sug))
+
+
+def peer_lines(seen: dict | None) -> None:
+    """Other experts' scores of the cell, once the viewer has scored it (blind, then reveal)."""
+    if seen and not seen["visible"]:
+        st.caption(f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。")
+    elif seen:
+        for p in seen["peers"]:
+            v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
+            first = ""
+            if p["revised_at"]:
+                f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
+                first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
+            st.text(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else ""))
+
+
+for ind in sec.indicators:
+    cell_area = area if ind.scope == "area" else ""
+    if (ind.code, cell_area) in cells:
+        indicator_card(ind, cell_area, _scored(mine.get((ind.code, cell_area)) or {"value": None, "na": False}))
 
 # Findings for this section (and 片区): the member's own are editable, others' are shown read-only.
 st.subheader("评估意见")

@@ -163,7 +163,7 @@ def notes(kind: str, item_label: str, prefill: bool = True) -> None:
             items = evidence.get(("site_record", r["id"]), [])
             with st.expander(f"证据附件（{len(items)}）", expanded=bool(items)):
                 _evidence.panel(db, assessment_id, member_id, "site_record", r["id"], f"ev_sr_{r['id']}", can_edit,
-                                items)
+                                items, on_request=True)
             if can_edit and st.button("删除此条", key=f"{kind}_del_{r['id']}"):
                 if ui.run(lambda rid=r["id"]: station_data.delete_site_record(db, assessment_id, member_id, rid), "已删除"):
                     st.rerun()
@@ -215,7 +215,8 @@ def interview_notes() -> None:
                               disabled=not can_edit, on_change=save, args=(iid, "finding"))
                 items = evidence.get(("interview", iid), [])
                 with st.expander(f"证据附件（{len(items)}）", expanded=bool(items)):
-                    _evidence.panel(db, assessment_id, member_id, "interview", iid, f"ev_iv_{iid}", can_edit, items)
+                    _evidence.panel(db, assessment_id, member_id, "interview", iid, f"ev_iv_{iid}", can_edit, items,
+                                    on_request=True)
                 if can_edit and st.button("删除此条", key=f"iv_del_{iid}"):
                     if ui.run(lambda iid=iid: interviews.delete_interview(db, assessment_id, member_id, iid), "已删除"):
                         st.rerun()

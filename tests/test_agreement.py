@@ -219,3 +219,30 @@ def test_agreement_on_the_2019_framework_with_per_area_cells(fresh_db):
     assert next(c for c in ag.cells if c.indicator_code == "M2").n == 1
     assert ag.reading.startswith({"reliable": "专家评分一致性可靠", "tentative": "专家评分一致性尚可",
                                   "unreliable": "专家评分一致性不足"}[ag.band])
+
+
+def test_alpha_interval_equals_the_krippendorff_package_on_random_reliability_data():
+    # alpha_interval is pure Python (the report's start-up loads no numpy); the maintained package is the oracle.
+    import random
+
+    import krippendorff
+    import numpy as np
+
+    rng = random.Random(27)
+    compared = 0
+    for _ in range(200):
+        coders, units = rng.randint(2, 6), rng.randint(1, 25)
+        data = [[None if rng.random() < 0.3 else rng.choice([0, 0.2, 0.5, 0.8, 1.0, round(rng.random(), 3)])
+                 for _ in range(units)] for _ in range(coders)]
+        ours = AG.alpha_interval(data)
+        arr = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
+        try:
+            theirs = krippendorff.alpha(reliability_data=arr, level_of_measurement="interval")
+        except (ValueError, ZeroDivisionError):
+            theirs = None
+        if theirs is None or np.isnan(theirs):
+            assert ours is None, data
+            continue
+        assert ours == pytest.approx(theirs, abs=1e-12), data
+        compared += 1
+    assert compared > 100

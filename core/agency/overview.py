@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from db import stations as _db
 
+from core import derived
+
 from core.survey import calls
 from core.agency import history
 from core.scoring import scoresheet
@@ -30,7 +32,6 @@ from core.assessment import team
 from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.survey.rules import wilson_interval
-from core.agency.exports import _write_sheet
 from core.masking import mask_name
 from core.numbers import fmt_pct, fmt_score, round_float
 from core.store import open_db
@@ -226,7 +227,9 @@ def history_table(rows: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def history_charts(rows: list[dict]) -> dict:
-    return history.history_charts(rows)
+    """The station's trend charts, built once per distinct history (core.derived.by_value) and shared between
+    reruns and sessions, read-only: plotly's figure building was most of the 历次评估 page's rerun."""
+    return derived.by_value("history_charts", rows, lambda: history.history_charts(rows))
 
 
 # ---------- the agency's overview ----------
@@ -286,13 +289,18 @@ def overview_table(ov: Overview) -> tuple[list[str], list[list]]:
 
 
 def overview_charts(ov: Overview) -> dict:
-    return history.overview_charts(ov.rows)
+    """The overview's charts, built once per distinct set of rows (as history_charts)."""
+    return derived.by_value("overview_charts", ov.rows, lambda: history.overview_charts(ov.rows))
 
 
 def overview_xlsx(db, **filters) -> bytes:
     """The overview as an Excel workbook: 评估一览, 常见问题, 专家校准 (names of the agency's
     experts masked like every export), text cells neutralised against formulas."""
     from openpyxl import Workbook
+
+    # Imported here, not at the top: this module is on the report's start-up path (core.report.data ->
+    # report_history), which writes no Excel, and exports loads openpyxl (0.3 s of `python -m core report`).
+    from core.agency.exports import _write_sheet
 
     ov = overview(db, **filters)
     wb = Workbook()

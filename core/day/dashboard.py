@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from core import derived   # by_value only: a memo of built figures, no I/O
 from core.framework.model import Framework, framework_of_row
 from core.scoring.agreement import compute as agreement_compute, fmt_alpha
 from core.labels import ROLES, SATISFACTION_SCALE
@@ -440,7 +441,9 @@ def _figure(traces: list[dict], title: str, height: int = 360, **layout) -> go.F
     base = dict(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=50, b=10),
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
     base.update(layout)
-    return go.Figure(data=traces, layout=base)
+    # The same figures make the same chart: built once (plotly's validation is most of a refresh's CPU) and
+    # shared between reruns and sessions, read-only (st.plotly_chart copies it).
+    return derived.by_value("dashboard_figure", (traces, base), lambda: go.Figure(data=traces, layout=base))
 
 
 def completion_chart(dash: Dashboard) -> go.Figure | None:

@@ -26,7 +26,7 @@ from core.assessment import team
 from core.errors import InvalidValue
 from core.labels import INTERVIEW_GROUPS, ROLES
 from core.numbers import fmt_number
-from core.report.make import preexport_check
+from core.report.make import page_view
 
 # code, name, planned start, planned end (the sample report's 评估方法, in its order).
 DEFAULT_STAGES = (
@@ -208,8 +208,9 @@ def scoring_progress(db, assessment_id: int) -> dict:
 
 def open_items(db, assessment_id: int) -> list:
     """The pre-export check's open items (core.report.check.CheckItem, blocking first), each naming
-    the page that fixes it."""
-    return preexport_check(db, assessment_id)
+    the page that fixes it. The report page's check (core.report.make.page_view), made once per change of
+    the assessment's data and shared: the lead's home page no longer gathers the whole report on every rerun."""
+    return page_view(db, assessment_id).checks
 
 
 # ---------- what an expert and a staff member have to do ----------

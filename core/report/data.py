@@ -285,9 +285,8 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     recs = [dict(r, covered=f"prev_recommendation:{r['id']}" in covered)
             for r in station_data.list_recommendations(db, assessment_id)]
     has_register = station_data.has_register(db, assessment_id)
-    register = station_data.register_summary(db, assessment_id) if has_register else None
-    by_area = {ar["code"]: station_data.register_summary(db, assessment_id, ar["code"])
-               for ar in areas} if has_register else {}
+    register, by_area = (station_data.register_summary_by_area(db, assessment_id, [ar["code"] for ar in areas])
+                         if has_register else (None, {}))
     lead_first = sorted((m for m in members if m["role"] in ("lead", "expert")), key=lambda m: m["role"] != "lead")
     signed = {m["member_id"] for m in signoff.submitted_members(db, assessment_id)}
     scoring = {r["member_id"] for r in team.assignments(db, assessment_id)}

@@ -29,6 +29,7 @@ Characters no font has stay in the primary font's run (printed as its blank
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
 import sys
@@ -110,16 +111,124 @@ def _utf16_to_unicode_cmap() -> None:
     ttfonts.makeToUnicodeCMap = make_to_unicode_cmap
 
 
+# ---------- the parse cache: what reportlab reads out of a font file, kept between processes ----------
+
+FONT_CACHE_ENV = "ASSESSMENT_FONT_CACHE"   # a folder, or "none" to parse every time
+_CACHE_FORMAT = 1
+_NAME_FIELDS = ("name", "familyName", "styleName", "fullName", "uniqueFontID")   # reportlab's TTFNameBytes
+
+
+def font_cache_dir() -> Path | None:
+    """Where parsed fonts are kept: $ASSESSMENT_FONT_CACHE, else the user's cache folder
+    ($XDG_CACHE_HOME or ~/.cache, /sgz-assessment/fonts); None when switched off ("none")."""
+    chosen = (os.environ.get(FONT_CACHE_ENV) or "").strip()
+    if chosen.lower() == "none":
+        return None
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "sgz-assessment" / "fonts"
+
+
+def _cache_stamp(path: str, subfont: int) -> tuple:
+    import reportlab
+
+    st = os.stat(path)
+    return (_CACHE_FORMAT, reportlab.Version, os.path.abspath(path), subfont, st.st_size, st.st_mtime_ns)
+
+
+def _cache_file(folder: Path, stamp: tuple) -> Path:
+    return folder / (hashlib.sha1(repr(stamp[2:4]).encode()).hexdigest()[:20] + ".marshal")
+
+
+def _face_state(face) -> dict:
+    """The parsed attributes of a TTFontFace as plain data (marshal-able): the file bytes and the
+    scale function are left out (re-read and rebuilt on load)."""
+    state = {k: v for k, v in face.__dict__.items() if k not in ("_ttf_data", "_pdfScale")}
+    for k in _NAME_FIELDS:
+        if k in state and state[k] is not None:
+            state[k] = bytes(state[k])
+    return state
+
+
+def _face_from_state(path: str, state: dict):
+    """A TTFontFace with the cached attributes, without parsing: reportlab's own class, so every use of
+    it (widths, subsetting from the file bytes, the PDF's font descriptor) is unchanged."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace
+
+    face = TTFontFace.__new__(TTFontFace)
+    pdfmetrics.TypeFace.__init__(face, None)
+    face.__dict__.update(state)
+    for k in _NAME_FIELDS:
+        if face.__dict__.get(k) is not None:
+            face.__dict__[k] = TTFNameBytes(face.__dict__[k])
+    with open(path, "rb") as f:
+        # mapped, not read: reportlab only slices it (a subset copies the glyphs it needs), so a 20 MB
+        # collection costs neither the read nor private memory (the pages are the OS's file cache)
+        face._ttf_data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    per_unit = 1000 / face.unitsPerEm   # as TTFontFile.extractInfo sets it
+    face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * per_unit)
+    return face
+
+
+def load_face(path: str, subfont: int):
+    """reportlab's parsed TrueType face of a file: from the parse cache when it holds this very file
+    (path, face, size, modification time and reportlab's version match), else parsed and stored there
+    (atomically; a cache that cannot be written is skipped)."""
+    import marshal
+
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    folder = font_cache_dir()
+    stamp = _cache_stamp(path, subfont)
+    target = _cache_file(folder, stamp) if folder else None
+    if target is not None:
+        try:
+            stored_stamp, state = marshal.loads(target.read_bytes())
+            if tuple(stored_stamp) == stamp:
+                return _face_from_state(path, state)
+        except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
+            pass   # missing, damaged or of another format: parse
+    face = TTFontFace(path, subfontIndex=subfont)
+    if target is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps((stamp, _face_state(face))))
+            os.replace(tmp, target)
+        except (OSError, ValueError):
+            pass
+    return face
+
+
+def _tt_font(name: str, path: str, subfont: int):
+    """reportlab's TTFont named `name` over the face of load_face (TTFont.__init__ without its parse)."""
+    from fnmatch import fnmatch
+    from weakref import WeakKeyDictionary
+
+    from reportlab import rl_config
+    from reportlab.pdfbase import ttfonts
+
+    font = ttfonts.TTFont.__new__(ttfonts.TTFont)
+    font.fontName = name
+    font.face = load_face(path, subfont)
+    font.encoding = ttfonts.TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = not any(fnmatch(name, g) for g in ttfonts.unShapedFontGlob)
+    return font
+
+
 def _register(name: str, path: str, subfont: int) -> None:
     """Register a TrueType face under `name` (and as its own family, so <b>/<i> map to it), once."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     with _lock:
         _utf16_to_unicode_cmap()
         if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=subfont))
+            pdfmetrics.registerFont(_tt_font(name, path, subfont))
             for bold in (0, 1):
                 for italic in (0, 1):
                     addMapping(name, bold, italic, name)

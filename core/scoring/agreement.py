@@ -9,7 +9,7 @@ Pure functions over core.scoring.totals cells (no I/O).
   when the experts disagree more than chance (the usual convention). A value ≥ the framework's
   `report.agreement.rwg` (0.70 by convention) counts as agreement.
 - **Krippendorff's α** (interval metric) over every cell that at least two experts scored,
-  computed by the maintained `krippendorff` package: the reliability data are experts × cells,
+  computed in pure Python (`alpha_interval`; checked against the `krippendorff` package in the tests): the reliability data are experts × cells,
   each score divided by the indicator's maximum (so indicators of 5 and 10 points share one
   scale); an N/A or a missing score is a missing value. None when it cannot be computed (no
   cell with two scores, or every score the same value).
@@ -64,26 +64,31 @@ def level_index(indicator, value, detail: dict | None = None) -> int | None:
 
 
 def alpha_interval(data: list[list]) -> float | None:
-    """Krippendorff's α, interval metric, of reliability data (coders × units, None = missing),
-    by the `krippendorff` package. None when it is undefined (fewer than two pairable values,
-    or no variation at all)."""
-    import krippendorff
-    import numpy as np
-
+    """Krippendorff's α, interval metric, of reliability data (coders × units, None = missing):
+    α = 1 − D_o / D_e over the pairable values (units with two or more), with
+    D_o = Σ_u Σ_{i≠j} (v_i − v_j)² / (m_u − 1) / n and D_e = Σ_{i≠j} (v_i − v_j)² / (n (n − 1)) over all n
+    pairable values (Krippendorff 2011, the coincidence form; equal to the `krippendorff` package's
+    result, tests/test_agreement.py). Pure Python, so the report's start-up loads no numpy.
+    None when it is undefined (fewer than two pairable values, or no variation at all)."""
     if not data or not data[0]:
         return None
-    arr = np.array([[np.nan if v is None else float(v) for v in row] for row in data], dtype=float)
-    pairable = (~np.isnan(arr)).sum(axis=0) >= 2
-    if not pairable.any():
+    units = [[float(row[u]) for row in data if row[u] is not None] for u in range(len(data[0]))]
+    units = [vs for vs in units if len(vs) >= 2]
+    values = [v for vs in units for v in vs]
+    n = len(values)
+    if n < 2 or len(set(values)) < 2:
         return None
-    values = arr[:, pairable]
-    if np.unique(values[~np.isnan(values)]).size < 2:
+    observed = math.fsum(_sum_of_squared_differences(vs) / (len(vs) - 1) for vs in units) / n
+    expected = _sum_of_squared_differences(values) / (n * (n - 1))
+    if expected == 0:
         return None
-    try:
-        a = krippendorff.alpha(reliability_data=arr, level_of_measurement="interval")
-    except (ValueError, ZeroDivisionError):
-        return None
-    return None if a is None or math.isnan(a) else float(a)
+    return 1.0 - observed / expected
+
+
+def _sum_of_squared_differences(values: list[float]) -> float:
+    """Σ over ordered pairs i ≠ j of (v_i − v_j)², as 2 Σ (v − mean)² · m (exact for any m)."""
+    mean = math.fsum(values) / len(values)
+    return 2 * len(values) * math.fsum((v - mean) ** 2 for v in values)
 
 
 def fmt_alpha(a) -> str:

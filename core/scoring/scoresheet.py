@@ -13,6 +13,7 @@ from __future__ import annotations
 from db import findings as findings_db
 from db import scores as scores_db
 from db import submissions as sub_db
+from core import derived
 from core.errors import InvalidValue
 
 from core.assessment import team
@@ -272,6 +273,12 @@ def revise_score(db, assessment_id: int, member_id: int, indicator_code: str, ar
 
 def _scored(r: dict) -> bool:
     return r["value"] is not None or bool(r["na"])
+
+
+def peer_view_now(db, assessment_id: int, viewer_id: int) -> dict:
+    """`peer_view`, computed once per change of the assessment's data (core.derived) and shared: the scoring
+    page's indicator cards read it on every rerun, each card alone (st.fragment). Read-only."""
+    return derived.by_data(db, assessment_id, ("peer_view", viewer_id), lambda: peer_view(db, assessment_id, viewer_id))
 
 
 def peer_view(db, assessment_id: int, viewer_id: int) -> dict:

@@ -28,7 +28,7 @@ from core.station.indicators import DEFAULT_INDICATORS, clean_indicator, clean_t
 from core import privacy
 from core.masking import mask_name, mask_phone
 from core.privacy import scrubber
-from core.station.register import (audit_counts, check_rows, masked_clients, register_for_communities,
+from core.station.register import (audit_counts, check_rows, masked_clients,
                        register_summary as summarise)
 from core.labels import SITE_KINDS
 from core.station.site import (SITE_CHECKLISTS, check_kind, check_section, clean_recommendation, clean_site_fields,
@@ -151,15 +151,24 @@ def station_communities(db, assessment_id: int) -> list[str]:
     return list(team.get_station(db, a["station_id"])["communities"])
 
 
-def _summary(db, assessment_id: int, communities: tuple[str, ...] | None = None) -> dict | None:
-    """core.station.register.register_summary of the register (or of the clients of `communities`),
-    None for an empty register; computed once per change of the register (core.derived)."""
+def _summaries(db, assessment_id: int, groups: tuple[tuple[str, ...], ...]) -> tuple[dict | None, list]:
+    """(summary of the whole register, [summary of the clients of each group of communities]) — the register
+    read once and each client put in the groups of its community (work linear in the register, whatever the
+    number of 片区); None for an empty register; computed once per change of the register (core.derived)."""
     def build():
         clients = list_clients(db, assessment_id)
         if not clients:
-            return None
-        return summarise(clients if communities is None else register_for_communities(clients, communities))
-    return copy.deepcopy(derived.by_register(db, assessment_id, ("register_summary", communities), build))
+            return None, [None] * len(groups)
+        in_groups: dict[str, list[int]] = {}
+        for k, communities in enumerate(groups):
+            for community in set(communities):
+                in_groups.setdefault(community, []).append(k)
+        members: list[list[dict]] = [[] for _ in groups]
+        for c in clients:
+            for k in in_groups.get(c.get("community") or "", ()):
+                members[k].append(c)
+        return summarise(clients), [summarise(m) for m in members]
+    return copy.deepcopy(derived.by_register(db, assessment_id, ("register_summaries", groups), build))
 
 
 def has_register(db, assessment_id: int) -> bool:
@@ -168,9 +177,25 @@ def has_register(db, assessment_id: int) -> bool:
 
 def register_summary(db, assessment_id: int, area_code: str | None = None) -> dict:
     """core.station.register.register_summary of the register, or of one 片区's communities."""
-    communities = tuple(_area_communities(db, assessment_id).get(area_code, [])) if area_code else None
-    out = _summary(db, assessment_id, communities)
-    return out if out is not None else summarise([])
+    if area_code:
+        return register_summaries(db, assessment_id, [area_code])[area_code]
+    whole, _ = _summaries(db, assessment_id, ())
+    return whole if whole is not None else summarise([])
+
+
+def register_summaries(db, assessment_id: int, area_codes) -> dict[str, dict]:
+    """{片区 code: register_summary of its communities} for every code asked, from one read of the register."""
+    return register_summary_by_area(db, assessment_id, area_codes)[1]
+
+
+def register_summary_by_area(db, assessment_id: int, area_codes) -> tuple[dict, dict[str, dict]]:
+    """(register_summary of the whole register, {片区 code: that of its communities}) from one read of the
+    register (the report gathers both)."""
+    communities = _area_communities(db, assessment_id)
+    codes = list(area_codes)
+    whole, parts = _summaries(db, assessment_id, tuple(tuple(communities.get(c, [])) for c in codes))
+    return (whole if whole is not None else summarise([]),
+            {c: part if part is not None else summarise([]) for c, part in zip(codes, parts)})
 
 
 REPLACE_REFUSED = ("已从名册抽取满意度调查样本，不能再替换名册（以免抽样与名册不一致）。"
@@ -387,13 +412,12 @@ def suggestion_evidence(db, assessment_id: int, survey) -> Evidence:
     with `survey` (core.survey.calls.survey_results) as the survey's part. core.day.hints caches it."""
     areas = _area_communities(db, assessment_id)
     staffing = get_staffing(db, assessment_id)
-    register = _summary(db, assessment_id)
+    register, parts = _summaries(db, assessment_id, tuple(tuple(comms) for comms in areas.values()))
     return Evidence(
         indicators=indicator_view(db, assessment_id),
         staffing=staffing_figures(staffing) if staffing else None,
         recommendations=recommendations_db.list_recommendations(db, assessment_id),
         register=register,
-        register_by_area={code: _summary(db, assessment_id, tuple(comms))
-                          for code, comms in areas.items()} if register is not None else {},
+        register_by_area=dict(zip(areas, parts)) if register is not None else {},
         survey=survey if survey.reached else None,
     )

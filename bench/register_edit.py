@@ -1,0 +1,82 @@
+"""The lead's dashboard right after one register row changes, against a steady refresh (issue 27).
+
+    python bench/register_edit.py [--register 20000] [--runs 15]
+
+The demo with its key-client register grown to `--register` persons (bench/dashboard.py's grow_register). One
+refresh is bench/dashboard.py's: a new connection, the db reads, core.day.live.dashboard (scrubbed notes, survey
+results with the register's hash and per-片区 population) and the three plotly figures. Each round: one register
+row is changed (a person's phone, through SQL as another laptop's save would leave it: the change-mark triggers
+fire), then the first refresh after it is timed, then a steady refresh (nothing changed) — so both are measured
+side by side on a busy machine. CPU time of this process (the work; wall time printed too).
+Target: first refresh after an edit ≤ 3× a steady refresh. Ends with the line
+
+    after a register edit X ms; steady Y ms; ratio Z (target 3)
+
+Exit status 1 only when the ratio is above the target.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (ROOT, ROOT / "bench"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+from dashboard import grow_register, refresh  # noqa: E402  (bench/dashboard.py)
+
+from core.demo.make import create_demo  # noqa: E402
+from db.connection import connect, transaction  # noqa: E402
+from db.migrations import migrate  # noqa: E402
+
+TARGET = 3.0
+
+
+def timed(path: str, aid: int) -> tuple[float, float]:
+    t, c = time.perf_counter(), time.process_time()
+    refresh(path, aid)
+    return (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--register", type=int, default=20000)
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args(argv)
+    path = str(Path(tempfile.mkdtemp(prefix="bench_register_edit_")) / "bench.db")
+    db = connect(path)
+    migrate(db)
+    aid = create_demo(db)
+    grow_register(db, aid, args.register)
+    persons = db.execute("SELECT COUNT(*) FROM clients WHERE assessment_id = ?", [aid]).fetchone()[0]
+    ids = [r[0] for r in db.execute("SELECT id FROM clients WHERE assessment_id = ? ORDER BY id", [aid])]
+    for _ in range(3):
+        refresh(path, aid)
+    after, steady = [], []
+    for n in range(args.runs):
+        with transaction(db):
+            db.execute("UPDATE clients SET phone = ? WHERE id = ?", [f"137{n:08d}", ids[(n * 7919) % len(ids)]])
+        after.append(timed(path, aid))
+        steady.append(timed(path, aid))
+    db.conn.close()
+    cpu_a, cpu_s = statistics.median(c for _, c in after), statistics.median(c for _, c in steady)
+    wall_a, wall_s = statistics.median(w for w, _ in after), statistics.median(w for w, _ in steady)
+    each = [a[1] / s[1] for a, s in zip(after, steady)]
+    print(f"register {persons} persons; {args.runs} rounds of (edit one row, first refresh, steady refresh)")
+    print(f"first refresh after an edit: CPU median {cpu_a:.1f} ms (wall {wall_a:.1f} ms)")
+    print(f"steady refresh:              CPU median {cpu_s:.1f} ms (wall {wall_s:.1f} ms)")
+    print(f"paired ratios min {min(each):.2f}, max {max(each):.2f}")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+    ratio = cpu_a / cpu_s
+    print(f"after a register edit {cpu_a:.1f} ms; steady {cpu_s:.1f} ms; ratio {ratio:.2f} (target {TARGET:g})")
+    return 0 if ratio <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
