@@ -194,7 +194,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
         srows += [[k, v, ""] for k, v in s.items() if k not in known]   # columns added later still show
     sheets["人员配置"] = (["项目", "数值", "比率"], [r for r in srows if r[1] is not None or r[2]])
 
-    sheets["服务对象名册"] = (["序号", "姓名", "电话", "社区", "类别", "户籍", "空挂户", "人户分离", "备注"], [
+    sheets["服务对象名册"] = (["序号", "姓名", "电话", "社区", "类别", "户号", "空挂户", "人户分离", "备注"], [
         [n, mask_name(c["name"]), mask_phone(c["phone"]), c["community"], c["category"], c["household"],
          "是" if c["vacant_household"] else "", "是" if c["separated"] else "", c["note"]]
         for n, c in enumerate(sorted(t["clients"], key=lambda c: (c["position"], c["id"])), 1)])
