@@ -50,6 +50,7 @@ AUDIT_ACTIONS = {
     "release": "结束记录", "move": "调整顺序", "merge": "合并", "reset": "恢复原文", "promote": "转为意见",
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
     "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败",
+    "reveal": "向专家公开评分", "hide": "取消公开评分",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",

@@ -664,6 +664,13 @@ def m014_score_revisions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m020_scores_reveal(db: sqlite_utils.Database) -> None:
+    """Issue 26 (blind scores on 实时总览): when the lead revealed the experts' scores to the experts;
+    until then an expert's totals are computed from their own cells only. NULL: not revealed. The
+    assessments row already carries the change-mark triggers (migration 011)."""
+    _run_script(db, "ALTER TABLE assessments ADD COLUMN scores_revealed_at TEXT;")
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -679,6 +686,7 @@ MIGRATIONS = [
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
+    ("020_scores_reveal", m020_scores_reveal),
 ]
 
 

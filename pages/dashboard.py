@@ -9,6 +9,7 @@ from core.report import make as report_make
 from core.day import dashboard
 from core.day import live
 from core.scoring import scoresheet
+from core.assessment import team
 from core.scoring import signoff
 from pages import _shared as ui
 
@@ -33,6 +34,9 @@ def show_chart(fig, key: str, empty: str) -> None:
 
 
 def render(dash: dashboard.Dashboard) -> None:
+    if dash.own_only:
+        st.info("组长公开评分前，本页的得分、等级和各部分得分只按您本人已评的指标计算，不含其他专家的评分；"
+                "分歧提示与一致性在组长公开后显示。", icon=":material/visibility_off:")
     m = st.columns(5)
     m[0].metric("第三方得分（目前）" if not dash.result.third_party_complete else "第三方得分",
                 ui.esc(dash.third_party_text))
@@ -121,10 +125,30 @@ def render(dash: dashboard.Dashboard) -> None:
 
 @st.fragment(run_every=every if auto else None)
 def refresh() -> None:
-    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid), mid, is_lead))
+    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid, None if is_lead else mid), mid, is_lead))
 
 
 refresh()
+
+# ---------- the lead reveals the experts' scores to the experts (outside the fragment) ----------
+if is_lead:
+    st.divider()
+    st.subheader("向专家公开评分")
+    revealed = scoresheet.scores_revealed(ui.get_db(), aid)
+    if team.is_locked(ui.get_db(), aid):
+        st.caption("评估已锁定。" + ("专家在本页看到全体专家评分计算的得分。" if revealed else "专家在本页只看到按本人评分计算的得分。"))
+    elif revealed:
+        st.caption(f"已于 {ui.esc(dashboard.activity_text(revealed))} 向专家公开：专家在本页看到全体专家评分计算的得分、"
+                   "分歧提示与一致性。")
+        if st.button("取消公开（专家重新只看到本人评分）", key="reveal_hide"):
+            if ui.run(lambda: scoresheet.reveal_scores(ui.get_db(), aid, mid, False)):
+                st.rerun()
+    else:
+        st.caption("公开前，专家在本页只看到按本人评分计算的得分（独立评分，互不影响）；"
+                   "各专家评完并提交后再公开，公开记入修改记录。")
+        if st.button("向专家公开全体评分", key="reveal_show", type="primary"):
+            if ui.run(lambda: scoresheet.reveal_scores(ui.get_db(), aid, mid, True)):
+                st.rerun()
 
 # ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
 if is_lead:
