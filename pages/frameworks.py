@@ -35,9 +35,9 @@ pick = c1.selectbox("导出框架为 Excel 指标体系", list(by_id), format_fu
                     key="fw_export_pick")
 if pick:
     c2.download_button("下载 Excel", data=framework_library.export_xlsx(db, pick), file_name=f"{pick}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_export_dl")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_export_dl", on_click="ignore")
 st.download_button("下载 Excel 模板（内置默认框架）", data=framework_library.template_xlsx(), file_name="评估指标体系模板.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_template_dl")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_template_dl", on_click="ignore")
 
 # ---- import ----
 st.subheader("从 Excel 导入指标体系")

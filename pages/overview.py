@@ -39,7 +39,7 @@ header, body = overview.overview_table(ov)
 st.dataframe(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", key="ov_table")
 st.download_button("下载总览 Excel（不含个人信息）", file_name="评估总览.xlsx",
                    data=lambda: overview.overview_download(ui.db_path(), who["assessment_id"], who["member_id"], **chosen),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx", on_click="ignore")
 
 st.subheader("分布")
 charts = overview.overview_charts(ov)

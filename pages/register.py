@@ -239,9 +239,9 @@ with st.expander("下载模板", expanded=not clients):
     d1, d2 = st.columns(2)
     d1.download_button("下载 Excel 模板", imports.client_template("xlsx"), file_name="重点服务对象名册模板.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="client_template_xlsx")
+                       key="client_template_xlsx", on_click="ignore")
     d2.download_button("下载 CSV 模板", imports.client_template("csv"), file_name="重点服务对象名册模板.csv",
-                       mime="text/csv", key="client_template_csv")
+                       mime="text/csv", key="client_template_csv", on_click="ignore")
     st.caption("必填列：姓名、联系电话、所属社区、对象类别（17 类之一，几类用“、”分隔）、户号（“同上”= 与上一行同户，留空 = 单独一户；"
                "没有户号列时按户主分户：一位户主及其下写“同上”的各行为一户）；"
                "可选：空挂户、人户分离（是/√/空挂/人户分离）、备注。无电话的对象填“无”，仍保留在名册中。"

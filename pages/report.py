@@ -271,6 +271,6 @@ with tab_build:
             status.update(label=f"报告已生成（{len(pdf) / 1024:.0f} KB）", state="complete")
     if st.session_state.get("rp_pdf"):
         st.download_button("下载报告 PDF", st.session_state["rp_pdf"], file_name=f"{data.title}.pdf",
-                           mime="application/pdf", key="rp_download")
+                           mime="application/pdf", key="rp_download", on_click="ignore")
     st.divider()
     _exports_panel.render(db, who)

@@ -87,13 +87,13 @@ with tab_ind:
         c1, c2, c3 = st.columns(3)
         c1.download_button("下载 Excel 模板", imports.indicator_template("xlsx"), file_name="协议指标模板.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="ind_template_xlsx")
+                           key="ind_template_xlsx", on_click="ignore")
         c2.download_button("下载 CSV 模板", imports.indicator_template("csv"), file_name="协议指标模板.csv",
-                           mime="text/csv", key="ind_template_csv")
+                           mime="text/csv", key="ind_template_csv", on_click="ignore")
         c3.download_button("导出当前指标（Excel）", imports.indicator_template("xlsx", rows=rows),
                            file_name="协议指标.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="ind_export_xlsx")
+                           key="ind_export_xlsx", on_click="ignore")
         if can_edit:
             st.caption("表头须包含：指标名称、协议指标量、实际完成量（单位、备注可选）。导入将整表替换现有指标；"
                        "任何一行有误则整份不导入。")

@@ -197,4 +197,4 @@ if res.knows_worker_no:
 rows = calls.export_rows(db, aid)
 if rows:
     st.download_button("导出回访结果（CSV，已脱敏）", cells.csv_from_dicts(rows),
-                       file_name="满意度回访结果.csv", mime="text/csv", key="survey_export")
+                       file_name="满意度回访结果.csv", mime="text/csv", key="survey_export", on_click="ignore")
