@@ -121,7 +121,9 @@ if outcome == survey.REACHED:
     answers["overall"] = st.radio(say["overall"], scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
                                   key=f"call_overall_{k}")
     read_out("closing")
-elif outcome in survey.FAILED_OUTCOMES and n < survey.MAX_FAILED_ATTEMPTS:
+elif outcome in survey.FINAL_AT_ONCE:
+    st.caption("空号：号码不存在，无需再拨，该对象计为无法接通。")
+elif outcome in survey.RETRY_OUTCOMES and n < survey.MAX_FAILED_ATTEMPTS:
     # A second attempt comes later: after the other clients, or at a time the caller chooses.
     when = st.radio("再次拨打", ["排在其他对象之后", "指定时间"], horizontal=True, key=f"call_retry_mode_{k}")
     if when == "指定时间":

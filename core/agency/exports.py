@@ -226,7 +226,7 @@ def build_workbook(doc: dict, result=None, scrub=None) -> Workbook:
                       mask_phone(cl.get("phone", "")), who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
                       c["respondent"], labels.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
                       c["overall"], c["comment"], labels.AAPOR_CODES[labels.CALL_AAPOR[c["outcome"]]],
-                      survey.retry_text(c.get("retry_at") or "") if c["outcome"] in survey.FAILED_OUTCOMES else ""])
+                      survey.retry_text(c.get("retry_at") or "") if c["outcome"] in survey.RETRY_OUTCOMES else ""])
     sheets["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
                         "知晓情况", "满意度", "总体满意度", "意见", "AAPOR 代码", "再次拨打"], crows)
     res = survey_results_of(t)
