@@ -4,6 +4,7 @@ import streamlit as st
 from pages import _shared as ui
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
+ui.chinese_chrome()
 ui.entered_through_app()
 ui.ensure_migrated(ui.db_path())
 ui.freeze_startup_objects()

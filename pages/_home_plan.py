@@ -107,7 +107,7 @@ def expert(db, who: dict, locked: bool) -> None:
         return
     st.progress(plan["scored"] / plan["assigned"],
                 text=f"已评 {int(plan['scored'])} / 分配 {int(plan['assigned'])} 个评分单元")
-    st.dataframe(pd.DataFrame([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
+    ui.table(pd.DataFrame([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
                                 "状态": "已评完" if s["scored"] == s["assigned"] else "未评完"}
                                for s in plan["sections"]]), hide_index=True, key="plan_sections", placeholder="")
     _link("scoring", "去评分")
@@ -158,7 +158,7 @@ def staff(db, who: dict, locked: bool) -> None:
     else:
         st.markdown(f"**下一位**：第 {int(nxt['position'])} 号　{ui.esc(nxt['name'])}　{ui.esc(nxt['community'] or '')}"
                     f"（{ui.esc(nxt['status_label'])}）")
-        st.dataframe(pd.DataFrame([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
+        ui.table(pd.DataFrame([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
                                     "状态": i["status_label"]} for n, i in enumerate(plan["queue"], 1)]),
                      hide_index=True, key="plan_queue", placeholder="", height=min(400, 38 + 35 * len(plan["queue"])))
     _link("survey_calls", "去电话回访")

@@ -27,7 +27,7 @@ by_id = {e.id: e for e in entries}
 
 # ---- library ----
 st.subheader("框架库")
-st.dataframe(pd.DataFrame([{"编号": e.id, "名称": e.name, "版本": e.version, "类型": "内置（只读）" if e.shipped else "本机构",
+ui.table(pd.DataFrame([{"编号": e.id, "名称": e.name, "版本": e.version, "类型": "内置（只读）" if e.shipped else "本机构",
                             "来源": e.origin, "创建人": e.created_by, "创建时间": (e.created_at or "").replace("T", " ")[:16]}
                            for e in entries]), hide_index=True, width="stretch", key="fw_library", placeholder="")
 c1, c2 = st.columns([3, 2])

@@ -38,12 +38,12 @@ else:
     left, right = st.columns(2)
     with left:
         st.markdown("**按社区**")
-        st.dataframe(pd.DataFrame([{"社区": k, "户数": v["households"], "人数": v["persons"]}
+        ui.table(pd.DataFrame([{"社区": k, "户数": v["households"], "人数": v["persons"]}
                                    for k, v in summary["by_community"].items()]),
                      hide_index=True, width="stretch", key="register_by_community", placeholder="")
     with right:
         st.markdown("**按对象类别**")
-        st.dataframe(pd.DataFrame([{"类别": k, "人数": v} for k, v in summary["by_category"].items()]),
+        ui.table(pd.DataFrame([{"类别": k, "人数": v} for k, v in summary["by_category"].items()]),
                      hide_index=True, width="stretch", key="register_by_category", placeholder="")
         if summary["several_categories"]:
             st.caption(ui.esc(f"{summary['several_categories']} 人属于多个类别，在每个类别中各计一次。"))
@@ -62,7 +62,7 @@ else:
         shown = [r for r in shown if r["vacant_household"]]
     elif flag == "人户分离":
         shown = [r for r in shown if r["separated"]]
-    st.dataframe(pd.DataFrame([{"姓名": r["name"], "电话": r["phone"], "社区": r["community"], "类别": r["category"],
+    ui.table(pd.DataFrame([{"姓名": r["name"], "电话": r["phone"], "社区": r["community"], "类别": r["category"],
                                 "户号": r["household"], "空挂户": "是" if r["vacant_household"] else "",
                                 "人户分离": "是" if r["separated"] else "", "备注": r["note"]} for r in shown],
                               columns=["姓名", "电话", "社区", "类别", "户号", "空挂户", "人户分离", "备注"]),
@@ -213,7 +213,7 @@ def _preview_table(rows: list[dict]) -> None:
         "问题": "；".join(f"{col}：{msg}" for _, col, msg in r["errors"]),
         "修改": "；".join(r["changes"])} for r in rows],
         columns=["行号", "姓名", "电话", "第二电话", "社区", "类别", "户号", "空挂户", "人户分离", "问题", "修改"])
-    st.dataframe(table, hide_index=True, width="stretch", key="register_preview_table", placeholder="")
+    ui.table(table, hide_index=True, width="stretch", key="register_preview_table", placeholder="")
 
 
 def _confirm_import(view: dict, state: dict, name: str, data: bytes) -> None:

@@ -79,7 +79,7 @@ def revision_step() -> None:
         with st.container(border=True, key=f"{rk}_box"):
             st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
                         f"满分 {fmt_number(d['points'])} 分")
-            st.dataframe([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+            ui.table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
                            "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
                            "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table", placeholder="")
             own = next((r for r in d["rows"] if r["own"]), None)

@@ -31,7 +31,7 @@ st.progress(done / len(items), text=f"已完成 {int(done)} / {len(items)}（接
 
 queue = survey.call_order(items, survey.claim_times()[0])   # who to call next: 无人接听 waits its turn
 order = {i["id"]: n for n, i in enumerate(queue, 1)}
-st.dataframe(pd.DataFrame([{
+ui.table(pd.DataFrame([{
     "序号": i["position"], "姓名": i["name"], "电话": i["phone"], "社区": i["community"], "类别": i["category"],
     "候补": "是" if i["reserve"] else "", "状态": i["status_label"], "已拨打": i["attempts"], "最近结果": i["last_outcome"],
     "拨打顺序": order.get(i["id"]),
@@ -67,7 +67,7 @@ with st.container(border=True, key="call_card"):
     st.markdown(f"电话：**{ui.esc(form['phone'] or '（名册无电话）')}**　社区：{ui.esc(form['community'] or '—')}"
                 f"　类别：{ui.esc(form['category'] or '—')}")
     if form["calls"]:
-        st.dataframe(pd.DataFrame([{
+        ui.table(pd.DataFrame([{
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
             "受访者": c["respondent"],
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
