@@ -241,8 +241,8 @@ def esc(text) -> str:
 # Chinese; the selectors are those of streamlit==1.67.0 (requirements.txt) and
 # tests/e2e/test_chinese_chrome.py checks them in Chromium (it fails when the version changes).
 CHROME_STREAMLIT_VERSION = "1.67.0"
-_HIDE = "font-size: 0 !important; line-height: 0 !important;"
-_SHOW = "font-size: 0.875rem; line-height: 1.6;"
+_HIDE = "font-size: 0 !important; line-height: 0 !important; visibility: hidden;"
+_SHOW = "font-size: 0.875rem; line-height: 1.6; visibility: visible;"
 _ERROR_DIALOG = ('[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"], '
                  '[data-testid="stMarkdownContainer"])) section[role="dialog"]')
 CHROME_CSS = f"""
@@ -258,10 +258,10 @@ CHROME_CSS = f"""
 [data-testid="stMultiSelectDropdown"] [data-key^="__select_"]:not([data-key="__select_all__"]) [data-item-hl]::after {{
   content: "选中全部匹配项"; {_SHOW} }}
 [data-testid="stCameraInputButton"] {{ {_HIDE} }}
-[data-testid="stCameraInputButton"]::after {{ content: "拍照"; font-size: 1rem; line-height: 1.6; }}
+[data-testid="stCameraInputButton"]::after {{ content: "拍照"; font-size: 1rem; line-height: 1.6; visibility: visible; }}
 [data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]::after {{ content: "清除照片，重新拍照"; }}
 {_ERROR_DIALOG} h2 {{ {_HIDE} }}
-{_ERROR_DIALOG} h2::after {{ content: "与评估台的连接已中断"; font-size: 1.5rem; line-height: 1.4; }}
+{_ERROR_DIALOG} h2::after {{ content: "与评估台的连接已中断"; font-size: 1.5rem; line-height: 1.4; visibility: visible; }}
 {_ERROR_DIALOG} > h2 + div > * {{ display: none !important; }}
 {_ERROR_DIALOG} > h2 + div::before {{
   content: "本机暂时连不上组长笔记本上的评估台：请确认组长的笔记本仍在运行评估台、与本机在同一网络。"
