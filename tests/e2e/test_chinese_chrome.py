@@ -56,7 +56,7 @@ def test_upload_boxes_and_an_empty_table_show_no_english(server, new_page, fresh
     assert after(box.locator("button [data-testid=stMarkdownContainer] p")) == '"选择文件"'
     assert "拖到这里" in after(box.get_by_test_id("stFileUploaderDropzoneInstructions").locator("span").first)
     assert not ENGLISH.search(visible_text(page)), ENGLISH.search(visible_text(page))
-    # An oversized file: the chip says so in Chinese.
+    # The caller's page of a new assessment (no sample yet): Chinese only.
     ui.go(page, "电话回访")
     ui.wait_idle(page)
     assert not ENGLISH.search(visible_text(page)), ENGLISH.search(visible_text(page))
