@@ -60,7 +60,7 @@ def cmd_serve(argv):
     if db_path.is_dir():
         raise DataError(f"--db 指向一个文件夹：{db_path}")
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    root = Path(__file__).resolve().parents[2]        # the project folder (core/cli/server.py)
+    root = Path(__file__).resolve().parents[2]   # the project folder (app.py)
     env = dict(os.environ, ASSESSMENT_DB=str(db_path))
     cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.address", args.address,
            "--server.port", str(args.port), "--server.headless", "true"]

@@ -12,7 +12,8 @@ from core import derived
 from core.privacy import scrubber
 from core.report import check as report_check
 from core.report import words as report_text
-from core.report.data import ReportData, gather
+from core.report import data as report_data
+from core.report.data import ReportData
 from core.report.pdf import build_pdf
 from core.report.sheet_pdf import build_sheet_pdf
 from core.scoring import signoff
@@ -21,7 +22,7 @@ from core.store import open_db
 
 def preexport_check(db, assessment_id: int, data: ReportData | None = None) -> list:
     """core.report.check.check of the assessment: every item missing or inconsistent, blocking first."""
-    data = data or gather(db, assessment_id)
+    data = data or report_data.gather(db, assessment_id)
     return report_check.check(data, scrubber(db, assessment_id))
 
 
@@ -40,7 +41,7 @@ def page_view(db, assessment_id: int) -> ReportPage:
     one mark instead of the whole report. Shared between sessions: read-only. The PDF gathers
     afresh (`report_pdf`), with the time of its making."""
     def build():
-        data = gather(db, assessment_id)
+        data = report_data.gather(db, assessment_id)
         return ReportPage(data, preexport_check(db, assessment_id, data), report_text.closing_points_draft(data))
     return derived.by_data(db, assessment_id, "report_page", build)
 
@@ -51,7 +52,7 @@ def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) ->
     evidence annex (each finding's evidence; photos marked personal are never printed)."""
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
-    data = gather(db, assessment_id, evidence=evidence)
+    data = report_data.gather(db, assessment_id, evidence=evidence)
     items = report_check.blocking(preexport_check(db, assessment_id, data))
     return build_pdf(data, progress, [i.message for i in items])
 
