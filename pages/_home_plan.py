@@ -129,7 +129,9 @@ def expert(db, who: dict, locked: bool) -> None:
         st.info(f"组长已退回您的评分（理由：{ui.esc(sub['reopen_reason'])}），修改后请重新提交。", icon=":material/undo:")
     left = plan["assigned"] - plan["scored"]
     st.caption(f"还有 {int(left)} 个评分单元未评，评完后才能提交。" if left else "全部已评，可以提交。提交后评分与意见只读。")
-    if st.button("提交我的评分", key="home_submit", type="primary", disabled=locked or left > 0):
+    sure = st.checkbox("我已核对全部评分与意见，确认提交（提交后只读，只能由组长退回）", key="home_submit_confirm",
+                       disabled=locked or left > 0)
+    if st.button("提交我的评分", key="home_submit", type="primary", disabled=locked or left > 0 or not sure):
         if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
             st.rerun()
 

@@ -50,7 +50,9 @@ def submit_step() -> None:
             left = len(cells) - done
             st.markdown("**提交评分**：评完分配给您的全部指标后提交，提交后评分与意见只读，组长可见。"
                         + (f"　还有 **{int(left)}** 个评分单元未评。" if left else "　全部已评，可以提交。"))
-            if st.button("提交我的评分", key="sc_submit", type="primary", disabled=locked or left > 0):
+            sure = st.checkbox("我已核对全部评分与意见，确认提交（提交后只读，只能由组长退回）", key="sc_submit_confirm",
+                               disabled=locked or left > 0)
+            if st.button("提交我的评分", key="sc_submit", type="primary", disabled=locked or left > 0 or not sure):
                 if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
                     st.rerun()
         path = ui.db_path()

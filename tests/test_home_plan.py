@@ -172,6 +172,9 @@ def test_an_experts_home_shows_their_sections_flags_and_the_submit_step(demo):
     assert list(table["已评/分配"]) == ["5/5", "5/5"]
     assert any("B3" in m.value and "片区二" in m.value and "您评" in m.value for m in at.markdown)
     assert ("scoring", "去评分") in links(at)
+    assert at.button(key="home_submit").disabled                 # confirm first (issue 26)
+    at.checkbox(key="home_submit_confirm").check()
+    at.run()
     assert not at.button(key="home_submit").disabled
     at.button(key="home_submit").click()
     at.run()
