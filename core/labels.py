@@ -66,6 +66,14 @@ AUDIT_ENTITIES = {
 }
 
 
+# The report's texts the lead edits or records (report_texts keys), as the audit log names them.
+REPORT_TEXT_LABELS = {
+    "progress_comment": "服务进度小结", "closing": "结语：总述", "closing_points": "结语：发展建议",
+    "feedback_onsite": "现场反馈：社工站的意见", "feedback_onsite_street": "现场反馈：街道办事处（购买方）的意见",
+    "feedback_onsite_bureau": "现场反馈：区民政局（监督方）的意见", "feedback_draft": "对评估报告初稿的反馈",
+}
+
+
 def label(mapping: dict, code, default: str | None = None) -> str:
     """The label of `code`, or the code itself (or `default`) when unknown."""
     return mapping.get(code, code if default is None else default)

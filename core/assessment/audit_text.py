@@ -6,12 +6,13 @@ Excel sheet), never raw JSON. Pure functions; the labels of stored codes are cor
 from __future__ import annotations
 
 import json
+import re
 
 from core.labels import (ASSESSMENT_STATUS, ATTACHMENT_TYPES, AUDIT_ACTIONS, CALL_STATUSES, FINDING_KINDS,
                      INTERVIEW_GROUPS, ROLES, SATISFACTION_SCALE, SITE_KINDS, SITE_STATUSES)
 from core.masking import mask_name, mask_phone
 from core.numbers import fmt_number
-from core.labels import section_label
+from core.labels import REPORT_TEXT_LABELS, section_label
 
 EMPTY = "（空）"
 
@@ -55,6 +56,9 @@ FIELD_LABELS = {
     # bookkeeping
     "id": "编号", "action": "操作", "created_at": "创建时间", "updated_at": "修改时间", "station_id": "社工站",
     "assessment_id": "评估", "deleted": "已删除",
+    # added later (issue 26: no internal field name on the audit page)
+    "report_history": "报告含历次评估对比", "identity_id": "社工站（历次评估）", "agency_code": "机构内部编号",
+    "scores_revealed_at": "向专家公开评分时间",
 }
 _PERSON_ENTITIES = ("member", "client", "clients", "survey_item", "submission", "interview")
 _BOOL_FIELDS = {"na", "failed", "active", "knows_worker", "confirm", "deleted", "personal"}
@@ -199,7 +203,33 @@ def mask_people(text, entity: str):
 
 
 def codes_for(framework, areas) -> dict:
-    """field -> {code: label} for `describe`: sections (and other parties' 'party:<code>'), 片区."""
+    """field -> {code: label} for `describe`: sections (and other parties' 'party:<code>'), 片区,
+    veto items."""
     sections = {s.code: section_label(framework, s.code) for s in framework.sections}
     sections.update({f"party:{p.code}": p.label for p in framework.parties})
-    return {"section_code": sections, "area_code": {a["code"]: a["name"] for a in areas}}
+    return {"section_code": sections, "area_code": {a["code"]: a["name"] for a in areas},
+            "veto": {v.code: v.name for v in framework.veto}}
+
+
+def key_text(entity: str, key, codes: dict | None = None) -> str:
+    """The audit row's 编号 in words: a record's number as it is; an indicator with its 片区
+    (B3 · 片区二); a report text, another party or a veto item by its name; a list as its count;
+    never an internal key or empty braces."""
+    codes = codes or {}
+    k = "" if key is None else str(key).strip()
+    if k in ("", "{}", "[]", "None"):
+        return ""
+    if entity == "report_text":
+        return REPORT_TEXT_LABELS.get(k, "报告文本")
+    if entity == "party_score":
+        return codes.get("section_code", {}).get(f"party:{k}", "其他评估方")
+    if entity == "veto":
+        return codes.get("veto", {}).get(k, "否决项")
+    if "," in k:
+        return f"{len([x for x in k.split(',') if x.strip()])} 项"
+    if "/" in k and entity in ("score", "override"):
+        ind, _, area = k.partition("/")
+        return f"{ind} · {codes.get('area_code', {}).get(area, area)}"
+    if k.isdigit() or re.fullmatch(r"[A-Z]\d{1,2}", k):
+        return k
+    return FIELD_LABELS.get(k, "")
