@@ -15,7 +15,7 @@ assessment_id, lead_id = who["assessment_id"], who["member_id"]
 
 st.title("评估框架")
 fv = team.framework_version(db, assessment_id)
-st.caption(ui.esc(f"本评估使用：{fv['name']}（{fv['id']} 第 {fv['version']} 版），已固定在本评估中：此处修改框架不会改变"
+st.caption(ui.esc(f"本评估使用：{fv['name']}（第 {fv['version']} 版），已固定在本评估中：此处修改框架不会改变"
                   "本评估或任何已评估项目的得分。开始评分前可在“评估设置”中改用其他框架或新版本。"))
 
 msg = st.session_state.pop("fw_msg", None)
@@ -45,7 +45,11 @@ st.caption("按模板填写（部分、指标、分值、评分范围、评分�
            "导入为一个新框架；文件中的框架编号已被使用时自动加后缀。有任何错误则不导入，错误写明工作表、行号和列名。")
 up = st.file_uploader("选择 Excel 文件", type=["xlsx"], key="fw_upload", max_upload_size=uploads.max_mb("framework"))
 st.caption(ui.esc(uploads.limit_text("framework")))
-if up is not None:
+done = st.session_state.get("fw_imported")
+if done and up is not None and done[0] == (up.name, up.size):
+    # Said where the lead clicked (the message at the top of the page is out of sight by then).
+    st.success(ui.esc(done[1]), icon=":material/task_alt:")
+elif up is not None:
     content = up.getvalue()
     try:
         data = framework_library.check_xlsx(content)
@@ -55,12 +59,16 @@ if up is not None:
             st.markdown("- " + ui.esc(err))
     else:
         n_ind = sum(len(s["indicators"]) for s in data["sections"])
-        st.success(ui.esc(f"检查通过：{data['name']}（{data['id']}），{len(data['sections'])} 个部分、{n_ind} 项指标；"
+        st.success(ui.esc(f"检查通过：{data['name']}，{len(data['sections'])} 个部分、{n_ind} 项指标；"
                           "评估方：" + "、".join(f"{p.get('short') or p['name']} {p['weight']:g}%" for p in data["parties"])))
         if st.button("导入为新框架", key="fw_import", type="primary"):
             new = []
             if ui.run(lambda: new.append(framework_library.import_xlsx(db, assessment_id, lead_id, content, up.name))):
-                st.session_state["fw_msg"] = f"已导入“{up.name}”，框架编号 {new[0]}。"
+                imported = by_id.get(new[0]) or next((e for e in framework_library.list_frameworks(db) if e.id == new[0]), None)
+                msg = (f"已导入“{up.name}”为新框架“{imported.label if imported else data['name']}”，"
+                       "已加入框架库，可在“评估设置”中选用。")
+                st.session_state["fw_imported"] = ((up.name, up.size), msg)
+                st.toast(ui.esc(msg))
                 st.rerun()
 
 # ---- copy ----

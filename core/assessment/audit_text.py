@@ -219,6 +219,8 @@ def key_text(entity: str, key, codes: dict | None = None) -> str:
     k = "" if key is None else str(key).strip()
     if k in ("", "{}", "[]", "None"):
         return ""
+    if entity == "framework":
+        return k                 # the framework's 编号, as the library lists it
     if entity == "report_text":
         return REPORT_TEXT_LABELS.get(k, "报告文本")
     if entity == "party_score":
