@@ -180,13 +180,13 @@ for ind in sec.indicators:
                 ticked = set(row["detail"].get("criteria", []))
                 for n, c in enumerate(ind.criteria):
                     ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
-                    st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=readonly,
+                    st.checkbox(ui.esc(f"{c.text}（{c.points:g} 分）"), key=k("crit", ind.code, cell_area, n), disabled=readonly,
                                 on_change=on_criteria, args=(ind, cell_area))
             elif ind.rule_type == "level":
                 names = [lv.name for lv in ind.levels]
                 ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
                 st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=readonly,
-                         format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
+                         format_func=lambda n, ind=ind: ui.esc(f"{n}（{score_from_detail(ind, {'level': n}):g} 分）"),
                          on_change=on_level, args=(ind, cell_area))
             else:
                 ui.init_state(k("value", ind.code, cell_area), row["value"])

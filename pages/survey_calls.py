@@ -109,16 +109,16 @@ if outcome == survey.REACHED:
     read_out("awareness_intro")
     answers["awareness"] = {}
     for item in survey.AWARENESS_ITEMS:
-        answers["awareness"][item] = int(st.checkbox(f"知道 · {say['awareness:' + item]}",
+        answers["awareness"][item] = int(st.checkbox(ui.esc(f"知道 · {say['awareness:' + item]}"),
                                                      key=f"call_aware_{n}_{item}_{item_id}"))
     st.markdown("**满意度**")
     read_out("satisfaction_intro")
     scale = list(SATISFACTION_SCALE)  # 5 … 1
     answers["satisfaction"] = {
-        item: st.selectbox(f"{item} · {say['satisfaction:' + item]}", scale, index=None,
+        item: st.selectbox(ui.esc(f"{item} · {say['satisfaction:' + item]}"), scale, index=None,
                            format_func=SATISFACTION_SCALE.get, placeholder="请选择", key=f"call_sat_{n}_{item}_{item_id}")
         for item in survey.SATISFACTION_ITEMS}
-    answers["overall"] = st.radio(say["overall"], scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
+    answers["overall"] = st.radio(ui.esc(say["overall"]), scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
                                   key=f"call_overall_{k}")
     read_out("closing")
 elif outcome in survey.FINAL_AT_ONCE:
