@@ -234,7 +234,7 @@ with tab_build:
             act(lambda: team.set_locked(db, aid, mid, False), "已解锁")
     else:
         if open_items:
-            c[0].warning(f"尚有 {open_items} 项【须处理】：现在锁定，报告仍是带“草稿”水印的草稿，且锁定后不能再处理。",
+            c[0].warning(f"尚有 {int(open_items)} 项【须处理】：现在锁定，报告仍是带“草稿”水印的草稿，且锁定后不能再处理。",
                          icon=":material/error:")
         sure = c[0].checkbox(f"仍要锁定（{open_items} 项须处理未解决，报告为草稿）" if open_items
                              else "确认锁定：锁定后所有人只读（解锁会记入修改记录）", key="rp_lock_confirm")
