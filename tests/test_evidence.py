@@ -217,3 +217,13 @@ def test_evidence_of_a_submitted_section_is_read_only_until_the_lead_reopens(dem
         ATT.add(db, aid, m["林晓红"], "finding", f["id"], "补拍.jpg", phone_photo(100, 80, 1, False))
     assert "提交评分" in str(e.value)
     assert ATT.list_for(db, aid, "finding", f["id"]) == []
+
+
+def test_the_pdf_check_stays_fast_on_a_file_of_digits():
+    """A 10 MB run of digits once made the structure check backtrack for minutes (unbounded \\d+)."""
+    import time
+
+    data = b"%PDF-1.4\n%" + b"0" * (EV.MAX_UPLOAD_BYTES - 40) + b"\n1 0 obj\n/Root\nstartxref\n9\n%%EOF\n"
+    t = time.perf_counter()
+    assert EV._is_pdf(data)
+    assert time.perf_counter() - t < 5

@@ -46,8 +46,8 @@ def _jpeg(img: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
     return buf.getvalue()
 
 
-_PDF_END = re.compile(rb"startxref\s+\d+\s+%%EOF\s*$")
-_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+_PDF_END = re.compile(rb"startxref\s{1,8}\d{1,12}\s{1,8}%%EOF\s{0,8}$")
+_PDF_OBJECT = re.compile(rb"(?<!\d)\d{1,10}[ \r\n]{1,4}\d{1,5}[ \r\n]{1,4}obj\b")   # bounded: linear on long digit runs
 _MARKUP = re.compile(rb"<\s*(html|script|body|iframe|svg|object|embed)\b", re.I)
 
 
@@ -56,7 +56,7 @@ def _is_pdf(data: bytes) -> bool:
     document catalogue (/Root), `startxref <offset> %%EOF` at the end — and no HTML markup in
     its readable part (a web page with %PDF- on top and %%EOF below is not a scan)."""
     return (data[:5] == b"%PDF-" and bool(_PDF_END.search(data[-2048:])) and b"/Root" in data
-            and bool(_PDF_OBJECT.search(data[:1_000_000])) and not _MARKUP.search(data[:1_000_000]))
+            and bool(_PDF_OBJECT.search(data)) and not _MARKUP.search(data))
 
 
 def _rgb(img: Image.Image) -> Image.Image:
