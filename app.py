@@ -48,4 +48,9 @@ with st.sidebar:
         # refresh the login form is pre-filled and only the PIN is asked.
         ui.remember_login(who)
 
-page.run()
+try:
+    page.run()
+finally:
+    # A session resumed after a server restart: what the browser sent reaches the page's savers now
+    # (also when the page stopped or reran: the replay never waits for a later run).
+    ui.replay_browser_input()

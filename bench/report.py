@@ -9,8 +9,10 @@ machine slows both alike):
   first build of each (fonts, caches); median of `--runs`;
 - the 报告与导出 page's rerun after a widget change (the section chosen in 报告正文),
   through Streamlit's AppTest on the real app; median of `--reruns`.
-Targets: the build at scale K at most K× the demo's (linear in the data), the page rerun
-under 1.5× the demo's, the demo's PDF under 2 s and 2 MB. Ends with the line
+Judged on ratios only (the exit status): the build at scale K at most K× the demo's (linear in
+the data), the page rerun under 1.5× the demo's; the per-round ratios' min / median / max are
+printed. The demo's first build is printed beside its guide of 2 s on an idle machine, never
+judged; its PDF's size (< 2 MB) is a test (tests/test_pdf.py). Ends with the line
 
     build X ms; demo Y ms; ratio Z
 """
@@ -65,6 +67,12 @@ def page_rerun(at, path: str, sections: list[str], n: int) -> float:
     return ms
 
 
+def _spread(num: list[float], den: list[float]) -> str:
+    """The per-round ratios num / den: 'min a, median b, max c'."""
+    r = sorted(x / y for x, y in zip(num, den))
+    return f"min {r[0]:.2f}, median {statistics.median(r):.2f}, max {r[-1]:.2f}"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=10)
@@ -94,6 +102,8 @@ def main(argv=None) -> int:
         for name in builds:
             print(f"{name} report PDF: {size[name] / 1024:.0f} KB, first build {first[name]:.2f} s, "
                   f"then median {med[name]:.0f} ms over {a.runs} runs")
+        print(f"demo's first build {first['demo']:.2f} s (guide < 2 s on an idle machine, not judged); "
+              f"per-round build ratio {_spread(builds['scaled'], builds['demo'])}")
 
         pages = {name: open_report_page(paths[name], aids[name]) for name in builds}
         sections = {name: [o for o in pages[name].selectbox(key="rp_section").options][:3] for name in builds}
@@ -106,11 +116,12 @@ def main(argv=None) -> int:
         rmed = {n: statistics.median(v) for n, v in reruns.items()}
         page_ratio = rmed["scaled"] / rmed["demo"]
         print(f"report page rerun after a widget change (AppTest): scale {a.scale} {rmed['scaled']:.0f} ms, "
-              f"demo {rmed['demo']:.0f} ms; ratio {page_ratio:.2f} (target < {PAGE_TARGET})")
+              f"demo {rmed['demo']:.0f} ms; ratio {page_ratio:.2f} (target < {PAGE_TARGET}); "
+              f"per-round {_spread(reruns['scaled'], reruns['demo'])}")
         for db in dbs.values():
             db.conn.close()
     ratio = med["scaled"] / med["demo"]
-    ok = ratio <= a.scale and page_ratio < PAGE_TARGET and first["demo"] < 2 and size["demo"] < 2 * 1024 * 1024
+    ok = ratio <= a.scale and page_ratio < PAGE_TARGET
     print(f"build {med['scaled']:.0f} ms; demo {med['demo']:.0f} ms; ratio {ratio:.1f}")
     return 0 if ok else 1
 

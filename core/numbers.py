@@ -40,6 +40,39 @@ def fmt_number(x, places: int = 2) -> str:
     return "0" if s in ("-0", "") else s
 
 
+def round_float(x, places: int = 2) -> float:
+    """A float figure kept as a float (cached JSON summaries, chart data), rounded half-up like every
+    other figure: 0.125 -> 0.13 (Python's round() gives 0.12)."""
+    return float(round_half_up(x, places))
+
+
+def round_to_step(value, step=Decimal("0.5")) -> Decimal:
+    """Half-up to the nearest multiple of step (a score's step): 7.25 -> 7.5, 7.24 -> 7 (step 0.5)."""
+    step = _dec(step)
+    return round_half_up(_dec(value) / step, 0) * step
+
+
+def tidy(v) -> Decimal:
+    """A Decimal without trailing zeros or exponent: 8.0 -> 8, 1.60 -> 1.6, never 1E+1."""
+    v = _dec(v)
+    return Decimal(int(v)) if v == v.to_integral_value() else v.normalize()
+
+
+def fmt_score(x) -> str:
+    """A score as the report writes it (2 places half-up, trailing zeros dropped), '—' when missing."""
+    return "—" if x is None else fmt_number(x, 2)
+
+
+def fmt_pct(x, places: int = 2) -> str:
+    """A figure already in percent: 90.625 -> '90.63%', 95.0 -> '95%'; '—' when missing."""
+    return "—" if x is None else fmt_number(x, places) + "%"
+
+
+def fmt_share(share, places: int = 2) -> str:
+    """A proportion (0–1) as the report writes a percentage: 29/32 = 0.90625 -> '90.63%', 0.5 -> '50%'."""
+    return fmt_number(_dec(share) * 100, places) + "%"
+
+
 def ratio_percent(actual, target) -> Decimal:
     """actual / target × 100, exact (Decimal), rounded half-up to 2 places."""
     if target is None or _dec(target) == 0:

@@ -80,10 +80,11 @@ def list_deleted(db) -> list[dict]:
 
 def member_records(db, member_id: int) -> dict[str, int]:
     """How many rows of each table name this member (scores, findings, calls, …), the
-    assignments aside: a member with any cannot be removed, only deactivated."""
+    assignments and browser sign-ins (login_sessions) aside: a member with any cannot be removed,
+    only deactivated."""
     out = {}
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                      " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('members', 'assignments')")]
+                                      " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('members', 'assignments', 'login_sessions')")]
     for t in tables:
         for fk in db.execute(f'PRAGMA foreign_key_list("{t}")').fetchall():
             if fk[2] == "members":
@@ -276,6 +277,12 @@ def add_member(w, name: str, role: str, pin_hash: str, sections=()) -> int:
     return member_id
 
 
+def _end_sessions(db, member_id: int) -> None:
+    """Revoke every browser sign-in of the member (login_sessions, migration 017): a new PIN, a
+    deactivation or a removal signs the member out of every browser, after a restart too."""
+    db.execute("DELETE FROM login_sessions WHERE member_id = ?", [member_id])
+
+
 def _own_member(w, member_id: int) -> dict:
     m = _one(w.db, f"SELECT {_MEMBER_COLS} FROM members WHERE id = ?", [member_id])
     if m is None or m["assessment_id"] != w.assessment_id:
@@ -288,6 +295,7 @@ def set_pin(w, target_id: int, pin_hash: str) -> None:
     """Replace the PIN hash of member `target_id` (the PIN itself is never logged)."""
     m = _own_member(w, target_id)
     w.db.execute("UPDATE members SET pin_hash = ? WHERE id = ?", [pin_hash, target_id])
+    _end_sessions(w.db, target_id)
     w.log("reset_pin", "member", target_id, new={"name": m["name"]})
 
 
@@ -365,6 +373,7 @@ def remove_member(w, target_id: int) -> None:
     sections = [(r["section_code"], r["area_code"]) for r in w.db.query(
         "SELECT section_code, area_code FROM assignments WHERE member_id = ? ORDER BY id", [target_id])]
     w.db.execute("DELETE FROM assignments WHERE member_id = ?", [target_id])
+    _end_sessions(w.db, target_id)
     w.db.execute("DELETE FROM members WHERE id = ?", [target_id])
     w.log("delete", "member", target_id, old={"name": m["name"], "role": m["role"], "sections": sections})
 
@@ -379,6 +388,8 @@ def set_member_active(w, target_id: int, active: bool) -> None:
     if bool(m["active"]) == bool(active):
         return
     w.db.execute("UPDATE members SET active = ? WHERE id = ?", [1 if active else 0, target_id])
+    if not active:
+        _end_sessions(w.db, target_id)
     w.log("activate" if active else "deactivate", "member", target_id, new={"name": m["name"]})
 
 

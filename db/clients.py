@@ -17,9 +17,13 @@ def count_clients(db, assessment_id: int) -> int:
     return db.execute("SELECT COUNT(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
 
 
-def identities(db, assessment_id: int) -> tuple[list[str], list[str]]:
-    """The register's names and phones, second phones included (for the scrubber)."""
-    rows = db.execute("SELECT name, phone, phone2 FROM clients WHERE assessment_id = ?", [assessment_id]).fetchall()
+def identities(db, assessment_id: int | None) -> tuple[list[str], list[str]]:
+    """The register's names and phones, second phones included (for the scrubber); every
+    assessment's register when assessment_id is None."""
+    if assessment_id is None:
+        rows = db.execute("SELECT name, phone, phone2 FROM clients").fetchall()
+    else:
+        rows = db.execute("SELECT name, phone, phone2 FROM clients WHERE assessment_id = ?", [assessment_id]).fetchall()
     return [r[0] or "" for r in rows], [r[1] or "" for r in rows] + [r[2] for r in rows if r[2]]
 
 

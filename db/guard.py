@@ -40,6 +40,7 @@ UNGUARDED = {
     "migrations.m015_station_history": "schema change; gives each existing station row its identity (no member involved)",
     "migrations.m011_data_versions": "a migration: creates the change-mark table and its triggers, and seeds one mark per assessment",
     "migrations.m013_evidence_interviews": "a migration: creates the evidence and interview tables and their change-mark triggers",
+    "migrations.m019_report_versions": "a migration: creates the report versions table and its change-mark triggers",
     "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
     "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
     "stations.create_identity": "part of creating or importing an assessment: no member of it is logged in yet",
@@ -49,6 +50,10 @@ UNGUARDED = {
     "stations.rewrite_publish_copy": "writes the new publish file, never the database in use",
     "logins.record_attempt": "a login attempt has no logged-in member yet: it stores its wrong-PIN counters and a "
                              "failed login's audit row (member_id NULL) itself, in core.assessment.team.login's transaction",
+    "login_sessions.start": "a sign-in is stored at login, before anybody is logged in; it is this laptop's "
+                            "sign-in, not the assessment's data (no audit row, no change mark)",
+    "login_sessions.end": "logout ends the browser's own sign-in, also for a member just deactivated or on a "
+                          "locked assessment (the guard would refuse both); not the assessment's data",
     "logins.unlock_from_command_line": "the command line lifts a login lockout, e.g. the lead's own: nobody is logged in",
 }
 

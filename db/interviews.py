@@ -52,8 +52,10 @@ def _promoted(db, assessment_id: int) -> dict[int, int]:
     return out
 
 
-def identities(db, assessment_id: int) -> list[str]:
-    """The interviewees' names as typed (for the scrubber)."""
+def identities(db, assessment_id: int | None) -> list[str]:
+    """The interviewees' names as typed (for the scrubber); every assessment's when assessment_id is None."""
+    if assessment_id is None:
+        return [r[0] for r in db.execute("SELECT name FROM interviews WHERE name != '' ORDER BY id").fetchall()]
     return [r[0] for r in db.execute("SELECT name FROM interviews WHERE assessment_id = ? AND name != '' ORDER BY id",
                                      [assessment_id]).fetchall()]
 

@@ -664,6 +664,62 @@ def m014_score_revisions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m017_login_sessions(db: sqlite_utils.Database) -> None:
+    """Browser sessions that survive a server restart (issue 23, item 5): a signed-in browser keeps
+    a random token (the URL's `s`); only its SHA-256 is stored, with the member, the assessment and an
+    expiry (epoch seconds). Revoked by deleting the row: on logout, when the lead sets the member's
+    PIN, deactivates or removes the member. Like login_throttle these rows are this laptop's sign-ins,
+    not the assessment's data: no change-mark triggers (a sign-in must not make every cached figure
+    stale), never exported, never sent to another laptop; members.id ON DELETE CASCADE."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE login_sessions (
+            token_hash TEXT PRIMARY KEY,    -- hex SHA-256 of the browser's token (the token is never stored)
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX login_sessions_member ON login_sessions(member_id);
+        CREATE INDEX login_sessions_expiry ON login_sessions(expires_at);
+        """
+    )
+
+
+def m019_report_versions(db: sqlite_utils.Database) -> None:
+    """Issue 25: each report sent out is a version (初稿 1, 初稿 2, …, 定稿) with its date, recipient,
+    format and the SHA-256 of the file; the feedback that came back is attached to the version it
+    answers. Its rows belong to the assessment, so they move its data mark (as migration 013)."""
+    script = ["""
+        CREATE TABLE report_versions (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,                  -- 1, 2, … in the order issued
+            kind TEXT NOT NULL CHECK (kind IN ('draft', 'final')),
+            label TEXT NOT NULL,                   -- 初稿 1, 初稿 2, 定稿 (printed on the cover and footer)
+            issued_at TEXT NOT NULL,
+            recipient TEXT NOT NULL DEFAULT '',    -- to whom: 天河区民政局, 元岗街道办事处, …
+            format TEXT NOT NULL CHECK (format IN ('pdf', 'docx')),
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            member_id INTEGER REFERENCES members(id),
+            note TEXT NOT NULL DEFAULT '',
+            feedback TEXT NOT NULL DEFAULT '',     -- what the recipients answered to this version
+            feedback_at TEXT,
+            UNIQUE (assessment_id, seq)
+        );
+        CREATE INDEX report_versions_assessment ON report_versions(assessment_id, seq);
+    """]
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        script.append(
+            f'CREATE TRIGGER "report_versions_version_{event.lower()}" AFTER {event} ON "report_versions" BEGIN'
+            f" INSERT INTO data_versions (assessment_id, data, register)"
+            f" SELECT {row}.assessment_id, random(), random()"
+            f" ON CONFLICT (assessment_id) DO UPDATE SET data = excluded.data; END;")
+    _run_script(db, "\n".join(script))
+
+
 def m020_scores_reveal(db: sqlite_utils.Database) -> None:
     """Issue 26 (blind scores on 实时总览): when the lead revealed the experts' scores to the experts;
     until then an expert's totals are computed from their own cells only. NULL: not revealed. The
@@ -686,6 +742,8 @@ MIGRATIONS = [
     ("014a_survey_design", m014a_survey_design),
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
+    ("017_login_sessions", m017_login_sessions),
+    ("019_report_versions", m019_report_versions),
     ("020_scores_reveal", m020_scores_reveal),
 ]
 

@@ -50,6 +50,27 @@ def identity_of_assessment(db, assessment_id: int) -> int | None:
     return row[0]
 
 
+def names_elsewhere(db, assessment_id: int) -> dict[str, list[str]]:
+    """Names the database knows from other stations and other assessments' people (for the reviewer's
+    check): 'stations' (name, short name, 承办方), 'streets', 'districts', 'people' (members of other
+    assessments who are not members of this one). Rows of this assessment's own station identity
+    (its earlier terms) are not "other"."""
+    own = db.execute("SELECT s.id, s.identity_id FROM assessments a JOIN stations s ON s.id = a.station_id"
+                     " WHERE a.id = ?", [assessment_id]).fetchone()
+    if own is None:
+        raise NotFound(f"找不到评估 {assessment_id}")
+    others = _rows(db, "SELECT name, short_name, street, district FROM stations"
+                       " WHERE id != ? AND (identity_id IS NULL OR ? IS NULL OR identity_id != ?)",
+                   [own[0], own[1], own[1]])
+    people = [r[0] for r in db.execute(
+        "SELECT DISTINCT name FROM members WHERE assessment_id != ?"
+        " AND name NOT IN (SELECT name FROM members WHERE assessment_id = ?)", [assessment_id, assessment_id])]
+    return {"stations": sorted({n for r in others for n in (r["name"], r["short_name"]) if n}),
+            "streets": sorted({r["street"] for r in others if r["street"]}),
+            "districts": sorted({r["district"] for r in others if r["district"]}),
+            "people": sorted(set(people))}
+
+
 def identity_assessments(db, identity_id: int) -> list[dict]:
     """The (not deleted) assessments of a station identity, with their station row's id and name."""
     return _rows(db, f"""

@@ -9,9 +9,13 @@ import runpy
 from pathlib import Path
 
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.runtime.state.session_state import Serialized
 
 from core import store
-from core.assessment import team
+from core.assessment import sessions, team
 from core.errors import DataError
 from core.labels import ROLES
 
@@ -118,17 +122,77 @@ def get_db():
 def current_user() -> dict | None:
     """The logged-in member as {assessment_id, member_id, name, role}, or None.
 
-    Lives in session state (UI state); the URL keeps ?a=&m= so that after a
-    browser refresh only the PIN is asked again.
+    Lives in session state (UI state); the URL keeps ?a=&m= so that after a browser refresh only
+    the PIN is asked again, and ?s= (the browser's sign-in token) so that a page left open through
+    a server restart comes back signed in (resume_session).
     """
     through_app()
     who = st.session_state.get("auth")
     if who is None:
-        return None
+        return resume_session()
     member = team.session_member(get_db(), who["member_id"])
     if member is None:
         st.session_state.pop("auth", None)
     return member
+
+
+# The sign-in token's query parameter, and where a resumed session keeps the browser's input for
+# replay_browser_input.
+TOKEN_PARAM = "s"
+_REPLAY = "_ui_replay_input"
+
+
+def _browser_input() -> dict:
+    """{widget id: value} that the browser sent with this run, as Streamlit keeps them before any
+    widget of the run has read them. Empty in the first run of a page opened, reloaded or typed into
+    the address bar; not empty when a page that was already showing the app sends its widgets' values
+    (a server restart left it without its session). Values still serialised belong to widgets this
+    session has never drawn: their on_change has not run (replay_browser_input)."""
+    ctx = get_script_run_ctx()
+    states = getattr(getattr(getattr(ctx, "session_state", None), "_state", None), "_new_widget_state", None)
+    return dict(getattr(states, "states", None) or {})
+
+
+def resume_session() -> dict | None:
+    """A page that was open before this session began (the server restarted, or its session was
+    dropped) comes back signed in when the URL's token is still a sign-in of the member and
+    assessment it names (core.assessment.sessions: expired, revoked, another assessment's or
+    member's token refused). A page opened or reloaded shows the PIN form: its token is dropped
+    from the URL. The values the browser sent are set aside and replayed once the page's widgets
+    are known (replay_browser_input), so what was typed reaches its widget's saver."""
+    token = st.query_params.get(TOKEN_PARAM)
+    if not token:
+        return None
+    sent = _browser_input()
+    who = sessions.resume(store.open_db(db_path(), migrated=False), token, st.query_params.get("a"),
+                          st.query_params.get("m")) if sent else None
+    if who is None:
+        del st.query_params[TOKEN_PARAM]
+        return None
+    unread = {wid: v for wid, v in sent.items() if isinstance(v, Serialized)}
+    states = get_script_run_ctx().session_state._state._new_widget_state.states
+    for wid in unread:
+        del states[wid]
+    st.session_state[_REPLAY] = WidgetStates(widgets=[v.value for v in unread.values()])
+    st.session_state["auth"] = {"assessment_id": who["assessment_id"], "member_id": who["member_id"],
+                                "token": token}
+    return who
+
+
+def replay_browser_input() -> None:
+    """End of app.py's run: after a resumed session's first run has drawn the page (its widgets
+    and their on_change callbacks are known now, showing the saved values), rerun with the values
+    the browser had sent. Streamlit then calls the on_change of every widget whose value differs
+    from the saved one, as for any edit: the note typed while the server restarted is saved by its
+    page's own saver (audit row included)."""
+    states = st.session_state.pop(_REPLAY, None)
+    ctx = get_script_run_ctx()
+    if not states or not states.widgets or ctx is None or ctx.script_requests is None:
+        return
+    ctx.script_requests.request_rerun(RerunData(query_string=ctx.query_string, widget_states=states,
+                                                page_script_hash=ctx.page_script_hash,
+                                                context_info=ctx.context_info))
+    st.empty()   # a yield point: the runner takes the rerun request now
 
 
 def client_address() -> str | None:
@@ -154,19 +218,30 @@ def plain_http_from_another_computer() -> bool:
 
 
 def log_in(member: dict) -> None:
-    st.session_state["auth"] = {"assessment_id": member["assessment_id"], "member_id": member["id"]}
+    """Sign the member in for this session and give the browser a sign-in token (?s=, kept with
+    ?a=&m=): a page left open through a server restart comes back signed in (resume_session)."""
+    token = sessions.start(store.open_db(db_path(), migrated=False), member)
+    st.session_state["auth"] = {"assessment_id": member["assessment_id"], "member_id": member["id"],
+                                "token": token}
     st.query_params["a"] = str(member["assessment_id"])
     st.query_params["m"] = str(member["id"])
+    st.query_params[TOKEN_PARAM] = token
 
 
 def remember_login(who: dict) -> None:
     want = {"a": str(who["assessment_id"]), "m": str(who["member_id"])}
+    token = (st.session_state.get("auth") or {}).get("token")
+    if token:
+        want[TOKEN_PARAM] = token
     if any(st.query_params.get(k) != v for k, v in want.items()):
         st.query_params.update(want)
 
 
 def log_out() -> None:
-    st.session_state.pop("auth", None)
+    """Sign out: the session's login and the browser's token (revoked, so no restart brings it back)."""
+    auth = st.session_state.pop("auth", None) or {}
+    if auth.get("token"):
+        sessions.end(store.open_db(db_path(), migrated=False), auth["token"])
     st.query_params.clear()
 
 

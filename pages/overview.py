@@ -6,8 +6,8 @@ Every lead sees it: a lead of any assessment in this file is the agency's staff.
 import pandas as pd
 import streamlit as st
 
-from core.agency import history
 from core.agency import overview
+from core.numbers import fmt_score
 from pages import _shared as ui
 
 db = ui.get_db()
@@ -32,7 +32,7 @@ m = st.columns(4)
 m[0].metric("评估次数", f"{int(len(ov.rows))}/{int(ov.total)}")
 m[1].metric("社工站", len({r["identity_id"] for r in ov.rows}))
 finals = [r["final"] for r in ov.rows if r["final"] is not None]
-m[2].metric("平均最终得分", ui.esc(history.fmt_score(sum(finals) / len(finals)) if finals else "—"))
+m[2].metric("平均最终得分", ui.esc(fmt_score(sum(finals) / len(finals)) if finals else "—"))
 m[3].metric("分歧提示（合计）", sum(r["flags"] for r in ov.rows))
 
 header, body = overview.overview_table(ov)

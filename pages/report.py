@@ -16,6 +16,7 @@ from core.report.check import blocking
 from core.report.make import page_view, report_pdf
 from pages import _evidence
 from pages import _exports_panel
+from pages import _report_versions
 from pages import _shared as ui
 
 who = ui.require_login("lead")
@@ -280,5 +281,8 @@ with tab_build:
     if st.session_state.get("rp_pdf"):
         st.download_button("下载报告 PDF", st.session_state["rp_pdf"], file_name=f"{data.title}.pdf",
                            mime="application/pdf", key="rp_download", on_click="ignore")
+    _report_versions.word_button(db, aid, data.title, with_evidence)
+    st.divider()
+    _report_versions.render(db, who, data.title, with_evidence, locked)
     st.divider()
     _exports_panel.render(db, who)

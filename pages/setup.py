@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.framework import library as framework_library
 from core.assessment import team
-from core.labels import ASSESSMENT_KINDS, ROLES
+from core.labels import ASSESSMENT_FIELDS, ASSESSMENT_KINDS, LOGIN_STATES, ROLES, STATION_FIELDS
 from pages import _shared as ui
 
 who = ui.require_login("lead")
@@ -50,20 +50,20 @@ st.text_input("评估名称（登录列表中显示；留空则显示社工站�
               placeholder="例：某某街社工站 2024—2025 年度末期评估")
 c1, c2, c3 = st.columns(3)
 ui.init_state("as_kind", a["kind"])
-c1.selectbox("评估类型", list(ASSESSMENT_KINDS), placeholder="请选择", key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
+c1.selectbox(ASSESSMENT_FIELDS["kind"], list(ASSESSMENT_KINDS), placeholder="请选择", key="as_kind", disabled=locked, on_change=save_assessment, args=("kind",))
 ui.init_state("as_period_label", a["period_label"])
-c2.text_input("年度", key="as_period_label", disabled=locked, on_change=save_assessment, args=("period_label",),
+c2.text_input(ASSESSMENT_FIELDS["period_label"], key="as_period_label", disabled=locked, on_change=save_assessment, args=("period_label",),
               placeholder="例：2024—2025 年度")
 ui.init_state("as_evaluator_org", a["evaluator_org"])
-c3.text_input("评估方", key="as_evaluator_org", disabled=locked, on_change=save_assessment, args=("evaluator_org",),
+c3.text_input(ASSESSMENT_FIELDS["evaluator_org"], key="as_evaluator_org", disabled=locked, on_change=save_assessment, args=("evaluator_org",),
               placeholder="例：某某社会工作评估机构（必填）")
 c1, c2, c3 = st.columns(3)
-for col, field, label in ((c1, "visit_date", "评估日期"), (c2, "contract_start", "合同期开始"), (c3, "contract_end", "合同期结束"),
-                          (c1, "stats_start", "统计期开始"), (c2, "stats_end", "统计截止日期")):
+for col, field in ((c1, "visit_date"), (c2, "contract_start"), (c3, "contract_end"), (c1, "stats_start"),
+                   (c2, "stats_end")):
     ui.init_state(f"as_{field}", _date(a[field]))
-    col.date_input(label, key=f"as_{field}", disabled=locked, on_change=save_assessment, args=(field,), format="YYYY-MM-DD")
+    col.date_input(ASSESSMENT_FIELDS[field], key=f"as_{field}", disabled=locked, on_change=save_assessment, args=(field,), format="YYYY-MM-DD")
 ui.init_state("as_funding_wan", a["funding_wan"])
-c3.number_input("服务经费（万元）", key="as_funding_wan", min_value=0.0, step=1.0, format="%g", disabled=locked,
+c3.number_input(ASSESSMENT_FIELDS["funding_wan"], key="as_funding_wan", min_value=0.0, step=1.0, format="%g", disabled=locked,
                 on_change=save_assessment, args=("funding_wan",))
 fws = {e.id: e for e in framework_library.list_frameworks(db)}
 if a["framework_id"] not in fws:   # a framework no longer in the library: the frozen copy still scores
@@ -85,9 +85,10 @@ if fv["can_update"]:
 # ---- station ----
 st.subheader("社工站信息")
 c1, c2 = st.columns(2)
-fields = [("name", "社工站名称"), ("short_name", "简称"), ("district", "所在区"), ("street", "街道"), ("address", "地址"),
-          ("operating_since", "开始运营（年-月）"), ("operator", "承办方"), ("purchaser", "购买方"), ("supervisor", "监督方"),
-          ("agency_code", "机构内部编号（可选）")]
+fields = [(f, STATION_FIELDS[f]) for f in ("name", "short_name", "district", "street", "address")]
+fields += [("operating_since", STATION_FIELDS["operating_since"] + "（年-月）")]
+fields += [(f, STATION_FIELDS[f]) for f in ("operator", "purchaser", "supervisor")]
+fields += [("agency_code", STATION_FIELDS["agency_code"] + "（可选）")]
 for n, (field, label) in enumerate(fields):
     ui.init_state(f"st_{field}", station[field])
     (c1 if n % 2 == 0 else c2).text_input(label, key=f"st_{field}", disabled=locked, on_change=save_station, args=(field,))
@@ -217,13 +218,12 @@ st.caption("同一成员或同一台设备连续输错 PIN 5 次后须等待（1
            "组长可在此提前解除（组长本人被锁定时，在服务器上运行 python -m core unlock-member）。每次输错都记入修改记录。")
 counters = team.login_counters(db, assessment_id)
 st.caption(f"本评估共记录登录失败 {int(team.failed_login_count(db, assessment_id))} 次。")
-_STATES = {"locked": "已锁定", "waiting": "须等待", "clear": "可登录"}
 for r in counters:
     c1, c2, c3 = st.columns([2, 3, 1])
     what = "成员" if r["kind"] == "member" else "设备地址"
     c1.markdown(f"{ui.esc(what)} **{ui.esc(r['label'])}**")
     until = f"，至 {team.clock(r['until'])}" if r["until"] else ""
-    c2.caption(f"{ui.esc(_STATES[r['state']] + until)}；连续输错 {int(r['failures'])} 次，"
+    c2.caption(f"{ui.esc(LOGIN_STATES[r['state']] + until)}；连续输错 {int(r['failures'])} 次，"
                f"等待或锁定期间被拒 {int(r['refused'])} 次")
     if r["state"] != "clear" or r["failures"]:
         if c3.button("解除", key=f"unlock_{r['kind']}_{r['subject']}"):

@@ -36,6 +36,17 @@ def fill_empty_tables(db, aid: int) -> None:
     lead = db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'lead' ORDER BY id", [aid]).fetchone()[0]
     staff = (db.execute("SELECT id FROM members WHERE assessment_id = ? AND role = 'staff' ORDER BY id", [aid]).fetchone()
              or [lead])[0]
+    _fill_station_rows(db, aid, lead, now)
+    _fill_site_finding(db, aid, lead)
+    _fill_survey_rows(db, aid, lead, staff, now)
+    _fill_report_items(db, aid, lead)
+    _fill_interviews(db, aid, lead)
+    _fill_attachments(db, aid, lead)
+    _fill_texts_and_plan(db, aid, lead, now)
+
+
+def _fill_station_rows(db, aid: int, lead: int, now: str) -> None:
+    """An override, contract indicators, staffing, clients, a previous recommendation, site records."""
     p = [aid]
     with transaction(db):
         if not _count(db, "overrides", params=p):
@@ -62,12 +73,22 @@ def fill_empty_tables(db, aid: int) -> None:
                     ("document", "个案档案", "finding", "部分个案记录缺少评估与结案小结")]):
                 db["site_records"].insert(dict(assessment_id=aid, kind=kind, position=pos, item=item, status=status,
                                                finding=finding, member_id=lead, updated_at=now))
+
+
+def _fill_site_finding(db, aid: int, lead: int) -> None:
+    """A finding promoted from a site record."""
+    p = [aid]
     if not _count(db, "findings", "assessment_id = ? AND source LIKE 'site_record:%'", p):
         from core.station import data as SD
 
         rec = db.execute("SELECT id FROM site_records WHERE assessment_id = ? AND status = 'finding'"
                          " AND finding != '' ORDER BY id", p).fetchone()[0]
         SD.promote_to_finding(db, aid, lead, rec, "B", "P1")
+
+
+def _fill_survey_rows(db, aid: int, lead: int, staff: int, now: str) -> None:
+    """A survey sample, its items and two calls (one unanswered, one reached)."""
+    p = [aid]
     with transaction(db):
         if not _count(db, "survey_samples", params=p):
             db["survey_samples"].insert(dict(assessment_id=aid, seed="20250227", register_hash="sha256:test",
@@ -85,18 +106,32 @@ def fill_empty_tables(db, aid: int) -> None:
                                            called_at=now, outcome="接通", respondent="本人", knows_worker=1,
                                            awareness=json.dumps({"服务站": 1}), satisfaction=json.dumps({"态度": 5}),
                                            overall=5, comment="社工很热心"))
+
+
+def _fill_report_items(db, aid: int, lead: int) -> None:
+    """A report item merging two experts' strengths."""
+    p = [aid]
     if not _count(db, "report_items", params=p):
         from db import report as R
 
         fids = _ids(db, "SELECT id FROM findings WHERE assessment_id = ? AND section_code = 'A'"
                         " AND kind = 'strength' AND deleted = 0 ORDER BY id", p)[:2]
         R.merge_items(db, aid, lead, [f"finding:{i}" for i in fids], "人员配置与管理规范（合并两位专家意见）")
-    if not _count(db, "interviews", params=p):
+
+
+def _fill_interviews(db, aid: int, lead: int) -> None:
+    """An interview note promoted to a finding."""
+    if not _count(db, "interviews", params=[aid]):
         from core.station import interviews as IV
 
         iid = IV.save_interview(db, aid, lead, group_code="worker", role="片区一社工", name="李明华",
                                 points="熟悉辖区兜底对象", quotes="“每月至少探访一次。”", finding="探访记录未及时录入系统")
         IV.promote_to_finding(db, aid, lead, iid, "A")
+
+
+def _fill_attachments(db, aid: int, lead: int) -> None:
+    """A photo of a site record, a personal PDF of an interview, a photo of a finding."""
+    p = [aid]
     if not _count(db, "attachments", params=p):
         import io
 
@@ -113,6 +148,11 @@ def fill_empty_tables(db, aid: int) -> None:
         ATT.add(db, aid, lead, "site_record", rec, "场地.jpg", buf.getvalue(), caption="服务场地")
         ATT.add(db, aid, lead, "interview", iid, "访谈签到.pdf", b"%PDF-1.4\n%%EOF\n", personal=True)
         ATT.add(db, aid, lead, "finding", fid, "证据.jpg", buf.getvalue())
+
+
+def _fill_texts_and_plan(db, aid: int, lead: int, now: str) -> None:
+    """A report text, submissions (one reopened), the day's agenda, the caller's script."""
+    p = [aid]
     with transaction(db):
         if not _count(db, "report_texts", params=p):
             db["report_texts"].insert(dict(assessment_id=aid, key="feedback", text="现场反馈：……", updated_at=now))
@@ -133,3 +173,8 @@ def fill_empty_tables(db, aid: int) -> None:
         if not _count(db, "survey_script", params=p):
             db["survey_script"].insert(dict(assessment_id=aid, key="opening", text="您好，我是评估机构的回访员。",
                                             updated_at=now))
+    if not _count(db, "report_versions", params=p):
+        from db import report_versions as RV
+
+        vid = RV.issue_version(db, aid, lead, "draft", "初稿 1", "天河区民政局", "docx", "ab" * 32, 12345)
+        RV.record_feedback(db, aid, lead, vid, "对初稿无异议。")

@@ -29,7 +29,7 @@ def test_an_interview_note_added_on_the_page_is_stored_with_its_name_masked(demo
     at.button(key="iv_new_submit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     [note] = [n for n in IV.list_interviews(db, aid) if n["role"] == "上元岗社区居委主任"]
-    assert (note["group_label"], note["role"], note["name"]) == ("合作方/居委", "上元岗社区居委主任", "梁*萍")
+    assert (note["group_label"], note["role"], note["name"]) == ("合作方/居委代表", "上元岗社区居委主任", "梁*萍")
     assert note["points"] == "社工与居委每月联席会议，梁*萍评价很高。" and note["member_name"] == "王建华"
     # The page shows the masked name, never the typed one.
     assert at.text_input(key=f"iv_name_{note['id']}").value == "梁*萍"

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 
+import pandas as pd
 import pytest
 from _fill_tables import fill_empty_tables
 from openpyxl import load_workbook
@@ -12,6 +14,7 @@ from openpyxl import load_workbook
 from core.scoring import scoresheet as S
 from core.agency.exports import SHEETS, export_xlsx
 from core.masking import mask_name, mask_phone
+from core.numbers import round_half_up
 from db import audit
 from db.backup import db_file
 from db.connection import connect, transaction
@@ -83,12 +86,59 @@ def test_each_sheet_has_one_row_per_record(workbook, sheet, sql):
     assert wb[sheet].max_row == n + 1      # + header
 
 
-def test_completion_rates_are_written_like_the_report(workbook):
+def test_completion_rates_are_numbers_formatted_as_the_report_prints_them(workbook):
     _, _, wb = workbook
-    rows = {r[1]: r for r in wb["协议指标"].iter_rows(min_row=2, values_only=True)}
-    assert rows["电话访问"][3:6] == (1968, 2165, "110.01%")
-    staffing = {r[0]: r for r in wb["人员配置"].iter_rows(min_row=2, values_only=True)}
-    assert staffing["在岗人数"][2].endswith("%")
+    ws = wb["协议指标"]
+    assert [c.value for c in ws[1]][:6] == ["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value == "电话访问")
+    assert [c.value for c in row[3:6]] == [1968, 2165, 1.1001]       # 110.01% as printed
+    assert row[5].number_format == "0.00%" and row[5].data_type == "n"
+    staffing = {r[0].value: r for r in wb["人员配置"].iter_rows(min_row=2)}
+    on_post = staffing["在岗社工"][2]
+    assert isinstance(on_post.value, float) and on_post.number_format == "0.00%"
+    assert staffing["持证社工（合计）"][2].number_format == "0.00%"
+
+
+NUMERIC_TEXT = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*%?\s*$")
+
+
+def test_no_sheet_holds_a_figure_as_text(workbook):
+    """0 numeric text cells in any sheet: every figure is a number (issue 25)."""
+    _, _, wb = workbook
+    as_text = [f"{ws.title}!{c.coordinate}={c.value!r}" for ws in wb for row in ws.iter_rows(min_row=2) for c in row
+               if isinstance(c.value, str) and NUMERIC_TEXT.match(c.value)]
+    assert as_text == []
+
+
+def test_scores_and_rates_are_rounded_as_printed_with_number_formats(workbook):
+    db, aid, wb = workbook
+    result = S.result(db, aid)
+    sections = {r[0].value: r for r in wb["分项得分"].iter_rows(min_row=2)}
+    for sec in result.sections:
+        earned = sections[sec.code][3]
+        if sec.earned is None:
+            continue
+        assert earned.value == float(round_half_up(sec.earned, 2)) and earned.number_format == "0.00"
+        assert sections[sec.code][4].value == float(round_half_up(sec.earned * 100 / sec.points, 2) / 100)
+    overview = {r[0].value: r[1] for r in wb["评估概况"].iter_rows(min_row=2)}
+    assert overview["最终得分"].value == float(round_half_up(result.final, 2))
+    assert overview["最终得分"].number_format == "0.00"
+    decimals = [c.value for ws in wb for row in ws.iter_rows(min_row=2) for c in row
+                if isinstance(c.value, float) and c.number_format == "0.00"]
+    assert decimals and all(round(v, 2) == v for v in decimals)          # no 30.96666666666667 beside them
+
+
+def test_pandas_reads_every_figure_as_a_number(workbook, tmp_path):
+    db, aid, _ = workbook
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(export_xlsx(db, aid))
+    frames = pd.read_excel(path, sheet_name=None)
+    assert list(frames) == list(SHEETS)
+    ind = frames["协议指标"]
+    assert pd.api.types.is_numeric_dtype(ind["完成率"]) and pd.api.types.is_numeric_dtype(ind["协议指标量"])
+    assert ind.loc[ind["服务指标"] == "电话访问", "完成率"].iloc[0] == pytest.approx(1.1001)
+    scores = frames["专家评分"]
+    assert pd.api.types.is_numeric_dtype(scores["得分"]) and pd.api.types.is_numeric_dtype(scores["满分"])
 
 
 def test_no_unmasked_register_name_or_phone_in_any_cell(workbook):

@@ -70,7 +70,7 @@ def test_the_leads_home_shows_the_seven_steps_with_times_and_progress_from_the_d
     assert "已记录 2 / 2 项" in texts                                 # 听取介绍: two topics with notes
     assert "已查阅 10 / 10 项资料，发现问题 6 项" in texts
     # the interview stages count the interview notes, one per interviewee (core.station.interviews)
-    assert "已访谈 6 / 6 人（社工 3、服务对象 2、合作方/居委 1）" in texts
+    assert "已访谈 6 / 6 人（社工 3、服务对象 2、合作方/居委代表 1）" in texts
     assert "已访谈 1 / 1 人（机构管理人员 1）" in texts
     assert (f"接通 {res.reached} / 样本 {res.sample_size}；无法接通 {res.unreachable}、拒访 {res.refused}，"
             f"待拨 {res.pending}") in texts

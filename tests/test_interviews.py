@@ -15,7 +15,7 @@ from _station_fixtures import station, station_file  # noqa: F401  (fixtures)
 
 
 def test_the_interview_groups_are_those_of_the_sample_report():
-    assert list(INTERVIEW_GROUPS.values()) == ["社工", "机构管理人员", "服务对象", "合作方/居委", "街道"]
+    assert list(INTERVIEW_GROUPS.values()) == ["社工", "机构管理人员", "服务对象", "合作方/居委代表", "街道工作人员"]
 
 
 def test_one_note_per_interviewee_with_the_name_masked_everywhere(station):

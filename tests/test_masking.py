@@ -17,9 +17,14 @@ from core.report import edits as report_edit
 from core.scoring import scoresheet
 from core.station import data as station_data
 from core.assessment import team
-from core.masking import Scrubber, mask_name, mask_phone
+from core.masking import Scrubber, mask_id_card, mask_name, mask_phone
+from test_station_pages import demo_app  # noqa: F401  (the fixture: the demo at the app's path)
 
 MOBILE, LANDLINE = "13812341234", "020-87654321"
+# 18-character ID-card numbers (居民身份证号码), the check character a digit, X or x. The rule
+# (core.masking.mask_id_card) keeps the 6-digit region code and the last 4 characters, never the birth date.
+ID_CARDS = ("440106199001011234", "44010419850315002X", "44011120000229123x")
+ID_MASKED = ("440106********1234", "440104********002X", "440111********123x")
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def typed(demo_db):
     every free-text field by the member who may write it."""
     db, aid = demo_db
     name = next(c["name"] for c in station_data.list_clients(db, aid) if len(c["name"]) == 3)
-    text = f"联系电话{MOBILE}，座机{LANDLINE}，{name}"
+    text = f"联系电话{MOBILE}，座机{LANDLINE}，{name}，身份证{'、'.join(ID_CARDS)}"
     ids = {m["name"]: m["id"] for m in team.list_members(db, aid)}
     lead, expert, staff = ids["陈志远"], ids["林晓红"], ids["黄小燕"]
     scoresheet.save_score(db, aid, expert, "A1", note=text)
@@ -60,18 +65,24 @@ def typed(demo_db):
     signoff.submit_sections(db, aid, expert)
     a1 = next(r for r in scoresheet.scores(db, aid, expert) if r["indicator_code"] == "A1")
     scoresheet.revise_score(db, aid, expert, "A1", value=0 if a1["value"] else 1, reason="missed_evidence", note=text)
-    masked = f"联系电话{mask_phone(MOBILE)}，座机{mask_phone(LANDLINE)}，{mask_name(name)}"
+    masked = f"联系电话{mask_phone(MOBILE)}，座机{mask_phone(LANDLINE)}，{mask_name(name)}，身份证{'、'.join(ID_MASKED)}"
     return db, aid, text, masked, name
 
 
 def _clean(out: str, name: str) -> None:
     for raw in (MOBILE, "87654321", name):
         assert raw not in out, f"{raw} shown in clear"
+    for number in ID_CARDS:
+        # neither the number, nor its birth date, nor more than the region code before the stars
+        for raw in (number, number[6:14], number[:7]):
+            assert raw not in out, f"ID-card number {number}: {raw} shown in clear"
 
 
 def test_the_masked_form_is_the_one_scrubber_s(typed):
     db, aid, text, masked, name = typed
-    assert Scrubber([name])(text) == masked == "联系电话138****1234，座机020-****4321，" + mask_name(name)
+    assert Scrubber([name])(text) == masked == ("联系电话138****1234，座机020-****4321，" + mask_name(name)
+                                                + "，身份证440106********1234、440104********002X、440111********123x")
+    assert [mask_id_card(n) for n in ID_CARDS] == list(ID_MASKED)
 
 
 def test_every_screen_reader_shows_the_same_masked_form(typed):
@@ -221,3 +232,46 @@ def test_the_scrubber_masks_every_registered_name_longest_first_as_one_by_one_wo
             assert scrub(text) == _reference_scrub(names, phones, text), (names, phones, text)
     scrub = Scrubber(["欧阳子昕", "欧阳", "阳子"], [])
     assert scrub("欧阳子昕和欧阳、阳子") == "欧**昕和欧*、阳*"
+
+
+# ---------- ID-card numbers on the real pages (AppTest) ----------
+
+_TEXT_ELEMENTS = ("markdown", "caption", "text", "title", "header", "subheader", "info", "warning", "error", "success",
+                  "text_area", "text_input", "code", "expander", "metric", "table")
+
+
+def _page_text(at) -> str:
+    """Everything a page shows as text: element values and labels, tables and dataframes as CSV."""
+    parts = []
+    for kind in _TEXT_ELEMENTS:
+        for el in at.get(kind):
+            for attr in ("value", "label", "body"):
+                v = getattr(el, attr, None)
+                if v is not None:
+                    parts.append(v.to_csv() if hasattr(v, "to_csv") else str(v))
+    parts += [df.value.to_csv() for df in at.dataframe]
+    return "\n".join(parts)
+
+
+def test_id_card_numbers_are_masked_on_every_page_that_shows_typed_text(demo_app):
+    from test_station_pages import login
+
+    db, aid, m = demo_app
+    lead, expert, staff = m["陈志远"], m["林晓红"], m["黄小燕"]
+    text = "身份证" + "、".join(ID_CARDS)
+    masked = "身份证" + "、".join(ID_MASKED)
+    scoresheet.save_score(db, aid, expert, "A1", note=text)
+    scoresheet.add_finding(db, aid, expert, "A", "concern", text)
+    station_data.save_site_record(db, aid, expert, "document", item="个案文书抽查", status="finding",
+                                  finding=text, file_ref=text)
+    interviews.save_interview(db, aid, expert, group_code="client", role="独居长者", points=text)
+    report_edit.set_text(db, aid, lead, "closing", text)
+    row = next(r for r in station_data.list_indicators(db, aid) if r["name"] == "电话访问")
+    station_data.save_indicator(db, aid, staff, row["name"], row["unit"], row["target"], row["actual"], note=text,
+                                indicator_id=row["id"])
+    pages = [(lead, "pages/audit.py"), (expert, "pages/site_records.py"), (lead, "pages/report.py"),
+             (staff, "pages/station_data.py"), (lead, "pages/scoring.py")]
+    for member, page in pages:
+        shown = _page_text(login(aid, member, page))
+        assert masked in shown or all(x in shown for x in ID_MASKED), f"{page}: the masked numbers are not shown"
+        _clean(shown, "（无姓名）")

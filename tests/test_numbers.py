@@ -1,7 +1,10 @@
 """Percentages and rates in the sample report's convention."""
 import pytest
 
-from core.numbers import ZeroTarget, fmt_number, fmt_percent, fmt_rate
+from decimal import Decimal
+
+from core.numbers import (ZeroTarget, fmt_number, fmt_pct, fmt_percent, fmt_rate, fmt_score, fmt_share, round_float,
+                          round_to_step, tidy)
 
 
 @pytest.mark.parametrize("actual,target,expected", [
@@ -31,3 +34,26 @@ def test_survey_rate_has_one_decimal(n, d, expected):
 @pytest.mark.parametrize("x,expected", [(90, "90"), (89.995, "90"), (88.765, "88.77"), (2.5, "2.5"), (-0.001, "0")])
 def test_fmt_number(x, expected):
     assert fmt_number(x) == expected
+
+
+@pytest.mark.parametrize("share,expected", [("0.90625", "90.63%"), (Decimal(29) / Decimal(32), "90.63%"),
+                                            ("0.5", "50%"), ("1", "100%"), ("0.123449", "12.34%")])
+def test_a_share_prints_as_a_percentage_rounded_once_half_up(share, expected):
+    assert fmt_share(share) == expected
+
+
+@pytest.mark.parametrize("value,step,expected", [("7.25", "0.5", "7.5"), ("7.24", "0.5", "7"), ("8.75", "0.5", "9"),
+                                                 ("2.35", "0.1", "2.4"), ("2.25", "0.5", "2.5")])
+def test_round_to_step_is_half_up(value, step, expected):
+    assert tidy(round_to_step(Decimal(value), Decimal(step))) == Decimal(expected)
+    assert str(tidy(round_to_step(Decimal(value), Decimal(step)))) == expected
+
+
+def test_round_float_is_half_up_where_pythons_round_is_not():
+    assert round_float(0.125, 2) == 0.13 and round_float(2.675, 2) == 2.68 and round_float(-0.125, 2) == -0.13
+    assert round_float(1 / 3, 3) == 0.333
+
+
+def test_scores_and_percent_figures_use_the_report_format():
+    assert (fmt_score(None), fmt_score(87.005), fmt_score(90.0)) == ("—", "87.01", "90")
+    assert (fmt_pct(None), fmt_pct(95.825, 1), fmt_pct(90.625)) == ("—", "95.8%", "90.63%")

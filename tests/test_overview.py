@@ -319,3 +319,26 @@ def test_report_prints_the_history_table_only_with_earlier_terms_and_never_later
     lead = next(m["id"] for m in team.list_members(db, ids["demo"]) if m["role"] == "lead")
     team.update_assessment(db, ids["demo"], lead, report_history=0)   # the lead's switch
     assert "历次评估对比" not in _pdf_text(report_pdf(db, ids["demo"]))
+
+
+def test_every_table_is_either_published_or_dropped_and_no_login_record_is_published(demo_db_file, tmp_path):
+    from core.agency import publish as P
+
+    db_file, aid = demo_db_file
+    db = connect(db_file)
+    tables = set(db.table_names())
+    assert tables == set(P.PUBLISHED) | set(P.DROP), (tables - set(P.PUBLISHED) - set(P.DROP))
+    assert not set(P.PUBLISHED) & set(P.DROP)
+    # a wrong PIN from a client address leaves a counter row with the address and the typed name
+    from core.assessment import team
+    try:
+        team.login(db, aid, "林晓红", "0000", address="10.1.2.3")
+    except Exception:
+        pass
+    assert db.execute("SELECT COUNT(*) FROM login_throttle").fetchone()[0] >= 1
+    out = tmp_path / "pub.db"
+    P.publish(db, str(out))
+    pub = connect(str(out))
+    assert "login_throttle" not in pub.table_names()
+    dump = "\n".join(pub.conn.iterdump())
+    assert "10.1.2.3" not in dump

@@ -11,6 +11,7 @@ from core.station import register as REG
 from core.station import staffing as STF
 from core.station import suggest as SG
 from core.framework.model import Criterion, Indicator, Level, get_framework
+from core.numbers import fmt_percent
 
 FW = get_framework("gz-2024-four-party")
 LEVELS = (Level("完全达到", 1.0), Level("基本达到", 0.8), Level("部分达到", 0.5), Level("未达到", 0.0))
@@ -113,6 +114,25 @@ def test_register_rule_uses_register_completeness():
                {"id": 2, "household": "", "category": "残疾人", "phone": "13800000001", "community": "甲"}]
     s = SG.suggest(ind("register", points=10), ev_with(register=REG.register_summary(clients)))
     assert s.value == Decimal("5") and "2 户 2 人" in s.explanation
+
+
+def test_register_hint_rounds_its_percentage_half_up_as_the_report_does():
+    """29 of 32 complete is 90.625%: the hint shows 90.63% (the report's rounding), never 90.62%."""
+    clients = [{"id": n, "household": f"H{n // 2}", "category": "低保对象", "community": "甲",
+                "phone": "" if n < 3 else f"1380000{n:04d}"} for n in range(32)]
+    reg = REG.register_summary(clients)
+    assert (reg["persons"], reg["complete"]) == (32, 29)
+    s = SG.suggest(ind("register", points=10), ev_with(register=reg))
+    assert f"29 人（{fmt_percent(29, 32)}）" in s.explanation and "90.63%" in s.explanation
+    assert "90.62%" not in s.explanation
+    assert "90.63% × 10 分 = 9.06 分" in s.explanation and s.value == Decimal("9")
+
+
+def test_rectification_hint_rounds_its_percentage_half_up():
+    """14 已整改 + 1 部分整改 + 1 未整改: 14.5 / 16 = 90.625% -> 90.63% (half-even said 90.62%)."""
+    recs = [{"status": "已整改", "text": "x"}] * 14 + [{"status": "部分整改", "text": "y"}, {"status": "未整改", "text": "z"}]
+    s = SG.suggest(ind("rectification", points=2, rule_type="level", levels=LEVELS), ev_with(recommendations=recs))
+    assert "整改完成度 90.63%" in s.explanation
 
 
 def test_a_rule_registered_under_a_framework_name_is_used():

@@ -115,6 +115,47 @@ def test_writer_writes_exactly_one_audit_row(ctx, call):
     assert last == (ctx.ids[call.member], ctx.aid)
 
 
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_writer_refuses_a_member_of_another_assessment(ctx, call):
+    """A lead of another assessment (every role allowed there) is refused by the guard itself, before
+    the writer's own ownership rules, whatever the writer; nothing changes."""
+    _prepare(ctx, call)
+    before = ctx.content()
+    with pytest.raises(PermissionDenied) as refused:
+        _call(ctx, call, "outsider")
+    assert str(refused.value) == "该成员不属于本评估"
+    assert ctx.content() == before
+
+
+def _test_writer(log: bool):
+    """A guarded writer that changes the assessment's 评估方, logging it or not (removed from REGISTRY by
+    the caller: it is no writer of db/)."""
+    from db.guard import writer
+
+    @writer("lead", what="测试")
+    def change_evaluator(w, text):
+        w.db.execute("UPDATE assessments SET evaluator_org = ? WHERE id = ?", [text, w.assessment_id])
+        if log:
+            w.log("update", "assessment", w.assessment_id, new={"evaluator_org": text})
+    return change_evaluator
+
+
+def test_a_writer_that_forgets_its_audit_row_is_rolled_back(ctx):
+    silent, logged = _test_writer(log=False), _test_writer(log=True)
+    try:
+        before, rows = ctx.content(), ctx.audit_rows()
+        with pytest.raises(RuntimeError, match="without an audit row"):
+            silent(ctx.db, ctx.aid, ctx.ids["lead"], "未记入修改记录的评估方")
+        assert ctx.content() == before and ctx.audit_rows() == rows
+        assert ctx.one("SELECT evaluator_org FROM assessments WHERE id = ?", [ctx.aid]) != "未记入修改记录的评估方"
+        # the same change with its audit row is kept (the check is not refusing every write)
+        logged(ctx.db, ctx.aid, ctx.ids["lead"], "记入修改记录的评估方")
+        assert ctx.one("SELECT evaluator_org FROM assessments WHERE id = ?", [ctx.aid]) == "记入修改记录的评估方"
+        assert ctx.audit_rows() == rows + 1
+    finally:
+        REGISTRY[:] = [w for w in REGISTRY if w not in (silent, logged)]
+
+
 def test_nothing_commits_after_the_lead_locks(demo_db_file, tmp_path):
     """Experts keep saving while the lead locks: every save the database kept came before the lock."""
     from core.assessment import team as A

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from statistics import mean
 
-from core.numbers import D, fmt_interval, fmt_number, round_half_up
+from core.numbers import D, fmt_interval, fmt_pct, round_float
 
 # Bump when a summary's content changes: cached summaries of an older version are recomputed.
 SUMMARY_VERSION = 3
@@ -201,8 +201,8 @@ def calibration_of(result, members: dict[int, str]) -> dict:
             acc[(name, cell.indicator.code)].append(v - panel)
             rel[(name, cell.indicator.code)].append((v - panel) / pts)
     for (name, code), devs in acc.items():
-        per[name]["dev"][code] = float(round_half_up(sum(devs) / len(devs), 4))
-        per[name]["rel"][code] = float(round_half_up(sum(rel[(name, code)]) / len(rel[(name, code)]), 4))
+        per[name]["dev"][code] = round_float(sum(devs) / len(devs), 4)
+        per[name]["rel"][code] = round_float(sum(rel[(name, code)]) / len(rel[(name, code)]), 4)
     return per
 
 
@@ -271,10 +271,10 @@ def expert_totals(rows: list[dict]) -> list[dict]:
     for name, x in by.items():
         n = x["n"]
         out.append({"expert": name, "assessments": x["assessments"], "cells": x["cells"], "flags": x["flags"],
-                    "mean_deviation": round(x["sum_dev"] / n, 3) if n else None,
-                    "mean_share": round(x["sum_rel"] / n * 100, 1) if n else None,
-                    "mean_abs_share": round(x["sum_abs_rel"] / n * 100, 1) if n else None,
-                    "alpha": round(mean(x["alphas"]), 3) if x["alphas"] else None})
+                    "mean_deviation": round_float(x["sum_dev"] / n, 3) if n else None,
+                    "mean_share": round_float(x["sum_rel"] / n * 100, 1) if n else None,
+                    "mean_abs_share": round_float(x["sum_abs_rel"] / n * 100, 1) if n else None,
+                    "alpha": round_float(mean(x["alphas"]), 3) if x["alphas"] else None})
     out.sort(key=lambda e: (-(e["mean_abs_share"] or 0), e["expert"]))
     return out
 
@@ -286,7 +286,7 @@ def expert_per_indicator(name: str, calibrations: list[dict]) -> dict[str, float
     for cal in calibrations:
         for code, d in ((cal.get(name) or {}).get("dev") or {}).items():
             devs[code].append(d)
-    return {code: round(mean(ds), 3) for code, ds in sorted(devs.items())}
+    return {code: round_float(mean(ds), 3) for code, ds in sorted(devs.items())}
 
 
 # ---------- charts (plotly) ----------
@@ -368,14 +368,6 @@ def overview_charts(rows: list[dict]) -> dict:
                         margin=dict(t=40, b=30, l=40, r=10))
         figs["satisfaction"] = f
     return figs
-
-
-def fmt_score(x) -> str:
-    return "—" if x is None else fmt_number(round_half_up(D(x), 2))
-
-
-def fmt_pct(x, places: int = 2) -> str:
-    return "—" if x is None else fmt_number(round_half_up(D(x), places)) + "%"
 
 
 def interval_label(sat: dict | None) -> str:

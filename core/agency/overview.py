@@ -32,6 +32,7 @@ from core.station.staffing import staffing_figures
 from core.survey.rules import wilson_interval
 from core.agency.exports import _write_sheet
 from core.masking import mask_name
+from core.numbers import fmt_pct, fmt_score, round_float
 from core.store import open_db
 from core.agency.transfer import record_export
 
@@ -92,9 +93,9 @@ def compute_summary(db, assessment_id: int) -> tuple[dict, dict]:
     summary["indicator_names"] = names
     summary["alpha"] = panel_alpha(result)
     summary["experts_cal"] = {n: {"cells": e["cells"], "flags": e["flags"], "n": len(e["rel"]),
-                                  "sum_dev": round(sum(e["dev"].values()), 4),
-                                  "sum_rel": round(sum(e["rel"].values()), 4),
-                                  "sum_abs_rel": round(sum(abs(v) for v in e["rel"].values()), 4)}
+                                  "sum_dev": round_float(sum(e["dev"].values()), 4),
+                                  "sum_rel": round_float(sum(e["rel"].values()), 4),
+                                  "sum_abs_rel": round_float(sum(abs(v) for v in e["rel"].values()), 4)}
                               for n, e in calibration.items()}
     return summary, calibration
 
@@ -192,7 +193,7 @@ def history_lines(rows: list[dict]) -> list[str]:
     out = []
     for r in rows:
         date = r["visit_date"] or "（未填评估日期）"
-        final = history.fmt_score(r["final"]) + ("（预计）" if r["projected"] and r["final"] is not None else "")
+        final = fmt_score(r["final"]) + ("（预计）" if r["projected"] and r["final"] is not None else "")
         out.append(f"{date}  {r['period']}{r['kind']}  {final}  {r['grade'] or '—'}")
     return out
 
@@ -215,10 +216,10 @@ def history_table(rows: list[dict]) -> tuple[list[str], list[list]]:
     for r in rows:
         comp = {c["name"]: c["rate"] for c in r["completion"]}
         s = r["staffing"] or {}
-        body.append([f"{r['period']}{r['kind']}", r["visit_date"] or "", history.fmt_score(r["final"]), r["grade"] or "—"]
-                    + [history.fmt_score(r["sections"].get(c)) for c in sec_names]
-                    + [history.fmt_pct(comp.get(n)) for n in ind_names]
-                    + [history.fmt_pct(s.get(k)) for k in ("cert_ratio", "experience_ratio", "retention",
+        body.append([f"{r['period']}{r['kind']}", r["visit_date"] or "", fmt_score(r["final"]), r["grade"] or "—"]
+                    + [fmt_score(r["sections"].get(c)) for c in sec_names]
+                    + [fmt_pct(comp.get(n)) for n in ind_names]
+                    + [fmt_pct(s.get(k)) for k in ("cert_ratio", "experience_ratio", "retention",
                                                            "attendance_rate", "training_rate")]
                     + [history.interval_label(r["satisfaction"])])
     return header, body

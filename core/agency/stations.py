@@ -31,6 +31,12 @@ def list_stations(db) -> list[dict]:
     return rows
 
 
+def names_elsewhere(db, assessment_id: int) -> dict[str, list[str]]:
+    """Other stations' names, streets and districts and other assessments' people known to the
+    database (db.stations.names_elsewhere), for the report's reviewer check."""
+    return _db.names_elsewhere(db, assessment_id)
+
+
 def station_label(s: dict) -> str:
     code = f"（{s['agency_code']}）" if s.get("agency_code") else ""
     return f"{s.get('district') or ''}{s.get('name') or s.get('street') or ''}{code} · {s.get('assessments', 0)} 次评估"

@@ -26,7 +26,7 @@ from core.errors import ImportRejected, InvalidValue
 from core.framework.model import framework_of_row, get_framework, shipped_framework_data
 from core.station.indicators import checked_number, clean_indicator
 from core.station.evidence import MAX_UPLOAD_BYTES as MAX_ATTACHMENT_BYTES
-from core.labels import ATTACHMENT_TYPES, INTERVIEW_GROUPS, ROLES
+from core.labels import ATTACHMENT_TYPES, INTERVIEW_GROUPS, ROLES, TABLE_LABELS
 from core.scoring.totals import check_party_score, check_value
 from core.station.staffing import STAFFING_FIELDS, clean_staffing
 from core.survey.rules import validate_call
@@ -43,29 +43,21 @@ TABLES = (
     "stations", "assessments", "areas", "members", "assignments", "scores", "overrides",
     "findings", "party_scores", "veto_checks", "contract_indicators", "staffing", "clients",
     "prev_recommendations", "site_records", "interviews", "attachments", "survey_samples", "survey_items",
-    "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "audit_log",
+    "survey_calls", "report_items", "report_texts", "submissions", "visit_stages", "survey_script", "report_versions",
+    "audit_log",
 )
 # Tables added after files were first written: a file from before them imports with none.
-LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments")
+LATER_TABLES = ("submissions", "visit_stages", "survey_script", "interviews", "attachments", "report_versions")
 # The shared framework library and the deleted-assessment records belong to no one assessment
 # (an assessment carries its own frozen framework in assessments.framework_data); station
 # identities are this database's own (the import attaches the station by district + street),
 # summaries are derived figures, data_versions holds change marks kept by triggers (an
 # imported assessment gets its own as its rows arrive), and the wrong-PIN counters
-# (login_throttle) are the state of one server, not content of the assessment.
+# (login_throttle) and the browsers' sign-ins (login_sessions) are the state of one server, not
+# content of the assessment.
 NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_identities", "assessment_summaries",
-                "data_versions", "login_throttle")
+                "data_versions", "login_throttle", "login_sessions")
 
-TABLE_LABELS = {
-    "stations": "社工站", "assessments": "评估", "areas": "片区", "members": "成员",
-    "assignments": "分工", "scores": "专家评分", "overrides": "组长裁定", "findings": "评估意见",
-    "party_scores": "其他方评分", "veto_checks": "否决项", "contract_indicators": "协议指标",
-    "staffing": "人员配置", "clients": "重点服务对象名册", "prev_recommendations": "上期评估意见",
-    "site_records": "现场记录", "survey_samples": "满意度抽样", "survey_items": "抽样对象",
-    "survey_calls": "电话回访记录", "report_items": "报告意见", "report_texts": "报告文字",
-    "submissions": "评分提交", "visit_stages": "评估日程", "survey_script": "回访话术", "audit_log": "修改记录",
-    "interviews": "访谈记录", "attachments": "证据附件",
-}
 # Binary columns, written in the file as base64 text (docs/json-format.md).
 BLOB_COLUMNS = {("attachments", "data"), ("attachments", "thumb")}
 
@@ -91,7 +83,7 @@ AUDIT_ENTITIES = {
     "survey_sample": "survey_samples", "survey_item": "survey_items", "survey_call": "survey_calls",
     "report_item": "report_items", "submission": "members", "visit_stage": "visit_stages",
     "visit_stages": "assessments", "survey_script": "assessments",
-    "interview": "interviews", "attachment": "attachments",
+    "interview": "interviews", "attachment": "attachments", "report_version": "report_versions",
     "staffing": "assessments", "clients": "assessments", "contract_indicators": "assessments",
     "site_records": "assessments", "prev_recommendations": "assessments", "survey": "assessments",
 }

@@ -8,58 +8,14 @@ from __future__ import annotations
 import json
 import re
 
-from core.labels import (ASSESSMENT_STATUS, ATTACHMENT_TYPES, AUDIT_ACTIONS, CALL_STATUSES, FINDING_KINDS,
-                     INTERVIEW_GROUPS, ROLES, SATISFACTION_SCALE, SITE_KINDS, SITE_STATUSES)
+from core.labels import (ASSESSMENT_STATUS, ATTACHMENT_TYPES, AUDIT_ACTIONS, AUDIT_FIELDS, CALL_STATUSES,
+                         FINDING_KINDS, INTERVIEW_GROUPS, ROLES, SATISFACTION_SCALE, SITE_KINDS, SITE_STATUSES)
 from core.masking import mask_name, mask_phone
 from core.numbers import fmt_number
-from core.labels import REPORT_TEXT_LABELS, section_label
+from core.labels import FEEDBACK_KEYS, TEXT_KEYS, section_label
 
 EMPTY = "（空）"
 
-# Field names written by the guarded writers -> Chinese.
-FIELD_LABELS = {
-    # scores, overrides, findings, parties, veto
-    "value": "分数", "na": "不适用", "note": "备注", "detail": "评分明细", "criteria": "达标项", "level": "达到程度",
-    "reason": "理由", "score": "评分", "comment": "意见", "failed": "未通过", "text": "内容", "kind": "类型",
-    "section_code": "部分", "area_code": "片区", "indicator_code": "指标", "source": "来源",
-    # members, assessments, stations
-    "name": "姓名", "role": "角色", "sections": "负责部分", "active": "启用", "member": "成员", "lead": "组长",
-    "assessment": "评估", "status": "状态", "kind_label": "评估类型", "period_label": "年度", "visit_date": "评估日期",
-    "evaluator_org": "评估方", "framework_id": "评估框架", "framework_version": "框架版本", "code": "代码",
-    "address": "地址", "communities": "社区", "district": "所在区", "street": "街道", "operator": "承办方",
-    "purchaser": "购买方", "supervisor": "监督方", "short_name": "简称", "operating_since": "开始运营",
-    "contract_start": "合同期开始", "contract_end": "合同期结束", "stats_start": "统计期开始", "stats_end": "统计截止",
-    "funding_wan": "服务经费（万元）", "label": "名称", "confirm": "确认",
-    # station data
-    "item": "项目", "finding": "发现", "file_ref": "资料", "notes": "记录", "evidence": "佐证", "position": "顺序",
-    "unit": "单位", "target": "协议指标量", "actual": "实际完成量", "rows": "行数", "persons": "人数",
-    "households": "户数", "separated": "人户分离", "vacant_household": "空挂户", "file": "文件", "required": "应配备社工",
-    "on_post": "在岗社工", "cert_intermediate": "中级社工师", "cert_assistant": "助理社工师", "non_certified": "未持证",
-    "experienced": "两年以上经验", "attendance_due": "应出勤", "attendance_actual": "实际出勤",
-    "attendance_cert_due": "持证社工应出勤", "attendance_cert_actual": "持证社工实际出勤",
-    "attendance_noncert_due": "未持证人员应出勤", "attendance_noncert_actual": "未持证人员实际出勤",
-    "training_due": "应培训", "training_actual": "实际培训", "continuous": "全期在岗人数",
-    "phone": "电话", "phone2": "电话二", "community": "社区", "category": "类别", "household": "户号",
-    # survey
-    "seed": "随机种子", "register_hash": "名册校验值", "size": "样本量", "drawn": "抽中", "reserve": "候补",
-    "register_persons": "名册人数", "samples": "样本数", "calls": "通话数", "items": "抽样对象", "caller_id": "回访人",
-    "claimed_by": "记录人", "claimed_at": "开始记录时间", "released": "释放", "item_id": "抽样对象", "member_id": "成员",
-    "attempt": "第几次", "called_at": "拨打时间", "outcome": "结果", "respondent": "受访者", "knows_worker": "认识社工",
-    "awareness": "知晓", "satisfaction": "满意度", "overall": "总体满意度", "retry_at": "再次拨打时间",
-    # report, sign-off, agenda, script
-    "source_finding_ids": "来源意见", "format": "格式", "submitted_at": "提交时间", "reopened_at": "退回时间",
-    "reopen_reason": "退回理由", "starts": "开始", "ends": "结束",
-    # interview notes, evidence attachments
-    "group_code": "访谈对象类别", "points": "访谈要点", "quotes": "原话摘录", "filename": "文件名", "mime": "文件类型",
-    "personal": "含个人信息", "caption": "说明", "original_size": "原文件大小", "width": "宽（像素）",
-    "height": "高（像素）", "site_record_id": "现场记录", "interview_id": "访谈记录", "finding_id": "评估意见",
-    # bookkeeping
-    "id": "编号", "action": "操作", "created_at": "创建时间", "updated_at": "修改时间", "station_id": "社工站",
-    "assessment_id": "评估", "deleted": "已删除",
-    # added later (issue 26: no internal field name on the audit page)
-    "report_history": "报告含历次评估对比", "identity_id": "社工站（历次评估）", "agency_code": "机构内部编号",
-    "scores_revealed_at": "向专家公开评分时间",
-}
 _PERSON_ENTITIES = ("member", "client", "clients", "survey_item", "submission", "interview")
 _BOOL_FIELDS = {"na", "failed", "active", "knows_worker", "confirm", "deleted", "personal"}
 _JSON_FIELDS = {"awareness", "satisfaction", "detail", "source_finding_ids", "communities"}
@@ -88,7 +44,7 @@ def actor_label(actor: str | None) -> str:
 def label_of(field: str, ctx: _Ctx | None = None) -> str:
     if field == "name" and ctx is not None and not ctx.person:
         return "名称"
-    return FIELD_LABELS.get(field, field)
+    return AUDIT_FIELDS.get(field, field)
 
 
 def _scalar(field: str, v, ctx: _Ctx) -> str:
@@ -150,11 +106,11 @@ def _list(field: str, v, ctx: _Ctx) -> str:
     return "、".join(out)
 
 
-_ORDER = {k: n for n, k in enumerate(FIELD_LABELS)}
+_ORDER = {k: n for n, k in enumerate(AUDIT_FIELDS)}
 
 
 def _fields(d: dict, ctx: _Ctx) -> str:
-    """'字段：值；…' in the order of FIELD_LABELS (the log stores keys sorted alphabetically)."""
+    """'字段：值；…' in the order of AUDIT_FIELDS (the log stores keys sorted alphabetically)."""
     keys = sorted(d, key=lambda k: (_ORDER.get(k, len(_ORDER)), k))
     return "；".join(f"{label_of(k, ctx)}：{_value(k, d[k], ctx)}" for k in keys)
 
@@ -222,7 +178,7 @@ def key_text(entity: str, key, codes: dict | None = None) -> str:
     if entity == "framework":
         return k                 # the framework's 编号, as the library lists it
     if entity == "report_text":
-        return REPORT_TEXT_LABELS.get(k, "报告文本")
+        return {**TEXT_KEYS, **FEEDBACK_KEYS}.get(k, "报告文本")
     if entity == "party_score":
         return codes.get("section_code", {}).get(f"party:{k}", "其他评估方")
     if entity == "veto":
@@ -234,4 +190,4 @@ def key_text(entity: str, key, codes: dict | None = None) -> str:
         return f"{ind} · {codes.get('area_code', {}).get(area, area)}"
     if k.isdigit() or re.fullmatch(r"[A-Z]\d{1,2}", k):
         return k
-    return FIELD_LABELS.get(k, "")
+    return AUDIT_FIELDS.get(k, "")

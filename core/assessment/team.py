@@ -22,7 +22,7 @@ from core.framework import library as framework_library
 from core.assessment import pins
 from core.assessment.audit_text import actor_label, codes_for, describe, key_text, mask_people
 from core.framework.model import Framework, FrameworkError, framework_of_row
-from core.labels import ASSESSMENT_KINDS, AUDIT_ACTIONS, AUDIT_ENTITIES, ROLES, label  # noqa: F401
+from core.labels import ASSESSMENT_FIELDS, ASSESSMENT_KINDS, AUDIT_ACTIONS, AUDIT_ENTITIES, ROLES, STATION_FIELDS, label  # noqa: F401
 from core.assessment.pins import check_pin_format, hash_pin, verify_pin
 from core.privacy import scrubber
 
@@ -219,11 +219,11 @@ def restore_assessment(db, assessment_id: int) -> dict:
 
 # Station fields the report's cover, header and footer print: the pre-export check lists those empty.
 REQUIRED_STATION_FIELDS = (
-    ("assessment", "evaluator_org", "评估方"), ("assessment", "period_label", "年度"),
-    ("assessment", "visit_date", "评估日期"), ("station", "name", "社工站名称"),
-    ("station", "district", "所在区"), ("station", "street", "街道"), ("station", "operator", "承办方"),
-    ("station", "purchaser", "购买方"), ("station", "supervisor", "监督方"),
+    ("assessment", "evaluator_org"), ("assessment", "period_label"), ("assessment", "visit_date"), ("station", "name"),
+    ("station", "district"), ("station", "street"), ("station", "operator"), ("station", "purchaser"),
+    ("station", "supervisor"),
 )
+_FIELD_LABELS = {"assessment": ASSESSMENT_FIELDS, "station": STATION_FIELDS}
 
 
 def missing_station_fields(db, assessment_id: int) -> list[str]:
@@ -232,7 +232,7 @@ def missing_station_fields(db, assessment_id: int) -> list[str]:
     a = get_assessment(db, assessment_id)
     st = get_station(db, a["station_id"])
     rows = {"assessment": a, "station": st}
-    return [label_ for where, field, label_ in REQUIRED_STATION_FIELDS
+    return [_FIELD_LABELS[where][field] for where, field in REQUIRED_STATION_FIELDS
             if not str(rows[where].get(field) or "").strip()]
 
 

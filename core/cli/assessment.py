@@ -3,8 +3,11 @@
     python -m core demo --db PATH                 (prints the new assessment id as its last line)
     python -m core score ID --db PATH
     python -m core agreement ID --db PATH         (last line `alpha X (N cells, K experts)`)
+    python -m core score-set ID --member NAME --indicator CODE [--area CODE] (--value V | --na) --db PATH
 """
 from __future__ import annotations
+
+import argparse
 
 from core.cli.base import command, open_db, parse_args
 from core.assessment.team import get_assessment, list_areas
@@ -13,7 +16,9 @@ from core.demo.make import DEMO_PINS, create_demo
 from core.numbers import fmt_number
 from core.scoring.agreement import fmt_alpha
 from core.scoring.scoresheet import agreement
+from core.scoring.paper import set_score
 from core.scoring.scoresheet import result
+
 
 @command("demo")
 def cmd_demo(argv):
@@ -56,3 +61,28 @@ def cmd_agreement(argv):
     return 0
 
 
+
+
+@command("score-set")
+def cmd_score_set(argv):
+    """`score-set ID --member NAME --indicator CODE [--area CODE] (--value V | --na) --db PATH`: a score
+    from a paper score sheet, saved as the scoring page saves it (refusals: one Chinese line, exit 1)."""
+    p = argparse.ArgumentParser(prog="python -m core score-set")
+    p.add_argument("id", type=int)
+    p.add_argument("--member", required=True, help="the expert's (or lead's) name as set up")
+    p.add_argument("--indicator", required=True, help="indicator code, e.g. A1")
+    p.add_argument("--area", help="片区 code or name (per-片区 indicators only)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--value", help="the score")
+    which.add_argument("--na", action="store_true", help="不适用 (N/A)")
+    p.add_argument("--db", help="SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
+    args = p.parse_args(argv)
+
+    db = open_db(args.db)
+    saved = set_score(db, args.id, args.member, args.indicator, args.area, value=args.value, na=args.na)
+    ind = saved["indicator"]
+    names = {x["code"]: x["name"] for x in list_areas(db, get_assessment(db, args.id)["station_id"])}
+    where = f"·{names.get(saved['area_code'], saved['area_code'])}" if saved["area_code"] else ""
+    shown = "不适用" if saved["na"] else f"{fmt_number(saved['value'])} 分"
+    print(f"已保存：{saved['member']} {ind.code}{where} {ind.name}：{shown}")
+    return 0

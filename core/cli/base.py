@@ -7,19 +7,21 @@ imports a command module back.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sqlite3
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from core import store
 from core.errors import DataError
+from core.labels import FILE_KINDS
 
 HANDLERS: dict = {}   # command name -> run(argv) -> exit code, filled by @command in the command modules
 # Database files opened by this command (resolved): an --out may never be one of them or their -wal/-shm.
 _OPENED: set[Path] = set()
-KIND_LABELS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "json": "JSON", "sqlite": "SQLite 数据库", "other": "其他类型"}
 
 
 def command(name: str):
@@ -52,13 +54,18 @@ def open_db(path: str | None, *, create: bool = False, announce: bool = True):
 
 
 def file_kind(head: bytes) -> str:
-    """What a file's first bytes say it is: pdf, xlsx, sqlite, json, other ('' for an empty file)."""
+    """What a file's bytes say it is: pdf, xlsx, docx, sqlite, json, other ('' for an empty file). A zip
+    is told apart by its members when the whole file is given (word/… is a docx), else taken as xlsx."""
     if not head:
         return ""
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+        try:
+            names = zipfile.ZipFile(io.BytesIO(head)).namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "xlsx"
+        return "docx" if any(n.startswith("word/") for n in names) else "xlsx"
     if head.startswith(b"SQLite format 3\x00"):
         return "sqlite"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
@@ -86,11 +93,12 @@ def check_out(path: str, kind: str, db_path: str | None = None) -> Path:
             raise DataError(f"输出路径 {p} 不是普通文件，未写入。")
         try:
             with open(p, "rb") as f:
-                existing = file_kind(f.read(64))
+                head = f.read(64)
+                existing = file_kind(head + f.read() if head.startswith(b"PK") else head)
         except OSError as e:
             raise DataError(f"无法写入 {p}：{e.strerror or e}。") from None
         if existing and existing != kind:
-            raise DataError(f"{p} 已存在且是{KIND_LABELS[existing]}文件，不是{KIND_LABELS[kind]}文件；"
+            raise DataError(f"{p} 已存在且是{FILE_KINDS[existing]}文件，不是{FILE_KINDS[kind]}文件；"
                             "为免毁掉它未写入，请换一个文件名。")
         if kind == "sqlite" and any(p.with_name(p.name + s).exists() for s in ("-wal", "-shm")):
             raise DataError(f"{p} 是一个正在使用的数据库（旁边有 -wal/-shm 文件），备份不能覆盖它；请换一个文件名。")
@@ -118,7 +126,7 @@ def write_file(path: str, data: bytes) -> Path:
     """Write atomically: a temporary file in the target folder, flushed, then renamed over the target,
     so an interrupted command never leaves half a file. The target is checked first (check_out, the kind
     being what `data` is), so no database and no file of another type is ever overwritten."""
-    p = check_out(path, file_kind(data[:64]) or "other")
+    p = check_out(path, file_kind(data if data.startswith(b"PK") else data[:64]) or "other")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)

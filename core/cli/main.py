@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("assessment", "create the demo assessment (元岗街) and print its id as the last line"),
     "score": ("assessment", "print the third-party score, final score and grade of an assessment"),
     "agreement": ("assessment", "print each indicator's spread and r_wg; last line `alpha X (N cells, K experts)`"),
+    "score-set": ("assessment", "set a member's score as the scoring page would (a paper score sheet): "
+                                "score-set ID --member NAME --indicator CODE [--area CODE] (--value V | --na) --db PATH"),
     "export": ("exports", "export a whole assessment as JSON (real names and phones: keep it private)"),
     "import": ("exports", "import an assessment from a JSON export; prints the new id as the last line"),
     "export-xlsx": ("exports", "export an assessment's tables to Excel (names and phones masked)"),
@@ -32,7 +34,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("history", "print a station's assessments in order (date, kind, final, grade), one a line"),
     "overview": ("history", "write the agency's overview of every assessment as Excel (no personal data)"),
     "publish": ("history", "write a copy with no personal data for Datasette (refuses --out equal to the db)"),
-    "report": ("report", "write the final report PDF of an assessment: report ID --db PATH --out FILE.pdf [--evidence]"),
+    "report": ("report", "write the final report of an assessment: report ID --db PATH --out FILE.pdf|FILE.docx [--evidence] "
+                         "[--issue TO [--final]]"),
+    "versions": ("report", "list the report versions issued (初稿 1 … 定稿): date, recipient, format, SHA-256, feedback"),
     "check": ("report", "pre-export check of the report: check ID --db PATH (exit 1 while blocking items remain)"),
     "scoresheet": ("report", "write one expert's score sheet PDF: scoresheet ID --member NAME --db PATH --out FILE.pdf"),
     "unlock-member": ("server", "lift the wrong-PIN lockout of a member (--member NAME) or a client address (--address IP)"),

@@ -17,8 +17,7 @@ from pathlib import Path
 from core.cli.base import command, open_db
 from core.errors import DataError, ImportRejected
 from core.assessment import team
-from core.masking import Scrubber
-from core.privacy import scrubber
+from core import privacy
 from core.station import data as station_data
 
 
@@ -70,6 +69,5 @@ def cmd_import_register(argv):
 
 def _masked(db, assessment_id: int, text: str, preview) -> str:
     """Terminal output is masked like every other output (names and phones of the file)."""
-
-    local = Scrubber([r["written"]["name"] for r in preview.rows] if preview else [], [])
-    return scrubber(db, assessment_id)(local(text))
+    names, phones = station_data.preview_identities(preview) if preview else ([], [])
+    return privacy.with_file(db, assessment_id, names, phones)(text)

@@ -7,6 +7,7 @@ findings' wording come from the sample report. Findings that carry figures
 from __future__ import annotations
 
 from core.framework.model import get_framework
+from core.numbers import round_to_step
 
 FRAMEWORK_ID = "gz-2024-four-party"
 
@@ -68,7 +69,7 @@ _NOTES = {
 
 
 def _round_half(x: float) -> float:
-    return round(x * 2) / 2
+    return float(round_to_step(x, "0.5"))
 
 
 def _detail_for(ind, target: float) -> dict:
@@ -126,7 +127,7 @@ FINDINGS = [
     ('陈志远', 'A', '', 'concern',
      '社工站已针对中期评估意见展开整改工作，但仍存在个别问题未能及时完成整改，例如社工《劳动合同》中工作地点的相关信息表述模糊。建议社工站对该问题予以完善，确保合同信息的准确性与清晰度。'),
     ('林晓红', 'C', '', 'strength',
-     '服务监测板块的各项服务指标已全部完成。社工站新培育的 2 个社区社会组织，已在街道办事处完成盖章备案手续。社工站目前累计新培育 293 名志愿者、20 名志愿者骨干，成功组建 3 支志愿队伍，并持续维系 11 支志愿队伍的活跃状态。同时，社工站在参与社区慈善基金运作过程中，运行情况良好。'),
+     '服务监测板块的大部分服务指标已完成。社工站新培育的 2 个社区社会组织，已在街道办事处完成盖章备案手续。社工站目前累计新培育 293 名志愿者、20 名志愿者骨干，成功组建 3 支志愿队伍，并持续维系 11 支志愿队伍的活跃状态。同时，社工站在参与社区慈善基金运作过程中，运行情况良好。'),
     ('林晓红', 'C', '', 'strength',
      '相关志愿档案材料整理规范、条理清晰。各项培育工作保持连贯性，社工已撰写完成下半周期的阶段性总结报告。报告详细记录了当前培育工作的实际现状、存在的问题，以及社工的反思和后续工作计划。社工站高度重视志愿者的培训与指引工作，制定了相关志愿平台的操作指南。此外，社工站申报的特色志愿服务项目获得广州市志愿者协会的资助，相关志愿活动正逐步推进落实，工作成效值得肯定。'),
     ('林晓红', 'C', '', 'strength',

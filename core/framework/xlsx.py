@@ -292,12 +292,8 @@ def _g(d) -> str:
     return format(D(d).normalize(), "f")
 
 
-def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, list[str]]:
-    """(framework data for parse_framework, []) or (None, every error naming sheet, row and column)."""
-    e = _Errors()
-    data: dict = {}
-
-    # 框架信息
+def _info(e: _Errors, sheets: dict[str, list[Row]]) -> dict:
+    """框架信息: id, name, version, note."""
     info = {}
     for r in sheets.get(INFO, []):
         key = _text(r.cells.get("项目"))
@@ -319,9 +315,11 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
             e.at(INFO, r, "内容", f"版本应为正整数，实际为“{v}”。")
         else:
             version = int(float(v))
-    data.update(id=fid, name=info.get("name", (None, ""))[1], version=version, note=info.get("note", (None, ""))[1])
+    return dict(id=fid, name=info.get("name", (None, ""))[1], version=version, note=info.get("note", (None, ""))[1])
 
-    # 评估方
+
+def _parties(e: _Errors, sheets: dict[str, list[Row]]) -> list[dict]:
+    """评估方: exactly one computed (the third party), weights adding up to 100."""
     parties, weights, codes = [], [], set()
     for r in sheets.get(PARTIES, []):
         name = _text(r.cells.get("名称"))
@@ -352,9 +350,11 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
         e.at(PARTIES, None, "由指标计算", "须恰好有一方为“是”（第三方评估，其得分由指标计算）。")
     if weights and len(weights) == len(parties) and sum(weights) != 100:
         e.at(PARTIES, None, "权重（%）", f"各评估方权重之和为 {_g(sum(weights))}，应为 100。")
-    data["parties"] = parties
+    return parties
 
-    # 等级
+
+def _grades(e: _Errors, sheets: dict[str, list[Row]]) -> list[dict]:
+    """等级: distinct minimum scores, one of them 0."""
     grades, seen_min = [], {}
     for r in sheets.get(GRADES, []):
         name = _text(r.cells.get("等级"))
@@ -370,9 +370,11 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
         e.at(GRADES, None, None, "至少需要一个等级。")
     elif seen_min and Decimal(0) not in seen_min:
         e.at(GRADES, None, "最低分", "须有一个最低分为 0 的等级（最低等级）。")
-    data["grades"] = grades
+    return grades
 
-    # 否决项
+
+def _veto(e: _Errors, sheets: dict[str, list[Row]]) -> list[dict]:
+    """否决项."""
     veto = []
     for n, r in enumerate(sheets.get(VETO, []), 1):
         name = _text(r.cells.get("名称"))
@@ -380,10 +382,51 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
             e.at(VETO, r, "名称", "不能为空。")
         veto.append({"code": _text(r.cells.get("代码")) or f"veto{n}", "name": name,
                      "description": _text(r.cells.get("说明"))})
-    data["veto"] = veto
+    return veto
 
-    # 指标
-    sections, by_code, all_codes, rows_of = [], {}, {}, {}
+
+def _section_row(e: _Errors, r: Row, scode: str, all_codes: dict) -> dict:
+    """A section row of 指标 (部分代码 without 指标代码)."""
+    if scode in all_codes:
+        e.at(INDICATORS, r, "部分代码", f"代码“{scode}”与第 {all_codes[scode]} 行重复。")
+    all_codes[scode] = r.number
+    name = _text(r.cells.get("部分名称"))
+    if not name:
+        e.at(INDICATORS, r, "部分名称", "不能为空。")
+    pts = _decimal(e, INDICATORS, r, "部分分值", positive=True)
+    raw_scope = _text(r.cells.get("评分范围")) or "全站"
+    scope = SCOPE_SYNONYMS.get(raw_scope)
+    if scope is None:
+        e.at(INDICATORS, r, "评分范围", f"应为“全站”或“按片区”，实际为“{raw_scope}”。")
+    return {"code": scode, "name": name, "points": pts, "scope": scope or "station", "indicators": [], "_row": r}
+
+
+def _indicator_row(e: _Errors, r: Row, icode: str, all_codes: dict) -> dict:
+    """An indicator row of 指标 (指标代码 filled)."""
+    if icode in all_codes:
+        e.at(INDICATORS, r, "指标代码", f"代码“{icode}”与第 {all_codes[icode]} 行重复。")
+    all_codes[icode] = r.number
+    name = _text(r.cells.get("指标名称"))
+    if not name:
+        e.at(INDICATORS, r, "指标名称", "不能为空。")
+    pts = _decimal(e, INDICATORS, r, "分值", positive=True)
+    raw_rule = _text(r.cells.get("评分方式")) or "自由评分"
+    rtype = RULE_SYNONYMS.get(raw_rule)
+    if rtype is None:
+        e.at(INDICATORS, r, "评分方式", f"应为“组合分”“程度分”或“自由评分”，实际为“{raw_rule}”。")
+    step = _decimal(e, INDICATORS, r, "评分步长", required=False, positive=True)
+    suggest = _text(r.cells.get("建议评分规则"))
+    if suggest and suggest not in SUGGEST_RULES:
+        e.at(INDICATORS, r, "建议评分规则", f"未知规则“{suggest}”（可用：" + "、".join(sorted(SUGGEST_RULES)) + "，或留空）。")
+    return {"code": icode, "name": name, "points": pts, "guidance": _text(r.cells.get("评分指引")),
+            "evidence": [x.strip() for x in _LIST_SPLIT.split(_text(r.cells.get("需提供材料"))) if x.strip()],
+            "suggest": suggest, "rule": {"type": rtype or "free", "step": _f(step) if step is not None else 0.5},
+            "_row": r}
+
+
+def _indicators(e: _Errors, sheets: dict[str, list[Row]]) -> tuple[list[dict], dict[str, dict]]:
+    """指标: section rows, each followed by its indicator rows; (sections, indicators by code)."""
+    sections, by_code, all_codes = [], {}, {}
     current = None
     for r in sheets.get(INDICATORS, []):
         scode, icode = _text(r.cells.get("部分代码")), _text(r.cells.get("指标代码"))
@@ -392,19 +435,7 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
                 e.at(INDICATORS, r, "部分代码", "部分行须填写部分代码（指标行须填写指标代码）。")
                 current = None
                 continue
-            if scode in all_codes:
-                e.at(INDICATORS, r, "部分代码", f"代码“{scode}”与第 {all_codes[scode]} 行重复。")
-            all_codes[scode] = r.number
-            name = _text(r.cells.get("部分名称"))
-            if not name:
-                e.at(INDICATORS, r, "部分名称", "不能为空。")
-            pts = _decimal(e, INDICATORS, r, "部分分值", positive=True)
-            raw_scope = _text(r.cells.get("评分范围")) or "全站"
-            scope = SCOPE_SYNONYMS.get(raw_scope)
-            if scope is None:
-                e.at(INDICATORS, r, "评分范围", f"应为“全站”或“按片区”，实际为“{raw_scope}”。")
-            current = {"code": scode, "name": name, "points": pts, "scope": scope or "station", "indicators": [],
-                       "_row": r}
+            current = _section_row(e, r, scode, all_codes)
             sections.append(current)
             continue
         if scode and (current is None or scode != current["code"]):
@@ -415,32 +446,60 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
         if current is None:
             e.at(INDICATORS, r, "部分代码", "指标行之前须有部分行。")
             continue
-        if icode in all_codes:
-            e.at(INDICATORS, r, "指标代码", f"代码“{icode}”与第 {all_codes[icode]} 行重复。")
-        all_codes[icode] = r.number
-        name = _text(r.cells.get("指标名称"))
-        if not name:
-            e.at(INDICATORS, r, "指标名称", "不能为空。")
-        pts = _decimal(e, INDICATORS, r, "分值", positive=True)
-        raw_rule = _text(r.cells.get("评分方式")) or "自由评分"
-        rtype = RULE_SYNONYMS.get(raw_rule)
-        if rtype is None:
-            e.at(INDICATORS, r, "评分方式", f"应为“组合分”“程度分”或“自由评分”，实际为“{raw_rule}”。")
-        step = _decimal(e, INDICATORS, r, "评分步长", required=False, positive=True)
-        suggest = _text(r.cells.get("建议评分规则"))
-        if suggest and suggest not in SUGGEST_RULES:
-            e.at(INDICATORS, r, "建议评分规则", f"未知规则“{suggest}”（可用：" + "、".join(sorted(SUGGEST_RULES)) + "，或留空）。")
-        ind = {"code": icode, "name": name, "points": pts, "guidance": _text(r.cells.get("评分指引")),
-               "evidence": [x.strip() for x in _LIST_SPLIT.split(_text(r.cells.get("需提供材料"))) if x.strip()],
-               "suggest": suggest, "rule": {"type": rtype or "free", "step": _f(step) if step is not None else 0.5},
-               "_row": r}
+        ind = _indicator_row(e, r, icode, all_codes)
         current["indicators"].append(ind)
         by_code[icode] = ind
-        rows_of[icode] = []
     if not sections:
         e.at(INDICATORS, None, None, "没有任何部分和指标。")
+    return sections, by_code
 
-    # 评分标准
+
+def _combo_criteria(e: _Errors, icode: str, ind: dict, rows: list[Row]) -> list[dict]:
+    """组合分: each criterion's points, adding up to the indicator's."""
+    crits, irow = [], ind["_row"]
+    for r in rows:
+        text = _text(r.cells.get("内容"))
+        if not text:
+            e.at(CRITERIA, r, "内容", "不能为空。")
+        if _text(r.cells.get("得分比例（%）")):
+            e.at(CRITERIA, r, "得分比例（%）", f"指标 {icode} 为组合分，每条标准填写“分值”，不填得分比例。")
+        p = _decimal(e, CRITERIA, r, "分值", positive=True)
+        if p is not None:
+            crits.append((text, p))
+    if not rows:
+        e.at(INDICATORS, irow, "评分方式", f"指标 {icode} 为组合分，但“评分标准”表中没有它的标准。")
+    elif len(crits) == len(rows) and ind["points"] is not None and sum(p for _, p in crits) != ind["points"]:
+        e.at(CRITERIA, f"{rows[0].number}–{rows[-1].number}" if len(rows) > 1 else rows[0].number, "分值",
+             f"指标 {icode} 各条标准分值之和为 {_g(sum(p for _, p in crits))}，与指标分值 {_g(ind['points'])}"
+             f"（“指标”表第 {irow.number} 行）不符。")
+    return [{"text": t, "points": _f(p)} for t, p in crits]
+
+
+def _levels(e: _Errors, icode: str, ind: dict, rows: list[Row]) -> list[dict]:
+    """程度分: levels with their share of the points, from high to low."""
+    levels, prev = [], None
+    for r in rows:
+        name = _text(r.cells.get("内容"))
+        if not name:
+            e.at(CRITERIA, r, "内容", "不能为空。")
+        if _text(r.cells.get("分值")):
+            e.at(CRITERIA, r, "分值", f"指标 {icode} 为程度分，每个等级填写“得分比例（%）”，不填分值。")
+        s = _decimal(e, CRITERIA, r, "得分比例（%）", minimum=0, maximum=100)
+        if s is None:
+            continue
+        if prev is not None and s >= prev[1]:
+            e.at(CRITERIA, r, "得分比例（%）",
+                 f"指标 {icode} 的程度分等级应按得分比例从高到低排列：{_g(s)}% 不低于上一行（第 {prev[0]} 行）的 {_g(prev[1])}%。")
+        prev = (r.number, s)
+        levels.append({"name": name, "share": _f(s / 100)})
+    if not rows:
+        e.at(INDICATORS, ind["_row"], "评分方式", f"指标 {icode} 为程度分，但“评分标准”表中没有它的等级。")
+    return levels
+
+
+def _criteria(e: _Errors, sheets: dict[str, list[Row]], by_code: dict[str, dict]) -> None:
+    """评分标准: each indicator's criteria (组合分) or levels (程度分), set into its rule."""
+    rows_of: dict[str, list[Row]] = {icode: [] for icode in by_code}
     for r in sheets.get(CRITERIA, []):
         icode = _text(r.cells.get("指标代码"))
         if icode not in by_code:
@@ -448,47 +507,17 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
             continue
         rows_of[icode].append(r)
     for icode, ind in by_code.items():
-        rtype, rows, irow = ind["rule"]["type"], rows_of[icode], ind["_row"]
+        rtype, rows = ind["rule"]["type"], rows_of[icode]
         if rtype == "combo":
-            crits = []
-            for r in rows:
-                text = _text(r.cells.get("内容"))
-                if not text:
-                    e.at(CRITERIA, r, "内容", "不能为空。")
-                if _text(r.cells.get("得分比例（%）")):
-                    e.at(CRITERIA, r, "得分比例（%）", f"指标 {icode} 为组合分，每条标准填写“分值”，不填得分比例。")
-                p = _decimal(e, CRITERIA, r, "分值", positive=True)
-                if p is not None:
-                    crits.append((text, p))
-            if not rows:
-                e.at(INDICATORS, irow, "评分方式", f"指标 {icode} 为组合分，但“评分标准”表中没有它的标准。")
-            elif len(crits) == len(rows) and ind["points"] is not None and sum(p for _, p in crits) != ind["points"]:
-                e.at(CRITERIA, f"{rows[0].number}–{rows[-1].number}" if len(rows) > 1 else rows[0].number, "分值",
-                     f"指标 {icode} 各条标准分值之和为 {_g(sum(p for _, p in crits))}，与指标分值 {_g(ind['points'])}"
-                     f"（“指标”表第 {irow.number} 行）不符。")
-            ind["rule"]["criteria"] = [{"text": t, "points": _f(p)} for t, p in crits]
+            ind["rule"]["criteria"] = _combo_criteria(e, icode, ind, rows)
         elif rtype == "level":
-            levels, prev = [], None
-            for r in rows:
-                name = _text(r.cells.get("内容"))
-                if not name:
-                    e.at(CRITERIA, r, "内容", "不能为空。")
-                if _text(r.cells.get("分值")):
-                    e.at(CRITERIA, r, "分值", f"指标 {icode} 为程度分，每个等级填写“得分比例（%）”，不填分值。")
-                s = _decimal(e, CRITERIA, r, "得分比例（%）", minimum=0, maximum=100)
-                if s is None:
-                    continue
-                if prev is not None and s >= prev[1]:
-                    e.at(CRITERIA, r, "得分比例（%）",
-                         f"指标 {icode} 的程度分等级应按得分比例从高到低排列：{_g(s)}% 不低于上一行（第 {prev[0]} 行）的 {_g(prev[1])}%。")
-                prev = (r.number, s)
-                levels.append({"name": name, "share": _f(s / 100)})
-            if not rows:
-                e.at(INDICATORS, irow, "评分方式", f"指标 {icode} 为程度分，但“评分标准”表中没有它的等级。")
-            ind["rule"]["levels"] = levels
+            ind["rule"]["levels"] = _levels(e, icode, ind, rows)
         elif rows:
             e.at(CRITERIA, rows[0], "指标代码", f"指标 {icode} 为自由评分，不需要评分标准（或把评分方式改为组合分 / 程度分）。")
 
+
+def _check_totals(e: _Errors, sections: list[dict], parties: list[dict]) -> None:
+    """Indicators add up to their section, sections to the third party's full marks."""
     for s in sections:
         pts = [i["points"] for i in s["indicators"]]
         if not s["indicators"]:
@@ -501,6 +530,18 @@ def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, li
     if tp and tp["max"] is not None and sections and None not in spts and sum(spts) != D(tp["max"]):
         e.at(INDICATORS, None, "部分分值", f"各部分分值之和为 {_g(sum(spts))}，与“评估方”表中第三方评估的满分 {_g(tp['max'])} 不符。")
 
+
+def framework_from_sheets(sheets: dict[str, list[Row]]) -> tuple[dict | None, list[str]]:
+    """(framework data for parse_framework, []) or (None, every error naming sheet, row and column):
+    框架信息, 评估方, 等级, 否决项, 指标, 评分标准, then the totals."""
+    e = _Errors()
+    data: dict = _info(e, sheets)
+    data["parties"] = _parties(e, sheets)
+    data["grades"] = _grades(e, sheets)
+    data["veto"] = _veto(e, sheets)
+    sections, by_code = _indicators(e, sheets)
+    _criteria(e, sheets, by_code)
+    _check_totals(e, sections, data["parties"])
     if e:
         return None, list(e)
     for s in sections:

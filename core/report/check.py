@@ -3,7 +3,9 @@
 Pure rules over the gathered ReportData (core.report.data): unscored cells, other parties'
 scores, veto items, empty 建议, missing station and assessment fields, the survey not drawn
 or unfinished, staffing and indicators missing, feedback not recorded, numbers typed into
-the report's text that differ from the data, names or phones typed into free text.
+the report's text that differ from the data, names or phones typed into free text, and the
+reviewer's reading of every printed text (core.report.review: other stations' names, dates of
+another term, contradicted claims, figures beside a known term).
 
 A *blocking* item keeps the PDF a draft (「草稿」 watermark) and makes `python -m core check`
 exit 1. Each item names the page where it is fixed (a key of pages._shared.PAGES).
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Callable
 
+from core.report import review
 from core.report import words as report_text
+from core.labels import ASSESSMENT_FIELDS, STATION_FIELDS
 from core.numbers import fmt_number
 
 if TYPE_CHECKING:
@@ -34,11 +38,10 @@ class CheckItem:
         return ("【须处理】" if self.blocking else "【提示】") + self.message
 
 
-STATION_FIELDS = {"address": "社工站地址", "operator": "承办机构", "purchaser": "购买方（街道办事处）",
-                  "supervisor": "监督方（区民政局）", "district": "所在区", "operating_since": "开始运营年月"}
-ASSESSMENT_FIELDS = {"visit_date": "评估日期", "evaluator_org": "评估方", "contract_start": "合同期开始",
-                     "contract_end": "合同期结束", "stats_start": "统计期开始", "stats_end": "统计截止日期",
-                     "funding_wan": "服务经费（万元）", "period_label": "年度"}
+# The fields the report prints, named as the set-up page names them (core.labels).
+REPORT_STATION_FIELDS = ("address", "operator", "purchaser", "supervisor", "district", "operating_since")
+REPORT_ASSESSMENT_FIELDS = ("visit_date", "evaluator_org", "contract_start", "contract_end", "stats_start", "stats_end",
+                            "funding_wan", "period_label")
 
 
 def _dec(text: str) -> Decimal | None:
@@ -75,20 +78,23 @@ def _figures(d: ReportData) -> list[tuple[re.Pattern, Callable[[re.Match], list[
     return out
 
 
-def typed_number_mismatches(d: ReportData) -> list[str]:
-    """Each figure typed into the report's text (findings, the lead's items and texts) that differs from
-    what the data says, as a Chinese message quoting the text."""
-    texts = list(d.raw_items) + [v for k, v in d.raw_texts.items() if k != "closing_points"] + \
-        [t for p in d.parties for t in (*p.strengths, *p.concerns)]
+def typed_number_mismatches(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[str]:
+    """Each figure typed into the report's text (report items, the lead's texts, the parties' comments)
+    that differs from what the data says, as a Chinese message naming the text and quoting the sentence."""
+    scrub = scrub or (lambda x: x)
+    names = {**report_text.TEXT_KEYS, **report_text.FEEDBACK_KEYS}
     out = []
     for pattern, compare in _figures(d):
-        for t in texts:
-            for m in pattern.finditer(t or ""):
-                for typed, data, what in compare(m):
-                    if typed is None or data is None or typed == data:
-                        continue
-                    quote = t[max(0, m.start() - 8):m.end() + 2].replace("\n", " ")
-                    out.append(f"报告文字“…{quote}…”中的{what} {fmt_number(typed)} 与数据（{fmt_number(data)}）不符")
+        for t in d.printed:
+            if t["where"] == "closing_points":
+                continue
+            for sentence in review.sentences(t["text"]):
+                for m in pattern.finditer(sentence):
+                    for typed, data, what in compare(m):
+                        if typed is None or data is None or typed == data:
+                            continue
+                        where = names.get(t["where"], t["where"])
+                        out.append(f"{where}：“{scrub(sentence)}”——{what} {fmt_number(typed)} 与数据（{fmt_number(data)}）不符")
     return list(dict.fromkeys(out))
 
 
@@ -111,8 +117,8 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
             add(CheckItem(f"veto:{v['code']}", f"一票否决项“{v['name']}”尚未检查", True, "report"))
     if not report_text.closing_points(d):
         add(CheckItem("closing_points", "结语中的发展建议为空（可先采用系统草拟的建议再修改）", True, "report"))
-    missing = [label for k, label in STATION_FIELDS.items() if not (d.station.get(k) or "")]
-    missing += [label for k, label in ASSESSMENT_FIELDS.items()
+    missing = [STATION_FIELDS[k] for k in REPORT_STATION_FIELDS if not (d.station.get(k) or "")]
+    missing += [ASSESSMENT_FIELDS[k] for k in REPORT_ASSESSMENT_FIELDS
                 if d.assessment.get(k) is None or d.assessment.get(k) == ""]
     if missing:
         add(CheckItem("fields", "社工站或评估信息未填写：" + "、".join(missing), True, "setup"))
@@ -138,8 +144,10 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
                       True, "site_records"))
     for label, block in report_text.feedback_missing(d):
         add(CheckItem("feedback", f"评估反馈“{label}”尚未记录", block, "report"))
-    for msg in typed_number_mismatches(d):
+    for msg in typed_number_mismatches(d, scrub):
         add(CheckItem("number", msg, True, "report"))
+    for f in review.review(d, scrub):      # the reviewer's reading of every printed text
+        add(CheckItem(f.code, f"{f.where}：“{f.sentence}”——{f.message}", f.blocking, f.page))
 
     if scrub is not None:
         texts = list(d.raw_items) + list(d.raw_texts.values())

@@ -29,6 +29,8 @@ from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
 from core.agency.overview import report_history
+from core.agency.stations import names_elsewhere
+from db import report_versions
 
 
 @dataclass
@@ -103,6 +105,9 @@ class ReportData:
     agreement: object | None = None                              # core.scoring.agreement.Agreement (experts' agreement)
     agreement_first: object | None = None                        # the same on the scores as submitted, when revised
     history: list[dict] = field(default_factory=list)            # 历次评估对比: earlier terms and this one (summaries)
+    printed: list[dict] = field(default_factory=list)            # every free text printed, as typed: where, text, page
+    known_names: dict = field(default_factory=dict)              # other stations/streets/districts/people (the check)
+    issued: list[dict] = field(default_factory=list)             # report versions issued (db.report_versions)
 
     @property
     def short_name(self) -> str:
@@ -207,6 +212,31 @@ def _findings_evidence(db, assessment_id: int, fw: Framework, areas: list[dict],
     return missing, annex
 
 
+def _printed(fw: Framework, areas: list[dict], items: dict, raw_texts: dict, entered: dict, checks: dict) -> list[dict]:
+    """Every free text the report prints, as typed, with the name of the text (a lead's text by its key,
+    which core.report.review names) and the page it is edited on (the reviewer's check quotes and links
+    it): report items, the lead's texts, the other parties' comments, the veto notes."""
+    area_name = {a["code"]: a["name"] for a in areas}
+    out = []
+    for (section_code, area_code, kind), group in items.items():
+        where = section_label(fw, section_code, area_name.get(area_code, "")) + "·" + FINDING_KINDS.get(kind, kind)
+        out += [{"where": f"{where}第 {n} 条", "text": it["text"], "page": "report"} for n, it in enumerate(group, 1)]
+    out += [{"where": k, "text": v, "page": "report"} for k, v in raw_texts.items() if v]   # named by the check
+    out += [{"where": f"{section_label(fw, 'party:' + code)}的意见", "text": p.get("comment") or "", "page": "report"}
+            for code, p in entered.items() if (p or {}).get("comment")]
+    out += [{"where": f"一票否决项说明（{code}）", "text": c.get("note") or "", "page": "report"}
+            for code, c in checks.items() if (c or {}).get("note")]
+    return out
+
+
+def _printed_feedback(db, assessment_id: int, raw_texts: dict) -> list[dict]:
+    """The feedback recorded under the issued drafts, printed in 三、评估反馈 when the lead wrote none."""
+    if (raw_texts.get("feedback_draft") or "").strip():
+        return []
+    return [{"where": f"{v['label']}收到的反馈", "text": v["feedback"], "page": "report"}
+            for v in report_versions.list_versions(db, assessment_id) if v["kind"] == "draft" and v["feedback"]]
+
+
 def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     """The report's data; `evidence=True` also gathers the evidence annex (with the photos' files)."""
     a = team.get_assessment(db, assessment_id)
@@ -286,4 +316,7 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         agreement_first=scoresheet.agreement(db, assessment_id, first=True)
         if scoresheet.any_revision(db, assessment_id) else None,
         history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
+        printed=_printed(fw, areas, items, raw_texts, entered, checks) + _printed_feedback(db, assessment_id, raw_texts),
+        known_names=names_elsewhere(db, assessment_id),
+        issued=[dict(v, feedback=scrub(v["feedback"])) for v in report_versions.list_versions(db, assessment_id)],
     )

@@ -1,5 +1,5 @@
 """The report's outputs, made from the gathered data: the pre-export check, the report page's view,
-the PDF, and an expert's score sheet.
+the PDF, the Word draft (the same blocks, core.report.document), and an expert's score sheet.
 
 core.report.data gathers (and knows nothing of the layout or the check); this module puts the pieces
 together, so gathering never calls the PDF builder or the check back.
@@ -46,15 +46,48 @@ def page_view(db, assessment_id: int) -> ReportPage:
     return derived.by_data(db, assessment_id, "report_page", build)
 
 
-def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False) -> bytes:
+def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False, version: str = "") -> bytes:
     """The final report of an assessment as PDF bytes (gathered, then laid out by core.report.pdf); a draft
     with a 「草稿」 watermark while the pre-export check has blocking items. `evidence=True` adds the
-    evidence annex (each finding's evidence; photos marked personal are never printed)."""
+    evidence annex (each finding's evidence; photos marked personal are never printed); `version` (an
+    issued version's label) is printed on the cover and in the footer."""
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
     data = report_data.gather(db, assessment_id, evidence=evidence)
     items = report_check.blocking(preexport_check(db, assessment_id, data))
-    return build_pdf(data, progress, [i.message for i in items])
+    return build_pdf(data, progress, [i.message for i in items], version)
+
+
+def report_docx(db, assessment_id: int, evidence: bool = False, version: str = "") -> bytes:
+    """The same report as an editable Word draft (core.report.word renders the same blocks as the PDF);
+    the draft mark is in its header while the pre-export check has blocking items."""
+    # Imported here: python-docx and pypdfium2 take ~0.3 s to load, paid only when a Word draft is made,
+    # not by every start of the report page (core.report.word imports nothing that imports this module).
+    from core.report.word import build_docx
+
+    data = report_data.gather(db, assessment_id, evidence=evidence)
+    items = report_check.blocking(preexport_check(db, assessment_id, data))
+    return build_docx(data, [i.message for i in items], version)
+
+
+FORMATS = {".pdf": "pdf", ".docx": "docx"}
+
+
+def report_file(db, assessment_id: int, fmt: str, evidence: bool = False, version: str = "") -> bytes:
+    """The report in the format asked for: 'pdf' or 'docx'."""
+    if fmt == "docx":
+        return report_docx(db, assessment_id, evidence, version)
+    return report_pdf(db, assessment_id, evidence=evidence, version=version)
+
+
+def report_docx_download(path: str, assessment_id: int, evidence: bool = False) -> bytes:
+    """report_docx on its own connection to the database file (the page's deferred Word download builds
+    the file outside the page's script run)."""
+    db = open_db(path, migrated=False)
+    try:
+        return report_docx(db, assessment_id, evidence)
+    finally:
+        db.conn.close()
 
 
 # ---------- an expert's score sheet ----------

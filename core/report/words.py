@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from core.labels import FINDING_KINDS
+from core.labels import FEEDBACK_KEYS, FINDING_KINDS, INTERVIEW_GROUPS, TEXT_KEYS  # noqa: F401 (TEXT_KEYS: pages read it here)
 from core.numbers import fmt_number
 from core.survey.rules import MIN_SAMPLE
 from core.survey.rules import OVERALL
@@ -21,19 +21,6 @@ from core.survey.rules import OVERALL
 if TYPE_CHECKING:  # the data classes live with the use case that gathers them
     from core.report.data import PartyReport, ReportData, SectionReport
 
-# Texts the lead may edit (report_texts keys); an empty text means the default below.
-TEXT_KEYS = {
-    "progress_comment": "二(二) 服务进度小结",
-    "closing": "五、结语：总述",
-    "closing_points": "五、结语：发展建议（每行一条）",
-}
-# Recorded feedback (三、评估反馈): what each party said; nothing recorded -> "尚未记录", never "无异议".
-FEEDBACK_KEYS = {
-    "feedback_onsite": "现场反馈：社工站的意见",
-    "feedback_onsite_street": "现场反馈：街道办事处（购买方）的意见",
-    "feedback_onsite_bureau": "现场反馈：区民政局（监督方）的意见",
-    "feedback_draft": "对评估报告初稿的反馈",
-}
 NOT_RECORDED = "尚未记录"
 CN_NUM = "一二三四五六七八九十"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -196,7 +183,7 @@ def background_intro(d: ReportData) -> str:
 
 # Interview groups in the method's words: the service interview (社工, 服务对象, 合作方/居委, 街道)
 # and the organisation interview (机构管理人员); counts come from the interview notes.
-SERVICE_GROUPS = {"worker": "社工", "client": "服务对象", "partner": "合作方/居委代表", "street": "街道工作人员"}
+SERVICE_GROUPS = {g: INTERVIEW_GROUPS[g] for g in ("worker", "client", "partner", "street")}
 ORG_GROUPS = ("manager",)
 
 
@@ -307,8 +294,7 @@ def stages(d: ReportData) -> list[tuple[str, str]]:
 
 def contents(d: ReportData) -> list[str]:
     """评估内容 with the framework's sections, standard and parties."""
-    labels = {"purchaser": "项目购买方", "supervisor": "项目监督方"}
-    parties = [labels.get(p.code, p.label) for p in other_parties(d)]
+    parties = [f"项目{p.label}" if p.code in ("purchaser", "supervisor") else p.label for p in other_parties(d)]
     sections = "、".join(s.name for s in d.sections)
     merged = (f"，同时通过整合{list_cn(parties).replace(' 和 ', '和')}评估意见，综合对社工站项目进行评估" if parties
               else "，综合对社工站项目进行评估")
@@ -722,9 +708,17 @@ def feedback_onsite(d: ReportData) -> str:
             + "；".join(f"{who}表示{t}" for who, t in recorded) + "。")
 
 
+def version_feedback(d: ReportData) -> str:
+    """The feedback recorded under each issued 初稿 (报告版本), in issue order, or ''."""
+    said = [(v, _said(v.get("feedback") or "")) for v in d.issued if v["kind"] == "draft"]
+    return "；".join(f"{v['label']}（{date_cn(v['issued_at'][:10], False)}发送{v['recipient']}）的反馈：{t}"
+                    for v, t in said if t) + ("。" if any(t for _, t in said) else "")
+
+
 def feedback_draft(d: ReportData) -> str:
+    """The lead's text on the 初稿's feedback; without one, the feedback recorded under the issued drafts."""
     t = (d.texts.get("feedback_draft") or "").strip()
-    return t if t else f"评估报告初稿的反馈{NOT_RECORDED}。"
+    return t or version_feedback(d) or f"评估报告初稿的反馈{NOT_RECORDED}。"
 
 
 ONSITE_KEYS = ("feedback_onsite", "feedback_onsite_street", "feedback_onsite_bureau")
@@ -740,7 +734,7 @@ def feedback_missing(d: ReportData) -> list[tuple[str, bool]]:
     for key in ONSITE_KEYS:
         if key not in have:
             out.append((FEEDBACK_KEYS[key], not onsite_any and key == "feedback_onsite"))
-    if "feedback_draft" not in have:
+    if "feedback_draft" not in have and not version_feedback(d):
         out.append((FEEDBACK_KEYS["feedback_draft"], True))
     return out
 

@@ -25,7 +25,8 @@ from core.scoring import scoresheet
 from core.assessment import team
 from core.errors import ImportRejected, InvalidValue
 from core.station.indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
-from core.masking import Scrubber, mask_name, mask_phone
+from core import privacy
+from core.masking import mask_name, mask_phone
 from core.privacy import scrubber
 from core.station.register import (audit_counts, check_rows, masked_clients, register_for_communities,
                        register_summary as summarise)
@@ -195,6 +196,15 @@ def preview_register(db, assessment_id: int, filename: str, data: bytes, mapping
 _PERSONAL = ("name", "phone", "phone2")
 
 
+def preview_identities(p) -> tuple[list[str], list[str]]:
+    """The names and phones of a register file being imported (as written and as they would be
+    stored): the scrubber of its preview and messages knows them before they are in the register."""
+    names = [r["written"].get("name") or "" for r in p.rows] + [r["stored"].get("name", "") for r in p.rows]
+    phones = [x for r in p.rows for x in (r["written"].get("phone"), r["stored"].get("phone"), r["stored"].get("phone2"))
+              if x]
+    return names, phones
+
+
 def register_preview_view(db, assessment_id: int, filename: str, data: bytes, mapping: dict | None = None,
                           edits: dict | None = None, header_row: int | None = None) -> dict:
     """The import preview for the page, names and phones masked, every text through a scrubber
@@ -206,11 +216,7 @@ def register_preview_view(db, assessment_id: int, filename: str, data: bytes, ma
     skipped [(row, reason)], duplicates [(row, first row)], errors [message], refused (why the register cannot be replaced
     now, or None), by_category, no_phone}."""
     p = preview_register(db, assessment_id, filename, data, mapping, edits, header_row)
-    names = [r["written"]["name"] for r in p.rows] + [r["stored"].get("name", "") for r in p.rows]
-    phones = [x for r in p.rows for x in (r["stored"].get("phone"), r["stored"].get("phone2")) if x]
-    base = scrubber(db, assessment_id)
-    local = Scrubber(names, phones)
-    scrub = lambda t: base(local(t))  # noqa: E731
+    scrub = privacy.with_file(db, assessment_id, *preview_identities(p))
     rows = []
     for r in p.rows:
         st = r["stored"]

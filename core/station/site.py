@@ -70,8 +70,6 @@ def promotable_text(record: dict) -> str:
 
 
 INTERVIEW_FIELDS = ("group_code", "role", "name", "points", "quotes", "finding")
-INTERVIEW_LABELS = {"group_code": "访谈组别", "role": "身份/岗位", "name": "姓名", "points": "访谈要点",
-                    "quotes": "原话摘录", "finding": "发现的问题"}
 
 
 # Words that name a role, not a person: typed as a name they would be masked everywhere in the report.

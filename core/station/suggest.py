@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Callable
 
 from core.framework.model import SUGGEST_RULES, Indicator
 from core.station.indicators import capped_share
-from core.numbers import D, fmt_number
+from core import numbers
+from core.numbers import D, fmt_number, fmt_share, round_half_up, tidy
 from core.station.site import RECTIFICATION_SHARE
 
 
@@ -77,18 +78,11 @@ def suggest(indicator: Indicator, evidence: Evidence | None, area_code: str = ""
 # ---------- helpers ----------
 
 def round_to_step(value, step=0.5, points=None) -> Decimal:
-    """Half-up to the nearest multiple of step, within [0, points]."""
-    step = D(step) if step else Decimal("0.5")
-    v = (D(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
-    v = max(Decimal(0), v)
+    """Half-up to the nearest multiple of step, within [0, points] (core.numbers.round_to_step)."""
+    v = max(Decimal(0), numbers.round_to_step(value, D(step) if step else Decimal("0.5")))
     if points is not None:
         v = min(v, D(points))
     return tidy(v)
-
-
-def tidy(v: Decimal) -> Decimal:
-    """8.0 -> 8, 1.60 -> 1.6, never 1E+1."""
-    return v.quantize(Decimal(1)) if v == v.to_integral_value() else v.normalize()
 
 
 def pts(x) -> str:
@@ -96,7 +90,8 @@ def pts(x) -> str:
 
 
 def pct(share: Decimal) -> str:
-    return fmt_number(share * 100) + "%"
+    """A share (0..1) as the report prints it, rounded once, half-up: 29/32 -> '90.63%'."""
+    return fmt_share(share)
 
 
 def from_share(ind: Indicator, share: Decimal, why: str) -> Suggestion:
@@ -105,7 +100,7 @@ def from_share(ind: Indicator, share: Decimal, why: str) -> Suggestion:
     if ind.rule_type == "level" and ind.levels:
         reached = [lv for lv in ind.levels if D(lv.share) <= share]
         lv = max(reached, key=lambda x: x.share) if reached else min(ind.levels, key=lambda x: x.share)
-        value = tidy((D(lv.share) * D(ind.points)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        value = tidy(round_half_up(D(lv.share) * D(ind.points), 2))
         return Suggestion(value, f"{why}，对应“{lv.name}”，建议 {pts(value)} 分", {"level": lv.name})
     raw = share * D(ind.points)
     value = round_to_step(raw, ind.step, ind.points)
@@ -166,7 +161,7 @@ def _contract_completion(ind: Indicator, ev: Evidence) -> Suggestion | None:
     if got is None:
         return None
     share, n = got
-    return from_share(ind, share, f"{n} 项协议指标平均完成率 {pct(share.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP))}"
+    return from_share(ind, share, f"{n} 项协议指标平均完成率 {pct(share)}"
                                   "（每项最高按 100% 计）")
 
 
@@ -213,7 +208,7 @@ def _rectification(ind: Indicator, ev: Evidence) -> Suggestion | None:
     share = sum(RECTIFICATION_SHARE[r["status"]] for r in recs) / len(recs)
     counts = {k: sum(1 for r in recs if r["status"] == k) for k in RECTIFICATION_SHARE}
     text = "、".join(f"{k} {v} 条" for k, v in counts.items() if v)
-    return from_share(ind, share, f"上期评估意见 {len(recs)} 条（{text}），整改完成度 {pct(share.quantize(Decimal('0.0001')))}")
+    return from_share(ind, share, f"上期评估意见 {len(recs)} 条（{text}），整改完成度 {pct(share)}")
 
 
 @rule("register")
@@ -227,7 +222,7 @@ def _register(ind: Indicator, ev: Evidence) -> Suggestion | None:
     flags = f"；空挂户 {r['vacant_household']} 人、人户分离 {r['separated']} 人，请抽查其服务档案" \
         if r["vacant_household"] or r["separated"] else ""
     s = from_share(ind, share, f"{where} {r['households']} 户 {r['persons']} 人，户号/类别/电话齐全 "
-                               f"{r['complete']} 人（{pct(share.quantize(Decimal('0.0001')))}）")
+                               f"{r['complete']} 人（{pct(share)}）")
     return replace(s, explanation=s.explanation + flags + "；建档、一人一案与探访情况请结合档案抽查调整")
 
 

@@ -579,6 +579,109 @@ def masked_person(client: dict) -> dict:
             "community": client.get("community", "")}
 
 
+def _start_results(sample: dict, items: list[dict], current_hash: str | None, register_size: int | None
+                   ) -> SurveyResults:
+    """The results before any item is counted: the sample's design and empty tallies."""
+    res = SurveyResults(seed=sample["seed"], register_hash=sample["register_hash"],
+                        reserve_size=sum(1 for i in items if i["reserve"]),
+                        register_changed=current_hash is not None and current_hash != sample["register_hash"])
+    res.population = sample.get("register_persons") or register_size
+    res.design = sample.get("design") or ""
+    alloc = sample.get("allocation") or {}
+    res.allocation = json.loads(alloc) if isinstance(alloc, str) else dict(alloc)
+    res.dispositions = {k: 0 for k in AAPOR_CODES}
+    res.breakdown = {k: {lbl: 0 for lbl in SATISFACTION_SCALE.values()} for k in (*SATISFACTION_ITEMS, OVERALL)}
+    res.awareness_breakdown = {k: 0 for k in AWARENESS_ITEMS}
+    res.respondents = {r: 0 for r in RESPONDENTS}
+    return res
+
+
+def _count_reached(res: SurveyResults, it: dict, calls: list[dict], area: dict, reasons: list[str]) -> None:
+    """A reached client: respondent, satisfaction, awareness, and why to follow up."""
+    res.reached += 1
+    c = next(c for c in calls if c["outcome"] == REACHED)
+    res.respondents[c["respondent"]] = res.respondents.get(c["respondent"], 0) + 1
+    overall = c.get("overall")
+    area["reached"] += 1
+    if overall is not None and overall >= SATISFIED_MIN:
+        res.satisfied += 1
+        area["satisfied"] += 1
+    if overall in SATISFACTION_SCALE:
+        res.breakdown[OVERALL][SATISFACTION_SCALE[overall]] += 1
+    for k, v in (c.get("satisfaction") or {}).items():
+        if k in res.breakdown and v in SATISFACTION_SCALE:
+            res.breakdown[k][SATISFACTION_SCALE[v]] += 1
+    aw = c.get("awareness") or {}
+    for k in AWARENESS_ITEMS:
+        if aw.get(k):
+            res.awareness_breakdown[k] += 1
+    if is_aware(aw):
+        res.aware += 1
+    if c.get("knows_worker") in (0, False):
+        res.knows_worker_no.append({**masked_person(it), "respondent": c["respondent"]})
+        reasons.append(f"不了解社工（{c['respondent']}）")
+    if overall is not None and overall <= DISSATISFIED_MAX:
+        reasons.append(f"不满意（{SATISFACTION_SCALE[overall]}）")
+        res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
+                                       "reason": f"表示{SATISFACTION_SCALE[overall]}"})
+
+
+def _count_item(res: SurveyResults, it: dict, calls: list[dict], area: dict) -> None:
+    """One counted client of the sample: its disposition, status and follow-up."""
+    if it["reserve"]:
+        res.reserves_used += 1
+    res.sample_size += 1
+    status = client_status(calls, it)
+    if calls:
+        res.called += 1
+    res.dispositions[disposition(calls, it)] += 1
+    area["sample"] += 1
+    safety_net = [c for c in categories_of(it) if c in SAFETY_NET_CATEGORIES]
+    reasons: list[str] = []
+    if status == STATUS_REACHED:
+        _count_reached(res, it, calls, area, reasons)
+    elif status == UNREACHABLE:
+        res.unreachable += 1
+        why = unreachable_reason(calls)
+        reasons.append(why)
+        if safety_net:
+            res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
+                                           "reason": f"{'、'.join(safety_net)}，{why}"})
+    elif status == STATUS_REFUSED:
+        res.refused += 1
+        reasons.append("拒访")
+    else:
+        res.pending += 1
+    if reasons:
+        res.follow_up.append({**masked_person(it), "reason": "；".join(reasons)})
+
+
+def _rates(res: SurveyResults) -> None:
+    """Satisfaction and awareness rates with their intervals, and RR1."""
+    res.satisfaction_rate = rate(res.satisfied, res.reached)
+    res.satisfaction_text = rate_text(res.satisfied, res.reached)
+    res.awareness_rate = rate(res.aware, res.reached)
+    res.awareness_text = rate_text(res.aware, res.reached)
+    if res.reached:
+        res.satisfaction_interval = wilson_interval(res.satisfied, res.reached, res.population)
+        res.awareness_interval = wilson_interval(res.aware, res.reached, res.population)
+    res.response_rate = response_rate_rr1(res.dispositions)
+
+
+def _by_area(res: SurveyResults, per_area: dict[str, dict], area_of: dict[str, str] | None,
+             area_population: dict[str, int] | None) -> None:
+    """Satisfaction per 片区, in the 片区 order, those outside any 片区 last."""
+    pops = area_population or {}
+    order = {a: k for k, a in enumerate(dict.fromkeys((area_of or {}).values()))}
+    for name in sorted(per_area, key=lambda a: (a == STRATUM_NONE, order.get(a, len(order)), a)):
+        a = per_area[name]
+        pop = pops.get(name)
+        if pop is not None and pop < a["reached"]:
+            pop = None
+        res.by_area.append({"area": name, "population": pop, **a,
+                            "text": rate_with_interval(a["satisfied"], a["reached"], pop)})
+
+
 def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[int, list[dict]],
                     current_hash: str | None = None, register_size: int | None = None,
                     area_of: dict[str, str] | None = None, area_population: dict[str, int] | None = None
@@ -596,92 +699,16 @@ def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[
     """
     if sample is None:
         return SurveyResults()
-    res = SurveyResults(seed=sample["seed"], register_hash=sample["register_hash"],
-                        reserve_size=sum(1 for i in items if i["reserve"]),
-                        register_changed=current_hash is not None and current_hash != sample["register_hash"])
-    res.population = sample.get("register_persons") or register_size
-    res.design = sample.get("design") or ""
-    alloc = sample.get("allocation") or {}
-    res.allocation = json.loads(alloc) if isinstance(alloc, str) else dict(alloc)
-    res.dispositions = {k: 0 for k in AAPOR_CODES}
+    res = _start_results(sample, items, current_hash, register_size)
     per_area: dict[str, dict] = {}
-    res.breakdown = {k: {lbl: 0 for lbl in SATISFACTION_SCALE.values()} for k in (*SATISFACTION_ITEMS, OVERALL)}
-    res.awareness_breakdown = {k: 0 for k in AWARENESS_ITEMS}
-    res.respondents = {r: 0 for r in RESPONDENTS}
     main = sum(1 for i in items if not i["reserve"])
     for it in items:
         calls = sorted(calls_by_item.get(it["id"], []), key=lambda c: c["attempt"])
         if it["reserve"] and not calls and it.get("caller_id") is None:
             continue
-        if it["reserve"]:
-            res.reserves_used += 1
-        res.sample_size += 1
-        status = client_status(calls, it)
-        if calls:
-            res.called += 1
-        res.dispositions[disposition(calls, it)] += 1
         area = per_area.setdefault(area_name(it, area_of), {"sample": 0, "reached": 0, "satisfied": 0})
-        area["sample"] += 1
-        safety_net = [c for c in categories_of(it) if c in SAFETY_NET_CATEGORIES]
-        reasons = []
-        if status == STATUS_REACHED:
-            res.reached += 1
-            c = next(c for c in calls if c["outcome"] == REACHED)
-            res.respondents[c["respondent"]] = res.respondents.get(c["respondent"], 0) + 1
-            overall = c.get("overall")
-            area["reached"] += 1
-            if overall is not None and overall >= SATISFIED_MIN:
-                res.satisfied += 1
-                area["satisfied"] += 1
-            if overall in SATISFACTION_SCALE:
-                res.breakdown[OVERALL][SATISFACTION_SCALE[overall]] += 1
-            for k, v in (c.get("satisfaction") or {}).items():
-                if k in res.breakdown and v in SATISFACTION_SCALE:
-                    res.breakdown[k][SATISFACTION_SCALE[v]] += 1
-            aw = c.get("awareness") or {}
-            for k in AWARENESS_ITEMS:
-                if aw.get(k):
-                    res.awareness_breakdown[k] += 1
-            if is_aware(aw):
-                res.aware += 1
-            if c.get("knows_worker") in (0, False):
-                res.knows_worker_no.append({**masked_person(it), "respondent": c["respondent"]})
-                reasons.append(f"不了解社工（{c['respondent']}）")
-            if overall is not None and overall <= DISSATISFIED_MAX:
-                reasons.append(f"不满意（{SATISFACTION_SCALE[overall]}）")
-                res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
-                                               "reason": f"表示{SATISFACTION_SCALE[overall]}"})
-        elif status == UNREACHABLE:
-            res.unreachable += 1
-            why = unreachable_reason(calls)
-            reasons.append(why)
-            if safety_net:
-                res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
-                                               "reason": f"{'、'.join(safety_net)}，"
-                                                         f"{why}"})
-        elif status == STATUS_REFUSED:
-            res.refused += 1
-            reasons.append("拒访")
-        else:
-            res.pending += 1
-        if reasons:
-            res.follow_up.append({**masked_person(it), "reason": "；".join(reasons)})
+        _count_item(res, it, calls, area)
     res.everyone = main < int(sample.get("size") or 0) or (register_size is not None and main >= register_size)
-    res.satisfaction_rate = rate(res.satisfied, res.reached)
-    res.satisfaction_text = rate_text(res.satisfied, res.reached)
-    res.awareness_rate = rate(res.aware, res.reached)
-    res.awareness_text = rate_text(res.aware, res.reached)
-    if res.reached:
-        res.satisfaction_interval = wilson_interval(res.satisfied, res.reached, res.population)
-        res.awareness_interval = wilson_interval(res.aware, res.reached, res.population)
-    res.response_rate = response_rate_rr1(res.dispositions)
-    pops = area_population or {}
-    order = {a: k for k, a in enumerate(dict.fromkeys((area_of or {}).values()))}
-    for name in sorted(per_area, key=lambda a: (a == STRATUM_NONE, order.get(a, len(order)), a)):
-        a = per_area[name]
-        pop = pops.get(name)
-        if pop is not None and pop < a["reached"]:
-            pop = None
-        res.by_area.append({"area": name, "population": pop, **a,
-                            "text": rate_with_interval(a["satisfied"], a["reached"], pop)})
+    _rates(res)
+    _by_area(res, per_area, area_of, area_population)
     return res

@@ -56,11 +56,13 @@ class Server:
 
 
 def start_server(db_path: Path, log_path: Path, timeout: float = 60, env: dict | None = None,
-                 https: bool = True, address: str = "127.0.0.1", http_flag: bool = False) -> Server:
+                 https: bool = True, address: str = "127.0.0.1", http_flag: bool = False,
+                 port: int | None = None) -> Server:
     """Start the app as the README does (`python -m core serve`: HTTPS with the certificate made
-    beside the database) on a free port of `address`; return once /_stcore/health answers.
+    beside the database) on a free port of `address` (or `port`: a restart on the same address);
+    return once /_stcore/health answers.
     `https=False`: plain `python -m streamlit run app.py`; `http_flag`: `python -m core serve --http`."""
-    port = free_port()
+    port = port or free_port()
     env = dict(os.environ, ASSESSMENT_DB=str(db_path), PYTHONUNBUFFERED="1", **(env or {}))
     quiet = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     if https or http_flag:
