@@ -86,5 +86,5 @@ def test_the_audit_pages_编号_column_shows_no_internal_key(demo):
     assert not [k for k in df["编号"] if internal.search(k or "")]
     assert not [v for c in ("修改前", "修改后") for v in df[c] if re.search(r"[a-z]+_[a-z]+", v or "")]
     keys = set(df["编号"])
-    assert {"结语：发展建议", "购买方"} <= keys and any(re.fullmatch(r"B\d+ · 片区.", k) for k in keys)
+    assert {"五、结语：发展建议", "购买方"} <= keys and any(re.fullmatch(r"B\d+ · 片区.", k) for k in keys)
     assert "报告含历次评估对比" in " ".join(df["修改后"])

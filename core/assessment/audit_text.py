@@ -178,7 +178,7 @@ def key_text(entity: str, key, codes: dict | None = None) -> str:
     if entity == "framework":
         return k                 # the framework's 编号, as the library lists it
     if entity == "report_text":
-        return {**TEXT_KEYS, **FEEDBACK_KEYS}.get(k, "报告文本")
+        return re.sub(r"（[^）]*）$", "", {**TEXT_KEYS, **FEEDBACK_KEYS}.get(k, "报告文本"))   # no typing hint
     if entity == "party_score":
         return codes.get("section_code", {}).get(f"party:{k}", "其他评估方")
     if entity == "veto":
