@@ -355,7 +355,8 @@ def table(data, *, key: str, empty: str = "暂无记录。", **kwargs) -> None:
     if len(data) == 0:
         st.caption(esc(empty))
         return
-    st.dataframe(data, key=key, **kwargs)
+    kwargs.pop("placeholder", None)          # an empty cell is always blank, never "None"
+    st.dataframe(data, key=key, placeholder="", **kwargs)
 
 
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once

@@ -175,8 +175,8 @@ def key_text(entity: str, key, codes: dict | None = None) -> str:
     k = "" if key is None else str(key).strip()
     if k in ("", "{}", "[]", "None"):
         return ""
-    if entity == "framework":
-        return k                 # the framework's 编号, as the library lists it
+    if entity in ("framework", "login"):
+        return k                 # the framework's 编号 as the library lists it; the address or name typed at login
     if entity == "report_text":
         return re.sub(r"（[^）]*）$", "", {**TEXT_KEYS, **FEEDBACK_KEYS}.get(k, "报告文本"))   # no typing hint
     if entity == "party_score":
