@@ -8,8 +8,15 @@ from __future__ import annotations
 from .errors import InvalidValue, NotFound
 from .guard import Write, writer
 
-FIELDS = ("name", "unit", "target", "actual", "note")
+FIELDS = ("name", "unit", "target", "mid_target", "actual", "note", "target_pending")
 EDITORS = ("lead", "staff")
+
+
+def _row(c: dict) -> dict:
+    """The stored fields of a clean row (a target is confirmed unless it says target_pending)."""
+    out = {k: c.get(k) for k in FIELDS}
+    out["target_pending"] = 1 if c.get("target_pending") else 0
+    return out
 
 
 def _int_if_whole(v):
@@ -18,16 +25,18 @@ def _int_if_whole(v):
 
 def list_indicators(db, assessment_id: int) -> list[dict]:
     """The indicator rows in table order; whole figures as int (1968, not 1968.0)."""
-    rows = list(db.query("SELECT id, position, name, unit, target, actual, note FROM contract_indicators"
-                         " WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
+    rows = list(db.query("SELECT id, position, name, unit, target, mid_target, actual, note, target_pending"
+                         " FROM contract_indicators WHERE assessment_id = ? ORDER BY position, id", [assessment_id]))
     for r in rows:
         r["target"], r["actual"] = _int_if_whole(r["target"]), _int_if_whole(r["actual"])
+        r["mid_target"] = _int_if_whole(r["mid_target"])
     return rows
 
 
 @writer(*EDITORS, what="协议指标")
 def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
-    """Replace the table with clean `rows` ({id?, name, unit, target, actual, note}), in order.
+    """Replace the table with clean `rows` ({id?, name, unit, target, mid_target, actual, note,
+    target_pending}), in order.
 
     A row keeps its id when `id` names an existing indicator. One audit row lists the
     per-row changes (old: updated and deleted rows; new: created and updated rows), or
@@ -40,7 +49,7 @@ def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
     kept = set()
     for pos, c in enumerate(rows):
         rid = c.get("id") if c.get("id") in old else None
-        now = {k: c.get(k) for k in FIELDS}
+        now = _row(c)
         if rid is None:
             news.append(dict(now, action="create", position=pos))
             continue
@@ -59,7 +68,7 @@ def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
         return False
     db.execute("DELETE FROM contract_indicators WHERE assessment_id = ?", [assessment_id])
     for pos, c in enumerate(rows):
-        row = dict(assessment_id=assessment_id, position=pos, **{k: c.get(k) for k in FIELDS})
+        row = dict(assessment_id=assessment_id, position=pos, **_row(c))
         if c.get("id") in old:
             row["id"] = c["id"]
         db["contract_indicators"].insert(row)
@@ -72,10 +81,11 @@ def replace_indicators(w: Write, rows: list[dict], source: str = "") -> bool:
 
 @writer(*EDITORS, what="协议指标")
 def save_indicator(w: Write, name: str, unit: str = "", target=None, actual=None, note: str = "",
-                   indicator_id: int | None = None) -> int:
+                   indicator_id: int | None = None, mid_target=None, target_pending: int = 0) -> int:
     """Create or update one (clean) indicator, by id or else by name; returns its id."""
     db, assessment_id = w.db, w.assessment_id
-    c = dict(name=name, unit=unit, target=target, actual=actual, note=note)
+    c = dict(name=name, unit=unit, target=target, mid_target=mid_target, actual=actual, note=note,
+             target_pending=int(bool(target_pending)))
     rows = list_indicators(db, assessment_id)
     if indicator_id is None:
         indicator_id = next((r["id"] for r in rows if r["name"] == name), None)

@@ -687,6 +687,25 @@ def m017_login_sessions(db: sqlite_utils.Database) -> None:
     )
 
 
+def m018_terms(db: sqlite_utils.Database) -> None:
+    """Every kind of assessment, every term (issue 24).
+
+    - contract_indicators.mid_target: the contract's mid-term target (中期指标量) beside the annual
+      one; NULL when the contract states none (a 中期 then pro-rates the annual target by the
+      elapsed share of the contract period).
+    - contract_indicators.target_pending: 1 while a target carried over from the previous term
+      waits for the lead's confirmation (the pre-export check lists it).
+    The table keeps its change-mark triggers (migration 011): ALTER TABLE adds columns only.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE contract_indicators ADD COLUMN mid_target REAL;
+        ALTER TABLE contract_indicators ADD COLUMN target_pending INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 def m019_report_versions(db: sqlite_utils.Database) -> None:
     """Issue 25: each report sent out is a version (初稿 1, 初稿 2, …, 定稿) with its date, recipient,
     format and the SHA-256 of the file; the feedback that came back is attached to the version it
@@ -743,6 +762,7 @@ MIGRATIONS = [
     ("014_score_revisions", m014_score_revisions),
     ("015_station_history", m015_station_history),
     ("017_login_sessions", m017_login_sessions),
+    ("018_terms", m018_terms),
     ("019_report_versions", m019_report_versions),
     ("020_scores_reveal", m020_scores_reveal),
 ]

@@ -44,6 +44,8 @@ def render(dash: dashboard.Dashboard) -> None:
     m[2].metric(ui.esc(dash.grade_label), ui.esc(dash.grade or "—"))
     m[3].metric("已评单元", f"{int(dash.cells_scored)}/{int(dash.cells_total)}")
     m[4].metric("分歧提示", len(dash.flags))
+    if dash.projection_note:
+        st.caption("第三方得分为折算分：" + ui.esc(dash.projection_note) + "。")
     if dash.final_projected:
         st.caption("标注“预计”的评估方尚未录入分数或评分尚未完成，按第三方目前得分率预计。")
 

@@ -6,6 +6,7 @@ import streamlit as st
 from core.framework import library as framework_library
 from core.assessment import team
 from core.labels import ASSESSMENT_FIELDS, ASSESSMENT_KINDS, LOGIN_STATES, ROLES, STATION_FIELDS
+from core.terms import nextterm
 from pages import _shared as ui
 
 who = ui.require_login("lead")
@@ -244,6 +245,31 @@ else:
     if st.button("锁定评估", key="lock", type="primary"):
         ui.run(lambda: team.set_locked(db, assessment_id, lead_id, True), "评估已锁定")
         st.rerun()
+
+# ---- the next term ----
+st.subheader("开始本站下一次评估")
+st.caption("新建本社工站的下一次评估：沿用本次的评估框架（含机构修改后的版本）、评估方、社工站信息与服务片区、评估团队及分工；"
+           "协议指标沿用名称、单位和协议指标量（标注“待确认”，请与新合同核对），完成量留空；上期评估意见取自最近一次已锁定的评估。")
+with st.form("next_term"):
+    kinds = list(ASSESSMENT_KINDS)
+    default_kind = nextterm.NEXT_KIND.get(a["kind"], kinds[0])
+    kind = st.radio("下一次评估的类型", kinds, index=kinds.index(default_kind) if default_kind in kinds else 0,
+                    horizontal=True, key="next_term_kind")
+    keep = st.checkbox("各成员沿用原 PIN（不勾选则为每位成员生成新 PIN，只显示一次）", key="next_term_keep_pins")
+    if st.form_submit_button("开始下一次评估", key="next_term_submit"):
+        made = []
+        if ui.run(lambda: made.append(nextterm.start_next_term(db, assessment_id, kind=kind, keep_pins=keep))):
+            st.session_state["next_term_made"] = made[0]
+made = st.session_state.get("next_term_made")
+if made:
+    st.success(f"已新建下一次评估（{ui.esc(made['kind'])}，编号 {int(made['assessment_id'])}），带入协议指标 "
+               f"{int(made['indicators'])} 项、上期评估意见 {int(made['carried'])} 条。退出登录后在首页选择该评估登录。")
+    if made["carry_note"]:
+        st.warning(ui.esc(made["carry_note"]))
+    if made["pins"]:
+        st.caption("各成员的新 PIN（只显示这一次，请转告本人）：")
+        st.dataframe([{"成员": n, "新 PIN": p} for n, p in made["pins"].items()], hide_index=True, key="next_term_pins",
+                     placeholder="")
 
 # ---- delete ----
 st.subheader("删除评估")

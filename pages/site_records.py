@@ -8,6 +8,7 @@ from core.station import data as station_data
 from core.assessment import team
 from core.labels import FINDING_KINDS, INTERVIEW_GROUPS, RECTIFICATION_STATUSES, SITE_KINDS, SITE_STATUSES
 from core.station.site import rectification_counts, status_code
+from core.terms.start import unlocked_sources
 from pages import _evidence
 from pages import _shared as ui
 
@@ -269,6 +270,9 @@ def recommendations() -> None:
         st.info(f"其中 {len(carried)} 条从本站上期评估带入（上期报告的“需要关注”和“建议”）；"
                 f"尚有 {int(unchecked)} 条“未核实”，请现场核实后选择整改情况并填写佐证，不适用的可删除。"
                 "有“未核实”的意见时，报告为草稿。", icon=":material/history:")
+        note = unlocked_sources(db, carried)
+        if note:
+            st.warning(ui.esc(note))
     sec_label = {s.code: f"{s.code} {s.name}" for s in fw.sections}
     df = pd.DataFrame([{"id": r["id"], "意见内容": r["text"], "所属部分": sec_label.get(r["section_code"], ""),
                         "整改情况": r["status"], "佐证": r["evidence"]} for r in recs],

@@ -38,28 +38,41 @@ with tab_ind:
     if can_edit and not station_data.list_indicators(db, assessment_id):
         ui.run(lambda: station_data.prefill_indicators(db, assessment_id, member_id))
     rows = station_data.indicator_table(db, assessment_id)
-    st.caption("按协议填写各项指标的协议指标量与实际完成量；完成率 = 实际完成量 ÷ 协议指标量（四舍五入保留两位小数）。"
-               "表格中的修改即时保存。")
+    period = station_data.indicator_period(db, assessment_id)
+    st.caption("按协议填写各项指标的协议指标量（全年）与实际完成量；合同约定了中期指标量的，填在“中期指标量”一栏。"
+               "完成率 = 实际完成量 ÷ 协议指标量（四舍五入保留两位小数）。表格中的修改即时保存。")
+    if period is not None:
+        st.caption("本次为中期评估：按截至统计日应完成量评判进度——有中期指标量的按中期指标量，其余按全年协议指标量 × 合同期已过比例"
+                   + (f"（{ui.esc(period.share_text)}）" if period.share_text else "（合同期或统计截止日期未填写，无法折算）") + "。")
+    if any(r.get("target_pending") for r in rows):
+        st.warning("标注“待确认”的协议指标量从上期评估沿用，请与本期合同核对后取消勾选（导出前检查会列出它们）。")
     df = pd.DataFrame(
-        [{"id": r["id"], "指标名称": r["name"], "单位": r["unit"], "协议指标量": r["target"], "实际完成量": r["actual"],
+        [{"id": r["id"], "指标名称": r["name"], "单位": r["unit"], "协议指标量": r["target"], "中期指标量": r.get("mid_target"),
+          "待确认": bool(r.get("target_pending")), "实际完成量": r["actual"],
+          "中期应完成量": r.get("due_target") if period is not None else None,
           "完成率": r["rate_text"], "备注": r["note"]} for r in rows],
-        columns=["id", "指标名称", "单位", "协议指标量", "实际完成量", "完成率", "备注"],
+        columns=["id", "指标名称", "单位", "协议指标量", "中期指标量", "待确认", "实际完成量", "中期应完成量", "完成率", "备注"],
     )
-    df["协议指标量"] = pd.to_numeric(df["协议指标量"], errors="coerce").astype("float64")
-    df["实际完成量"] = pd.to_numeric(df["实际完成量"], errors="coerce").astype("float64")
+    for c in ("协议指标量", "中期指标量", "实际完成量", "中期应完成量"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["待确认"] = df["待确认"].astype(bool)
     ver = st.session_state.setdefault("ind_editor_ver", 0)
     key = f"ind_editor_{ver}"
     edited = st.data_editor(
         df, key=key, hide_index=True, width="stretch",
         num_rows="dynamic" if can_edit else "fixed",
-        disabled=True if not can_edit else ["完成率"],
+        disabled=True if not can_edit else ["完成率", "中期应完成量"],
         column_config={
             "id": None,
             "指标名称": st.column_config.TextColumn("指标名称", required=True, width="medium"),
             "单位": st.column_config.TextColumn("单位", width="small"),
             "协议指标量": st.column_config.NumberColumn("协议指标量", min_value=0, format="%g"),
+            "中期指标量": st.column_config.NumberColumn("中期指标量", min_value=0, format="%g",
+                                                   help="合同约定的中期指标量；留空则中期评估按合同期已过比例折算"),
+            "待确认": st.column_config.CheckboxColumn("待确认", help="从上期沿用、尚未与本期合同核对的协议指标量"),
             "实际完成量": st.column_config.NumberColumn("实际完成量", min_value=0, format="%g"),
-            "完成率": st.column_config.TextColumn("完成率", width="small"),
+            "中期应完成量": None if period is None else st.column_config.NumberColumn("中期应完成量", format="%g"),
+            "完成率": st.column_config.TextColumn("进度完成率" if period is not None else "完成率", width="small"),
             "备注": st.column_config.TextColumn("备注", width="large"),
         },
         placeholder="",
@@ -68,6 +81,7 @@ with tab_ind:
     if can_edit and any(delta.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
         clean = edited.astype(object).where(edited.notna(), None)
         new_rows = [{"id": r["id"], "name": r["指标名称"], "unit": r["单位"], "target": r["协议指标量"],
+                     "mid_target": r["中期指标量"], "target_pending": bool(r["待确认"]),
                      "actual": r["实际完成量"], "note": r["备注"]} for r in clean.to_dict("records")]
         changed = []
         if ui.run(lambda: changed.append(station_data.save_indicators(db, assessment_id, member_id, new_rows))) and changed[0]:
@@ -81,7 +95,7 @@ with tab_ind:
         below = [f"{r['name']} {r['rate_text']}" for r in done if r["rate"] < 100]
         st.markdown("**完成情况：** " + "；".join(ui.esc(f"{r['name']} {r['rate_text']}") for r in done))
         if below:
-            st.caption("未达协议指标量：" + "；".join(ui.esc(b) for b in below))
+            st.caption(("未达中期应完成量：" if period is not None else "未达协议指标量：") + "；".join(ui.esc(b) for b in below))
 
     with st.expander("从 Excel / CSV 导入，或下载模板", expanded=False):
         c1, c2, c3 = st.columns(3)
@@ -95,7 +109,7 @@ with tab_ind:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="ind_export_xlsx", on_click="ignore")
         if can_edit:
-            st.caption("表头须包含：指标名称、协议指标量、实际完成量（单位、备注可选）。导入将整表替换现有指标；"
+            st.caption("表头须包含：指标名称、协议指标量、实际完成量（单位、中期指标量、备注可选）。导入将整表替换现有指标；"
                        "任何一行有误则整份不导入。")
             up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="ind_upload", max_upload_size=uploads.max_mb("table"))
             st.caption(ui.esc(uploads.limit_text("table")))

@@ -37,7 +37,7 @@ def demo_db_file(tmp_path_factory) -> tuple[Path, int]:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     db = connect(path)
     migrate(db)
-    aid = create_demo(db)
+    aid = create_demo(db, finished=False)   # before the experts submit: tests change their scores
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path, aid

@@ -164,9 +164,13 @@ def test_score_set_follows_the_rule_of_combo_and_level_indicators_on_the_demo(tm
     aid = int(r.stdout.strip().splitlines()[-1])
     db = connect(path)
     try:
-        # an expert of the demo who has not submitted section A
-        expert = next(m for m in A.list_members(db, aid) if m["role"] == "expert"
-                      and ("A", "") in m["sections"] and not (signoff.submission_of(db, aid, m["id"]) or {}).get("submitted"))
+        # the demo is a finished day (every expert submitted): the lead returns the sheet of an expert of
+        # section A, as on the dashboard, and that expert is the one who has not submitted now
+        lead = next(m for m in A.list_members(db, aid) if m["role"] == "lead")
+        expert = next(m for m in A.list_members(db, aid) if m["role"] == "expert" and ("A", "") in m["sections"])
+        assert (signoff.submission_of(db, aid, expert["id"]) or {}).get("submitted")
+        signoff.reopen_submission(db, aid, lead["id"], expert["id"], "补录纸质评分表")
+        assert not (signoff.submission_of(db, aid, expert["id"]) or {}).get("submitted")
         before = scoresheet.result(db, aid).third_party
     finally:
         db.conn.close()

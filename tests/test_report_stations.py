@@ -38,7 +38,7 @@ def _build(path, framework_id: str, station_name: str):
                            district="白云区", street="白云街", address="广州市白云区某路 1 号",
                            operator="广州市某社会工作服务中心", purchaser="广州市白云区白云街道办事处",
                            supervisor="广州市白云区民政局", operating_since="2020-03")
-    aid, lead = A.create_assessment(db, sid, framework_id, "组长甲", "1111", kind="中期", period_label="2024—2025 年度",
+    aid, lead = A.create_assessment(db, sid, framework_id, "组长甲", "1111", kind="末期", period_label="2024—2025 年度",
                                     visit_date="2025-06-10", evaluator_org="某评估机构", contract_start="2024-07-01",
                                     contract_end="2025-06-30", stats_start="2024-07-01", stats_end="2025-05-31",
                                     funding_wan=200)

@@ -30,6 +30,8 @@ from core.numbers import ZeroTarget, ratio_percent, round_half_up
 from core import privacy
 from core.privacy import scrubber
 from core.scoring.scoresheet import result as _result
+from core.scoring.totals import projection_note
+from core.station.indicators import indicator_rows, period_of
 from core.store import open_db
 from core.assessment.team import assessment_title
 from core.agency.transfer import export_assessment, export_json, record_export
@@ -126,6 +128,7 @@ def _overview_sheets(doc: dict, t: dict, fw, n: _Names, result) -> dict:
     """评估概况, 成员与分工, 片区."""
     a, st = t["assessments"][0], t["stations"][0]
     grade = final = third = None
+    note = projection_note(result) if result is not None else ""   # a section with no score: projected
     if result is not None:
         final, third = result.final, result.third_party
         grade = (result.grade or "") + ("（预计）" if result.final_projected else "")
@@ -136,7 +139,8 @@ def _overview_sheets(doc: dict, t: dict, fw, n: _Names, result) -> dict:
         ["统计期", f"{a['stats_start'] or ''} 至 {a['stats_end'] or ''}"], ["现场评估日期", a["visit_date"] or ""],
         ["服务经费（万元）", a["funding_wan"]], ["评估机构", a["evaluator_org"]],
         ["评估框架", fw.name], ["状态", labels.label(labels.ASSESSMENT_STATUS, a["status"])],
-        ["第三方评估得分", third], ["最终得分", final], ["评估等级", grade or ""], ["导出时间", doc.get("exported_at", "")],
+        ["第三方评估得分" + ("（折算）" if note else ""), third],
+        *([["第三方评估得分说明", f"第三方评估得分为折算分：{note}"]] if note else []), ["最终得分", final], ["评估等级", grade or ""], ["导出时间", doc.get("exported_at", "")],
         ["说明", "本文件中服务对象的姓名和电话均已脱敏；得分和比率为数值（四舍五入保留两位小数，与报告一致）。"],
     ])}
     assigned: dict[int, list[str]] = {}
@@ -221,9 +225,7 @@ def _staffing_rows(t: dict) -> list[list]:
 
 def _station_sheets(t: dict, n: _Names) -> dict:
     """协议指标, 人员配置, 服务对象名册, 上期意见整改, 现场记录, 访谈记录, 证据附件."""
-    out = {"协议指标": (["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率", "备注"], [
-        [i, c["name"], c["unit"], c["target"], c["actual"], _rate(c["actual"], c["target"]), c["note"]]
-        for i, c in enumerate(sorted(t["contract_indicators"], key=lambda c: (c["position"], c["id"])), 1)])}
+    out = {"协议指标": _indicator_sheet(t["assessments"][0], t["contract_indicators"])}
     out["人员配置"] = (["项目", "人数 / 人次 / 时数", "比例"], _staffing_rows(t))
     out["服务对象名册"] = (["序号", "姓名", "电话", "社区", "类别", "户号", "空挂户", "人户分离", "备注"], [
         [i, mask_name(c["name"]), mask_phone(c["phone"]), c["community"], c["category"], c["household"],
@@ -244,6 +246,29 @@ def _station_sheets(t: dict, n: _Names) -> dict:
     out["证据附件"] = (["附于", "所属记录", "文件名", "类型", "大小", "说明", "添加人", "时间"],
                     _attachment_rows(t, n.who, n.section_name))
     return out
+
+
+def _indicator_sheet(assessment: dict, rows: list[dict]) -> tuple[list[str], list[list]]:
+    """协议指标: each indicator's annual target, actual and rate, the contract's mid-term target and whether a
+    carried-over target awaits confirmation; a 中期 assessment adds the target due by its statistics date, the
+    rate against it and how the due figure was set, as its report does (core.station.indicators)."""
+    period = period_of(assessment)
+    ordered = indicator_rows(sorted(rows, key=lambda c: (c["position"], c["id"])), period)
+    header = ["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率", "备注", "中期指标量", "协议指标量待确认"]
+    if period is not None:
+        header[5] = "占全年"
+        header += ["中期应完成量", "进度完成率", "应完成量依据"]
+    basis = {"mid": "合同约定的中期指标量",
+             "prorated": f"按合同期已过 {period.share_text} 折算" if period is not None else ""}
+    body = []
+    for i, c in enumerate(ordered, 1):
+        row = [i, c["name"], c["unit"], c["target"], c["actual"], _rate(c["actual"], c["target"]), c["note"],
+               c.get("mid_target"), "是" if c.get("target_pending") else ""]
+        if period is not None:
+            row += [c["due_target"], Rate(c["rate"]) if c["rate"] is not None else None,
+                    basis.get(c["due_basis"], "无法计算（合同期或统计截止日期未填写）")]
+        body.append(row)
+    return header, body
 
 
 def _survey_sheets(t: dict, n: _Names) -> dict:

@@ -348,7 +348,7 @@ def value_errors(tables: dict, fw) -> list[str]:
         if r.get("failed") not in (0, 1):
             add("veto_checks", n, "failed", f"应为 0 或 1，实际为 {r.get('failed')}")
     for n, r in enumerate(tables["contract_indicators"], 1):
-        for c in ("target", "actual"):   # one field at a time, so each problem names its column
+        for c in ("target", "mid_target", "actual"):   # one field at a time, so each problem names its column
             try:
                 clean_indicator({"name": r.get("name") or "—", c: r.get(c)}, n)
             except InvalidValue as e:

@@ -107,8 +107,10 @@ def _station_fields(fields: dict) -> dict:
 
 
 def _assessment_fields(db, framework_id: str, fields: dict) -> dict:
-    """The assessment's row, with the framework frozen in it (its version and content)."""
-    _, version, data = framework_library.resolve(db, framework_id)
+    """The assessment's row, with the framework frozen in it (its version and content); `frozen_framework`
+    (version, content) freezes exactly the framework an earlier assessment used (the next term)."""
+    frozen = fields.get("frozen_framework")
+    _, version, data = (None, *frozen) if frozen else framework_library.resolve(db, framework_id)
     row = {k: fields.get(k) for k in store.ASSESSMENT_FIELDS}
     row.update(framework_id=framework_id, kind=_kind(fields.get("kind") or "末期"),
                period_label=fields.get("period_label") or "", evaluator_org=fields.get("evaluator_org") or "",
@@ -140,7 +142,8 @@ def new_assessment(db, station: dict, framework_id: str, lead_name: str, lead_pi
     station["identity_id"] = identity_id
     row = _assessment_fields(db, framework_id, fields)
     lead_name = _name(lead_name, "成员姓名不能为空")
-    pin_hash = _pin_hash(lead_pin, lead_name)   # slow: hashed before the write transaction
+    # slow: hashed before the write transaction; `lead_pin_hash` keeps the lead's PIN of an earlier term
+    pin_hash = fields.get("lead_pin_hash") or _pin_hash(lead_pin, lead_name)
     with transaction(db):
         if callable(identity_id):
             station["identity_id"] = identity_id()

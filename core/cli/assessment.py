@@ -12,7 +12,7 @@ import argparse
 from core.cli.base import command, open_db, parse_args
 from core.assessment.team import get_assessment, list_areas
 from core.demo.content import MEMBERS
-from core.demo.make import DEMO_PINS, create_demo
+from core.demo.make import DEMO_PINS, create_demo, create_next_term_demo
 from core.numbers import fmt_number
 from core.scoring.agreement import fmt_alpha
 from core.scoring.scoresheet import agreement
@@ -22,14 +22,21 @@ from core.scoring.scoresheet import result
 
 @command("demo")
 def cmd_demo(argv):
-    args = parse_args("demo", argv)
+    args = parse_args("demo", argv, flags={
+        "--next-term": "also start the same station's next term (2024—2025 中期) from the demo, locked as sent; "
+                       "its id is then the last line"})
 
     db = open_db(args.db, create=True)
     assessment_id = create_demo(db)
-    print("示例评估已创建。示例账号（姓名 PIN 角色）：")
+    print("示例评估已创建（专家均已提交评分，初稿反馈已记录）。示例账号（姓名 PIN 角色）：")
 
     for m in MEMBERS:
         print(f"  {m['name']}  {DEMO_PINS[m['name']]}  {m['role']}")
+    if args.next_term:
+        print(f"示例评估 {assessment_id} 已锁定（报告定稿）。")
+        assessment_id = create_next_term_demo(db, assessment_id)
+        print(f"已开始同一社工站的下一次评估（2024—2025 年度中期，编号 {assessment_id}），沿用团队、框架、评估方与协议指标，"
+              "上期评估意见取自已锁定的末期报告；账号与 PIN 同上。")
     print(assessment_id)
     return 0
 

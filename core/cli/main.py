@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scoresheet": ("report", "write one expert's score sheet PDF: scoresheet ID --member NAME --db PATH --out FILE.pdf"),
     "unlock-member": ("server", "lift the wrong-PIN lockout of a member (--member NAME) or a client address (--address IP)"),
     "serve": ("server", "start the app for the team: HTTPS on the LAN with the laptop's own certificate (made on first start)"),
+    "new-term": ("terms", "start the station's next assessment from assessment ID (team, framework, 评估方, indicators); last line the new id"),
     "import-register": ("station", "import a register file (.xlsx/.csv) into an assessment; last line 'persons N; households M'"),
 }
 

@@ -19,7 +19,7 @@ from core.framework.model import Framework, framework_of_row
 from core.scoring.agreement import compute as agreement_compute, fmt_alpha
 from core.labels import ROLES, SATISFACTION_SCALE
 from core.numbers import D, fmt_number, round_half_up
-from core.scoring.totals import STATION, Cell, Result, build_cells, compute
+from core.scoring.totals import STATION, Cell, Result, build_cells, compute, projection_note
 
 DEFAULT_REFRESH_SECONDS = 5
 NA_TEXT = "不适用"
@@ -201,7 +201,17 @@ class Dashboard:
 
     @property
     def third_party_text(self) -> str:
-        return "—" if self.result.third_party is None else fmt_number(self.result.third_party)
+        if self.result.third_party is None:
+            return "—"
+        # marked 折算 once scoring is complete and a section still has no score (wholly N/A); while scoring goes on
+        # the metric says 目前 and the caption says on what the figure rests
+        done = self.result.third_party_complete and self.projection_note
+        return fmt_number(self.result.third_party) + ("（折算）" if done else "")
+
+    @property
+    def projection_note(self) -> str:
+        """On what a projected third-party total rests (the same words as the report's 表 1 and the Excel)."""
+        return projection_note(self.result)
 
     @property
     def final(self) -> Decimal | None:
@@ -467,7 +477,9 @@ def completion_chart(dash: Dashboard) -> go.Figure | None:
                hovertemplate="%{x}：%{text}<extra></extra>")
     line = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=100, y1=100,
                 line=dict(color="#555", dash="dash"))
-    return _figure([bar], "协议指标完成率（虚线为 100%）", height=420, shapes=[line],
+    midterm = any(r.get("due_basis") in ("mid", "prorated") for r in rows)   # a 中期: against the targets due
+    title = "协议指标进度完成率（占中期应完成量，虚线为 100%）" if midterm else "协议指标完成率（虚线为 100%）"
+    return _figure([bar], title, height=420, shapes=[line],
                    yaxis=dict(title=dict(text="完成率（%）"), rangemode="tozero"), xaxis=dict(tickangle=-35))
 
 

@@ -10,15 +10,13 @@ from core.station import data as station_data
 from core.day.dashboard import Dashboard, DashboardData, build
 from core.privacy import scrubber
 
-from core.station.indicators import indicator_rows
-
 
 def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bool = True) -> DashboardData:
     """Everything one refresh reads (a fixed handful of indexed queries), as DashboardData."""
     rows = dashboard_db.load(db, assessment_id)
     return DashboardData(
         **rows,
-        indicators=indicator_rows(station_data.list_indicators(db, assessment_id)) if with_station_data else None,
+        indicators=station_data.indicator_view(db, assessment_id) if with_station_data else None,
         survey=calls.survey_results(db, assessment_id) if with_survey else None,
     )
 

@@ -252,3 +252,24 @@ CLOSING_POINTS = [
     "重点探索数字技术在基层的应用，切实反馈出社群困难群体分布、资源点位等内容，提高服务效率和质量，打造出具有公益慈善品牌的"
     "特色亮点服务。",
 ]
+
+
+# The same station's next term (`python -m core demo --next-term`): the 2024—2025 中期, started from the
+# locked 末期 above (core.terms.nextterm), with the contract and the station's figures to its statistics date —
+# half the contract period gone (184 of 365 days), some indicators on schedule and some behind.
+NEXT_TERM = {
+    "name": "【示例】元岗街社工服务站 2024—2025 年度中期评估",
+    "contract_start": "2025-03-17",
+    "contract_end": "2026-03-16",
+    "stats_start": "2025-03-17",
+    "stats_end": "2025-09-16",
+    "visit_date": "2025-09-25",
+    "funding_wan": 240,
+}
+# name -> (mid-term target stated in the contract or None (pro-rated), actual to the statistics date)
+NEXT_TERM_INDICATORS = {
+    "电话访问": (None, 1010), "入户探访": (None, 270), "个案接案": (50, 52), "个案服务节数": (250, 238),
+    "个案结案": (30, 24), "小组": (None, 16), "小组节数": (None, 84), "小组服务人次": (None, 610),
+    "大型社区活动": (None, 3), "大型社区活动服务人次": (None, 900), "中小型社区活动": (None, 13),
+    "中小型社区活动服务人次": (None, 700), "新登记志愿者": (None, 120), "志愿者骨干": (None, 8), "志愿者队伍": (None, 2),
+}

@@ -13,6 +13,8 @@ from core.demo import station as demo_station
 from core.demo import survey as demo_survey
 from core.report import edits as report_edit
 from core.scoring import scoresheet
+from core.scoring import signoff
+from core.terms import nextterm
 from core.station import data as station_data
 from core.assessment import team
 
@@ -20,7 +22,10 @@ from core.assessment import team
 DEMO_PINS = {m["name"]: m["pin"] for m in demo_content.MEMBERS}
 
 
-def create_demo(db) -> int:
+def create_demo(db, finished: bool = True) -> int:
+    """The demo assessment as the sample report was sent: every score, finding, party score, feedback (初稿 too)
+    and 建议 recorded and, when `finished`, the five experts' scores submitted (signed), so the 落款 names them.
+    `finished=False` stops before the submissions (the experts can still change their scores)."""
     with transaction(db):
         sid = team.create_station(db, demo_content.STATION["name"], communities=demo_content.COMMUNITIES,
                                **{k: v for k, v in demo_content.STATION.items() if k != "name"})
@@ -61,4 +66,28 @@ def create_demo(db) -> int:
         for key, text in demo_content.FEEDBACK.items():
             report_edit.set_text(db, assessment_id, lead_id, key, text)
         report_edit.set_text(db, assessment_id, lead_id, "closing_points", "\n".join(demo_content.CLOSING_POINTS))
+    if finished:
+        for m in demo_content.MEMBERS:
+            if m.get("sections"):
+                signoff.submit_sections(db, assessment_id, ids[m["name"]])
     return assessment_id
+
+
+def create_next_term_demo(db, demo_id: int) -> int:
+    """The same station's next term, so its history and carry-over show at once: the demo (`demo_id`) is
+    locked as sent, and the 2024—2025 中期 starts from it (core.terms.nextterm: team with the demo PINs, framework,
+    评估方, 片区, indicators, 上期评估意见) with its contract dates and the figures to its statistics date."""
+    lead_id = next(m["id"] for m in team.list_members(db, demo_id) if m["role"] == "lead")
+    if team.get_assessment(db, demo_id)["status"] != "locked":
+        team.set_locked(db, demo_id, lead_id, True)
+    out = nextterm.start_next_term(db, demo_id, kind="中期", keep_pins=True)
+    aid = out["assessment_id"]
+    lead = next(m["id"] for m in team.list_members(db, aid) if m["role"] == "lead")
+    with transaction(db):
+        team.update_assessment(db, aid, lead, **demo_content.NEXT_TERM)
+        rows = station_data.list_indicators(db, aid)
+        for r in rows:
+            mid, actual = demo_content.NEXT_TERM_INDICATORS.get(r["name"], (None, None))
+            r.update(mid_target=mid, actual=actual, target_pending=0)
+        station_data.save_indicators(db, aid, lead, rows)
+    return aid

@@ -348,11 +348,13 @@ REPORT_THRESHOLDS = {
     "satisfaction": "90",        # 服务对象总体满意度
     "awareness": "80",           # 服务知晓度（知晓 5 项中 3 项以上）
     "register_complete": "100",  # 名册信息完整率（户号、类别、电话齐全）
+    "progress": "95",            # 中期：完成量占截至统计日应完成量的比例，达到即“按期完成”
 }
 THRESHOLD_LABELS = {
     "completion": "协议指标完成率", "cert_ratio": "持证社工比例", "experience_ratio": "从业两年以上社工比例",
     "attendance_rate": "到岗率", "training_rate": "继续教育达标率", "retention": "稳岗率",
     "satisfaction": "服务对象总体满意度", "awareness": "服务知晓度", "register_complete": "名册信息完整率",
+    "progress": "中期进度（占应完成量）",
 }
 # The 结语's judgement per grade ({years} = years of operation, blank when unknown).
 DEFAULT_JUDGEMENTS = {
@@ -382,6 +384,49 @@ DEFAULT_AGREEMENT_READINGS = {
 }
 
 
+# The 中期 wording (issue 24): a 中期 is judged against the targets due by its statistics date, and its
+# sentences speak of progress and of what to do by 末期. Placeholders: {station} the short name, {date} the
+# statistics date, {basis} how the due figures were set, {total}/{done}/{short} counts, {items} the listed
+# indicators, {threshold} the progress threshold, {section} a section's name; an item: {name} {actual} {unit}
+# {due} {rate} {target} {annual_rate}.
+DEFAULT_MIDTERM = {
+    "rate_phrase": "中期应完成量",
+    "progress_good": "从以上数据可知，截至{date}，{station}各项工作指标均已按期完成（{basis}），服务进度整体把握到位。",
+    "progress_short": "从以上数据可知，截至{date}，{station} {total} 项协议指标中 {done} 项已按期完成，{items} {short} 项"
+                      "进度滞后于中期应完成量（{basis}），需要关注。",
+    "strength": "协议指标进度方面，{total} 项协议指标的完成量均达到截至{date}应完成量的 {threshold}以上（{basis}；"
+                "以上数据由社工站提供，见附件 1），按期完成。",
+    "concern": "协议指标进度方面，{short} 项协议指标的完成进度低于截至{date}应完成量的 {threshold}（{basis}）：{items}。"
+               "建议社工站分析进度滞后的原因，制定追赶计划，在末期评估前完成全年协议指标量。",
+    "item": "{name}完成 {actual} {unit}，中期应完成量 {due} {unit}，进度完成率 {rate}（全年协议指标量 {target} {unit}，占全年 {annual_rate}）",
+    "closing_point": "建议社工站在末期评估前重点改进{section}方面：{items}。",
+    "closing_intro": "为在末期评估前更好地完成服务，{station}在后续服务中可以更加关注以下几个方面：",
+}
+_MIDTERM_FIELDS = dict(station="", date="", basis="", total=0, done=0, short=0, items="", threshold="", section="",
+                       name="", actual="", unit="", due="", rate="", target="", annual_rate="")
+
+
+def parse_midterm(block) -> dict:
+    """The `report.midterm` block: the 中期 sentences (every key optional; the defaults above)."""
+    if block is None:
+        return dict(DEFAULT_MIDTERM)
+    if not isinstance(block, dict):
+        raise FrameworkError("report.midterm：应为键值对象（中期报告的表述）")
+    out = dict(DEFAULT_MIDTERM)
+    for k, v in block.items():
+        if k not in DEFAULT_MIDTERM:
+            raise FrameworkError(f"report.midterm：未知的表述“{k}”（可用：{'、'.join(DEFAULT_MIDTERM)}）")
+        if not isinstance(v, str) or not v.strip():
+            raise FrameworkError(f"report.midterm.{k}：应为非空文字")
+        try:
+            v.format(**_MIDTERM_FIELDS)
+        except (KeyError, IndexError, ValueError):
+            raise FrameworkError(f"report.midterm.{k}：表述中含有不认识的占位（可用："
+                                 f"{'、'.join('{' + f + '}' for f in _MIDTERM_FIELDS)}）") from None
+        out[k] = v
+    return out
+
+
 @dataclass(frozen=True)
 class ReportRules:
     """The framework's `report:` block: thresholds (values as data), the 结语's judgement per
@@ -394,6 +439,7 @@ class ReportRules:
     document_sections: dict = field(default_factory=dict)   # 查阅资料 item -> section code; 'default'
     agreement: dict = field(default_factory=lambda: {k: D(v) for k, v in DEFAULT_AGREEMENT.items()})
     agreement_readings: dict = field(default_factory=lambda: dict(DEFAULT_AGREEMENT_READINGS))
+    midterm: dict = field(default_factory=lambda: dict(DEFAULT_MIDTERM))   # the 中期 wording
 
     def agreement_band(self, alpha) -> str:
         """'reliable' / 'tentative' / 'unreliable' for an α, 'none' when α cannot be computed."""
@@ -511,4 +557,5 @@ def parse_report_rules(block, fw: "Framework | None" = None) -> ReportRules:
         raise FrameworkError("report.agreement：tentative 阈值不能高于 reliable 阈值")
     return ReportRules(thresholds=th, judgements=judgements, veto_judgement=veto,
                        basis=tuple(str(b) for b in basis), standard=str(block.get("standard") or DEFAULT_STANDARD),
-                       document_sections=docs, agreement=agreement, agreement_readings=readings)
+                       document_sections=docs, agreement=agreement, agreement_readings=readings,
+                       midterm=parse_midterm(block.get("midterm")))

@@ -21,6 +21,7 @@ from core.report import review
 from core.report import words as report_text
 from core.labels import ASSESSMENT_FIELDS, STATION_FIELDS
 from core.numbers import fmt_number
+from core.station.staffing import STAFFING_FIELDS
 
 if TYPE_CHECKING:
     from core.report.data import ReportData
@@ -98,6 +99,51 @@ def typed_number_mismatches(d: ReportData, scrub: Callable[[str], str] | None = 
     return list(dict.fromkeys(out))
 
 
+# The staffing figures the report's 人员配置 paragraph and 附件2 rest on (the per-group attendance figures are
+# optional: the sample report itself gives 非持证 attendance without a due figure).
+STAFFING_NEEDED = ("required", "on_post", "cert_intermediate", "cert_assistant", "non_certified", "experienced",
+                   "attendance_due", "attendance_actual", "training_due", "training_actual", "continuous")
+
+
+def _names(rows: list[dict]) -> str:
+    return "、".join(r.get("name") or "（无名称）" for r in rows)
+
+
+def station_data_items(d: ReportData) -> list[CheckItem]:
+    """The contract indicators without a target, a 中期 due figure or an actual, targets carried over and not
+    confirmed, each staffing figure missing, and a team with no expert — each named."""
+    out = []
+    if not d.indicators:
+        out.append(CheckItem("indicators", "协议指标完成情况尚未录入", True, "station_data"))
+    no_target = [r for r in d.indicators if r.get("target") in (None, "")]
+    if no_target:
+        out.append(CheckItem("indicator_target", f"{len(no_target)} 项协议指标缺少协议指标量：{_names(no_target)}", True,
+                             "station_data"))
+    no_due = [r for r in d.indicators if r not in no_target and d.period is not None and r.get("due_target") is None]
+    if no_due:
+        out.append(CheckItem("indicator_due", f"{len(no_due)} 项协议指标的中期应完成量无法计算（合同期或统计截止日期未填写，"
+                             f"也没有中期指标量）：{_names(no_due)}", True, "station_data"))
+    no_actual = [r for r in d.indicators if r.get("actual") in (None, "")]
+    if no_actual:
+        out.append(CheckItem("indicator_actual", f"{len(no_actual)} 项协议指标尚未填写完成量：{_names(no_actual)}", True,
+                             "station_data"))
+    pending = [r for r in d.indicators if r.get("target_pending") and r not in no_target]
+    if pending:
+        out.append(CheckItem("indicator_pending", f"{len(pending)} 项协议指标的协议指标量从上期沿用，尚待与本期合同核对确认："
+                             f"{_names(pending)}", True, "station_data"))
+    if d.staffing is None:
+        out.append(CheckItem("staffing", "人员配置（到岗、持证、继续教育、稳岗）尚未录入", True, "station_data"))
+    else:
+        missing = [STAFFING_FIELDS[k][0] for k in STAFFING_NEEDED if d.staffing.get(k) is None]
+        if missing:
+            out.append(CheckItem("staffing_fields", f"人员配置尚缺 {len(missing)} 项数字：{'、'.join(missing)}", True,
+                                 "station_data"))
+    if not d.expert_names:
+        out.append(CheckItem("experts", "评估团队中还没有评估专家（只有组长），请在评估设置中添加专家并分配评分部分", True,
+                             "setup"))
+    return out
+
+
 def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[CheckItem]:
     """Every item missing or inconsistent, blocking ones first."""
     items: list[CheckItem] = []
@@ -124,10 +170,7 @@ def check(d: ReportData, scrub: Callable[[str], str] | None = None) -> list[Chec
         add(CheckItem("fields", "社工站或评估信息未填写：" + "、".join(missing), True, "setup"))
     if not d.areas:
         add(CheckItem("areas", "尚未划分服务片区", True, "setup"))
-    if not d.indicators:
-        add(CheckItem("indicators", "协议指标完成情况尚未录入", True, "station_data"))
-    if d.staffing is None:
-        add(CheckItem("staffing", "人员配置（到岗、持证、继续教育、稳岗）尚未录入", True, "station_data"))
+    items += station_data_items(d)
     if d.register is None:
         add(CheckItem("register", "重点服务对象名册尚未导入", True, "register"))
     if d.survey is None:

@@ -25,7 +25,6 @@ from core.framework.model import Framework
 from core.numbers import D
 from core.privacy import scrubber
 from core.scoring.totals import Result
-from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.labels import ATTACHMENT_TYPES, FINDING_KINDS, section_label
 from core.agency.overview import report_history
@@ -105,6 +104,8 @@ class ReportData:
     agreement: object | None = None                              # core.scoring.agreement.Agreement (experts' agreement)
     agreement_first: object | None = None                        # the same on the scores as submitted, when revised
     history: list[dict] = field(default_factory=list)            # 历次评估对比: earlier terms and this one (summaries)
+    period: object | None = None                                 # a 中期's core.station.indicators.Period, None for 末期
+    expert_names: list[str] = field(default_factory=list)        # active members with the expert role (not the lead)
     printed: list[dict] = field(default_factory=list)            # every free text printed, as typed: where, text, page
     known_names: dict = field(default_factory=dict)              # other stations/streets/districts/people (the check)
     issued: list[dict] = field(default_factory=list)             # report versions issued (db.report_versions)
@@ -127,7 +128,7 @@ class ReportData:
 
 
 def _indicators(db, assessment_id: int) -> list[dict]:
-    return indicator_rows(station_data.list_indicators(db, assessment_id))
+    return station_data.indicator_view(db, assessment_id)
 
 
 def _staffing(db, assessment_id: int) -> dict | None:
@@ -316,6 +317,8 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
         agreement_first=scoresheet.agreement(db, assessment_id, first=True)
         if scoresheet.any_revision(db, assessment_id) else None,
         history=report_history(db, assessment_id) if a.get("report_history") != 0 else [],
+        period=station_data.indicator_period(db, assessment_id),
+        expert_names=[m["name"] for m in members if m["role"] == "expert" and m["active"]],
         printed=_printed(fw, areas, items, raw_texts, entered, checks) + _printed_feedback(db, assessment_id, raw_texts),
         known_names=names_elsewhere(db, assessment_id),
         issued=[dict(v, feedback=scrub(v["feedback"])) for v in report_versions.list_versions(db, assessment_id)],

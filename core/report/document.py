@@ -177,7 +177,8 @@ def summary(data: ReportData) -> list:
     if comment:
         story.append(P(comment, "body"))
     if any(r.get("rate") is not None for r in data.indicators):
-        story += [Keep([Chart("completion"), P("图 1  协议指标完成率（虚线为 100%）", "caption")])]
+        what = "协议指标进度完成率（占中期应完成量，虚线为 100%）" if report_text.midterm(data) else "协议指标完成率（虚线为 100%）"
+        story += [Keep([Chart("completion"), P(f"图 1  {what}", "caption")])]
     for n, sec in enumerate(data.sections, 3):
         story.append(P(f"（{report_text.cn(n)}）{sec.name}", "h2"))
         for k_i, kind_ in enumerate(("strength", "concern"), 1):
@@ -292,10 +293,12 @@ def score_tables(data: ReportData) -> list:
         rows.append([s.name + ("（按片区评分）" if s.scope == "area" else ""), report_text.num(s.points),
                      report_text.num(s.score) if s.score is not None else "未评", rate])
     tp = data.result.third_party
-    rows.append(["第三方评估合计", report_text.num(sum(s.points for s in data.sections)),
+    projected = report_text.projection_sentence(data)
+    rows.append(["第三方评估合计" + ("（折算）" if projected else ""), report_text.num(sum(s.points for s in data.sections)),
                  report_text.num(tp) if tp is not None else "未评", ""])
     out += [Gap(4), P("表 1  第三方评估各部分得分", "caption"),
             T(rows, [70 * MM, 25 * MM, 25 * MM, 25 * MM], align_center_from=1, bold_last=True)]
+    out += [P("注：" + t, "note") for t in ([projected] if projected else []) + report_text.na_sentences(data)]
     rows = [["评估方", "权重", "评分（满分）", "加权得分"]]
     for p in data.parties:
         score = (report_text.num(p.score) if p.score is not None else "未录入") + ("（预计）" if p.projected and p.score is not None else "")
@@ -345,16 +348,31 @@ def annexes(data: ReportData, titles: list[str]) -> list:
 
 
 def indicator_annex(data: ReportData, titles: list[str]) -> list:
-    """附件1: the contract indicators, target, actual and rate."""
+    """附件1: the contract indicators, target, actual and rate; a 中期 shows the annual target and the target due
+    by its statistics date side by side, the rate against the due one and the share of the year."""
     out: list = [P(f"附件1：{titles[0]}", "h2")]
-    rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
-    for i, r in enumerate(data.indicators, 1):
-        rows.append([str(i), r.get("name") or "", r.get("unit") or "", report_text.num(r.get("target")) or "—",
-                     report_text.num(r.get("actual")) or "—", r.get("rate_text") or "—"])
+    n = report_text.num
+    if report_text.midterm(data):
+        rows = [["序号", "服务指标", "单位", "全年协议指标量", "中期应完成量", "完成量", "进度完成率", "占全年"]]
+        for i, r in enumerate(data.indicators, 1):
+            rows.append([str(i), r.get("name") or "", r.get("unit") or "", n(r.get("target")) or "—",
+                         n(r.get("due_target")) or "—", n(r.get("actual")) or "—", r.get("rate_text") or "—",
+                         r.get("annual_rate_text") or "—"])
+        widths = [10 * MM, 40 * MM, 12 * MM, 20 * MM, 20 * MM, 18 * MM, 18 * MM, 18 * MM]
+        basis = report_text.due_basis(data)
+        note = (f"注：中期应完成量{basis or '无法计算（合同期或统计截止日期未填写）'}；进度完成率 = 完成量 ÷ 中期应完成量，"
+                "占全年 = 完成量 ÷ 全年协议指标量，四舍五入保留两位小数。数据由社工站提供。")
+    else:
+        rows = [["序号", "服务指标", "单位", "协议指标量", "完成量", "完成率"]]
+        for i, r in enumerate(data.indicators, 1):
+            rows.append([str(i), r.get("name") or "", r.get("unit") or "", n(r.get("target")) or "—",
+                         n(r.get("actual")) or "—", r.get("rate_text") or "—"])
+        widths = [12 * MM, 52 * MM, 16 * MM, 26 * MM, 26 * MM, 26 * MM]
+        note = "注：完成率 = 完成量 ÷ 协议指标量，四舍五入保留两位小数。数据由社工站提供。"
     if len(rows) == 1:
-        rows.append(["", "尚未录入协议指标", "", "", "", ""])
-    out.append(T(rows, [12 * MM, 52 * MM, 16 * MM, 26 * MM, 26 * MM, 26 * MM], align_center_from=2, where="附件1"))
-    out.append(P("注：完成率 = 完成量 ÷ 协议指标量，四舍五入保留两位小数。数据由社工站提供。", "note"))
+        rows.append(["", "尚未录入协议指标"] + [""] * (len(rows[0]) - 2))
+    out.append(T(rows, widths, align_center_from=2, where="附件1"))
+    out.append(P(note, "note"))
     return out
 
 

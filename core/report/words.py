@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.labels import FEEDBACK_KEYS, FINDING_KINDS, INTERVIEW_GROUPS, TEXT_KEYS  # noqa: F401 (TEXT_KEYS: pages read it here)
-from core.numbers import fmt_number
+from core.numbers import D, fmt_number
+from core.scoring.totals import projection_note
+from core.station.indicators import due_basis_text
 from core.survey.rules import MIN_SAMPLE
 from core.survey.rules import OVERALL
 
@@ -378,8 +380,34 @@ _PHRASES = {
 }
 
 
+def midterm(d: ReportData) -> bool:
+    """A 中期 report: judged against the targets due by its statistics date, worded as progress."""
+    return getattr(d, "period", None) is not None
+
+
+def mid_words(d: ReportData, key: str, **values) -> str:
+    """One of the framework's 中期 sentences (report.midterm) with its placeholders filled from the data."""
+    base = dict(station=d.short_name, date=date_cn(d.assessment.get("stats_end")), basis=due_basis(d),
+                threshold=pct(threshold(d, "progress")))
+    return rules(d).midterm[key].format(**{**base, **values})
+
+
+def due_basis(d: ReportData) -> str:
+    """'按合同期已过 50.41% 折算' / '按合同约定的中期指标量' for a 中期, '' for a 末期."""
+    return due_basis_text(d.indicators, d.period)
+
+
+def rated_indicators(d: ReportData) -> tuple[list[dict], list[dict]]:
+    """(the indicators with a rate, those of them short): below the completion threshold for a 末期, below the
+    progress threshold (of the target due by the statistics date) for a 中期."""
+    rated = [r for r in d.indicators if r.get("rate") is not None]
+    key = "progress" if midterm(d) else "completion"
+    return rated, [r for r in rated if not meets(d, key, r["rate"])]
+
+
 def progress_paragraph(d: ReportData) -> str:
-    """二(二): every contract indicator with its completion rate, grouped as the sample report does."""
+    """二(二): every contract indicator with its completion rate, grouped as the sample report does (a 中期:
+    the rate of the target due by its statistics date, and how that target was set)."""
     if not d.indicators:
         return "社工站尚未录入协议指标完成情况。"
     clauses: list[tuple[str, list[str], list[str]]] = []   # (family, phrases, rates)
@@ -392,36 +420,55 @@ def progress_paragraph(d: ReportData) -> str:
             clauses[-1][2].append(r["rate_text"])
         else:
             clauses.append((fam, [first.format(v=v, u=u).strip()], [r["rate_text"]]))
+    of = rules(d).midterm["rate_phrase"] if midterm(d) else "协议指标量"
     parts = []
     for _, phrases, rates in clauses:
-        lead = "分别完成协议指标量的 " if len(rates) > 1 else "完成协议指标量的 "
+        lead = f"分别完成{of}的 " if len(rates) > 1 else f"完成{of}的 "
         parts.append("，".join(phrases) + "，" + lead + list_cn(rates))
+    if midterm(d):
+        basis = due_basis(d)
+        return ("截至" + date_cn(d.assessment.get("stats_end")) + "，社工站共" + "；".join(parts) + "。（" + of
+                + (f"{basis}；" if basis else "；") + "以上数据由社工站提供，各项目指标的全年协议指标量、中期应完成量及完成情况见附件 1）")
     return "社工站共" + "；".join(parts) + "。（以上数据由社工站提供，各项目指标完成情况见附件 1）"
 
 
 def progress_comment_default(d: ReportData) -> str:
     """二(二)'s summary: the sample's sentence when every indicator reaches the framework's completion
-    threshold, otherwise the indicators that fall short, by name and rate."""
-    rated = [r for r in d.indicators if r.get("rate") is not None]
+    threshold, otherwise the indicators that fall short, by name and rate (a 中期: the framework's 中期 wording,
+    on schedule or behind it)."""
+    rated, short = rated_indicators(d)
     if not rated:
         return ""
-    short = [r for r in rated if not meets(d, "completion", r["rate"])]
+    named = "、".join(f"{r['name']}（{r['rate_text']}）" for r in short)
+    if midterm(d):
+        if not short:
+            return mid_words(d, "progress_good")
+        return mid_words(d, "progress_short", total=len(rated), done=len(rated) - len(short), items=named,
+                         short=len(short))
     if not short:
         return (f"从以上数据可知，{d.short_name}各项工作指标完成情况良好，在服务进度方面整体把握到位。")
-    names = "、".join(f"{r['name']}（{r['rate_text']}）" for r in short)
     if len(short) == len(rated):          # never "15 项…中 0 项已完成"
-        return f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标均未达到协议指标量：{names}，需要关注。"
+        return f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标均未达到协议指标量：{named}，需要关注。"
     s = f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标中"
-    return (s + f" {len(rated) - len(short)} 项已完成或超额完成，"
-            + names + f" {len(short)} 项未达到协议指标量，需要关注。")
+    return (s + f" {len(rated) - len(short)} 项已完成或超额完成，" + named + f" {len(short)} 项未达到协议指标量，需要关注。")
+
+
+def _mid_item(d: ReportData, r: dict) -> str:
+    return mid_words(d, "item", name=r["name"], actual=num(r.get("actual")), unit=r.get("unit") or "",
+                     due=num(r.get("due_target")), rate=r["rate_text"], target=num(r.get("target")),
+                     annual_rate=r["annual_rate_text"])
 
 
 def completion_items(d: ReportData, kind: str) -> list[str]:
-    """For the section holding the contract-completion indicator: all met (值得肯定) or the ones short (需要关注)."""
-    rated = [r for r in d.indicators if r.get("rate") is not None]
+    """For the section holding the contract-completion indicator: all met (值得肯定) or the ones short (需要关注);
+    a 中期 in the framework's 中期 wording (progress against the targets due, what to do by 末期)."""
+    rated, short = rated_indicators(d)
     if not rated:
         return []
-    short = [r for r in rated if not meets(d, "completion", r["rate"])]
+    if midterm(d):
+        if kind == "strength":
+            return [] if short else [mid_words(d, "strength", total=len(rated))]
+        return [mid_words(d, "concern", short=len(short), items="；".join(_mid_item(d, r) for r in short))] if short else []
     t = pct(threshold(d, "completion"))
     if kind == "strength":
         return [] if short else [f"协议指标完成方面，{len(rated)} 项协议指标的完成率均达到 {t}（以上数据由社工站提供，见附件 1）。"]
@@ -739,6 +786,37 @@ def feedback_missing(d: ReportData) -> list[tuple[str, bool]]:
     return out
 
 
+def projection_sentence(d: ReportData) -> str:
+    """Under 表 1 when a section has no score: the total is projected, and on what it rests."""
+    note = projection_note(d.result)
+    if not note:
+        return ""
+    party = next((p for p in d.parties if p.computed), None)
+    scale = f"{num(party.max)} 分" if party is not None else "满分"
+    return f"第三方评估合计为折算分：{note}为 {scale}。"
+
+
+def na_sentences(d: ReportData) -> list[str]:
+    """One sentence per section with N/A indicators: which, and how many points leave its denominator (a
+    section wholly N/A is not scored)."""
+    out = []
+    for sec in d.result.sections:
+        na = [i for i in sec.indicators if i.status == "na"]
+        if not na:
+            continue
+        pts = sum((D(i.indicator.points) for i in na), Decimal(0))
+        names = "、".join(f"{i.indicator.code} {i.indicator.name}（{num(i.indicator.points)} 分）" for i in na)
+        s = f"{sec.name}有 {len(na)} 项指标评为不适用：{names}，共 {num(pts)} 分"
+        if sec.score is None and len(na) == len(sec.indicators):
+            s += "，该部分全部指标不适用，未评分，不计入第三方评估合计。"
+        else:
+            rest = D(sec.points) - pts if D(sec.points) >= pts else Decimal(0)
+            s += (f"，不计入该部分的分母，该部分按其余 {num(sec.counted_max)} 分的得分折算为 {num(sec.points)} 分。"
+                  if sec.counted_max else f"，不计入该部分的分母（其余 {num(rest)} 分尚未评分）。")
+        out.append(s)
+    return out
+
+
 def grade_sentence(d: ReportData) -> str:
     return f"经过评估，{d.short_name}本次{d.assessment['kind']}评估的等级为："
 
@@ -810,8 +888,9 @@ def closing_points_draft(d: ReportData) -> list[str]:
         if not heads:
             continue
         shown = heads[:3]
-        out.append(f"建议社工站在{sec.name}方面重点改进：" + "；".join(shown)
-                   + ("等" if len(heads) > len(shown) else "") + "。")
+        listed = "；".join(shown) + ("等" if len(heads) > len(shown) else "")
+        out.append(mid_words(d, "closing_point", section=sec.name, items=listed) if midterm(d)
+                   else f"建议社工站在{sec.name}方面重点改进：{listed}。")
     return out
 
 
@@ -821,6 +900,8 @@ def closing_points(d: ReportData) -> list[str]:
 
 
 def closing_points_intro(d: ReportData) -> str:
+    if midterm(d):
+        return mid_words(d, "closing_intro")
     return f"为提供更好的社工服务，未来{d.short_name}的服务发展可以更加关注以下几个方面："
 
 

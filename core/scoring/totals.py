@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 from core.framework.model import Framework, Indicator
-from core.numbers import D, round_half_up
+from core.numbers import D, fmt_number, round_half_up
 
 DISAGREEMENT_SHARE = Decimal("0.2")
 STATION = ""
@@ -166,6 +166,35 @@ def third_party_score(sections: list[SectionResult], party_max: Decimal) -> Deci
         return None
     total = sum((s.score for s in scored), Decimal(0))
     return round_half_up(total / points * party_max, 2)
+
+
+def unscored_sections(result: Result) -> list[SectionResult]:
+    """The sections with no score at all (every indicator N/A or not yet scored) while another has one: the
+    third-party total then rests on the other sections only and is projected to the party's scale."""
+    if not any(s.score is not None for s in result.sections):
+        return []
+    return [s for s in result.sections if s.score is None]
+
+
+def third_party_projected(result: Result) -> bool:
+    """True when the third-party total is projected from part of the framework (a section has no score)."""
+    return bool(unscored_sections(result))
+
+
+def projection_note(result: Result) -> str:
+    """On what a projected third-party total rests, the same words in 表 1, on the dashboard and in Excel:
+    '服务监测未评（指标均不适用），合计按已评 80 分折算'; '' when every section has a score."""
+    missing = unscored_sections(result)
+    if not missing:
+        return ""
+    scored = sum((s.points for s in result.sections if s.score is not None), Decimal(0))
+
+    def why(s: SectionResult) -> str:
+        statuses = {i.status for i in s.indicators}
+        return "指标均不适用" if statuses == {"na"} else ("尚未评分" if "na" not in statuses else "指标不适用或尚未评分")
+
+    named = "；".join(f"{s.name}未评（{why(s)}）" for s in missing)
+    return f"{named}，合计按已评 {fmt_number(scored)} 分折算"
 
 
 def grade_for(fw: Framework, score, veto_failed: bool = False) -> str:

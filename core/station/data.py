@@ -24,7 +24,7 @@ from core.station import register_import as imports
 from core.scoring import scoresheet
 from core.assessment import team
 from core.errors import ImportRejected, InvalidValue
-from core.station.indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows
+from core.station.indicators import DEFAULT_INDICATORS, clean_indicator, clean_table, indicator_rows, period_of
 from core import privacy
 from core.masking import mask_name, mask_phone
 from core.privacy import scrubber
@@ -61,11 +61,21 @@ def list_indicators(db, assessment_id: int) -> list[dict]:
     return indicators_db.list_indicators(db, assessment_id)
 
 
+def indicator_view(db, assessment_id: int) -> list[dict]:
+    """core.station.indicators.indicator_rows of the stored rows, judged as the assessment's kind asks: a 中期
+    against the targets due by its statistics date (mid-term targets, else pro-rated), a 末期 the annual ones."""
+    return indicator_rows(list_indicators(db, assessment_id), period_of(team.get_assessment(db, assessment_id)))
+
+
+def indicator_period(db, assessment_id: int):
+    """The assessment's 中期 period (core.station.indicators.Period), None for a 末期."""
+    return period_of(team.get_assessment(db, assessment_id))
+
+
 def indicator_table(db, assessment_id: int) -> list[dict]:
     """Rows for display: core.station.indicators.indicator_rows (rate, rate_text, problem), free text masked."""
     scrub = scrubber(db, assessment_id)
-    return [dict(r, name=scrub(r["name"]), note=scrub(r["note"]))
-            for r in indicator_rows(list_indicators(db, assessment_id))]
+    return [dict(r, name=scrub(r["name"]), note=scrub(r["note"])) for r in indicator_view(db, assessment_id)]
 
 
 def save_indicators(db, assessment_id: int, member_id: int, rows: list[dict]) -> bool:
@@ -78,9 +88,9 @@ def save_indicators(db, assessment_id: int, member_id: int, rows: list[dict]) ->
 
 
 def save_indicator(db, assessment_id: int, member_id: int, name: str, unit: str = "", target=None,
-                   actual=None, note: str = "", indicator_id: int | None = None) -> int:
-    """Create or update one indicator (by id, else by name); returns its id."""
-    c = clean_indicator(dict(name=name, unit=unit, target=target, actual=actual, note=note))
+                   actual=None, note: str = "", indicator_id: int | None = None, mid_target=None) -> int:
+    """Create or update one indicator (by id, else by name); returns its id. Saving confirms its target."""
+    c = clean_indicator(dict(name=name, unit=unit, target=target, actual=actual, note=note, mid_target=mid_target))
     return indicators_db.save_indicator(db, assessment_id, member_id, indicator_id=indicator_id, **c)
 
 
@@ -381,7 +391,7 @@ def suggestion_evidence(db, assessment_id: int, survey) -> Evidence:
     staffing = get_staffing(db, assessment_id)
     register = _summary(db, assessment_id)
     return Evidence(
-        indicators=indicator_rows(list_indicators(db, assessment_id)),
+        indicators=indicator_view(db, assessment_id),
         staffing=staffing_figures(staffing) if staffing else None,
         recommendations=recommendations_db.list_recommendations(db, assessment_id),
         register=register,

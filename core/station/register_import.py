@@ -42,7 +42,9 @@ ALLOWED = (".xlsx", ".csv")
 INDICATOR_COLUMNS = {
     "name": ("指标名称", ("指标名称", "指标", "名称", "服务指标", "项目", "指标项目", "服务项目")),
     "unit": ("单位", ("单位", "计量单位")),
-    "target": ("协议指标量", ("协议指标量", "目标值", "目标", "指标量", "协议指标", "协议数", "合同指标量")),
+    "target": ("协议指标量", ("协议指标量", "目标值", "目标", "指标量", "协议指标", "协议数", "合同指标量", "全年协议指标量",
+                         "全年指标量", "年度指标量")),
+    "mid_target": ("中期指标量", ("中期指标量", "中期目标", "中期协议指标量", "中期应完成量", "中期指标")),
     "actual": ("实际完成量", ("实际完成量", "实际完成", "完成量", "实际", "完成数", "实际完成数")),
     "note": ("备注", ("备注", "说明")),
 }
@@ -264,7 +266,7 @@ def _num_out(d: Decimal) -> int | float:
 # ---------- contract indicators ----------
 
 def parse_indicators(filename: str, data: bytes) -> list[dict]:
-    """Rows {name, unit, target, actual, note} from an indicator file; ImportRejected on any problem.
+    """Rows {name, unit, target, mid_target, actual, note} from an indicator file; ImportRejected on any problem.
 
     Target must be a number > 0; actual a number >= 0; names unique; every number range-checked
     (see `_number`). The header may stand below title rows.
@@ -314,12 +316,29 @@ def parse_indicators(filename: str, data: bytes) -> list[dict]:
                 errors.append(f"第 {n} 行“{a_title}”：{e}")
         out.append({"name": name, "unit": get(cells, "unit"),
                     "target": _num_out(target) if target is not None and target > 0 else None,
+                    "mid_target": _mid_target(get(cells, "mid_target"), n, errors),
                     "actual": _num_out(actual) if actual is not None and actual >= 0 else None,
-                    "note": get(cells, "note")})
+                    "note": get(cells, "note"), "target_pending": 0})
     if not out:
         errors.append("文件中没有指标数据（表头之后没有任何行）")
     _reject(errors)
     return out
+
+
+def _mid_target(raw: str, n: int, errors: list[str]):
+    """The optional 中期指标量 of an indicator row: blank (the annual target is pro-rated) or a number > 0."""
+    if not raw:
+        return None
+    title = INDICATOR_COLUMNS["mid_target"][0]
+    try:
+        v = _number(raw)
+    except ValueError as e:
+        errors.append(f"第 {n} 行“{title}”：{e}")
+        return None
+    if v <= 0:
+        errors.append(f"第 {n} 行“{title}”：应大于 0（实际为 {raw}），合同未约定中期指标量时请留空")
+        return None
+    return _num_out(v)
 
 
 # ---------- key-client register ----------
@@ -708,15 +727,15 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
 
 def indicator_template(kind: str = "xlsx", rows: list[dict] | None = None) -> bytes:
     """Template with the usual Guangzhou indicators (or the given rows, for an export)."""
-    header = [INDICATOR_COLUMNS[f][0] for f in ("name", "unit", "target", "actual", "note")]
+    header = [INDICATOR_COLUMNS[f][0] for f in ("name", "unit", "target", "mid_target", "actual", "note")]
     if rows is None:
-        body = [[name, unit, "", "", ""] for name, unit in DEFAULT_INDICATORS]
+        body = [[name, unit, "", "", "", ""] for name, unit in DEFAULT_INDICATORS]
     else:
-        body = [[r.get("name", ""), r.get("unit", ""), r.get("target"), r.get("actual"), r.get("note", "")]
-                for r in rows]
+        body = [[r.get("name", ""), r.get("unit", ""), r.get("target"), r.get("mid_target"), r.get("actual"),
+                 r.get("note", "")] for r in rows]
     if kind == "csv":
         return _csv(header, [["" if v is None else v for v in r] for r in body])
-    return _xlsx(header, body, "协议指标", [22, 8, 12, 12, 30])
+    return _xlsx(header, body, "协议指标", [22, 8, 12, 12, 12, 30])
 
 
 def client_template(kind: str = "xlsx") -> bytes:

@@ -21,7 +21,7 @@ def two_terms(server):
     from db.connection import connect
 
     db = connect(server.db_path)
-    aid = create_demo(db)
+    aid = create_demo(db, finished=False)
     doc = export_assessment(db, aid)
     earlier = json.loads(json.dumps(doc))
     earlier["tables"]["assessments"][0].update(period_label="2022—2023 年度", visit_date="2023-03-02")
