@@ -113,7 +113,7 @@ FILE_KINDS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "docx": "Word（docx）",
 AUDIT_FIELDS = {
     # added by issue 26 (no internal field name on the audit page)
     "report_history": "报告含历次评估对比", "identity_id": "社工站（历次评估）", "agency_code": "机构内部编号",
-    "scores_revealed_at": "向专家公开评分时间",
+    "scores_revealed_at": "向专家公开评分时间", "mid_target": "中期指标量", "target_pending": "目标值待定",
     # scores, overrides, findings, parties, veto
     "value": "分数", "na": "不适用", "note": "备注", "detail": "评分明细", "criteria": "达标项", "level": "达到程度",
     "reason": "理由", "score": "评分", "comment": "意见", "failed": "未通过", "text": "内容", "kind": "类型",
