@@ -5,6 +5,7 @@ from pages import _shared as ui
 from pages import _sync_panel as sync_panel
 
 st.set_page_config(page_title="社工站现场评估台", page_icon=":material/assignment:", layout="wide")
+ui.chinese_chrome()
 ui.entered_through_app()
 ui.ensure_migrated(ui.db_path())
 ui.freeze_startup_objects()

@@ -250,11 +250,13 @@ def run(db_path, procs: int = 6, writes: int = 200, pause_ms: float = 5, calls: 
     return aid, results, errs
 
 
-def verify(db_path, aid: int, results: list[dict], killed: bool = False) -> list[str]:
+def verify(db_path, aid: int, results: list[dict], killed: bool = False, members: list[int] | None = None) -> list[str]:
     """Every acknowledged write present, one audit row per change; return the problems found.
 
     killed=True: the writers were SIGKILLed, so each may have committed one save it
-    never acknowledged (killed between COMMIT and print); at most one such per writer."""
+    never acknowledged (killed between COMMIT and print); at most one such per writer.
+    `members`: every writer's member id — a writer killed before it acknowledged anything
+    (it started late on a loaded machine) has no result line, yet may have committed a save."""
     problems = [f"{r['key']} failed: {r['error']}" for r in results if "error" in r]
     ok = [r for r in results if "error" not in r]
     db = open_db(str(db_path), migrated=False)
@@ -293,7 +295,7 @@ def verify(db_path, aid: int, results: list[dict], killed: bool = False) -> list
             [k for ks in per_tag.values() if len(ks) > 1 for k in ks]
         if extra:
             problems.append(f"audit rows for writes never acknowledged: {sorted(extra)[:5]}")
-        mids = sorted({r["member_id"] for r in results})
+        mids = sorted({r["member_id"] for r in results} | set(members or ()))
         if mids:
             n_audit = len(db.execute(WRITER_AUDIT.format(f" AND member_id IN ({','.join('?' * len(mids))})"),
                                      [aid, *mids]).fetchall())

@@ -52,6 +52,7 @@ AUDIT_ACTIONS = {
     "rename": "改名", "revise": "复核改分", "activate": "启用", "deactivate": "停用", "restore": "恢复",
     "submit": "提交评分", "reopen": "退回评分", "login_failed": "登录失败", "issue": "发出报告",
     "join": "建立笔记本副本", "export_pack": "导出任务包", "pull": "接收组长更新", "decide": "裁定",
+    "reveal": "向专家公开评分", "hide": "取消公开评分",
 }
 AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
@@ -112,6 +113,9 @@ FILE_KINDS = {"pdf": "PDF", "xlsx": "Excel（xlsx）", "docx": "Word（docx）",
 
 # Field names written by the guarded writers (the audit page's words)
 AUDIT_FIELDS = {
+    # added by issue 26 (no internal field name on the audit page)
+    "report_history": "报告含历次评估对比", "identity_id": "社工站（历次评估）", "agency_code": "机构内部编号",
+    "scores_revealed_at": "向专家公开评分时间", "mid_target": "中期指标量", "target_pending": "目标值待定",
     # scores, overrides, findings, parties, veto
     "value": "分数", "na": "不适用", "note": "备注", "detail": "评分明细", "criteria": "达标项", "level": "达到程度",
     "reason": "理由", "score": "评分", "comment": "意见", "failed": "未通过", "text": "内容", "kind": "类型",

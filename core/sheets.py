@@ -82,6 +82,62 @@ def _count_rows(z: zipfile.ZipFile, path: str) -> int:
             tail = buf[-4:]   # shorter than '<row ', so a match across chunks is counted once, in the next
 
 
+MAX_MERGED_RANGES = 20_000
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def merged_ranges(wb, ws, max_row_no: int, max_columns: int = MAX_COLUMNS) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column) of the worksheet's merged cells, by a byte
+    scan of its XML (openpyxl's streaming reader does not read <mergeCells>); ranges are clipped to
+    the row and column caps and at most MAX_MERGED_RANGES are kept."""
+    out, tail = [], b""
+    with wb._archive.open(ws._worksheet_path) as src:
+        while len(out) < MAX_MERGED_RANGES:
+            chunk = src.read(1 << 20)
+            if not chunk:
+                break
+            buf = tail + chunk
+            cut = buf.rfind(b"<")   # a tag cut by the chunk's end is matched whole in the next round
+            head, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
+            for m in _MERGE.finditer(head):
+                r1, r2 = int(m.group(2)), min(int(m.group(4)), max_row_no)
+                c1, c2 = _column_number(m.group(1)), min(_column_number(m.group(3)), max_columns)
+                if r1 <= r2 and c1 <= c2 and (r1, c1) != (r2, c2):
+                    out.append((r1, c1, r2, c2))
+    return out[:MAX_MERGED_RANGES]
+
+
+def fill_merged(rows, ranges: list[tuple[int, int, int, int]]):
+    """(row number, values) with a merged range's top-left value written into the rows below it
+    that the range spans (a 所属社区 cell merged over a household's rows reads on each of them), in
+    the range's first column; rows as sheet_rows yields them. A range within one row is left alone.
+    Excel's merges never overlap: at most one range per column is in force (bounded work per row)."""
+    pending = sorted((r1, c1, r2) for r1, c1, r2, _ in ranges if r2 > r1)
+    k = 0
+    active: dict[int, tuple[int, object]] = {}     # column -> (last row of its range, top-left value)
+    for n, values in rows:
+        for c in [c for c, (r2, _) in active.items() if r2 < n]:
+            del active[c]
+        for c, (_, v) in active.items():
+            if len(values) < c:
+                values = values + [None] * (c - len(values))
+            if values[c - 1] is None or values[c - 1] == "":
+                values[c - 1] = v
+        while k < len(pending) and pending[k][0] <= n:
+            r1, c1, r2 = pending[k]
+            k += 1
+            if r1 == n and c1 <= len(values) and values[c1 - 1] not in (None, ""):
+                active[c1] = (r2, values[c1 - 1])
+        yield n, values
+
+
 def sheet_rows(name: str, wb, ws, max_row_no: int, too_many_rows, max_columns: int = MAX_COLUMNS):
     """(row number, [raw cell values]) of a streamed worksheet's non-empty rows. The declared size
     (<dimension ref="A1:XFD1048576"/>) is refused before a row is read; then each row's real number

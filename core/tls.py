@@ -13,6 +13,8 @@ import datetime as _dt
 import ipaddress
 import os
 import socket
+import stat
+import tempfile
 from pathlib import Path
 
 CERT_NAME, KEY_NAME = "https-cert.pem", "https-key.pem"
@@ -101,22 +103,46 @@ def make_certificate(cert_path: Path, key_path: Path, addresses, hostname: str |
     cert_path.parent.mkdir(parents=True, exist_ok=True)
     key_bytes = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption())
-    tmp_key = key_path.with_name(key_path.name + ".tmp")
-    fd = os.open(tmp_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key_bytes)
-    tmp_cert = cert_path.with_name(cert_path.name + ".tmp")
-    tmp_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    os.replace(tmp_key, key_path)
+    tmp_key = _private_temp(key_path)
+    try:
+        with open(tmp_key, "wb") as f:
+            f.write(key_bytes)
+        tmp_cert = cert_path.with_name(cert_path.name + ".tmp")
+        tmp_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        os.replace(tmp_key, key_path)
+    except BaseException:
+        tmp_key.unlink(missing_ok=True)
+        raise
     os.replace(tmp_cert, cert_path)
+
+
+def _private_temp(key_path: Path) -> Path:
+    """A new temporary file beside the key, created by us alone (O_CREAT|O_EXCL under a random name,
+    never a file or link that was there already) and readable by its owner only (0600)."""
+    fd, name = tempfile.mkstemp(prefix=key_path.name + ".", suffix=".tmp", dir=key_path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return Path(name)
+
+
+def key_exposed(key_path) -> bool:
+    """Can users other than the owner read (or write) the private key file?"""
+    try:
+        mode = os.stat(key_path).st_mode
+    except FileNotFoundError:
+        return False
+    return bool(mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
 def ensure_certificate(db_path, addresses=None) -> tuple[Path, Path, bool]:
     """(certificate, key, made): the certificate beside the database, made when missing, when it
-    does not name one of the laptop's current addresses (another Wi-Fi) or is about to expire."""
+    does not name one of the laptop's current addresses (another Wi-Fi) or is about to expire, and
+    when other users could read its key (a key others could read is no longer private: a new pair)."""
     cert_path, key_path = paths(db_path)
     addresses = list(addresses or local_addresses())
-    if cert_path.exists() and key_path.exists() and covered(cert_path, addresses):
+    if cert_path.exists() and key_path.exists() and covered(cert_path, addresses) and not key_exposed(key_path):
         return cert_path, key_path, False
     make_certificate(cert_path, key_path, addresses)
     return cert_path, key_path, True

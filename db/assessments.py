@@ -319,6 +319,19 @@ def set_locked(w, locked: bool) -> None:
     w.log("lock" if locked else "unlock", "assessment", w.assessment_id, old={"status": old}, new={"status": new})
 
 
+@writer("lead", what="公开评分")
+def set_scores_revealed(w, revealed: bool) -> None:
+    """The lead reveals the experts' scores to the experts on 实时总览 (or withdraws it); logged as
+    reveal / hide. Before, an expert's totals there come from their own cells only."""
+    old = w.assessment.get("scores_revealed_at")
+    if bool(old) == bool(revealed):
+        return
+    new = audit.now() if revealed else None
+    w.db.execute("UPDATE assessments SET scores_revealed_at = ? WHERE id = ?", [new, w.assessment_id])
+    w.log("reveal" if revealed else "hide", "assessment", w.assessment_id,
+          old={"scores_revealed_at": old}, new={"scores_revealed_at": new})
+
+
 @writer("lead", what="评估框架")
 def set_framework(w, framework_id: str, version, data: str) -> None:
     """Freeze another framework (or another version) for the assessment: refused once anything is

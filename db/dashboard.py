@@ -13,7 +13,8 @@ def _rows(db, sql: str, params) -> list[dict]:
 
 
 def load(db, assessment_id: int) -> dict:
-    """{assessment, areas, members, assignments, scores, overrides, party_scores, veto_failed,
+    """{assessment, areas, members, assignments, scores (with first_value / first_na: the score as
+    submitted, before a revision after the reveal), overrides, party_scores, veto_failed,
     finding_activity, submitted (member -> time of the submission in force)}: the rows of one refresh (assessment = its row + station_name)."""
     rows = _rows(db, "SELECT a.*, s.name AS station_name FROM assessments a JOIN stations s ON s.id = a.station_id"
                      " WHERE a.id = ?", [assessment_id])
@@ -25,7 +26,9 @@ def load(db, assessment_id: int) -> dict:
                         " ORDER BY CASE role WHEN 'lead' THEN 0 WHEN 'expert' THEN 1 ELSE 2 END, id", [assessment_id])
     assignments = _rows(db, "SELECT member_id, section_code, area_code FROM assignments WHERE assessment_id = ?"
                             " ORDER BY member_id, id", [assessment_id])
-    scores = _rows(db, "SELECT member_id, indicator_code, area_code, value, na, note, updated_at FROM scores"
+    scores = _rows(db, "SELECT member_id, indicator_code, area_code, value, na, note, updated_at,"
+                       " CASE WHEN revised_at IS NULL THEN value ELSE first_value END AS first_value,"
+                       " CASE WHEN revised_at IS NULL THEN na ELSE first_na END AS first_na FROM scores"
                        " WHERE assessment_id = ?", [assessment_id])
     overrides = _rows(db, "SELECT indicator_code, area_code, value, na, reason, member_id, updated_at FROM overrides"
                           " WHERE assessment_id = ?", [assessment_id])
@@ -41,6 +44,7 @@ def load(db, assessment_id: int) -> dict:
         [assessment_id])}
     for s in scores:
         s["na"] = bool(s["na"])
+        s["first_na"] = bool(s["first_na"])
     for o in overrides:
         o["na"] = bool(o["na"])
     return dict(assessment=a, areas=areas, members=members, assignments=assignments, scores=scores,

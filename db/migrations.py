@@ -885,6 +885,13 @@ def m019_report_versions(db: sqlite_utils.Database) -> None:
     _run_script(db, "\n".join(script))
 
 
+def m020_scores_reveal(db: sqlite_utils.Database) -> None:
+    """Issue 26 (blind scores on 实时总览): when the lead revealed the experts' scores to the experts;
+    until then an expert's totals are computed from their own cells only. NULL: not revealed. The
+    assessments row already carries the change-mark triggers (migration 011)."""
+    _run_script(db, "ALTER TABLE assessments ADD COLUMN scores_revealed_at TEXT;")
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -904,6 +911,7 @@ MIGRATIONS = [
     ("017_login_sessions", m017_login_sessions),
     ("018_terms", m018_terms),
     ("019_report_versions", m019_report_versions),
+    ("020_scores_reveal", m020_scores_reveal),
 ]
 
 

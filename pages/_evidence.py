@@ -40,7 +40,7 @@ def thumbnails(items: list[dict], key: str, db=None, assessment_id: int | None =
             f = st.session_state.get(f"{key}_file_{a['id']}")
             if f:
                 st.download_button("保存到本机", f["data"], file_name=f["filename"], mime=f["mime"],
-                                   key=f"{key}_dl_{a['id']}")
+                                   key=f"{key}_dl_{a['id']}", on_click="ignore")
             if can_edit:
                 st.checkbox("含个人信息", value=a["personal"], key=f"{key}_personal_{a['id']}", help=PERSONAL_HELP,
                             on_change=lambda aid_=a["id"]: ui.saver(

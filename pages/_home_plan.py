@@ -107,7 +107,7 @@ def expert(db, who: dict, locked: bool) -> None:
         return
     st.progress(plan["scored"] / plan["assigned"],
                 text=f"已评 {int(plan['scored'])} / 分配 {int(plan['assigned'])} 个评分单元")
-    st.dataframe(pd.DataFrame([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
+    ui.table(pd.DataFrame([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
                                 "状态": "已评完" if s["scored"] == s["assigned"] else "未评完"}
                                for s in plan["sections"]]), hide_index=True, key="plan_sections", placeholder="")
     _link("scoring", "去评分")
@@ -129,7 +129,9 @@ def expert(db, who: dict, locked: bool) -> None:
         st.info(f"组长已退回您的评分（理由：{ui.esc(sub['reopen_reason'])}），修改后请重新提交。", icon=":material/undo:")
     left = plan["assigned"] - plan["scored"]
     st.caption(f"还有 {int(left)} 个评分单元未评，评完后才能提交。" if left else "全部已评，可以提交。提交后评分与意见只读。")
-    if st.button("提交我的评分", key="home_submit", type="primary", disabled=locked or left > 0):
+    sure = st.checkbox("我已核对全部评分与意见，确认提交（提交后只读，只能由组长退回）", key="home_submit_confirm",
+                       disabled=locked or left > 0)
+    if st.button("提交我的评分", key="home_submit", type="primary", disabled=locked or left > 0 or not sure):
         if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
             st.rerun()
 
@@ -158,7 +160,7 @@ def staff(db, who: dict, locked: bool) -> None:
     else:
         st.markdown(f"**下一位**：第 {int(nxt['position'])} 号　{ui.esc(nxt['name'])}　{ui.esc(nxt['community'] or '')}"
                     f"（{ui.esc(nxt['status_label'])}）")
-        st.dataframe(pd.DataFrame([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
+        ui.table(pd.DataFrame([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
                                     "状态": i["status_label"]} for n, i in enumerate(plan["queue"], 1)]),
                      hide_index=True, key="plan_queue", placeholder="", height=min(400, 38 + 35 * len(plan["queue"])))
     _link("survey_calls", "去电话回访")

@@ -329,5 +329,53 @@ def esc(text) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in ("" if text is None else str(text)))
 
 
+# ---------- Chinese over Streamlit's own English strings ----------
+# Streamlit draws a few texts itself and offers no setting for them. These CSS rules cover them with
+# Chinese; the selectors are those of streamlit==1.67.0 (requirements.txt) and
+# tests/e2e/test_chinese_chrome.py checks them in Chromium (it fails when the version changes).
+CHROME_STREAMLIT_VERSION = "1.67.0"
+_HIDE = "font-size: 0 !important; line-height: 0 !important; visibility: hidden;"
+_SHOW = "font-size: 0.875rem; line-height: 1.6; visibility: visible;"
+_ERROR_DIALOG = ('[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"], '
+                 '[data-testid="stMarkdownContainer"])) section[role="dialog"]')
+CHROME_CSS = f"""
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ {_HIDE} }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "选择文件"; {_SHOW} }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ {_HIDE} }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "或把文件拖到这里（大小上限见下方说明）"; {_SHOW} }}
+[data-testid="stFileChip"][aria-invalid="true"] [data-testid="stFileChipName"]::after {{
+  content: "　文件过大或类型不符，未上传"; color: #C53948; }}
+[data-testid="stMultiSelectDropdown"] [data-key^="__select_"] [data-item-hl] {{ {_HIDE} }}
+[data-testid="stMultiSelectDropdown"] [data-key="__select_all__"] [data-item-hl]::after {{ content: "全选"; {_SHOW} }}
+[data-testid="stMultiSelectDropdown"] [data-key^="__select_"]:not([data-key="__select_all__"]) [data-item-hl]::after {{
+  content: "选中全部匹配项"; {_SHOW} }}
+[data-testid="stCameraInputButton"] {{ {_HIDE} }}
+[data-testid="stCameraInputButton"]::after {{ content: "拍照"; font-size: 1rem; line-height: 1.6; visibility: visible; }}
+[data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]::after {{ content: "清除照片，重新拍照"; }}
+{_ERROR_DIALOG} h2 {{ {_HIDE} }}
+{_ERROR_DIALOG} h2::after {{ content: "与评估台的连接已中断"; font-size: 1.5rem; line-height: 1.4; visibility: visible; }}
+{_ERROR_DIALOG} > h2 + div > * {{ display: none !important; }}
+{_ERROR_DIALOG} > h2 + div::before {{
+  content: "本机暂时连不上组长笔记本上的评估台：请确认组长的笔记本仍在运行评估台、与本机在同一网络。"
+           "连接恢复后页面自动重新连接；已保存的内容不会丢失。"; font-size: 1rem; line-height: 1.6; }}
+"""
+
+
+def chinese_chrome() -> None:
+    """Put the CSS above on the page (app.py, every run; no space taken)."""
+    st.html(f"<style>{CHROME_CSS}</style>")
+
+
+def table(data, *, key: str, empty: str = "暂无记录。", **kwargs) -> None:
+    """st.dataframe, except that a table without rows is a Chinese caption (an empty data grid
+    draws Streamlit's English "empty" on its canvas, out of reach of CSS)."""
+    if len(data) == 0:
+        st.caption(esc(empty))
+        return
+    kwargs.pop("placeholder", None)          # an empty cell is always blank, never "None"
+    st.dataframe(data, key=key, placeholder="", **kwargs)
+
+
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once
     through_app()

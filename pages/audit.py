@@ -22,4 +22,4 @@ df = pd.DataFrame([{
     "时间": r["at"], "操作人": r["actor"], "操作": r["action"], "对象": r["entity"],
     "编号": r["key"], "修改前": r["old"], "修改后": r["new"],
 } for r in shown[:2000]])
-st.dataframe(df, key="audit_table", hide_index=True, width="stretch", placeholder="")
+ui.table(df, key="audit_table", hide_index=True, width="stretch", placeholder="")

@@ -9,6 +9,7 @@ from core.report import make as report_make
 from core.day import dashboard
 from core.day import live
 from core.scoring import scoresheet
+from core.assessment import team
 from core.scoring import signoff
 from pages import _shared as ui
 from pages import _sync_panel as sync_panel
@@ -34,6 +35,9 @@ def show_chart(fig, key: str, empty: str) -> None:
 
 
 def render(dash: dashboard.Dashboard) -> None:
+    if dash.own_only:
+        st.info("组长公开评分前，本页的得分、等级和各部分得分只按您本人已评的指标计算，不含其他专家的评分；"
+                "分歧提示与一致性在组长公开后显示。", icon=":material/visibility_off:")
     m = st.columns(5)
     m[0].metric("第三方得分（目前）" if not dash.result.third_party_complete else "第三方得分",
                 ui.esc(dash.third_party_text))
@@ -47,7 +51,7 @@ def render(dash: dashboard.Dashboard) -> None:
         st.caption("标注“预计”的评估方尚未录入分数或评分尚未完成，按第三方目前得分率预计。")
 
     st.subheader("四方得分")
-    st.dataframe(pd.DataFrame([{
+    ui.table(pd.DataFrame([{
         "评估方": p.name, "权重": float(p.weight), "得分": p.score_text,
         "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
     } for p in dash.parties]), hide_index=True, key="dash_parties", placeholder="")
@@ -55,19 +59,19 @@ def render(dash: dashboard.Dashboard) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("专家评分进度")
-        st.dataframe(pd.DataFrame([{
+        ui.table(pd.DataFrame([{
             "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
             "最近操作": e.last_activity_text,
         } for e in dash.experts]), hide_index=True, key="dash_experts",
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
         st.subheader("各部分得分")
-        st.dataframe(pd.DataFrame([{
+        ui.table(pd.DataFrame([{
             "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
             "已评": f"{s.cells_scored}/{s.cells_total}",
         } for s in dash.sections]), hide_index=True, key="dash_sections", placeholder="")
         if dash.areas:
             st.subheader("各片区服务质量")
-            st.dataframe(pd.DataFrame([{
+            ui.table(pd.DataFrame([{
                 "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
                 "已评": f"{a.cells_scored}/{a.cells_total}",
             } for a in dash.areas]), hide_index=True, key="dash_areas", placeholder="")
@@ -100,7 +104,7 @@ def render(dash: dashboard.Dashboard) -> None:
         c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
         rows = dashboard.agreement_rows(dash)
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, key="dash_agreement", placeholder="")
+            ui.table(pd.DataFrame(rows), hide_index=True, key="dash_agreement", placeholder="")
 
     st.subheader("协议指标完成情况")
     show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
@@ -124,12 +128,32 @@ def render(dash: dashboard.Dashboard) -> None:
 
 @st.fragment(run_every=every if auto else None)
 def refresh() -> None:
-    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid), mid, is_lead))
+    render(dashboard.blind_for(live.dashboard(ui.get_db(), aid, None if is_lead else mid), mid, is_lead))
     if is_lead:
         sync_panel.team_table(ui.get_db(), aid)     # issue 23: each laptop and when it last met
 
 
 refresh()
+
+# ---------- the lead reveals the experts' scores to the experts (outside the fragment) ----------
+if is_lead:
+    st.divider()
+    st.subheader("向专家公开评分")
+    revealed = scoresheet.scores_revealed(ui.get_db(), aid)
+    if team.is_locked(ui.get_db(), aid):
+        st.caption("评估已锁定。" + ("专家在本页看到全体专家评分计算的得分。" if revealed else "专家在本页只看到按本人评分计算的得分。"))
+    elif revealed:
+        st.caption(f"已于 {ui.esc(dashboard.activity_text(revealed))} 向专家公开：专家在本页看到全体专家评分计算的得分、"
+                   "分歧提示与一致性。")
+        if st.button("取消公开（专家重新只看到本人评分）", key="reveal_hide"):
+            if ui.run(lambda: scoresheet.reveal_scores(ui.get_db(), aid, mid, False)):
+                st.rerun()
+    else:
+        st.caption("公开前，专家在本页只看到按本人评分计算的得分（独立评分，互不影响）；"
+                   "各专家评完并提交后再公开，公开记入修改记录。")
+        if st.button("向专家公开全体评分", key="reveal_show", type="primary"):
+            if ui.run(lambda: scoresheet.reveal_scores(ui.get_db(), aid, mid, True)):
+                st.rerun()
 
 # ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
 if is_lead:

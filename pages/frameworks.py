@@ -15,7 +15,7 @@ assessment_id, lead_id = who["assessment_id"], who["member_id"]
 
 st.title("评估框架")
 fv = team.framework_version(db, assessment_id)
-st.caption(ui.esc(f"本评估使用：{fv['name']}（{fv['id']} 第 {fv['version']} 版），已固定在本评估中：此处修改框架不会改变"
+st.caption(ui.esc(f"本评估使用：{fv['name']}（第 {fv['version']} 版），已固定在本评估中：此处修改框架不会改变"
                   "本评估或任何已评估项目的得分。开始评分前可在“评估设置”中改用其他框架或新版本。"))
 
 msg = st.session_state.pop("fw_msg", None)
@@ -27,7 +27,7 @@ by_id = {e.id: e for e in entries}
 
 # ---- library ----
 st.subheader("框架库")
-st.dataframe(pd.DataFrame([{"编号": e.id, "名称": e.name, "版本": e.version, "类型": "内置（只读）" if e.shipped else "本机构",
+ui.table(pd.DataFrame([{"编号": e.id, "名称": e.name, "版本": e.version, "类型": "内置（只读）" if e.shipped else "本机构",
                             "来源": e.origin, "创建人": e.created_by, "创建时间": (e.created_at or "").replace("T", " ")[:16]}
                            for e in entries]), hide_index=True, width="stretch", key="fw_library", placeholder="")
 c1, c2 = st.columns([3, 2])
@@ -35,7 +35,8 @@ pick = c1.selectbox("导出框架为 Excel 指标体系", list(by_id), format_fu
                     key="fw_export_pick")
 if pick:
     c2.download_button("下载 Excel", data=framework_library.export_xlsx(db, pick), file_name=f"{pick}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_export_dl")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_export_dl",
+                       on_click="ignore")
 st.download_button("下载 Excel 模板（内置默认框架）", data=framework_library.template_xlsx, file_name="评估指标体系模板.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fw_template_dl",
                    on_click="ignore")   # made when clicked, not on every rerun
@@ -46,7 +47,11 @@ st.caption("按模板填写（部分、指标、分值、评分范围、评分�
            "导入为一个新框架；文件中的框架编号已被使用时自动加后缀。有任何错误则不导入，错误写明工作表、行号和列名。")
 up = st.file_uploader("选择 Excel 文件", type=["xlsx"], key="fw_upload", max_upload_size=uploads.max_mb("framework"))
 st.caption(ui.esc(uploads.limit_text("framework")))
-if up is not None:
+done = st.session_state.get("fw_imported")
+if done and up is not None and done[0] == (up.name, up.size):
+    # Said where the lead clicked (the message at the top of the page is out of sight by then).
+    st.success(ui.esc(done[1]), icon=":material/task_alt:")
+elif up is not None:
     content = up.getvalue()
     try:
         data = framework_library.check_xlsx(content)
@@ -56,12 +61,16 @@ if up is not None:
             st.markdown("- " + ui.esc(err))
     else:
         n_ind = sum(len(s["indicators"]) for s in data["sections"])
-        st.success(ui.esc(f"检查通过：{data['name']}（{data['id']}），{len(data['sections'])} 个部分、{n_ind} 项指标；"
+        st.success(ui.esc(f"检查通过：{data['name']}，{len(data['sections'])} 个部分、{n_ind} 项指标；"
                           "评估方：" + "、".join(f"{p.get('short') or p['name']} {p['weight']:g}%" for p in data["parties"])))
         if st.button("导入为新框架", key="fw_import", type="primary"):
             new = []
             if ui.run(lambda: new.append(framework_library.import_xlsx(db, assessment_id, lead_id, content, up.name))):
-                st.session_state["fw_msg"] = f"已导入“{up.name}”，框架编号 {new[0]}。"
+                imported = by_id.get(new[0]) or next((e for e in framework_library.list_frameworks(db) if e.id == new[0]), None)
+                msg = (f"已导入“{up.name}”为新框架“{imported.label if imported else data['name']}”，"
+                       "已加入框架库，可在“评估设置”中选用。")
+                st.session_state["fw_imported"] = ((up.name, up.size), msg)
+                st.toast(ui.esc(msg))
                 st.rerun()
 
 # ---- copy ----

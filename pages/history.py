@@ -30,7 +30,7 @@ if not rows:
     st.stop()
 header, body = overview.history_table(rows)
 st.subheader(f"历次评估（{len(rows)} 次）")
-st.dataframe(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", key="history_table")
+ui.table(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", key="history_table")
 if any(r["projected"] for r in rows):
     st.caption("评分尚未完成或其他评估方尚未录入分数的评估，最终得分为预计结果。")
 

@@ -36,10 +36,10 @@ m[2].metric("平均最终得分", ui.esc(fmt_score(sum(finals) / len(finals)) if
 m[3].metric("分歧提示（合计）", sum(r["flags"] for r in ov.rows))
 
 header, body = overview.overview_table(ov)
-st.dataframe(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", key="ov_table")
+ui.table(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", key="ov_table")
 st.download_button("下载总览 Excel（不含个人信息）", file_name="评估总览.xlsx",
                    data=lambda: overview.overview_download(ui.db_path(), who["assessment_id"], who["member_id"], **chosen),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx", on_click="ignore")
 
 st.subheader("分布")
 charts = overview.overview_charts(ov)
@@ -50,7 +50,7 @@ for n, (key, fig) in enumerate(charts.items()):
 
 st.subheader("常见问题（需要关注，按部分和指标）")
 if ov.concerns:
-    st.dataframe(pd.DataFrame([{"部分 · 指标": x["label"], "涉及社工站": x["stations"], "涉及评估": x["assessments"],
+    ui.table(pd.DataFrame([{"部分 · 指标": x["label"], "涉及社工站": x["stations"], "涉及评估": x["assessments"],
                                 "意见条数": x["findings"]} for x in ov.concerns]), hide_index=True, placeholder="", key="ov_concerns")
 else:
     st.info("所选评估中尚无“需要关注”的意见。")
@@ -59,7 +59,7 @@ st.subheader("专家校准")
 st.caption("与评估组均值的偏差：同一指标由两位以上专家评分时，每位专家的分数减去评估组均值（分；占该指标满分的百分比）。"
            "分歧标记：专家参与评分、且专家间差距超过满分 20% 的评分单元数。α：所在评估组的 Krippendorff α（各次评估的平均；无法计算时为“—”）。")
 if ov.experts:
-    st.dataframe(pd.DataFrame([{
+    ui.table(pd.DataFrame([{
         "专家": e["expert"], "评估次数": e["assessments"], "比较单元": e["cells"],
         "平均偏差（分）": e["mean_deviation"], "平均偏差（%）": e["mean_share"], "平均绝对偏差（%）": e["mean_abs_share"],
         "分歧标记": e["flags"], "所在评估组 α": "—" if e["alpha"] is None else e["alpha"],
@@ -67,7 +67,7 @@ if ov.experts:
     name = st.selectbox("查看专家在各指标上的平均偏差", [e["expert"] for e in ov.experts], key="ov_expert")
     detail = overview.expert_detail(db, ov, name)
     if detail:
-        st.dataframe(pd.DataFrame([{"指标": k, "平均偏差（分）": v} for k, v in detail.items()]), hide_index=True, placeholder="",
+        ui.table(pd.DataFrame([{"指标": k, "平均偏差（分）": v} for k, v in detail.items()]), hide_index=True, placeholder="",
                      key="ov_expert_detail")
 else:
     st.info("所选评估中尚无两位以上专家共同评分的指标。")

@@ -38,12 +38,12 @@ else:
     left, right = st.columns(2)
     with left:
         st.markdown("**按社区**")
-        st.dataframe(pd.DataFrame([{"社区": k, "户数": v["households"], "人数": v["persons"]}
+        ui.table(pd.DataFrame([{"社区": k, "户数": v["households"], "人数": v["persons"]}
                                    for k, v in summary["by_community"].items()]),
                      hide_index=True, width="stretch", key="register_by_community", placeholder="")
     with right:
         st.markdown("**按对象类别**")
-        st.dataframe(pd.DataFrame([{"类别": k, "人数": v} for k, v in summary["by_category"].items()]),
+        ui.table(pd.DataFrame([{"类别": k, "人数": v} for k, v in summary["by_category"].items()]),
                      hide_index=True, width="stretch", key="register_by_category", placeholder="")
         if summary["several_categories"]:
             st.caption(ui.esc(f"{summary['several_categories']} 人属于多个类别，在每个类别中各计一次。"))
@@ -62,7 +62,7 @@ else:
         shown = [r for r in shown if r["vacant_household"]]
     elif flag == "人户分离":
         shown = [r for r in shown if r["separated"]]
-    st.dataframe(pd.DataFrame([{"姓名": r["name"], "电话": r["phone"], "社区": r["community"], "类别": r["category"],
+    ui.table(pd.DataFrame([{"姓名": r["name"], "电话": r["phone"], "社区": r["community"], "类别": r["category"],
                                 "户号": r["household"], "空挂户": "是" if r["vacant_household"] else "",
                                 "人户分离": "是" if r["separated"] else "", "备注": r["note"]} for r in shown],
                               columns=["姓名", "电话", "社区", "类别", "户号", "空挂户", "人户分离", "备注"]),
@@ -119,15 +119,22 @@ def _import_section() -> None:
     if not state["file"]:
         return
     name, data = state["file"]
-    gen = state["gen"]
     try:
         view = station_data.register_preview_view(db, assessment_id, name, data, state["mapping"] or None,
                                                   state["edits"], state["header_row"])
     except DataError as e:
         st.error(ui.esc(str(e)))
         return
-
     st.markdown(f"**导入预览：{ui.esc(name)}**")
+    _mapping_controls(view, state["gen"])
+    _preview_summary(view)
+    _fix_rows(view, state)
+    _preview_table(view["rows"])
+    _confirm_import(view, state, name, data)
+
+
+def _mapping_controls(view: dict, gen: int) -> None:
+    """The header row and one select per field: which column of the file holds it."""
     st.caption(ui.esc(f"表头在第 {view['header_row']} 行。请核对每一列对应的内容；列名不同时在下面改选。"
                       "以下显示的姓名和电话已脱敏。"))
     h1, _ = st.columns([1, 3])
@@ -138,29 +145,40 @@ def _import_section() -> None:
     label = lambda i: "（文件中没有此列）" if i < 0 else columns[i]  # noqa: E731
     grid = st.columns(3)
     for k, f in enumerate(imports.CLIENT_COLUMNS):
-        title = imports.CLIENT_COLUMNS[f][0] + ("（必填）" if f in imports.CLIENT_REQUIRED else "")
+        need = "（必填）" if f in imports.CLIENT_REQUIRED else "（户号或户主，至少一项）" if f in imports.HOUSEHOLD_KEYS else ""
         cur = view["mapping"].get(f)
         key = f"reg_map_{f}_{gen}"
-        grid[k % 3].selectbox(title, options, index=options.index(cur if cur is not None else -1),
+        grid[k % 3].selectbox(imports.CLIENT_COLUMNS[f][0] + need, options, index=options.index(cur if cur is not None else -1),
                               format_func=label, key=key, on_change=_on_mapping, args=(f, key))
 
+
+def _preview_summary(view: dict) -> None:
+    """Persons, households, the rows skipped (a person listed twice among them) and the errors."""
     rows = view["rows"]
     m = st.columns(4)
     m[0].metric("将导入人数", int(view["persons"]))
     m[1].metric("户数", int(view["households"]))
     m[2].metric("无电话（人）", int(view["no_phone"]))
     m[3].metric("有修改的行", sum(1 for r in rows if r["changes"]))
+    if view["duplicates"]:
+        st.warning(ui.esc(f"重复登记 {len(view['duplicates'])} 人（姓名、电话相同），只计一次："
+                          + "、".join(f"第 {n} 行（同第 {first} 行）" for n, first in view["duplicates"])),
+                   icon=":material/content_copy:")
     if view["skipped"]:
-        with st.expander(ui.esc(f"已跳过 {len(view['skipped'])} 行（标题、合计、空行等）"), expanded=False):
+        with st.expander(ui.esc(f"已跳过 {len(view['skipped'])} 行（标题、合计、签名、空行、重复登记等）"), expanded=False):
             for n, why in view["skipped"]:
                 st.markdown(ui.esc(f"第 {n} 行：{why}"))
-
     if view["errors"]:
         st.error(ui.esc(f"有 {len(view['errors'])} 处问题，改正后才能导入（可在下面直接改，或改好文件后重新选择）："))
         if not any(r["errors"] for r in rows):        # the file as a whole (columns, header): no row to fix
             for e in view["errors"]:
                 st.markdown(ui.esc(e))
-    fixable = [r for r in rows if r["errors"] or state["edits"].get(r["row"])]
+
+
+def _fix_rows(view: dict, state: dict) -> None:
+    """A box per row with a problem (or fixed in the preview): a field to correct each, and 不导入."""
+    gen = state["gen"]
+    fixable = [r for r in view["rows"] if r["errors"] or state["edits"].get(r["row"])]
     for r in fixable[:100]:
         n = r["row"]
         edits = state["edits"].get(n, {})
@@ -179,12 +197,13 @@ def _import_section() -> None:
             ui.init_state(f"reg_skip_{gen}_{n}", bool(edits.get("skip")))
             st.checkbox(ui.esc(f"第 {n} 行不导入"), key=f"reg_skip_{gen}_{n}",
                         on_change=_on_fix, args=(n, "skip", f"reg_skip_{gen}_{n}", ""))
-
     for n in sorted(k for k, e in state["edits"].items() if e.get("skip")):
         ui.init_state(f"reg_skip_{gen}_{n}", True)
         st.checkbox(ui.esc(f"第 {n} 行不导入"), key=f"reg_skip_{gen}_{n}",
                     on_change=_on_fix, args=(n, "skip", f"reg_skip_{gen}_{n}", ""))
 
+
+def _preview_table(rows: list[dict]) -> None:
     table = pd.DataFrame([{
         "行号": r["row"], "姓名": r["stored"].get("name", ""), "电话": r["stored"].get("phone", ""),
         "第二电话": r["stored"].get("phone2", ""), "社区": r["stored"].get("community", ""),
@@ -194,11 +213,12 @@ def _import_section() -> None:
         "问题": "；".join(f"{col}：{msg}" for _, col, msg in r["errors"]),
         "修改": "；".join(r["changes"])} for r in rows],
         columns=["行号", "姓名", "电话", "第二电话", "社区", "类别", "户号", "空挂户", "人户分离", "问题", "修改"])
-    st.dataframe(table, hide_index=True, width="stretch", key="register_preview_table", placeholder="")
+    ui.table(table, hide_index=True, width="stretch", key="register_preview_table", placeholder="")
 
-    ok = view["ok"]
+
+def _confirm_import(view: dict, state: dict, name: str, data: bytes) -> None:
     if st.button(f"确认导入：替换名册（{view['persons']} 人，{view['households']} 户）", key="client_import",
-                 type="primary", disabled=not ok):
+                 type="primary", disabled=not view["ok"]):
         try:
             done = station_data.import_register(db, assessment_id, member_id, name, data, state["mapping"] or None,
                                                 state["edits"], state["header_row"])
@@ -208,8 +228,9 @@ def _import_section() -> None:
             st.error(ui.esc(str(e)))
         else:
             st.session_state.pop("register_import", None)
+            dup = f"重复登记 {len(done['duplicates'])} 人只计一次，" if done["duplicates"] else ""
             st.session_state["register_import_ok"] = (f"已导入 {done['persons']} 名重点服务对象（{done['households']} 户），"
-                                                      f"跳过 {len(done['skipped'])} 行。")
+                                                      f"{dup}跳过 {len(done['skipped'])} 行。")
             st.rerun()
 
 
@@ -218,10 +239,11 @@ with st.expander("下载模板", expanded=not clients):
     d1, d2 = st.columns(2)
     d1.download_button("下载 Excel 模板", imports.client_template("xlsx"), file_name="重点服务对象名册模板.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="client_template_xlsx")
+                       key="client_template_xlsx", on_click="ignore")
     d2.download_button("下载 CSV 模板", imports.client_template("csv"), file_name="重点服务对象名册模板.csv",
-                       mime="text/csv", key="client_template_csv")
-    st.caption("必填列：姓名、联系电话、所属社区、对象类别（17 类之一，几类用“、”分隔）、户号（“同上”= 与上一行同户，留空 = 单独一户）；"
+                       mime="text/csv", key="client_template_csv", on_click="ignore")
+    st.caption("必填列：姓名、联系电话、所属社区、对象类别（17 类之一，几类用“、”分隔）、户号（“同上”= 与上一行同户，留空 = 单独一户；"
+               "没有户号列时按户主分户：一位户主及其下写“同上”的各行为一户）；"
                "可选：空挂户、人户分离（是/√/空挂/人户分离）、备注。无电话的对象填“无”，仍保留在名册中。"
                "导入前显示每行将保存的内容和所作修改；导入将整份替换现有名册；有任何问题则不导入，原有名册不变。")
 if can_edit:

@@ -228,11 +228,19 @@ with tab_free:
 # ---------- 生成与导出 ----------
 with tab_build:
     c = st.columns(2)
+    open_items = len(blocking(checks))
     if locked:
-        if c[0].button("解锁评估", key="rp_unlock"):
+        sure = c[0].checkbox("确认解锁：所有人可再次修改（记入修改记录）", key="rp_unlock_confirm")
+        if c[0].button("解锁评估", key="rp_unlock", disabled=not sure):
             act(lambda: team.set_locked(db, aid, mid, False), "已解锁")
-    elif c[0].button("锁定评估（全部只读）", key="rp_lock", type="primary"):
-        act(lambda: team.set_locked(db, aid, mid, True), "已锁定")
+    else:
+        if open_items:
+            c[0].warning(f"尚有 {int(open_items)} 项【须处理】：现在锁定，报告仍是带“草稿”水印的草稿，且锁定后不能再处理。",
+                         icon=":material/error:")
+        sure = c[0].checkbox(f"仍要锁定（{open_items} 项须处理未解决，报告为草稿）" if open_items
+                             else "确认锁定：锁定后所有人只读（解锁会记入修改记录）", key="rp_lock_confirm")
+        if c[0].button("锁定评估（全部只读）", key="rp_lock", type="primary", disabled=not sure):
+            act(lambda: team.set_locked(db, aid, mid, True), "已锁定")
     if data.result.final_projected:
         st.warning("部分评分尚未完成或其他评估方分数未录入，报告中的得分与等级为预计结果。")
 
@@ -272,7 +280,7 @@ with tab_build:
             status.update(label=f"报告已生成（{len(pdf) / 1024:.0f} KB）", state="complete")
     if st.session_state.get("rp_pdf"):
         st.download_button("下载报告 PDF", st.session_state["rp_pdf"], file_name=f"{data.title}.pdf",
-                           mime="application/pdf", key="rp_download")
+                           mime="application/pdf", key="rp_download", on_click="ignore")
     _report_versions.word_button(db, aid, data.title, with_evidence)
     st.divider()
     _report_versions.render(db, who, data.title, with_evidence, locked)

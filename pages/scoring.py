@@ -50,7 +50,9 @@ def submit_step() -> None:
             left = len(cells) - done
             st.markdown("**提交评分**：评完分配给您的全部指标后提交，提交后评分与意见只读，组长可见。"
                         + (f"　还有 **{int(left)}** 个评分单元未评。" if left else "　全部已评，可以提交。"))
-            if st.button("提交我的评分", key="sc_submit", type="primary", disabled=locked or left > 0):
+            sure = st.checkbox("我已核对全部评分与意见，确认提交（提交后只读，只能由组长退回）", key="sc_submit_confirm",
+                               disabled=locked or left > 0)
+            if st.button("提交我的评分", key="sc_submit", type="primary", disabled=locked or left > 0 or not sure):
                 if ui.run(lambda: signoff.submit_sections(db, aid, mid), success="评分已提交"):
                     st.rerun()
         path = ui.db_path()
@@ -79,7 +81,7 @@ def revision_step() -> None:
         with st.container(border=True, key=f"{rk}_box"):
             st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
                         f"满分 {fmt_number(d['points'])} 分")
-            st.dataframe([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+            ui.table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
                            "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
                            "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table", placeholder="")
             own = next((r for r in d["rows"] if r["own"]), None)
@@ -198,13 +200,13 @@ def score_widgets(ind, cell_area: str, row: dict) -> None:
         ticked = set(row["detail"].get("criteria", []))
         for n, c in enumerate(ind.criteria):
             ui.init_state(k("crit", ind.code, cell_area, n), n in ticked)
-            st.checkbox(f"{c.text}（{c.points:g} 分）", key=k("crit", ind.code, cell_area, n), disabled=readonly,
+            st.checkbox(ui.esc(f"{c.text}（{c.points:g} 分）"), key=k("crit", ind.code, cell_area, n), disabled=readonly,
                         on_change=on_criteria, args=(ind, cell_area))
     elif ind.rule_type == "level":
         names = [lv.name for lv in ind.levels]
         ui.init_state(k("level", ind.code, cell_area), row["detail"].get("level"))
         st.radio("达到程度", names, key=k("level", ind.code, cell_area), horizontal=True, disabled=readonly,
-                 format_func=lambda n, ind=ind: f"{n}（{score_from_detail(ind, {'level': n}):g} 分）",
+                 format_func=lambda n, ind=ind: ui.esc(f"{n}（{score_from_detail(ind, {'level': n}):g} 分）"),
                  on_change=on_level, args=(ind, cell_area))
     else:
         ui.init_state(k("value", ind.code, cell_area), row["value"])

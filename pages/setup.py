@@ -74,10 +74,10 @@ ui.init_state("as_framework_id", a["framework_id"])
 st.selectbox("评估框架（开始评分前可更换；评分后固定，修改框架不影响本评估）", list(fws), placeholder="请选择",
              key="as_framework_id", format_func=lambda k: fws[k].label,
              disabled=locked, on_change=save_assessment, args=("framework_id",))
-st.caption(ui.esc(f"本评估使用：{fv['name']}（{fv['id']} 第 {fv['version']} 版，已固定在本评估中）。{fw.note}"
+st.caption(ui.esc(f"本评估使用：{fv['name']}（第 {fv['version']} 版，已固定在本评估中）。{fw.note}"
                   "　评估方权重：" + "、".join(f"{p.label} {p.weight:g}" for p in fw.parties)))
 if fv["can_update"]:
-    st.info(ui.esc(f"框架库中“{fv['id']}”已有第 {fv['latest']} 版（本评估使用第 {fv['version']} 版）。"
+    st.info(ui.esc(f"框架库中“{fv['name']}”已有第 {fv['latest']} 版（本评估使用第 {fv['version']} 版）。"
                    "尚未开始评分，可以改用新版本。"), icon=":material/update:")
     if st.button(f"改用第 {fv['latest']} 版", key="fw_update"):
         if ui.run(lambda: team.use_framework(db, assessment_id, lead_id, fv["id"]), "已改用新版本框架"):

@@ -124,7 +124,7 @@ if is_lead and not locked:
             if ui.run(lambda: calls.assign(db, aid, me, picked, to), success="已分配"):
                 st.rerun()
 
-st.dataframe(pd.DataFrame([{
+ui.table(pd.DataFrame([{
     "序号": i["position"], "候补": "是" if i["reserve"] else "", "姓名": i["name"], "电话": i["phone"],
     "社区": i["community"], "类别": i["category"], "回访人": i["caller_name"] or "", "状态": i["status_label"],
     "拨打次数": i["attempts"], "AAPOR 结果": i["disposition_label"],
@@ -155,37 +155,37 @@ if res.reached:
 st.markdown(f"**访问结果（AAPOR 标准定义）**　应答率 RR1：{ui.esc(res.response_rate_text)}")
 st.caption("RR1 = 完成访问 ÷ 全部样本（拒访、未能联系、资格未知均计为合格，最保守的应答率）。"
            "无人接听计为“未能联系”；空号、非本人及未拨打计为“资格未知”。")
-st.dataframe(pd.DataFrame([{"结果": AAPOR_CODES[k], "人数": v} for k, v in res.dispositions.items()]),
+ui.table(pd.DataFrame([{"结果": AAPOR_CODES[k], "人数": v} for k, v in res.dispositions.items()]),
              hide_index=True, key="survey_dispositions", placeholder="")
 if res.by_area:
     st.markdown("**各片区满意度**")
-    st.dataframe(pd.DataFrame([{"片区": a["area"], "样本": a["sample"], "接通": a["reached"], "满意": a["satisfied"],
+    ui.table(pd.DataFrame([{"片区": a["area"], "样本": a["sample"], "接通": a["reached"], "满意": a["satisfied"],
                                 "名册人数": a["population"] if a["population"] is not None else "",
                                 "满意率（95% 置信区间）": a["text"]} for a in res.by_area]),
                  hide_index=True, key="survey_by_area", placeholder="")
 if res.allocation:
     st.markdown(f"**分层抽样分配**（{ui.esc(res.design_label)}）")
-    st.dataframe(pd.DataFrame([{"层": k, "名册人数": v["register"], "样本": v["sample"], "候补": v["reserve"]}
+    ui.table(pd.DataFrame([{"层": k, "名册人数": v["register"], "样本": v["sample"], "候补": v["reserve"]}
                                for k, v in res.allocation.items()]), hide_index=True, key="survey_allocation", placeholder="")
 
 if res.reached:
     st.markdown("**满意度分项**")
-    st.dataframe(pd.DataFrame([{"项目": item, **counts} for item, counts in res.breakdown.items()]),
+    ui.table(pd.DataFrame([{"项目": item, **counts} for item, counts in res.breakdown.items()]),
                  hide_index=True, key="survey_breakdown", placeholder="")
     st.markdown("**知晓度分项**")
-    st.dataframe(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": survey.rate_text(v, res.reached)}
+    ui.table(pd.DataFrame([{"项目": k, "知晓人数": v, "知晓比例": survey.rate_text(v, res.reached)}
                                for k, v in res.awareness_breakdown.items()]), hide_index=True, key="survey_awareness", placeholder="")
 
 st.markdown("**请社工站跟进**（兜底保障对象无法接通、受访者表示不满意）")
 if res.priority_follow_up:
-    st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "类别": f["category"],
+    ui.table(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "类别": f["category"],
                                 "原因": f["reason"]} for f in res.priority_follow_up]),
                  hide_index=True, key="survey_priority_follow_up", placeholder="")
 else:
     st.caption("暂无。")
 st.markdown("**需跟进名单**（无法接通、不了解社工、不满意、拒访）")
 if res.follow_up:
-    st.dataframe(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "原因": f["reason"]}
+    ui.table(pd.DataFrame([{"姓名": f["name"], "电话": f["phone"], "社区": f["community"], "原因": f["reason"]}
                                for f in res.follow_up]), hide_index=True, key="survey_follow_up", placeholder="")
 else:
     st.caption("暂无。")
@@ -197,4 +197,4 @@ if res.knows_worker_no:
 rows = calls.export_rows(db, aid)
 if rows:
     st.download_button("导出回访结果（CSV，已脱敏）", cells.csv_from_dicts(rows),
-                       file_name="满意度回访结果.csv", mime="text/csv", key="survey_export")
+                       file_name="满意度回访结果.csv", mime="text/csv", key="survey_export", on_click="ignore")

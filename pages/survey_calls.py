@@ -31,7 +31,7 @@ st.progress(done / len(items), text=f"已完成 {int(done)} / {len(items)}（接
 
 queue = survey.call_order(items, survey.claim_times()[0])   # who to call next: 无人接听 waits its turn
 order = {i["id"]: n for n, i in enumerate(queue, 1)}
-st.dataframe(pd.DataFrame([{
+ui.table(pd.DataFrame([{
     "序号": i["position"], "姓名": i["name"], "电话": i["phone"], "社区": i["community"], "类别": i["category"],
     "候补": "是" if i["reserve"] else "", "状态": i["status_label"], "已拨打": i["attempts"], "最近结果": i["last_outcome"],
     "拨打顺序": order.get(i["id"]),
@@ -67,7 +67,7 @@ with st.container(border=True, key="call_card"):
     st.markdown(f"电话：**{ui.esc(form['phone'] or '（名册无电话）')}**　社区：{ui.esc(form['community'] or '—')}"
                 f"　类别：{ui.esc(form['category'] or '—')}")
     if form["calls"]:
-        st.dataframe(pd.DataFrame([{
+        ui.table(pd.DataFrame([{
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
             "受访者": c["respondent"],
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
@@ -109,19 +109,21 @@ if outcome == survey.REACHED:
     read_out("awareness_intro")
     answers["awareness"] = {}
     for item in survey.AWARENESS_ITEMS:
-        answers["awareness"][item] = int(st.checkbox(f"知道 · {say['awareness:' + item]}",
+        answers["awareness"][item] = int(st.checkbox(ui.esc(f"知道 · {say['awareness:' + item]}"),
                                                      key=f"call_aware_{n}_{item}_{item_id}"))
     st.markdown("**满意度**")
     read_out("satisfaction_intro")
     scale = list(SATISFACTION_SCALE)  # 5 … 1
     answers["satisfaction"] = {
-        item: st.selectbox(f"{item} · {say['satisfaction:' + item]}", scale, index=None,
+        item: st.selectbox(ui.esc(f"{item} · {say['satisfaction:' + item]}"), scale, index=None,
                            format_func=SATISFACTION_SCALE.get, placeholder="请选择", key=f"call_sat_{n}_{item}_{item_id}")
         for item in survey.SATISFACTION_ITEMS}
-    answers["overall"] = st.radio(say["overall"], scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
+    answers["overall"] = st.radio(ui.esc(say["overall"]), scale, index=None, horizontal=True, format_func=SATISFACTION_SCALE.get,
                                   key=f"call_overall_{k}")
     read_out("closing")
-elif outcome in survey.FAILED_OUTCOMES and n < survey.MAX_FAILED_ATTEMPTS:
+elif outcome in survey.FINAL_AT_ONCE:
+    st.caption("空号：号码不存在，无需再拨，该对象计为无法接通。")
+elif outcome in survey.RETRY_OUTCOMES and n < survey.MAX_FAILED_ATTEMPTS:
     # A second attempt comes later: after the other clients, or at a time the caller chooses.
     when = st.radio("再次拨打", ["排在其他对象之后", "指定时间"], horizontal=True, key=f"call_retry_mode_{k}")
     if when == "指定时间":

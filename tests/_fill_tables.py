@@ -8,6 +8,10 @@ a report item built from findings: source_finding_ids='[..]').
 """
 from __future__ import annotations
 
+# A PDF with its structure (a file that only starts %PDF- and ends %%EOF is refused, issue 26).
+_MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] "
+                b"/Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n")
+
 import json
 
 from core.framework.model import get_framework
@@ -146,7 +150,7 @@ def _fill_attachments(db, aid: int, lead: int) -> None:
         fid = db.execute("SELECT MIN(id) FROM findings WHERE assessment_id = ? AND member_id = ? AND deleted = 0",
                          [aid, lead]).fetchone()[0]
         ATT.add(db, aid, lead, "site_record", rec, "场地.jpg", buf.getvalue(), caption="服务场地")
-        ATT.add(db, aid, lead, "interview", iid, "访谈签到.pdf", b"%PDF-1.4\n%%EOF\n", personal=True)
+        ATT.add(db, aid, lead, "interview", iid, "访谈签到.pdf", _MINIMAL_PDF, personal=True)
         ATT.add(db, aid, lead, "finding", fid, "证据.jpg", buf.getvalue())
 
 

@@ -72,3 +72,19 @@ def test_the_audit_sheet_of_the_excel_export_reads_the_same(demo):
             assert not RAW.search(v or ""), v
     last = rows[-1]
     assert last[2:5] == ("林晓红", "修改", "评分") and "138****5678" in last[7]
+
+
+def test_the_audit_pages_编号_column_shows_no_internal_key(demo):
+    """Issue 26: 编号 showed closing_points, feedback_onsite_bureau, supervisor, {} … and the before/after
+    texts field names such as report_history."""
+    db, aid, ids = demo
+    team.update_assessment(db, aid, ids["陈志远"], report_history=0)
+    at = app_test("pages/audit.py", auth={"assessment_id": aid, "member_id": ids["陈志远"]})
+    at.run()
+    df = at.dataframe[0].value
+    internal = re.compile(r"[a-z]{3,}|[{}\[\]]")
+    assert not [k for k in df["编号"] if internal.search(k or "")]
+    assert not [v for c in ("修改前", "修改后") for v in df[c] if re.search(r"[a-z]+_[a-z]+", v or "")]
+    keys = set(df["编号"])
+    assert {"五、结语：发展建议", "购买方"} <= keys and any(re.fullmatch(r"B\d+ · 片区.", k) for k in keys)
+    assert "报告含历次评估对比" in " ".join(df["修改后"])

@@ -148,3 +148,20 @@ def test_the_lead_edits_the_script_on_the_survey_page_and_it_is_saved_on_change(
     assert next(x for x in SV.script(db, aid) if x["key"] == "closing")["text"] == "谢谢您，打扰了，再见！"
     staff = as_member(aid, m["staff"], "pages/survey.py")
     assert staff.text_area(key="script_closing").disabled
+
+
+def test_a_script_line_with_a_link_and_a_remote_image_shows_literally_in_the_call_form(three):
+    """Issue 26: framework texts and the lead's script in widget labels rendered as Markdown, so a
+    shared file could put links and remote images in front of every caller and expert."""
+    db, aid, m = three
+    hostile = "您知道社工站在哪里吗？[点此](http://example.invalid/x) ![图](http://example.invalid/a.png) **粗**"
+    SV.set_script(db, aid, m["lead"], "awareness:社工站地址", hostile)
+    SV.set_script(db, aid, m["lead"], "overall", "总体满意吗？[链](http://example.invalid)")
+    first = SV.my_calls(db, aid, m["staff"])[0]
+    at = as_member(aid, m["staff"], "pages/survey_calls.py")
+    k = f"{first['id']}_1"
+    at.radio(key=f"call_outcome_{k}").set_value("接通")
+    at.run()
+    label = next(c.label for c in at.checkbox if "社工站在哪里" in c.label)
+    assert r"\[点此\]\(http" in label and r"\!\[图\]" in label and r"\*\*粗\*\*" in label
+    assert at.radio(key=f"call_overall_{k}").label.endswith(r"\[链\]\(http://example.invalid\)")

@@ -74,7 +74,30 @@ def test_killed_writers_leave_a_sound_file_holding_every_acknowledged_save(tmp_p
     finally:
         db.conn.close()
     # every acknowledged save is there (a save in flight may or may not be)
-    assert bench.verify(path, aid, acked, killed=True) == []
+    assert bench.verify(path, aid, acked, killed=True, members=ids) == []
+
+
+def test_a_writer_killed_before_its_first_acknowledgement_is_counted_with_its_save(tmp_path):
+    """Issue 26 ("155 audit rows for 154 changes" on a loaded machine): the code kept exactly what it
+    committed; the check left out the audit rows of a writer that had no result line (killed after
+    its first COMMIT, before printing) while counting that save as in flight."""
+    path = tmp_path / "assessment.db"
+    aid, ids = bench.setup(path, 2, writes=30)
+    db = connect(path)
+    try:
+        S.save_score(db, aid, ids[0], "A1", "", value=1, note="p0-0")      # acknowledged
+        S.save_score(db, aid, ids[1], "A1", "", value=1, note="p1-0")      # committed, killed before printing
+    finally:
+        db.conn.close()
+    acked = [{"key": "p0-0", "op": "score", "member_id": ids[0], "cell": ["A1", ""], "value": 1.0}]
+    assert bench.verify(path, aid, acked, killed=True, members=ids) == []
+    # …and a second unacknowledged save of that writer is still caught.
+    db = connect(path)
+    try:
+        S.save_score(db, aid, ids[1], "A2", "", value=1, note="p1-1")
+    finally:
+        db.conn.close()
+    assert any("never acknowledged" in p for p in bench.verify(path, aid, acked, killed=True, members=ids))
 
 
 def test_the_database_takes_new_saves_after_the_crash(tmp_path):

@@ -115,6 +115,9 @@ def test_expert_sees_the_figures_read_only(team_app):
     S.save_score(db, aid, ids["lin"], "A1", value=5)
     S.save_score(db, aid, ids["wang"], "A1", value=2)
     at = open_page(aid, ids["zhao"])
+    assert metrics(at)["分歧提示"] == "0"                         # before the reveal: his own cells only (issue 26)
+    S.reveal_scores(db, aid, ids["lead"])
+    at = open_page(aid, ids["zhao"])
     assert metrics(at)["分歧提示"] == "1"
     # Blind: 赵专家 (B in 片区二) has not scored A1, so its experts' scores stay hidden from him…
     assert "林专家：5" not in texts(at)

@@ -81,6 +81,32 @@ def test_a_pdf_scan_is_kept_as_uploaded():
     assert out["mime"] == "application/pdf" and out["data"] == data and out["thumb"] is None
 
 
+def test_a_jpeg_comment_with_a_position_and_a_phone_does_not_survive_the_re_encoding():
+    """Issue 26: the COM segment came back in the stored photo, its thumbnail and the JSON export."""
+    img = Image.new("RGB", (800, 600), (90, 90, 90))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", comment="GPS 23.1417N 113.2694E 联系 13812345678".encode())
+    assert b"13812345678" in buf.getvalue()
+    out = EV.prepare("现场.jpg", buf.getvalue())
+    for part in (out["data"], out["thumb"]):
+        assert b"13812345678" not in part and b"GPS" not in part
+        assert "comment" not in Image.open(io.BytesIO(part)).info
+
+
+def test_a_pdf_uploaded_under_a_photo_name_is_stored_as_a_pdf():
+    out = EV.prepare("photo.jpg", pdf_scan())
+    assert out["mime"] == "application/pdf" and out["filename"] == "photo.pdf"
+
+
+def test_a_web_page_dressed_as_a_pdf_is_refused():
+    page = b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"
+    with pytest.raises(InvalidValue, match="不是有效的 PDF"):
+        EV.prepare("report.html", page)
+    fake = b"%PDF-1.7\n" + b"A" * 500 + b"\n%%EOF"
+    with pytest.raises(InvalidValue, match="不是有效的 PDF"):
+        EV.prepare("scan.pdf", fake)
+
+
 @pytest.mark.parametrize("name,data,words", [
     ("名册.xlsx", b"PK\x03\x04" + b"x" * 100, "不是照片"),
     ("照片.jpg", b"\xff\xd8\xff\xe0 broken", "不是照片"),
@@ -104,7 +130,9 @@ def test_a_file_over_the_cap_is_refused_and_nothing_is_stored(station):
     assert ATT.list_for(db, aid, "site_record", rid) == []
     # The cap stated beside the upload box is the one enforced.
     assert f"不超过 {EV.MAX_UPLOAD_MB} MB" in EV.CAP_TEXT
-    just_under = b"%PDF-1.4\n" + b"0" * (EV.MAX_UPLOAD_BYTES - 30) + b"\n%%EOF\n"
+    real = pdf_scan()                            # a real PDF, padded by a comment line after its header
+    head = real.index(b"\n") + 1
+    just_under = real[:head] + b"%" + b"0" * (EV.MAX_UPLOAD_BYTES - len(real) - 2) + b"\n" + real[head:]
     assert len(just_under) <= EV.MAX_UPLOAD_BYTES
     ATT.add(db, aid, m["expert"], "site_record", rid, "档案.pdf", just_under)
     assert len(ATT.list_for(db, aid, "site_record", rid)) == 1
@@ -189,3 +217,13 @@ def test_evidence_of_a_submitted_section_is_read_only_until_the_lead_reopens(dem
         ATT.add(db, aid, m["林晓红"], "finding", f["id"], "补拍.jpg", phone_photo(100, 80, 1, False))
     assert "提交评分" in str(e.value)
     assert ATT.list_for(db, aid, "finding", f["id"]) == []
+
+
+def test_the_pdf_check_stays_fast_on_a_file_of_digits():
+    """A 10 MB run of digits once made the structure check backtrack for minutes (unbounded \\d+)."""
+    import time
+
+    data = b"%PDF-1.4\n%" + b"0" * (EV.MAX_UPLOAD_BYTES - 40) + b"\n1 0 obj\n/Root\nstartxref\n9\n%%EOF\n"
+    t = time.perf_counter()
+    assert EV._is_pdf(data)
+    assert time.perf_counter() - t < 5

@@ -35,7 +35,19 @@ def jpeg(w: int, h: int, colour=(200, 40, 40)) -> bytes:
     return buf.getvalue()
 
 
-PDF_SCAN = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+def _pdf_scan() -> bytes:
+    """A real one-page PDF (a file that only starts %PDF- and ends %%EOF is refused, issue 26)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    c = Canvas(buf)
+    c.drawString(72, 720, "xunchajilu")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+PDF_SCAN = _pdf_scan()
 
 
 @pytest.fixture

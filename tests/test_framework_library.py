@@ -163,3 +163,12 @@ def test_a_file_from_before_frozen_frameworks_is_imported_with_its_shipped_frame
            dataclasses.replace(available_frameworks()[FOUR], source="")
     assert scoresheet.result(other, new_id).final == scoresheet.result(db, aid).final
     other.conn.close()
+
+
+def test_a_frameworks_label_in_a_select_is_its_name_not_its_stored_id(library):
+    """Issue 26: selects showed raw ids such as gz-2024-four-party-2."""
+    db, aid, lead = library
+    new_id = L.import_xlsx(db, aid, lead, L.template_xlsx(), "评估指标体系模板.xlsx")
+    labels = {e.id: e.label for e in L.list_frameworks(db)}
+    assert all(i not in labels[i] for i in labels)
+    assert labels[new_id].endswith("（第 1 版）") and labels[FOUR].endswith("（内置·只读）")

@@ -172,6 +172,9 @@ def test_an_experts_home_shows_their_sections_flags_and_the_submit_step(demo):
     assert list(table["已评/分配"]) == ["5/5", "5/5"]
     assert any("B3" in m.value and "片区二" in m.value and "您评" in m.value for m in at.markdown)
     assert ("scoring", "去评分") in links(at)
+    assert at.button(key="home_submit").disabled                 # confirm first (issue 26)
+    at.checkbox(key="home_submit_confirm").check()
+    at.run()
     assert not at.button(key="home_submit").disabled
     at.button(key="home_submit").click()
     at.run()
@@ -198,8 +201,7 @@ def test_a_callers_home_shows_their_calls_the_next_client_masked_and_the_counts(
     SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
     first, second = SV.my_calls(db, aid, m["staff"])[:2]
     SV.record_call(db, aid, m["staff"], first["id"], 1, "无人接听")
-    SV.record_call(db, aid, m["staff"], second["id"], 1, "空号")
-    SV.record_call(db, aid, m["staff"], second["id"], 2, "空号")
+    SV.record_call(db, aid, m["staff"], second["id"], 1, "空号")        # final at once (issue 26)
     at = home(aid, m["staff"])
     metrics = {x.label: x.value for x in at.metric}
     assert metrics == {"分配给我": "6", "已接通": "0", "无法接通": "1", "拒访": "0", "待拨打": "5"}
@@ -212,3 +214,21 @@ def test_a_callers_home_shows_their_calls_the_next_client_masked_and_the_counts(
     queue = at.dataframe[0].value                                                # the calling order, masked
     assert list(queue["序号"]) == [i["position"] for i in SV.my_calls(db, aid, m["staff"])[2:]] + [first["position"]]
     assert all("*" in name for name in queue["姓名"])
+
+
+def test_a_brand_new_assessments_to_do_list_starts_with_adding_the_team(app_env):
+    """Issue 26: the first to-do of a new assessment sent the lead to score, not to add the team."""
+    from db.migrations import migrate
+    db = connect(app_env)
+    migrate(db)
+    sid = A.create_station(db, "石井街社工服务站", communities=["石井社区"])
+    aid, lead = A.create_assessment(db, sid, "gz-2024-four-party", "石组长", "1111")
+    items = dayplan.open_items(db, aid)
+    assert items[0].code == "team" and items[0].page == "setup"
+    at = home(aid, lead)
+    todo = [m.value for m in at.markdown if m.value.startswith("【")]
+    assert "尚未添加评估专家" in todo[0]
+    A.add_member(db, aid, lead, "石专家", "expert", "2222", sections=["A"])
+    items = dayplan.open_items(db, aid)
+    assert items[0].code == "sections" and "B" in items[0].message
+    db.conn.close()

@@ -162,3 +162,30 @@ def test_a_register_name_in_a_finding_shows_masked_on_the_report_page(demo_app):
     shown = [t.value for t in at.text_area if t.key and t.key.startswith("rp_text_")]
     assert not any(c["name"] in v or c["phone"] in v for v in shown)
     assert any(f"{c['name'][0]}*{c['name'][-1]}" in v and f"{c['phone'][:3]}****" in v for v in shown)
+
+
+def test_locking_needs_a_confirmation_and_says_the_report_stays_a_draft_while_items_are_open(demo_app):
+    """Issue 26: locking was one click, allowed with a 【须处理】 item open and the PDF still a draft."""
+    from core.report import make as report_make
+    from core.report.check import blocking
+    from core.scoring import scoresheet as S
+    db, aid, lead_id, members = demo_app
+    code = next(iter(S.party_scores(db, aid)))
+    S.save_party_score(db, aid, lead_id, code, None)                  # a party's score not entered: 须处理
+    at = open_page(aid, lead_id)
+    open_items = len(blocking(report_make.page_view(db, aid).checks))
+    assert open_items > 0
+    assert at.button(key="rp_lock").disabled
+    assert f"仍要锁定（{open_items} 项须处理未解决" in at.checkbox(key="rp_lock_confirm").label
+    assert any("报告仍是带“草稿”水印的草稿" in w.value for w in at.warning)
+    at.checkbox(key="rp_lock_confirm").check()
+    at.run()
+    at.button(key="rp_lock").click()
+    at.run()
+    assert not at.exception and A.is_locked(db, aid)
+    assert at.button(key="rp_unlock").disabled                        # unlocking is confirmed too
+    at.checkbox(key="rp_unlock_confirm").check()
+    at.run()
+    at.button(key="rp_unlock").click()
+    at.run()
+    assert not A.is_locked(db, aid)

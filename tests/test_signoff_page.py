@@ -36,6 +36,9 @@ def test_the_submit_step_waits_for_every_cell_then_makes_the_page_read_only(demo
     assert any("还有 **1** 个评分单元未评" in m.value for m in at.markdown)
     at.radio(key="sc_level_A5_").set_value("完全达到")
     at.run()
+    assert at.button(key="sc_submit").disabled                   # one click is not enough: confirm first (issue 26)
+    at.checkbox(key="sc_submit_confirm").check()
+    at.run()
     assert not at.button(key="sc_submit").disabled
     at.button(key="sc_submit").click()
     at.run()
@@ -65,7 +68,7 @@ def test_the_lead_reopens_on_the_dashboard_and_the_expert_can_edit_again(demo):
     at = open_page("pages/scoring.py", aid, lin)
     assert any("A4 与查阅资料记录不一致" in i.value for i in at.info)
     assert not at.radio(key="sc_level_A5_").disabled
-    assert not at.button(key="sc_submit").disabled
+    assert not at.checkbox(key="sc_submit_confirm").disabled
 
 
 def test_the_reopen_form_refuses_an_empty_reason_in_chinese(demo):

@@ -217,7 +217,8 @@ def test_redraw_after_calls_needs_the_lead_and_a_confirmation_and_is_logged(surv
 @pytest.mark.parametrize("outcomes, status", [
     ([], S.PENDING),
     (["无人接听"], S.RETRY),
-    (["空号"], S.RETRY),
+    (["空号"], S.UNREACHABLE),                  # a non-working number is final at once (issue 26)
+    (["非本人"], S.RETRY),
     (["无人接听", "无人接听"], S.UNREACHABLE),
     (["空号", "无人接听"], S.UNREACHABLE),
     (["非本人", "无人接听"], S.UNREACHABLE),
@@ -239,7 +240,7 @@ def test_recorded_calls_make_a_client_unreachable_on_the_second_failure_only(sur
     SV.record_call(db, aid, m["staff"], item["id"], 1, "无人接听")
     res = SV.survey_results(db, aid)
     assert (res.called, res.unreachable, res.pending) == (1, 0, 100)
-    SV.record_call(db, aid, m["staff"], item["id"], 2, "空号")
+    SV.record_call(db, aid, m["staff"], item["id"], 2, "非本人")
     res = SV.survey_results(db, aid)
     assert (res.called, res.unreachable, res.pending) == (1, 1, 99)
     assert res.follow_up[0]["reason"] == "两次拨打均未接通"
@@ -371,7 +372,7 @@ def test_follow_up_lists_unreachable_unknowing_and_dissatisfied_masked():
     people = [("欧阳子昕", "13812341234"), ("黄子昕", "020-87654321"), ("李明", "13900001111"), ("张三丰", "13700002222")]
     items = [{"id": n, "reserve": 0, "caller_id": 1, "name": nm, "phone": ph, "community": "甲社区"}
              for n, (nm, ph) in enumerate(people)]
-    calls = {0: [_call("无人接听"), _call("空号", attempt=2)], 1: [_call("接通", 5, knows=False, respondent="家属")],
+    calls = {0: [_call("无人接听"), _call("非本人", attempt=2)], 1: [_call("接通", 5, knows=False, respondent="家属")],
              2: [_call("接通", 1)], 3: [_call("接通", 5)]}
     res = S.compute_results(sample, items, calls)
     assert res.follow_up == [
@@ -602,3 +603,18 @@ def test_register_overview_counts_households_by_the_register_rule(survey_db):
     assert ov["persons"] == 131
     assert ov["households"] == register_summary(SV.register(db, aid))["households"]
     assert ov["register_hash"] == SV.current_register_hash(db, aid)
+
+
+def test_a_non_working_number_is_final_at_once_and_takes_no_second_call(survey_db):
+    """空号 (issue 26): the staff never dial a number that does not exist a second time."""
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="3")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    item = SV.my_calls(db, aid, m["staff"])[0]
+    SV.record_call(db, aid, m["staff"], item["id"], 1, "空号")
+    res = SV.survey_results(db, aid)
+    assert (res.called, res.unreachable, res.pending) == (1, 1, 99)
+    assert "空号" in [r for r in res.follow_up if r.get("reason")][0]["reason"]
+    with pytest.raises(InvalidValue, match="无法接通"):
+        SV.record_call(db, aid, m["staff"], item["id"], 2, "无人接听")
+    assert item["id"] not in [i["id"] for i in SV.my_calls(db, aid, m["staff"]) if i.get("status") in ("pending", "retry")]

@@ -152,7 +152,7 @@ def _calls(*outcomes, overall=5):
 def test_each_call_gets_an_aapor_code_and_each_client_a_disposition_and_rr1_counts_every_case():
     assert [S.call_code(o) for o in S.CALL_OUTCOMES] == ["completed", "non_contact", "unknown", "refused", "unknown"]
     stories = [_calls("接通"), _calls("无人接听", "接通"), _calls("拒访"), _calls("无人接听", "无人接听"),
-               _calls("空号", "非本人"), _calls("无人接听"), [], _calls("接通", overall=2)]
+               _calls("空号"), _calls("无人接听"), [], _calls("接通", overall=2)]
     items = [{"id": k, "reserve": 0, "caller_id": 1, "name": f"王{k}明", "phone": f"1380000000{k}",
               "community": "甲社区", "category": "低保对象"} for k in range(len(stories))]
     res = S.compute_results({"seed": "1", "register_hash": "h", "size": 100}, items, dict(enumerate(stories)),
@@ -161,7 +161,7 @@ def test_each_call_gets_an_aapor_code_and_each_client_a_disposition_and_rr1_coun
     assert (res.response_rate, res.response_rate_text) == (Decimal("37.5"), "37.5%")   # 3 of 8
     # 兜底 clients unreachable (two failures; a dead and a wrong number) and the dissatisfied one, masked.
     follow = [(f["name"], f["reason"]) for f in res.priority_follow_up]
-    assert follow == [("王*明", "低保对象，两次拨打均未接通"), ("王*明", "低保对象，两次拨打均未接通"),
+    assert follow == [("王*明", "低保对象，两次拨打均未接通"), ("王*明", "低保对象，空号（号码不存在）"),
                       ("王*明", "表示不满意")]
     assert res.satisfaction_ci_text == "66.7%（2/3，95% 置信区间 " + fmt_interval(
         *S.wilson_interval(2, 3, 40)) + "）"

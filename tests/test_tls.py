@@ -54,3 +54,31 @@ def test_serve_refuses_a_folder_as_database(tmp_path):
     r = subprocess.run([sys.executable, "-m", "core", "serve", "--db", str(tmp_path)], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "文件夹" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_key_readable_by_everyone_is_not_used_a_new_private_pair_is_made(tmp_path):
+    """Issue 26: an existing https-key.pem readable by other users was used without a word."""
+    db = tmp_path / "assessment.db"
+    cert, key, _ = tls.ensure_certificate(db, ["127.0.0.1"])
+    first = tls.fingerprint(cert)
+    key.chmod(0o644)
+    assert tls.key_exposed(key)
+    assert tls.ensure_certificate(db, ["127.0.0.1"])[2] is True
+    assert tls.fingerprint(cert) != first and key.stat().st_mode & 0o077 == 0 and not tls.key_exposed(key)
+
+
+def test_a_remade_key_never_goes_through_a_file_or_link_that_was_there(tmp_path):
+    """Issue 26: the key was written through a pre-existing .tmp file, keeping that file's mode."""
+    db = tmp_path / "assessment.db"
+    old_tmp = tmp_path / "https-key.pem.tmp"
+    old_tmp.write_text("planted")
+    old_tmp.chmod(0o666)
+    elsewhere = tmp_path / "elsewhere.pem"
+    (tmp_path / "https-key.pem.tmp.link").symlink_to(elsewhere)
+    cert, key, made = tls.ensure_certificate(db, ["127.0.0.1"])
+    assert made and key.stat().st_mode & 0o077 == 0
+    assert old_tmp.read_text() == "planted" and not elsewhere.exists()
+    assert "PRIVATE KEY" in key.read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("https-key.pem.") and p.name.endswith(".tmp")
+                and p != old_tmp]
+

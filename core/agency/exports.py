@@ -227,7 +227,7 @@ def _station_sheets(t: dict, n: _Names) -> dict:
     """协议指标, 人员配置, 服务对象名册, 上期意见整改, 现场记录, 访谈记录, 证据附件."""
     out = {"协议指标": _indicator_sheet(t["assessments"][0], t["contract_indicators"])}
     out["人员配置"] = (["项目", "人数 / 人次 / 时数", "比例"], _staffing_rows(t))
-    out["服务对象名册"] = (["序号", "姓名", "电话", "社区", "类别", "户籍", "空挂户", "人户分离", "备注"], [
+    out["服务对象名册"] = (["序号", "姓名", "电话", "社区", "类别", "户号", "空挂户", "人户分离", "备注"], [
         [i, mask_name(c["name"]), mask_phone(c["phone"]), c["community"], c["category"], c["household"],
          "是" if c["vacant_household"] else "", "是" if c["separated"] else "", c["note"]]
         for i, c in enumerate(sorted(t["clients"], key=lambda c: (c["position"], c["id"])), 1)])
@@ -288,7 +288,7 @@ def _survey_sheets(t: dict, n: _Names) -> dict:
                       mask_phone(cl.get("phone", "")), n.who(c["member_id"]), c["attempt"], c["called_at"], c["outcome"],
                       c["respondent"], labels.YES_NO.get(c["knows_worker"], ""), _kv(c["awareness"]), _kv(c["satisfaction"]),
                       c["overall"], c["comment"], labels.AAPOR_CODES[labels.CALL_AAPOR[c["outcome"]]],
-                      survey.retry_text(c.get("retry_at") or "") if c["outcome"] in survey.FAILED_OUTCOMES else ""])
+                      survey.retry_text(c.get("retry_at") or "") if c["outcome"] in survey.RETRY_OUTCOMES else ""])
     out["电话回访"] = (["抽样序号", "服务对象", "电话", "回访人", "第几次", "时间", "结果", "受访人", "认识社工",
                        "知晓情况", "满意度", "总体满意度", "意见", "AAPOR 代码", "再次拨打"], crows)
     res = survey_results_of(t)

@@ -6,12 +6,13 @@ Excel sheet), never raw JSON. Pure functions; the labels of stored codes are cor
 from __future__ import annotations
 
 import json
+import re
 
 from core.labels import (ASSESSMENT_STATUS, ATTACHMENT_TYPES, AUDIT_ACTIONS, AUDIT_FIELDS, CALL_STATUSES,
                          FINDING_KINDS, INTERVIEW_GROUPS, ROLES, SATISFACTION_SCALE, SITE_KINDS, SITE_STATUSES)
 from core.masking import mask_name, mask_phone
 from core.numbers import fmt_number
-from core.labels import section_label
+from core.labels import FEEDBACK_KEYS, TEXT_KEYS, section_label
 
 EMPTY = "（空）"
 
@@ -158,7 +159,35 @@ def mask_people(text, entity: str):
 
 
 def codes_for(framework, areas) -> dict:
-    """field -> {code: label} for `describe`: sections (and other parties' 'party:<code>'), 片区."""
+    """field -> {code: label} for `describe`: sections (and other parties' 'party:<code>'), 片区,
+    veto items."""
     sections = {s.code: section_label(framework, s.code) for s in framework.sections}
     sections.update({f"party:{p.code}": p.label for p in framework.parties})
-    return {"section_code": sections, "area_code": {a["code"]: a["name"] for a in areas}}
+    return {"section_code": sections, "area_code": {a["code"]: a["name"] for a in areas},
+            "veto": {v.code: v.name for v in framework.veto}}
+
+
+def key_text(entity: str, key, codes: dict | None = None) -> str:
+    """The audit row's 编号 in words: a record's number as it is; an indicator with its 片区
+    (B3 · 片区二); a report text, another party or a veto item by its name; a list as its count;
+    never an internal key or empty braces."""
+    codes = codes or {}
+    k = "" if key is None else str(key).strip()
+    if k in ("", "{}", "[]", "None"):
+        return ""
+    if entity in ("framework", "login"):
+        return k                 # the framework's 编号 as the library lists it; the address or name typed at login
+    if entity == "report_text":
+        return re.sub(r"（[^）]*）$", "", {**TEXT_KEYS, **FEEDBACK_KEYS}.get(k, "报告文本"))   # no typing hint
+    if entity == "party_score":
+        return codes.get("section_code", {}).get(f"party:{k}", "其他评估方")
+    if entity == "veto":
+        return codes.get("veto", {}).get(k, "否决项")
+    if "," in k:
+        return f"{len([x for x in k.split(',') if x.strip()])} 项"
+    if "/" in k and entity in ("score", "override"):
+        ind, _, area = k.partition("/")
+        return f"{ind} · {codes.get('area_code', {}).get(area, area)}"
+    if k.isdigit() or re.fullmatch(r"[A-Z]\d{1,2}", k):
+        return k
+    return AUDIT_FIELDS.get(k, "")

@@ -20,7 +20,7 @@ from db.errors import InvalidValue, LoginFailed, NotFound, PermissionDenied
 
 from core.framework import library as framework_library
 from core.assessment import pins
-from core.assessment.audit_text import actor_label, codes_for, describe, mask_people
+from core.assessment.audit_text import actor_label, codes_for, describe, key_text, mask_people
 from core.framework.model import Framework, FrameworkError, framework_of_row
 from core.labels import ASSESSMENT_FIELDS, ASSESSMENT_KINDS, AUDIT_ACTIONS, AUDIT_ENTITIES, ROLES, STATION_FIELDS, label  # noqa: F401
 from core.assessment.pins import check_pin_format, hash_pin, verify_pin
@@ -508,6 +508,6 @@ def audit_entries(db, assessment_id: int, limit: int | None = None) -> list[dict
 
     return [{"id": r["id"], "at": (r["at"] or "").replace("T", " ")[:19], "actor": actor_label(r["actor"]),
              "action": label(AUDIT_ACTIONS, r["action"]), "entity": label(AUDIT_ENTITIES, r["entity"]),
-             "action_code": r["action"], "entity_code": r["entity"], "key": r["entity_key"],
+             "action_code": r["action"], "entity_code": r["entity"], "key": key_text(r["entity"], r["entity_key"], codes),
              "old": words(r["old"], r["entity"]), "new": words(r["new"], r["entity"])}
             for r in audit_db.entries(db, assessment_id, limit)]

@@ -79,6 +79,9 @@ def cmd_serve(argv):
             cmd += ["--browser.serverAddress", lan[0], "--browser.serverPort", str(args.port)]
     else:
         addresses = tls.local_addresses()
+        if tls.key_exposed(tls.paths(db_path)[1]):
+            print(f"警告：私钥文件 {tls.paths(db_path)[1]} 其他用户也能读取，已不再保密：重新生成证书和私钥"
+                  "（私钥只有本人可读），各电脑需重新核对证书指纹。")
         cert, key, made = tls.ensure_certificate(db_path, addresses)
         cmd += ["--server.sslCertFile", str(cert), "--server.sslKeyFile", str(key)]
         print(f"数据库：{db_path}")

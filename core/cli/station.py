@@ -4,7 +4,8 @@
         imports a key-client register (.xlsx or .csv, the station's own file as it is) into
         assessment ID, all or nothing, through the same use case as the register page
         (core.station.data.import_register), written as the assessment's lead. It prints the
-        rows skipped and the changes made; its last line is `persons N; households M`. A
+        rows skipped (title rows, 合计, 制表人/审核 lines, a person listed twice) and the changes
+        made; the file may have 户主 and 同上 instead of a 户号 column; its last line is `persons N; households M`. A
         refused file prints every problem (row and column) and exits 1, storing nothing.
 """
 from __future__ import annotations
@@ -58,6 +59,9 @@ def cmd_import_register(argv):
         return 1
     for n, why in done["skipped"]:
         print(f"第 {n} 行已跳过：{why}")
+    if done["duplicates"]:
+        rows = "、".join(f"第 {n} 行（同第 {first} 行）" for n, first in done["duplicates"])
+        print(f"重复登记 {len(done['duplicates'])} 人，只计一次：{rows}")
     print(f"已导入评估 {args.id} 的重点服务对象名册（{path.name}）。")
     print(f"persons {done['persons']}; households {done['households']}")
     return 0

@@ -20,7 +20,7 @@ from core.framework.model import Framework, framework_of_row
 from core.scoring.agreement import compute as agreement_compute, fmt_alpha
 from core.labels import ROLES, SATISFACTION_SCALE
 from core.numbers import D, fmt_number, round_half_up
-from core.scoring.totals import STATION, Cell, Result, compute, projection_note
+from core.scoring.totals import STATION, Cell, Result, build_cells, compute, projection_note
 
 DEFAULT_REFRESH_SECONDS = 5
 NA_TEXT = "不适用"
@@ -194,6 +194,7 @@ class Dashboard:
     locked: bool = False
     agreement: Any | None = None           # core.scoring.agreement.Agreement of the experts' scores
     agreement_visible: set | None = None   # blind_for: the cells an expert viewer may see (None = all)
+    own_only: bool = False                 # an expert's view before the lead revealed: totals from their own cells
 
     @property
     def third_party(self) -> Decimal | None:
@@ -302,11 +303,29 @@ def _flag(cell: Cell, names: dict[int, str], notes: dict[tuple, str], area_names
                 D(ind.points), cell.spread, experts, ov)
 
 
-def build(data: DashboardData) -> Dashboard:
-    """Every figure the dashboard shows, from the rows of one refresh."""
+def own_only(data: DashboardData, viewer_id: int | None) -> bool:
+    """Is the viewer an expert who sees totals from their own cells only? Yes until the lead
+    revealed the experts' scores (assessments.scores_revealed_at); the lead (viewer None) never."""
+    return viewer_id is not None and not data.assessment.get("scores_revealed_at")
+
+
+def first_values(scores: list[dict]) -> list[dict]:
+    """The scores as first given (blind, before any revision after the reveal): what agreement
+    statistics are computed from."""
+    return [{**s, "value": s.get("first_value", s.get("value")), "na": s.get("first_na", s.get("na"))}
+            for s in scores]
+
+
+def build(data: DashboardData, viewer_id: int | None = None) -> Dashboard:
+    """Every figure the dashboard shows, from the rows of one refresh. `viewer_id`: an expert's
+    view — before the lead reveals, the totals, sections, flags and agreement come from that
+    expert's own cells only (a colleague's save never moves them); None = the lead's view.
+    Agreement statistics use the first (blind) values."""
     fw = framework_of_row(data.assessment)
     area_codes = [a["code"] for a in data.areas]
-    result = compute(fw, area_codes, data.scores, data.overrides, data.party_scores, data.veto_failed)
+    own = own_only(data, viewer_id)
+    scores = [s for s in data.scores if s["member_id"] == viewer_id] if own else data.scores
+    result = compute(fw, area_codes, scores, [] if own else data.overrides, data.party_scores, data.veto_failed)
 
     parties = [PartyLine(p.code, p.name, p.weight, p.max, p.score, p.weighted, p.projected) for p in result.parties]
 
@@ -356,7 +375,9 @@ def build(data: DashboardData) -> Dashboard:
         cells_scored=sum(1 for c in result.cells if c.status != "pending"), cells_total=len(result.cells),
         indicators=data.indicators, survey=data.survey, area_names=area_names,
         locked=data.assessment.get("status") == "locked",
-        agreement=agreement_compute(result.cells, fw.report_rules),
+        agreement=None if own else agreement_compute(build_cells(fw, area_codes, first_values(scores)),
+                                                     fw.report_rules),
+        own_only=own,
     )
 
 

@@ -21,9 +21,10 @@ def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bo
     )
 
 
-def dashboard(db, assessment_id: int) -> Dashboard:
-    """One refresh: the reads above, core.day.dashboard.build, and the shown free text scrubbed."""
-    dash = build(load(db, assessment_id))
+def dashboard(db, assessment_id: int, viewer_id: int | None = None) -> Dashboard:
+    """One refresh: the reads above, core.day.dashboard.build, and the shown free text scrubbed.
+    `viewer_id`: an expert's view (their own cells only until the lead reveals); None: the lead's."""
+    dash = build(load(db, assessment_id), viewer_id)
     scrub = scrubber(db, assessment_id)
     for f in dash.flags:
         for e in f.experts:

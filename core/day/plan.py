@@ -26,6 +26,7 @@ from core.assessment import team
 from core.errors import InvalidValue
 from core.labels import INTERVIEW_GROUPS, ROLES
 from core.numbers import fmt_number
+from core.report.check import CheckItem
 from core.report.make import page_view
 
 # code, name, planned start, planned end (the sample report's 评估方法, in its order).
@@ -206,11 +207,26 @@ def scoring_progress(db, assessment_id: int) -> dict:
             "submitted": sum(1 for x in s if x["submitted"]), "scorers": len(s)}
 
 
+def team_items(db, assessment_id: int) -> list[CheckItem]:
+    """What a new assessment needs first: experts added, and every section given to one."""
+    members = team.list_members(db, assessment_id)
+    if not any(m["role"] == "expert" for m in members):
+        return [CheckItem("team", "尚未添加评估专家：先在「评估设置」添加专家和工作人员（姓名与 PIN），并分配各自负责评分的部分",
+                          True, "setup")]
+    given = {tuple(sec)[0] for m in members for sec in (m.get("sections") or [])}
+    missing = [s.code for s in team.framework_of(db, assessment_id).sections if s.code not in given]
+    if missing:
+        return [CheckItem("sections", f"部分 {'、'.join(missing)} 尚未分配给任何专家（在「评估设置」中分配）", True,
+                          "setup")]
+    return []
+
+
 def open_items(db, assessment_id: int) -> list:
     """The pre-export check's open items (core.report.check.CheckItem, blocking first), each naming
-    the page that fixes it. The report page's check (core.report.make.page_view), made once per change of
-    the assessment's data and shared: the lead's home page no longer gathers the whole report on every rerun."""
-    return page_view(db, assessment_id).checks
+    the page that fixes it; a new assessment's list starts with adding the team. The report's part is the report
+    page's check (core.report.make.page_view), made once per change of the assessment's data and shared: the
+    lead's home page does not gather the whole report on every rerun."""
+    return team_items(db, assessment_id) + page_view(db, assessment_id).checks
 
 
 # ---------- what an expert and a staff member have to do ----------

@@ -19,7 +19,7 @@ SEED = "20250227"
 CALLERS = ("黄小燕", "林晓红")       # the staff member and one expert
 
 # Positions in the sample (1-based, draw order) with a scripted story.
-UNREACHABLE = {17: ("无人接听", "无人接听"), 42: ("无人接听", "无人接听"), 68: ("空号", "无人接听"),
+UNREACHABLE = {17: ("无人接听", "无人接听"), 42: ("无人接听", "无人接听"), 68: ("非本人", "无人接听"),
                91: ("无人接听", "无人接听")}
 SECOND_TRY = {5: "无人接听", 33: "非本人", 77: "无人接听"}   # reached on the second attempt
 NEUTRAL = {12, 50, 63, 85}                                   # overall 一般: reached but not satisfied
@@ -59,10 +59,9 @@ def fill(db, assessment_id: int, member_ids: dict[str, int]) -> None:
                 calls.record_call(db, assessment_id, caller, it["id"], attempt, outcome,
                                called_at=at.isoformat(timespec="seconds"), **answers)
 
-            if n in UNREACHABLE:
-                a, b = UNREACHABLE[n]
-                call(1, first, a)
-                call(2, second, b)
+            if n in UNREACHABLE:       # 空号 is final at once; otherwise two failed attempts
+                for attempt, (at, outcome) in enumerate(zip((first, second), UNREACHABLE[n]), 1):
+                    call(attempt, at, outcome)
                 continue
             attempt, at = 1, first
             if n in SECOND_TRY:

@@ -33,7 +33,7 @@ class Entry:
     @property
     def label(self) -> str:
         tag = "内置·只读" if self.shipped else f"第 {self.version} 版"
-        return f"{self.name}（{self.id}，{tag}）"
+        return f"{self.name}（{tag}）"        # the stored id (gz-2024-four-party-2) is no name for a person
 
 
 def dumps(data: dict) -> str:

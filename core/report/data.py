@@ -296,7 +296,8 @@ def gather(db, assessment_id: int, evidence: bool = False) -> ReportData:
     title = f"{a['period_label']}{st['district']}{st['name']} {a['kind']}评估报告".strip()
     return ReportData(
         assessment=a, station=st, areas=areas, framework=fw, result=result, title=title,
-        expert_count=sum(1 for m in members if m["role"] in ("lead", "expert")),
+        # the experts who score (as the 落款 lists them), not the lead who only leads
+        expert_count=sum(1 for m in lead_first if m["id"] in scoring) or len(lead_first),
         staff_count=sum(1 for m in members if m["role"] == "staff"),
         sections=sections, parties=parties,
         indicators=_indicators(db, assessment_id),

@@ -74,7 +74,9 @@ def supervisor_short(d: ReportData) -> str:
 def purchaser_short(d: ReportData) -> str:
     s = _strip_city(d.station.get("purchaser", ""))
     district = d.station.get("district") or ""
-    return (s[len(district):] if district and s.startswith(district) else s) or "购买方"
+    s = s[len(district):] if district and s.startswith(district) else s
+    # 白云区人民政府石井街道办事处 -> 石井街道办事处 (not "人民政府石井街道办事处", not cut inside a name)
+    return re.sub(r"^人民政府(?=.+(街道办事处|镇人民政府|街道))", "", s) or "购买方"
 
 
 def text(d: ReportData, key: str) -> str:
@@ -445,6 +447,8 @@ def progress_comment_default(d: ReportData) -> str:
                          short=len(short))
     if not short:
         return (f"从以上数据可知，{d.short_name}各项工作指标完成情况良好，在服务进度方面整体把握到位。")
+    if len(short) == len(rated):          # never "15 项…中 0 项已完成"
+        return f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标均未达到协议指标量：{named}，需要关注。"
     s = f"从以上数据可知，{d.short_name} {len(rated)} 项协议指标中"
     return (s + f" {len(rated) - len(short)} 项已完成或超额完成，" + named + f" {len(short)} 项未达到协议指标量，需要关注。")
 
@@ -507,7 +511,7 @@ def _staffing_clauses(d: ReportData) -> tuple[list[str], list[str]]:
         ok = meets(d, "attendance_rate", s.get("attendance_rate"))
         (good if ok or ok is None else bad).append(
             "；".join(att) + ("" if ok or ok is None else
-                             f"，到岗率 {s.get('attendance_rate_text')}，低于 {pct(threshold(d, 'attendance_rate'))} 的要求"))
+                             f"；社工总到岗率 {s.get('attendance_rate_text')}，低于 {pct(threshold(d, 'attendance_rate'))} 的要求"))
     if s.get("training_due") is not None:
         c = (f"继续教育方面，社工按评估进度要求需完成培训 {num(s['training_due'])} 小时，实际完成时数 "
              f"{num(s.get('training_actual'))} 小时，达标率 {s['training_rate_text']}")
@@ -863,7 +867,14 @@ def _first_sentence(text: str, limit: int = 80) -> str:
     t = re.sub(r"^[（(]?\d+[)）.、]\s*", "", (text or "").strip())
     t = re.split(r"(?<=[。！？；])", t)[0].strip().rstrip("。；")
     t = re.sub(r"^(建议|需要关注的是|需关注)", "", t).lstrip("，：")
-    return t if len(t) <= limit else t[:limit].rstrip("，、；") + "等"
+    if len(t) <= limit:
+        return t
+    cut = t[:limit]
+    clause = max(cut.rfind(x) for x in "，；：,;")     # end at a clause, never inside a word ("…其等")
+    if clause >= limit // 3:
+        return cut[:clause]
+    item = cut.rfind("、")
+    return cut[:item] + "等" if item >= limit // 3 else cut.rstrip("，、；") + "……"
 
 
 def closing_points_draft(d: ReportData) -> list[str]:

@@ -10,6 +10,7 @@ assessment's scrubber.
 """
 from __future__ import annotations
 
+from db import assessments as assessments_db
 from db import findings as findings_db
 from db import scores as scores_db
 from db import submissions as sub_db
@@ -250,6 +251,17 @@ def any_revision(db, assessment_id: int) -> bool:
 
 
 # ---------- blind, then reveal (issue 15) ----------
+
+def reveal_scores(db, assessment_id: int, member_id: int, revealed: bool = True) -> None:
+    """The lead reveals every expert's scores to the experts on 实时总览 (or withdraws it; logged).
+    Until then an expert's totals there are computed from their own cells only."""
+    assessments_db.set_scores_revealed(db, assessment_id, member_id, bool(revealed))
+
+
+def scores_revealed(db, assessment_id: int) -> str | None:
+    """When the lead revealed the experts' scores (ISO time), or None."""
+    return team.get_assessment(db, assessment_id).get("scores_revealed_at")
+
 
 def revise_score(db, assessment_id: int, member_id: int, indicator_code: str, area_code: str = "",
                  value=None, na: bool = False, detail: dict | None = None, reason: str = "", note: str = "") -> dict:

@@ -114,6 +114,8 @@ def score_sheet(db, assessment_id: int, member_id: int) -> dict:
     areas = {x["code"]: x["name"] for x in team.list_areas(db, a["station_id"])}
     scrub = scrubber(db, assessment_id)
     cells = team.assigned_cells(db, assessment_id, member_id)
+    if m["role"] == "staff" or not cells:
+        raise InvalidValue(f"{m['name']}没有分配评分指标，没有专家评分表")
     mine = {(r["indicator_code"], r["area_code"]): r for r in scoresheet.scores(db, assessment_id, member_id)}
     own = [f for f in scoresheet.findings(db, assessment_id, member_id=member_id)]
     groups, used = [], set()

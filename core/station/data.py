@@ -248,7 +248,7 @@ def register_preview_view(db, assessment_id: int, filename: str, data: bytes, ma
     {ok, persons, households, header_row, header, mapping, columns ('C 列：联系方式'),
     rows [{row, stored (masked, for display), changes, errors [(field, column, message)],
     fix {field: value to offer for correction (personal fields: '' with `hint` masked)}}],
-    skipped [(row, reason)], errors [message], refused (why the register cannot be replaced
+    skipped [(row, reason)], duplicates [(row, first row)], errors [message], refused (why the register cannot be replaced
     now, or None), by_category, no_phone}."""
     p = preview_register(db, assessment_id, filename, data, mapping, edits, header_row)
     scrub = privacy.with_file(db, assessment_id, *preview_identities(p))
@@ -268,6 +268,7 @@ def register_preview_view(db, assessment_id: int, filename: str, data: bytes, ma
             "header_row": p.header_row, "header": [scrub(h) for h in p.header], "mapping": dict(p.mapping),
             "columns": [scrub(c) for c in imports.column_choices(p)], "rows": rows,
             "skipped": [(n, scrub(why)) for n, why in p.skipped], "errors": [scrub(e) for e in p.errors],
+            "duplicates": list(p.duplicates),
             "refused": register_replace_refusal(db, assessment_id), "by_category": summary["by_category"],
             "no_phone": summary["no_phone"], "several_categories": summary["several_categories"]}
 
@@ -277,14 +278,15 @@ def import_register(db, assessment_id: int, member_id: int, filename: str, data:
     """Replace the register with the file as previewed (same mapping and fixes); all or nothing.
 
     ImportRejected lists every problem (row and column) and nothing is stored; refused once
-    the survey sample is drawn. Returns {persons, households, skipped}."""
+    the survey sample is drawn. Returns {persons, households, skipped, duplicates [(row, first row)]}."""
     p = preview_register(db, assessment_id, filename, data, mapping, edits, header_row)
     if p.errors:
         raise ImportRejected(p.errors[:imports.MAX_ERRORS] + (
             [f"……另有 {len(p.errors) - imports.MAX_ERRORS} 处问题未列出"] if len(p.errors) > imports.MAX_ERRORS else []))
     rows = p.stored_rows()
     n = replace_clients(db, assessment_id, member_id, rows, source=filename)
-    return {"persons": n, "households": summarise(rows)["households"], "skipped": list(p.skipped)}
+    return {"persons": n, "households": summarise(rows)["households"], "skipped": list(p.skipped),
+            "duplicates": list(p.duplicates)}
 
 
 def import_clients(db, assessment_id: int, member_id: int, filename: str, data: bytes) -> int:

@@ -9,6 +9,7 @@ message naming the file. The cap stated beside every upload box is `CAP_TEXT`.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -38,9 +39,24 @@ def size_text(n: int) -> str:
 
 def _jpeg(img: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
     buf = io.BytesIO()
-    # No exif=, no icc_profile=: nothing of the original's metadata is written.
-    img.save(buf, "JPEG", quality=quality, optimize=True)
+    # No exif=, no icc_profile=, no comment: nothing of the original's metadata is written (Pillow
+    # would carry a JPEG's COM segment over from img.info; comment=b"" writes none).
+    img.info.clear()
+    img.save(buf, "JPEG", quality=quality, optimize=True, comment=b"")
     return buf.getvalue()
+
+
+_PDF_END = re.compile(rb"startxref\s{1,8}\d{1,12}\s{1,8}%%EOF\s{0,8}$")
+_PDF_OBJECT = re.compile(rb"(?<!\d)\d{1,10}[ \r\n]{1,4}\d{1,5}[ \r\n]{1,4}obj\b")   # bounded: linear on long digit runs
+_MARKUP = re.compile(rb"<\s*(html|script|body|iframe|svg|object|embed)\b", re.I)
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF's structure, not only its first and last bytes: the header, numbered objects, a
+    document catalogue (/Root), `startxref <offset> %%EOF` at the end — and no HTML markup in
+    its readable part (a web page with %PDF- on top and %%EOF below is not a scan)."""
+    return (data[:5] == b"%PDF-" and bool(_PDF_END.search(data[-2048:])) and b"/Root" in data
+            and bool(_PDF_OBJECT.search(data)) and not _MARKUP.search(data))
 
 
 def _rgb(img: Image.Image) -> Image.Image:
@@ -67,7 +83,10 @@ def prepare(filename: str, data: bytes) -> dict:
     if data[:5] == b"%PDF-":
         if b"%%EOF" not in data[-2048:]:
             raise InvalidValue(f"PDF 文件“{name}”不完整（可能上传中断或已损坏），请重新导出后上传")
-        return {"filename": name, "mime": "application/pdf", "data": data, "thumb": None, "width": None,
+        if not _is_pdf(data):
+            raise InvalidValue(f"文件“{name}”不是有效的 PDF 扫描件（文件结构不符），无法作为证据附件")
+        base = name.rsplit(".", 1)[0] if "." in name else name
+        return {"filename": base + ".pdf", "mime": "application/pdf", "data": data, "thumb": None, "width": None,
                 "height": None, "size": len(data), "original_size": len(data)}
     return _prepare_image(name, data)
 

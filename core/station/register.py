@@ -248,7 +248,7 @@ def match_community(text, communities: Iterable[str]) -> str | None:
     if t in communities:
         return t
     core = _community_core(t)
-    exact = [c for c in communities if _community_core(c) == core]
+    exact = [c for c in communities if _community_core(c) in (core, t)]   # 潭村 for 潭村社区 (村 is not cut off)
     if len(exact) == 1:
         return exact[0]
     if exact:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from core import uploads
-from core.sheets import MAX_COLUMNS, MAX_SHEET_XML_BYTES, open_xlsx, sheet_rows, too_many_columns  # noqa: F401
+from core.sheets import (MAX_COLUMNS, MAX_SHEET_XML_BYTES, fill_merged, merged_ranges, open_xlsx, sheet_rows,  # noqa: F401
+                         too_many_columns)
 from core.cells import csv_bytes, neutralise_sheet, restore
 from core.errors import ImportRejected
 from core.numbers import MAX_DECIMALS, MAX_NUMBER, bounded_decimal  # noqa: F401 (bounds owned by core/numbers.py)
@@ -58,19 +59,23 @@ CLIENT_COLUMNS = {
     "category": ("对象类别", ("对象类别", "类别", "服务对象类别", "困难类别", "人员类别", "对象类型", "类型",
                             "重点对象类别", "服务对象类型", "困难类型")),
     "household": ("户号", ("户号", "家庭编号", "户编号", "户籍编号", "家庭户号", "户序号", "同户编号", "户")),
+    "head": ("户主", ("户主", "户主姓名", "户主名字", "户主名称", "户主(姓名)")),
     "vacant_household": ("空挂户", ("空挂户", "是否空挂户", "空挂", "是否空挂")),
     "separated": ("人户分离", ("人户分离", "是否人户分离")),
     "note": ("备注", ("备注", "说明", "情况说明")),
     "phone2": ("第二电话", ("第二电话", "备用电话", "其他电话", "亲属电话", "家属电话", "紧急联系人电话",
                           "联系人电话", "电话2", "第二联系电话", "其他联系方式")),
 }
-CLIENT_REQUIRED = ("name", "phone", "community", "category", "household")
+CLIENT_REQUIRED = ("name", "phone", "community", "category")
+HOUSEHOLD_KEYS = ("household", "head")   # one of them is required: 户号, else 户主 (blocks of 同上) keys a household
 # A header containing one of these words is taken for the field when no alias matched exactly.
 _CLIENT_KEYWORDS = {"name": ("姓名",), "phone": ("电话", "手机"), "community": ("社区", "居委"),
                     "category": ("类别", "类型"), "household": ("户号", "户编号"), "note": ("备注",)}
 
 _TOTAL = re.compile(r"^(合计|总计|小计|共计|总数)")
 _FOOTER = re.compile(r"^(注|备注|说明|填表|制表|审核|统计|负责人|填报|日期)[^:：]{0,8}[:：]")
+# A signature line under the table: 制表人 / 审核 / 填表 / 填报 / 复核, with or without a colon.
+_SIGNATURE = re.compile(r"^(制表|审核|填表|填报|复核|审批)(人|日期|时间|单位)?(?:[:：]|$|[\s　])")
 
 
 def _norm_header(h) -> str:
@@ -103,8 +108,9 @@ def _too_many_rows(name: str, what: str, limit: int) -> ImportRejected:
                            "（或删除表格下方多余的行后再导入）"])
 
 
-def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
-    """Rows of the first sheet as text, streamed; caps checked before and while reading."""
+def _xlsx_rows(name: str, data: bytes, limit: int, what: str, fill: bool = False):
+    """Rows of the first sheet as text, streamed; caps checked before and while reading. `fill`: a
+    cell merged over several rows reads on each of them (core.sheets.fill_merged)."""
     max_row_no = limit + HEADER_SCAN_ROWS + BLANK_ROW_SLACK
     too_many = lambda: _too_many_rows(name, what, limit)  # noqa: E731
     wb = open_xlsx(name, data, max_row_no, too_many)
@@ -113,13 +119,16 @@ def _xlsx_rows(name: str, data: bytes, limit: int, what: str):
             ws = wb.worksheets[0]
         except IndexError:
             raise ImportRejected([f"文件“{name}”不是有效的 Excel（.xlsx）文件，无法读取（没有工作表）"]) from None
-        for n, values in sheet_rows(name, wb, ws, max_row_no, too_many):
+        rows = sheet_rows(name, wb, ws, max_row_no, too_many)
+        if fill:
+            rows = fill_merged(rows, merged_ranges(wb, ws, max_row_no))
+        for n, values in rows:
             yield n, [_cell_text(v) for v in values]
     finally:
         wb.close()
 
 
-def _csv_rows(name: str, data: bytes, limit: int, what: str):
+def _csv_rows(name: str, data: bytes, limit: int, what: str, fill: bool = False):
     text = None
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -142,10 +151,11 @@ def _csv_rows(name: str, data: bytes, limit: int, what: str):
 
 
 def read_rows(filename: str, data: bytes, limit: int = MAX_CLIENT_ROWS,
-              what: str = "") -> list[tuple[int, list[str]]]:
+              what: str = "", fill: bool = False) -> list[tuple[int, list[str]]]:
     """[(row number as the spreadsheet shows it, cells as text)] of the non-empty rows of an
     .xlsx (first sheet) or .csv file, with at most `limit` data rows (plus the rows above the
-    header). ImportRejected for an unsupported type, an unreadable or oversized file."""
+    header). `fill`: merged cells read on every row they span. ImportRejected for an unsupported
+    type, an unreadable or oversized file."""
     name = (filename or "").strip()
     ext = _ext(name)
     if ext not in ALLOWED:
@@ -157,7 +167,7 @@ def read_rows(filename: str, data: bytes, limit: int = MAX_CLIENT_ROWS,
         raise ImportRejected([uploads.too_large("table", name, len(data))])
     reader = _xlsx_rows if ext == ".xlsx" else _csv_rows
     out = []
-    for n, cells in reader(name, data, limit, what):
+    for n, cells in reader(name, data, limit, what, fill):
         if any(c for c in cells):
             out.append((n, cells))
             if len(out) > limit + HEADER_SCAN_ROWS:
@@ -350,6 +360,7 @@ class RegisterPreview:
     rows: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)      # (row, row it repeats): a person listed twice, counted once
 
     @property
     def ok(self) -> bool:
@@ -390,44 +401,215 @@ def _person_name(text: str) -> tuple[str, list[str]]:
     return text.strip(), []
 
 
-def preview_clients(filename: str, data: bytes, communities: list[str] | None = None,
-                    mapping: dict | None = None, edits: dict | None = None,
-                    header_row: int | None = None) -> RegisterPreview:
-    """Read a station's register file as it is and say what will be stored (nothing is written).
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone or "")
 
-    The header is found below title rows (or given as `header_row`); columns are mapped by
-    name with synonyms (or by `mapping`: field -> column index). `edits`: {row number:
-    {field: text}} — fixes typed in the preview, used instead of the file's cell; a row
-    edited to {"skip": True} is left out. Normalised, each change listed: phones (dashes,
-    spaces, +86; two numbers -> second phone; a relative's number in brackets; blank/无 ->
-    无电话), communities (…居委会, …社区, short names) matched to `communities`, categories
-    (several per person, 残疾人（肢体二级）, short forms), flags (空挂/人户分离/√/是), 户号
-    "同上" = the household above (written out), blank 户号 = a household of its own.
-    """
-    rows = read_rows(filename, data, MAX_CLIENT_ROWS, "服务对象名册")
-    p = RegisterPreview(filename=filename)
+
+def _locate_header(p: RegisterPreview, rows: list, header_row: int | None) -> int:
+    """Index in `rows` of the header: the row the user named, else the row naming most columns."""
     if header_row is not None:
         h = next((k for k, (n, _) in enumerate(rows) if n == int(header_row)), None)
-        if h is None:
-            p.errors.append(f"第 {header_row} 行是空行，不能作为表头")
-            h = find_header(rows, CLIENT_COLUMNS)
-    else:
-        h = find_header(rows, CLIENT_COLUMNS)
-    (p.header_row, p.header), body = rows[h], rows[h + 1:]
-    p.skipped += [(n, "表头上方的标题行") for n, _ in rows[:h]]
-    if len(body) > MAX_CLIENT_ROWS:
-        raise _too_many_rows(filename, "服务对象名册", MAX_CLIENT_ROWS)
+        if h is not None:
+            return h
+        p.errors.append(f"第 {header_row} 行是空行，不能作为表头")
+    return find_header(rows, CLIENT_COLUMNS)
+
+
+def _apply_mapping(p: RegisterPreview, mapping: dict | None) -> None:
+    """The columns by name (or as the user mapped them), and every mapping problem into p.errors."""
     guessed = guess_mapping(p.header, CLIENT_COLUMNS, _CLIENT_KEYWORDS)
     if mapping:
         guessed.update({f: (None if i is None or i == "" else int(i)) for f, i in mapping.items() if f in CLIENT_COLUMNS})
     p.mapping = guessed
     p.errors += _mapping_errors(p.mapping, CLIENT_COLUMNS, CLIENT_REQUIRED, p.header, p.header_row)
-    if p.errors:
-        return p
-    edits = {int(k): v for k, v in (edits or {}).items()}
-    allowed_comm = [c for c in (communities or []) if c]
-    header_norm = [_norm_header(c) for c in p.header]
+    if all(p.mapping.get(f) is None for f in HOUSEHOLD_KEYS):
+        p.errors.append(f"缺少必需的列“户号”或“户主”（第 {p.header_row} 行为表头；有户号列时按户号分户，"
+                        "只有户主列时一位户主及其下写“同上”的各行为一户；列名不同时请在预览中指定对应的列）")
+
+
+def _skip_reason(p: RegisterPreview, cells: list[str], written: dict, header_norm: list[str]) -> str | None:
+    """Why a row under the header is not a person (a repeated header, 合计/小计, a signature or
+    note line under the table), or None."""
+    if [_norm_header(c) for c in cells[:len(header_norm)]] == header_norm[:len(cells)]:
+        return "重复的表头行"
     note_col = p.mapping.get("note")
+    name_col = p.mapping["name"]
+    # 合计 in the name column or left of it (序号), or anywhere when the name is blank
+    totals = [c for i, c in enumerate(cells) if i != note_col and c and _TOTAL.match(c.replace(" ", ""))
+              and (i <= name_col or not written["name"])]
+    if totals:
+        return f"合计行（“{totals[0]}”），不是服务对象"
+    signature = next((c for i, c in enumerate(cells) if i != note_col and c and _SIGNATURE.match(c.strip())), None)
+    if signature:
+        return f"表格下方的说明行（制表、审核等签名：“{signature[:20]}”），不是服务对象"
+    first = next((c for c in cells if c), "")
+    if _FOOTER.match(first.replace(" ", "")) and not written["category"] and not written["phone"]:
+        return f"表格下方的说明行（“{first[:20]}”）"
+    return None
+
+
+def _read_phones(row: dict, written: dict) -> dict:
+    """The phone cell (and a second-phone column) as stored: {phone, phone2, phone_note}."""
+    err = lambda f, msg: row["errors"].append((f, msg))  # noqa: E731
+    ph = parse_phone(written["phone"])
+    if ph["error"]:
+        err("phone", ph["error"])
+    row["changes"] += ph["changes"]
+    if written["phone2"]:
+        ph2 = parse_phone(written["phone2"])
+        if ph2["error"]:
+            err("phone2", ph2["error"])
+        elif ph2["phone"] and ph["phone2"]:
+            err("phone2", f"电话一格已有两个号码，不能再有第二电话：最多保存 {MAX_PHONES} 个号码")
+        elif ph2["phone"] and not ph["phone"]:
+            ph.update(phone=ph2["phone"], phone2=ph2["phone2"])
+            row["changes"].append("电话为空，第二电话一列的号码记为电话")
+        elif ph2["phone"]:
+            ph["phone2"] = ph2["phone"]
+        if ph2["phone_note"]:
+            ph["phone_note"] = "；".join(x for x in (ph["phone_note"], ph2["phone_note"]) if x)
+    return ph
+
+
+def _read_community(row: dict, written: dict, prev: dict | None, allowed: list[str]) -> str:
+    err = lambda msg: row["errors"].append(("community", msg))  # noqa: E731
+    community = written["community"]
+    if is_ditto(community):
+        if prev is None:
+            err("写“同上”，但上面没有服务对象")
+        else:
+            community = prev["community"]
+            row["changes"].append(f"社区“同上”记为“{community}”（同第 {prev['row']} 行）")
+    if not community:
+        err("不能为空")
+    elif allowed:
+        matched = match_community(community, allowed)
+        if matched is None:
+            err(f"“{community}”不是本站所辖社区（{'、'.join(allowed)}）")
+        elif matched != community:
+            row["changes"].append(f"社区“{community}”记为“{matched}”")
+            community = matched
+    return community
+
+
+def _household_by_number(row: dict, written: dict, prev: dict | None) -> str:
+    """户号 as written; "同上" = the household above (a blank 户号 above gets one); blank = its own."""
+    household = hw = written["household"]
+    if is_ditto(hw):
+        if prev is None:
+            row["errors"].append(("household", "写“同上”，但上面没有服务对象"))
+        else:
+            if not prev["household"]:
+                prev["household"] = f"第{prev['row']}行户"
+                prev["record"]["stored"]["household"] = prev["household"]
+                prev["record"]["changes"].append(f"户号空白，与下一行（同上）同户，编为“{prev['household']}”")
+            household = prev["household"]
+            row["changes"].append(f"户号“{hw}”记为“{household}”（与第 {prev['row']} 行同户）")
+    elif not hw:
+        row["changes"].append("户号空白，按单独一户计")
+    return household
+
+
+def _household_by_head(row: dict, written: dict, prev: dict | None) -> tuple[str, str]:
+    """No 户号 column: a row naming a 户主 starts a household (the same name on the rows right
+    below, e.g. a merged cell, continues it), "同上" continues the one above, a blank 户主 is a
+    household of its own. Returns (household block id, the head's name); blocks whose heads share
+    name and phone are joined afterwards (_join_head_blocks)."""
+    head, _ = _person_name(written["head"])
+    if is_ditto(head):
+        if prev is None:
+            row["errors"].append(("head", "写“同上”，但上面没有服务对象"))
+            return f"第{row['row']}行户", ""
+        row["changes"].append(f"户主“同上”：与第 {prev['block_row']} 行同户")
+        return prev["block"], prev["head"]
+    if not head:
+        row["changes"].append("户主空白，按单独一户计")
+        return f"第{row['row']}行户", ""
+    if prev is not None and prev.get("head") and prev["head"] == head:
+        return prev["block"], head
+    return f"第{row['row']}行户", head
+
+
+def _join_head_blocks(p: RegisterPreview) -> None:
+    """Two 户主 blocks are one household only when the heads share name and phone (as digits):
+    the head's phone is that of the block's row naming the head, else of its first row."""
+    blocks: dict[str, dict] = {}
+    for r in p.rows:
+        b = blocks.setdefault(r["stored"]["household"], {"head": r["head"], "rows": []})
+        b["rows"].append(r)
+    first_of: dict[tuple[str, str], str] = {}
+    for code, b in blocks.items():
+        if not b["head"]:
+            continue
+        own = next((r for r in b["rows"] if r["stored"]["name"] == b["head"]), b["rows"][0])
+        key = (b["head"], _digits(own["stored"]["phone"]))
+        if not key[1]:
+            continue
+        if key in first_of:
+            for r in b["rows"]:
+                r["stored"]["household"] = first_of[key]
+                r["changes"].append(f"户主与{first_of[key]}的户主同名同电话，记为同一户")
+        else:
+            first_of[key] = code
+
+
+def _drop_duplicates(p: RegisterPreview) -> None:
+    """A person listed twice (same name and phone, phones compared as digits) counts once: the
+    later row is skipped and reported (p.duplicates: (row, the first row))."""
+    seen: dict[tuple[str, str], int] = {}
+    kept = []
+    for r in p.rows:
+        st = r["stored"]
+        key = (st.get("name") or "", _digits(st.get("phone") or ""))
+        if r["errors"] or not key[0] or not key[1]:
+            kept.append(r)
+            continue
+        if key in seen:
+            p.duplicates.append((r["row"], seen[key]))
+            p.skipped.append((r["row"], f"与第 {seen[key]} 行是同一人（姓名、电话相同），只计一次"))
+            continue
+        seen[key] = r["row"]
+        kept.append(r)
+    p.rows = kept
+
+
+def _person_row(p: RegisterPreview, n: int, written: dict, fix: dict, prev: dict | None, allowed: list[str]) -> dict:
+    """One person row as it will be stored, every change and problem listed."""
+    row = {"row": n, "written": written, "stored": {}, "changes": [], "errors": [], "head": ""}
+    if fix:
+        row["changes"].append("已在预览中修改：" + "、".join(p.column_label(f) for f in fix if f in CLIENT_COLUMNS))
+    name, ch = _person_name(written["name"])
+    row["changes"] += ch
+    if not name:
+        row["errors"].append(("name", "不能为空"))
+    ph = _read_phones(row, written)
+    community = _read_community(row, written, prev, allowed)
+    cat = parse_categories(written["category"])
+    if cat["error"]:
+        row["errors"].append(("category", cat["error"]))
+    row["changes"] += cat["changes"]
+    if p.mapping.get("household") is not None:
+        household, hw = _household_by_number(row, written, prev), written["household"]
+    else:
+        (household, row["head"]), hw = _household_by_head(row, written, prev), ""
+    flags = {}
+    for f in ("vacant_household", "separated"):
+        fl = parse_flag(written[f], f)
+        if fl["error"]:
+            row["errors"].append((f, fl["error"]))
+        flags[f] = fl["value"]
+        row["changes"] += [f"{p.column_label(f)}：{c}" for c in fl["changes"]]
+    row["stored"] = {"name": name, "phone": ph["phone"], "phone2": ph["phone2"], "phone_note": ph["phone_note"],
+                     "community": community, "category": cat["category"], "category_detail": cat["detail"],
+                     "household": household, "household_written": hw, **flags, "note": written["note"]}
+    return row
+
+
+def _read_body(p: RegisterPreview, body: list, edits: dict, communities: list[str] | None) -> list[int]:
+    """Every row under the header: skipped (with the reason) or read as a person; returns the
+    empty rows."""
+    allowed = [c for c in (communities or []) if c]
+    header_norm = [_norm_header(c) for c in p.header]
     present = {n for n, _ in body}
     last = body[-1][0] if body else p.header_row
     empty = [n for n in range(p.header_row + 1, last + 1) if n not in present]
@@ -440,106 +622,62 @@ def preview_clients(filename: str, data: bytes, communities: list[str] | None = 
     for n, cells in body:
         fix = edits.get(n, {})
         written = {f: cell(cells, f) for f in CLIENT_COLUMNS}
-        if fix.get("skip"):
-            p.skipped.append((n, "在预览中选择不导入此行"))
-            continue
-        if [_norm_header(c) for c in cells[:len(header_norm)]] == header_norm[:len(cells)]:
-            p.skipped.append((n, "重复的表头行"))
-            continue
-        # 合计 in the name column or left of it (序号), or anywhere when the name is blank
-        name_col = p.mapping["name"]
-        totals = [c for i, c in enumerate(cells) if i != note_col and c and _TOTAL.match(c.replace(" ", ""))
-                  and (i <= name_col or not written["name"])]
-        if totals:
-            p.skipped.append((n, f"合计行（“{totals[0]}”），不是服务对象"))
-            continue
-        first = next((c for c in cells if c), "")
-        if _FOOTER.match(first.replace(" ", "")) and not written["category"] and not written["phone"]:
-            p.skipped.append((n, f"表格下方的说明行（“{first[:20]}”）"))
+        reason = "在预览中选择不导入此行" if fix.get("skip") else _skip_reason(p, cells, written, header_norm)
+        if reason:
+            p.skipped.append((n, reason))
             continue
         for f, v in fix.items():
             if f in CLIENT_COLUMNS:
                 written[f] = str(v if v is not None else "").strip()
-        if not any(written[f] for f in CLIENT_COLUMNS if f != "note" and p.mapping.get(f) is not None):
-            if not fix:
-                empty.append(n)
-                continue
-        row = {"row": n, "written": written, "stored": {}, "changes": [], "errors": []}
-        if fix:
-            row["changes"].append("已在预览中修改：" + "、".join(p.column_label(f) for f in fix if f in CLIENT_COLUMNS))
-        err = lambda f, msg: row["errors"].append((f, msg))  # noqa: E731
-        name, ch = _person_name(written["name"])
-        row["changes"] += ch
-        if not name:
-            err("name", "不能为空")
-        ph = parse_phone(written["phone"])
-        if ph["error"]:
-            err("phone", ph["error"])
-        row["changes"] += ph["changes"]
-        if written["phone2"]:
-            ph2 = parse_phone(written["phone2"])
-            if ph2["error"]:
-                err("phone2", ph2["error"])
-            elif ph2["phone"] and ph["phone2"]:
-                err("phone2", f"电话一格已有两个号码，不能再有第二电话：最多保存 {MAX_PHONES} 个号码")
-            elif ph2["phone"] and not ph["phone"]:
-                ph.update(phone=ph2["phone"], phone2=ph2["phone2"])
-                row["changes"].append("电话为空，第二电话一列的号码记为电话")
-            elif ph2["phone"]:
-                ph["phone2"] = ph2["phone"]
-            if ph2["phone_note"]:
-                ph["phone_note"] = "；".join(x for x in (ph["phone_note"], ph2["phone_note"]) if x)
-        community = written["community"]
-        if is_ditto(community):
-            if prev is None:
-                err("community", "写“同上”，但上面没有服务对象")
-            else:
-                community = prev["community"]
-                row["changes"].append(f"社区“同上”记为“{community}”（同第 {prev['row']} 行）")
-        if not community:
-            err("community", "不能为空")
-        elif allowed_comm:
-            matched = match_community(community, allowed_comm)
-            if matched is None:
-                err("community", f"“{community}”不是本站所辖社区（{'、'.join(allowed_comm)}）")
-            elif matched != community:
-                row["changes"].append(f"社区“{community}”记为“{matched}”")
-                community = matched
-        cat = parse_categories(written["category"])
-        if cat["error"]:
-            err("category", cat["error"])
-        row["changes"] += cat["changes"]
-        household, hw = written["household"], written["household"]
-        if is_ditto(hw):
-            if prev is None:
-                err("household", "写“同上”，但上面没有服务对象")
-            else:
-                if not prev["household"]:
-                    prev["household"] = f"第{prev['row']}行户"
-                    if prev.get("record"):
-                        prev["record"]["stored"]["household"] = prev["household"]
-                        prev["record"]["changes"].append(
-                            f"户号空白，与下一行（同上）同户，编为“{prev['household']}”")
-                household = prev["household"]
-                row["changes"].append(f"户号“{hw}”记为“{household}”（与第 {prev['row']} 行同户）")
-        elif not hw:
-            row["changes"].append("户号空白，按单独一户计")
-        flags = {}
-        for f in ("vacant_household", "separated"):
-            fl = parse_flag(written[f], f)
-            if fl["error"]:
-                err(f, fl["error"])
-            flags[f] = fl["value"]
-            row["changes"] += [f"{p.column_label(f)}：{c}" for c in fl["changes"]]
-        row["stored"] = {"name": name, "phone": ph["phone"], "phone2": ph["phone2"], "phone_note": ph["phone_note"],
-                         "community": community, "category": cat["category"], "category_detail": cat["detail"],
-                         "household": household, "household_written": hw, **flags, "note": written["note"]}
-        prev = {"row": n, "community": community, "household": household, "record": row}
+        if not fix and not any(written[f] for f in CLIENT_COLUMNS if f != "note" and p.mapping.get(f) is not None):
+            empty.append(n)
+            continue
+        row = _person_row(p, n, written, fix, prev, allowed)
+        st = row["stored"]
+        block_row = prev["block_row"] if prev and prev.get("block") == st["household"] else n
+        prev = {"row": n, "community": st["community"], "household": st["household"], "record": row,
+                "block": st["household"], "head": row["head"],
+                "block_row": block_row}
         p.rows.append(row)
-        for f, msg in row["errors"]:
-            p.errors.append(f"第 {n} 行“{p.column_label(f)}”：{msg}")
-    if empty:
-        p.skipped += [(n, "空行") for n in empty]
+    return empty
+
+
+def preview_clients(filename: str, data: bytes, communities: list[str] | None = None,
+                    mapping: dict | None = None, edits: dict | None = None,
+                    header_row: int | None = None) -> RegisterPreview:
+    """Read a station's register file as it is and say what will be stored (nothing is written).
+
+    The header is found below title rows (or given as `header_row`); columns are mapped by
+    name with synonyms (or by `mapping`: field -> column index). A cell merged over several
+    rows (所属社区 over a household) reads on each of them. `edits`: {row number: {field: text}}
+    — fixes typed in the preview, used instead of the file's cell; a row edited to
+    {"skip": True} is left out. Normalised, each change listed: phones (dashes, spaces, +86;
+    two numbers -> second phone; a relative's number in brackets; blank/无 -> 无电话),
+    communities (…居委会, …社区, short names) matched to `communities`, categories (several per
+    person, 残疾人（肢体二级）, short forms), flags (空挂/人户分离/√/是). Households: by 户号
+    ("同上" = the household above, blank = a household of its own), or without a 户号 column by
+    户主 (a head and the 同上 rows under it; two heads of one name are one household only with
+    the same phone). Skipped and said so: title rows, 合计/小计, 制表人/审核/填表 lines, notes,
+    blank rows, and a person listed twice (same name and phone) after the first time.
+    """
+    rows = read_rows(filename, data, MAX_CLIENT_ROWS, "服务对象名册", fill=True)
+    p = RegisterPreview(filename=filename)
+    h = _locate_header(p, rows, header_row)
+    (p.header_row, p.header), body = rows[h], rows[h + 1:]
+    p.skipped += [(n, "表头上方的标题行") for n, _ in rows[:h]]
+    if len(body) > MAX_CLIENT_ROWS:
+        raise _too_many_rows(filename, "服务对象名册", MAX_CLIENT_ROWS)
+    _apply_mapping(p, mapping)
+    if p.errors:
+        return p
+    empty = _read_body(p, body, {int(k): v for k, v in (edits or {}).items()}, communities)
+    if p.mapping.get("household") is None:
+        _join_head_blocks(p)
+    _drop_duplicates(p)
+    for r in p.rows:
+        for f, msg in r["errors"]:
+            p.errors.append(f"第 {r['row']} 行“{p.column_label(f)}”：{msg}")
+    p.skipped += [(n, "空行") for n in empty]
     p.skipped.sort()
     if not p.rows and not p.errors:
         p.errors.append("文件中没有服务对象数据（表头之后没有任何行）")
@@ -614,7 +752,8 @@ CLIENT_NOTES = [
     "重点服务对象名册填写说明（本表不会被导入，只导入第一个工作表）",
     "也可以直接导入本站原有的名册：表头上方的标题行、合计行和空行会自动跳过，列名不同时可在导入预览中指定对应的列。",
     "姓名、联系电话、所属社区、对象类别、户号为必填列；同一户的成员填写相同户号，"
-    "“同上”表示与上一行同户；户号留空按单独一户计。",
+    "“同上”表示与上一行同户；户号留空按单独一户计。没有户号列时可用“户主”列：一位户主及其下写“同上”的各行为一户。",
+    "合并单元格（如一户几行合并的所属社区）按其覆盖的每一行读取；姓名和电话都相同的重复登记只计一次。",
     "联系电话：11 位手机号或固定电话（如 020-87654321）；一格可填两个号码（第二个存为第二电话），"
     "亲属的号码可写在括号内，如 13812341234（女儿 13900001111）；没有电话请填“无”，该对象仍在名册中，抽到时计为无法接通。",
     "所属社区：本站所辖社区，可写“××居委会”或简称。",

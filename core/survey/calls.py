@@ -240,8 +240,8 @@ def record_call(db, assessment_id: int, member_id: int, item_id: int, attempt: i
 
     `attempt` is the attempt number the caller's form showed: if another save got there
     first the call is refused naming who recorded it. A client whose calls are final
-    (reached, refused, two failures) takes no more calls. Answers are kept only for a
-    reached call (接通). After a failed attempt (无人接听, 空号, 非本人) `retry_at` sets when to
+    (reached, refused, 空号, two failures) takes no more calls. Answers are kept only for a
+    reached call (接通). After a failed attempt worth another (无人接听, 非本人) `retry_at` sets when to
     try again (a time today, a datetime or ISO text; None: after the other clients)."""
     problems = survey.validate_call(outcome, respondent, knows_worker, awareness, satisfaction, overall)
     try:

@@ -38,6 +38,8 @@ CLAIM_REFRESH_MINUTES = 5        # an own claim younger than this is not written
 
 REACHED, _NO_ANSWER, _EMPTY_NUMBER, REFUSED, _WRONG_PERSON = CALL_OUTCOMES   # 接通 无人接听 空号 拒访 非本人
 FAILED_OUTCOMES = (_NO_ANSWER, _EMPTY_NUMBER, _WRONG_PERSON)
+FINAL_AT_ONCE = (_EMPTY_NUMBER,)   # a number that does not exist is final at once (AAPOR: non-working number)
+RETRY_OUTCOMES = tuple(o for o in FAILED_OUTCOMES if o not in FINAL_AT_ONCE)   # worth a second attempt
 
 AWARE_THRESHOLD = 3              # knowing >= 3 of 5 counts as aware
 
@@ -221,9 +223,18 @@ def item_status(calls: list[dict]) -> str:
     if REFUSED in outcomes:
         return STATUS_REFUSED
     failed = sum(1 for o in outcomes if o in FAILED_OUTCOMES)
-    if failed >= MAX_FAILED_ATTEMPTS:
+    if failed >= MAX_FAILED_ATTEMPTS or any(o in FINAL_AT_ONCE for o in outcomes):
         return UNREACHABLE
     return RETRY if outcomes else PENDING
+
+
+def unreachable_reason(calls: list[dict]) -> str:
+    """Why a client counts as unreachable: 空号, two failed attempts, or no phone in the register."""
+    if not calls:
+        return "名册中无联系电话"
+    if any(c["outcome"] in FINAL_AT_ONCE for c in calls):
+        return "空号（号码不存在）"
+    return "两次拨打均未接通"
 
 
 def client_status(calls: list[dict], item: dict) -> str:
@@ -351,7 +362,7 @@ def call_row(outcome: str, respondent: str = "", knows_worker=None, awareness: d
     reached = outcome == REACHED
     return dict(
         outcome=outcome,
-        retry_at=(retry_at or "") if outcome in FAILED_OUTCOMES else "",
+        retry_at=(retry_at or "") if outcome in RETRY_OUTCOMES else "",
         respondent=respondent if reached else "",
         knows_worker=(1 if knows_worker else 0) if reached else None,
         awareness=json.dumps({k: 1 if (awareness or {}).get(k) else 0 for k in AWARENESS_ITEMS}
@@ -631,11 +642,11 @@ def _count_item(res: SurveyResults, it: dict, calls: list[dict], area: dict) -> 
         _count_reached(res, it, calls, area, reasons)
     elif status == UNREACHABLE:
         res.unreachable += 1
-        reasons.append("两次拨打均未接通" if calls else "名册中无联系电话")
+        why = unreachable_reason(calls)
+        reasons.append(why)
         if safety_net:
             res.priority_follow_up.append({**masked_person(it), "category": it.get("category") or "",
-                                           "reason": f"{'、'.join(safety_net)}，"
-                                                     f"{'两次拨打均未接通' if calls else '名册中无联系电话'}"})
+                                           "reason": f"{'、'.join(safety_net)}，{why}"})
     elif status == STATUS_REFUSED:
         res.refused += 1
         reasons.append("拒访")

@@ -48,6 +48,8 @@ def test_the_score_sheet_downloads_with_the_experts_scores_then_the_expert_submi
         assert fmt_number(r["value"]) in window, (r["indicator_code"], window)
 
     # Submit: the page turns read-only; the lead's home counts it.
+    ui.widget(page, "sc_submit_confirm").get_by_text("确认提交").click()
+    expect(ui.widget(page, "sc_submit").get_by_role("button")).to_be_enabled()
     ui.click(page, "提交我的评分")
     expect(ui.main(page).get_by_text("提交评分，评分与意见只读")).to_be_visible()
     note_box = ui.widget(page, "sc_note_A2_").locator("textarea")

@@ -41,6 +41,7 @@ CALLS = [
     Call("assessments.set_pin", "lead", "staff", lambda ctx: ((ctx.ids["expert"], "pbkdf2_sha256$1$00$00"), {})),
     Call("assessments.set_assignments", "lead", "expert2", lambda ctx: ((ctx.ids["expert2"], [("A", "")]), {})),
     Call("assessments.set_locked", "lead", "expert", lambda ctx: ((True,), {}), when_locked=True),
+    Call("assessments.set_scores_revealed", "lead", "expert", lambda ctx: ((True,), {})),
     Call("assessments.set_framework", "lead", "expert", _city_framework, prepare=_no_scores),
     Call("assessments.rename_member", "lead", "expert", lambda ctx: ((ctx.ids["expert"], "林晓红（新）"), {})),
     Call("assessments.remove_member", "lead", "expert", _spare, prepare=_spare_member),
