@@ -482,7 +482,6 @@ def test_the_scrubber_check_finds_a_construction():
 MAX_FUNCTION_LINES = 100
 # Functions other helpers split on their branches (issue 22 round); the integrator removes this list
 # after merging them. Nothing else may be added here.
-PENDING_SPLIT = {"core/station/register_import.py::preview_clients", "pages/register.py::_import_section"}
 _DDL = re.compile(r"m\d{3}[a-z]?_\w+$")   # db/migrations.py: one function of DDL per migration
 
 
@@ -500,8 +499,7 @@ def _length_checked_files() -> list[Path]:
 def test_no_function_over_100_lines(path):
     """Split a long function by the steps it already has (migrations' DDL functions aside)."""
     bad = [f"{name} ({lines} lines)" for name, lines in _long_functions(path)
-           if f"{_rel(path)}::{name}" not in PENDING_SPLIT
-           and not (_rel(path) == "db/migrations.py" and _DDL.match(name))]
+           if not (_rel(path) == "db/migrations.py" and _DDL.match(name))]
     assert not bad, f"{_rel(path)}: {bad}"
 
 
@@ -509,14 +507,6 @@ def test_the_length_check_finds_a_long_function(tmp_path):
     body = "\n".join(f"    x{n} = {n}" for n in range(MAX_FUNCTION_LINES))
     (tmp_path / "long.py").write_text(f"def short():\n    return 1\n\n\ndef long():\n{body}\n", encoding="utf-8")
     assert _long_functions(tmp_path / "long.py") == [("long", MAX_FUNCTION_LINES + 1)]
-
-
-def test_pending_split_names_only_functions_that_exist():
-    """The allowlist names real functions (a renamed one would hide a new long function)."""
-    for entry in PENDING_SPLIT:
-        path, name = entry.split("::")
-        names = {n.name for n in ast.walk(_tree(ROOT / path)) if isinstance(n, ast.FunctionDef)}
-        assert name in names, entry
 
 
 # ---------- benches judge ratios (issue 22) ----------
