@@ -108,19 +108,21 @@ class Scrubber:
     SCAN_MAX = 2000
 
     def __init__(self, names: Iterable[str] = (), phones: Iterable[str] = ()):
-        pairs: dict[str, str] = {}
+        # key -> True for a phone, False for a name; the masked form is made when a key is found.
+        kinds: dict[str, bool] = {}
         for name in names:
             name = (name or "").strip()
             if len(name) >= 2:
-                pairs[name] = mask_name(name)
+                kinds[name] = False
         for phone in phones:
             phone = (phone or "").strip()
-            if len(_DIGITS.findall(phone)) >= 7:
-                pairs[phone] = mask_phone(phone)
-        self._map = pairs
+            if len(phone) >= 7 and (phone.isdecimal() or len(_DIGITS.findall(phone)) >= 7):
+                kinds[phone] = True
+        self._kinds = kinds
+        self._masked: dict[str, str] = {}
         # Key lengths by first character, longest first: the longest key at a position wins.
         lens: dict[str, set] = {}
-        for k in pairs:
+        for k in kinds:
             lens.setdefault(k[0], set()).add(len(k))
         self._lens = {ch: sorted(ls, reverse=True) for ch, ls in lens.items()}
         self._re = None                                     # compiled on the first long text
@@ -130,12 +132,23 @@ class Scrubber:
         # longest one starting at a position wins, so 欧阳子昕 is masked before a shorter
         # name inside it, and the time is linear in the text whatever the register's size.
         if self._re is None:
-            self._re = re.compile(_trie_pattern(self._map))
+            self._re = re.compile(_trie_pattern(self._kinds))
         return self._re
+
+    def _mask(self, key: str) -> str:
+        m = self._masked.get(key)
+        if m is None:
+            m = self._masked[key] = mask_phone(key) if self._kinds[key] else mask_name(key)
+        return m
+
+    @property
+    def _map(self) -> dict[str, str]:
+        """{registered name or phone: its masked form} (every key; for tests)."""
+        return {k: self._mask(k) for k in self._kinds}
 
     def _scan(self, text: str) -> str:
         """The same masking as the pattern (leftmost, longest key first), by dict look-ups."""
-        pairs, lens = self._map, self._lens
+        pairs, lens = self._kinds, self._lens
         out, i, last, n = [], 0, 0, len(text)
         while i < n:
             ls = lens.get(text[i])
@@ -144,7 +157,7 @@ class Scrubber:
                     key = text[i:i + size]
                     if len(key) == size and key in pairs:
                         out.append(text[last:i])
-                        out.append(pairs[key])
+                        out.append(self._mask(key))
                         i += size
                         last = i
                         break
@@ -166,11 +179,11 @@ class Scrubber:
         if text is None:
             return ""
         text = str(text)
-        if self._map:
+        if self._kinds:
             if self._re is None and len(text) <= self.SCAN_MAX:
                 text = self._scan(text)
             else:
-                text = self._pattern().sub(lambda m: self._map[m.group(0)], text)
+                text = self._pattern().sub(lambda m: self._mask(m.group(0)), text)
         text = _ID_CARD.sub(lambda m: mask_id_card(m.group(0)), text)
         text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
         return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
