@@ -295,6 +295,11 @@ def _household_key(c: dict) -> str:
     return h if h else f"#person-{c.get('id') or id(c)}"
 
 
+def household_count(clients: Iterable[dict]) -> int:
+    """Households of register rows by register_summary's rule (a person without 户号 is one)."""
+    return len({_household_key(c) for c in clients})
+
+
 def register_summary(clients: Iterable[dict]) -> dict:
     """Households and persons overall, by community and by category; 空挂户 / 人户分离 counts.
 
