@@ -65,7 +65,11 @@ def canonical_order(clients: list[dict]) -> list[dict]:
 
 def register_hash(clients: list[dict]) -> str:
     """sha256 (hex) of the register's identifying fields, independent of row order and ids."""
-    rows = sorted(_identity(c) for c in clients)
+    assert _ID_FIELDS == ("name", "phone", "community", "category", "household")
+    # _identity unrolled (the same values): this runs over the whole register after every edit.
+    rows = sorted([(str(c.get("name") or "").strip(), str(c.get("phone") or "").strip(),
+                    str(c.get("community") or "").strip(), str(c.get("category") or "").strip(),
+                    str(c.get("household") or "").strip()) for c in clients])
     blob = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
