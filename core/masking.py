@@ -101,30 +101,23 @@ def _trie_pattern(keys: Iterable[str]) -> str:
 class Scrubber:
     """Masks registered names and phones, and any mobile, landline or ID-card number, in text."""
 
-    # Texts up to this length are scanned in Python over a dict of the names and phones (cost: the
-    # text's length times the few key lengths starting with each character); a longer one compiles
+    # Texts up to this length are scanned in Python over a dict of the names and phones (cost: at each
+    # character that starts some key, one look-up per distinct key length); a longer one compiles
     # the trie pattern once (its cost grows with the register: ~0.6 s CPU at 20 000 persons), so a
     # refresh after a register edit that shows a few short notes never pays for it.
     SCAN_MAX = 2000
 
     def __init__(self, names: Iterable[str] = (), phones: Iterable[str] = ()):
         # key -> True for a phone, False for a name; the masked form is made when a key is found.
-        kinds: dict[str, bool] = {}
-        for name in names:
-            name = (name or "").strip()
-            if len(name) >= 2:
-                kinds[name] = False
-        for phone in phones:
-            phone = (phone or "").strip()
-            if len(phone) >= 7 and (phone.isdecimal() or len(_DIGITS.findall(phone)) >= 7):
-                kinds[phone] = True
+        # (Comprehensions: this runs over the whole register after every edit.)
+        kinds = dict.fromkeys([n for n in [(x or "").strip() for x in names] if len(n) >= 2], False)
+        kinds.update(dict.fromkeys([p for p in [(x or "").strip() for x in phones]
+                                    if len(p) >= 7 and (p.isdecimal() or len(_DIGITS.findall(p)) >= 7)], True))
         self._kinds = kinds
         self._masked: dict[str, str] = {}
-        # Key lengths by first character, longest first: the longest key at a position wins.
-        lens: dict[str, set] = {}
-        for k in kinds:
-            lens.setdefault(k[0], set()).add(len(k))
-        self._lens = {ch: sorted(ls, reverse=True) for ch, ls in lens.items()}
+        # Every key's first character, and the key lengths longest first (the longest key wins).
+        self._firsts = {k[0] for k in kinds}
+        self._sizes = sorted(set(map(len, kinds)), reverse=True)
         self._re = None                                     # compiled on the first long text
 
     def _pattern(self):
@@ -148,12 +141,11 @@ class Scrubber:
 
     def _scan(self, text: str) -> str:
         """The same masking as the pattern (leftmost, longest key first), by dict look-ups."""
-        pairs, lens = self._kinds, self._lens
+        pairs, firsts, sizes = self._kinds, self._firsts, self._sizes
         out, i, last, n = [], 0, 0, len(text)
         while i < n:
-            ls = lens.get(text[i])
-            if ls:
-                for size in ls:
+            if text[i] in firsts:
+                for size in sizes:
                     key = text[i:i + size]
                     if len(key) == size and key in pairs:
                         out.append(text[last:i])

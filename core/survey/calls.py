@@ -33,13 +33,14 @@ def _register_facts(db, assessment_id: int) -> dict:
     once per change of the register (core.derived): `hash` is survey.register_hash of its rows, even
     when empty; `communities` {community as the 片区 rule reads it: persons}."""
     def build() -> dict:
-        clients = survey_db.register(db, assessment_id)
+        rows = survey_db.register_identities(db, assessment_id)   # (name, phone, community, category, household, id)
         communities: dict[str, int] = {}
-        for c in clients:
-            k = str(c.get("community") or "").strip()
+        for r in rows:
+            k = str(r[2] or "").strip()
             communities[k] = communities.get(k, 0) + 1
-        return {"persons": len(clients), "households": household_count(clients),
-                "hash": survey.register_hash(clients), "size": len(clients), "communities": communities}
+        households = household_count({"household": r[4], "id": r[5]} for r in rows)
+        return {"persons": len(rows), "households": households,
+                "hash": survey.register_hash_of(rows), "size": len(rows), "communities": communities}
     return derived.by_register(db, assessment_id, "register_facts", build)
 
 
