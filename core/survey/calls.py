@@ -38,7 +38,7 @@ def _register_facts(db, assessment_id: int) -> dict:
         for r in rows:
             k = str(r[2] or "").strip()
             communities[k] = communities.get(k, 0) + 1
-        households = household_count({"household": r[4], "id": r[5]} for r in rows)
+        households = household_count([(r[4], r[5]) for r in rows])
         return {"persons": len(rows), "households": households,
                 "hash": survey.register_hash_of(rows), "size": len(rows), "communities": communities}
     return derived.by_register(db, assessment_id, "register_facts", build)
