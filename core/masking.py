@@ -104,8 +104,11 @@ class Scrubber:
     # Texts up to this length are scanned in Python over a dict of the names and phones (cost: at each
     # character that starts some key, one look-up per distinct key length); a longer one compiles
     # the trie pattern once (its cost grows with the register: ~0.6 s CPU at 20 000 persons), so a
-    # refresh after a register edit that shows a few short notes never pays for it.
+    # refresh after a register edit that shows a few short notes never pays for it. Once the short
+    # texts scanned add up to SCAN_PER_KEY characters per key (scanning then has cost about what the
+    # compile costs; ~4x slower per character than the pattern) the pattern is compiled too.
     SCAN_MAX = 2000
+    SCAN_PER_KEY = 20
 
     def __init__(self, names: Iterable[str] = (), phones: Iterable[str] = ()):
         # key -> True for a phone, False for a name; the masked form is made when a key is found.
@@ -119,6 +122,7 @@ class Scrubber:
         self._firsts = {k[0] for k in kinds}
         self._sizes = sorted(set(map(len, kinds)), reverse=True)
         self._re = None                                     # compiled on the first long text
+        self._scan_left = max(self.SCAN_MAX, self.SCAN_PER_KEY * len(kinds))
 
     def _pattern(self):
         # One pattern for every name and phone, shaped as a trie (see `_trie_pattern`): the
@@ -172,7 +176,8 @@ class Scrubber:
             return ""
         text = str(text)
         if self._kinds:
-            if self._re is None and len(text) <= self.SCAN_MAX:
+            if self._re is None and len(text) <= self.SCAN_MAX and self._scan_left > 0:
+                self._scan_left -= len(text)
                 text = self._scan(text)
             else:
                 text = self._pattern().sub(lambda m: self._mask(m.group(0)), text)

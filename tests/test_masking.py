@@ -248,6 +248,13 @@ def test_a_scrubber_compiles_its_pattern_only_for_a_long_text():
     long = f"{names[42]}，" * (Scrubber.SCAN_MAX // 3)
     assert scrub(long) == f"{mask_name(names[42])}，" * (Scrubber.SCAN_MAX // 3)
     assert scrub._re is not None
+    many = Scrubber(names, [])                                   # many short texts: compiled once they add up
+    text, budget, calls = f"{names[7]}的记录" + "。" * 96, Scrubber.SCAN_PER_KEY * len(names), 0
+    while many._re is None and calls < 10 * budget:
+        assert many(text) == f"{mask_name(names[7])}的记录" + "。" * 96
+        calls += 1
+    assert budget <= (calls - 1) * len(text) < budget + 2 * len(text), "compiled once the scans add up, not before"
+    assert many(f"回访{names[8]}") == f"回访{mask_name(names[8])}"
 
 
 # ---------- ID-card numbers on the real pages (AppTest) ----------
