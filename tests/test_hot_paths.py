@@ -337,3 +337,41 @@ def test_the_suggested_scores_evidence_follows_writes_from_another_connection(st
         other.conn.close()
     now = hints.evidence(db, aid)
     assert now.staffing is not None and now.register["persons"] == 3
+
+
+# ---------- a register edit: the dashboard's figures without rebuilding everything ----------
+
+def test_register_figures_after_an_edit_are_those_of_the_whole_register(station):
+    """The register facts read in one pass of plain rows (hash, households, per-片区 population) equal
+    the rules applied to the full rows: shared and empty 户号, a community in no 片区, padded text."""
+    from core.station.register import register_summary
+    from core.survey import rules
+    from db import survey as survey_db
+
+    db, aid, lead, staff = station
+    rows = _rows(["黄子昕", "李明华", "周立新", "欧阳春花", "陈一"])
+    rows[1]["household"] = rows[0]["household"]                     # one household of two
+    rows[2]["household"] = rows[3]["household"] = ""                 # no 户号: each a household
+    rows[3]["community"] = " 同和社区 "                               # in no 片区
+    station_data.replace_clients(db, aid, staff, rows)
+    full = survey_db.register(db, aid)
+    overview = survey.register_overview(db, aid)
+    assert overview == {"persons": 5, "households": register_summary(full)["households"],
+                        "register_hash": rules.register_hash(full)}
+    assert overview["households"] == 4
+    area_of = survey.area_map(db, aid)
+    assert survey._area_population(db, aid, area_of) == {"片区一": 4, rules.STRATUM_NONE: 1}
+
+
+def test_a_dashboard_refresh_after_a_register_edit_does_not_compile_the_name_pattern(station):
+    """The scrubber rebuilt after an edit masks the dashboard's short notes without compiling its
+    pattern over every name (the cost that grew with the register); the notes are still masked."""
+    from core.day import live
+
+    db, aid, lead, staff = station
+    live.dashboard(db, aid)
+    station_data.replace_clients(db, aid, staff, _rows(["黄子昕", "李明华", "周立新"]))
+    live.dashboard(db, aid)
+    scrub = scrubber(db, aid)
+    assert scrub("回访周立新，电话13800000002") == "回访周*新，电话138****0002"
+    assert scrub._re is None

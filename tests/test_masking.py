@@ -225,13 +225,36 @@ def test_the_scrubber_masks_every_registered_name_longest_first_as_one_by_one_wo
     for _ in range(300):
         names = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 5))) for _ in range(rnd.randint(0, 25))]
         phones = [f"13{rnd.randint(0, 999999999):09d}" for _ in range(rnd.randint(0, 4))]
-        scrub = Scrubber(names, phones)
+        scrub, long_text = Scrubber(names, phones), Scrubber(names, phones)
+        long_text.SCAN_MAX = 0          # every text through the compiled trie pattern, as a long one goes
         for _ in range(10):
             text = "".join(rnd.choice(alphabet + "0123456789") for _ in range(rnd.randint(0, 50)))
             text += rnd.choice(names + phones + [""])
-            assert scrub(text) == _reference_scrub(names, phones, text), (names, phones, text)
+            want = _reference_scrub(names, phones, text)
+            assert scrub(text) == want == long_text(text), (names, phones, text)
     scrub = Scrubber(["欧阳子昕", "欧阳", "阳子"], [])
     assert scrub("欧阳子昕和欧阳、阳子") == "欧**昕和欧*、阳*"
+    long = "欧阳子昕和欧阳、阳子" * 300                      # longer than SCAN_MAX: the compiled pattern
+    assert scrub(long) == "欧**昕和欧*、阳*" * 300
+
+
+def test_a_scrubber_compiles_its_pattern_only_for_a_long_text():
+    """Building the scrubber after a register edit is cheap: short texts (notes on the dashboard) are
+    masked without compiling the pattern over every name; the first long text compiles it once."""
+    names = [f"黄{chr(0x4e00 + i)}{chr(0x4e00 + i * 7 % 5000)}" for i in range(3000)]
+    scrub = Scrubber(names, ["13812341234"])
+    assert scrub(f"{names[1234]}说13812341234") == f"{mask_name(names[1234])}说138****1234"
+    assert scrub._re is None
+    long = f"{names[42]}，" * (Scrubber.SCAN_MAX // 3)
+    assert scrub(long) == f"{mask_name(names[42])}，" * (Scrubber.SCAN_MAX // 3)
+    assert scrub._re is not None
+    many = Scrubber(names, [])                                   # many short texts: compiled once they add up
+    text, budget, calls = f"{names[7]}的记录" + "。" * 96, Scrubber.SCAN_PER_KEY * len(names), 0
+    while many._re is None and calls < 10 * budget:
+        assert many(text) == f"{mask_name(names[7])}的记录" + "。" * 96
+        calls += 1
+    assert budget <= (calls - 1) * len(text) < budget + 2 * len(text), "compiled once the scans add up, not before"
+    assert many(f"回访{names[8]}") == f"回访{mask_name(names[8])}"
 
 
 # ---------- ID-card numbers on the real pages (AppTest) ----------

@@ -25,7 +25,15 @@ def dashboard(db, assessment_id: int, viewer_id: int | None = None) -> Dashboard
     """One refresh: the reads above, core.day.dashboard.build, and the shown free text scrubbed.
     `viewer_id`: an expert's view (their own cells only until the lead reveals); None: the lead's."""
     dash = build(load(db, assessment_id), viewer_id)
-    scrub = scrubber(db, assessment_id)
+    made: list = []
+
+    def scrub(text: str) -> str:
+        # The scrubber is built (once per register change, core.derived) only when there is text to
+        # mask: a refresh showing no note after a register edit does not rebuild it.
+        if not made:
+            made.append(scrubber(db, assessment_id))
+        return made[0](text)
+
     for f in dash.flags:
         for e in f.experts:
             e.note = scrub(e.note) if e.note else ""

@@ -290,9 +290,19 @@ def check_rows(rows: Iterable[dict]) -> None:
         raise ImportRejected(bad)
 
 
+def _key(household, person) -> str:
+    h = (household or "").strip()
+    return h if h else f"#person-{person}"
+
+
 def _household_key(c: dict) -> str:
-    h = (c.get("household") or "").strip()
-    return h if h else f"#person-{c.get('id') or id(c)}"
+    return _key(c.get("household"), c.get("id") or id(c))
+
+
+def household_count(pairs: Iterable[tuple]) -> int:
+    """Households among register rows given as (户号, row id) pairs, by register_summary's rule (a
+    person without 户号 is a household of their own)."""
+    return len({_key(h, i) for h, i in pairs})
 
 
 def register_summary(clients: Iterable[dict]) -> dict:

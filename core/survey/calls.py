@@ -17,7 +17,7 @@ from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.labels import AAPOR_CODES
 from core.masking import mask_name, mask_phone
 from core.privacy import scrubber
-from core.station.register import NO_PHONE, register_summary
+from core.station.register import NO_PHONE, household_count
 from core.assessment.team import framework_of
 from core.assessment.team import get_assessment, get_station
 
@@ -29,26 +29,29 @@ callers = survey_db.callers
 
 
 def _register_facts(db, assessment_id: int) -> dict:
-    """{persons, households, hash, size} of the current register, computed once per change of
-    the register (core.derived): `hash` is survey.register_hash of its rows, even when empty."""
+    """{persons, households, hash, size, communities} of the current register, computed in one read
+    once per change of the register (core.derived): `hash` is survey.register_hash of its rows, even
+    when empty; `communities` {community as the 片区 rule reads it: persons}."""
     def build() -> dict:
-        clients = survey_db.register(db, assessment_id)
-        summary = register_summary(clients)
-        return {"persons": summary["persons"], "households": summary["households"],
-                "hash": survey.register_hash(clients), "size": len(clients)}
+        rows = survey_db.register_identities(db, assessment_id)   # (name, phone, community, category, household, id)
+        communities: dict[str, int] = {}
+        for r in rows:
+            k = str(r[2] or "").strip()
+            communities[k] = communities.get(k, 0) + 1
+        households = household_count([(r[4], r[5]) for r in rows])
+        return {"persons": len(rows), "households": households,
+                "hash": survey.register_hash_of(rows), "size": len(rows), "communities": communities}
     return derived.by_register(db, assessment_id, "register_facts", build)
 
 
 def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[str, int]:
-    """Persons of the register per 片区 (through their community), once per change of the register
-    and of the 片区' communities."""
-    def build() -> dict[str, int]:
-        out: dict[str, int] = {}
-        for c in survey_db.register(db, assessment_id):
-            a = survey.area_name(c, area_of)
-            out[a] = out.get(a, 0) + 1
-        return out
-    return derived.by_register(db, assessment_id, ("area_population", tuple(sorted(area_of.items()))), build)
+    """Persons of the register per 片区 (through their community: survey.area_name's rule), from the
+    register's per-community counts (read once per change of the register)."""
+    out: dict[str, int] = {}
+    for comm, n in _register_facts(db, assessment_id)["communities"].items():
+        a = survey.area_name({"community": comm}, area_of)
+        out[a] = out.get(a, 0) + n
+    return out
 
 
 def current_register_hash(db, assessment_id: int) -> str:

@@ -67,8 +67,17 @@ def canonical_order(clients: list[dict]) -> list[dict]:
 
 def register_hash(clients: list[dict]) -> str:
     """sha256 (hex) of the register's identifying fields, independent of row order and ids."""
-    rows = sorted(_identity(c) for c in clients)
-    blob = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return register_hash_of([tuple(c.get(f) for f in _ID_FIELDS) for c in clients])
+
+
+def register_hash_of(rows) -> str:
+    """register_hash of rows given as tuples of the identifying fields (_ID_FIELDS, in that order;
+    any further items are ignored), e.g. as read from the database."""
+    assert _ID_FIELDS == ("name", "phone", "community", "category", "household")
+    # _identity unrolled (the same values): this runs over the whole register after every edit.
+    ids = sorted([(str(r[0] or "").strip(), str(r[1] or "").strip(), str(r[2] or "").strip(),
+                   str(r[3] or "").strip(), str(r[4] or "").strip()) for r in rows])
+    blob = json.dumps(ids, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
