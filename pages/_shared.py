@@ -350,8 +350,8 @@ CHROME_CSS = f"""
 [data-testid="stMultiSelectDropdown"] [data-key="__select_all__"] [data-item-hl]::after {{ content: "全选"; {_SHOW} }}
 [data-testid="stMultiSelectDropdown"] [data-key^="__select_"]:not([data-key="__select_all__"]) [data-item-hl]::after {{
   content: "选中全部匹配项"; {_SHOW} }}
-[data-testid="stCameraInputButton"] {{ {_HIDE} }}
-[data-testid="stCameraInputButton"]::after {{ content: "拍照"; font-size: 1rem; line-height: 1.6; visibility: visible; }}
+[data-testid="stCameraInputButton"] {{ font-size: 0 !important; }}
+[data-testid="stCameraInputButton"]::after {{ content: "拍照"; font-size: 1rem; line-height: 1.6; }}
 [data-testid="stCameraInput"]:has(img) [data-testid="stCameraInputButton"]::after {{ content: "清除照片，重新拍照"; }}
 {_ERROR_DIALOG} h2 {{ {_HIDE} }}
 {_ERROR_DIALOG} h2::after {{ content: "与评估台的连接已中断"; font-size: 1.5rem; line-height: 1.4; visibility: visible; }}
