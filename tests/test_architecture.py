@@ -537,3 +537,11 @@ def test_benches_exit_non_zero_only_on_a_ratio(path):
     time in ms or s (bench/overview.py failed at ratio 2.5 of 20 because 280 ms > 200 ms)."""
     bad = _exit_comparisons(_tree(path))
     assert not bad, f"{_rel(path)} exits on: {bad}"
+
+
+def test_no_test_imports_a_page_module():
+    """Tests reach pages only through AppTest or a browser: importing pages/_shared.py in the pytest process
+    makes its st.Page objects outside a Streamlit run, and every later AppTest finds them broken."""
+    bad = [f"{_rel(p)}:{line}" for p in sorted((ROOT / "tests").rglob("*.py"))
+           for line, name in _imports(p) if _top(name) == "pages"]
+    assert not bad, bad

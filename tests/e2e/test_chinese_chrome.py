@@ -5,15 +5,23 @@ test is what tells when an upgrade changed Streamlit's markup."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import streamlit
 from playwright.sync_api import expect
 
-from pages._shared import CHROME_STREAMLIT_VERSION
 
 from . import st_ui as ui
 from .server import start_server
+
+
+def _pinned_version() -> str:
+    """CHROME_STREAMLIT_VERSION read from pages/_shared.py's source. Importing pages._shared here would
+    make its st.Page objects outside a Streamlit run, and every AppTest after this test in the same
+    pytest process would then find them broken ('Page' object has no attribute '_title')."""
+    src = (Path(__file__).resolve().parents[2] / "pages" / "_shared.py").read_text(encoding="utf-8")
+    return re.search(r'^CHROME_STREAMLIT_VERSION = "([^"]+)"', src, re.M).group(1)
 
 ENGLISH = re.compile(r"Upload|per file|Drag and drop|Browse files|Select all|Select \d+ matches|Connection error|"
                      r"Streamlit|connected to the internet|Take Photo|Clear photo|\bempty\b")
@@ -44,7 +52,7 @@ def fresh(server):
 
 
 def test_the_css_is_pinned_to_the_installed_streamlit():
-    assert streamlit.__version__ == CHROME_STREAMLIT_VERSION
+    assert streamlit.__version__ == _pinned_version()
 
 
 def test_upload_boxes_and_an_empty_table_show_no_english(server, new_page, fresh):
