@@ -39,6 +39,9 @@ def test_call_order_puts_due_times_first_then_new_clients_then_retries_then_late
 def test_retry_time_is_stored_as_today_at_the_chosen_time_and_refused_when_unreadable():
     assert survey.retry_time(_dt.time(14, 30), _dt.date(2025, 2, 27)) == "2025-02-27T14:30"
     assert survey.retry_time(None) == "" and survey.retry_time("") == ""
+    # a time already past today means tomorrow (the caller at 23:50 choosing 00:10), never a time gone by
+    past = (_dt.datetime.now() - _dt.timedelta(minutes=5)).time().replace(second=0, microsecond=0)
+    assert survey.retry_time(past) > _dt.datetime.now().isoformat(timespec="minutes")
     with pytest.raises(ValueError, match="再次拨打时间“下午”无效"):
         survey.retry_time("下午")
 

@@ -268,14 +268,18 @@ def final_label(calls: list[dict]) -> str | None:
 # ---------- the second attempt, and the order of the caller's list ----------
 
 def retry_time(at, today: _dt.date | None = None) -> str:
-    """The stored time of a second attempt chosen on the form: a datetime.time (today) or a
-    datetime -> 'YYYY-MM-DDTHH:MM'; None or '' -> '' (after the other clients)."""
+    """The stored time of a second attempt chosen on the form: a datetime.time (today, or tomorrow when
+    that time has already passed today) or a datetime -> 'YYYY-MM-DDTHH:MM'; None or '' -> '' (after the
+    other clients)."""
     if at in (None, ""):
         return ""
     if isinstance(at, _dt.datetime):
         return at.isoformat(timespec="minutes")
     if isinstance(at, _dt.time):
-        return _dt.datetime.combine(today or _dt.date.today(), at).isoformat(timespec="minutes")
+        when = _dt.datetime.combine(today or _dt.date.today(), at)
+        if today is None and when < _dt.datetime.now().replace(second=0, microsecond=0):
+            when += _dt.timedelta(days=1)    # a time already past today (23:50 -> 00:10) is tomorrow's
+        return when.isoformat(timespec="minutes")
     text = str(at).strip()
     try:
         return _dt.datetime.fromisoformat(text).isoformat(timespec="minutes")
