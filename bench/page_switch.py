@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from core.demo.make import create_demo  # noqa: E402
+from core.scoring.signoff import member_by_name, reopen_submission  # noqa: E402
 from core.store import open_db  # noqa: E402
 from e2e.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server  # noqa: E402
 from e2e.st_ui import login, wait_idle  # noqa: E402
@@ -150,6 +151,10 @@ def measure(args, tmp: Path) -> dict:
     db_path = tmp / "demo.db"
     db = open_db(str(db_path))
     aid = create_demo(db)
+    # The demo is a finished day (every expert has submitted): the lead reopens the ticking expert's sections,
+    # as on the day, so the criteria can be ticked.
+    lead_id = member_by_name(db, aid, LEAD)["id"]
+    reopen_submission(db, aid, lead_id, member_by_name(db, aid, EXPERT)["id"], "基准测试：重新勾选")
     db.conn.close()
     app = start_server(db_path, tmp / "app.log", https=False)
     hello_proc, hello_url = start_hello(tmp)
