@@ -6,6 +6,11 @@ any connection changes the mark, and the next use recomputes. `by_register` is f
 of the key-client register alone (its hash, the scrubber, its statistics); `by_data` for
 figures of the whole assessment (the report page's data).
 
+`register_fold` keeps figures of the whole register up to date row by row: after an edit, only
+the rows the register's change log (migration 021, db/clients.py) names are read again, and
+each fold (a hash, counts, the scrubber's keys) takes the old row out and the new one in — so
+the first refresh after an edit costs about what the edit changed, not the register's size.
+
 Values are shared between sessions: callers must treat them as read-only.
 """
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, Protocol, TypeVar
 
+from db import clients as clients_db
 from db import versions as versions_db
 from db.backup import db_file
 
@@ -75,7 +81,100 @@ def by_value(name, value, build: Callable[[], T]) -> T:
     return made
 
 
+class Fold(Protocol):
+    """Figures of a whole register, kept as rows come and go (rows: tuples of db.clients.REGISTER_COLUMNS)."""
+
+    def load(self, rows: Iterable[tuple]) -> None: ...       # the whole register, once, into an empty fold
+    def add(self, row: tuple) -> None: ...
+    def remove(self, row: tuple) -> None: ...                # a row added before (the same values)
+
+
+class _Register:
+    """One assessment's register as this process last read it (id -> row), the log position it was read
+    at, and the folds made of it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pos: tuple[int, int] | None = None
+        self.rows: dict[int, tuple] = {}
+        self.folds: dict = {}
+
+
+_REGISTERS: "OrderedDict[tuple, _Register]" = OrderedDict()
+REGISTERS_KEPT = 8
+# More changed rows than this since the last read: read the whole register again (cheaper then).
+CATCH_UP_LIMIT = 2000
+
+
+def _reload(db, assessment_id: int, reg: _Register) -> None:
+    reg.pos = clients_db.log_position(db)          # first: a write committed after it is read again later
+    reg.rows = {r[0]: r for r in clients_db.register_rows(db, assessment_id)}
+    reg.folds = {}
+
+
+def _catch_up(db, assessment_id: int, reg: _Register) -> None:
+    """Bring `reg` to the register as it is now: the rows the log names since reg.pos, read again and
+    swapped in every fold; the whole register when the log cannot say (pruned, rolled back, another file)."""
+    pos = clients_db.log_position(db)
+    if reg.pos == pos:
+        return
+    ids = None
+    if reg.pos is not None and clients_db.log_still_has(db, *reg.pos):
+        ids = clients_db.changed_since(db, assessment_id, reg.pos[0], pos[0], CATCH_UP_LIMIT)
+    if ids is None:
+        _reload(db, assessment_id, reg)
+        return
+    # Rows read after the log: a row changed again meanwhile is newer than `pos` and is read again next
+    # time (swapping a row for its current self changes nothing), so nothing is ever missed.
+    now = {r[0]: r for r in clients_db.register_rows(db, assessment_id, ids)} if ids else {}
+    for i in ids:
+        old, new = reg.rows.pop(i, None), now.get(i)
+        if new is not None:
+            reg.rows[i] = new
+        if old != new:
+            for fold in reg.folds.values():
+                if old is not None:
+                    fold.remove(old)
+                if new is not None:
+                    fold.add(new)
+    reg.pos = pos
+
+
+def register_fold(db, assessment_id: int, name, make: Callable[[], Fold], read: Callable[[Fold], T]) -> T:
+    """`read(fold)` of the fold `make()` named `name`, over the assessment's register as it is now.
+
+    The register and its folds are kept per database file and assessment, shared by every session of
+    this process, and brought up to date by the rows changed since (see _catch_up). `read` runs under
+    the register's lock and must return what does not share mutable state with the fold. Inside a
+    write transaction (uncommitted rows) the fold is made from the whole register and kept by no one."""
+    if db.conn.in_transaction:
+        fold = make()
+        fold.load(clients_db.register_rows(db, assessment_id))
+        return read(fold)
+    key = (db_file(db), assessment_id)
+    with _LOCK:
+        reg = _REGISTERS.get(key)
+        if reg is None:
+            reg = _REGISTERS[key] = _Register()
+            while len(_REGISTERS) > REGISTERS_KEPT:
+                _REGISTERS.popitem(last=False)
+        _REGISTERS.move_to_end(key)
+    with reg.lock:
+        try:
+            _catch_up(db, assessment_id, reg)
+            fold = reg.folds.get(name)
+            if fold is None:
+                fold = make()
+                fold.load(reg.rows.values())
+                reg.folds[name] = fold
+            return read(fold)
+        except BaseException:
+            reg.pos, reg.rows, reg.folds = None, {}, {}     # half-applied: the next use reads all again
+            raise
+
+
 def clear() -> None:
     with _LOCK:
         _CACHE.clear()
         _BY_VALUE.clear()
+        _REGISTERS.clear()

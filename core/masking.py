@@ -13,6 +13,7 @@ The JSON transfer file is the one output that stays unmasked (docs/json-format.m
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Iterable
 
 _DIGITS = re.compile(r"\d")
@@ -98,6 +99,18 @@ def _trie_pattern(keys: Iterable[str]) -> str:
     return pattern(trie)
 
 
+def _name_key(name) -> str:
+    """A registered name as the Scrubber looks for it ('' when too short to mask: one character)."""
+    n = (name or "").strip()
+    return n if len(n) >= 2 else ""
+
+
+def _phone_key(phone) -> str:
+    """A registered phone as the Scrubber looks for it ('' when it holds fewer than 7 digits)."""
+    p = (phone or "").strip()
+    return p if len(p) >= 7 and (p.isdecimal() or len(_DIGITS.findall(p)) >= 7) else ""
+
+
 class Scrubber:
     """Masks registered names and phones, and any mobile, landline or ID-card number, in text."""
 
@@ -112,15 +125,17 @@ class Scrubber:
 
     def __init__(self, names: Iterable[str] = (), phones: Iterable[str] = ()):
         # key -> True for a phone, False for a name; the masked form is made when a key is found.
-        # (Comprehensions: this runs over the whole register after every edit.)
-        kinds = dict.fromkeys([n for n in [(x or "").strip() for x in names] if len(n) >= 2], False)
-        kinds.update(dict.fromkeys([p for p in [(x or "").strip() for x in phones]
-                                    if len(p) >= 7 and (p.isdecimal() or len(_DIGITS.findall(p)) >= 7)], True))
+        # (Comprehensions: this runs over a whole register.)
+        kinds = dict.fromkeys([n for n in map(_name_key, names) if n], False)
+        kinds.update(dict.fromkeys([p for p in map(_phone_key, phones) if p], True))
+        self._set_keys(kinds, {k[0] for k in kinds}, set(map(len, kinds)))
+
+    def _set_keys(self, kinds: dict[str, bool], firsts: set[str], sizes: Iterable[int]) -> None:
         self._kinds = kinds
         self._masked: dict[str, str] = {}
         # Every key's first character, and the key lengths longest first (the longest key wins).
-        self._firsts = {k[0] for k in kinds}
-        self._sizes = sorted(set(map(len, kinds)), reverse=True)
+        self._firsts = firsts
+        self._sizes = sorted(sizes, reverse=True)
         self._re = None                                     # compiled on the first long text
         self._scan_left = max(self.SCAN_MAX, self.SCAN_PER_KEY * len(kinds))
 
@@ -184,6 +199,73 @@ class Scrubber:
         text = _ID_CARD.sub(lambda m: mask_id_card(m.group(0)), text)
         text = _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
         return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+class ScrubberKeys:
+    """The names and phones a Scrubber masks, counted, so that persons can be added and taken out one
+    at a time (a register kept up to date row by row, core.derived.register_fold): `scrubber()` is then
+    Scrubber(every name added, every phone added) without reading the register again."""
+
+    def __init__(self) -> None:
+        self._names: Counter = Counter()
+        self._phones: Counter = Counter()
+        self._kinds: dict[str, bool] = {}
+        self._firsts: Counter = Counter()
+        self._sizes: Counter = Counter()
+
+    def _enter(self, key: str, kind: bool) -> None:
+        if key not in self._kinds:
+            self._firsts[key[0]] += 1
+            self._sizes[len(key)] += 1
+        self._kinds[key] = kind
+
+    def _leave(self, key: str) -> None:
+        del self._kinds[key]
+        for counter, k in ((self._firsts, key[0]), (self._sizes, len(key))):
+            counter[k] -= 1
+            if not counter[k]:
+                del counter[k]
+
+    def add(self, name, phones: Iterable = ()) -> None:
+        """One person: their name and phones."""
+        n = _name_key(name)
+        if n:
+            self._names[n] += 1
+            if n not in self._kinds:
+                self._enter(n, False)
+        for p in filter(None, map(_phone_key, phones)):
+            self._phones[p] += 1
+            self._enter(p, True)          # a phone wins over a name written the same way
+
+    def remove(self, name, phones: Iterable = ()) -> None:
+        """A person added before, with the same name and phones."""
+        for p in filter(None, map(_phone_key, phones)):
+            self._phones[p] -= 1
+            if not self._phones[p]:
+                del self._phones[p]
+                if p in self._names:
+                    self._kinds[p] = False
+                else:
+                    self._leave(p)
+        n = _name_key(name)
+        if n:
+            self._names[n] -= 1
+            if not self._names[n]:
+                del self._names[n]
+                if n not in self._phones:
+                    self._leave(n)
+
+    def scrubber(self, more_names: Iterable[str] = ()) -> Scrubber:
+        """A Scrubber of these keys and `more_names` (e.g. interviewees'); it shares nothing with self."""
+        kinds, firsts, sizes = dict(self._kinds), set(self._firsts), set(self._sizes)
+        for n in filter(None, map(_name_key, more_names)):
+            if n not in kinds:
+                kinds[n] = False
+                firsts.add(n[0])
+                sizes.add(len(n))
+        made = Scrubber.__new__(Scrubber)
+        made._set_keys(kinds, firsts, sizes)
+        return made
 
 
 NO_REGISTER = Scrubber()

@@ -21,7 +21,7 @@ from db import clients as clients_db
 from db import interviews as interviews_db
 
 from core import derived
-from core.masking import Scrubber
+from core.masking import Scrubber, ScrubberKeys
 
 
 def _build(names: Iterable[str], phones: Iterable[str]) -> Scrubber:
@@ -37,11 +37,31 @@ def _client_identities(clients: Iterable[dict]) -> tuple[list[str], list[str]]:
     return names, phones
 
 
+class _RegisterKeys:
+    """The register's names and phones (second phones included) as a fold of core.derived.register_fold:
+    after an edit only the changed rows' keys are swapped, not the whole register's rebuilt.
+    Rows: db.clients.REGISTER_COLUMNS (id, name, phone, phone2, …)."""
+
+    def __init__(self) -> None:
+        self.keys = ScrubberKeys()
+
+    def load(self, rows) -> None:
+        for r in rows:
+            self.keys.add(r[1], (r[2], r[3]))
+
+    def add(self, row) -> None:
+        self.keys.add(row[1], (row[2], row[3]))
+
+    def remove(self, row) -> None:
+        self.keys.remove(row[1], (row[2], row[3]))
+
+
 def scrubber(db, assessment_id: int) -> Scrubber:
     """The Scrubber for the assessment's current register and interviewees."""
     def build() -> Scrubber:
-        names, phones = clients_db.identities(db, assessment_id)
-        return _build(list(names) + interviews_db.identities(db, assessment_id), phones)
+        interviewees = interviews_db.identities(db, assessment_id)
+        return derived.register_fold(db, assessment_id, "scrubber_keys", _RegisterKeys,
+                                     lambda fold: fold.keys.scrubber(interviewees))
     return derived.by_register(db, assessment_id, "scrubber", build)
 
 

@@ -6,6 +6,8 @@ counts, never personal data.
 """
 from __future__ import annotations
 
+from collections import deque
+
 from .guard import Write, writer
 
 FIELDS = ("name", "phone", "community", "category", "household", "vacant_household", "separated", "note",
@@ -57,13 +59,81 @@ def replace_clients(w: Write, rows: list[dict], source: str = "", counts: dict |
     """
     w.refuse_on_laptop("这是成员笔记本上的副本：名册在组长的笔记本上导入，随任务包下发")
     db, assessment_id = w.db, w.assessment_id
-    old_n = db.execute("SELECT count(*) FROM clients WHERE assessment_id = ?", [assessment_id]).fetchone()[0]
-    db.execute("DELETE FROM clients WHERE assessment_id = ?", [assessment_id])
-    db["clients"].insert_all(
-        [dict(assessment_id=assessment_id, position=pos,
-              **{k: (int(bool(r.get(k))) if k in _FLAGS else (r.get(k) or "")) for k in FIELDS})
-         for pos, r in enumerate(rows)])
+    old_n = _write_register(db, assessment_id,
+                            [tuple(int(bool(r.get(k))) if k in _FLAGS else (r.get(k) or "") for k in FIELDS) for r in rows])
     w.log("import", "clients", assessment_id, old={"persons": old_n},
           new=dict({k: v for k, v in (counts or {}).items() if isinstance(v, (int, float))},
                    file=source, persons=len(rows)))
     return len(rows)
+
+
+def _write_register(db, assessment_id: int, new: list[tuple]) -> int:
+    """Make the register `new` (values of FIELDS, in register order) writing only what differs: a row
+    read again unchanged keeps its id and is not written (its position at most); a changed row takes
+    the place of a row that is gone; the rest are inserted or deleted. So a register imported again
+    with one phone corrected changes one row (and the register's change log names that row only).
+    Returns the number of rows before."""
+    cols = ", ".join(FIELDS)
+    old = db.execute(f"SELECT id, position, {cols} FROM clients WHERE assessment_id = ? ORDER BY position, id",
+                     [assessment_id]).fetchall()
+    by_values: dict[tuple, deque] = {}
+    for r in old:
+        by_values.setdefault(tuple(r[2:]), deque()).append((r[0], r[1]))
+    kept, moved, fresh = set(), [], []
+    for pos, values in enumerate(new):
+        same = by_values.get(values)
+        if same:
+            rid, was = same.popleft()
+            kept.add(rid)
+            if was != pos:
+                moved.append((pos, rid))
+        else:
+            fresh.append(pos)
+    gone = [r[0] for r in old if r[0] not in kept]
+    changed = list(zip(fresh, gone))
+    db.conn.executemany("UPDATE clients SET position = ? WHERE id = ?", moved)
+    db.conn.executemany(f"UPDATE clients SET position = ?, {', '.join(f'{k} = ?' for k in FIELDS)} WHERE id = ?",
+                        [(pos, *new[pos], rid) for pos, rid in changed])
+    db.conn.executemany("DELETE FROM clients WHERE id = ?", [(rid,) for rid in gone[len(changed):]])
+    db.conn.executemany(f"INSERT INTO clients (assessment_id, position, {cols}) VALUES (?, ?{', ?' * len(FIELDS)})",
+                        [(assessment_id, pos, *new[pos]) for pos in fresh[len(changed):]])
+    return len(old)
+
+
+# ---- the register's change log (migration 021): figures of the whole register updated row by row ----
+
+REGISTER_COLUMNS = ("id", "name", "phone", "phone2", "community", "category", "household")
+
+
+def register_rows(db, assessment_id: int, ids: list[int] | None = None) -> list[tuple]:
+    """The register's rows as plain tuples of REGISTER_COLUMNS, in no order; only those of `ids`
+    (that still belong to the assessment) when given."""
+    sql = f"SELECT {', '.join(REGISTER_COLUMNS)} FROM clients WHERE assessment_id = ?"
+    if ids is None:
+        return db.execute(sql, [assessment_id]).fetchall()
+    out: list[tuple] = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        out += db.execute(sql + f" AND id IN ({', '.join('?' * len(part))})", [assessment_id, *part]).fetchall()
+    return out
+
+
+def log_position(db) -> tuple[int, int]:
+    """(seq, token) of the newest entry of the register's change log."""
+    row = db.execute("SELECT seq, token FROM register_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, 0)
+
+
+def log_still_has(db, seq: int, token: int) -> bool:
+    """True when the log's entry at `seq` is still the one seen with `token` (not pruned, not rolled
+    back and written again, not another file's)."""
+    row = db.execute("SELECT token FROM register_log WHERE seq = ?", [seq]).fetchone()
+    return row is not None and row[0] == token
+
+
+def changed_since(db, assessment_id: int, after: int, upto: int, limit: int) -> list[int] | None:
+    """Ids of the assessment's register rows changed by the log's entries after `after` up to `upto`;
+    None when more than `limit` rows changed (rebuilding is then cheaper)."""
+    rows = db.execute("SELECT DISTINCT client_id FROM register_log WHERE seq > ? AND seq <= ? AND assessment_id = ?"
+                      " LIMIT ?", [after, upto, assessment_id, limit + 1]).fetchall()
+    return None if len(rows) > limit else [r[0] for r in rows]

@@ -892,6 +892,44 @@ def m020_scores_reveal(db: sqlite_utils.Database) -> None:
     _run_script(db, "ALTER TABLE assessments ADD COLUMN scores_revealed_at TEXT;")
 
 
+def m021_register_log(db: sqlite_utils.Database) -> None:
+    """Issue 27 (register edits are cheap): which register rows changed, in order, so figures derived
+    from the whole register (its hash, households, the scrubber's keys) are updated for those rows
+    only (core.derived.register_fold) instead of being rebuilt after every edit. An update logs a row
+only when a column those figures read changes (db.clients.REGISTER_COLUMNS), not its position or note.
+
+    Local bookkeeping of this file: not exported, not published, not synced (a merge or pull writes
+    `clients` rows, and these triggers record them like any other write). `token` (random) tells a
+    reader that the row it last saw at `seq` is still the same row: a rolled-back write, a pruned log
+    or another file at the same path never passes for the same position. The first row is a sentinel
+    (assessment 0), so the log is never empty. Every 512th change prunes all but the newest 4096: a
+    reader further behind rebuilds from the register."""
+    script = ["""
+        CREATE TABLE register_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            assessment_id INTEGER NOT NULL,
+            client_id INTEGER NOT NULL,
+            token INTEGER NOT NULL DEFAULT (random())
+        );
+        INSERT INTO register_log (assessment_id, client_id) VALUES (0, 0);
+        CREATE TRIGGER "register_log_prune" AFTER INSERT ON register_log WHEN NEW.seq % 512 = 0 BEGIN
+            DELETE FROM register_log WHERE seq <= NEW.seq - 4096; END;
+        CREATE TRIGGER "clients_log_insert" AFTER INSERT ON clients BEGIN
+            INSERT INTO register_log (assessment_id, client_id) VALUES (NEW.assessment_id, NEW.id); END;
+        CREATE TRIGGER "clients_log_delete" AFTER DELETE ON clients BEGIN
+            INSERT INTO register_log (assessment_id, client_id) VALUES (OLD.assessment_id, OLD.id); END;
+        CREATE TRIGGER "clients_log_update" AFTER UPDATE ON clients
+            WHEN OLD.name IS NOT NEW.name OR OLD.phone IS NOT NEW.phone OR OLD.phone2 IS NOT NEW.phone2
+              OR OLD.community IS NOT NEW.community OR OLD.category IS NOT NEW.category
+              OR OLD.household IS NOT NEW.household OR OLD.assessment_id IS NOT NEW.assessment_id
+              OR OLD.id IS NOT NEW.id BEGIN
+            INSERT INTO register_log (assessment_id, client_id) VALUES (NEW.assessment_id, NEW.id);
+            INSERT INTO register_log (assessment_id, client_id) SELECT OLD.assessment_id, OLD.id
+                WHERE OLD.assessment_id IS NOT NEW.assessment_id OR OLD.id IS NOT NEW.id; END;
+    """]
+    _run_script(db, "\n".join(script))
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -912,6 +950,7 @@ MIGRATIONS = [
     ("018_terms", m018_terms),
     ("019_report_versions", m019_report_versions),
     ("020_scores_reveal", m020_scores_reveal),
+    ("021_register_log", m021_register_log),
 ]
 
 

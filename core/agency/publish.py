@@ -39,7 +39,8 @@ DROP = ("clients", "survey_items", "survey_calls", "survey_samples", "audit_log"
         "report_versions",   # to whom each draft went and what came back: not statistics
         # issue 23: the members' sync secrets, addresses, what each laptop sent and the conflicts
         "sync_peer", "sync_applying", "sync_changes", "sync_base", "sync_sent", "sync_members", "sync_applied",
-        "sync_conflicts")
+        "sync_conflicts",
+        "register_log")   # issue 27: ids of changed register rows (this file's bookkeeping)
 PUBLISHED = ("_migrations", "areas", "assessments", "assignments", "attachments", "contract_indicators",
              "data_versions", "findings", "frameworks", "interviews", "members", "overrides", "party_scores",
              "prev_recommendations", "report_items", "report_texts", "scores", "site_records", "staffing",

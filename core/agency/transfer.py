@@ -59,7 +59,9 @@ NOT_EXPORTED = ("_migrations", "frameworks", "deleted_assessments", "station_ide
                 "data_versions", "login_throttle", "login_sessions",
                 # issue 23: this database's own meeting with the team's laptops (keys, what was sent and received)
                 "sync_peer", "sync_applying", "sync_changes", "sync_base", "sync_sent", "sync_members", "sync_applied",
-                "sync_conflicts")
+                "sync_conflicts",
+                # issue 27: which register rows changed (this file's own bookkeeping for cached figures)
+                "register_log")
 
 # Binary columns, written in the file as base64 text (docs/json-format.md).
 BLOB_COLUMNS = {("attachments", "data"), ("attachments", "thumb")}

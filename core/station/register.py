@@ -290,19 +290,20 @@ def check_rows(rows: Iterable[dict]) -> None:
         raise ImportRejected(bad)
 
 
-def _key(household, person) -> str:
+def household_key(household, person) -> str:
+    """The household a person belongs to: their 户号, or one of their own (`person`: their row id) without one."""
     h = (household or "").strip()
     return h if h else f"#person-{person}"
 
 
 def _household_key(c: dict) -> str:
-    return _key(c.get("household"), c.get("id") or id(c))
+    return household_key(c.get("household"), c.get("id") or id(c))
 
 
 def household_count(pairs: Iterable[tuple]) -> int:
     """Households among register rows given as (户号, row id) pairs, by register_summary's rule (a
     person without 户号 is a household of their own)."""
-    return len({_key(h, i) for h, i in pairs})
+    return len({household_key(h, i) for h, i in pairs})
 
 
 def register_summary(clients: Iterable[dict]) -> dict:

@@ -7,6 +7,8 @@ comments) goes through the assessment's scrubber (core.privacy).
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from db import survey as survey_db
 from db.connection import transaction
 
@@ -17,7 +19,7 @@ from core.errors import InvalidValue, NotFound, PermissionDenied
 from core.labels import AAPOR_CODES
 from core.masking import mask_name, mask_phone
 from core.privacy import scrubber
-from core.station.register import NO_PHONE, household_count
+from core.station.register import NO_PHONE, household_key
 from core.assessment.team import framework_of
 from core.assessment.team import get_assessment, get_station
 
@@ -28,19 +30,55 @@ call_count = survey_db.call_count
 callers = survey_db.callers
 
 
+class _RegisterFacts:
+    """Persons, households, per-community persons and the register's hash, as a fold of
+    core.derived.register_fold (rows: db.clients.REGISTER_COLUMNS — id, name, phone, phone2, community,
+    category, household): an edit swaps its rows, the whole register is not read again."""
+
+    def __init__(self) -> None:
+        self.hash = survey.RegisterHash()
+        self.households: Counter = Counter()      # household key -> persons
+        self.communities: Counter = Counter()     # community as the 片区 rule reads it -> persons
+        self.persons = 0
+
+    @staticmethod
+    def _identity(r: tuple) -> tuple:
+        return r[1], r[2], r[4], r[5], r[6]      # survey.register_hash_of's fields, in its order
+
+    def load(self, rows) -> None:
+        rows = list(rows)
+        self.hash.load(map(self._identity, rows))
+        self.households = Counter(household_key(r[6], r[0]) for r in rows)
+        self.communities = Counter(str(r[4] or "").strip() for r in rows)
+        self.persons = len(rows)
+
+    def _count(self, row: tuple, n: int) -> None:
+        for counter, k in ((self.households, household_key(row[6], row[0])),
+                           (self.communities, str(row[4] or "").strip())):
+            counter[k] += n
+            if not counter[k]:
+                del counter[k]
+        self.persons += n
+
+    def add(self, row: tuple) -> None:
+        self.hash.add(self._identity(row))
+        self._count(row, 1)
+
+    def remove(self, row: tuple) -> None:
+        self.hash.remove(self._identity(row))
+        self._count(row, -1)
+
+    def facts(self) -> dict:
+        return {"persons": self.persons, "households": len(self.households), "hash": self.hash.hexdigest(),
+                "size": self.persons, "communities": dict(self.communities)}
+
+
 def _register_facts(db, assessment_id: int) -> dict:
-    """{persons, households, hash, size, communities} of the current register, computed in one read
-    once per change of the register (core.derived): `hash` is survey.register_hash of its rows, even
-    when empty; `communities` {community as the 片区 rule reads it: persons}."""
+    """{persons, households, hash, size, communities} of the current register, once per change of the
+    register (core.derived), kept up to date row by row (_RegisterFacts): `hash` is survey.register_hash
+    of its rows, even when empty; `communities` {community as the 片区 rule reads it: persons}."""
     def build() -> dict:
-        rows = survey_db.register_identities(db, assessment_id)   # (name, phone, community, category, household, id)
-        communities: dict[str, int] = {}
-        for r in rows:
-            k = str(r[2] or "").strip()
-            communities[k] = communities.get(k, 0) + 1
-        households = household_count([(r[4], r[5]) for r in rows])
-        return {"persons": len(rows), "households": households,
-                "hash": survey.register_hash_of(rows), "size": len(rows), "communities": communities}
+        return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts, _RegisterFacts.facts)
     return derived.by_register(db, assessment_id, "register_facts", build)
 
 

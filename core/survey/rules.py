@@ -15,6 +15,7 @@ register and the seed can redraw and check the sample.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import hashlib
 import json
@@ -22,6 +23,7 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring as _json_string   # what json.dumps(ensure_ascii=False) uses
 
 from core.labels import (AAPOR_CODES, CALL_AAPOR, CALL_OUTCOMES, CALL_STATUSES, RESPONDENTS, SAMPLE_DESIGNS,
                      SATISFACTION_SCALE, STRATUM_NONE)
@@ -79,6 +81,45 @@ def register_hash_of(rows) -> str:
                    str(r[3] or "").strip(), str(r[4] or "").strip()) for r in rows])
     blob = json.dumps(ids, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class RegisterHash:
+    """register_hash_of kept as rows come and go: the same hex digest, without sorting and encoding the
+    whole register again after each edit (rows: tuples of the identifying fields, as register_hash_of)."""
+
+    def __init__(self) -> None:
+        self._ids: list[tuple] = []        # sorted, as register_hash_of sorts them
+        self._json: list[str] = []         # each one's JSON text, in the same order
+
+    @staticmethod
+    def _identity(r) -> tuple:
+        return (str(r[0] or "").strip(), str(r[1] or "").strip(), str(r[2] or "").strip(),
+                str(r[3] or "").strip(), str(r[4] or "").strip())
+
+    @staticmethod
+    def _encoded(ident: tuple) -> str:
+        # json.dumps(list, ensure_ascii=False, separators=(",", ":")) of one row, as register_hash_of writes it.
+        return "[" + ",".join(map(_json_string, ident)) + "]"
+
+    def load(self, rows) -> None:
+        self._ids = sorted(map(self._identity, rows))
+        self._json = [self._encoded(i) for i in self._ids]
+
+    def add(self, row) -> None:
+        ident = self._identity(row)
+        at = bisect.bisect_right(self._ids, ident)
+        self._ids.insert(at, ident)
+        self._json.insert(at, self._encoded(ident))
+
+    def remove(self, row) -> None:
+        ident = self._identity(row)
+        at = bisect.bisect_left(self._ids, ident)
+        if at == len(self._ids) or self._ids[at] != ident:
+            raise KeyError("a row never added")
+        del self._ids[at], self._json[at]
+
+    def hexdigest(self) -> str:
+        return hashlib.sha256(("[" + ",".join(self._json) + "]").encode("utf-8")).hexdigest()
 
 
 def short_hash(h: str | None) -> str:
