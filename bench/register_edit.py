@@ -8,7 +8,11 @@ results with the register's hash and per-片区 population) and the three plotly
 row is changed (a person's phone, through SQL as another laptop's save would leave it: the change-mark triggers
 fire), then the first refresh after it is timed, then a steady refresh (nothing changed) — so both are measured
 side by side on a busy machine. CPU time of this process (the work; wall time printed too).
-Target: first refresh after an edit ≤ 3× a steady refresh. Ends with the line
+
+Two kinds of edit, `--runs` rounds each: a row changed through SQL (what a merge from another laptop
+leaves), and the register imported again through the app's writer with one phone corrected (the survey
+sample withdrawn first, as the app asks before a register is replaced). The ratio judged is the worse of
+the two. Target: first refresh after an edit ≤ 3× a steady refresh. Ends with the line
 
     after a register edit X ms; steady Y ms; ratio Z (target 3)
 
@@ -31,7 +35,10 @@ for p in (ROOT, ROOT / "bench"):
 
 from dashboard import grow_register, refresh  # noqa: E402  (bench/dashboard.py)
 
+from core.assessment import team  # noqa: E402
 from core.demo.make import create_demo  # noqa: E402
+from core.station import data as station_data  # noqa: E402
+from core.survey import calls as survey_calls  # noqa: E402
 from db.connection import connect, transaction  # noqa: E402
 from db.migrations import migrate  # noqa: E402
 
@@ -42,6 +49,25 @@ def timed(path: str, aid: int) -> tuple[float, float]:
     t, c = time.perf_counter(), time.process_time()
     refresh(path, aid)
     return (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+
+
+def rounds(path: str, aid: int, runs: int, edit) -> tuple[list, list]:
+    """(first refresh after `edit(n)`, steady refresh) per round: (wall ms, CPU ms) pairs."""
+    after, steady = [], []
+    for n in range(runs):
+        edit(n)
+        after.append(timed(path, aid))
+        steady.append(timed(path, aid))
+    return after, steady
+
+
+def report(what: str, after: list, steady: list) -> float:
+    cpu_a, cpu_s = statistics.median(c for _, c in after), statistics.median(c for _, c in steady)
+    wall_a, wall_s = statistics.median(w for w, _ in after), statistics.median(w for w, _ in steady)
+    each = [a[1] / s[1] for a, s in zip(after, steady)]
+    print(f"{what}: first refresh CPU median {cpu_a:.1f} ms (wall {wall_a:.1f}); steady {cpu_s:.1f} ms "
+          f"(wall {wall_s:.1f}); ratio {cpu_a / cpu_s:.2f} (paired min {min(each):.2f}, max {max(each):.2f})")
+    return cpu_a / cpu_s
 
 
 def main(argv=None) -> int:
@@ -58,22 +84,30 @@ def main(argv=None) -> int:
     ids = [r[0] for r in db.execute("SELECT id FROM clients WHERE assessment_id = ? ORDER BY id", [aid])]
     for _ in range(3):
         refresh(path, aid)
-    after, steady = [], []
-    for n in range(args.runs):
+
+    def merged(n: int) -> None:
         with transaction(db):
             db.execute("UPDATE clients SET phone = ? WHERE id = ?", [f"137{n:08d}", ids[(n * 7919) % len(ids)]])
-        after.append(timed(path, aid))
-        steady.append(timed(path, aid))
+
+    by_sql = rounds(path, aid, args.runs, merged)
+    members = {m["role"]: m["id"] for m in team.list_members(db, aid)}
+    survey_calls.withdraw_sample(db, aid, members["lead"], confirm=True)
+    rows = station_data.list_clients(db, aid)
+    refresh(path, aid)
+
+    def imported(n: int) -> None:
+        rows[(n * 7919) % len(rows)]["phone"] = f"139{n:08d}"
+        station_data.replace_clients(db, aid, members["staff"], rows, source="名册（更正一个电话）.xlsx")
+
+    by_import = rounds(path, aid, args.runs, imported)
     db.conn.close()
-    cpu_a, cpu_s = statistics.median(c for _, c in after), statistics.median(c for _, c in steady)
-    wall_a, wall_s = statistics.median(w for w, _ in after), statistics.median(w for w, _ in steady)
-    each = [a[1] / s[1] for a, s in zip(after, steady)]
-    print(f"register {persons} persons; {args.runs} rounds of (edit one row, first refresh, steady refresh)")
-    print(f"first refresh after an edit: CPU median {cpu_a:.1f} ms (wall {wall_a:.1f} ms)")
-    print(f"steady refresh:              CPU median {cpu_s:.1f} ms (wall {wall_s:.1f} ms)")
-    print(f"paired ratios min {min(each):.2f}, max {max(each):.2f}")
+    print(f"register {persons} persons; {args.runs} rounds of (edit, first refresh, steady refresh) per kind of edit")
+    ratio_sql = report("one row changed (a merge)", *by_sql)
+    ratio_import = report("register imported again, one phone corrected", *by_import)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    ratio = cpu_a / cpu_s
+    after, steady = by_sql if ratio_sql >= ratio_import else by_import
+    cpu_a, cpu_s = statistics.median(c for _, c in after), statistics.median(c for _, c in steady)
+    ratio = max(ratio_sql, ratio_import)
     print(f"after a register edit {cpu_a:.1f} ms; steady {cpu_s:.1f} ms; ratio {ratio:.2f} (target {TARGET:g})")
     return 0 if ratio <= TARGET else 1
 

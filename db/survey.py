@@ -23,13 +23,6 @@ def register(db, assessment_id: int) -> list[dict]:
         " ORDER BY position, id", [assessment_id]))
 
 
-def register_identities(db, assessment_id: int) -> list[tuple]:
-    """The register's (name, phone, community, category, household, id) as plain tuples, in no order
-    (for figures of the whole register: its hash, households, communities)."""
-    return db.execute("SELECT name, phone, community, category, household, id FROM clients"
-                      " WHERE assessment_id = ?", [assessment_id]).fetchall()
-
-
 def current_sample(db, assessment_id: int) -> dict | None:
     """The active sample: {id, seed, register_hash, size, reserve_size, member_name, created_at, …}."""
     return next(iter(db.query(

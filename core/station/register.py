@@ -300,12 +300,6 @@ def _household_key(c: dict) -> str:
     return household_key(c.get("household"), c.get("id") or id(c))
 
 
-def household_count(pairs: Iterable[tuple]) -> int:
-    """Households among register rows given as (户号, row id) pairs, by register_summary's rule (a
-    person without 户号 is a household of their own)."""
-    return len({household_key(h, i) for h, i in pairs})
-
-
 def register_summary(clients: Iterable[dict]) -> dict:
     """Households and persons overall, by community and by category; 空挂户 / 人户分离 counts.
 
