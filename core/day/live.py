@@ -38,7 +38,8 @@ def dashboard(db, assessment_id: int, viewer_id: int | None = None) -> Dashboard
         for e in f.experts:
             e.note = scrub(e.note) if e.note else ""
         if f.override:
-            f.override["reason"] = scrub(f.override.get("reason", ""))
+            reason = f.override.get("reason")
+            f.override["reason"] = scrub(reason) if reason else ""
     for c in dash.result.cells:
         if c.override is not None and c.override.get("reason"):
             c.override["reason"] = scrub(c.override["reason"])
