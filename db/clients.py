@@ -120,7 +120,7 @@ def register_rows(db, assessment_id: int, ids: list[int] | None = None) -> list[
 
 def log_position(db) -> tuple[int, int]:
     """(seq, token) of the newest entry of the register's change log."""
-    row = db.execute("SELECT seq, token FROM register_log ORDER BY seq DESC LIMIT 1").fetchone()
+    row = db.execute("SELECT seq, token FROM register_log WHERE seq = (SELECT MAX(seq) FROM register_log)").fetchone()
     return (row[0], row[1]) if row else (0, 0)
 
 
