@@ -74,3 +74,19 @@ def app_test(page: str | None = None, auth: dict | None = None, timeout: float =
     if page:
         at.switch_page(page)
     return at
+
+
+def vm_steps(db, fn) -> int:
+    """SQLite virtual-machine steps (in hundreds) spent by fn(): the work of a read or write counted, never timed."""
+    n = [0]
+
+    def tick():
+        n[0] += 1
+        return 0
+
+    db.conn.set_progress_handler(tick, 100)
+    try:
+        fn()
+    finally:
+        db.conn.set_progress_handler(None, 0)
+    return n[0]

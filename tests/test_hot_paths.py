@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import app_test
+from conftest import app_test, vm_steps
 from core.day import hints
 from core.report import make as report_make
 from core.survey import calls as survey
@@ -181,22 +181,6 @@ def test_a_rolled_back_register_write_leaves_no_figures_behind(station):
 
 # ---------- saves touch only the rows they change ----------
 
-def _vm_steps(db, fn) -> int:
-    """SQLite virtual-machine steps (in hundreds) spent by fn()."""
-    n = [0]
-
-    def tick():
-        n[0] += 1
-        return 0
-
-    db.conn.set_progress_handler(tick, 100)
-    try:
-        fn()
-    finally:
-        db.conn.set_progress_handler(None, 0)
-    return n[0]
-
-
 def _grow(db, aid: int, lead: int, item_ids: list[int], calls: int, findings: int, persons: int) -> None:
     """Many more calls (on other clients), findings and register rows, written straight into the tables."""
     concurrency._record_prior_calls(db, aid, lead, item_ids, calls)
@@ -231,12 +215,12 @@ def test_a_save_does_the_same_work_however_large_the_record(tmp_path):
         def saves(n: int) -> dict[str, int]:
             code, area = cells[n]
             return {
-                "score": _vm_steps(db, lambda: scoresheet.save_score(db, aid, expert, code, area, value=1.0, note=f"n{n}")),
-                "finding": _vm_steps(db, lambda: scoresheet.add_finding(db, aid, expert, "A", "concern", f"新意见{n}")),
-                "call": _vm_steps(db, lambda: survey.record_call(db, aid, expert, mine[n], 1, "无人接听")),
-                "site record": _vm_steps(db, lambda: station_data.save_site_record(
+                "score": vm_steps(db, lambda: scoresheet.save_score(db, aid, expert, code, area, value=1.0, note=f"n{n}")),
+                "finding": vm_steps(db, lambda: scoresheet.add_finding(db, aid, expert, "A", "concern", f"新意见{n}")),
+                "call": vm_steps(db, lambda: survey.record_call(db, aid, expert, mine[n], 1, "无人接听")),
+                "site record": vm_steps(db, lambda: station_data.save_site_record(
                     db, aid, expert, "document", notes=f"备注{n}", record_id=record)),
-                "report text": _vm_steps(db, lambda: report_edit.set_text(db, aid, lead, "feedback", f"反馈{n}")),
+                "report text": vm_steps(db, lambda: report_edit.set_text(db, aid, lead, "feedback", f"反馈{n}")),
             }
 
         assert item_ref == []
@@ -254,14 +238,14 @@ def test_editing_one_report_group_reads_that_group_only(demo_db):
     db, aid = demo_db
     lead = next(m["id"] for m in team.list_members(db, aid) if m["role"] == "lead")
     first = report_edit.group_items(db, aid, "C", "", "concern")[0]["ref"]
-    small = _vm_steps(db, lambda: report_edit.update_item(db, aid, lead, first, "服务监测需加强（修改一）。"))
+    small = vm_steps(db, lambda: report_edit.update_item(db, aid, lead, first, "服务监测需加强（修改一）。"))
     with transaction(db):
         db.conn.executemany(
             "INSERT INTO findings (assessment_id, member_id, section_code, area_code, kind, text, created_at,"
             " updated_at) VALUES (?, ?, 'D', '', ?, ?, '', '')",
             [(aid, lead, ("strength", "concern")[n % 2], f"其他部分的意见{n}") for n in range(3000)])
     second = report_edit.group_items(db, aid, "A", "", "strength")[0]["ref"]
-    large = _vm_steps(db, lambda: report_edit.update_item(db, aid, lead, second, "项目管理规范（修改二）。"))
+    large = vm_steps(db, lambda: report_edit.update_item(db, aid, lead, second, "项目管理规范（修改二）。"))
     assert large <= small * 1.5 + 5, (small, large)
     assert report_edit.group_items(db, aid, "A", "", "strength")[0]["text"] == "项目管理规范（修改二）。"
 

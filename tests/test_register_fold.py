@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 
+from conftest import vm_steps
 from core import derived
 from core.assessment import team
 from core.masking import Scrubber, ScrubberKeys
@@ -102,21 +103,6 @@ def test_figures_kept_row_by_row_equal_those_of_the_whole_register_after_any_edi
         other.conn.close()
 
 
-def _vm_steps(db, fn) -> int:
-    n = [0]
-
-    def tick():
-        n[0] += 1
-        return 0
-
-    db.conn.set_progress_handler(tick, 100)
-    try:
-        fn()
-    finally:
-        db.conn.set_progress_handler(None, 0)
-    return n[0]
-
-
 def test_the_first_refresh_after_an_edit_reads_the_changed_rows_not_the_register(station):
     """SQLite's work for the register's figures after a one-row edit stays the same when the register is
     eight times larger (counted in virtual-machine steps, never timed), and is a small part of a full read."""
@@ -129,9 +115,9 @@ def test_the_first_refresh_after_an_edit_reads_the_changed_rows_not_the_register
         rid = db.execute("SELECT id FROM clients WHERE assessment_id = ? LIMIT 1 OFFSET 7", [aid]).fetchone()[0]
         with transaction(db):
             db.execute("UPDATE clients SET phone = '13912345678' WHERE id = ?", [rid])
-        work[size] = _vm_steps(db, lambda: _kept(db, aid))
+        work[size] = vm_steps(db, lambda: _kept(db, aid))
         assert scrubber(db, aid)("回访13912345678") == "回访139****5678"
-    full = _vm_steps(db, lambda: clients_db.register_rows(db, aid))
+    full = vm_steps(db, lambda: clients_db.register_rows(db, aid))
     assert work[4000] <= work[500] + 5, work
     assert work[4000] * 10 < full, (work, full)
 
