@@ -84,7 +84,8 @@ def time_pair(path_a: str, path_b: str, aid: int, runs: int) -> tuple[dict, dict
 def _tables(db) -> list[str]:
     """User tables in foreign-key dependency order (parents first)."""
     names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                      " AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_migrations', 'data_versions')"
+                                      " AND name NOT LIKE 'sqlite_%'"
+                                      " AND name NOT IN ('_migrations', 'data_versions', 'register_log')"  # kept by triggers
                                       " ORDER BY name")]
     deps = {t: {r[2] for r in db.execute(f"PRAGMA foreign_key_list('{t}')") if r[2] != t} for t in names}
     out: list[str] = []
@@ -139,6 +140,7 @@ def clone_demo(db, aid: int, copies: int) -> int:
                 continue
             remap = [(i, stride[refs[t][c]]) for i, c in enumerate(cols[t]) if c in refs[t] and refs[t][c] in stride]
             id_i = cols[t].index("id") if "id" in cols[t] else None
+            uid_i = cols[t].index("uid") if "uid" in cols[t] else None   # sync ids (migration 016): unique, made anew
             batch = []
             for k in range(1, copies + 1):
                 for r in rows:
@@ -148,6 +150,8 @@ def clone_demo(db, aid: int, copies: int) -> int:
                     for i, s in remap:
                         if r[i] is not None:
                             r[i] += k * s
+                    if uid_i is not None and r[uid_i] is not None:
+                        r[uid_i] = f"{r[uid_i]}:copy{k}"
                     batch.append(r)
             collist = ", ".join(f'"{c}"' for c in cols[t])
             db.conn.executemany(f'INSERT INTO "{t}" ({collist}) VALUES ({", ".join("?" * len(cols[t]))})', batch)
