@@ -69,7 +69,7 @@ def measure(setting: bool, src_db: Path, aid: int, reruns: int, every: float, tm
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
+            page = browser.new_page(ignore_https_errors=True)   # the self-signed HTTPS certificate
             page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
             login(page, server.url, aid, LEAD, PIN)
             go(page, "实时总览")
