@@ -90,3 +90,16 @@ def vm_steps(db, fn) -> int:
     finally:
         db.conn.set_progress_handler(None, 0)
     return n[0]
+
+
+def bench_last_line(script: str, args: list[str], cwd) -> str:
+    """Run bench/<script> with `args` (in `cwd`) and return the last line it printed; it must end by itself
+    with exit status 0 or 1 (1: its ratio missed the target, which a test of its running does not judge)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert lines, done.stderr[-3000:]
+    return lines[-1]
