@@ -74,3 +74,9 @@ def app_test(page: str | None = None, auth: dict | None = None, timeout: float =
     if page:
         at.switch_page(page)
     return at
+
+
+def open_site_tab(at, label: str):
+    """Click a tab of 现场记录 (e.g. "访谈"): only the open tab is drawn, and choosing one reruns the page."""
+    at.session_state["sr_tab"] = label
+    return at.run()
