@@ -49,3 +49,23 @@ def test_an_experts_view_is_kept_apart_from_the_leads_and_follows_the_reveal(pai
     S.reveal_scores(db, aid, m["lead"], True)
     revealed = live.dashboard(db, aid, m["expert"])
     assert not revealed.own_only and len(revealed.flags) == 1 and figures(revealed) == figures(live.dashboard(db, aid))
+
+
+def test_the_scorers_progress_follows_each_score_submit_and_reopen(pair):
+    from core.scoring import signoff
+    from tests.test_blind_reveal import score_and_submit
+
+    db, aid, m = pair
+
+    def row(who):
+        return next(s for s in signoff.scorers(db, aid) if s["member_id"] == m[who])
+
+    first = signoff.scorers(db, aid)
+    assert signoff.scorers(db, aid) is first                    # nothing changed: shared, not rebuilt
+    assert row("expert")["scored"] == 0 and not row("expert")["submitted"]
+    S.save_score(db, aid, m["expert"], "A1", value=4)
+    assert row("expert")["scored"] == 1
+    score_and_submit(db, aid, m)
+    assert row("expert")["submitted"] and row("e2")["submitted"]
+    signoff.reopen_submission(db, aid, m["lead"], m["expert"], "请补充备注")
+    assert not row("expert")["submitted"] and row("expert")["reopen_reason"] == "请补充备注" and row("e2")["submitted"]
