@@ -82,12 +82,10 @@ def revision_step() -> None:
         with st.container(border=True, key=f"{rk}_box"):
             st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
                         f"满分 {fmt_number(d['points'])} 分")
-            # A static table (a few rows, nothing to sort): a data grid per disagreement made this page slow to
-            # open (issue 27). Its cells render Markdown, so every text goes through the escape helper.
-            st.table([{"专家": ui.esc(r["member_name"] + ("（我）" if r["own"] else "")), "初评（提交时）": ui.esc(r["first"]),
-                       "复核后": ui.esc(r["final"] if r["revised_at"] else ""), "复核原因": ui.esc(r["reason"]),
-                       "说明": ui.esc(r["note"]), "评分备注": ui.esc(r["score_note"])} for r in d["rows"]],
-                     hide_index=True)
+            # A static table (a few rows, nothing to sort): a data grid per disagreement made this page slow to open.
+            ui.static_table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+                              "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
+                              "评分备注": r["score_note"]} for r in d["rows"]])
             own = next((r for r in d["rows"] if r["own"]), None)
             if own is None or locked:
                 continue
