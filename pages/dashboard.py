@@ -2,7 +2,6 @@
 (st.fragment(run_every=…)); one refresh is core.day.live.dashboard, charts come from core.day.dashboard."""
 import datetime as _dt
 
-import pandas as pd
 import streamlit as st
 
 from core.report import make as report_make
@@ -60,10 +59,10 @@ def render(dash: dashboard.Dashboard) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("专家评分进度")
-        ui.table(pd.DataFrame([{
+        ui.table([{
             "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
             "最近操作": e.last_activity_text,
-        } for e in dash.experts]), hide_index=True, key="dash_experts",
+        } for e in dash.experts], hide_index=True, key="dash_experts",
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
         st.subheader("各部分得分")
         ui.static_table([{
