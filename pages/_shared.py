@@ -385,8 +385,14 @@ def static_table(rows: list[dict], *, empty: str = "暂无记录。") -> None:
     if not rows:
         st.caption(esc(empty))
         return
-    st.table([{k: esc(v) if isinstance(v, str) or v is None else v for k, v in r.items()} for r in rows],
-             hide_index=True)
+    shown = [{k: esc(v) if isinstance(v, str) or v is None else v for k, v in r.items()} for r in rows]
+    try:   # straight to Arrow, as st.table sends it: a pandas DataFrame on the way cost more than the table
+        import pyarrow as pa   # third-party, already loaded by Streamlit's tables; kept off the login form
+
+        data = pa.Table.from_pylist(shown)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):   # a column mixing numbers and text: Streamlit's own way
+        data = shown
+    st.table(data, hide_index=True)
 
 
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once
