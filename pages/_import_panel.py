@@ -9,6 +9,8 @@ from core.agency.transfer import import_to_station
 from core import uploads
 from pages import _shared as ui
 
+OPEN_KEY = "import_json_open"    # the expander's state (st.session_state): True while open
+
 
 def render(db) -> None:
     done = st.session_state.pop("import_done", None)
@@ -19,7 +21,12 @@ def render(db) -> None:
         else:
             st.success(f"已导入为评估 #{int(done['assessment_id'])}，作为新的社工站“{ui.esc(done['station'])}”。"
                        "请在“登录”中选择该评估，用原来的姓名和 PIN 登录。")
-    with st.expander("从 JSON 文件导入评估（迁移自另一台电脑）", expanded=False):
+    # Drawn only while open (opening it reruns the page, issue 27): the lead's home page, drawn at every page
+    # switch to it, does not lay out an upload form that is used once per migration.
+    box = st.expander("从 JSON 文件导入评估（迁移自另一台电脑）", expanded=False, key=OPEN_KEY, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption("选择在另一台电脑「报告与导出」页下载的 JSON 迁移文件，导入为本机的一个新评估；"
                    "成员沿用原来的姓名和 PIN。文件有任何问题时整份不导入。")
         st.warning("迁移文件含服务对象的真实姓名和电话，导入后请删除本机上多余的副本，不要外传。",

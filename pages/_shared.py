@@ -377,5 +377,23 @@ def table(data, *, key: str, empty: str = "暂无记录。", **kwargs) -> None:
     st.dataframe(data, key=key, placeholder="", **kwargs)
 
 
+def static_table(rows: list[dict], *, empty: str = "暂无记录。") -> None:
+    """A small table shown as it is (a few rows, nothing to sort or search): st.table, drawn by the browser as
+    plain HTML, where a data grid (st.dataframe) costs the browser a canvas of its own — several of them made
+    the dashboard and the scoring page slow to open (issue 27). st.table renders each cell as Markdown, so
+    every text cell goes through `esc` (numbers stay numbers). No rows: a Chinese caption, as `table`."""
+    if not rows:
+        st.caption(esc(empty))
+        return
+    shown = [{k: esc(v) if isinstance(v, str) or v is None else v for k, v in r.items()} for r in rows]
+    try:   # straight to Arrow, as st.table sends it: a pandas DataFrame on the way cost more than the table
+        import pyarrow as pa   # third-party, already loaded by Streamlit's tables; kept off the login form
+
+        data = pa.Table.from_pylist(shown)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):   # a column mixing numbers and text: Streamlit's own way
+        data = shown
+    st.table(data, hide_index=True)
+
+
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once
     through_app()

@@ -66,43 +66,51 @@ readonly = locked or submitted
 
 
 def revision_step() -> None:
-    """After submitting: the cells where experts disagree, side by side, and the revision form."""
-    rows = scoresheet.disagreements(db, aid, mid)
+    """After submitting: the cells where experts disagree, side by side, and the revision form (on request)."""
     if not submitted:
         return
+    rows = scoresheet.disagreements(db, aid, mid)
     st.subheader(f"分歧对照与复核（{len(rows)}）")
     if not rows:
         st.caption("您评分的指标中，目前没有与其他专家不一致的评分。")
         return
-    st.caption("以下指标各专家评分不一致。如需修改自己的评分，请选择原因并说明；提交时的评分（初评）与复核后的评分都会保留。")
+    st.caption("以下指标各专家评分不一致。如需修改自己的评分，请打开“复核我的评分”，选择原因并说明；"
+               "提交时的评分（初评）与复核后的评分都会保留。")
     for d in rows:
         where = f" · {areas[d['area_code']]['name']}" if d["area_code"] in areas else ""
         rk = f"rv_{d['indicator_code']}_{d['area_code']}"
         with st.container(border=True, key=f"{rk}_box"):
             st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
                         f"满分 {fmt_number(d['points'])} 分")
-            ui.table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
-                           "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
-                           "评分备注": r["score_note"]} for r in d["rows"]], hide_index=True, key=f"{rk}_table", placeholder="")
+            # A static table (a few rows, nothing to sort): a data grid per disagreement made this page slow to open.
+            ui.static_table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+                              "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
+                              "评分备注": r["score_note"]} for r in d["rows"]])
             own = next((r for r in d["rows"] if r["own"]), None)
             if own is None or locked:
                 continue
-            ind = fw.indicator(d["indicator_code"])
-            with st.form(f"{rk}_form"):
-                c1, c2 = st.columns(2)
-                current = mine.get((d["indicator_code"], d["area_code"])) or {}
-                value = c1.number_input(f"复核后得分（0–{ind.points:g}）", min_value=0.0, max_value=float(ind.points),
-                                        value=float(current.get("value") or 0), step=float(ind.step or 0.5), format="%g",
-                                        key=f"{rk}_value")
-                na = c1.checkbox("不适用（N/A）", value=bool(current.get("na")), key=f"{rk}_na")
-                reason = c2.selectbox("原因", list(REVISION_REASONS), format_func=REVISION_REASONS.get, index=None,
-                                      placeholder="请选择", key=f"{rk}_reason")
-                note = c2.text_input("说明", key=f"{rk}_note")
-                if st.form_submit_button("保存复核", key=f"{rk}_save"):
-                    if ui.run(lambda: scoresheet.revise_score(db, aid, mid, d["indicator_code"], d["area_code"],
-                                                             value=None if na else value, na=na, reason=reason or "",
-                                                             note=note), success="已保存复核（初评保留）"):
-                        st.rerun()
+            if st.toggle("复核我的评分", key=f"{rk}_open"):
+                revision_form(d, rk)
+
+
+def revision_form(d: dict, rk: str) -> None:
+    """One disagreement's revision: the new score (or 不适用), a listed reason and a note."""
+    ind = fw.indicator(d["indicator_code"])
+    with st.form(f"{rk}_form"):
+        c1, c2 = st.columns(2)
+        current = mine.get((d["indicator_code"], d["area_code"])) or {}
+        value = c1.number_input(f"复核后得分（0–{ind.points:g}）", min_value=0.0, max_value=float(ind.points),
+                                value=float(current.get("value") or 0), step=float(ind.step or 0.5), format="%g",
+                                key=f"{rk}_value")
+        na = c1.checkbox("不适用（N/A）", value=bool(current.get("na")), key=f"{rk}_na")
+        reason = c2.selectbox("原因", list(REVISION_REASONS), format_func=REVISION_REASONS.get, index=None,
+                              placeholder="请选择", key=f"{rk}_reason")
+        note = c2.text_input("说明", key=f"{rk}_note")
+        if st.form_submit_button("保存复核", key=f"{rk}_save"):
+            if ui.run(lambda: scoresheet.revise_score(db, aid, mid, d["indicator_code"], d["area_code"],
+                                                     value=None if na else value, na=na, reason=reason or "",
+                                                     note=note), success="已保存复核（初评保留）"):
+                st.rerun()
 
 
 revision_step()

@@ -30,6 +30,7 @@ elif not can_edit:
     st.info("现场记录由组长和评估专家填写，您可以查看。")
 st.caption(ui.esc("涉及服务对象时尽量只写脱敏姓名（如 黄*昕）；名册中的姓名和电话号码在所有页面和导出中脱敏显示。"))
 
+TAB_KEY = "sr_tab"     # the open tab's label (st.session_state), e.g. "访谈"
 FIELDS = {"项目": "item", "结果": "status", "发现的问题": "finding", "抽查文件": "file_ref", "备注": "notes"}
 
 
@@ -314,17 +315,23 @@ def recommendations() -> None:
             st.rerun()
 
 
-tabs = st.tabs([*SITE_KINDS.values(), "上期评估意见"])
-with tabs[0]:
-    notes("intro", "介绍主题")
-with tabs[1]:
-    checklist("observation")
-with tabs[2]:
-    checklist("document")
-with tabs[3]:
-    interview_notes()
-    if station_data.list_site_records(db, assessment_id, "interview"):
-        with st.expander("按组别的访谈记录（每组一条的旧记录方式）"):
+def old_interview_notes() -> None:
+    """Interviews recorded per group (before per-interviewee notes), behind an expander drawn only when open."""
+    if not station_data.list_site_records(db, assessment_id, "interview"):
+        return
+    box = st.expander("按组别的访谈记录（每组一条的旧记录方式）", key="sr_old_interviews", on_change="rerun")
+    if box.open:
+        with box:
             notes("interview", "访谈对象（组别）", prefill=False)
-with tabs[4]:
-    recommendations()
+
+
+# Only the open tab is drawn (switching tabs reruns the page, issue 27): each tab is a page of widgets of its
+# own (notes, tables, evidence), and drawing all five on every run made this the slowest page to open.
+TABS = {"intro": lambda: notes("intro", "介绍主题"), "observation": lambda: checklist("observation"),
+        "document": lambda: checklist("document"), "interview": lambda: (interview_notes(), old_interview_notes()),
+        "recommendations": recommendations}
+TAB_LABELS = {**SITE_KINDS, "recommendations": "上期评估意见"}
+for tab, draw in zip(st.tabs(list(TAB_LABELS.values()), key=TAB_KEY, on_change="rerun"), TABS.values()):
+    if tab.open:
+        with tab:
+            draw()

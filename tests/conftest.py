@@ -64,6 +64,12 @@ def app_env(db_path, monkeypatch):
     return db_path
 
 
+def open_site_tab(at, label: str):
+    """Click a tab of 现场记录 (e.g. "访谈"): only the open tab is drawn, and choosing one reruns the page."""
+    at.session_state["sr_tab"] = label
+    return at.run()
+
+
 def app_test(page: str | None = None, auth: dict | None = None, timeout: float = 30):
     """AppTest of the real app.py, optionally logged in and switched to a page."""
     from streamlit.testing.v1 import AppTest

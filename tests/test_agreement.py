@@ -192,7 +192,7 @@ def test_dashboard_shows_alpha_reading_and_low_rwg_live(three_experts, tmp_path,
     ag = S.agreement(db, aid)
     assert {x.label: x.value for x in at.metric}["Krippendorff α"].replace("\\", "") == ag.alpha_text
     assert any(ag.reading.replace("（", "") in md.value.replace("\\", "").replace("（", "") for md in at.markdown)
-    table = next(df.value for df in at.dataframe if "r_wg" in df.value.columns)
+    table = next(t.value for t in at.table if "r_wg" in t.value.columns)
     assert list(table["r_wg"])[:2] == ["—", "0.200（偏低）"]       # A1 (combo), A2 (levels 4, 3, 2)
 
 

@@ -105,8 +105,10 @@ def test_disagreements_side_by_side_and_the_revision_kept_beside_the_first_score
                                                                                     ("A5", ["1.6", "1"])]
     # On the page: the side-by-side table and the form; the expert revises A1 with a reason and a note.
     at = open_scoring(aid, m["expert"])
-    table = next(df.value for df in at.dataframe if "初评（提交时）" in df.value.columns)
+    table = next(t.value for t in at.table if "初评（提交时）" in t.value.columns)
     assert list(table["专家"]) == ["专家乙（我）", "专家丁"] and list(table["初评（提交时）"]) == ["4", "2.5"]
+    assert not [n for n in at.number_input if n.key == "rv_A1__value"]    # the form is drawn on request only
+    at.toggle(key="rv_A1__open").set_value(True).run()          # the revision form, opened on request
     at.number_input(key="rv_A1__value").set_value(3.0)
     at.selectbox(key="rv_A1__reason").set_value("missed_evidence")
     at.text_input(key="rv_A1__note").set_value("复看了督导记录，缺少两次签到")

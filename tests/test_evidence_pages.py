@@ -10,6 +10,7 @@ from core.station import attachments as ATT
 from core.station import interviews as IV
 from core.scoring import scoresheet as S
 from core.station.evidence import CAP_TEXT
+from conftest import open_site_tab
 from test_station_pages import demo_app, login  # noqa: F401  (the fixture and the page login)
 
 
@@ -21,7 +22,7 @@ def jpeg(w=400, h=300) -> bytes:
 
 def test_an_interview_note_added_on_the_page_is_stored_with_its_name_masked(demo_app):
     db, aid, m = demo_app
-    at = login(aid, m["王建华"], "pages/site_records.py")
+    at = open_site_tab(login(aid, m["王建华"], "pages/site_records.py"), "访谈")
     at.selectbox(key="iv_new_group").set_value("partner")
     at.text_input(key="iv_new_role").input("上元岗社区居委主任")
     at.text_input(key="iv_new_name").input("梁丽萍")
@@ -40,7 +41,7 @@ def test_an_interview_note_added_on_the_page_is_stored_with_its_name_masked(demo
 def test_an_interview_note_is_promoted_to_a_strength_on_the_page(demo_app):
     db, aid, m = demo_app
     iid = IV.save_interview(db, aid, m["王建华"], group_code="client", role="独居长者", points="社工每周来电问候")
-    at = login(aid, m["王建华"], "pages/site_records.py")
+    at = open_site_tab(login(aid, m["王建华"], "pages/site_records.py"), "访谈")
     at.selectbox(key="iv_promote_rec").set_value(next(n for n in IV.list_interviews(db, aid) if n["id"] == iid))
     at.selectbox(key="iv_promote_kind").set_value("strength")
     at.selectbox(key="iv_promote_sec").set_value(next(s for s in at.selectbox(key="iv_promote_sec").options
@@ -93,7 +94,7 @@ def test_the_demo_interview_notes_are_edited_on_the_page(demo_app):
     assert IV.counts(db, aid) == {"worker": 3, "manager": 1, "client": 2, "partner": 1}
     assert all("*" in n["name"] for n in notes if n["name"])
     first = notes[0]
-    at = login(aid, m["赵敏"], "pages/site_records.py")
+    at = open_site_tab(login(aid, m["赵敏"], "pages/site_records.py"), "访谈")
     at.text_area(key=f"iv_quotes_{first['id']}").input("“典型案例月底前整理完。”").run()
     assert not at.exception and not at.error
     note = next(n for n in IV.list_interviews(db, aid) if n["id"] == first["id"])
@@ -108,16 +109,21 @@ def test_site_record_and_interview_evidence_show_as_thumbnails_on_the_site_recor
     note = IV.list_interviews(db, aid)[0]
     ATT.add(db, aid, m["王建华"], "site_record", rec["id"], "功能室.jpg", jpeg(), caption="功能室门口")
     ATT.add(db, aid, m["王建华"], "interview", note["id"], "访谈.jpg", jpeg(300, 400), personal=True)
-    at = login(aid, m["王建华"], "pages/site_records.py")
-    assert len(at.get("image")) == 2
-    labels = [e.label for e in at.expander]
-    assert "实地观察的证据附件（照片、扫描件）：共 1 个" in labels and "证据附件（1）" in labels
-    assert any("含个人信息" in c.value for c in at.caption)
-    assert at.get("file_uploader") and [c for c in at.checkbox if c.key.startswith("ev_")]
+    # Each tab is drawn when opened: the observation checklist's photo on its tab, the interview's on 访谈.
+    at = open_site_tab(login(aid, m["王建华"], "pages/site_records.py"), "实地观察")
+    assert len(at.get("image")) == 1
+    assert "实地观察的证据附件（照片、扫描件）：共 1 个" in [e.label for e in at.expander]
+    assert at.get("file_uploader")
     table = next(d.value for d in at.dataframe if "证据" in d.value.columns and rec["item"] in list(d.value["项目"]))
     assert dict(zip(table["项目"], table["证据"]))[rec["item"]] == 1
+    at = open_site_tab(at, "访谈")
+    assert len(at.get("image")) == 1 and "证据附件（1）" in [e.label for e in at.expander]
+    assert any("含个人信息" in c.value for c in at.caption)
+    assert [c for c in at.checkbox if c.key.startswith("ev_")]
     # Staff see the records read-only: thumbnails, no upload form, no delete.
     at = login(aid, m["黄小燕"], "pages/site_records.py")
-    assert len(at.get("image")) == 2
-    assert not [b for b in at.button if b.key.startswith("ev_") and b.label != "下载原图"]
-    assert not [c for c in at.checkbox if c.key.startswith("ev_")] and not at.get("file_uploader")
+    for tab in ("实地观察", "访谈"):
+        at = open_site_tab(at, tab)
+        assert len(at.get("image")) == 1
+        assert not [b for b in at.button if b.key.startswith("ev_") and b.label != "下载原图"]
+        assert not [c for c in at.checkbox if c.key.startswith("ev_")] and not at.get("file_uploader")

@@ -214,6 +214,9 @@ def test_the_import_panel_asks_for_a_file_before_importing(app_env):
     at = app_test()           # an empty database: the home page offers the import
     at.run(timeout=30)
     assert not at.exception, at.exception
+    assert not at.get("file_uploader")                      # its form is drawn when the expander is opened
+    at.session_state["import_json_open"] = True
+    at.run()
     assert any("真实姓名和电话" in w.value for w in at.warning)
     at.button(key="import_json_go").click().run()           # nothing chosen yet
     assert [e.value for e in at.error] == ["请先选择要导入的 JSON 迁移文件。"]

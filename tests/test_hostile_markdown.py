@@ -16,7 +16,7 @@ from core.scoring import scoresheet as S
 from core.station import data as SD
 from core.assessment import team as A
 from db.connection import connect
-from tests.conftest import app_test
+from tests.conftest import app_test, open_site_tab
 
 RAW = ("**粗**", "<b>", "](javascript", "`码`", "_斜_", "<img")
 TAG = "注入"
@@ -43,6 +43,8 @@ def rendered_markdown(at) -> list[str]:
         kind = getattr(node, "type", None)
         if kind in _BODY:
             out.append(str(getattr(node, "value", "") or ""))
+        if kind == "table":      # st.table renders each cell as Markdown (ui.static_table)
+            out.extend(str(v) for v in node.value.to_numpy().ravel())
         if kind in _LABELLED:
             out.append(str(getattr(node, "label", "") or ""))
             if kind == "metric":
@@ -90,6 +92,7 @@ def hostile(app_env):
     return aid, {"lead": lead, "expert": expert, "staff": staff}, fields
 
 
+SITE_TABS = ("听取介绍", "实地观察", "查阅资料", "访谈", "上期评估意见")
 ROLE_PAGES = {
     "lead": ["home", "setup", "frameworks", "scoring", "dashboard", "station_data", "register", "site_records",
              "survey", "survey_calls", "report", "audit"],
@@ -114,7 +117,10 @@ def test_markdown_in_user_text_is_shown_escaped_on_every_page(hostile, capsys):
             if page == "home":   # (AppTest keeps the sidebar of the entry page's own run only)
                 assert any(b.key == "logout" for b in at.button), f"{role}: the sidebar was not rendered"
             renders += 1
-            for text in rendered_markdown(at):
+            shown = rendered_markdown(at)
+            if page == "site_records":      # each tab is drawn when opened: every tab's text
+                shown = [t for tab in SITE_TABS for t in rendered_markdown(open_site_tab(at, tab))]
+            for text in shown:
                 if TAG not in text:
                     continue
                 carried += 1

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from conftest import open_site_tab
 from core.station import attachments
 from core.survey import calls
 from core.station import interviews
@@ -295,6 +296,9 @@ def test_id_card_numbers_are_masked_on_every_page_that_shows_typed_text(demo_app
     pages = [(lead, "pages/audit.py"), (expert, "pages/site_records.py"), (lead, "pages/report.py"),
              (staff, "pages/station_data.py"), (lead, "pages/scoring.py")]
     for member, page in pages:
-        shown = _page_text(login(aid, member, page))
+        at = login(aid, member, page)
+        shown = _page_text(at)
+        if page == "pages/site_records.py":      # the document checklist and the interviews: each its own tab
+            shown += "\n".join(_page_text(open_site_tab(at, tab)) for tab in ("查阅资料", "访谈"))
         assert masked in shown or all(x in shown for x in ID_MASKED), f"{page}: the masked numbers are not shown"
         _clean(shown, "（无姓名）")

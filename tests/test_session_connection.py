@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import app_test
+from conftest import app_test, open_site_tab
 from core import derived
 from core.assessment import team
 from core.day import dashboard as D
@@ -92,8 +92,9 @@ def test_a_site_records_upload_form_shows_on_request_and_the_checklist_form_stay
     assert not at.exception, at.exception
     uploaders = lambda: {u.proto.id.rsplit("-", 1)[-1] for u in at.get("file_uploader")}  # noqa: E731
     assert not any(f"ev_sr_{intro}_files" in u for u in uploaders())      # not drawn until asked for
-    assert any(u.startswith("ev_sr_up_") or "ev_sr_up_" in u for u in uploaders())   # the checklist's one form
     at.toggle(key=f"ev_sr_{intro}_add").set_value(True).run()
     assert not at.exception, at.exception
     assert any(f"ev_sr_{intro}_files" in u for u in uploaders())
+    open_site_tab(at, "实地观察")                                            # the checklist's tab, drawn when opened
+    assert any(u.startswith("ev_sr_up_") or "ev_sr_up_" in u for u in uploaders())   # the checklist's one form
     db.conn.close()

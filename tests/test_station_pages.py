@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import app_test
+from conftest import app_test, open_site_tab
 from core.assessment import team as A
 from core.scoring import scoresheet as S
 from core.station import data as SD
@@ -118,8 +118,8 @@ def test_site_record_finding_promoted_from_the_page(demo_app):
     rid = SD.save_site_record(db, aid, m["林晓红"], "document", item="未成年人个案档案", status="finding",
                               finding="1 份未成年人个案的知情同意书没有监护人签名。", file_ref="抽查个案 2 份")
     before = {x["id"] for x in S.findings(db, aid)}
-    at = login(aid, m["林晓红"], "pages/site_records.py")
-    docs = at.dataframe[1].value
+    at = open_site_tab(login(aid, m["林晓红"], "pages/site_records.py"), "查阅资料")
+    docs = at.dataframe[0].value
     assert "黄*昕" in " ".join(docs["抽查文件"])
     rec = at.selectbox(key="promote_rec_document")
     consent = next(o for o in rec.options if "未成年人个案档案" in o)
@@ -134,7 +134,9 @@ def test_site_record_finding_promoted_from_the_page(demo_app):
 def test_interview_note_typed_on_the_page_is_saved(demo_app):
     db, aid, m = demo_app
     rid = SD.list_site_records(db, aid, "interview")[0]["id"]
-    at = login(aid, m["王建华"], "pages/site_records.py")
+    at = open_site_tab(login(aid, m["王建华"], "pages/site_records.py"), "访谈")
+    at.session_state["sr_old_interviews"] = True    # the old per-group notes: an expander drawn only when opened
+    at.run()
     at.text_area(key=f"interview_notes_{rid}").input("社工熟悉兜底对象情况。").run()
     assert not at.exception
     rec = next(r for r in SD.list_site_records(db, aid, "interview") if r["id"] == rid)
@@ -154,8 +156,8 @@ def test_register_page_masks_names_and_phones_typed_into_the_note(demo_app):
 
 def test_site_record_checklists_show_the_three_status_labels(demo_app):
     db, aid, m = demo_app
-    at = login(aid, m["林晓红"], "pages/site_records.py")
-    docs = at.dataframe[1].value
+    at = open_site_tab(login(aid, m["林晓红"], "pages/site_records.py"), "查阅资料")
+    docs = at.dataframe[0].value
     assert set(docs["结果"]) <= {"未查看", "符合", "发现问题"} and "发现问题" in set(docs["结果"])
     assert any("符合" in c.value and "发现问题" in c.value for c in at.caption)
 

@@ -15,7 +15,7 @@ import openpyxl
 import pypdf
 import pytest
 
-from conftest import app_test
+from conftest import app_test, open_site_tab
 from core.agency import exports, transfer
 from core.assessment import team as A
 from core.day import live
@@ -369,6 +369,7 @@ def test_the_site_records_page_says_when_the_carried_opinions_come_from_a_term_n
     lead_new = next(m["id"] for m in A.list_members(db, new) if m["role"] == "lead")
     at = app_test("pages/site_records.py", auth={"assessment_id": new, "member_id": lead_new})
     at.run()
+    open_site_tab(at, "上期评估意见")
     assert any("从未锁定" in w.value and "2025—2026 年度 末期" in w.value for w in at.warning)
     A.set_locked(db, aid, lead, True)
     at.run()

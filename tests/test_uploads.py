@@ -67,6 +67,7 @@ def test_the_limit_is_stated_in_chinese_beside_the_upload_box(team_file, app_env
 
 def test_the_limit_is_stated_beside_the_json_import_box(app_env):
     at = app_test()
+    at.session_state["import_json_open"] = True       # the import form is drawn while its expander is open
     at.run()
     assert any("文件格式 .json，大小不超过 100 MB" in c.value for c in at.caption)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from db import dashboard as dashboard_db
 
+from core import derived
 from core.survey import calls
 from core.station import data as station_data
 from core.day.dashboard import Dashboard, DashboardData, build
@@ -23,7 +24,17 @@ def load(db, assessment_id: int, with_station_data: bool = True, with_survey: bo
 
 def dashboard(db, assessment_id: int, viewer_id: int | None = None) -> Dashboard:
     """One refresh: the reads above, core.day.dashboard.build, and the shown free text scrubbed.
-    `viewer_id`: an expert's view (their own cells only until the lead reveals); None: the lead's."""
+    `viewer_id`: an expert's view (their own cells only until the lead reveals); None: the lead's.
+    Made once per change of the assessment's data (core.derived.by_data) and viewer, and shared: the
+    dashboard page draws it twice a run (the live part and the lead's decision form), every open
+    dashboard refreshes it every few seconds, and between two changes each refresh shows the same.
+    Callers treat it as read-only (core.day.dashboard.blind_for only repeats, for the same viewer,
+    what it did the first time)."""
+    return derived.by_data(db, assessment_id, ("live_dashboard", viewer_id),
+                           lambda: _dashboard(db, assessment_id, viewer_id))
+
+
+def _dashboard(db, assessment_id: int, viewer_id: int | None) -> Dashboard:
     dash = build(load(db, assessment_id), viewer_id)
     made: list = []
 

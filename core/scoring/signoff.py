@@ -11,6 +11,7 @@ from __future__ import annotations
 from db import submissions as sub_db
 from db.connection import transaction
 
+from core import derived
 from core.scoring import scoresheet
 from core.assessment import team
 from core.errors import InvalidValue
@@ -83,7 +84,13 @@ def submitted_members(db, assessment_id: int) -> list[dict]:
 
 def scorers(db, assessment_id: int) -> list[dict]:
     """Every active member with cells to score, lead first: {member_id, name, role, role_label,
-    assigned, scored, submitted, submitted_at, reopened_at, reopen_reason} (the dashboard's list)."""
+    assigned, scored, submitted, submitted_at, reopened_at, reopen_reason} (the dashboard's list).
+    Made once per change of the assessment's data (core.derived) and shared: the lead's home page asks twice a
+    run and the dashboard once. Read-only."""
+    return derived.by_data(db, assessment_id, "scorers", lambda: _scorers(db, assessment_id))
+
+
+def _scorers(db, assessment_id: int) -> list[dict]:
     subs = {r["member_id"]: r for r in sub_db.submissions(db, assessment_id)}
     out = []
     for m in sorted(team.active_members(db, assessment_id), key=lambda m: (m["role"] != "lead", m["id"])):
