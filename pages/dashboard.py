@@ -2,7 +2,6 @@
 (st.fragment(run_every=…)); one refresh is core.day.live.dashboard, charts come from core.day.dashboard."""
 import datetime as _dt
 
-import pandas as pd
 import streamlit as st
 
 from core.report import make as report_make
@@ -51,30 +50,30 @@ def render(dash: dashboard.Dashboard) -> None:
         st.caption("标注“预计”的评估方尚未录入分数或评分尚未完成，按第三方目前得分率预计。")
 
     st.subheader("四方得分")
-    ui.table(pd.DataFrame([{
+    ui.table([{
         "评估方": p.name, "权重": float(p.weight), "得分": p.score_text,
         "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
-    } for p in dash.parties]), hide_index=True, key="dash_parties", placeholder="")
+    } for p in dash.parties], hide_index=True, key="dash_parties", placeholder="")
 
     left, right = st.columns(2)
     with left:
         st.subheader("专家评分进度")
-        ui.table(pd.DataFrame([{
+        ui.table([{
             "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
             "最近操作": e.last_activity_text,
-        } for e in dash.experts]), hide_index=True, key="dash_experts",
+        } for e in dash.experts], hide_index=True, key="dash_experts",
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
         st.subheader("各部分得分")
-        ui.table(pd.DataFrame([{
+        ui.table([{
             "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
             "已评": f"{s.cells_scored}/{s.cells_total}",
-        } for s in dash.sections]), hide_index=True, key="dash_sections", placeholder="")
+        } for s in dash.sections], hide_index=True, key="dash_sections", placeholder="")
         if dash.areas:
             st.subheader("各片区服务质量")
-            ui.table(pd.DataFrame([{
+            ui.table([{
                 "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
                 "已评": f"{a.cells_scored}/{a.cells_total}",
-            } for a in dash.areas]), hide_index=True, key="dash_areas", placeholder="")
+            } for a in dash.areas], hide_index=True, key="dash_areas", placeholder="")
     with right:
         show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
 
@@ -104,7 +103,7 @@ def render(dash: dashboard.Dashboard) -> None:
         c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
         rows = dashboard.agreement_rows(dash)
         if rows:
-            ui.table(pd.DataFrame(rows), hide_index=True, key="dash_agreement", placeholder="")
+            ui.table(rows, hide_index=True, key="dash_agreement", placeholder="")
 
     st.subheader("协议指标完成情况")
     show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
