@@ -138,7 +138,7 @@ def tidy_memory() -> None:
     - at most every TRIM_SECONDS, malloc_trim(0): the free memory that closed sessions left between
       blocks still in use (glibc's per-thread arenas; each session's script runs on threads of its own)
       is given back to the system (0.2–3 ms). Without it the server stayed 3–7 MB above its rest after
-      six sessions closed, more after each further round; with it, within about 1 MB."""
+      six sessions closed, more after each further round; with it +1.4–2.5 MB (bench/memory.py)."""
     if len(sys.modules) - _frozen_at[0] >= _REFREEZE_MODULES:
         _freeze()
     now = time.monotonic()
