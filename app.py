@@ -58,3 +58,4 @@ finally:
     # A session resumed after a server restart: what the browser sent reaches the page's savers now
     # (also when the page stopped or reran: the replay never waits for a later run).
     ui.replay_browser_input()
+    ui.tidy_memory()   # a heavy package this run loaded leaves the collector's walk; closed sessions' memory given back

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 
-import pandas as pd
 import streamlit as st
 
 from core.day import plan as dayplan
@@ -26,7 +25,10 @@ def _link(page: str | None, label: str) -> None:
 
 # ---------- lead ----------
 
-def _times(rows: list[dict]) -> pd.DataFrame:
+def _times(rows: list[dict]):
+    """The agenda as the editor's DataFrame (st.data_editor works on pandas)."""
+    import pandas as pd   # third-party, ~80 MB of the server: loaded when the lead opens the editor, not by every home page
+
     def t(v):
         return _dt.datetime.strptime(v, "%H:%M").time() if v else None
     return pd.DataFrame([{"code": r["code"], "环节": r["name"], "开始": t(r["starts"]), "结束": t(r["ends"]),
@@ -34,10 +36,18 @@ def _times(rows: list[dict]) -> pd.DataFrame:
 
 
 def _agenda_editor(db, aid: int, mid: int, locked: bool) -> None:
-    with st.expander("编辑议程（修改即保存）", expanded=False):
+    # The editor is drawn only while the expander is open (opening it reruns the page): st.data_editor
+    # needs pandas, which the home page, drawn at every login, would otherwise load for good (issue 27).
+    box = st.expander("编辑议程（修改即保存）", expanded=False, key="plan_expander", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         if dayplan.is_default(db, aid):
             st.caption("目前是默认议程（样本报告的七个评估步骤），可修改时间、增删环节；修改后即保存并记入修改记录。")
-        if "plan_df" not in st.session_state:
+        if "plan_df" not in st.session_state or "plan_editor" not in st.session_state:
+            # The editor's base: its edits are kept as changes to it while it stays on the page; drawn afresh
+            # (first opened, reopened, back from another page: Streamlit has dropped those changes), it starts
+            # from the saved agenda, never from a copy read before the last save.
             st.session_state["plan_df"] = _times(dayplan.agenda(db, aid))
         edited = st.data_editor(
             st.session_state["plan_df"], key="plan_editor", num_rows="dynamic", hide_index=True, disabled=locked,
@@ -107,9 +117,9 @@ def expert(db, who: dict, locked: bool) -> None:
         return
     st.progress(plan["scored"] / plan["assigned"],
                 text=f"已评 {int(plan['scored'])} / 分配 {int(plan['assigned'])} 个评分单元")
-    ui.table(pd.DataFrame([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
-                                "状态": "已评完" if s["scored"] == s["assigned"] else "未评完"}
-                               for s in plan["sections"]]), hide_index=True, key="plan_sections", placeholder="")
+    ui.table([{"负责部分": s["label"], "已评/分配": f"{s['scored']}/{s['assigned']}",
+               "状态": "已评完" if s["scored"] == s["assigned"] else "未评完"}
+              for s in plan["sections"]], hide_index=True, key="plan_sections", placeholder="")
     _link("scoring", "去评分")
 
     st.markdown(f"#### 需要讨论的分歧（{len(plan['flags'])}）")
@@ -160,9 +170,9 @@ def staff(db, who: dict, locked: bool) -> None:
     else:
         st.markdown(f"**下一位**：第 {int(nxt['position'])} 号　{ui.esc(nxt['name'])}　{ui.esc(nxt['community'] or '')}"
                     f"（{ui.esc(nxt['status_label'])}）")
-        ui.table(pd.DataFrame([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
-                                    "状态": i["status_label"]} for n, i in enumerate(plan["queue"], 1)]),
-                     hide_index=True, key="plan_queue", placeholder="", height=min(400, 38 + 35 * len(plan["queue"])))
+        ui.table([{"顺序": n, "序号": i["position"], "姓名": i["name"], "社区": i["community"],
+                    "状态": i["status_label"]} for n, i in enumerate(plan["queue"], 1)],
+                 hide_index=True, key="plan_queue", placeholder="", height=min(400, 38 + 35 * len(plan["queue"])))
     _link("survey_calls", "去电话回访")
 
 

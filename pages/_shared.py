@@ -4,8 +4,11 @@ No SQL and no rules here: pages read, write and compute through core/ (never db/
 """
 from __future__ import annotations
 
+import gc
 import os
 import runpy
+import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -18,6 +21,7 @@ from core import store
 from core.assessment import sessions, team
 from core.errors import DataError
 from core.labels import ROLES
+from pages import _arrow
 
 PAGES = {
     "home": st.Page("pages/home.py", title="首页", icon=":material/home:", default=True),
@@ -83,25 +87,64 @@ def _migrated(path: str) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def freeze_startup_objects() -> bool:
-    """Once per server process: import what the pages use (pandas, plotly, reportlab via the
-    report, openpyxl via the exports) and move every object alive now out of the garbage
-    collector's reach (gc.freeze). The full collection Streamlit makes after every script run
-    (runner.postScriptGC, kept on: it holds memory flat, bench/gc.py) then walks only what the
-    runs themselves create instead of every module and class of the process."""
-    import gc
+    """Once per server process: move every object alive now out of the garbage collector's reach
+    (gc.freeze). The full collection Streamlit makes after every script run (runner.postScriptGC,
+    kept on: it holds memory flat, bench/gc.py) then walks only what the runs themselves create
+    instead of every module and class of the process. The heavy packages (pandas, reportlab,
+    openpyxl, python-docx) are not imported here: each is loaded by the first page or download that
+    uses it, and frozen after that run (tidy_memory) — a server whose team only scores,
+    watches the dashboard and calls never holds them (issue 27, bench/memory.py)."""
+    _steady_malloc()
+    _freeze()
+    return True
 
-    import pandas  # noqa: F401
-    import plotly.graph_objects  # noqa: F401
 
-    # The heavy modules every page will need, loaded here so that gc.freeze() below keeps them out of
-    # every later collection (importing them at the top would load them before the login form).
-    from core.agency import exports  # noqa: F401  (imported to be frozen, see above)
-    from core.day import dashboard  # noqa: F401  (imported to be frozen, see above)
-    from core.report import make  # noqa: F401  (imported to be frozen, see above)
+def _steady_malloc() -> None:
+    """glibc's malloc_trim, for tidy_memory (when the server runs on glibc). glibc's thresholds stay as
+    they are: fixing its mmap threshold at 128 KiB (each larger block mapped and unmapped) made the
+    page switches of 现场记录 and 实时总览 ~30% slower (bench/page_switch.py)."""
+    import ctypes   # standard library: glibc's malloc_trim; with another C library nothing is done
 
+    try:
+        _malloc_trim.append(ctypes.CDLL("libc.so.6").malloc_trim)
+    except (OSError, AttributeError):
+        return
+
+
+# Modules loaded when the garbage collector's frozen set was last made (sys.modules' size), and how many
+# more a run may load before the set is made again: a page's own core modules are a few (a few hundred
+# objects), a heavy package's first use hundreds (pandas 335 modules, 31,000 objects).
+_frozen_at = [0]
+_REFREEZE_MODULES = 50
+# glibc's malloc_trim (when the server runs on glibc), and when it last ran: at most every TRIM_SECONDS.
+_malloc_trim: list = []
+_trimmed_at = [0.0]
+TRIM_SECONDS = 10
+
+
+def _freeze() -> None:
     gc.collect()
     gc.freeze()
-    return True
+    _frozen_at[0] = len(sys.modules)
+
+
+def tidy_memory() -> None:
+    """After every script run (app.py), for the server's memory (issue 27, bench/memory.py):
+
+    - when the run (or a download since the last run) loaded a heavy package, freeze again, so that
+      Streamlit's collection after each run does not walk it from then on. The objects of the sessions
+      alive at that moment are frozen with it; this happens once per package and server process (a
+      page's first use of it), never again afterwards;
+    - at most every TRIM_SECONDS, malloc_trim(0): the free memory that closed sessions left between
+      blocks still in use (glibc's per-thread arenas; each session's script runs on threads of its own)
+      is given back to the system (0.2–3 ms). Without it the server stayed 3–7 MB above its rest after
+      six sessions closed, more after each further round; with it +1.4–2.5 MB (bench/memory.py)."""
+    if len(sys.modules) - _frozen_at[0] >= _REFREEZE_MODULES:
+        _freeze()
+    now = time.monotonic()
+    if _malloc_trim and now - _trimmed_at[0] >= TRIM_SECONDS:
+        _trimmed_at[0] = now
+        _malloc_trim[0](0)
 
 
 def ensure_migrated(path: str) -> bool:
@@ -369,11 +412,16 @@ def chinese_chrome() -> None:
 
 def table(data, *, key: str, empty: str = "暂无记录。", **kwargs) -> None:
     """st.dataframe, except that a table without rows is a Chinese caption (an empty data grid
-    draws Streamlit's English "empty" on its canvas, out of reach of CSS)."""
+    draws Streamlit's English "empty" on its canvas, out of reach of CSS), and that rows given as a
+    list of dicts reach it as an Arrow table made without pandas (pages/_arrow.py: pandas is ~80 MB
+    of the server's memory, issue 27; lazy=False, as Streamlit's lazy check would import it too)."""
     if len(data) == 0:
         st.caption(esc(empty))
         return
     kwargs.pop("placeholder", None)          # an empty cell is always blank, never "None"
+    if isinstance(data, list):
+        data = _arrow.table(data)
+        kwargs.setdefault("lazy", False)
     st.dataframe(data, key=key, placeholder="", **kwargs)
 
 
@@ -386,13 +434,9 @@ def static_table(rows: list[dict], *, empty: str = "暂无记录。") -> None:
         st.caption(esc(empty))
         return
     shown = [{k: esc(v) if isinstance(v, str) or v is None else v for k, v in r.items()} for r in rows]
-    try:   # straight to Arrow, as st.table sends it: a pandas DataFrame on the way cost more than the table
-        import pyarrow as pa   # third-party, already loaded by Streamlit's tables; kept off the login form
-
-        data = pa.Table.from_pylist(shown)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):   # a column mixing numbers and text: Streamlit's own way
-        data = shown
-    st.table(data, hide_index=True)
+    # Straight to Arrow, as st.table sends it (pages/_arrow.py: no pandas DataFrame on the way — it cost more
+    # than the table, and pandas ~80 MB of the server's memory).
+    st.table(_arrow.table(shown), hide_index=True)
 
 
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once

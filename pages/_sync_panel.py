@@ -2,7 +2,6 @@
 laptop's banner in the sidebar. Laid out here, computed by core.sync.status."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.sync import status
@@ -16,7 +15,7 @@ def team_table(db, assessment_id: int) -> None:
     if not rows:
         st.caption("尚未导出任务包：全队都在本机的服务上工作。成员要在自己的笔记本上离线工作时，在“团队同步”页为其导出任务包。")
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, key="sync_team_table", placeholder="")
+    ui.table(rows, hide_index=True, use_container_width=True, key="sync_team_table", placeholder="")
     n = status.open_count(db, assessment_id)
     if n:
         st.warning(f"有 {int(n)} 条同步冲突或锁定后到达的变更待组长裁定（见“团队同步”页）。", icon=":material/sync_problem:")

@@ -1,5 +1,4 @@
 """电话回访: each caller's own call list and the call form (full name and phone shown here only)."""
-import pandas as pd
 import streamlit as st
 
 from core.survey import calls
@@ -31,11 +30,11 @@ st.progress(done / len(items), text=f"已完成 {int(done)} / {len(items)}（接
 
 queue = survey.call_order(items, survey.claim_times()[0])   # who to call next: 无人接听 waits its turn
 order = {i["id"]: n for n, i in enumerate(queue, 1)}
-ui.table(pd.DataFrame([{
+ui.table([{
     "序号": i["position"], "姓名": i["name"], "电话": i["phone"], "社区": i["community"], "类别": i["category"],
     "候补": "是" if i["reserve"] else "", "状态": i["status_label"], "已拨打": i["attempts"], "最近结果": i["last_outcome"],
     "拨打顺序": order.get(i["id"]),
-} for i in items]), hide_index=True, key="calls_list",
+} for i in items], hide_index=True, key="calls_list",
     column_config={"拨打顺序": st.column_config.NumberColumn("拨打顺序", help="待拨打对象的建议拨打顺序")}, placeholder="")
 
 labels = {i["id"]: f"第 {i['position']} 号　{i['name']}　{i['community']}　（{i['status_label']}）" for i in items}
@@ -67,13 +66,13 @@ with st.container(border=True, key="call_card"):
     st.markdown(f"电话：**{ui.esc(form['phone'] or '（名册无电话）')}**　社区：{ui.esc(form['community'] or '—')}"
                 f"　类别：{ui.esc(form['category'] or '—')}")
     if form["calls"]:
-        ui.table(pd.DataFrame([{
+        ui.table([{
             "次数": c["attempt"], "时间": c["called_at"].replace("T", " "), "结果": c["outcome"],
             "受访者": c["respondent"],
             "认识社工": "" if c["knows_worker"] is None else ("是" if c["knows_worker"] else "否"),
             "知晓": f"{sum(1 for v in c['awareness'].values() if v)}/{len(survey.AWARENESS_ITEMS)}" if c["awareness"] else "",
             "总体满意度": SATISFACTION_SCALE.get(c["overall"], ""), "记录人": c["member_name"] or "", "备注": c["comment"],
-        } for c in form["calls"]]), hide_index=True, key="call_history", placeholder="")
+        } for c in form["calls"]], hide_index=True, key="call_history", placeholder="")
 
 if form["status"] in survey.FINAL_STATUSES:
     st.success(f"该对象已完成回访：{ui.esc(survey.status_label(form['status']))}。")

@@ -14,8 +14,6 @@ from core.report import check as report_check
 from core.report import words as report_text
 from core.report import data as report_data
 from core.report.data import ReportData
-from core.report.pdf import build_pdf
-from core.report.sheet_pdf import build_sheet_pdf
 from core.scoring import signoff
 from core.store import open_db
 
@@ -51,6 +49,10 @@ def report_pdf(db, assessment_id: int, progress=None, evidence: bool = False, ve
     with a 「草稿」 watermark while the pre-export check has blocking items. `evidence=True` adds the
     evidence annex (each finding's evidence; photos marked personal are never printed); `version` (an
     issued version's label) is printed on the cover and in the footer."""
+    # Imported here: reportlab (~12 MB of the server's memory) is loaded by the first PDF made, not by every
+    # page that shows the report's figures (page_view: the report page, the lead's day plan) (issue 27).
+    from core.report.pdf import build_pdf
+
     progress = progress or (lambda f, m: None)
     progress(0.0, "读取评估数据")
     data = report_data.gather(db, assessment_id, evidence=evidence)
@@ -94,6 +96,9 @@ def report_docx_download(path: str, assessment_id: int, evidence: bool = False) 
 
 def score_sheet_pdf(db, assessment_id: int, member_id: int) -> bytes:
     """The member's score sheet as PDF bytes (the scoring page's button and `python -m core scoresheet`)."""
+    # Imported here, as build_pdf above: the scoring and dashboard pages offer this download on every run.
+    from core.report.sheet_pdf import build_sheet_pdf
+
     return build_sheet_pdf(signoff.score_sheet(db, assessment_id, member_id))
 
 
