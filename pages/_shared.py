@@ -426,17 +426,20 @@ def table(data, *, key: str, empty: str = "暂无记录。", **kwargs) -> None:
 
 
 def static_table(rows: list[dict], *, empty: str = "暂无记录。") -> None:
-    """A small table shown as it is (a few rows, nothing to sort or search): st.table, drawn by the browser as
-    plain HTML, where a data grid (st.dataframe) costs the browser a canvas of its own — several of them made
-    the dashboard and the scoring page slow to open (issue 27). st.table renders each cell as Markdown, so
-    every text cell goes through `esc` (numbers stay numbers). No rows: a Chinese caption, as `table`."""
+    """A small table shown as it is (a few rows, nothing to sort or search), drawn as a Markdown table: plain
+    HTML in the browser, where a data grid (st.dataframe) costs the browser a canvas of its own — several of
+    them made the dashboard and the scoring page slow to open — and st.table would load pandas (~80 MB of the
+    server's memory, issue 27). Cells are text or whole numbers (format figures through core.numbers first);
+    every header and cell goes through `esc`, line breaks become spaces. No rows: a Chinese caption."""
     if not rows:
         st.caption(esc(empty))
         return
-    shown = [{k: esc(v) if isinstance(v, str) or v is None else v for k, v in r.items()} for r in rows]
-    # Straight to Arrow, as st.table sends it (pages/_arrow.py: no pandas DataFrame on the way — it cost more
-    # than the table, and pandas ~80 MB of the server's memory).
-    st.table(_arrow.table(shown), hide_index=True)
+    cols = list(rows[0])
+    # The header, a stand-in for the rule line under it, then the rows: each cell on one line.
+    grid = [[" ".join(str("" if v is None else v).splitlines()) for v in row]
+            for row in [cols, cols, *([r.get(c) for c in cols] for r in rows)]]
+    st.markdown("\n".join("|" + " --- |" * len(cols) if n == 1 else "| " + " | ".join(esc(v or " ") for v in row) + " |"
+                          for n, row in enumerate(grid)))
 
 
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once

@@ -109,3 +109,21 @@ def bench_last_line(script: str, args: list[str], cwd) -> str:
     lines = done.stdout.strip().splitlines()
     assert lines, done.stderr[-3000:]
     return lines[-1]
+
+
+def static_tables(at) -> list[dict[str, list[str]]]:
+    """The small tables a page drew with ui.static_table (Markdown tables), each as {column: [cells]}, the
+    Markdown escapes taken off the text."""
+    import re
+
+    def cells(line: str) -> list[str]:
+        parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+        return [re.sub(r"\\(.)", r"\1", p.strip()) for p in parts]
+
+    out = []
+    for md in at.markdown:
+        lines = str(md.value).splitlines()
+        if len(lines) >= 2 and lines[0].startswith("| ") and set(lines[1]) <= set("|- "):
+            head, body = cells(lines[0]), [cells(x) for x in lines[2:]]
+            out.append({h: [r[i] for r in body] for i, h in enumerate(head)})
+    return out

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from conftest import static_tables
+
 from core.scoring import agreement as AG
 from core.scoring import scoresheet as S
 from core.assessment import team as A
@@ -192,8 +194,8 @@ def test_dashboard_shows_alpha_reading_and_low_rwg_live(three_experts, tmp_path,
     ag = S.agreement(db, aid)
     assert {x.label: x.value for x in at.metric}["Krippendorff α"].replace("\\", "") == ag.alpha_text
     assert any(ag.reading.replace("（", "") in md.value.replace("\\", "").replace("（", "") for md in at.markdown)
-    table = next(t.value for t in at.table if "r_wg" in t.value.columns)
-    assert list(table["r_wg"])[:2] == ["—", "0.200（偏低）"]       # A1 (combo), A2 (levels 4, 3, 2)
+    table = next(t for t in static_tables(at) if "r_wg" in t)
+    assert table["r_wg"][:2] == ["—", "0.200（偏低）"]       # A1 (combo), A2 (levels 4, 3, 2)
 
 
 def test_agreement_on_the_2019_framework_with_per_area_cells(fresh_db):

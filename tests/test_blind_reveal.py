@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from conftest import static_tables
+
 from core.scoring import scoresheet as S
 from core.scoring import signoff
 from core.assessment import team as A
@@ -105,8 +107,8 @@ def test_disagreements_side_by_side_and_the_revision_kept_beside_the_first_score
                                                                                     ("A5", ["1.6", "1"])]
     # On the page: the side-by-side table and the form; the expert revises A1 with a reason and a note.
     at = open_scoring(aid, m["expert"])
-    table = next(t.value for t in at.table if "初评（提交时）" in t.value.columns)
-    assert list(table["专家"]) == ["专家乙（我）", "专家丁"] and list(table["初评（提交时）"]) == ["4", "2.5"]
+    table = next(t for t in static_tables(at) if "初评（提交时）" in t)
+    assert table["专家"] == ["专家乙（我）", "专家丁"] and table["初评（提交时）"] == ["4", "2.5"]
     assert not [n for n in at.number_input if n.key == "rv_A1__value"]    # the form is drawn on request only
     at.toggle(key="rv_A1__open").set_value(True).run()          # the revision form, opened on request
     at.number_input(key="rv_A1__value").set_value(3.0)

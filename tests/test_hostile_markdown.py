@@ -43,8 +43,6 @@ def rendered_markdown(at) -> list[str]:
         kind = getattr(node, "type", None)
         if kind in _BODY:
             out.append(str(getattr(node, "value", "") or ""))
-        if kind == "table":      # st.table renders each cell as Markdown (ui.static_table)
-            out.extend(str(v) for v in node.value.to_numpy().ravel())
         if kind in _LABELLED:
             out.append(str(getattr(node, "label", "") or ""))
             if kind == "metric":
