@@ -17,13 +17,23 @@ def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(s
     ui.open_expander(page, "编辑议程")
     grid = ui.widget(page, "plan_editor").get_by_test_id("stDataFrameResizable")
     expect(grid).to_be_visible()
-    box = grid.bounding_box()
-    # Select a cell of the 环节 column (the grid is a canvas), go to the first row, type over it.
-    page.mouse.click(box["x"] + 80, box["y"] + 70)
-    page.keyboard.press("ControlOrMeta+ArrowUp")
-    page.keyboard.press("Enter")                      # opens the cell's editor, its text selected
     editor = page.locator("#portal textarea, #portal input").first
-    expect(editor).to_be_visible()
+    # The grid is drawn by the rerun that opening the expander starts: a click while it is still mounting is
+    # ignored, so the selection is tried again (at most three times) until the cell's editor opens.
+    for attempt in range(3):
+        ui.wait_idle(page)
+        box = grid.bounding_box()
+        # Select a cell of the 环节 column (the grid is a canvas), go to the first row, type over it.
+        page.mouse.click(box["x"] + 80, box["y"] + 70)
+        page.keyboard.press("ControlOrMeta+ArrowUp")
+        page.keyboard.press("Enter")                  # opens the cell's editor, its text selected
+        try:
+            expect(editor).to_be_visible(timeout=5000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     editor.fill("听取社工站介绍")
     page.keyboard.press("Enter")
     expect(page.get_by_text("议程已保存").first).to_be_visible()

@@ -127,6 +127,7 @@ def test_a_photo_taken_with_the_camera_is_attached_to_a_site_record(server, brow
         ui.go(page, "现场记录")
         main = ui.main(page)
         main.get_by_role("tab", name="实地观察").click()
+        ui.wait_idle(page)                          # choosing a tab reruns the page (only the open tab is drawn)
         ui.open_expander(page, "实地观察的证据附件（照片、扫描件）：共 0 个")
         db = connect(server.db_path)
         first = SD.list_site_records(db, aid, "observation")[0]
@@ -149,6 +150,7 @@ def test_a_photo_taken_with_the_camera_is_attached_to_a_site_record(server, brow
                 if attempt == 2:
                     raise
         ui.widget(page, f"{key}_caption").locator("input").fill("现场拍照：功能室")
+        ui.wait_idle(page)
         ui.click(page, "保存附件")
         expect(main.get_by_text("实地观察的证据附件（照片、扫描件）：共 1 个")).to_be_visible()
         screenshot(page, "expert-camera-evidence")
