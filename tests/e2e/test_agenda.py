@@ -22,6 +22,7 @@ def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(s
     # ignored, so the selection is tried again (at most three times) until the cell's editor opens.
     for attempt in range(3):
         ui.wait_idle(page)
+        grid.scroll_into_view_if_needed()             # drawn after the expander's rerun, it may lie below the fold
         box = grid.bounding_box()
         # Select a cell of the 环节 column (the grid is a canvas), go to the first row, type over it.
         page.mouse.click(box["x"] + 80, box["y"] + 70)
