@@ -18,8 +18,9 @@ def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(s
     grid = ui.widget(page, "plan_editor").get_by_test_id("stDataFrameResizable")
     expect(grid).to_be_visible()
     editor = page.locator("#portal textarea, #portal input").first
-    # The grid is drawn by the rerun that opening the expander starts: a click while it is still mounting is
-    # ignored, so the selection is tried again (at most three times) until the cell's editor opens.
+    # The grid is drawn by the rerun that opening the expander starts (and may lie below the fold): the run is
+    # waited for and the grid scrolled into view; should the cell's editor still not open, the selection is
+    # tried again (at most three times).
     for attempt in range(3):
         ui.wait_idle(page)
         grid.scroll_into_view_if_needed()             # drawn after the expander's rerun, it may lie below the fold
