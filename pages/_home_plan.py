@@ -73,16 +73,14 @@ def lead(db, who: dict, locked: bool) -> None:
     if st.session_state.pop("plan_saved", False):
         st.toast("议程已保存（已记入修改记录）")
     st.markdown("#### 今日议程与进度")
-    for n, stage in enumerate(dayplan.stage_progress(db, aid)):
-        with st.container(border=True, key=f"plan_stage_{n}"):
-            c1, c2, c3 = st.columns([3, 6, 2])
-            c1.markdown(f"**{ui.esc(stage.name)}**  \n{ui.esc(stage.time_text)}")
-            if stage.share is not None:
-                c2.progress(stage.share, text=ui.esc(stage.progress_text))
-            else:
-                c2.caption(ui.esc(stage.progress_text or (stage.note or "（本环节不按数据计进度）")))
-            with c3:
-                _link(stage.page, "去记录")
+    # One Markdown table and one row of links (issue 27): a bordered box with columns, a progress bar and a link
+    # per stage made the home page, drawn at every switch to it, the slowest page to open.
+    stages = dayplan.stage_progress(db, aid)
+    ui.static_table([{"环节": s.name, "时间": s.time_text,
+                      "进度": (ui.share_bar(s.share) + "　" if s.share is not None else "")
+                      + (s.progress_text or s.note or "（本环节不按数据计进度）"),
+                      "记录页": ui.PAGES[s.page].title if s.page in ui.PAGES else "—"} for s in stages])
+    ui.page_links([s.page for s in stages], "去记录")
     _agenda_editor(db, aid, mid, locked)
 
     sp = dayplan.scoring_progress(db, aid)
@@ -96,14 +94,14 @@ def lead(db, who: dict, locked: bool) -> None:
     items = dayplan.open_items(db, aid)
     if not items:
         st.success("导出前检查已通过，可以生成正式报告。", icon=":material/task_alt:")
-    elif blocking(items):
+        return
+    if blocking(items):
         st.warning(f"尚有 {len(blocking(items))} 项须处理（否则报告带“草稿”水印），另有 "
                    f"{len(items) - len(blocking(items))} 项提示。", icon=":material/error:")
-    for n, item in enumerate(items):
-        c1, c2 = st.columns([5, 1])
-        c1.markdown(ui.esc(item.label))
-        with c2:
-            _link(item.page, "去处理")
+    # The items as one list, each naming the page that fixes it, and one link per page (issue 27).
+    st.markdown("\n".join(f"- {ui.esc(item.label)}" + (f"　→ {ui.esc(ui.PAGES[item.page].title)}"
+                                                        if item.page in ui.PAGES else "") for item in items))
+    ui.page_links([item.page for item in items], "去处理")
 
 
 # ---------- expert ----------

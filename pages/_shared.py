@@ -18,6 +18,7 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.runtime.state.session_state import Serialized
 
 from core import store
+from core.numbers import fmt_share, round_half_up
 from core.assessment import sessions, team
 from core.errors import DataError
 from core.labels import ROLES
@@ -440,6 +441,26 @@ def static_table(rows: list[dict], *, empty: str = "暂无记录。") -> None:
             for row in [cols, cols, *([r.get(c) for c in cols] for r in rows)]]
     st.markdown("\n".join("|" + " --- |" * len(cols) if n == 1 else "| " + " | ".join(esc(v or " ") for v in row) + " |"
                           for n, row in enumerate(grid)))
+
+
+def share_bar(share: float | None, width: int = 10) -> str:
+    """A share (0–1) as a text bar and its percentage (▰▰▰▱▱… 30%), for a Markdown table: a progress bar per row
+    would be a page element of its own each (issue 27: the browser's time grows with the elements drawn)."""
+    if share is None:
+        return ""
+    full = int(round_half_up(max(0.0, min(1.0, share)) * width, 0))
+    return "▰" * full + "▱" * (width - full) + " " + fmt_share(share)
+
+
+def page_links(pages: list[str | None], verb: str) -> None:
+    """One row of links, one per distinct page of `pages` (keys of PAGES, in order; None and unknown ones left
+    out), each labelled "<verb>：<page title>" — for a list whose rows name their page, in place of a link per row."""
+    keys = [p for p in dict.fromkeys(pages) if p in PAGES]
+    if not keys:
+        return
+    with st.container(horizontal=True, gap="medium"):
+        for p in keys:
+            st.page_link(PAGES[p], label=f"{verb}：{PAGES[p].title}", icon=":material/arrow_forward:")
 
 
 if __name__ == "__main__":   # this file opened as a page (/shared) before app.py ran once

@@ -34,6 +34,15 @@ def links(at) -> list[tuple[str, str]]:
     return [(p.proto.page, p.proto.label) for p in at.get("page_link")]
 
 
+# The pages' titles (pages/_shared.PAGES; tests never import a page module) and Markdown's escape (ui.esc).
+PAGE_TITLES = {"setup": "评估设置", "register": "重点服务对象名册", "survey": "满意度抽样与结果",
+               "station_data": "协议指标与人员", "report": "报告与导出", "site_records": "现场记录", "scoring": "专家评分"}
+
+
+def ui_esc(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-!|<>~$" else ch for ch in text)
+
+
 def md(at) -> str:
     return "\n".join(m.value for m in (*at.markdown, *at.caption, *at.success, *at.info, *at.warning))
 
@@ -64,10 +73,10 @@ def test_the_leads_home_shows_the_seven_steps_with_times_and_progress_from_the_d
     for name, time in (("听取介绍", "09:00–09:30"), ("实地观察", "09:30–10:00"), ("查阅资料", "10:00–12:00"),
                        ("服务访谈", "13:30–14:30"), ("机构运营访谈", "14:30–15:30"), ("满意度调查", "09:30–16:00"),
                        ("总结反馈", "16:00–17:00")):
-        assert f"**{name}**  \n{time}" in text
+        assert f"| {name} | {time} |" in text                      # one table row per stage
     res = SV.survey_results(db, aid)
-    texts = progress_texts(at)
-    assert "已记录 2 / 2 项" in texts                                 # 听取介绍: two topics with notes
+    texts = text
+    assert "| ▰▰▰▰▰▰▰▰▰▰ 100%　已记录 2 / 2 项 | 现场记录 |" in texts                                 # 听取介绍: two topics with notes
     assert "已查阅 10 / 10 项资料，发现问题 6 项" in texts
     # the interview stages count the interview notes, one per interviewee (core.station.interviews)
     assert "已访谈 6 / 6 人（社工 3、服务对象 2、合作方/居委代表 1）" in texts
@@ -75,8 +84,10 @@ def test_the_leads_home_shows_the_seven_steps_with_times_and_progress_from_the_d
     assert (f"接通 {res.reached} / 样本 {res.sample_size}；无法接通 {res.unreachable}、拒访 {res.refused}，"
             f"待拨 {res.pending}") in texts
     assert "专家已提交 0 / 5；现场反馈已记录 1 / 3 方" in texts
-    assert any(t.startswith("已评 ") and "已提交 0 / 5 位" in t for t in texts)
-    assert ("site_records", "去记录") in links(at) and ("survey", "去记录") in links(at)
+    assert any(t.startswith("已评 ") and "已提交 0 / 5 位" in t for t in progress_texts(at))
+    # one link per page the stages are recorded on, named after it
+    assert [(p, label) for p, label in links(at) if label.startswith("去记录")] == [
+        ("site_records", "去记录：现场记录"), ("survey", "去记录：满意度抽样与结果"), ("report", "去记录：报告与导出")]
     assert dayplan.is_default(db, aid)          # showing the default agenda writes nothing
     assert not db.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'visit_stages'").fetchone()[0]
 
@@ -88,8 +99,10 @@ def test_the_leads_home_lists_the_open_items_of_the_pre_export_check_each_with_i
     assert "【须处理】重点服务对象名册尚未导入" in text and "【须处理】满意度调查尚未抽样" in text
     assert "【须处理】尚未划分服务片区" in text
     items = dayplan.open_items(db, aid)
-    fix = [page for page, label in links(at) if label == "去处理"]
-    assert fix == [i.page for i in items]                              # one link per item, to its page
+    fix = [page for page, label in links(at) if label.startswith("去处理：")]
+    assert fix == list(dict.fromkeys(i.page for i in items))           # one link per page that fixes an item
+    for i in items:                                                    # each item names that page
+        assert f"- {ui_esc(i.label)}　→ {PAGE_TITLES[i.page]}" in text
     assert {"register", "survey", "setup", "station_data", "report"} <= set(fix)
     # Nothing recorded yet: the stages say so instead of showing 0 %.
     assert "尚未抽样" in text and "尚无记录" in text
@@ -98,7 +111,7 @@ def test_the_leads_home_lists_the_open_items_of_the_pre_export_check_each_with_i
     SV.draw_sample(db, aid, m["lead"], seed="99")
     again = home(aid, m["lead"])
     assert "重点服务对象名册尚未导入" not in md(again) and "满意度调查尚未抽样" not in md(again)
-    assert "接通 0 / 样本 12；无法接通 0、拒访 0，待拨 12" in progress_texts(again)
+    assert "接通 0 / 样本 12；无法接通 0、拒访 0，待拨 12" in md(again)
 
 
 def test_the_stage_progress_follows_the_records_as_they_are_made(bare):
@@ -145,7 +158,7 @@ def test_the_lead_edits_the_agenda_and_every_member_sees_the_new_times(bare):
     assert (saved[0]["starts"], saved[0]["ends"]) == ("08:30", "09:10") and saved[3]["name"] == "午餐"
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE entity = 'visit_stages'").fetchone()[0] == 1
     at = home(aid, m["lead"])
-    assert "**听取介绍**  \n08:30–09:10" in md(at) and "**午餐**  \n12:00–13:00" in md(at)
+    assert "| 听取介绍 | 08:30–09:10 |" in md(at) and "| 午餐 | 12:00–13:00 | 社工站食堂 | — |" in md(at)
     for member in (m["expert"], m["staff"]):                           # read-only for the others
         assert "- **午餐**　12:00–13:00　社工站食堂" in md(home(aid, member))
     # Bad input is refused in Chinese naming the row; nothing changes.
@@ -226,7 +239,7 @@ def test_a_brand_new_assessments_to_do_list_starts_with_adding_the_team(app_env)
     items = dayplan.open_items(db, aid)
     assert items[0].code == "team" and items[0].page == "setup"
     at = home(aid, lead)
-    todo = [m.value for m in at.markdown if m.value.startswith("【")]
+    todo = [line for m in at.markdown for line in m.value.splitlines() if line.startswith("- 【")]
     assert "尚未添加评估专家" in todo[0]
     A.add_member(db, aid, lead, "石专家", "expert", "2222", sections=["A"])
     items = dayplan.open_items(db, aid)
