@@ -435,21 +435,27 @@ def static_table(rows: list[dict], *, empty: str = "暂无记录。") -> None:
     if not rows:
         st.caption(esc(empty))
         return
+    st.markdown(markdown_table(rows))
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """`static_table`'s Markdown (rows: at least one), to put under a heading in the same element."""
     cols = list(rows[0])
     # The header, a stand-in for the rule line under it, then the rows: each cell on one line.
     grid = [[" ".join(str("" if v is None else v).splitlines()) for v in row]
             for row in [cols, cols, *([r.get(c) for c in cols] for r in rows)]]
-    st.markdown("\n".join("|" + " --- |" * len(cols) if n == 1 else "| " + " | ".join(esc(v or " ") for v in row) + " |"
-                          for n, row in enumerate(grid)))
+    return "\n".join("|" + " --- |" * len(cols) if n == 1 else "| " + " | ".join(esc(v or " ") for v in row) + " |"
+                     for n, row in enumerate(grid))
 
 
-def share_bar(share: float | None, width: int = 10) -> str:
-    """A share (0–1) as a text bar and its percentage (▰▰▰▱▱… 30%), for a Markdown table: a progress bar per row
-    would be a page element of its own each (issue 27: the browser's time grows with the elements drawn)."""
+def share_bar(share: float | None, width: int = 10, text: str | None = None) -> str:
+    """A share (0–1) as a text bar and its percentage (▰▰▰▱▱… 30%; `text` in place of the percentage; a share
+    over 1 fills the bar), for a Markdown table: a progress bar or a chart per row would be a page element of
+    its own each (issue 27: the browser's time grows with the elements drawn)."""
     if share is None:
         return ""
     full = int(round_half_up(max(0.0, min(1.0, share)) * width, 0))
-    return "▰" * full + "▱" * (width - full) + " " + fmt_share(share)
+    return "▰" * full + "▱" * (width - full) + " " + (fmt_share(share) if text is None else text)
 
 
 def page_links(pages: list[str | None], verb: str) -> None:

@@ -33,6 +33,48 @@ def show_chart(fig, key: str, empty: str) -> None:
         st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
 
+def score_bar(score, points) -> str:
+    """A score against its maximum as a text bar (the section chart's bar in a table row)."""
+    return ui.share_bar(float(score) / float(points)) if score is not None and points else ""
+
+
+def completion_table(dash: dashboard.Dashboard) -> None:
+    """Each contract indicator's completion against 100%, as a table with text bars (the chart: on request)."""
+    rows = [r for r in (dash.indicators or []) if r.get("rate") is not None]
+    if not rows:
+        st.info("尚未录入协议指标（或目标值缺失）。")
+        return
+    if any(r.get("due_basis") in ("mid", "prorated") for r in rows):
+        st.caption("完成率为占中期应完成量的比例。")
+    ui.static_table([{"协议指标": r["name"], "完成率": ui.share_bar(float(r["rate"]) / 100,
+                                                              text=r.get("rate_text") or dashboard.fmt_number(r["rate"]) + "%"),
+                      "状态": "已完成" if float(r["rate"]) >= 100 else "未完成"} for r in rows])
+
+
+def satisfaction_table(dash: dashboard.Dashboard) -> None:
+    """Answers per satisfaction level for each item (the stacked chart's figures), as a table."""
+    rows = dashboard.satisfaction_breakdown(dash.survey)
+    if not rows or not any(sum(c.values()) for _, c in rows):
+        st.info("尚无接通的回访。")
+        return
+    levels = [lv for lv in dashboard.SATISFACTION_LEVELS if any(lv in c for _, c in rows)]
+    levels += sorted({k for _, c in rows for k in c} - set(levels))
+    ui.static_table([{"分项": item, **{lv: int(c.get(lv, 0)) for lv in levels}, "合计": int(sum(c.values()))}
+                     for item, c in rows])
+
+
+def charts(dash: dashboard.Dashboard) -> None:
+    """The three plotly charts, drawn only while their expander is open (opening it reruns): a chart costs the
+    browser far more than the table that gives its figures (issue 27)."""
+    box = st.expander("图表（各部分得分、协议指标完成率、满意度分项）", key="dash_charts", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
+        show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
+        show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
+
+
 def render(dash: dashboard.Dashboard) -> None:
     if dash.own_only:
         st.info("组长公开评分前，本页的得分、等级和各部分得分只按您本人已评的指标计算，不含其他专家的评分；"
@@ -64,19 +106,19 @@ def render(dash: dashboard.Dashboard) -> None:
             "最近操作": e.last_activity_text,
         } for e in dash.experts], hide_index=True, key="dash_experts",
             column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
+    with right:
+        # The tables say what the section chart drew (score against the maximum); the chart is under 图表 below.
         st.subheader("各部分得分")
         ui.static_table([{
             "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
-            "已评": f"{s.cells_scored}/{s.cells_total}",
+            "得分率": score_bar(s.score, s.points), "已评": f"{s.cells_scored}/{s.cells_total}",
         } for s in dash.sections])
         if dash.areas:
             st.subheader("各片区服务质量")
             ui.static_table([{
                 "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
-                "已评": f"{a.cells_scored}/{a.cells_total}",
+                "得分率": score_bar(a.score, a.points), "已评": f"{a.cells_scored}/{a.cells_total}",
             } for a in dash.areas])
-    with right:
-        show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
 
     st.subheader(f"分歧提示（{len(dash.flags)}）")
     st.caption("同一指标各专家评分相差超过该指标满分的 20%（或有人评“不适用”而他人评分）时提示讨论。")
@@ -88,9 +130,11 @@ def render(dash: dashboard.Dashboard) -> None:
                 st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)}")
                 st.caption("各专家的评分与备注在您保存本项评分后显示。")
                 continue
-            st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 {dashboard.fmt_number(f.spread)}")
-            for e in f.experts:
-                st.text(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
+            # The heading and each expert's line in one element (issue 27: one per line made this page slow to open).
+            st.markdown("  \n".join([f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 "
+                                     f"{dashboard.fmt_number(f.spread)}"]
+                                    + [ui.esc(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
+                                       for e in f.experts]))
             if f.override:
                 st.info(ui.esc(f.override_text))
 
@@ -107,22 +151,21 @@ def render(dash: dashboard.Dashboard) -> None:
             ui.static_table(rows)
 
     st.subheader("协议指标完成情况")
-    show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
+    completion_table(dash)
 
     st.subheader("满意度电话回访进度")
     prog = dashboard.survey_progress(dash.survey)
     if prog is None:
         st.info("尚未抽取回访样本。")
     else:
-        cols = st.columns(len(prog["figures"]) + 1)
-        for n, (label, value) in enumerate(prog["figures"]):
-            cols[n].metric(ui.esc(label), ui.esc(value))
-        cols[-1].metric("满意度（目前）", ui.esc(prog["satisfaction_text"]))
+        # One table row (a metric in a column each were 15 elements of this page, issue 27).
+        ui.static_table([{**{label: value for label, value in prog["figures"]}, "满意度（目前）": prog["satisfaction_text"]}])
         st.caption(f"满意度：{ui.esc(prog['satisfaction_with_n'])}；知晓率：{ui.esc(prog['awareness_text'])}")
         if prog["satisfaction_interval"]:
             st.caption(f"满意度{ui.esc(prog['satisfaction_interval'])}（误差范围 {ui.esc(prog['margin'])}）；"
                        f"应答率（AAPOR RR1）{ui.esc(prog['response_rate'])}")
-        show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
+        satisfaction_table(dash)
+    charts(dash)
     st.caption("数据更新于 " + _dt.datetime.now().strftime("%H:%M:%S"))
 
 

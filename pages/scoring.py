@@ -80,12 +80,12 @@ def revision_step() -> None:
         where = f" · {areas[d['area_code']]['name']}" if d["area_code"] in areas else ""
         rk = f"rv_{d['indicator_code']}_{d['area_code']}"
         with st.container(border=True, key=f"{rk}_box"):
+            # The heading and a static table (a few rows, nothing to sort) in one element: a data grid per
+            # disagreement, then an element per part, made this page slow to open (issue 27).
             st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
-                        f"满分 {fmt_number(d['points'])} 分")
-            # A static table (a few rows, nothing to sort): a data grid per disagreement made this page slow to open.
-            ui.static_table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+                        f"满分 {fmt_number(d['points'])} 分\n\n" + ui.markdown_table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
                               "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
-                              "评分备注": r["score_note"]} for r in d["rows"]])
+                              "评分备注": r["score_note"]} for r in d["rows"]]))
             own = next((r for r in d["rows"] if r["own"]), None)
             if own is None or locked:
                 continue
@@ -188,10 +188,10 @@ def indicator_card(ind, cell_area: str, scored_on_page: bool) -> None:
         st.markdown(f"**{ui.esc(ind.code)} {ui.esc(ind.name)}**　满分 {fmt_number(ind.points)} 分"
                     + ("　·　不适用" if row["na"] else
                        f"　·　当前得分 **{fmt_number(row['value'])}**" if row["value"] is not None else ""))
-        if ind.guidance:
-            st.caption("评估标准：" + ui.esc(ind.guidance))
-        if ind.evidence:
-            st.caption("需提供材料：" + ui.esc("；".join(ind.evidence)))
+        notes = ((["评估标准：" + ui.esc(ind.guidance)] if ind.guidance else [])
+                 + (["需提供材料：" + ui.esc("；".join(ind.evidence))] if ind.evidence else []))
+        if notes:      # one element for both (issue 27: every element costs the page switch)
+            st.caption("  \n".join(notes))
         na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=readonly,
                          on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
         if not na:
@@ -223,9 +223,9 @@ def score_widgets(ind, cell_area: str, row: dict) -> None:
     if ind.suggest:
         sug = suggest(ind, evidence, cell_area)
         if sug is not None:
-            c1, c2 = st.columns([4, 1])
-            c1.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
-            c2.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=readonly,
+            # The tip and its button one under the other (no columns: three elements fewer per card, issue 27).
+            st.info(f"数据建议分：{fmt_number(sug.value)} 分。{ui.esc(sug.explanation)}", icon=":material/lightbulb:")
+            st.button("采用建议分", key=k("adopt", ind.code, cell_area), disabled=readonly,
                       on_click=adopt, args=(ind, cell_area, sug))
 
 
@@ -233,14 +233,16 @@ def peer_lines(seen: dict | None) -> None:
     """Other experts' scores of the cell, once the viewer has scored it (blind, then reveal)."""
     if seen and not seen["visible"]:
         st.caption(f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。")
-    elif seen:
+    elif seen and seen["peers"]:
+        lines = []
         for p in seen["peers"]:
             v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
             first = ""
             if p["revised_at"]:
                 f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
                 first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
-            st.text(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else ""))
+            lines.append(ui.esc(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else "")))
+        st.markdown("  \n".join(lines))     # one element for all the peers (issue 27)
 
 
 for ind in sec.indicators:

@@ -112,8 +112,8 @@ def bench_last_line(script: str, args: list[str], cwd) -> str:
 
 
 def static_tables(at) -> list[dict[str, list[str]]]:
-    """The small tables a page drew with ui.static_table (Markdown tables), each as {column: [cells]}, the
-    Markdown escapes taken off the text."""
+    """The small tables a page drew with ui.static_table or ui.markdown_table (Markdown tables, alone or under a
+    heading in the same element), each as {column: [cells]}, the Markdown escapes taken off the text."""
     import re
 
     def cells(line: str) -> list[str]:
@@ -123,7 +123,10 @@ def static_tables(at) -> list[dict[str, list[str]]]:
     out = []
     for md in at.markdown:
         lines = str(md.value).splitlines()
-        if len(lines) >= 2 and lines[0].startswith("| ") and set(lines[1]) <= set("|- "):
-            head, body = cells(lines[0]), [cells(x) for x in lines[2:]]
+        start = next((n for n in range(len(lines) - 1)
+                      if lines[n].startswith("| ") and set(lines[n + 1]) <= set("|- ")), None)
+        if start is not None:
+            head = cells(lines[start])
+            body = [cells(x) for x in lines[start + 2:] if x.startswith("| ")]
             out.append({h: [r[i] for r in body] for i, h in enumerate(head)})
     return out

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import app_test
+from conftest import app_test, static_tables
 from core.day import dashboard as D
 from core.day import live as DB
 from core.scoring import scoresheet as S
@@ -33,7 +33,8 @@ def metrics(at) -> dict[str, str]:
 
 
 def texts(at) -> list[str]:
-    return [t.value for t in at.text]
+    """Each line of the page's plain texts and Markdown (a flag's experts are lines under its heading)."""
+    return [line for t in (*at.text, *at.markdown) for line in t.value.split("  \n")]
 
 
 def open_page(aid, member_id):
@@ -141,7 +142,16 @@ def test_demo_dashboard_shows_its_disagreement_and_charts(demo_db, app_env):
     assert dash.third_party_text in (m.get("第三方得分"), m.get("第三方得分（目前）"))
     assert m["分歧提示"] == str(len(dash.flags)) != "0"
     assert any("B3" in s.value and "片区二" in s.value for s in at.markdown)
+    # The charts' figures as tables (section scores against the maximum, completion, satisfaction per item)…
+    tables = "\n".join(s.value for s in at.markdown)
+    assert "| 部分 | 得分 | 满分 | 得分率 | 已评 |" in tables and "| 协议指标 | 完成率 | 状态 |" in tables
+    assert "| 分项 | 非常满意 |" in tables
+    assert not at.get("plotly_chart")
+    # …and the charts themselves once their expander is opened.
+    at.session_state["dash_charts"] = True
+    at.run()
     assert len(at.get("plotly_chart")) == 3                      # sections, completion, satisfaction
     survey = D.survey_progress(dash.survey)
-    assert m["满意度（目前）"] == survey["satisfaction_text"]
-    assert [m[label] for label, _ in survey["figures"]] == [str(v) for _, v in survey["figures"]]
+    figures = next(t for t in static_tables(at) if "满意度（目前）" in t)     # the survey's figures: one table row
+    assert figures["满意度（目前）"] == [survey["satisfaction_text"]]
+    assert [figures[label] for label, _ in survey["figures"]] == [[str(v)] for _, v in survey["figures"]]
