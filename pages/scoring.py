@@ -275,7 +275,9 @@ def finding_evidence(f: dict) -> None:
 for kind, kind_label in FINDING_KINDS.items():
     st.markdown(f"**{ui.esc(kind_label)}**")
     for f in [f for f in all_f if f["kind"] == kind]:
-        if f["own"]:
+        if f["own"] and readonly:    # submitted or locked: the text as it is (a disabled box and button cost
+            st.text(f"{f['member_name']}（我）：{f['text']}")    # five elements each, issue 27)
+        elif f["own"]:
             c1, c2 = st.columns([10, 1])
             c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
                          disabled=readonly,
@@ -299,9 +301,11 @@ def add_new_finding():
         st.toast("意见已保存")
 
 
-with st.container(border=True):
-    st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind",
-             disabled=readonly)
-    st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", disabled=readonly, on_change=add_new_finding)
-    st.button("添加意见", key=f"{fk}_newadd", disabled=readonly, on_click=add_new_finding)
+if readonly:     # no disabled form to look at (issue 27: every element costs the page switch)
+    st.caption("评估已锁定，不能新增意见。" if locked else "您已提交评分，不能新增意见；如需修改，请联系组长退回。")
+else:
+    with st.container(border=True):
+        st.radio("类型", list(FINDING_KINDS), format_func=FINDING_KINDS.get, horizontal=True, key=f"{fk}_newkind")
+        st.text_area("新增意见（离开输入框即保存）", key=f"{fk}_newtext", on_change=add_new_finding)
+        st.button("添加意见", key=f"{fk}_newadd", on_click=add_new_finding)
 ui.show_saved_error(fk + "_err")
