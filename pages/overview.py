@@ -42,11 +42,16 @@ st.download_button("下载总览 Excel（不含个人信息）", file_name="评�
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx", on_click="ignore")
 
 st.subheader("分布")
-charts = overview.overview_charts(ov)
-left, right = st.columns(2)
-for n, (key, fig) in enumerate(charts.items()):
-    with (left if n % 2 == 0 else right):
-        st.plotly_chart(fig, key=f"ov_chart_{key}", config={"displaylogo": False})
+# The four charts are drawn only while their expander is open (opening it reruns the page): they cost the browser
+# more than the rest of the page, at every switch to it (issue 27).
+box = st.expander("分布图表（最终得分、等级、各部分得分、满意度）", key="ov_charts", on_change="rerun")
+if box.open:
+    with box:
+        charts = overview.overview_charts(ov)
+        left, right = st.columns(2)
+        for n, (key, fig) in enumerate(charts.items()):
+            with (left if n % 2 == 0 else right):
+                st.plotly_chart(fig, key=f"ov_chart_{key}", config={"displaylogo": False})
 
 st.subheader("常见问题（需要关注，按部分和指标）")
 if ov.concerns:

@@ -72,6 +72,10 @@ def test_overview_page_filters_and_lists_concerns_and_experts(agency_app):
     db, ids = agency_app
     at = _open("pages/overview.py", ids["demo"], ids["lead"])
     assert len(_df(at, "评估编号")) == 3
+    assert not at.get("plotly_chart")                    # the distribution charts: drawn once their expander opens
+    at.session_state["ov_charts"] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 4
     at.multiselect(key="ov_district").set_value(["白云区"]).run()
     assert not at.exception
     df = _df(at, "评估编号")

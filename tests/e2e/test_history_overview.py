@@ -48,6 +48,9 @@ def test_lead_sees_the_stations_history_and_the_agency_overview(server, new_page
 
     ui.go(page, "机构总览")
     main = ui.main(page)
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(0)      # the charts: on request
+    ui.open_expander(page, "分布图表")
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(4)
     expect(main.get_by_test_id("stPlotlyChart").first).to_be_visible()
     expect(main.get_by_test_id("stMetric").filter(has_text="评估次数")).to_contain_text("/")
     ui.add_choice(page, "ov_district", "黄埔区")
