@@ -131,10 +131,10 @@ def render(dash: dashboard.Dashboard) -> None:
                 st.caption("各专家的评分与备注在您保存本项评分后显示。")
                 continue
             # The heading and each expert's line in one element (issue 27: one per line made this page slow to open).
-            st.markdown("  \n".join([f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 "
-                                     f"{dashboard.fmt_number(f.spread)}"]
-                                    + [ui.esc(f"{e.name}：{e.value_text}" + (f"（{e.note}）" if e.note else ""))
-                                       for e in f.experts]))
+            st.markdown(f"**{ui.esc(f.label)}** · 满分 {dashboard.fmt_number(f.points)} · 相差 "
+                        f"{dashboard.fmt_number(f.spread)}"
+                        + "".join(f"  \n{ui.esc(e.name)}：{ui.esc(e.value_text)}" + (f"（{ui.esc(e.note)}）" if e.note else "")
+                                  for e in f.experts))
             if f.override:
                 st.info(ui.esc(f.override_text))
 

@@ -188,10 +188,10 @@ def indicator_card(ind, cell_area: str, scored_on_page: bool) -> None:
         st.markdown(f"**{ui.esc(ind.code)} {ui.esc(ind.name)}**　满分 {fmt_number(ind.points)} 分"
                     + ("　·　不适用" if row["na"] else
                        f"　·　当前得分 **{fmt_number(row['value'])}**" if row["value"] is not None else ""))
-        notes = ((["评估标准：" + ui.esc(ind.guidance)] if ind.guidance else [])
-                 + (["需提供材料：" + ui.esc("；".join(ind.evidence))] if ind.evidence else []))
+        notes = ((["评估标准：" + ind.guidance] if ind.guidance else [])
+                 + (["需提供材料：" + "；".join(ind.evidence)] if ind.evidence else []))
         if notes:      # one element for both (issue 27: every element costs the page switch)
-            st.caption("  \n".join(notes))
+            st.caption("  \n".join(ui.esc(n) for n in notes))
         na = st.checkbox("不适用（N/A）", value=row["na"], key=k("na", ind.code, cell_area), disabled=readonly,
                          on_change=lambda ind=ind, ca=cell_area: save(ind, ca, na=st.session_state[k("na", ind.code, ca)]))
         if not na:
@@ -200,6 +200,36 @@ def indicator_card(ind, cell_area: str, scored_on_page: bool) -> None:
                      on_change=lambda ind=ind, ca=cell_area: save(ind, ca, note=st.session_state[k("note", ind.code, ca)]))
         ui.show_saved_error(k("err", ind.code, cell_area))
         peer_lines(scoresheet.peer_view_now(db, aid, mid).get((ind.code, cell_area)))
+
+
+def readonly_card(ind, cell_area: str) -> None:
+    """A cell once submitted or locked: what its card shows (criteria ticked, level, value, the data-suggested
+    score, note, the other experts), as one Markdown element in a box: disabled widgets cost the browser a dozen
+    elements per card at every switch to this page (issue 27), and none of them can be used."""
+    row = _row((ind.code, cell_area))
+    lines = []                # plain text, escaped as a whole below
+    if ind.guidance:
+        lines.append("评估标准：" + ind.guidance)
+    if ind.evidence:
+        lines.append("需提供材料：" + "；".join(ind.evidence))
+    if row["na"]:
+        lines.append("不适用（N/A）：是")
+    elif ind.rule_type == "combo":
+        ticked = set(row["detail"].get("criteria", []))
+        lines += [("☑ " if n in ticked else "☐ ") + f"{c.text}（{c.points:g} 分）" for n, c in enumerate(ind.criteria)]
+    elif ind.rule_type == "level":
+        level = row["detail"].get("level")
+        lines.append("达到程度：" + (f"{level}（{score_from_detail(ind, {'level': level}):g} 分）" if level else "未选"))
+    if ind.suggest and not row["na"]:
+        sug = suggest(ind, evidence, cell_area)
+        if sug is not None:
+            lines.append(f"数据建议分：{fmt_number(sug.value)} 分。{sug.explanation}")
+    lines.append("备注：" + (row["note"] or "（无）"))
+    lines += peer_texts(scoresheet.peer_view_now(db, aid, mid).get((ind.code, cell_area)))
+    status = "不适用" if row["na"] else f"当前得分 {fmt_number(row['value'])}" if row["value"] is not None else "未评分"
+    with st.container(border=True, key=k("ro", ind.code, cell_area)):
+        st.markdown(f"**{ui.esc(ind.code)} {ui.esc(ind.name)}**　满分 {fmt_number(ind.points)} 分　·　{ui.esc(status)}"
+                    + "".join(f"  \n{ui.esc(line)}" for line in lines))
 
 
 def score_widgets(ind, cell_area: str, row: dict) -> None:
@@ -229,25 +259,34 @@ def score_widgets(ind, cell_area: str, row: dict) -> None:
                       on_click=adopt, args=(ind, cell_area, sug))
 
 
-def peer_lines(seen: dict | None) -> None:
-    """Other experts' scores of the cell, once the viewer has scored it (blind, then reveal)."""
+def peer_texts(seen: dict | None) -> list[str]:
+    """Other experts' scores of the cell, once the viewer has scored it (blind, then reveal): plain text lines."""
     if seen and not seen["visible"]:
-        st.caption(f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。")
+        return [f"已有 {int(seen['waiting'])} 位其他专家评分；保存您的评分后显示他们的评分与备注。"]
+    lines = []
+    for p in (seen or {}).get("peers", []):
+        v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
+        first = ""
+        if p["revised_at"]:
+            f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
+            first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
+        lines.append(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else ""))
+    return lines
+
+
+def peer_lines(seen: dict | None) -> None:
+    """The card's peers: the waiting note as a caption, the peers' lines in one element (issue 27)."""
+    if seen and not seen["visible"]:
+        st.caption(ui.esc(peer_texts(seen)[0]))
     elif seen and seen["peers"]:
-        lines = []
-        for p in seen["peers"]:
-            v = "不适用" if p["na"] else (fmt_number(p["value"]) + " 分" if p["value"] is not None else "未评分")
-            first = ""
-            if p["revised_at"]:
-                f0 = "不适用" if p["first_na"] else fmt_number(p["first_value"]) + " 分"
-                first = f"（初评 {f0}，复核：{REVISION_REASONS.get(p['revision_reason'], '')}）"
-            lines.append(ui.esc(f"{p['member_name']}：{v}{first}" + (f"　备注：{p['note']}" if p["note"] else "")))
-        st.markdown("  \n".join(lines))     # one element for all the peers (issue 27)
+        st.markdown("  \n".join(ui.esc(line) for line in peer_texts(seen)))
 
 
 for ind in sec.indicators:
     cell_area = area if ind.scope == "area" else ""
-    if (ind.code, cell_area) in cells:
+    if (ind.code, cell_area) in cells and readonly:
+        readonly_card(ind, cell_area)
+    elif (ind.code, cell_area) in cells:
         indicator_card(ind, cell_area, _scored(mine.get((ind.code, cell_area)) or {"value": None, "na": False}))
 
 # Findings for this section (and 片区): the member's own are editable, others' are shown read-only.

@@ -121,7 +121,8 @@ MARKDOWN_CALLS = {
 }
 # Expressions that cannot carry user text: the escape helper, numbers, lengths, formatted figures.
 SAFE_CALLS = {"esc", "len", "int", "float", "round", "sum", "fmt_number", "fmt_percent", "fmt_rate",
-              "num", "strftime", "count"}
+              "num", "strftime", "count",
+              "markdown_table"}   # ui.markdown_table: every header and cell through esc (ui.static_table's Markdown)
 
 
 def _safe(node: ast.AST) -> bool:

@@ -45,12 +45,18 @@ def test_the_submit_step_waits_for_every_cell_then_makes_the_page_read_only(demo
     assert not at.exception
     assert signoff.submission_of(db, aid, lin)["submitted"]
     assert any("提交评分，评分与意见只读" in s.value for s in at.success)
-    assert at.radio(key="sc_level_A5_").disabled and at.text_area(key="sc_note_A3_").disabled
+    # Read-only: each card as text (no widget left to change a score or a note), its score and note still shown.
+    assert not [w for w in (*at.radio, *at.text_area, *at.checkbox, *at.number_input)
+                if w.key and w.key.startswith(("sc_level_", "sc_note_", "sc_na_", "sc_crit_", "sc_value_"))]
+    cards = [m.value for m in at.markdown if m.value.startswith("**A")]
+    assert any(c.startswith("**A5 ") and "达到程度：完全达到" in c for c in cards)
+    assert any(c.startswith("**A1 ") and "☑ " in c and "备注：" in c for c in cards)
     assert not any(b.key == "fd_A__newadd" for b in at.button)    # no new finding: a caption says why
     assert any("您已提交评分，不能新增意见" in c.value for c in at.caption)
     # A fresh session (browser refresh) is read-only too.
     again = open_page("pages/scoring.py", aid, lin)
-    assert again.checkbox(key="sc_na_A1_").disabled
+    assert not [c for c in again.checkbox if c.key == "sc_na_A1_"]
+    assert any(m.value.startswith("**A1 ") for m in again.markdown)
     assert not any(b.key == "sc_submit" for b in again.button)
 
 

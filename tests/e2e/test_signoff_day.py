@@ -52,9 +52,9 @@ def test_the_score_sheet_downloads_with_the_experts_scores_then_the_expert_submi
     expect(ui.widget(page, "sc_submit").get_by_role("button")).to_be_enabled()
     ui.click(page, "提交我的评分")
     expect(ui.main(page).get_by_text("提交评分，评分与意见只读")).to_be_visible()
-    note_box = ui.widget(page, "sc_note_A2_").locator("textarea")
-    expect(note_box.and_(page.locator("textarea:not([disabled])"))).to_have_count(0)   # read-only now
-    expect(note_box.first).to_be_disabled()
+    # Read-only now: each card as text, no box or tick left to change (issue 27).
+    expect(ui.widget(page, "sc_note_A2_")).to_have_count(0)
+    expect(ui.main(page).locator(".st-key-sc_ro_A2_")).to_contain_text("备注：")
 
     lead = new_page()
     ui.login(lead, server.url, aid, "陈志远", "1111")
