@@ -101,11 +101,12 @@ def render(dash: dashboard.Dashboard) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("专家评分进度")
-        ui.table([{
-            "成员": e.name, "角色": e.role_label, "进度": e.share, "已评/分配": e.progress_text, "提交": e.submitted_text,
-            "最近操作": e.last_activity_text,
-        } for e in dash.experts], hide_index=True, key="dash_experts",
-            column_config={"进度": st.column_config.ProgressColumn("进度", min_value=0.0, max_value=1.0, format="percent")}, placeholder="")
+        # A Markdown table with text bars: a data grid is a canvas of its own, the costliest element of this page
+        # at every switch to it (issue 27).
+        ui.static_table([{
+            "成员": e.name, "角色": e.role_label, "进度": ui.share_bar(e.share, width=8), "已评/分配": e.progress_text,
+            "提交": e.submitted_text, "最近操作": e.last_activity_text,
+        } for e in dash.experts])
     with right:
         # The tables say what the section chart drew (score against the maximum); the chart is under 图表 below.
         st.subheader("各部分得分")

@@ -59,9 +59,10 @@ def test_page_figures_follow_two_experts_saving_scores(team_app):
     assert (m["已评单元"], m["分歧提示"]) == ("1/23", "1")
     assert m["预计最终得分"] == "60" and m["预计等级"] == "合格"     # other parties projected at the same rate
     assert "林专家：4（档案齐全）" in texts(at) and "王专家：2" in texts(at)
-    progress = next(d.value for d in at.dataframe if "已评/分配" in d.value.columns)   # 专家评分进度
+    progress = next(t for t in static_tables(at) if "已评/分配" in t)             # 专家评分进度
     assert dict(zip(progress["成员"], progress["已评/分配"])) == {"组长甲": "0/7", "林专家": "1/11",
                                                                "王专家": "1/11", "赵专家": "0/5"}
+    assert dict(zip(progress["成员"], progress["进度"]))["林专家"] == "▰▱▱▱▱▱▱▱ 9.09%"     # 1 of 11 as a text bar
 
     S.save_score(db, aid, ids["wang"], "A1", value=4)            # they now agree
     at.run()
