@@ -200,9 +200,9 @@ if is_lead:
                 st.rerun()
 
 # ---------- the lead reopens a submission (outside the fragment: a normal page run) ----------
-if is_lead:
-    st.divider()
-    st.subheader("专家评分表与退回")
+# The score sheets, the reopen form and the decision form are drawn only while their expander is open (opening it
+# reruns the page): a dozen widgets each, at every switch to this page, for a step taken a few times a day (issue 27).
+def sheets_and_reopen() -> None:
     db = ui.get_db()
     scorers = {s["member_id"]: f"{s['name']}（{s['role_label']}，{'已提交' if s['submitted'] else '未提交'}）"
                for s in signoff.scorers(db, aid)}
@@ -213,8 +213,6 @@ if is_lead:
         c2.download_button("下载评分表 PDF", data=lambda: report_make.score_sheet_download(path, aid, pick),
                            file_name=f"专家评分表-{scorers[pick].split('（')[0]}.pdf", mime="application/pdf",
                            key="sheet_download", on_click="ignore", icon=":material/print:")
-    if st.session_state.get("reopen_flash"):
-        st.success(ui.esc(st.session_state.pop("reopen_flash")))
     done = signoff.submitted_members(db, aid)
     if not done:
         st.caption("尚无成员提交评分。专家评完自己负责的指标后在「专家评分」页提交，提交后其评分与意见只读。")
@@ -229,12 +227,19 @@ if is_lead:
             st.session_state["reopen_flash"] = f"已退回{names[target]}的评分，其可修改后重新提交（已记入修改记录）"
             st.rerun()
 
-# ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
+
 if is_lead:
     st.divider()
-    st.subheader("组长裁定")
-    if st.session_state.get("ovr_flash"):
-        st.success(ui.esc(st.session_state.pop("ovr_flash")))
+    st.subheader("专家评分表与退回")
+    if st.session_state.get("reopen_flash"):
+        st.success(ui.esc(st.session_state.pop("reopen_flash")))
+    box = st.expander("打印专家评分表、退回已提交的评分", key="dash_reopen_open", on_change="rerun")
+    if box.open:
+        with box:
+            sheets_and_reopen()
+
+# ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
+def decision() -> None:
     db = ui.get_db()
     dash = live.dashboard(db, aid)
     decided = {(c.indicator.code, c.area_code) for c in dash.result.cells if c.override is not None}
@@ -279,3 +284,14 @@ if is_lead:
         if clear and ui.run(lambda: scoresheet.save_override(db, aid, mid, ind.code, key[1])):
             st.session_state["ovr_flash"] = f"已撤销 {label(key)} 的组长裁定（已记入修改记录）"
             st.rerun()
+
+
+if is_lead:
+    st.divider()
+    st.subheader("组长裁定")
+    if st.session_state.get("ovr_flash"):
+        st.success(ui.esc(st.session_state.pop("ovr_flash")))
+    box = st.expander("裁定一个指标的分数（分歧项，或勾选后任一指标）", key="dash_override_open", on_change="rerun")
+    if box.open:
+        with box:
+            decision()

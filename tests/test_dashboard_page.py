@@ -37,11 +37,28 @@ def texts(at) -> list[str]:
     return [line for t in (*at.text, *at.markdown) for line in t.value.split("  \n")]
 
 
-def open_page(aid, member_id):
+def open_page(aid, member_id, forms: bool = True):
     at = app_test(PAGE, auth={"assessment_id": aid, "member_id": member_id})
+    if forms:      # the lead's forms are drawn while their expanders are open
+        at.session_state["dash_reopen_open"] = at.session_state["dash_override_open"] = True
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def test_the_leads_forms_are_drawn_once_their_expander_is_opened(team_app):
+    db, aid, ids = team_app
+    S.save_score(db, aid, ids["lin"], "A1", value=5)
+    S.save_score(db, aid, ids["wang"], "A1", value=2)
+    at = open_page(aid, ids["lead"], forms=False)
+    keys = {w.key for w in (*at.selectbox, *at.button, *at.text_area, *at.number_input)}
+    assert not keys & {"ovr_cell", "ovr_save_A1_", "sheet_member", "reopen_member"}
+    assert [e.label for e in at.expander if "裁定" in e.label or "退回" in e.label] == [
+        "打印专家评分表、退回已提交的评分", "裁定一个指标的分数（分歧项，或勾选后任一指标）"]
+    at.session_state["dash_override_open"] = True
+    at.run()
+    assert at.selectbox(key="ovr_cell").value == ("A1", "")      # the flagged cell first
+    assert not any(w.key == "sheet_member" for w in at.selectbox)
 
 
 def test_page_figures_follow_two_experts_saving_scores(team_app):

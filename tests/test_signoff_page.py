@@ -22,6 +22,7 @@ def demo(demo_db_file, app_env):
 
 def open_page(page, aid, member_id):
     at = app_test(page, auth={"assessment_id": aid, "member_id": member_id})
+    at.session_state["dash_reopen_open"] = True       # the dashboard's score sheets and reopen form: its expander open
     at.run()
     assert not at.exception, at.exception
     return at
