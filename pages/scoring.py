@@ -79,18 +79,18 @@ def revision_step() -> None:
     for d in rows:
         where = f" · {areas[d['area_code']]['name']}" if d["area_code"] in areas else ""
         rk = f"rv_{d['indicator_code']}_{d['area_code']}"
-        with st.container(border=True, key=f"{rk}_box"):
-            # The heading and a static table (a few rows, nothing to sort) in one element: a data grid per
-            # disagreement, then an element per part, made this page slow to open (issue 27).
-            st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
-                        f"满分 {fmt_number(d['points'])} 分\n\n" + ui.markdown_table([{"专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
-                              "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
-                              "评分备注": r["score_note"]} for r in d["rows"]]))
-            own = next((r for r in d["rows"] if r["own"]), None)
-            if own is None or locked:
-                continue
-            if st.toggle("复核我的评分", key=f"{rk}_open"):
-                revision_form(d, rk)
+        # The heading and a static table (a few rows, nothing to sort) in one element, no box around it: a data
+        # grid per disagreement, then an element per part, made this page slow to open (issue 27).
+        st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
+                    f"满分 {fmt_number(d['points'])} 分\n\n" + ui.markdown_table([{
+                        "专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+                        "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
+                        "评分备注": r["score_note"]} for r in d["rows"]]))
+        own = next((r for r in d["rows"] if r["own"]), None)
+        if own is None or locked:
+            continue
+        if st.toggle("复核我的评分", key=f"{rk}_open"):
+            revision_form(d, rk)
 
 
 def revision_form(d: dict, rk: str) -> None:

@@ -23,6 +23,7 @@ from core.scoring import signoff
 from core.station import data as station_data
 from core.survey import rules as survey
 from core.assessment import team
+from core import derived
 from core.errors import InvalidValue
 from core.labels import INTERVIEW_GROUPS, ROLES
 from core.numbers import fmt_number
@@ -152,7 +153,13 @@ def _made(r: dict) -> bool:
 
 
 def stage_progress(db, assessment_id: int) -> list[Stage]:
-    """The agenda with each stage's progress measured from the data."""
+    """The agenda with each stage's progress measured from the data: made once per change of the assessment's
+    data (core.derived.by_data) and shared between sessions and reruns, read-only (the lead's home page, drawn
+    at every switch to it, issue 27)."""
+    return derived.by_data(db, assessment_id, "stage_progress", lambda: _stage_progress(db, assessment_id))
+
+
+def _stage_progress(db, assessment_id: int) -> list[Stage]:
     records = station_data.list_site_records(db, assessment_id)
     by_kind: dict[str, list[dict]] = {}
     for r in records:
