@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.agency import overview
-from core.numbers import fmt_score
+from core.numbers import fmt_number, fmt_score
 from pages import _shared as ui
 
 db = ui.get_db()
@@ -55,8 +55,10 @@ if box.open:
 
 st.subheader("常见问题（需要关注，按部分和指标）")
 if ov.concerns:
-    ui.table(pd.DataFrame([{"部分 · 指标": x["label"], "涉及社工站": x["stations"], "涉及评估": x["assessments"],
-                                "意见条数": x["findings"]} for x in ov.concerns]), hide_index=True, placeholder="", key="ov_concerns")
+    # A Markdown table (rows already in order of frequency): a data grid is a canvas of its own, and four of them
+    # made this page and the next one opened slow (issue 27).
+    ui.static_table([{"部分 · 指标": x["label"], "涉及社工站": x["stations"], "涉及评估": x["assessments"],
+                      "意见条数": x["findings"]} for x in ov.concerns])
 else:
     st.info("所选评估中尚无“需要关注”的意见。")
 
@@ -71,8 +73,7 @@ if ov.experts:
     } for e in ov.experts]), hide_index=True, placeholder="", key="ov_experts")
     name = st.selectbox("查看专家在各指标上的平均偏差", [e["expert"] for e in ov.experts], key="ov_expert")
     detail = overview.expert_detail(db, ov, name)
-    if detail:
-        ui.table(pd.DataFrame([{"指标": k, "平均偏差（分）": v} for k, v in detail.items()]), hide_index=True, placeholder="",
-                     key="ov_expert_detail")
+    if detail:      # a few rows in framework order: a Markdown table (issue 27)
+        ui.static_table([{"指标": k, "平均偏差（分）": fmt_number(v, 3)} for k, v in detail.items()])
 else:
     st.info("所选评估中尚无两位以上专家共同评分的指标。")
