@@ -18,10 +18,9 @@ aid, mid = who["assessment_id"], who["member_id"]
 is_lead = who["role"] == "lead"
 
 st.title("实时总览")
-c1, c2 = st.columns([1, 3])
-auto = c1.toggle("自动刷新", value=True, key="dash_auto_refresh")
+auto = st.toggle("自动刷新", value=True, key="dash_auto_refresh")      # no columns around it: fewer elements (issue 27)
 every = dashboard.refresh_seconds()
-c2.caption(f"每 {dashboard.fmt_number(every)} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
+st.caption(f"每 {dashboard.fmt_number(every)} 秒自动更新，无需刷新页面。" if auto else "自动刷新已暂停。")
 if not is_lead:
     st.caption("只读视图：分歧裁定由组长进行。")
 
@@ -142,11 +141,10 @@ def render(dash: dashboard.Dashboard) -> None:
     st.subheader("专家评分一致性")
     ag = dash.agreement
     if ag is not None:
-        c1, c2 = st.columns([1, 3])
-        c1.metric("Krippendorff α", ui.esc(ag.alpha_text),
+        st.metric("Krippendorff α", ui.esc(ag.alpha_text),
                   help="区间尺度，按各指标得分占满分的比例计算；只计由两位及以上专家评分的指标。")
-        c2.markdown(ui.esc(ag.reading))
-        c2.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
+        st.markdown(ui.esc(ag.reading))
+        st.caption(f"{int(ag.alpha_cells)} 个指标单元由两位及以上专家评分，{int(ag.alpha_experts)} 位专家。")
         rows = dashboard.agreement_rows(dash)
         if rows:
             ui.static_table(rows)

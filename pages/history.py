@@ -1,6 +1,6 @@
 """历次评估: every assessment of a station — final score, grade, section scores, completion of
 each contract indicator, staffing ratios, satisfaction with its interval — as a table and
-trend charts (core.agency.overview.station_history)."""
+trend charts on request (core.agency.overview.station_history)."""
 import pandas as pd
 import streamlit as st
 
@@ -34,8 +34,14 @@ ui.table(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", ke
 if any(r["projected"] for r in rows):
     st.caption("评分尚未完成或其他评估方尚未录入分数的评估，最终得分为预计结果。")
 
-charts = overview.history_charts(rows)
-left, right = st.columns(2)
-for n, (key, fig) in enumerate(charts.items()):
-    with (left if n % 2 == 0 else right):
-        st.plotly_chart(fig, key=f"history_chart_{key}", config={"displaylogo": False})
+# The trend charts draw the table's figures (final score, sections, satisfaction, completion) term by term; they are
+# drawn only while their expander is open (opening it reruns the page): four charts cost the browser more than the
+# rest of the page, at every switch to it (issue 27).
+box = st.expander("趋势图（最终得分、各部分得分、满意度、协议指标完成率）", key="history_charts", on_change="rerun")
+if box.open:
+    with box:
+        charts = overview.history_charts(rows)
+        left, right = st.columns(2)
+        for n, (key, fig) in enumerate(charts.items()):
+            with (left if n % 2 == 0 else right):
+                st.plotly_chart(fig, key=f"history_chart_{key}", config={"displaylogo": False})

@@ -53,6 +53,10 @@ def test_history_page_shows_the_stations_terms_in_order_with_charts(agency_app):
     df = _df(at, "评估日期")
     assert list(df["评估"]) == ["2022—2023 年度末期", "2023—2024 年度末期"]
     assert list(df["最终得分"]) == ["91.17", "91.17"]
+    assert not at.get("plotly_chart")                    # the trend charts: drawn once their expander opens
+    at.session_state["history_charts"] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 4
     assert df["满意度（95% 置信区间）"].iloc[1] == "95.8%（92/96；93.2%–97.5%）"
     # the lead may open another station's history
     other = stations.station_of_assessment(db, ids["other"])

@@ -42,6 +42,8 @@ def test_lead_sees_the_stations_history_and_the_agency_overview(server, new_page
     ui.go(page, "历次评估")
     main = ui.main(page)
     expect(main.get_by_role("heading", name="历次评估（2 次）")).to_be_visible()
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(0)       # the trend charts: on request
+    ui.open_expander(page, "趋势图")
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(4)       # final, sections, satisfaction, completion
     expect(main.locator(".js-plotly-plot").first).to_be_visible()
     expect(main.get_by_test_id("stDataFrame")).to_be_visible()
