@@ -309,8 +309,9 @@ def log_out() -> None:
 
 def sidebar_identity(who: dict) -> None:
     head = team.assessment_header(get_db(), who["assessment_id"])
-    st.markdown(f"**{esc(head['station_name'])}** · {esc(head['kind'])}评估")
-    st.caption(f"{esc(who['name'])}（{esc(ROLES[who['role']])}）")
+    # One element for both lines (every element is sent and drawn again at each page switch, issue 27).
+    st.markdown(f"**{esc(head['station_name'])}** · {esc(head['kind'])}评估  \n"
+                f"{esc(who['name'])}（{esc(ROLES[who['role']])}）")
     if head["locked"]:
         st.warning("评估已锁定，只读", icon=":material/lock:")
     if st.button("退出登录", key="logout"):

@@ -78,7 +78,7 @@ def render(dash: dashboard.Dashboard) -> None:
     if dash.own_only:
         st.info("组长公开评分前，本页的得分、等级和各部分得分只按您本人已评的指标计算，不含其他专家的评分；"
                 "分歧提示与一致性在组长公开后显示。", icon=":material/visibility_off:")
-    m = st.columns(5)
+    m = [st.container(horizontal=True, gap="large")] * 5     # one row without columns (issue 27)
     m[0].metric("第三方得分（目前）" if not dash.result.third_party_complete else "第三方得分",
                 ui.esc(dash.third_party_text))
     m[1].metric(ui.esc(dash.final_label), ui.esc(dash.final_text))

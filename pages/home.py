@@ -20,7 +20,8 @@ if who is not None:
         from core.scoring import scoresheet
 
         r = scoresheet.result(db, who["assessment_id"])
-        c1, c2, c3 = st.columns(3)
+        # One row without columns (a column per metric is an element more each, issue 27).
+        c1 = c2 = c3 = st.container(horizontal=True, gap="large")
         c1.metric("第三方评分" + ("" if r.third_party_complete else "（已评部分）"),
                   "—" if r.third_party is None else ui.esc(r.third_party))
         c2.metric("最终得分" + ("（预计）" if r.final_projected else ""), "—" if r.final is None else ui.esc(r.final))
