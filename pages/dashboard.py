@@ -97,23 +97,23 @@ def render(dash: dashboard.Dashboard) -> None:
         "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
     } for p in dash.parties])
 
-    left, right = st.columns(2)
+    st.subheader("专家评分进度")
+    # A Markdown table with text bars: a data grid is a canvas of its own, the costliest element of this page at
+    # every switch to it (issue 27).
+    ui.static_table([{
+        "成员": e.name, "角色": e.role_label, "进度": ui.share_bar(e.share, width=8), "已评/分配": e.progress_text,
+        "提交": e.submitted_text, "最近操作": e.last_activity_text,
+    } for e in dash.experts])
+    # The tables say what the section chart drew (score against the maximum); the chart is under 图表 below.
+    left, right = st.columns(2) if dash.areas else (st.container(), None)
     with left:
-        st.subheader("专家评分进度")
-        # A Markdown table with text bars: a data grid is a canvas of its own, the costliest element of this page
-        # at every switch to it (issue 27).
-        ui.static_table([{
-            "成员": e.name, "角色": e.role_label, "进度": ui.share_bar(e.share, width=8), "已评/分配": e.progress_text,
-            "提交": e.submitted_text, "最近操作": e.last_activity_text,
-        } for e in dash.experts])
-    with right:
-        # The tables say what the section chart drew (score against the maximum); the chart is under 图表 below.
         st.subheader("各部分得分")
         ui.static_table([{
             "部分": f"{s.code} {s.name}", "得分": s.score_text, "满分": dashboard.fmt_number(s.points),
             "得分率": score_bar(s.score, s.points), "已评": f"{s.cells_scored}/{s.cells_total}",
         } for s in dash.sections])
-        if dash.areas:
+    if dash.areas:
+        with right:
             st.subheader("各片区服务质量")
             ui.static_table([{
                 "片区": a.area_name, "得分": a.score_text, "满分": dashboard.fmt_number(a.points),
