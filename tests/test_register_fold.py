@@ -192,9 +192,15 @@ def test_a_pruned_log_or_another_file_at_the_same_path_gives_the_figures_of_the_
         db.conn.close()
 
 
-def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_left():
+@pytest.mark.parametrize("over_max", [0, 3, ScrubberKeys.OVER_MAX])
+def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_left(monkeypatch, over_max):
+    """Whether a scrubber gets a fresh copy of the keys or shares the last copy plus what changed since
+    (over_max: how many changes before a new copy), it masks as a Scrubber of the persons left — and a
+    scrubber made earlier keeps masking what it masked then."""
+    monkeypatch.setattr(ScrubberKeys, "OVER_MAX", over_max)
     rng = random.Random(1)
     keys, people = ScrubberKeys(), []
+    kept: list = []
     for step in range(400):
         if people and rng.random() < 0.4:
             name, phones = people.pop(rng.randrange(len(people)))
@@ -209,4 +215,8 @@ def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_lef
         assert made._map == expected._map, step
         text = "回访黄子昕、欧阳春花（13800001111，020-87654321）和访谈对象甲"
         assert made(text) == expected(text)
+        if step % 50 == 0:
+            kept.append((made, expected._map, expected(text)))
+    for made, mapped, masked in kept:
+        assert made._map == mapped and made(text) == masked
     derived.clear()
