@@ -18,6 +18,7 @@ from core import derived
 from core.assessment import team
 from core.masking import Scrubber, ScrubberKeys
 from core.privacy import scrubber
+from core.survey.rules import RegisterHash, register_hash_of
 from core.station import data as station_data
 from core.station.register import register_summary
 from core.survey import calls as survey
@@ -220,3 +221,43 @@ def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_lef
     for made, mapped, masked in kept:
         assert made._map == mapped and made(text) == masked
     derived.clear()
+
+
+@pytest.mark.parametrize("memo", [2, RegisterHash.MEMO])
+def test_the_kept_register_hash_tells_a_samples_register_as_hashing_it_again_would(monkeypatch, memo):
+    """RegisterHash.matches answers mostly from fingerprints without hashing: after random edits, undoing
+    them back to a sampled register, and a digest it has never seen, the answer is always what
+    hashing the whole register again gives (with a memo of 2 fingerprints it must hash often)."""
+    monkeypatch.setattr(RegisterHash, "MEMO", memo)
+    rng = random.Random(7)
+    rows = [(rng.choice(NAMES), f"138{k:08d}", "上元岗社区", "低保对象", f"H{k % 9}") for k in range(40)]
+    kept = RegisterHash()
+    kept.load(rows)
+    sampled = [register_hash_of(rows)]                 # digests samples were drawn from
+    history = []
+    for step in range(300):
+        r = rng.random()
+        if r < 0.4 or not rows:
+            row = (rng.choice(NAMES), f"139{rng.randrange(50):08d}", rng.choice(["上元岗社区", "柯木塱社区"]), "", "")
+            rows.append(row)
+            kept.add(row)
+            history.append(("add", row))
+        elif r < 0.8:
+            row = rows.pop(rng.randrange(len(rows)))
+            kept.remove(row)
+            history.append(("remove", row))
+        elif history:                                   # undo the last edit (back towards a sampled register)
+            what, row = history.pop()
+            if what == "add":
+                rows.remove(row)
+                kept.remove(row)
+            else:
+                rows.append(row)
+                kept.add(row)
+        if rng.random() < 0.05:
+            sampled.append(register_hash_of(rows))      # a sample drawn now
+        now = register_hash_of(rows)
+        for digest in sampled + ["0" * 64]:
+            assert kept.matches(digest) is (digest == now), step
+        if rng.random() < 0.3:
+            assert kept.hexdigest() == now

@@ -69,17 +69,26 @@ class _RegisterFacts:
         self._count(row, -1)
 
     def facts(self) -> dict:
-        return {"persons": self.persons, "households": len(self.households), "hash": self.hash.hexdigest(),
+        return {"persons": self.persons, "households": len(self.households),
                 "size": self.persons, "communities": dict(self.communities)}
 
 
 def _register_facts(db, assessment_id: int) -> dict:
-    """{persons, households, hash, size, communities} of the current register, once per change of the
-    register (core.derived), kept up to date row by row (_RegisterFacts): `hash` is survey.register_hash
-    of its rows, even when empty; `communities` {community as the 片区 rule reads it: persons}."""
+    """{persons, households, size, communities} of the current register, once per change of the
+    register (core.derived), kept up to date row by row (_RegisterFacts): `communities` {community as
+    the 片区 rule reads it: persons}."""
     def build() -> dict:
         return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts, _RegisterFacts.facts)
     return derived.by_register(db, assessment_id, "register_facts", build)
+
+
+def _register_matches(db, assessment_id: int, digest: str | None) -> bool:
+    """Is the current register the one whose survey.register_hash is `digest` (a sample's)? Mostly
+    answered without hashing the register again (survey.RegisterHash.matches)."""
+    def build() -> bool:
+        return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts,
+                                     lambda fold: fold.hash.matches(digest))
+    return derived.by_register(db, assessment_id, ("register_matches", digest), build)
 
 
 def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[str, int]:
@@ -93,7 +102,11 @@ def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[st
 
 
 def current_register_hash(db, assessment_id: int) -> str:
-    return _register_facts(db, assessment_id)["hash"]
+    """survey.register_hash of the current register (even when empty)."""
+    def build() -> str:
+        return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts,
+                                     lambda fold: fold.hash.hexdigest())
+    return derived.by_register(db, assessment_id, "register_hash", build)
 
 
 def register_overview(db, assessment_id: int) -> dict:
@@ -101,7 +114,7 @@ def register_overview(db, assessment_id: int) -> dict:
     rule, core.station.register.register_summary); register_hash is None for an empty register."""
     f = _register_facts(db, assessment_id)
     return {"persons": f["persons"], "households": f["households"],
-            "register_hash": f["hash"] if f["size"] else None}
+            "register_hash": current_register_hash(db, assessment_id) if f["size"] else None}
 
 
 # ---------- sample ----------
@@ -343,7 +356,8 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
     facts = _register_facts(db, assessment_id)
     area_of = area_map(db, assessment_id)
     return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                                  current_hash=facts["hash"], register_size=facts["size"],
+                                  register_changed=not _register_matches(db, assessment_id, s["register_hash"]),
+                                  register_size=facts["size"],
                                   area_of=area_of, area_population=dict(_area_population(db, assessment_id, area_of)))
 
 
