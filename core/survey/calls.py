@@ -101,6 +101,15 @@ def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[st
     return out
 
 
+def _register_changed(db, assessment_id: int, sample: dict, persons: int) -> bool:
+    """Is the register no longer the one `sample` was drawn from? Another number of persons says so
+    at once (the hash covers every row); else the kept hash tells (_register_matches)."""
+    drawn_from = sample.get("register_persons")
+    if drawn_from and drawn_from != persons:
+        return True
+    return not _register_matches(db, assessment_id, sample["register_hash"])
+
+
 def current_register_hash(db, assessment_id: int) -> str:
     """survey.register_hash of the current register (even when empty)."""
     def build() -> str:
@@ -355,8 +364,10 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
         return survey.compute_results(None, [], {})
     facts = _register_facts(db, assessment_id)
     area_of = area_map(db, assessment_id)
-    return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                                  register_changed=not _register_matches(db, assessment_id, s["register_hash"]),
+    # The calls read no register row: kept through a register edit (core.derived.by_other).
+    calls = derived.by_other(db, assessment_id, ("survey_calls", s["id"]), lambda: survey_db.calls_by_item(db, s["id"]))
+    return survey.compute_results(s, survey_db.items(db, s["id"]), calls,
+                                  register_changed=_register_changed(db, assessment_id, s, facts["size"]),
                                   register_size=facts["size"],
                                   area_of=area_of, area_population=dict(_area_population(db, assessment_id, area_of)))
 
