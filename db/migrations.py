@@ -940,39 +940,58 @@ _OTHER_EXCLUDED = ("clients", "register_log", "audit_log", "data_versions", "ass
 
 
 def other_mark_triggers(db: sqlite_utils.Database, tables: Iterable[str]) -> list[str]:
-    """The triggers that move the `data` and `other` marks on any change of a row of `tables` (each
-    with an assessment_id column, or one of _VERSION_PARENTS): migration 022 for the tables it found,
-    and a later migration for a table it adds."""
+    """The change-mark triggers of `tables` (each with an assessment_id column, or one of
+    _VERSION_PARENTS) that move `data` and `other` on any change of a row: migration 022 for the
+    tables it found without any, and a later migration for a table it adds."""
     script = []
     for t in tables:
         ids = _VERSION_PARENTS.get(t, "SELECT {row}.assessment_id AS x")
         for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
             script.append(
-                f'CREATE TRIGGER "{t}_other_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
                 f" INSERT INTO data_versions (assessment_id, data, register, other)"
                 f" SELECT x, random(), random(), random() FROM ({ids.format(row=row)}) WHERE x IS NOT NULL"
                 f" ON CONFLICT (assessment_id) DO UPDATE SET data = excluded.data, other = excluded.other; END;")
     return script
 
 
+def _moving_other(sql: str) -> str:
+    """A change-mark trigger of migrations 011–019 (its CREATE statement) made to move `other` too."""
+    out = sql
+    for old, new in (("INSERT INTO data_versions (assessment_id, data, register)",
+                      "INSERT INTO data_versions (assessment_id, data, register, other)"),
+                     ("random(), random()", "random(), random(), random()"),
+                     ("DO UPDATE SET data = excluded.data", "DO UPDATE SET data = excluded.data, other = excluded.other")):
+        if out.count(old) != 1:
+            raise UnusableDatabase(f"变更标记触发器的定义与预期不符，无法升级：{sql[:80]}")
+        out = out.replace(old, new)
+    return out
+
+
 def m022_other_mark(db: sqlite_utils.Database) -> None:
     """Issue 27 (a register edit leaves the rest alone): a third change mark, `other`, that moves on any
     change of an assessment's rows except its register — so figures that do not read the register
     (the dashboard's scores, the survey's calls) are kept through a register edit (core.derived.by_other).
-    Its triggers are on every table of the assessment's data at this migration (an assessment_id
-    column, or a parent in _VERSION_PARENTS) but _OTHER_EXCLUDED; they move `data` too, so the tables
-    migration 011 left to the audit row (submissions, the agenda, the survey script …) move it
-    themselves. A table added later adds its own (other_mark_triggers; tests/test_hot_paths.py)."""
-    tables = []
+    It moves on every table of the assessment's data at this migration (an assessment_id column, or a
+    parent in _VERSION_PARENTS) but _OTHER_EXCLUDED: their change-mark triggers are rewritten to move it
+    too (not added beside them: every trigger is parsed again by each new connection), and the tables
+    migration 011 left to the audit row (submissions, the agenda, the survey script …) get their own.
+    A table added later adds its own (other_mark_triggers; tests/test_hot_paths.py)."""
+    existing = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    script = ["ALTER TABLE data_versions ADD COLUMN other INTEGER;",
+              "UPDATE data_versions SET other = random();"]
     for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
                            " ORDER BY name").fetchall():
         cols = {r[1] for r in db.execute(f"PRAGMA table_info('{t}')")}
-        if t not in _OTHER_EXCLUDED and ("assessment_id" in cols or t in _VERSION_PARENTS):
-            tables.append(t)
-    script = ["ALTER TABLE data_versions ADD COLUMN other INTEGER;",
-              "UPDATE data_versions SET other = random();"]
-    _run_script(db, "\n".join(script + other_mark_triggers(db, tables)))
-
+        if t in _OTHER_EXCLUDED or not ("assessment_id" in cols or t in _VERSION_PARENTS):
+            continue
+        names = [f"{t}_version_{e}" for e in ("insert", "update", "delete")]
+        if not any(n in existing for n in names):
+            script += other_mark_triggers(db, [t])
+            continue
+        for n in names:
+            script += [f'DROP TRIGGER "{n}";', _moving_other(existing[n]) + ";"]
+    _run_script(db, "\n".join(script))
 
 MIGRATIONS = [
     ("001_foundation", m001_foundation),

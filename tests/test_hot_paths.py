@@ -132,7 +132,7 @@ def test_every_table_of_an_assessment_moves_the_other_mark_or_is_named_as_not_mo
 
     db = fresh_db
     triggers = {r[0] for r in db.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
-                                         " AND name LIKE '%\\_other\\_%' ESCAPE '\\'")}
+                                         " AND sql LIKE '%other = excluded.other%'")}
     missing = []
     for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
         cols = {r[1] for r in db.execute(f"PRAGMA table_info('{t}')")}
