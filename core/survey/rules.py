@@ -96,7 +96,7 @@ class RegisterHash:
 
     def __init__(self) -> None:
         self._ids: list[tuple] = []        # sorted, as register_hash_of sorts them
-        self._json: list[str] = []         # each one's JSON text, in the same order
+        self._json: list[bytes] = []       # each one's JSON text (UTF-8), in the same order
         self._fp: int | None = None        # fingerprint, once asked for
         self._hex_of: dict[int, str] = {}  # fingerprint -> digest, and back
         self._fp_of: dict[str, int] = {}
@@ -107,13 +107,13 @@ class RegisterHash:
                 str(r[3] or "").strip(), str(r[4] or "").strip())
 
     @staticmethod
-    def _encoded(ident: tuple) -> str:
+    def _encoded(ident: tuple) -> bytes:
         # json.dumps(list, ensure_ascii=False, separators=(",", ":")) of one row, as register_hash_of writes it.
-        return "[" + ",".join(map(_json_string, ident)) + "]"
+        return ("[" + ",".join(map(_json_string, ident)) + "]").encode("utf-8")
 
     @staticmethod
-    def _row_print(encoded: str) -> int:
-        return int.from_bytes(hashlib.blake2b(encoded.encode("utf-8"), digest_size=16).digest(), "little")
+    def _row_print(encoded: bytes) -> int:
+        return int.from_bytes(hashlib.blake2b(encoded, digest_size=16).digest(), "little")
 
     def load(self, rows) -> None:
         self._ids = sorted(map(self._identity, rows))
@@ -147,7 +147,7 @@ class RegisterHash:
         fp = self._fingerprint()
         digest = self._hex_of.get(fp)
         if digest is None:
-            digest = hashlib.sha256(("[" + ",".join(self._json) + "]").encode("utf-8")).hexdigest()
+            digest = hashlib.sha256(b"[" + b",".join(self._json) + b"]").hexdigest()
             if len(self._hex_of) >= self.MEMO:
                 self._hex_of.clear()
                 self._fp_of.clear()
