@@ -67,6 +67,16 @@ def by_other(db, assessment_id: int, name, build: Callable[[], T]) -> T:
     return _cached(db, assessment_id, name, "other", build)
 
 
+def by_other_and_value(db, assessment_id: int, name, value, build: Callable[[], T]) -> T:
+    """`build()` once per change of the assessment's data other than its register (`by_other`) and
+    distinct `value` (by_value): for a figure that reads a few register rows besides, passed in `value`
+    (e.g. the survey's results: the sampled persons' rows and what the register's hash says)."""
+    mark = versions_db.mark(db, assessment_id, "other")
+    if mark is None:
+        return build()
+    return by_value((name, db_file(db), assessment_id, mark), value, build)
+
+
 _BY_VALUE: "OrderedDict[tuple, object]" = OrderedDict()
 BY_VALUE_ENTRIES = 64
 

@@ -364,12 +364,22 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
         return survey.compute_results(None, [], {})
     facts = _register_facts(db, assessment_id)
     area_of = area_map(db, assessment_id)
-    # The calls read no register row: kept through a register edit (core.derived.by_other).
-    calls = derived.by_other(db, assessment_id, ("survey_calls", s["id"]), lambda: survey_db.calls_by_item(db, s["id"]))
-    return survey.compute_results(s, survey_db.items(db, s["id"]), calls,
-                                  register_changed=_register_changed(db, assessment_id, s, facts["size"]),
-                                  register_size=facts["size"],
-                                  area_of=area_of, area_population=dict(_area_population(db, assessment_id, area_of)))
+    items = survey_db.items(db, s["id"])
+    register = {"changed": _register_changed(db, assessment_id, s, facts["size"]), "size": facts["size"],
+                "population": _area_population(db, assessment_id, area_of)}
+
+    def compute() -> survey.SurveyResults:
+        # The calls read no register row: kept through a register edit (core.derived.by_other).
+        calls = derived.by_other(db, assessment_id, ("survey_calls", s["id"]),
+                                 lambda: survey_db.calls_by_item(db, s["id"]))
+        return survey.compute_results(s, items, calls, register_changed=register["changed"],
+                                      register_size=register["size"], area_of=area_of,
+                                      area_population=dict(register["population"]))
+    # The results are made once per change of the survey's rows (the sample, its items and calls: the
+    # `other` mark) and of what they read of the register: the sampled persons' rows and the figures
+    # above. A register edit elsewhere, once 名册已变 shows, leaves them as they were.
+    return derived.by_other_and_value(db, assessment_id, ("survey_results", s["id"]), (items, register, area_of),
+                                      compute)
 
 
 def evidence(db, assessment_id: int) -> survey.SurveyResults | None:
