@@ -57,6 +57,8 @@ UNGUARDED = {
                         "(logged as the member's 'join' audit row)",
     "sync.record_attempt": "the laptop's own connection state (when it last met the lead, the last error), written by "
                            "the serve loop every few seconds: no content of the assessment, nobody logged in",
+    "sync.set_lead_urls": "the laptop's own setting of where the lead's laptop is (no content of the assessment; the "
+                          "lead's laptop is still checked by its pinned key), with an audit row",
     "sync.record_sent": "the laptop's own record of the versions its bundles carried (no content, nobody's input)",
     "sync.note_meeting": "a laptop's heartbeat with nothing to send: when it last met the lead's, no content "
                          "(a bundle with changes goes through the guarded sync.merge_changes)",

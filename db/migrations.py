@@ -993,6 +993,14 @@ def m022_other_mark(db: sqlite_utils.Database) -> None:
             script += [f'DROP TRIGGER "{n}";', _moving_other(existing[n]) + ";"]
     _run_script(db, "\n".join(script))
 
+def m023_sync_key_pin(db: sqlite_utils.Database) -> None:
+    """A laptop pins the lead's public key too (SHA-256 of its SubjectPublicKeyInfo, as HPKP wrote
+    it): the lead's laptop on another network gets a new certificate for its new addresses, signed with
+    the same key (core.tls.ensure_certificate), so a pack made before still meets it. '' for a pack
+    made before this migration: the certificate's fingerprint is then the pin, as before."""
+    _run_script(db, "ALTER TABLE sync_peer ADD COLUMN key_pin TEXT NOT NULL DEFAULT '';")
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -1015,6 +1023,7 @@ MIGRATIONS = [
     ("020_scores_reveal", m020_scores_reveal),
     ("021_register_log", m021_register_log),
     ("022_other_mark", m022_other_mark),
+    ("023_sync_key_pin", m023_sync_key_pin),
 ]
 
 
