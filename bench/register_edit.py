@@ -9,10 +9,13 @@ row is changed (a person's phone, through SQL as another laptop's save would lea
 fire), then the first refresh after it is timed, then a steady refresh (nothing changed) — so both are measured
 side by side on a busy machine. CPU time of this process (the work; wall time printed too).
 
-Two kinds of edit, `--runs` rounds each: a row changed through SQL (what a merge from another laptop
-leaves), and the register imported again through the app's writer with one phone corrected (the survey
-sample withdrawn first, as the app asks before a register is replaced). The ratio judged is the worse of
-the two. Target: first refresh after an edit ≤ 3× a steady refresh. Ends with the line
+Three kinds of edit, `--runs` rounds each: a row changed through SQL (what a merge from another laptop
+leaves); the same when the register already left its sample's at the same count and the server process
+started after that (the demo's sample is given the grown register's hash and count, one row is changed,
+the process's caches are cleared: the kept hash cannot tell the sample's register by its fingerprint, so
+each edit hashes the register — the costliest case); and the register imported again through the app's
+writer with one phone corrected (the survey sample withdrawn first, as the app asks before a register is
+replaced). The ratio judged is the worst of the three. Target: first refresh after an edit ≤ 3× a steady refresh. Ends with the line
 
     after a register edit X ms; steady Y ms; ratio Z (target 3)
 
@@ -35,6 +38,7 @@ for p in (ROOT, ROOT / "bench"):
 
 from dashboard import grow_register, refresh  # noqa: E402  (bench/dashboard.py)
 
+from core import derived  # noqa: E402
 from core.assessment import team  # noqa: E402
 from core.demo.make import create_demo  # noqa: E402
 from core.station import data as station_data  # noqa: E402
@@ -90,6 +94,15 @@ def main(argv=None) -> int:
             db.execute("UPDATE clients SET phone = ? WHERE id = ?", [f"137{n:08d}", ids[(n * 7919) % len(ids)]])
 
     by_sql = rounds(path, aid, args.runs, merged)
+    sample = survey_calls.current_sample(db, aid)
+    with transaction(db):
+        db.execute("UPDATE survey_samples SET register_hash = ?, register_persons = ? WHERE id = ?",
+                   [survey_calls.current_register_hash(db, aid), persons, sample["id"]])
+    merged(args.runs)
+    derived.clear()
+    for _ in range(3):
+        refresh(path, aid)
+    by_sql_left = rounds(path, aid, args.runs, lambda n: merged(args.runs + 1 + n))
     members = {m["role"]: m["id"] for m in team.list_members(db, aid)}
     survey_calls.withdraw_sample(db, aid, members["lead"], confirm=True)
     rows = station_data.list_clients(db, aid)
@@ -102,12 +115,13 @@ def main(argv=None) -> int:
     by_import = rounds(path, aid, args.runs, imported)
     db.conn.close()
     print(f"register {persons} persons; {args.runs} rounds of (edit, first refresh, steady refresh) per kind of edit")
-    ratio_sql = report("one row changed (a merge)", *by_sql)
-    ratio_import = report("register imported again, one phone corrected", *by_import)
+    kinds = [(report("one row changed (a merge)", *by_sql), by_sql),
+             (report("one row changed, the register already not the sample's, process started since", *by_sql_left),
+              by_sql_left),
+             (report("register imported again, one phone corrected", *by_import), by_import)]
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    after, steady = by_sql if ratio_sql >= ratio_import else by_import
+    ratio, (after, steady) = max(kinds, key=lambda k: k[0])
     cpu_a, cpu_s = statistics.median(c for _, c in after), statistics.median(c for _, c in steady)
-    ratio = max(ratio_sql, ratio_import)
     print(f"after a register edit {cpu_a:.1f} ms; steady {cpu_s:.1f} ms; ratio {ratio:.2f} (target {TARGET:g})")
     return 0 if ratio <= TARGET else 1
 

@@ -4,7 +4,8 @@ Keyed by the change marks of db/versions.py (kept by triggers, stored in the dat
 every server process and every connection agrees on when a figure is stale: a write from
 any connection changes the mark, and the next use recomputes. `by_register` is for figures
 of the key-client register alone (its hash, the scrubber, its statistics); `by_data` for
-figures of the whole assessment (the report page's data).
+figures of the whole assessment (the report page's data); `by_other` for figures of everything
+but the register (migration 022), so a register edit leaves them alone.
 
 `register_fold` keeps figures of the whole register up to date row by row: after an edit, only
 the rows the register's change log (migration 021, db/clients.py) names are read again, and
@@ -31,9 +32,9 @@ _LOCK = threading.Lock()
 MAX_ENTRIES = 256
 
 
-def _cached(db, assessment_id: int, name, which: int, build: Callable[[], T]) -> T:
-    mark = versions_db.marks(db, assessment_id)[which]
-    key = (db_file(db), assessment_id, name)
+def _cached(db, assessment_id: int, name, which: str, build: Callable[[], T]) -> T:
+    mark = versions_db.mark(db, assessment_id, which)
+    key = (db_file(db), assessment_id, which, name)
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None and mark is not None and hit[0] == mark:
@@ -51,12 +52,29 @@ def _cached(db, assessment_id: int, name, which: int, build: Callable[[], T]) ->
 
 def by_register(db, assessment_id: int, name, build: Callable[[], T]) -> T:
     """`build()` once per change of the assessment's register (`name` names the figure)."""
-    return _cached(db, assessment_id, name, 1, build)
+    return _cached(db, assessment_id, name, "register", build)
 
 
 def by_data(db, assessment_id: int, name, build: Callable[[], T]) -> T:
     """`build()` once per change of any of the assessment's data."""
-    return _cached(db, assessment_id, name, 0, build)
+    return _cached(db, assessment_id, name, "data", build)
+
+
+def by_other(db, assessment_id: int, name, build: Callable[[], T]) -> T:
+    """`build()` once per change of the assessment's data other than its register (migration 022): for
+    figures that read no register row (the dashboard's scores, the survey's calls), kept through a
+    register edit. `build` must read only tables whose triggers move that mark (not the audit log)."""
+    return _cached(db, assessment_id, name, "other", build)
+
+
+def by_other_and_value(db, assessment_id: int, name, value, build: Callable[[], T]) -> T:
+    """`build()` once per change of the assessment's data other than its register (`by_other`) and
+    distinct `value` (by_value): for a figure that reads a few register rows besides, passed in `value`
+    (e.g. the survey's results: the sampled persons' rows and what the register's hash says)."""
+    mark = versions_db.mark(db, assessment_id, "other")
+    if mark is None:
+        return build()
+    return by_value((name, db_file(db), assessment_id, mark), value, build)
 
 
 _BY_VALUE: "OrderedDict[tuple, object]" = OrderedDict()

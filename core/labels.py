@@ -58,6 +58,7 @@ AUDIT_ENTITIES = {
     "station": "社工站", "areas": "片区", "assessment": "评估", "member": "成员", "score": "评分",
     "finding": "评估意见", "party_score": "其他评估方评分", "veto": "否决项", "contract_indicator": "协议指标",
     "contract_indicators": "协议指标表", "staffing": "人员配置", "clients": "重点服务对象名册",
+    "lead_address": "组长地址",
     "prev_recommendation": "上期评估意见", "site_record": "现场记录", "site_records": "现场记录",
     "survey_sample": "满意度抽样", "survey_item": "回访对象", "report_item": "报告条目",
     "report_group": "报告部分", "report_text": "报告文本", "framework": "评估框架",

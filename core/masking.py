@@ -130,43 +130,64 @@ class Scrubber:
         kinds.update(dict.fromkeys([p for p in map(_phone_key, phones) if p], True))
         self._set_keys(kinds, {k[0] for k in kinds}, set(map(len, kinds)))
 
-    def _set_keys(self, kinds: dict[str, bool], firsts: set[str], sizes: Iterable[int]) -> None:
-        self._kinds = kinds
+    def _set_keys(self, kinds: dict[str, bool], firsts: set[str], sizes: Iterable[int],
+                  over: dict[str, bool | None] | None = None) -> None:
+        # `kinds` may be shared with a ScrubberKeys (never changed once shared); `over` (this scrubber's
+        # own) holds what differs from it: key -> kind, or None for a key taken out.
+        self._kinds, self._over = kinds, over or {}
         self._masked: dict[str, str] = {}
         # Every key's first character, and the key lengths longest first (the longest key wins).
         self._firsts = firsts
         self._sizes = sorted(sizes, reverse=True)
         self._re = None                                     # compiled on the first long text
-        self._scan_left = max(self.SCAN_MAX, self.SCAN_PER_KEY * len(kinds))
+        self._count = len(kinds) + sum((v is not None) - (k in kinds) for k, v in self._over.items())
+        self._scan_left = max(self.SCAN_MAX, self.SCAN_PER_KEY * self._count)
+
+    def _kind(self, key: str) -> bool | None:
+        """True for a registered phone, False for a name, None for no key."""
+        over = self._over
+        return over[key] if key in over else self._kinds.get(key)
+
+    def _keys(self) -> dict[str, bool]:
+        """Every key and its kind (a new dict when `over` has changes)."""
+        if not self._over:
+            return self._kinds
+        merged = dict(self._kinds)
+        for k, v in self._over.items():
+            if v is None:
+                merged.pop(k, None)
+            else:
+                merged[k] = v
+        return merged
 
     def _pattern(self):
         # One pattern for every name and phone, shaped as a trie (see `_trie_pattern`): the
         # longest one starting at a position wins, so 欧阳子昕 is masked before a shorter
         # name inside it, and the time is linear in the text whatever the register's size.
         if self._re is None:
-            self._re = re.compile(_trie_pattern(self._kinds))
+            self._re = re.compile(_trie_pattern(self._keys()))
         return self._re
 
     def _mask(self, key: str) -> str:
         m = self._masked.get(key)
         if m is None:
-            m = self._masked[key] = mask_phone(key) if self._kinds[key] else mask_name(key)
+            m = self._masked[key] = mask_phone(key) if self._kind(key) else mask_name(key)
         return m
 
     @property
     def _map(self) -> dict[str, str]:
         """{registered name or phone: its masked form} (every key; for tests)."""
-        return {k: self._mask(k) for k in self._kinds}
+        return {k: self._mask(k) for k in self._keys()}
 
     def _scan(self, text: str) -> str:
         """The same masking as the pattern (leftmost, longest key first), by dict look-ups."""
-        pairs, firsts, sizes = self._kinds, self._firsts, self._sizes
+        pairs, over, firsts, sizes = self._kinds, self._over, self._firsts, self._sizes
         out, i, last, n = [], 0, 0, len(text)
         while i < n:
             if text[i] in firsts:
                 for size in sizes:
                     key = text[i:i + size]
-                    if len(key) == size and key in pairs:
+                    if len(key) == size and (over[key] is not None if key in over else key in pairs):
                         out.append(text[last:i])
                         out.append(self._mask(key))
                         i += size
@@ -190,7 +211,7 @@ class Scrubber:
         if text is None:
             return ""
         text = str(text)
-        if self._kinds:
+        if self._count:
             if self._re is None and len(text) <= self.SCAN_MAX and self._scan_left > 0:
                 self._scan_left -= len(text)
                 text = self._scan(text)
@@ -206,21 +227,40 @@ class ScrubberKeys:
     at a time (a register kept up to date row by row, core.derived.register_fold): `scrubber()` is then
     Scrubber(every name added, every phone added) without reading the register again."""
 
+    # The scrubbers made share one copy of the keys (`_base`, never changed once made) and each gets
+    # only what changed since (`_over`): after a register edit a scrubber costs the edit, not a copy of
+    # the register's keys. The copy is made again when the changes grow past a share of the keys.
+    OVER_MAX = 256
+
     def __init__(self) -> None:
         self._names: Counter = Counter()
         self._phones: Counter = Counter()
         self._kinds: dict[str, bool] = {}
         self._firsts: Counter = Counter()
         self._sizes: Counter = Counter()
+        self._base: dict[str, bool] | None = None
+        self._over: dict[str, bool | None] = {}
+
+    def _set(self, key: str, kind: bool | None) -> None:
+        """The live keys (and what differs from `_base`): `key` of `kind`, or taken out (None)."""
+        if kind is None:
+            del self._kinds[key]
+        else:
+            self._kinds[key] = kind
+        if self._base is not None:
+            if self._base.get(key) is kind:              # as in the copy again (bools and None: `is`)
+                self._over.pop(key, None)
+            else:
+                self._over[key] = kind
 
     def _enter(self, key: str, kind: bool) -> None:
         if key not in self._kinds:
             self._firsts[key[0]] += 1
             self._sizes[len(key)] += 1
-        self._kinds[key] = kind
+        self._set(key, kind)
 
     def _leave(self, key: str) -> None:
-        del self._kinds[key]
+        self._set(key, None)
         for counter, k in ((self._firsts, key[0]), (self._sizes, len(key))):
             counter[k] -= 1
             if not counter[k]:
@@ -244,7 +284,7 @@ class ScrubberKeys:
             if not self._phones[p]:
                 del self._phones[p]
                 if p in self._names:
-                    self._kinds[p] = False
+                    self._set(p, False)
                 else:
                     self._leave(p)
         n = _name_key(name)
@@ -256,15 +296,18 @@ class ScrubberKeys:
                     self._leave(n)
 
     def scrubber(self, more_names: Iterable[str] = ()) -> Scrubber:
-        """A Scrubber of these keys and `more_names` (e.g. interviewees'); it shares nothing with self."""
-        kinds, firsts, sizes = dict(self._kinds), set(self._firsts), set(self._sizes)
+        """A Scrubber of these keys and `more_names` (e.g. interviewees'); later changes of self do not
+        reach it (it shares only the copy `_base`, which nothing changes)."""
+        if self._base is None or len(self._over) > max(self.OVER_MAX, len(self._kinds) // 8):
+            self._base, self._over = dict(self._kinds), {}
+        over, firsts, sizes = dict(self._over), set(self._firsts), set(self._sizes)
         for n in filter(None, map(_name_key, more_names)):
-            if n not in kinds:
-                kinds[n] = False
+            if n not in self._kinds:
+                over[n] = False
                 firsts.add(n[0])
                 sizes.add(len(n))
         made = Scrubber.__new__(Scrubber)
-        made._set_keys(kinds, firsts, sizes)
+        made._set_keys(self._base, firsts, sizes, over)
         return made
 
 

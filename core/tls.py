@@ -10,6 +10,7 @@ page shows, then proceeds. No certificate authority, nothing from the internet.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import ipaddress
 import os
 import socket
@@ -78,16 +79,18 @@ def covered(cert_path: Path, addresses) -> bool:
     return set(addresses) <= ips and remaining > _dt.timedelta(days=30)
 
 
-def make_certificate(cert_path: Path, key_path: Path, addresses, hostname: str | None = None) -> None:
-    """A new self-signed EC (P-256) certificate for `addresses` (and localhost / the host name);
-    the key file is readable by its owner only. Both written through temporary files."""
+def make_certificate(cert_path: Path, key_path: Path, addresses, hostname: str | None = None,
+                     key=None) -> None:
+    """A new self-signed EC (P-256) certificate for `addresses` (and localhost / the host name),
+    signed with `key` (the laptop's key kept from before) or a new key; the key file is readable by
+    its owner only. Both written through temporary files."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
     hostname = hostname or socket.gethostname() or "localhost"
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"社工站现场评估台 {hostname}"[:64]),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "社工站现场评估台（自签名）")])
     dns = list(dict.fromkeys(["localhost", hostname]))
@@ -136,15 +139,31 @@ def key_exposed(key_path) -> bool:
     return bool(mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
+def _kept_key(key_path: Path):
+    """The laptop's private key from before, when it is still private and readable; else None."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if key_exposed(key_path):
+        return None
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError):
+        return None
+    return key if isinstance(key, ec.EllipticCurvePrivateKey) else None
+
+
 def ensure_certificate(db_path, addresses=None) -> tuple[Path, Path, bool]:
     """(certificate, key, made): the certificate beside the database, made when missing, when it
     does not name one of the laptop's current addresses (another Wi-Fi) or is about to expire, and
-    when other users could read its key (a key others could read is no longer private: a new pair)."""
+    when other users could read its key (a key others could read is no longer private: a new pair).
+    A certificate made again for new addresses keeps the laptop's key, so the members' laptops, which
+    pin the key (key_pin), still meet it."""
     cert_path, key_path = paths(db_path)
     addresses = list(addresses or local_addresses())
     if cert_path.exists() and key_path.exists() and covered(cert_path, addresses) and not key_exposed(key_path):
         return cert_path, key_path, False
-    make_certificate(cert_path, key_path, addresses)
+    make_certificate(cert_path, key_path, addresses, key=_kept_key(key_path) if key_path.exists() else None)
     return cert_path, key_path, True
 
 
@@ -152,8 +171,27 @@ def fingerprint(cert_path) -> str:
     """'SHA-256 3F:A2:…' as browsers show it (Chrome: 证书查看器 → SHA-256 指纹)."""
     from cryptography.hazmat.primitives import hashes
 
-    digest = _load(Path(cert_path)).fingerprint(hashes.SHA256())
+    return _colons(_load(Path(cert_path)).fingerprint(hashes.SHA256()))
+
+
+def _colons(digest: bytes) -> str:
     return ":".join(f"{b:02X}" for b in digest)
+
+
+def key_pin(cert_path) -> str:
+    """SHA-256 of the certificate's public key (its DER SubjectPublicKeyInfo), '3F:A2:…': the same for
+    every certificate the laptop makes with its key (a new network), unlike `fingerprint`."""
+    return spki_pin(Path(cert_path).read_bytes())
+
+
+def spki_pin(cert: bytes) -> str:
+    """key_pin of a certificate given as PEM or DER bytes (a peer's, as the TLS handshake gave it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    c = x509.load_pem_x509_certificate(cert) if cert.lstrip().startswith(b"-----") else x509.load_der_x509_certificate(cert)
+    spki = c.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return _colons(hashlib.sha256(spki).digest())
 
 
 def certificate_addresses(cert_path) -> list[str]:

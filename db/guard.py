@@ -41,6 +41,8 @@ UNGUARDED = {
     "migrations.m011_data_versions": "a migration: creates the change-mark table and its triggers, and seeds one mark per assessment",
     "migrations.m013_evidence_interviews": "a migration: creates the evidence and interview tables and their change-mark triggers",
     "migrations.m019_report_versions": "a migration: creates the report versions table and its change-mark triggers",
+    "migrations.m022_other_mark": "a migration: adds the `other` change mark, seeds it and creates its triggers",
+    "migrations.other_mark_triggers": "returns the text of change-mark triggers for a migration; writes nothing",
     "assessments.restore_assessment": "the command line restores a deleted assessment: nobody can be logged in to it",
     "frameworks.import_framework": "the command line adds a framework to the shared library: no member is logged in",
     "stations.create_identity": "part of creating or importing an assessment: no member of it is logged in yet",
@@ -55,6 +57,8 @@ UNGUARDED = {
                         "(logged as the member's 'join' audit row)",
     "sync.record_attempt": "the laptop's own connection state (when it last met the lead, the last error), written by "
                            "the serve loop every few seconds: no content of the assessment, nobody logged in",
+    "sync.set_lead_urls": "the laptop's own setting of where the lead's laptop is (no content of the assessment; the "
+                          "lead's laptop is still checked by its pinned key), with an audit row",
     "sync.record_sent": "the laptop's own record of the versions its bundles carried (no content, nobody's input)",
     "sync.note_meeting": "a laptop's heartbeat with nothing to send: when it last met the lead's, no content "
                          "(a bundle with changes goes through the guarded sync.merge_changes)",

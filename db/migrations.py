@@ -6,6 +6,7 @@ migration owned by one area (station data, survey, report) may still be edited.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Iterable
 
 import sqlite_utils
 
@@ -930,6 +931,76 @@ only when a column those figures read changes (db.clients.REGISTER_COLUMNS), not
     _run_script(db, "\n".join(script))
 
 
+# Tables that never move the `other` mark (migration 022): the register (its own mark and log),
+# bookkeeping written alongside the data (the audit log, the register's log, the sync records,
+# logins), and derived caches.
+_OTHER_EXCLUDED = ("clients", "register_log", "audit_log", "data_versions", "assessment_summaries",
+                   "login_sessions", "login_throttle", "sync_peer", "sync_applying", "sync_changes", "sync_base",
+                   "sync_sent", "sync_members", "sync_applied", "sync_conflicts")
+
+
+def other_mark_triggers(db: sqlite_utils.Database, tables: Iterable[str]) -> list[str]:
+    """The change-mark triggers of `tables` (each with an assessment_id column, or one of
+    _VERSION_PARENTS) that move `data` and `other` on any change of a row: migration 022 for the
+    tables it found without any, and a later migration for a table it adds."""
+    script = []
+    for t in tables:
+        ids = _VERSION_PARENTS.get(t, "SELECT {row}.assessment_id AS x")
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            script.append(
+                f'CREATE TRIGGER "{t}_version_{event.lower()}" AFTER {event} ON "{t}" BEGIN'
+                f" INSERT INTO data_versions (assessment_id, data, register, other)"
+                f" SELECT x, random(), random(), random() FROM ({ids.format(row=row)}) WHERE x IS NOT NULL"
+                f" ON CONFLICT (assessment_id) DO UPDATE SET data = excluded.data, other = excluded.other; END;")
+    return script
+
+
+def _moving_other(sql: str) -> str:
+    """A change-mark trigger of migrations 011–019 (its CREATE statement) made to move `other` too."""
+    out = sql
+    for old, new in (("INSERT INTO data_versions (assessment_id, data, register)",
+                      "INSERT INTO data_versions (assessment_id, data, register, other)"),
+                     ("random(), random()", "random(), random(), random()"),
+                     ("DO UPDATE SET data = excluded.data", "DO UPDATE SET data = excluded.data, other = excluded.other")):
+        if out.count(old) != 1:
+            raise UnusableDatabase(f"变更标记触发器的定义与预期不符，无法升级：{sql[:80]}")
+        out = out.replace(old, new)
+    return out
+
+
+def m022_other_mark(db: sqlite_utils.Database) -> None:
+    """Issue 27 (a register edit leaves the rest alone): a third change mark, `other`, that moves on any
+    change of an assessment's rows except its register — so figures that do not read the register
+    (the dashboard's scores, the survey's calls) are kept through a register edit (core.derived.by_other).
+    It moves on every table of the assessment's data at this migration (an assessment_id column, or a
+    parent in _VERSION_PARENTS) but _OTHER_EXCLUDED: their change-mark triggers are rewritten to move it
+    too (not added beside them: every trigger is parsed again by each new connection), and the tables
+    migration 011 left to the audit row (submissions, the agenda, the survey script …) get their own.
+    A table added later adds its own (other_mark_triggers; tests/test_hot_paths.py)."""
+    existing = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    script = ["ALTER TABLE data_versions ADD COLUMN other INTEGER;",
+              "UPDATE data_versions SET other = random();"]
+    for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                           " ORDER BY name").fetchall():
+        cols = {r[1] for r in db.execute(f"PRAGMA table_info('{t}')")}
+        if t in _OTHER_EXCLUDED or not ("assessment_id" in cols or t in _VERSION_PARENTS):
+            continue
+        names = [f"{t}_version_{e}" for e in ("insert", "update", "delete")]
+        if not any(n in existing for n in names):
+            script += other_mark_triggers(db, [t])
+            continue
+        for n in names:
+            script += [f'DROP TRIGGER "{n}";', _moving_other(existing[n]) + ";"]
+    _run_script(db, "\n".join(script))
+
+def m023_sync_key_pin(db: sqlite_utils.Database) -> None:
+    """A laptop pins the lead's public key too (SHA-256 of its SubjectPublicKeyInfo, as HPKP wrote
+    it): the lead's laptop on another network gets a new certificate for its new addresses, signed with
+    the same key (core.tls.ensure_certificate), so a pack made before still meets it. '' for a pack
+    made before this migration: the certificate's fingerprint is then the pin, as before."""
+    _run_script(db, "ALTER TABLE sync_peer ADD COLUMN key_pin TEXT NOT NULL DEFAULT '';")
+
+
 MIGRATIONS = [
     ("001_foundation", m001_foundation),
     ("002_station_data", m002_station_data),
@@ -951,6 +1022,8 @@ MIGRATIONS = [
     ("019_report_versions", m019_report_versions),
     ("020_scores_reveal", m020_scores_reveal),
     ("021_register_log", m021_register_log),
+    ("022_other_mark", m022_other_mark),
+    ("023_sync_key_pin", m023_sync_key_pin),
 ]
 
 

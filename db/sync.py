@@ -10,6 +10,7 @@ transaction).
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from . import audit
@@ -135,6 +136,25 @@ def create_copy(db, tables: dict[str, list[dict]], peer_row: dict, base_of) -> N
                    [peer_row[c] for c in cols])
         audit.log(db, aid, peer_row["member_id"], "join", "sync", peer_row["pack_id"],
                   new={"tables": {t: len(r) for t, r in tables.items()}})
+
+
+def set_lead_urls(db, assessment_id: int, urls: list[str]) -> bool:
+    """The laptop's own record of where the lead's laptop is (its sync addresses), e.g. after the lead
+    moved to another network; an audit row keeps the old and new addresses. Returns whether anything
+    changed. Unguarded (db.guard.UNGUARDED): the laptop's connection setting, no content of the
+    assessment (which the lead's laptop still checks by its pinned key and the member's secret)."""
+    with transaction(db):
+        row = db.execute("SELECT member_id, lead_urls FROM sync_peer WHERE assessment_id = ?",
+                         [assessment_id]).fetchone()
+        if row is None:
+            raise InvalidValue("这不是成员的笔记本副本（由任务包建立），没有组长地址可改。")
+        old = json.loads(row[1] or "[]")
+        if old == list(urls):
+            return False
+        db.execute("UPDATE sync_peer SET lead_urls = ?, last_error = '' WHERE assessment_id = ?",
+                   [json.dumps(list(urls)), assessment_id])
+        audit.log(db, assessment_id, row[0], "update", "lead_address", "", old={"urls": old}, new={"urls": list(urls)})
+    return True
 
 
 def record_attempt(db, assessment_id: int, ok: bool, error: str = "") -> None:

@@ -27,6 +27,15 @@ def _laptop_section() -> None:
     if st.button("立即同步", key="sync_now", icon=":material/sync:"):
         if ui.run(lambda: net.exchange(ui.get_db(), aid, timeout=10), "已与组长同步"):
             st.rerun()
+    with st.expander("组长的地址：" + ui.esc("、".join(mine["lead_urls"]) or "未设置"), key="lead_address_box",
+                     icon=":material/lan:"):
+        st.caption("组长的笔记本换了网络（例如改用手机热点）后，把组长“团队同步”页显示的新地址填在这里即可，"
+                   "无需新的任务包：本机核对的是组长笔记本的密钥。几个地址用逗号隔开。")
+        with st.form("lead_address_form", border=False):
+            typed = st.text_input("组长的同步地址", placeholder="https://192.168.1.20:8502", key="lead_address")
+            if st.form_submit_button("保存地址", key="lead_address_save"):
+                if ui.run(lambda: net.set_lead_address(ui.get_db(), aid, typed), "已更换组长地址"):
+                    st.rerun()
     st.divider()
     st.subheader("没有网络时：导出变更文件")
     st.caption("把文件用 U 盘交给组长，由组长在其笔记本上执行 `python -m core merge 文件 --db 数据库`。"
@@ -73,6 +82,9 @@ def _pack_section() -> None:
         return
     name = st.selectbox("成员", names, key="sync_pack_member")
     port = int(st.get_option("server.port") or 8501) + 1
+    here = net.lead_identity(ui.db_path(), port)
+    st.caption("本机同步地址：" + ui.esc("、".join(here["urls"])) + "；本机密钥指纹（SHA-256）：" + ui.esc(here["key_pin"])
+               + "。换了网络后把新地址告诉成员，由其在自己的“团队同步”页填写，已发的任务包仍然有效。")
     st.download_button(f"导出{name}的任务包", key="sync_pack_download", on_click="ignore", mime="application/json",
                        data=lambda: net.pack_for(ui.get_db(), ui.db_path(), aid, mid, name, port),
                        file_name=f"任务包-{name}.json", icon=":material/download:")

@@ -69,3 +69,27 @@ def test_the_scorers_progress_follows_each_score_submit_and_reopen(pair):
     assert row("expert")["submitted"] and row("e2")["submitted"]
     signoff.reopen_submission(db, aid, m["lead"], m["expert"], "请补充备注")
     assert not row("expert")["submitted"] and row("expert")["reopen_reason"] == "请补充备注" and row("e2")["submitted"]
+
+
+def test_after_a_register_edit_notes_are_masked_anew_and_the_scores_are_kept_not_stale(pair):
+    """A register row written by another laptop's merge (plain SQL here): the next refresh masks the new
+    person's name in an expert's note and the lead's reason, keeps the scores' figures (not recomputed:
+    the same objects), and the dashboard shown before keeps what it showed. A score saved afterwards shows."""
+    db, aid, m = pair
+    S.save_score(db, aid, m["expert"], "A1", value=4, note="回访周立新，档案齐全")
+    S.save_score(db, aid, m["e2"], "A1", value=1)
+    S.save_override(db, aid, m["lead"], "A1", "", value=3, reason="周立新的档案已复核")
+    before = live.dashboard(db, aid)
+    assert [e.note for e in before.flags[0].experts if e.note] == ["回访周立新，档案齐全"]
+    db.execute("INSERT INTO clients (assessment_id, position, name, phone) VALUES (?, 99, '周立新', '13712345678')",
+               [aid])
+    after = live.dashboard(db, aid)
+    assert after is not before
+    assert [e.note for e in after.flags[0].experts if e.note] == ["回访周*新，档案齐全"]
+    assert after.flags[0].override["reason"] == "周*新的档案已复核"
+    assert after.result.cell("A1").override["reason"] == "周*新的档案已复核"
+    assert figures(after) == figures(before) and after.sections is before.sections     # kept, not recomputed
+    assert [e.note for e in before.flags[0].experts if e.note] == ["回访周立新，档案齐全"]  # what was shown stays
+    assert before.result.cell("A1").override["reason"] == "周立新的档案已复核"
+    S.save_score(db, aid, m["e2"], "A1", value=4)
+    assert not live.dashboard(db, aid).flags

@@ -94,6 +94,56 @@ def test_the_marks_of_one_assessment_do_not_move_with_another(station):
     assert versions.marks(db, aid) == before
 
 
+
+def test_a_register_edit_leaves_the_other_mark_alone_and_every_other_write_moves_it(station):
+    """Migration 022: figures kept by `other` (the dashboard's scores, the survey's calls) live through
+    a register edit, whoever makes it, and never through a change of anything else — including the
+    tables migration 011 left to the audit row (a submission, written here outside the app)."""
+    db, aid, lead, staff = station
+    before = versions.mark(db, aid, "other")
+    station_data.replace_clients(db, aid, staff, _rows(["黄子昕", "李明华", "周立新"]))     # with its audit row
+    first = db.execute("SELECT MIN(id) FROM clients WHERE assessment_id = ?", [aid]).fetchone()[0]
+    db.execute("UPDATE clients SET phone = '13900000000' WHERE id = ?", [first])
+    db.execute("DELETE FROM clients WHERE id = ?", [first])
+    assert versions.mark(db, aid, "other") == before
+    seen = {before}
+
+    def moved() -> None:
+        now = versions.mark(db, aid, "other")
+        assert now not in seen, "the other mark did not move"
+        seen.add(now)
+
+    scoresheet.add_finding(db, aid, lead, "A", "concern", "台账不全。")
+    moved()
+    data = versions.mark(db, aid, "data")
+    db.execute("INSERT INTO submissions (assessment_id, member_id, submitted_at) VALUES (?, ?, '2026-12-07T10:00')",
+               [aid, lead])
+    moved()
+    assert versions.mark(db, aid, "data") != data               # no audit row: the table moves it itself
+    team.set_areas(db, aid, lead, [{"name": "片区一", "communities": ["上元岗社区", "柯木塱社区"]}])
+    moved()
+
+
+def test_every_table_of_an_assessment_moves_the_other_mark_or_is_named_as_not_moving_it(fresh_db):
+    """A table added later holding an assessment's rows must add its triggers (db.migrations.
+    other_mark_triggers) or be listed in _OTHER_EXCLUDED with its reason: otherwise a figure cached by
+    `other` could miss its change."""
+    from db import migrations
+
+    db = fresh_db
+    triggers = {r[0] for r in db.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+                                         " AND sql LIKE '%other = excluded.other%'")}
+    missing = []
+    for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        cols = {r[1] for r in db.execute(f"PRAGMA table_info('{t}')")}
+        holds = "assessment_id" in cols or t in migrations._VERSION_PARENTS
+        if holds and t not in migrations._OTHER_EXCLUDED and t not in triggers:
+            missing.append(t)
+        if t in migrations._OTHER_EXCLUDED:
+            assert t not in triggers, t
+    assert not missing
+    assert "clients" not in triggers and "audit_log" not in triggers and "scores" in triggers
+
 # ---------- cached figures follow the data ----------
 
 def test_cached_register_figures_change_when_the_register_changes(station):

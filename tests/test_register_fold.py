@@ -18,6 +18,7 @@ from core import derived
 from core.assessment import team
 from core.masking import Scrubber, ScrubberKeys
 from core.privacy import scrubber
+from core.survey.rules import RegisterHash, register_hash_of
 from core.station import data as station_data
 from core.station.register import register_summary
 from core.survey import calls as survey
@@ -192,9 +193,15 @@ def test_a_pruned_log_or_another_file_at_the_same_path_gives_the_figures_of_the_
         db.conn.close()
 
 
-def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_left():
+@pytest.mark.parametrize("over_max", [0, 3, ScrubberKeys.OVER_MAX])
+def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_left(monkeypatch, over_max):
+    """Whether a scrubber gets a fresh copy of the keys or shares the last copy plus what changed since
+    (over_max: how many changes before a new copy), it masks as a Scrubber of the persons left — and a
+    scrubber made earlier keeps masking what it masked then."""
+    monkeypatch.setattr(ScrubberKeys, "OVER_MAX", over_max)
     rng = random.Random(1)
     keys, people = ScrubberKeys(), []
+    kept: list = []
     for step in range(400):
         if people and rng.random() < 0.4:
             name, phones = people.pop(rng.randrange(len(people)))
@@ -209,4 +216,48 @@ def test_scrubber_keys_added_and_taken_out_mask_as_a_scrubber_of_the_persons_lef
         assert made._map == expected._map, step
         text = "回访黄子昕、欧阳春花（13800001111，020-87654321）和访谈对象甲"
         assert made(text) == expected(text)
+        if step % 50 == 0:
+            kept.append((made, expected._map, expected(text)))
+    for made, mapped, masked in kept:
+        assert made._map == mapped and made(text) == masked
     derived.clear()
+
+
+@pytest.mark.parametrize("memo", [2, RegisterHash.MEMO])
+def test_the_kept_register_hash_tells_a_samples_register_as_hashing_it_again_would(monkeypatch, memo):
+    """RegisterHash.matches answers mostly from fingerprints without hashing: after random edits, undoing
+    them back to a sampled register, and a digest it has never seen, the answer is always what
+    hashing the whole register again gives (with a memo of 2 fingerprints it must hash often)."""
+    monkeypatch.setattr(RegisterHash, "MEMO", memo)
+    rng = random.Random(7)
+    rows = [(rng.choice(NAMES), f"138{k:08d}", "上元岗社区", "低保对象", f"H{k % 9}") for k in range(40)]
+    kept = RegisterHash()
+    kept.load(rows)
+    sampled = [register_hash_of(rows)]                 # digests samples were drawn from
+    history = []
+    for step in range(300):
+        r = rng.random()
+        if r < 0.4 or not rows:
+            row = (rng.choice(NAMES), f"139{rng.randrange(50):08d}", rng.choice(["上元岗社区", "柯木塱社区"]), "", "")
+            rows.append(row)
+            kept.add(row)
+            history.append(("add", row))
+        elif r < 0.8:
+            row = rows.pop(rng.randrange(len(rows)))
+            kept.remove(row)
+            history.append(("remove", row))
+        elif history:                                   # undo the last edit (back towards a sampled register)
+            what, row = history.pop()
+            if what == "add":
+                rows.remove(row)
+                kept.remove(row)
+            else:
+                rows.append(row)
+                kept.add(row)
+        if rng.random() < 0.05:
+            sampled.append(register_hash_of(rows))      # a sample drawn now
+        now = register_hash_of(rows)
+        for digest in sampled + ["0" * 64]:
+            assert kept.matches(digest) is (digest == now), step
+        if rng.random() < 0.3:
+            assert kept.hexdigest() == now

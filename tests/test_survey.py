@@ -618,3 +618,32 @@ def test_a_non_working_number_is_final_at_once_and_takes_no_second_call(survey_d
     with pytest.raises(InvalidValue, match="无法接通"):
         SV.record_call(db, aid, m["staff"], item["id"], 2, "无人接听")
     assert item["id"] not in [i["id"] for i in SV.my_calls(db, aid, m["staff"]) if i.get("status") in ("pending", "retry")]
+
+
+def test_register_changed_follows_edits_undone_and_a_fresh_process(survey_db):
+    """The survey's 名册已变 warning (told from a kept fingerprint, mostly without hashing the register):
+    on after a phone is changed, off again when it is changed back, right in a process that starts
+    after the change, and on when a person is added and another removed (the same count)."""
+    from core import derived
+
+    db, aid, m = survey_db
+    SV.draw_sample(db, aid, m["lead"], seed="5")
+    assert SV.survey_results(db, aid).register_changed is False
+    first, phone = db.execute("SELECT id, phone FROM clients WHERE assessment_id = ? ORDER BY id LIMIT 1",
+                              [aid]).fetchone()
+    db.execute("UPDATE clients SET phone = '13900000999' WHERE id = ?", [first])
+    assert SV.survey_results(db, aid).register_changed is True
+    derived.clear()                                          # a server process started after the change
+    assert SV.survey_results(db, aid).register_changed is True
+    db.execute("UPDATE clients SET phone = ? WHERE id = ?", [phone, first])
+    assert SV.survey_results(db, aid).register_changed is False
+    db.execute("UPDATE clients SET phone = '13900000999' WHERE id = ?", [first])
+    assert SV.survey_results(db, aid).register_changed is True
+    db.execute("UPDATE clients SET phone = ? WHERE id = ?", [phone, first])
+    assert SV.survey_results(db, aid).register_changed is False
+    add_register(db, aid, 1, start=500)
+    last = db.execute("SELECT MAX(id) FROM clients WHERE assessment_id = ? AND id < (SELECT MAX(id) FROM clients)",
+                      [aid]).fetchone()[0]
+    db.execute("DELETE FROM survey_items WHERE client_id = ?", [last])
+    db.execute("DELETE FROM clients WHERE id = ?", [last])
+    assert SV.survey_results(db, aid).register_changed is True

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.survey import rules as S
+from core.masking import mask_name
 from core.numbers import fmt_interval
 
 
@@ -287,3 +288,37 @@ def test_lead_draws_a_stratified_sample_on_the_survey_page_and_sees_its_allocati
     assert list(alloc["层"]) == ["片区一", "片区二", "未归入片区"] and list(alloc["样本"]) == [68, 24, 8]
     assert SV.current_sample(db, aid)["design"] == "area"
     assert any("按片区分层抽样" in md.value for md in at.markdown)
+
+
+def test_the_survey_results_follow_a_sampled_persons_register_row_and_each_new_call(station):
+    """The results are kept through register edits that do not touch them, never past one that does:
+    a dissatisfied client's name and 社区 corrected in the register (by a merge: plain SQL) show in
+    the follow-up list and move them to the other 片区; a call recorded after it counts."""
+    db, aid, m = station
+    load(db, aid, messy_register())
+    SV.draw_sample(db, aid, m["lead"], seed="5", size=100, design="area")
+    SV.assign_evenly(db, aid, m["lead"], [m["staff"]])
+    items = SV.my_calls(db, aid, m["staff"])
+    unhappy = next(it for it in items if SV.area_map(db, aid).get(it["community"]) == "片区一")
+    SV.record_call(db, aid, m["staff"], unhappy["id"], 1, "接通", overall=1,
+                   **{k: v for k, v in REACHED.items() if k != "overall"})
+    def dissatisfied(res) -> list[str]:
+        return [f["name"] for f in res.priority_follow_up if f["reason"].startswith("表示")]
+
+    before = SV.survey_results(db, aid)
+    assert dissatisfied(before) == [mask_name(unhappy["name"])]
+    assert {a["area"]: a["reached"] for a in before.by_area}.get("片区一") == 1
+    other = next(c for c, a in SV.area_map(db, aid).items() if a == "片区二")
+    unsampled = db.execute("SELECT id FROM clients WHERE assessment_id = ? AND id NOT IN"
+                           " (SELECT client_id FROM survey_items) LIMIT 1", [aid]).fetchone()[0]
+    db.execute("UPDATE clients SET phone = '13911112222' WHERE id = ?", [unsampled])
+    assert SV.survey_results(db, aid).register_changed and SV.survey_results(db, aid).priority_follow_up == \
+        before.priority_follow_up
+    db.execute("UPDATE clients SET name = '司徒春花' WHERE id = ?", [unhappy["client_id"]])
+    assert dissatisfied(SV.survey_results(db, aid)) == ["司**花"]
+    db.execute("UPDATE clients SET community = ? WHERE id = ?", [other, unhappy["client_id"]])
+    after = SV.survey_results(db, aid)
+    assert {a["area"]: a["reached"] for a in after.by_area}.get("片区二") == 1
+    assert {a["area"]: a["reached"] for a in after.by_area}.get("片区一", 0) == 0
+    SV.record_call(db, aid, m["staff"], items[-1]["id"], 1, "接通", **REACHED)
+    assert SV.survey_results(db, aid).reached == 2

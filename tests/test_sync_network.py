@@ -192,3 +192,51 @@ def test_a_lead_with_another_certificate_gets_nothing(lead_and_laptop, tmp_path)
         proc.wait(10)
         laptop.conn.close()
         other.conn.close()
+
+
+def _lead_service(lead_path, port: int, addresses=None):
+    cert, key, _ = tls.ensure_certificate(lead_path, addresses)
+    proc = subprocess.Popen([sys.executable, "-m", "core", "sync-service", "--db", str(lead_path), "--address",
+                             "127.0.0.1", "--port", str(port), "--cert", str(cert), "--key", str(key)], cwd=ROOT)
+    wait_for(lambda: _tls_up(port), what="the lead's sync endpoint")
+    return proc
+
+
+def test_the_lead_on_another_network_is_met_again_once_the_laptop_has_its_new_address(lead_and_laptop, tmp_path,
+                                                                                      capsys):
+    """The lead's laptop moves to another Wi-Fi (a phone's hotspot): its certificate is made again for
+    the new address, and it listens on another address. The member types the new address on the laptop
+    (`lead-address`, or the 团队同步 page): the pack made on the old network still meets it — the
+    laptop pins the lead's key, which the new certificate keeps — and nothing typed meanwhile is lost.
+    A laptop joined from an older pack (the certificate pinned, no key) is refused by the new certificate."""
+    lead_path, laptop_path, aid, sync_port = lead_and_laptop
+    fp_before = tls.fingerprint(tls.paths(lead_path)[0])
+    laptop, lead = connect(laptop_path), connect(lead_path)
+    new_port = free_port()
+    proc = _lead_service(lead_path, new_port, ["127.0.0.1", "10.77.0.5"])      # a new certificate, a new address
+    try:
+        assert tls.fingerprint(tls.paths(lead_path)[0]) != fp_before
+        scoresheet.save_score(laptop, aid, EXPERT_ID, "A1", "", value=0)
+        with pytest.raises(net.Unreachable):
+            net.exchange(laptop, aid, timeout=2)                                 # the old address: nobody there
+        assert cli_main(["lead-address", str(aid), "--db", str(laptop_path), "--lead", "ftp://127.0.0.1"]) == 1
+        assert "组长地址“ftp://127.0.0.1”无效" in capsys.readouterr().err
+        assert sync_db.peer(laptop, aid)["lead_urls"] == f'["https://127.0.0.1:{sync_port}"]'   # unchanged
+        assert cli_main(["lead-address", str(aid), "--db", str(laptop_path), "--lead", f"127.0.0.1:{new_port}"]) == 0
+        assert f"https://127.0.0.1:{new_port}" in capsys.readouterr().out
+        out = net.exchange(laptop, aid)
+        assert out["merge"]["applied"] == 1 and _score(lead, aid, EXPERT_ID)["value"] == 0
+        assert sync_db.pending_count(laptop, aid) == 0
+        change = laptop.execute("SELECT old, new FROM audit_log WHERE entity = 'lead_address'").fetchall()
+        assert len(change) == 1 and str(new_port) in change[0][1] and str(sync_port) in change[0][0]
+
+        laptop.execute("UPDATE sync_peer SET key_pin = ''")                      # joined from a pack of before
+        scoresheet.save_score(laptop, aid, EXPERT_ID, "A1", "", value=1)
+        with pytest.raises(net.Unreachable, match="指纹"):
+            net.exchange(laptop, aid)
+        assert sync_db.pending_count(laptop, aid) == 1 and _score(lead, aid, EXPERT_ID)["value"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        laptop.conn.close()
+        lead.conn.close()

@@ -78,3 +78,32 @@ def test_a_members_laptop_says_whose_copy_it_is_and_when_it_last_met(lead_with_c
     at.switch_page("pages/sync.py").run()
     assert not at.exception, at.exception
     assert any(m.label == "待发送变更" and m.value == "1" for m in at.metric)
+
+
+def test_a_member_types_the_leads_new_address_on_the_page_and_a_wrong_one_is_refused(lead_with_conflict, monkeypatch):
+    """The lead's laptop moved to another network: its 团队同步 page shows the new address and its key;
+    the member types it on the laptop's page (a wrong one gets a Chinese message and changes nothing)."""
+    lead, aid, laptop = lead_with_conflict
+    at = app_test("pages/sync.py", auth={"assessment_id": aid, "member_id": LEAD_ID})
+    at.run()
+    assert not at.exception, at.exception
+    shown = " ".join(c.value for c in at.caption)
+    assert "本机同步地址：https://" in shown and "本机密钥指纹" in shown
+
+    monkeypatch.setenv("ASSESSMENT_DB", str(laptop))
+    at = app_test("pages/sync.py", auth={"assessment_id": aid, "member_id": EXPERT_ID, "name": EXPERT, "role": "expert"})
+    at.run()
+    assert any("https://127.0.0.1:9" in e.label for e in at.expander)
+    at.text_input(key="lead_address").input("192.168.43.7")           # in a form: sent with its button
+    next(b for b in at.button if b.label == "保存地址").click().run()
+    assert any("组长地址“192.168.43.7”无效" in e.value for e in at.error)
+    lap = connect(laptop)
+    try:
+        assert lap.execute("SELECT lead_urls FROM sync_peer").fetchone()[0] == '["https://127.0.0.1:9"]'
+        at.text_input(key="lead_address").input("192.168.43.7:8502")
+        next(b for b in at.button if b.label == "保存地址").click().run()
+        assert not at.exception and not at.error
+        assert lap.execute("SELECT lead_urls FROM sync_peer").fetchone()[0] == '["https://192.168.43.7:8502"]'
+        assert any("https://192.168.43.7:8502" in e.label for e in at.expander)
+    finally:
+        lap.conn.close()

@@ -43,6 +43,31 @@ def test_a_restart_keeps_the_certificate_and_a_new_network_remakes_it(tmp_path):
     assert tls.ensure_certificate(db, ["127.0.0.1"])[2] is True
 
 
+def test_a_new_network_remakes_the_certificate_with_the_same_key_so_its_key_pin_holds(tmp_path):
+    """The members' laptops pin the lead's key (tls.key_pin): a certificate made again for another
+    Wi-Fi keeps it, an exposed key does not; the pin is SHA-256 of the certificate's public key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    db = tmp_path / "assessment.db"
+    cert, key, _ = tls.ensure_certificate(db, ["127.0.0.1", "192.168.5.20"])
+    pin, fp = tls.key_pin(cert), tls.fingerprint(cert)
+    spki = x509.load_pem_x509_certificate(cert.read_bytes()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert pin == ":".join(f"{b:02X}" for b in hashlib.sha256(spki).digest())
+    assert tls.spki_pin(ssl.PEM_cert_to_DER_cert(cert.read_text())) == pin
+    assert tls.ensure_certificate(db, ["127.0.0.1", "10.1.2.3"])[2] is True          # another network
+    assert tls.fingerprint(cert) != fp and tls.key_pin(cert) == pin
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)                                                    # the pair still matches
+    key.write_text("damaged")                                                         # an unreadable key: a new pair
+    assert tls.ensure_certificate(db, ["127.0.0.1", "172.16.0.9"])[2] is True
+    assert tls.key_pin(cert) != pin and key.stat().st_mode & 0o077 == 0
+    pin = tls.key_pin(cert)
+    key.chmod(0o644)                                                                  # exposed: a new pair
+    assert tls.ensure_certificate(db, ["127.0.0.1", "172.16.0.9"])[2] is True and tls.key_pin(cert) != pin
+
+
 def test_local_addresses_are_ip_addresses_with_loopback_first():
     found = tls.local_addresses()
     assert found[:2] == ["127.0.0.1", "::1"]

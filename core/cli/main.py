@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "changes": ("sync", "write the laptop's changes not yet confirmed by the lead: changes ID --db PATH --out FILE"),
     "merge": ("sync", "merge a laptop's changes into the lead's database; last line `applied N; unchanged M; conflicts K`"),
     "conflicts": ("sync", "list the open conflicts of an assessment; last line `conflicts K`"),
+    "lead-address": ("sync", "on a member's laptop, where the lead's laptop is now: lead-address ID --db PATH --lead URL"),
     "sync-service": ("sync", "(started by serve) the lead's sync endpoint, or a joined laptop's push/pull loop"),
     "new-term": ("terms", "start the station's next assessment from assessment ID (team, framework, 评估方, indicators); last line the new id"),
     "import-register": ("station", "import a register file (.xlsx/.csv) into an assessment; last line 'persons N; households M'"),

@@ -5,6 +5,7 @@
     python -m core changes ID --db PATH --out FILE                  the laptop's unconfirmed changes (signed)
     python -m core merge FILE --db PATH                             last line `applied N; unchanged M; conflicts K`
     python -m core conflicts ID --db PATH                           open conflicts; last line `conflicts K`
+    python -m core lead-address ID --db PATH --lead URL             a member's laptop: the lead's new address
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.cli.base import command, open_db, parse_args, write_file
 from core.errors import DataError
 from core.labels import SYNC_KINDS, label
 from core.sync import bundle, conflicts, merge, pack
-from core.sync.net import DEFAULT_SYNC_PORT, lead_id_of, lead_urls, run_service
+from core.sync.net import DEFAULT_SYNC_PORT, lead_id_of, lead_urls, run_service, set_lead_address
 
 
 def _read(path: str) -> bytes:
@@ -48,7 +49,8 @@ def cmd_join_pack(argv):
     db_path = args.db or store.db_path()
     cert, _, _ = tls.ensure_certificate(db_path)
     urls = args.lead or lead_urls(args.sync_port)
-    data = pack.make_pack(db, args.id, lead_id_of(db, args.id), args.member, urls, tls.fingerprint(cert))
+    data = pack.make_pack(db, args.id, lead_id_of(db, args.id), args.member, urls, tls.fingerprint(cert),
+                          tls.key_pin(cert))
     out = write_file(args.out, data)
     print(f"已为 {args.member} 导出任务包 {out}（{out.stat().st_size} 字节）。")
     print("组长地址：" + "、".join(urls))
@@ -108,6 +110,22 @@ def cmd_conflicts(argv):
             if f["differs"]:
                 print(f"    {f['label']}：组长 {f['ours']} | {c['member_name']} {f['theirs']}")
     print(f"conflicts {len(items)}")
+    return 0
+
+
+@command("lead-address")
+def cmd_lead_address(argv):
+    p = argparse.ArgumentParser(prog="python -m core lead-address")
+    p.add_argument("id", type=int)
+    p.add_argument("--db", help="the laptop's SQLite file (default: $ASSESSMENT_DB or data/assessment.db)")
+    p.add_argument("--lead", action="append", required=True,
+                   help="the lead's sync address as its 团队同步 page shows it, e.g. https://192.168.1.20:8502 "
+                        "(repeat for several)")
+    args = p.parse_args(argv)
+    db = open_db(args.db)
+    urls = set_lead_address(db, args.id, args.lead)
+    print("组长地址已改为：" + "、".join(urls))
+    print("组长的笔记本换了网络也无需新的任务包：本机核对的是组长笔记本的密钥。")
     return 0
 
 

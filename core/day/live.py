@@ -1,7 +1,11 @@
 """The lead's live dashboard: one refresh = the reads of db.dashboard (plus contract indicators
 and survey results through their use cases), then core.day.dashboard.build; the free text it shows
-(experts' notes, the lead's reasons) passes through the assessment's scrubber."""
+(experts' notes, the lead's reasons) passes through the assessment's scrubber. The scores' part is
+kept through a register edit (it reads no register row); the survey's results and the masking,
+which do, are made again."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from db import dashboard as dashboard_db
 
@@ -35,23 +39,26 @@ def dashboard(db, assessment_id: int, viewer_id: int | None = None) -> Dashboard
 
 
 def _dashboard(db, assessment_id: int, viewer_id: int | None) -> Dashboard:
-    dash = build(load(db, assessment_id), viewer_id)
+    # The scores' part reads no register row: kept through a register edit (core.derived.by_other).
+    base = derived.by_other(db, assessment_id, ("live_dashboard_scores", viewer_id),
+                            lambda: build(load(db, assessment_id, with_survey=False), viewer_id))
     made: list = []
 
     def scrub(text: str) -> str:
         # The scrubber is built (once per register change, core.derived) only when there is text to
-        # mask: a refresh showing no note after a register edit does not rebuild it.
+        # mask: a refresh showing no note after a register edit does not build it.
         if not made:
             made.append(scrubber(db, assessment_id))
         return made[0](text)
 
-    for f in dash.flags:
-        for e in f.experts:
-            e.note = scrub(e.note) if e.note else ""
-        if f.override:
-            reason = f.override.get("reason")
-            f.override["reason"] = scrub(reason) if reason else ""
-    for c in dash.result.cells:
-        if c.override is not None and c.override.get("reason"):
-            c.override["reason"] = scrub(c.override["reason"])
-    return dash
+    def scrubbed(override: dict | None) -> dict | None:
+        return dict(override, reason=scrub(override["reason"])) if override and override.get("reason") else override
+
+    # Copies: the cached part keeps the raw text, and blind_for may change this dashboard's flags.
+    flags = [replace(f, experts=[replace(e, note=scrub(e.note) if e.note else "") for e in f.experts],
+                     override=scrubbed(f.override)) for f in base.flags]
+    result = base.result
+    if any(c.override and c.override.get("reason") for c in result.cells):
+        result = replace(result, cells=[replace(c, override=scrubbed(c.override)) if c.override else c
+                                        for c in result.cells])
+    return replace(base, flags=flags, result=result, survey=calls.survey_results(db, assessment_id))

@@ -69,17 +69,26 @@ class _RegisterFacts:
         self._count(row, -1)
 
     def facts(self) -> dict:
-        return {"persons": self.persons, "households": len(self.households), "hash": self.hash.hexdigest(),
+        return {"persons": self.persons, "households": len(self.households),
                 "size": self.persons, "communities": dict(self.communities)}
 
 
 def _register_facts(db, assessment_id: int) -> dict:
-    """{persons, households, hash, size, communities} of the current register, once per change of the
-    register (core.derived), kept up to date row by row (_RegisterFacts): `hash` is survey.register_hash
-    of its rows, even when empty; `communities` {community as the 片区 rule reads it: persons}."""
+    """{persons, households, size, communities} of the current register, once per change of the
+    register (core.derived), kept up to date row by row (_RegisterFacts): `communities` {community as
+    the 片区 rule reads it: persons}."""
     def build() -> dict:
         return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts, _RegisterFacts.facts)
     return derived.by_register(db, assessment_id, "register_facts", build)
+
+
+def _register_matches(db, assessment_id: int, digest: str | None) -> bool:
+    """Is the current register the one whose survey.register_hash is `digest` (a sample's)? Mostly
+    answered without hashing the register again (survey.RegisterHash.matches)."""
+    def build() -> bool:
+        return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts,
+                                     lambda fold: fold.hash.matches(digest))
+    return derived.by_register(db, assessment_id, ("register_matches", digest), build)
 
 
 def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[str, int]:
@@ -92,8 +101,21 @@ def _area_population(db, assessment_id: int, area_of: dict[str, str]) -> dict[st
     return out
 
 
+def _register_changed(db, assessment_id: int, sample: dict, persons: int) -> bool:
+    """Is the register no longer the one `sample` was drawn from? Another number of persons says so
+    at once (the hash covers every row); else the kept hash tells (_register_matches)."""
+    drawn_from = sample.get("register_persons")
+    if drawn_from and drawn_from != persons:
+        return True
+    return not _register_matches(db, assessment_id, sample["register_hash"])
+
+
 def current_register_hash(db, assessment_id: int) -> str:
-    return _register_facts(db, assessment_id)["hash"]
+    """survey.register_hash of the current register (even when empty)."""
+    def build() -> str:
+        return derived.register_fold(db, assessment_id, "register_facts", _RegisterFacts,
+                                     lambda fold: fold.hash.hexdigest())
+    return derived.by_register(db, assessment_id, "register_hash", build)
 
 
 def register_overview(db, assessment_id: int) -> dict:
@@ -101,7 +123,7 @@ def register_overview(db, assessment_id: int) -> dict:
     rule, core.station.register.register_summary); register_hash is None for an empty register."""
     f = _register_facts(db, assessment_id)
     return {"persons": f["persons"], "households": f["households"],
-            "register_hash": f["hash"] if f["size"] else None}
+            "register_hash": current_register_hash(db, assessment_id) if f["size"] else None}
 
 
 # ---------- sample ----------
@@ -342,9 +364,22 @@ def survey_results(db, assessment_id: int) -> survey.SurveyResults:
         return survey.compute_results(None, [], {})
     facts = _register_facts(db, assessment_id)
     area_of = area_map(db, assessment_id)
-    return survey.compute_results(s, survey_db.items(db, s["id"]), survey_db.calls_by_item(db, s["id"]),
-                                  current_hash=facts["hash"], register_size=facts["size"],
-                                  area_of=area_of, area_population=dict(_area_population(db, assessment_id, area_of)))
+    items = survey_db.items(db, s["id"])
+    register = {"changed": _register_changed(db, assessment_id, s, facts["size"]), "size": facts["size"],
+                "population": _area_population(db, assessment_id, area_of)}
+
+    def compute() -> survey.SurveyResults:
+        # The calls read no register row: kept through a register edit (core.derived.by_other).
+        calls = derived.by_other(db, assessment_id, ("survey_calls", s["id"]),
+                                 lambda: survey_db.calls_by_item(db, s["id"]))
+        return survey.compute_results(s, items, calls, register_changed=register["changed"],
+                                      register_size=register["size"], area_of=area_of,
+                                      area_population=dict(register["population"]))
+    # The results are made once per change of the survey's rows (the sample, its items and calls: the
+    # `other` mark) and of what they read of the register: the sampled persons' rows and the figures
+    # above. A register edit elsewhere, once 名册已变 shows, leaves them as they were.
+    return derived.by_other_and_value(db, assessment_id, ("survey_results", s["id"]), (items, register, area_of),
+                                      compute)
 
 
 def evidence(db, assessment_id: int) -> survey.SurveyResults | None:

@@ -85,11 +85,21 @@ def register_hash_of(rows) -> str:
 
 class RegisterHash:
     """register_hash_of kept as rows come and go: the same hex digest, without sorting and encoding the
-    whole register again after each edit (rows: tuples of the identifying fields, as register_hash_of)."""
+    whole register again after each edit (rows: tuples of the identifying fields, as register_hash_of).
+
+    `matches(digest)` — is the register the one a sample was drawn from? — mostly needs no digest at
+    all: a fingerprint of the rows (the sum of each row's BLAKE2b, so one edit moves it in constant
+    time) is kept, with the digests already computed by fingerprint; a register whose fingerprint
+    differs from the one known to give `digest` is another register."""
+
+    MEMO = 32
 
     def __init__(self) -> None:
         self._ids: list[tuple] = []        # sorted, as register_hash_of sorts them
-        self._json: list[str] = []         # each one's JSON text, in the same order
+        self._json: list[bytes] = []       # each one's JSON text (UTF-8), in the same order
+        self._fp: int | None = None        # fingerprint, once asked for
+        self._hex_of: dict[int, str] = {}  # fingerprint -> digest, and back
+        self._fp_of: dict[str, int] = {}
 
     @staticmethod
     def _identity(r) -> tuple:
@@ -97,29 +107,65 @@ class RegisterHash:
                 str(r[3] or "").strip(), str(r[4] or "").strip())
 
     @staticmethod
-    def _encoded(ident: tuple) -> str:
+    def _encoded(ident: tuple) -> bytes:
         # json.dumps(list, ensure_ascii=False, separators=(",", ":")) of one row, as register_hash_of writes it.
-        return "[" + ",".join(map(_json_string, ident)) + "]"
+        return ("[" + ",".join(map(_json_string, ident)) + "]").encode("utf-8")
+
+    @staticmethod
+    def _row_print(encoded: bytes) -> int:
+        return int.from_bytes(hashlib.blake2b(encoded, digest_size=16).digest(), "little")
 
     def load(self, rows) -> None:
         self._ids = sorted(map(self._identity, rows))
         self._json = [self._encoded(i) for i in self._ids]
+        self._fp = None
 
     def add(self, row) -> None:
         ident = self._identity(row)
         at = bisect.bisect_right(self._ids, ident)
+        encoded = self._encoded(ident)
         self._ids.insert(at, ident)
-        self._json.insert(at, self._encoded(ident))
+        self._json.insert(at, encoded)
+        if self._fp is not None:
+            self._fp = (self._fp + self._row_print(encoded)) % (1 << 128)
 
     def remove(self, row) -> None:
         ident = self._identity(row)
         at = bisect.bisect_left(self._ids, ident)
         if at == len(self._ids) or self._ids[at] != ident:
             raise KeyError("a row never added")
+        if self._fp is not None:
+            self._fp = (self._fp - self._row_print(self._json[at])) % (1 << 128)
         del self._ids[at], self._json[at]
 
+    def _fingerprint(self) -> int:
+        if self._fp is None:
+            self._fp = sum(map(self._row_print, self._json)) % (1 << 128)
+        return self._fp
+
     def hexdigest(self) -> str:
-        return hashlib.sha256(("[" + ",".join(self._json) + "]").encode("utf-8")).hexdigest()
+        fp = self._fingerprint()
+        digest = self._hex_of.get(fp)
+        if digest is None:
+            digest = hashlib.sha256(b"[" + b",".join(self._json) + b"]").hexdigest()
+            if len(self._hex_of) >= self.MEMO:
+                self._hex_of.clear()
+                self._fp_of.clear()
+            self._hex_of[fp], self._fp_of[digest] = digest, fp
+        return digest
+
+    def matches(self, digest: str | None) -> bool:
+        """Is hexdigest() == `digest`? Computed only when neither this register's fingerprint nor
+        `digest`'s is known yet."""
+        if not digest:
+            return False
+        fp = self._fingerprint()
+        known = self._hex_of.get(fp)
+        if known is not None:
+            return known == digest
+        if digest in self._fp_of:                 # the register that gave `digest` had another fingerprint
+            return False
+        return self.hexdigest() == digest
 
 
 def short_hash(h: str | None) -> str:
@@ -633,12 +679,13 @@ def masked_person(client: dict) -> dict:
             "community": client.get("community", "")}
 
 
-def _start_results(sample: dict, items: list[dict], current_hash: str | None, register_size: int | None
-                   ) -> SurveyResults:
+def _start_results(sample: dict, items: list[dict], current_hash: str | None, register_size: int | None,
+                   register_changed: bool | None = None) -> SurveyResults:
     """The results before any item is counted: the sample's design and empty tallies."""
+    if register_changed is None:
+        register_changed = current_hash is not None and current_hash != sample["register_hash"]
     res = SurveyResults(seed=sample["seed"], register_hash=sample["register_hash"],
-                        reserve_size=sum(1 for i in items if i["reserve"]),
-                        register_changed=current_hash is not None and current_hash != sample["register_hash"])
+                        reserve_size=sum(1 for i in items if i["reserve"]), register_changed=register_changed)
     res.population = sample.get("register_persons") or register_size
     res.design = sample.get("design") or ""
     alloc = sample.get("allocation") or {}
@@ -738,22 +785,23 @@ def _by_area(res: SurveyResults, per_area: dict[str, dict], area_of: dict[str, s
 
 def compute_results(sample: dict | None, items: list[dict], calls_by_item: dict[int, list[dict]],
                     current_hash: str | None = None, register_size: int | None = None,
-                    area_of: dict[str, str] | None = None, area_population: dict[str, int] | None = None
-                    ) -> SurveyResults:
+                    area_of: dict[str, str] | None = None, area_population: dict[str, int] | None = None,
+                    register_changed: bool | None = None) -> SurveyResults:
     """Results from the active sample, its items (with client fields) and their calls.
 
     `items`: dicts with id, reserve, caller_id, name, phone, community.
     `calls_by_item`: item id -> call dicts (outcome, respondent, knows_worker,
     awareness dict, satisfaction dict, overall).
     Counted: every main item, and reserve items once assigned or called.
-    `current_hash` / `register_size`: the register as it is now (register_changed, everyone).
+    `current_hash` / `register_size`: the register as it is now (register_changed, everyone);
+    `register_changed`, when given, says it instead of `current_hash`.
     The intervals use the register size the sample was drawn from (sample["register_persons"],
     else `register_size`) for the finite-population correction. `area_of` (community -> 片区) and
     `area_population` (片区 -> persons in the register) give the per-片区 satisfaction.
     """
     if sample is None:
         return SurveyResults()
-    res = _start_results(sample, items, current_hash, register_size)
+    res = _start_results(sample, items, current_hash, register_size, register_changed)
     per_area: dict[str, dict] = {}
     main = sum(1 for i in items if not i["reserve"])
     for it in items:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from db import sync as sync_db
 from core import store, tls
-from core.errors import DataError
+from core.errors import DataError, InvalidValue
 from core.sync import bundle, envelope, merge, pack, pull
 
 DEFAULT_SYNC_PORT = 8502
@@ -44,6 +44,36 @@ def lead_urls(port: int) -> list[str]:
     """https://<address>:<port> for each LAN address of this laptop (loopback when it has none)."""
     lan = [a for a in tls.local_addresses() if a not in ("127.0.0.1", "::1")]
     return [f"https://{'[' + a + ']' if ':' in a else a}:{port}" for a in (lan or ["127.0.0.1"])]
+
+
+def parse_lead_address(text: str) -> str:
+    """One sync address of the lead's laptop as typed ("192.168.1.20:8502", "https://[fe80::1]:8502"),
+    as https://HOST:PORT; InvalidValue (Chinese, naming the field) otherwise."""
+    t = (text or "").strip()
+    if "://" not in t:
+        t = "https://" + t
+    hint = "应形如 https://192.168.1.20:8502（组长“团队同步”页显示的本机同步地址）"
+    try:
+        u = urlsplit(t)
+        port = u.port
+    except ValueError:
+        u, port = None, None
+    if not text or not text.strip() or u is None or u.scheme != "https" or not u.hostname or port is None \
+            or not port or u.path not in ("", "/") or u.query or u.fragment or any(c.isspace() for c in t):
+        raise InvalidValue(f"组长地址“{(text or '').strip()[:60]}”无效：{hint}")
+    host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
+    return f"https://{host}:{port}"
+
+
+def set_lead_address(db, assessment_id: int, texts) -> list[str]:
+    """Where this laptop meets the lead's from now on (one address or several, e.g. after the lead's
+    laptop moved to another network): checked, then kept; returns them."""
+    items = [texts] if isinstance(texts, str) else list(texts)
+    items = [t for part in items for t in str(part).replace("，", ",").replace("、", ",").split(",") if t.strip()] \
+        or [""]
+    urls = list(dict.fromkeys(parse_lead_address(t) for t in items))
+    sync_db.set_lead_urls(db, assessment_id, urls)
+    return urls
 
 
 def lead_id_of(db, assessment_id: int) -> int:
@@ -131,7 +161,18 @@ class Unreachable(DataError):
     """The lead's laptop could not be met (or refused the bundle)."""
 
 
-def _post(url: str, data: bytes, pinned: str, timeout: float) -> bytes:
+def _pinned(peer: dict, cert_der: bytes) -> bool:
+    """Is the certificate the lead's laptop presented the one its pack pinned? Its public key when the
+    pack carried it (a certificate made again for a new network keeps the key), else the certificate.
+    Nothing pinned (a laptop made without a fingerprint): any."""
+    if peer.get("key_pin"):
+        return _norm(peer["key_pin"]) == _norm(tls.spki_pin(cert_der))
+    if peer.get("fingerprint"):
+        return _norm(peer["fingerprint"]) == hashlib.sha256(cert_der).hexdigest().upper()
+    return True
+
+
+def _post(url: str, data: bytes, peer: dict, timeout: float) -> bytes:
     u = urlsplit(url)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -139,8 +180,7 @@ def _post(url: str, data: bytes, pinned: str, timeout: float) -> bytes:
     conn = http.client.HTTPSConnection(u.hostname, u.port or 443, timeout=timeout, context=ctx)
     try:
         conn.connect()
-        got = hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest().upper()
-        if pinned and _norm(pinned) != got:
+        if not _pinned(peer, conn.sock.getpeercert(binary_form=True)):
             raise Unreachable(f"{url} 的证书指纹与任务包中的不符（可能不是组长的笔记本），未发送任何数据")
         conn.request("POST", u.path.rstrip("/") + PATH if u.path not in ("", "/") else PATH, body=data,
                      headers={"Content-Type": "application/json"})
@@ -164,7 +204,7 @@ def exchange(db, assessment_id: int, timeout: float = 15) -> dict:
     errors = []
     for url in json.loads(p["lead_urls"] or "[]"):
         try:
-            reply = _post(url, data, p["fingerprint"], timeout)
+            reply = _post(url, data, p, timeout)
         except (OSError, http.client.HTTPException, Unreachable) as e:
             errors.append(f"{url}：{e}")
             continue
@@ -232,7 +272,15 @@ def run_service(db_path: str, host: str, port: int, cert=None, key=None, parent:
     sys.exit(0)
 
 
+def lead_identity(db_path, sync_port: int) -> dict:
+    """{urls, key_pin}: where the members' laptops meet this (the lead's) laptop on its current network,
+    and the key they check — what the lead tells a member after moving to another network."""
+    cert, _, _ = tls.ensure_certificate(db_path)
+    return {"urls": lead_urls(sync_port), "key_pin": tls.key_pin(cert)}
+
+
 def pack_for(db, db_path, assessment_id: int, lead_id: int, member_name: str, sync_port: int) -> bytes:
     """The member's pack as the lead's page exports it: this laptop's sync addresses and certificate."""
     cert, _, _ = tls.ensure_certificate(db_path)
-    return pack.make_pack(db, assessment_id, lead_id, member_name, lead_urls(sync_port), tls.fingerprint(cert))
+    return pack.make_pack(db, assessment_id, lead_id, member_name, lead_urls(sync_port), tls.fingerprint(cert),
+                          tls.key_pin(cert))

@@ -80,8 +80,10 @@ def _blobs_in(tables: dict) -> dict:
 
 
 def make_pack(db, assessment_id: int, lead_id: int, member_name: str, lead_urls: list[str],
-              fingerprint: str) -> bytes:
-    """The member's pack (signed); records the member's new secret in the lead's database."""
+              fingerprint: str, key_pin: str = "") -> bytes:
+    """The member's pack (signed); records the member's new secret in the lead's database.
+    `fingerprint`: the lead's certificate's SHA-256; `key_pin`: its public key's (core.tls.key_pin),
+    which the laptop pins so that the lead's certificate made again on another network still passes."""
     member = next((m for m in team.active_members(db, assessment_id) if m["name"] == member_name), None)
     if member is None:
         names = "、".join(m["name"] for m in team.active_members(db, assessment_id))
@@ -97,7 +99,8 @@ def make_pack(db, assessment_id: int, lead_id: int, member_name: str, lead_urls:
     body = {"pack_id": pack_id, "created_at": _dt.datetime.now().isoformat(timespec="seconds"),
             "assessment_id": assessment_id, "assessment_uid": a["uid"], "title": team.assessment_title(db, assessment_id),
             "member": {"id": member["id"], "name": member["name"], "role": member["role"]}, "secret": secret,
-            "lead": {"urls": list(lead_urls), "fingerprint": fingerprint}, "tables": _blobs_out(tables)}
+            "lead": {"urls": list(lead_urls), "fingerprint": fingerprint, "key_pin": key_pin},
+            "tables": _blobs_out(tables)}
     return envelope.dumps("pack", body, secret)
 
 
@@ -140,6 +143,7 @@ def join(db_path: str, data: bytes, lead_url: str | None = None) -> int:
         urls = [lead_url] if lead_url else list(body["lead"].get("urls") or [])
         peer = {"assessment_id": aid, "member_id": body["member"]["id"], "secret": body["secret"],
                 "lead_urls": json.dumps(urls), "fingerprint": body["lead"].get("fingerprint") or "",
+                "key_pin": body["lead"].get("key_pin") or "",
                 "pack_id": body["pack_id"], "joined_at": _dt.datetime.now().isoformat(timespec="seconds")}
         sync_db.create_copy(db, {t: tables[t] for t in PACK_TABLES}, peer, _base_of)
     except BaseException:
