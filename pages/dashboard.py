@@ -91,7 +91,7 @@ def render(dash: dashboard.Dashboard) -> None:
         st.caption("标注“预计”的评估方尚未录入分数或评分尚未完成，按第三方目前得分率预计。")
 
     st.subheader("四方得分")
-    # Small tables as they are (Markdown tables, no data grid each: issue 27); the experts' progress bars stay a grid.
+    # Small tables as they are (Markdown tables, no data grid each: issue 27).
     ui.static_table([{
         "评估方": p.name, "权重": dashboard.fmt_number(p.weight), "得分": p.score_text,
         "折算分": dashboard.fmt_number(p.weighted) if p.weighted is not None else "—", "状态": p.status_text,
