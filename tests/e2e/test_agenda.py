@@ -39,7 +39,7 @@ def test_the_lead_renames_a_stage_in_the_agenda_grid_and_it_is_saved_on_change(s
     editor.fill("听取社工站介绍")
     page.keyboard.press("Enter")
     expect(page.get_by_text("议程已保存").first).to_be_visible()
-    expect(ui.main(page).locator("td", has_text="听取社工站介绍")).to_be_visible()   # the stage's row of the agenda table
+    expect(ui.main(page).get_by_test_id("stMarkdownContainer").locator("td", has_text="听取社工站介绍")).to_be_visible()   # the stage's row of the agenda table
     db = connect(server.db_path)
     try:
         rows = dayplan.agenda(db, aid)
