@@ -459,6 +459,17 @@ def share_bar(share: float | None, width: int = 10, text: str | None = None) -> 
     return "▰" * full + "▱" * (width - full) + " " + (fmt_share(share) if text is None else text)
 
 
+def remembered_expander(label: str, key: str, **kwargs):
+    """An expander whose content is drawn only while it is open (opening it reruns the page) and which opens as
+    the user last left it in this session, after a visit to another page too: charts a user asked for stay
+    on their page, while a page nobody opened them on is not slowed by them (issue 27). Use `.open`."""
+    keep = "_keep_open_" + key
+
+    def remember() -> None:
+        st.session_state[keep] = bool(st.session_state.get(key))
+    return st.expander(esc(label), expanded=bool(st.session_state.get(keep)), key=key, on_change=remember, **kwargs)
+
+
 def page_links(pages: list[str | None], verb: str) -> None:
     """One row of links, one per distinct page of `pages` (keys of PAGES, in order; None and unknown ones left
     out), each labelled "<verb>：<page title>" — for a list whose rows name their page, in place of a link per row."""

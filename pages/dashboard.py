@@ -65,7 +65,7 @@ def satisfaction_table(dash: dashboard.Dashboard) -> None:
 def charts(dash: dashboard.Dashboard) -> None:
     """The three plotly charts, drawn only while their expander is open (opening it reruns): a chart costs the
     browser far more than the table that gives its figures (issue 27)."""
-    box = st.expander("图表（各部分得分、协议指标完成率、满意度分项）", key="dash_charts", on_change="rerun")
+    box = ui.remembered_expander("图表（各部分得分、协议指标完成率、满意度分项）", key="dash_charts")
     if not box.open:
         return
     with box:

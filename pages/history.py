@@ -37,7 +37,7 @@ if any(r["projected"] for r in rows):
 # The trend charts draw the table's figures (final score, sections, satisfaction, completion) term by term; they are
 # drawn only while their expander is open (opening it reruns the page): four charts cost the browser more than the
 # rest of the page, at every switch to it (issue 27).
-box = st.expander("趋势图（最终得分、各部分得分、满意度、协议指标完成率）", key="history_charts", on_change="rerun")
+box = ui.remembered_expander("趋势图（最终得分、各部分得分、满意度、协议指标完成率）", key="history_charts")
 if box.open:
     with box:
         charts = overview.history_charts(rows)

@@ -44,7 +44,7 @@ st.download_button("下载总览 Excel（不含个人信息）", file_name="评�
 st.subheader("分布")
 # The four charts are drawn only while their expander is open (opening it reruns the page): they cost the browser
 # more than the rest of the page, at every switch to it (issue 27).
-box = st.expander("分布图表（最终得分、等级、各部分得分、满意度）", key="ov_charts", on_change="rerun")
+box = ui.remembered_expander("分布图表（最终得分、等级、各部分得分、满意度）", key="ov_charts")
 if box.open:
     with box:
         charts = overview.overview_charts(ov)

@@ -55,6 +55,11 @@ def test_lead_sees_the_stations_history_and_the_agency_overview(server, new_page
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(4)
     expect(main.get_by_test_id("stPlotlyChart").first).to_be_visible()
     expect(main.get_by_test_id("stMetric").filter(has_text="评估次数")).to_contain_text("/")
+    ui.go(page, "历次评估")                                               # charts asked for stay on their page
+    expect(ui.main(page).get_by_test_id("stPlotlyChart")).to_have_count(4)
+    ui.go(page, "机构总览")
+    main = ui.main(page)
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(4)
     ui.add_choice(page, "ov_district", "黄埔区")
     ui.wait_idle(page)
     expect(main.get_by_test_id("stMetric").filter(has_text="评估次数")).to_contain_text("1/")
