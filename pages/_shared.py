@@ -449,6 +449,21 @@ def markdown_table(rows: list[dict]) -> str:
                      for n, row in enumerate(grid))
 
 
+def markdown_lines(texts, heading: str = "") -> str:
+    """Texts shown as they are in one Markdown element, under a bold `heading` if given: each escaped (`esc`),
+    its own line breaks kept, a blank line between texts — in place of an st.text per text (issue 27: an
+    element each)."""
+    parts = [f"**{esc(heading)}**"] if heading else []
+    parts += ["  \n".join(esc(line) for line in (str(t).splitlines() or [""])) for t in texts]
+    return "\n\n".join(parts)
+
+
+def markdown_tables(blocks) -> str:
+    """Several `markdown_table`s in one Markdown element, each under its bold title and a note:
+    blocks = [(title, note, rows)] (every title, note and cell through `esc`)."""
+    return "\n\n".join(f"**{esc(title)}**　{esc(note)}\n\n" + markdown_table(rows) for title, note, rows in blocks)
+
+
 def share_bar(share: float | None, width: int = 10, text: str | None = None) -> str:
     """A share (0–1) as a text bar and its percentage (▰▰▰▱▱… 30%; `text` in place of the percentage; a share
     over 1 fills the bar), for a Markdown table: a progress bar or a chart per row would be a page element of

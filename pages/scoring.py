@@ -76,21 +76,25 @@ def revision_step() -> None:
         return
     st.caption("以下指标各专家评分不一致。如需修改自己的评分，请打开“复核我的评分”，选择原因并说明；"
                "提交时的评分（初评）与复核后的评分都会保留。")
+    blocks: list = []     # disagreements drawn as one element up to the next one with a toggle (issue 27)
     for d in rows:
         where = f" · {areas[d['area_code']]['name']}" if d["area_code"] in areas else ""
         rk = f"rv_{d['indicator_code']}_{d['area_code']}"
-        # The heading and a static table (a few rows, nothing to sort) in one element, no box around it: a data
-        # grid per disagreement, then an element per part, made this page slow to open (issue 27).
-        st.markdown(f"**{ui.esc(d['indicator_code'])} {ui.esc(d['indicator_name'])}{ui.esc(where)}**　"
-                    f"满分 {fmt_number(d['points'])} 分\n\n" + ui.markdown_table([{
-                        "专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
-                        "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
-                        "评分备注": r["score_note"]} for r in d["rows"]]))
+        # The heading and a static table (a few rows, nothing to sort), no box around it: a data grid per
+        # disagreement, then an element per part, made this page slow to open (issue 27).
+        blocks.append((f"{d['indicator_code']} {d['indicator_name']}{where}", f"满分 {fmt_number(d['points'])} 分", [{
+            "专家": r["member_name"] + ("（我）" if r["own"] else ""), "初评（提交时）": r["first"],
+            "复核后": r["final"] if r["revised_at"] else "", "复核原因": r["reason"], "说明": r["note"],
+            "评分备注": r["score_note"]} for r in d["rows"]]))
         own = next((r for r in d["rows"] if r["own"]), None)
         if own is None or locked:
             continue
+        st.markdown(ui.markdown_tables(blocks))
+        blocks = []
         if st.toggle("复核我的评分", key=f"{rk}_open"):
             revision_form(d, rk)
+    if blocks:
+        st.markdown(ui.markdown_tables(blocks))
 
 
 def revision_form(d: dict, rk: str) -> None:
@@ -298,25 +302,40 @@ fk = "fd_" + sec.code + "_" + area_key
 evidence_of = attachments.evidence_of_findings(db, aid, [f["id"] for f in all_f])   # incl. their records' ones
 
 
+def has_evidence_panel(f: dict) -> bool:
+    """Does the finding show an evidence expander (its photos, or the means to attach them)?"""
+    return bool(evidence_of.get(f["id"])) or (not readonly and (f["own"] or who["role"] == "lead"))
+
+
 def finding_evidence(f: dict) -> None:
     """The finding's photos and scans: its author (and the lead) attach and mark them; others see them."""
     items = evidence_of.get(f["id"], [])
     own_items = [a for a in items if a["owner_kind"] == "finding"]
     from_records = [a for a in items if a["owner_kind"] != "finding"]
     editable = not readonly and (f["own"] or who["role"] == "lead")
-    if not items and not editable:
+    if not has_evidence_panel(f):
         return
     with st.expander(f"证据附件（{len(items)}）", expanded=bool(items)):
         if from_records:
             st.caption("来自现场记录 / 访谈记录的证据：")
             _evidence.thumbnails(from_records, f"{fk}_evr_{f['id']}", db, aid, mid)
         _evidence.panel(db, aid, mid, "finding", f["id"], f"{fk}_ev_{f['id']}", editable, own_items)
-for kind, kind_label in FINDING_KINDS.items():
-    st.markdown(f"**{ui.esc(kind_label)}**")
-    for f in [f for f in all_f if f["kind"] == kind]:
-        if f["own"] and readonly:    # submitted or locked: the text as it is (a disabled box and button cost
-            st.text(f"{f['member_name']}（我）：{f['text']}")    # five elements each, issue 27)
-        elif f["own"]:
+
+
+def findings_of_kind(kind_label: str, items: list[dict]) -> None:
+    """The findings of one kind. Those shown as text (others', and one's own once submitted or locked) go
+    into one element with the heading, up to the next one that needs elements of its own (an edit box, an
+    evidence expander): an element per finding made this page slow to open (issue 27)."""
+    heading, shown = kind_label, []
+
+    def flush() -> None:
+        nonlocal heading, shown
+        if heading or shown:
+            st.markdown(ui.markdown_lines(shown, heading=heading))
+        heading, shown = "", []
+    for f in items:
+        if f["own"] and not readonly:
+            flush()
             c1, c2 = st.columns([10, 1])
             c1.text_area(f"意见 #{f['id']}", value=f["text"], key=f"{fk}_text_{f['id']}", label_visibility="collapsed",
                          disabled=readonly,
@@ -325,8 +344,15 @@ for kind, kind_label in FINDING_KINDS.items():
             c2.button("删除", key=f"{fk}_del_{f['id']}", disabled=readonly,
                       on_click=lambda fid=f["id"]: ui.saver(fk + "_err", scoresheet.delete_finding, db, aid, mid, fid))
         else:
-            st.text(f"{f['member_name']}：{f['shown']}")
-        finding_evidence(f)
+            shown.append(f"{f['member_name']}（我）：{f['text']}" if f["own"] else f"{f['member_name']}：{f['shown']}")
+        if has_evidence_panel(f):
+            flush()
+            finding_evidence(f)
+    flush()
+
+
+for kind, kind_label in FINDING_KINDS.items():
+    findings_of_kind(kind_label, [f for f in all_f if f["kind"] == kind])
 
 def add_new_finding():
     """Save the typed finding as soon as the text box loses focus (or 添加意见 is clicked)."""

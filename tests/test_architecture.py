@@ -122,7 +122,9 @@ MARKDOWN_CALLS = {
 # Expressions that cannot carry user text: the escape helper, numbers, lengths, formatted figures.
 SAFE_CALLS = {"esc", "len", "int", "float", "round", "sum", "fmt_number", "fmt_percent", "fmt_rate",
               "num", "strftime", "count",
-              "markdown_table"}   # ui.markdown_table: every header and cell through esc (ui.static_table's Markdown)
+              "markdown_table",   # ui.markdown_table: every header and cell through esc (ui.static_table's Markdown)
+              "markdown_lines",   # ui.markdown_lines: every text through esc
+              "markdown_tables"}  # ui.markdown_tables: titles, notes and cells through esc
 
 
 def _safe(node: ast.AST) -> bool:

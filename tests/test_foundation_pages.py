@@ -126,7 +126,8 @@ def test_findings_are_saved_and_only_the_author_edits_them(created):
     A.set_assignments(db, aid, lead, lead, ["A"])
     lt = app_test("pages/scoring.py", auth={"assessment_id": aid, "member_id": lead})
     lt.run()
-    assert any("林专家：<b>劳动合同</b>工作地点表述模糊" == t.value for t in lt.text)
+    shown = [md.value for md in lt.markdown if "林专家" in md.value]
+    assert len(shown) == 1 and "林专家：\\<b\\>劳动合同\\</b\\>工作地点表述模糊" in shown[0]   # escaped: shown as typed
     assert not [t for t in lt.text_area if t.key.startswith("fd_A__text_")]
 
 

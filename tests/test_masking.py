@@ -272,7 +272,8 @@ def _page_text(at) -> str:
             for attr in ("value", "label", "body"):
                 v = getattr(el, attr, None)
                 if v is not None:
-                    parts.append(v.to_csv() if hasattr(v, "to_csv") else str(v))
+                    # Markdown's escapes (ui.esc) are not shown: read 138\*\*\*\*1234 as the browser shows it
+                    parts.append(v.to_csv() if hasattr(v, "to_csv") else re.sub(r"\\([^\w\s])", r"\1", str(v)))
     parts += [df.value.to_csv() for df in at.dataframe]
     return "\n".join(parts)
 
