@@ -83,7 +83,8 @@ def _pack_section() -> None:
     name = st.selectbox("成员", names, key="sync_pack_member")
     port = int(st.get_option("server.port") or 8501) + 1
     here = net.lead_identity(ui.db_path(), port)
-    st.caption("本机同步地址：" + ui.esc("、".join(here["urls"])) + "；本机密钥指纹（SHA-256）：" + ui.esc(here["key_pin"])
+    st.caption("本机同步地址：" + ui.esc("、".join(here["urls"])) + "；本机密钥指纹（SHA-256）："
+               + ui.esc(here["key_pin"] or "尚未生成（启动 serve 或导出第一个任务包时生成）")
                + "。换了网络后把新地址告诉成员，由其在自己的“团队同步”页填写，已发的任务包仍然有效。")
     st.download_button(f"导出{name}的任务包", key="sync_pack_download", on_click="ignore", mime="application/json",
                        data=lambda: net.pack_for(ui.get_db(), ui.db_path(), aid, mid, name, port),

@@ -274,9 +274,15 @@ def run_service(db_path: str, host: str, port: int, cert=None, key=None, parent:
 
 def lead_identity(db_path, sync_port: int) -> dict:
     """{urls, key_pin}: where the members' laptops meet this (the lead's) laptop on its current network,
-    and the key they check — what the lead tells a member after moving to another network."""
-    cert, _, _ = tls.ensure_certificate(db_path)
-    return {"urls": lead_urls(sync_port), "key_pin": tls.key_pin(cert)}
+    and the key they check — what the lead tells a member after moving to another network. Reads the
+    certificate beside the database without making one (key_pin '' when there is none yet: `serve` or the
+    first pack makes it)."""
+    cert, _ = tls.paths(db_path)
+    try:
+        pin = tls.key_pin(cert)
+    except (OSError, ValueError):
+        pin = ""
+    return {"urls": lead_urls(sync_port), "key_pin": pin}
 
 
 def pack_for(db, db_path, assessment_id: int, lead_id: int, member_name: str, sync_port: int) -> bytes:
