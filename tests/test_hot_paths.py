@@ -409,3 +409,33 @@ def test_a_dashboard_refresh_after_a_register_edit_does_not_compile_the_name_pat
     scrub = scrubber(db, aid)
     assert scrub("回访周立新，电话13800000002") == "回访周*新，电话138****0002"
     assert scrub._re is None
+
+
+def test_a_database_of_before_migration_022_upgrades_and_its_marks_follow(tmp_path, monkeypatch):
+    """A laptop's file made before the `other` mark: migration 022 rewrites its change-mark triggers (none is
+    left without `other`, none added beside them) and the marks then behave as on a new file."""
+    from core.demo.make import create_demo
+    from db import migrations
+
+    full = list(migrations.MIGRATIONS)
+    before_022 = [m for m in full if m[0] < "022"]
+    db = connect(str(tmp_path / "old.db"))
+    try:
+        monkeypatch.setattr(migrations, "MIGRATIONS", before_022)
+        migrations.migrate(db)
+        aid = create_demo(db)
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        monkeypatch.setattr(migrations, "MIGRATIONS", full)
+        assert [n for n, _ in full if n not in {n for n, _ in before_022}] == migrations.migrate(db)
+        after = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+        assert names <= set(after)
+        assert all("other = excluded.other" in after[n] for n in names
+                   if "_version_" in n and not n.startswith(("clients_", "audit_log_", "sync_")))
+        other = versions.mark(db, aid, "other")
+        db.execute("UPDATE clients SET phone = '13900000000' WHERE id = (SELECT MIN(id) FROM clients"
+                   " WHERE assessment_id = ?)", [aid])
+        assert versions.mark(db, aid, "other") == other
+        db.execute("UPDATE scores SET note = '复核' WHERE id = (SELECT MIN(id) FROM scores WHERE assessment_id = ?)", [aid])
+        assert versions.mark(db, aid, "other") != other
+    finally:
+        db.conn.close()
