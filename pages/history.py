@@ -31,6 +31,8 @@ if not rows:
 header, body = overview.history_table(rows)
 st.subheader(f"历次评估（{len(rows)} 次）")
 ui.table(pd.DataFrame(body, columns=header), hide_index=True, placeholder="", key="history_table")
+for note in overview.history_notes(rows):
+    st.caption(ui.esc(note))
 if any(r["projected"] for r in rows):
     st.caption("评分尚未完成或其他评估方尚未录入分数的评估，最终得分为预计结果。")
 

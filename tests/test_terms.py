@@ -166,6 +166,32 @@ def test_a_mo_qi_is_still_judged_against_the_annual_target(tmp_path):
     assert "5 项协议指标的完成率低于 100%" in _completion_texts(d, "concern")
 
 
+
+def test_the_station_history_compares_a_midterm_on_its_own_terms_as_its_report_did(tmp_path):
+    """历次评估 (and the agency overview): a 中期 at half the contract with half the year done is on schedule
+    there too — its rates are of what was due by its statistics date, the same as its report's — and the
+    table says so; a 末期 of the same figures stays at half its annual targets."""
+    from core.agency import overview, stations
+
+    db, aid, lead, _ = _station(tmp_path)
+    _indicators(db, aid, lead, 0.5)
+    mo_qi, mo_lead = A.create_assessment(db, A.get_assessment(db, aid)["station_id"], FW, "组长丙", "975310",
+                                         **{**MIDTERM, "kind": "末期", "visit_date": "2026-07-08",
+                                            "stats_end": "2026-06-30"})
+    _indicators(db, mo_qi, mo_lead, 0.5)
+    report_rates = {r["name"]: r["rate"] for r in gather(db, aid).indicators}
+    rows = overview.station_history(db, stations.station_of_assessment(db, aid))
+    mid, end = (next(r for r in rows if r["kind"] == k) for k in ("中期", "末期"))
+    assert {c["name"]: c["rate"] for c in mid["completion"]} == {n: float(v) for n, v in report_rates.items()}
+    assert mid["completion_summary"]["min_rate"] >= 99 > 51 >= end["completion_summary"]["min_rate"]
+    assert all(c["rate"] <= 51 for c in end["completion"]) and end["completion_summary"]["below"] == 5
+    phone = next(c for c in mid["completion"] if c["name"] == "电话访问")
+    assert phone["due_basis"] == "prorated" and phone["due_target"] == 1008.22
+    notes = overview.history_notes(rows)
+    assert len(notes) == 1 and "2025—2026 年度中期的协议指标完成率为占中期应完成量的比例" in notes[0]
+    header, body = overview.history_table(rows)
+    assert [row[header.index("电话访问完成率")] for row in body] == ["99.18%", "50%"]
+
 # ---------- projected total and N/A stated ----------
 
 def _score_all(db, aid, expert, na_sections=()):

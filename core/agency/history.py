@@ -17,7 +17,7 @@ from statistics import mean
 from core.numbers import D, fmt_interval, fmt_pct, round_float
 
 # Bump when a summary's content changes: cached summaries of an older version are recomputed.
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4           # 4: a 中期's completion against what was due by its statistics date
 
 _SPACES = re.compile(r"[\s\u3000]+")
 
@@ -158,7 +158,9 @@ def summarize(*, assessment: dict, station: dict, framework, result, indicators:
         "section_names": {s.code: s.name for s in framework.sections},
         "completion": [{"name": r["name"], "unit": r.get("unit", ""), "target": _num(D(r["target"])) if r.get("target") not in (None, "") else None,
                         "actual": _num(D(r["actual"])) if r.get("actual") not in (None, "") else None,
-                        "rate": _num(r.get("rate"))} for r in indicators],
+                        "rate": _num(r.get("rate")), "due_basis": r.get("due_basis") or "",
+                        "due_target": _num(D(r["due_target"])) if r.get("due_target") not in (None, "") else None}
+                       for r in indicators],
         "completion_summary": {"indicators": len(indicators), "with_rate": len(rates), "below": len(below),
                                "below_names": below,
                                "min_rate": _num(min((r["rate"] for r in rates), default=None))},

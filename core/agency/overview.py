@@ -29,7 +29,6 @@ from core.scoring import scoresheet
 from core.station import data as station_data
 from core.agency import stations
 from core.assessment import team
-from core.station.indicators import indicator_rows
 from core.station.staffing import staffing_figures
 from core.survey.rules import wilson_interval
 from core.masking import mask_name
@@ -63,7 +62,7 @@ def compute_summary(db, assessment_id: int) -> tuple[dict, dict]:
     st = team.get_station(db, a["station_id"])
     fw = team.framework_of(db, assessment_id)
     result = scoresheet.result(db, assessment_id)
-    inds = indicator_rows(station_data.list_indicators(db, assessment_id))
+    inds = station_data.indicator_view(db, assessment_id)     # a 中期 against what was due by its statistics date
     raw_staff = station_data.get_staffing(db, assessment_id)
     staff = staffing_figures(raw_staff) if raw_staff else None
     survey = calls.survey_results(db, assessment_id)
@@ -224,6 +223,18 @@ def history_table(rows: list[dict]) -> tuple[list[str], list[list]]:
                                                            "attendance_rate", "training_rate")]
                     + [history.interval_label(r["satisfaction"])])
     return header, body
+
+
+def history_notes(rows: list[dict]) -> list[str]:
+    """What the history table's completion rates are measured against, when not every term against its whole
+    year: a 中期's rate is of what was due by its statistics date (its mid-term targets, or the annual ones
+    pro-rated by the share of the contract gone), as its report judged it."""
+    mid = [f"{r['period']}{r['kind']}" for r in rows
+           if any(c.get("due_basis") in ("mid", "prorated") for c in r["completion"])]
+    if not mid:
+        return []
+    return [f"{'、'.join(mid)}的协议指标完成率为占中期应完成量的比例（合同约定的中期指标量，或按合同期已过比例折算），"
+            "与其报告一致；其余为占全年协议量的比例。"]
 
 
 def history_charts(rows: list[dict]) -> dict:
