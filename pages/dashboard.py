@@ -231,7 +231,7 @@ if is_lead:
     st.subheader("专家评分表与退回")
     if st.session_state.get("reopen_flash"):
         st.success(ui.esc(st.session_state.pop("reopen_flash")))
-    box = st.expander("打印专家评分表、退回已提交的评分", key="dash_reopen_open", on_change="rerun")
+    box = ui.remembered_expander("打印专家评分表、退回已提交的评分", key="dash_reopen_open")
     if box.open:
         with box:
             sheets_and_reopen()
@@ -289,7 +289,7 @@ if is_lead:
     st.subheader("组长裁定")
     if st.session_state.get("ovr_flash"):
         st.success(ui.esc(st.session_state.pop("ovr_flash")))
-    box = st.expander("裁定一个指标的分数（分歧项，或勾选后任一指标）", key="dash_override_open", on_change="rerun")
+    box = ui.remembered_expander("裁定一个指标的分数（分歧项，或勾选后任一指标）", key="dash_override_open")
     if box.open:
         with box:
             decision()
