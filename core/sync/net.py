@@ -166,7 +166,10 @@ def _pinned(peer: dict, cert_der: bytes) -> bool:
     pack carried it (a certificate made again for a new network keeps the key), else the certificate.
     Nothing pinned (a laptop made without a fingerprint): any."""
     if peer.get("key_pin"):
-        return _norm(peer["key_pin"]) == _norm(tls.spki_pin(cert_der))
+        try:
+            return _norm(peer["key_pin"]) == _norm(tls.spki_pin(cert_der or b""))
+        except ValueError:          # not a certificate we can read: not the lead's
+            return False
     if peer.get("fingerprint"):
         return _norm(peer["fingerprint"]) == hashlib.sha256(cert_der).hexdigest().upper()
     return True
