@@ -474,15 +474,26 @@ def share_bar(share: float | None, width: int = 10, text: str | None = None) -> 
     return "▰" * full + "▱" * (width - full) + " " + (fmt_share(share) if text is None else text)
 
 
-def remembered_expander(label: str, key: str, **kwargs):
-    """An expander whose content is drawn only while it is open (opening it reruns the page) and which opens as
-    the user last left it in this session, after a visit to another page too: charts a user asked for stay
-    on their page, while a page nobody opened them on is not slowed by them (issue 27). Use `.open`."""
+def on_request(label: str, key: str, draw) -> None:
+    """`draw()` inside an expander, only while it is open (opening it reruns the page); the expander opens as the
+    user last left it in this session, after a visit to another page too: charts or a form a user asked for stay
+    on their page, while a page nobody opened them on is not slowed by them (issue 27)."""
     keep = "_keep_open_" + key
 
     def remember() -> None:
         st.session_state[keep] = bool(st.session_state.get(key))
-    return st.expander(esc(label), expanded=bool(st.session_state.get(keep)), key=key, on_change=remember, **kwargs)
+    box = st.expander(esc(label), expanded=bool(st.session_state.get(keep)), key=key, on_change=remember)
+    if box.open:
+        with box:
+            draw()
+
+
+def chart_grid(charts: dict, key: str) -> None:
+    """Plotly figures ({name: figure}) two to a row, left then right."""
+    left, right = st.columns(2)
+    for n, (name, fig) in enumerate(charts.items()):
+        with (left if n % 2 == 0 else right):
+            st.plotly_chart(fig, key=f"{key}_{name}", config={"displaylogo": False})
 
 
 def page_links(pages: list[str | None], verb: str) -> None:

@@ -65,13 +65,11 @@ def satisfaction_table(dash: dashboard.Dashboard) -> None:
 def charts(dash: dashboard.Dashboard) -> None:
     """The three plotly charts, drawn only while their expander is open (opening it reruns): a chart costs the
     browser far more than the table that gives its figures (issue 27)."""
-    box = ui.remembered_expander("图表（各部分得分、协议指标完成率、满意度分项）", key="dash_charts")
-    if not box.open:
-        return
-    with box:
+    def draw() -> None:
         show_chart(dashboard.section_chart(dash), "dash_chart_sections", "暂无评分。")
         show_chart(dashboard.completion_chart(dash), "dash_chart_completion", "尚未录入协议指标（或目标值缺失）。")
         show_chart(dashboard.satisfaction_chart(dash), "dash_chart_satisfaction", "尚无接通的回访。")
+    ui.on_request("图表（各部分得分、协议指标完成率、满意度分项）", "dash_charts", draw)
 
 
 def render(dash: dashboard.Dashboard) -> None:
@@ -226,15 +224,18 @@ def sheets_and_reopen() -> None:
             st.rerun()
 
 
-if is_lead:
+def lead_part(title: str, flash_key: str, label: str, key: str, draw) -> None:
+    """One of the lead's parts below the live figures: its heading, the message of its last save, and its form
+    drawn on request (ui.on_request)."""
     st.divider()
-    st.subheader("专家评分表与退回")
-    if st.session_state.get("reopen_flash"):
-        st.success(ui.esc(st.session_state.pop("reopen_flash")))
-    box = ui.remembered_expander("打印专家评分表、退回已提交的评分", key="dash_reopen_open")
-    if box.open:
-        with box:
-            sheets_and_reopen()
+    st.subheader(ui.esc(title))
+    if st.session_state.get(flash_key):
+        st.success(ui.esc(st.session_state.pop(flash_key)))
+    ui.on_request(label, key, draw)
+
+
+if is_lead:
+    lead_part("专家评分表与退回", "reopen_flash", "打印专家评分表、退回已提交的评分", "dash_reopen_open", sheets_and_reopen)
 
 # ---------- the lead's decision on a cell (outside the fragment: a normal page run) ----------
 def decision() -> None:
@@ -285,11 +286,4 @@ def decision() -> None:
 
 
 if is_lead:
-    st.divider()
-    st.subheader("组长裁定")
-    if st.session_state.get("ovr_flash"):
-        st.success(ui.esc(st.session_state.pop("ovr_flash")))
-    box = ui.remembered_expander("裁定一个指标的分数（分歧项，或勾选后任一指标）", key="dash_override_open")
-    if box.open:
-        with box:
-            decision()
+    lead_part("组长裁定", "ovr_flash", "裁定一个指标的分数（分歧项，或勾选后任一指标）", "dash_override_open", decision)

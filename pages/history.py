@@ -39,11 +39,5 @@ if any(r["projected"] for r in rows):
 # The trend charts draw the table's figures (final score, sections, satisfaction, completion) term by term; they are
 # drawn only while their expander is open (opening it reruns the page): four charts cost the browser more than the
 # rest of the page, at every switch to it (issue 27).
-box = ui.remembered_expander("趋势图（最终得分、各部分得分、满意度、协议指标完成率）", key="history_charts")
-if box.open:
-    with box:
-        charts = overview.history_charts(rows)
-        left, right = st.columns(2)
-        for n, (key, fig) in enumerate(charts.items()):
-            with (left if n % 2 == 0 else right):
-                st.plotly_chart(fig, key=f"history_chart_{key}", config={"displaylogo": False})
+ui.on_request("趋势图（最终得分、各部分得分、满意度、协议指标完成率）", "history_charts",
+              lambda: ui.chart_grid(overview.history_charts(rows), "history_chart"))

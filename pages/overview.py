@@ -44,14 +44,8 @@ st.download_button("下载总览 Excel（不含个人信息）", file_name="评�
 st.subheader("分布")
 # The four charts are drawn only while their expander is open (opening it reruns the page): they cost the browser
 # more than the rest of the page, at every switch to it (issue 27).
-box = ui.remembered_expander("分布图表（最终得分、等级、各部分得分、满意度）", key="ov_charts")
-if box.open:
-    with box:
-        charts = overview.overview_charts(ov)
-        left, right = st.columns(2)
-        for n, (key, fig) in enumerate(charts.items()):
-            with (left if n % 2 == 0 else right):
-                st.plotly_chart(fig, key=f"ov_chart_{key}", config={"displaylogo": False})
+ui.on_request("分布图表（最终得分、等级、各部分得分、满意度）", "ov_charts",
+              lambda: ui.chart_grid(overview.overview_charts(ov), "ov_chart"))
 
 st.subheader("常见问题（需要关注，按部分和指标）")
 if ov.concerns:
