@@ -939,7 +939,7 @@ _OTHER_EXCLUDED = ("clients", "register_log", "audit_log", "data_versions", "ass
                    "sync_sent", "sync_members", "sync_applied", "sync_conflicts")
 
 
-def other_mark_triggers(db: sqlite_utils.Database, tables: Iterable[str]) -> list[str]:
+def other_mark_triggers(tables: Iterable[str]) -> list[str]:
     """The change-mark triggers of `tables` (each with an assessment_id column, or one of
     _VERSION_PARENTS) that move `data` and `other` on any change of a row: migration 022 for the
     tables it found without any, and a later migration for a table it adds."""
@@ -987,7 +987,7 @@ def m022_other_mark(db: sqlite_utils.Database) -> None:
             continue
         names = [f"{t}_version_{e}" for e in ("insert", "update", "delete")]
         if not any(n in existing for n in names):
-            script += other_mark_triggers(db, [t])
+            script += other_mark_triggers([t])
             continue
         for n in names:
             script += [f'DROP TRIGGER "{n}";', _moving_other(existing[n]) + ";"]
