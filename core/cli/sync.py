@@ -17,7 +17,7 @@ from core.cli.base import command, open_db, parse_args, write_file
 from core.errors import DataError
 from core.labels import SYNC_KINDS, label
 from core.sync import bundle, conflicts, merge, pack
-from core.sync.net import DEFAULT_SYNC_PORT, lead_id_of, lead_urls, run_service, set_lead_address
+from core.sync.net import DEFAULT_SYNC_PORT, lead_id_of, lead_urls, pack_for, run_service, set_lead_address
 
 
 def _read(path: str) -> bytes:
@@ -47,14 +47,12 @@ def cmd_join_pack(argv):
     _refuse_existing(args.out)
     db = open_db(args.db)
     db_path = args.db or store.db_path()
-    cert, _, _ = tls.ensure_certificate(db_path)
     urls = args.lead or lead_urls(args.sync_port)
-    data = pack.make_pack(db, args.id, lead_id_of(db, args.id), args.member, urls, tls.fingerprint(cert),
-                          tls.key_pin(cert))
+    data = pack_for(db, db_path, args.id, lead_id_of(db, args.id), args.member, args.sync_port, urls)
     out = write_file(args.out, data)
     print(f"已为 {args.member} 导出任务包 {out}（{out.stat().st_size} 字节）。")
     print("组长地址：" + "、".join(urls))
-    print(f"组长证书 SHA-256 指纹：{tls.fingerprint(cert)}")
+    print(f"组长证书 SHA-256 指纹：{tls.fingerprint(tls.paths(db_path)[0])}")
     print("注意：任务包含该成员的同步密钥，请只交给本人（U 盘或当面传送）。")
     return 0
 

@@ -288,8 +288,10 @@ def lead_identity(db_path, sync_port: int) -> dict:
     return {"urls": lead_urls(sync_port), "key_pin": pin}
 
 
-def pack_for(db, db_path, assessment_id: int, lead_id: int, member_name: str, sync_port: int) -> bytes:
-    """The member's pack as the lead's page exports it: this laptop's sync addresses and certificate."""
+def pack_for(db, db_path, assessment_id: int, lead_id: int, member_name: str, sync_port: int,
+             urls: list[str] | None = None) -> bytes:
+    """The member's pack as the lead's page and `join-pack` export it: this laptop's certificate (its
+    fingerprint and key pin) and sync addresses (`urls`, else each address of this laptop at `sync_port`)."""
     cert, _, _ = tls.ensure_certificate(db_path)
-    return pack.make_pack(db, assessment_id, lead_id, member_name, lead_urls(sync_port), tls.fingerprint(cert),
-                          tls.key_pin(cert))
+    return pack.make_pack(db, assessment_id, lead_id, member_name, urls or lead_urls(sync_port),
+                          tls.fingerprint(cert), tls.key_pin(cert))
